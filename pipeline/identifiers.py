@@ -1,0 +1,54 @@
+"""The national electronic registration identifier 电子化注册识别码 (design.md §4).
+
+K DDDDDD YYYY SSSSSSS C — kind letter, division, year, serial, ISO 7064 MOD 37,36 check.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum.iso7064 import mod_37_36
+
+KIND_LETTERS: dict[str, str] = {"physician": "D", "nurse": "N", "institution": "H"}
+PROFESSION_OF_LETTER: dict[str, str] = {letter: kind for kind, letter in KIND_LETTERS.items()}
+MAX_SERIAL = 9_999_999
+_PATTERN = re.compile(r"([DNH])([0-9]{6})([0-9]{4})([0-9]{7})([0-9A-Z])")
+
+
+def check_character(body: str) -> str:
+    """ISO 7064 MOD 37,36 check character over the 18 characters of `body`."""
+    return mod_37_36.calc_check_digit(body)
+
+
+def format_identifier(profession: str, division_code: str, year: int, serial: int) -> str:
+    """The 19-character identifier; ValueError on a bad part."""
+    if profession not in KIND_LETTERS:
+        raise ValueError(f"unknown profession: {profession!r}")
+    if not isinstance(division_code, str) or not re.fullmatch(r"[0-9]{6}", division_code):
+        raise ValueError(f"division code must be 6 digits: {division_code!r}")
+    if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999:
+        raise ValueError(f"year must have 4 digits: {year!r}")
+    if isinstance(serial, bool) or not isinstance(serial, int) or not 1 <= serial <= MAX_SERIAL:
+        raise ValueError(f"serial must be 1..{MAX_SERIAL}: {serial!r}")
+    body = f"{KIND_LETTERS[profession]}{division_code}{year:04d}{serial:07d}"
+    return body + check_character(body)
+
+
+def is_valid_identifier(value: str) -> bool:
+    """Length 19, a kind letter, 17 digits, a serial from 1, and a correct check character."""
+    if not isinstance(value, str):
+        return False
+    match = _PATTERN.fullmatch(value)
+    if match is None or int(match.group(4)) == 0:
+        return False
+    return mod_37_36.is_valid(value)
+
+
+def parse_identifier(value: str) -> tuple[str, str, int, int]:
+    """(profession, division code, year, serial) of a valid identifier; ValueError otherwise."""
+    if not is_valid_identifier(value):
+        raise ValueError(f"invalid identifier: {value!r}")
+    match = _PATTERN.fullmatch(value)
+    assert match is not None
+    letter, division, year, serial, _check = match.groups()
+    return PROFESSION_OF_LETTER[letter], division, int(year), int(serial)
