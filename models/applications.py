@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from pipeline import lifecycle
+
+
+class Application(Base):
+    """One business application 业务申请; `kind` chooses its schema and route, `status` its place in the life cycle."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_person_kind_status", "person_id", "kind", "status"),
+        Index("ix_applications_institution_status", "institution_id", "status"),
+        Index("ix_applications_commission_status", "commission_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(30))
+    applicant_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    commission_code: Mapped[str | None] = mapped_column(String(6))
+    data: Mapped[dict] = mapped_column(default=dict)
+    findings: Mapped[list] = mapped_column(default=list)
+    identifier: Mapped[str | None] = mapped_column(String(19))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    history: Mapped[list[ApplicationEvent]] = relationship(
+        order_by="ApplicationEvent.id", cascade="all, delete-orphan", back_populates="application"
+    )
+
+    def move_to(self, target: str, actor_role: str, actor: str, comment: str = "") -> None:
+        """Change status if the life cycle allows it for this actor, and write the history row."""
+        lifecycle.check(self.kind, self.status, target, actor_role)
+        self.record(actor, self.status, target, comment)
+        self.status = target
+
+    def record(self, actor: str, from_status: str, to_status: str, comment: str = "") -> None:
+        now = utcnow()
+        self.updated_at = now
+        self.history.append(
+            ApplicationEvent(at=now, actor=actor, from_status=from_status, to_status=to_status, comment=comment)
+        )
+
+
+class ApplicationEvent(Base):
+    """One row of an application's history: who, when, from, to, comment."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="history")
+
+
+class Notification(Base):
+    """An inbox entry for an account, an institution or a commission (written by the notify worker)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    event: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    read: Mapped[int] = mapped_column(Integer, default=0)
+    outbox_id: Mapped[int | None] = mapped_column(unique=True)

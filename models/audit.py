@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, utcnow
+
+
+class AuditEntry(Base):
+    """An append-only record of an administrative act or a decision.
+
+    prev_hash/hash form a chain; they are filled by the sealer in id order (see docs/architecture.md).
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target: Mapped[str] = mapped_column(String(100))
+    division_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    detail: Mapped[dict] = mapped_column(default=dict)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+def audit(session: Session, actor: str, action: str, target: str, division_code: str | None = None, **detail: object) -> None:
+    session.add(AuditEntry(actor=actor, action=action, target=target, division_code=division_code, detail=detail))

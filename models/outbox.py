@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, utcnow
+
+
+class OutboxMessage(Base):
+    """A task to send, written in the same transaction as the change that causes it.
+
+    The relay publishes unsent rows (coalescing rows of one task into one message) and marks them sent.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+def enqueue(session: Session, task: str, **payload: object) -> None:
+    """Queue `task(payload)` to be published once the current transaction commits."""
+    session.add(OutboxMessage(task=task, payload=payload))

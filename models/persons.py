@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class Person(Base):
+    """A physician or nurse, known by real name. The ID number is kept encrypted with a keyed hash for look-ups."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profession: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    sex: Mapped[str] = mapped_column(String(2))
+    birth_date: Mapped[date]
+    id_type: Mapped[str] = mapped_column(String(30))
+    id_number_encrypted: Mapped[str] = mapped_column(String(200))
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    mobile: Mapped[str] = mapped_column(String(20), index=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhysicianQualification(Base):
+    """A record of the national physician qualification database 医师资格."""
+
+    __tablename__ = "physician_qualifications"
+
+    certificate_no: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    issued_on: Mapped[date | None]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class PublicRecord(Base):
+    """The newest published version of a register entry, as the public sees it (privacy-filtered)."""
+
+    __tablename__ = "public_records"
+    __table_args__ = (Index("ix_public_records_kind_name", "kind", "name"),)
+
+    identifier: Mapped[str] = mapped_column(String(19), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    division: Mapped[str] = mapped_column(String(6), index=True)
+    # The main practice institution of a person, or the institution itself: for search by institution.
+    institution_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublicVersion(Base):
+    """Every published version, in publication order: the pull feed reads this table by id."""
+
+    __tablename__ = "public_versions"
+    __table_args__ = (UniqueConstraint("identifier", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(19))
+    version: Mapped[int] = mapped_column(Integer)
+    division: Mapped[str] = mapped_column(String(6))
+    body: Mapped[dict]
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One published version pushed to one disclosure channel; retried with back-off until a 2xx."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("version_id", "channel"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("public_versions.id"))
+    channel: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]

@@ -1,0 +1,68 @@
+"""Configuration from the environment, shared by the portal, the workers and the commands.
+
+Every setting has a default that works for the embedded default (`medreg demo`):
+SQLite and kombu's SQLAlchemy transport under ./var/.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_VAR = Path(os.environ.get("MEDREG_VAR", "var"))
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    url: str
+    prefix: str
+    secret: str
+    format: str = "json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    broker_url: str
+    secret: str
+    sms_backend: str
+    channels: tuple[Channel, ...] = field(default_factory=tuple)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def parse_channels(raw: str | None) -> tuple[Channel, ...]:
+    if not raw:
+        return ()
+    items = json.loads(raw)
+    return tuple(
+        Channel(
+            name=item["name"],
+            url=item["url"],
+            prefix=item.get("prefix", ""),
+            secret=item["secret"],
+            format=item.get("format", "json"),
+        )
+        for item in items
+    )
+
+
+def load_settings(overrides: dict[str, str] | None = None) -> Settings:
+    """Read MEDREG_* variables; `overrides` (e.g. from an .ini) win over defaults, the environment wins over both."""
+    values = dict(overrides or {})
+
+    def pick(env: str, key: str, default: str) -> str:
+        return os.environ.get(env) or values.get(key) or default
+
+    var = DEFAULT_VAR.resolve()
+    return Settings(
+        database_url=pick("MEDREG_DATABASE_URL", "medreg.database_url", f"sqlite:///{var}/medreg.sqlite"),
+        broker_url=pick("MEDREG_BROKER_URL", "medreg.broker_url", f"sqla+sqlite:///{var}/broker.sqlite"),
+        secret=pick("MEDREG_SECRET", "medreg.secret", "medreg-development-secret-change-me"),
+        sms_backend=pick("MEDREG_SMS_BACKEND", "medreg.sms_backend", f"file:{var}/sms.jsonl"),
+        channels=parse_channels(pick("MEDREG_CHANNELS", "medreg.channels", "")),
+    )

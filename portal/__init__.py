@@ -1,0 +1,33 @@
+"""The portal: Pyramid pages and JSON API. It validates, authorises, writes and enqueues; it never waits on a worker."""
+from __future__ import annotations
+
+from pyramid.config import Configurator
+
+from models.settings import Settings, load_settings
+
+
+def main(global_config: dict | None = None, **ini_settings: str):
+    """PasteDeploy entry point (`pserve CONFIG.ini`) and the app `medreg serve` runs."""
+    config = make_config(ini_settings)
+    return config.make_wsgi_app()
+
+
+def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | None = None) -> Configurator:
+    """The configured app; `medreg` (tests, `medreg demo`) replaces what the environment and .ini say."""
+    ini_settings = dict(ini_settings or {})
+    ini_settings["medreg"] = medreg or load_settings(ini_settings)
+    ini_settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    ini_settings.setdefault("jinja2.directories", "portal:templates")
+    config = Configurator(settings=ini_settings)
+    config.include("pyramid_tm")
+    config.include("pyramid_jinja2")
+    config.include("portal.database")
+    config.include("portal.security")
+    config.include("portal.errors")
+    config.include("portal.api")
+    config.include("portal.pages")
+    config.add_static_view("static", "portal:static", cache_max_age=3600)
+    config.scan("portal.api")
+    config.scan("portal.pages")
+    config.scan("portal.errors")
+    return config

@@ -1,0 +1,73 @@
+"""Sign-up, activation, login; the institution's activation of its staff accounts."""
+from __future__ import annotations
+
+from pyramid.request import Request
+
+from models import Institution, Person
+from models.crypto import issue_token
+from portal.api.common import api_view, json_body
+from portal.errors import Refused, error_response
+from portal.services import accounts
+
+
+@api_view(route_name="api.signup", request_method="POST", permission="public")
+def signup(request: Request):
+    account = accounts.signup(request.dbsession, request.medreg, json_body(request))
+    request.response.status = 201
+    return {"account_id": account.id, "status": account.status}
+
+
+@api_view(route_name="api.activate", request_method="POST", permission="public")
+def activate(request: Request):
+    body = json_body(request)
+    account = accounts.activate(request.dbsession, request.medreg, body.get("username"), body.get("code"))
+    return {"account_id": account.id, "status": account.status}
+
+
+@api_view(route_name="api.login", request_method="POST", permission="public")
+def login(request: Request):
+    body = json_body(request)
+    try:
+        account = accounts.login(request.dbsession, request.medreg, body.get("username"), body.get("password"))
+    except Refused as refusal:
+        # Returned, not raised: the transaction commits, so a wrong password is counted.
+        return error_response(refusal.status, refusal.code, refusal.message, refusal.fields)
+    answer = {
+        "token": issue_token(request.medreg.secret, account.id),
+        "role": account.role,
+        "account_id": account.id,
+        "institution_id": account.institution_id,
+        "division": account.division_code,
+    }
+    if account.role == "person":
+        person = request.dbsession.get(Person, account.person_id)
+        answer.update(name=person.name, profession=person.profession)
+    elif account.role == "institution":
+        answer["name"] = request.dbsession.get(Institution, account.institution_id).name
+    return answer
+
+
+@api_view(route_name="api.institution.accounts", request_method="GET", permission="institution")
+def staff_accounts(request: Request):
+    status = request.params.get("status", "pending_activation")
+    rows = accounts.pending_accounts(request.dbsession, request.account.institution_id, status)
+    return {
+        "items": [
+            {
+                "id": account.id,
+                "status": account.status,
+                "name": person.name,
+                "profession": person.profession,
+                "sex": person.sex,
+                "mobile": person.mobile,
+                "created_at": account.created_at.isoformat(),
+            }
+            for account, person in rows
+        ]
+    }
+
+
+@api_view(route_name="api.institution.activation_code", request_method="POST", permission="institution")
+def activation_code(request: Request):
+    code = accounts.issue_activation_code(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
+    return {"code": code, "expires_in_hours": int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)}

@@ -1,0 +1,46 @@
+"""Helpers every API view uses: the JSON body, the api_view decorator, and how an application is shown."""
+from __future__ import annotations
+
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from models import Application
+from portal.errors import invalid
+
+
+def api_view(**settings):
+    """view_config for the JSON API: JSON renderer, bearer tokens (so no CSRF token)."""
+    settings.setdefault("renderer", "json")
+    settings["require_csrf"] = False
+    return view_config(**settings)
+
+
+def json_body(request: Request) -> dict:
+    try:
+        body = request.json_body
+    except ValueError:
+        raise invalid({"body": "请求体必须是 JSON 对象"}) from None
+    if not isinstance(body, dict):
+        raise invalid({"body": "请求体必须是 JSON 对象"})
+    return body
+
+
+def application_json(application: Application, with_history: bool = True) -> dict:
+    shown = {
+        "id": application.id,
+        "kind": application.kind,
+        "status": application.status,
+        "data": application.data,
+        "findings": application.findings or [],
+        "identifier": application.identifier,
+        "institution_id": application.institution_id,
+        "commission": application.commission_code,
+        "submitted_at": application.submitted_at.isoformat(),
+        "updated_at": application.updated_at.isoformat(),
+    }
+    if with_history:
+        shown["history"] = [
+            {"at": e.at.isoformat(), "actor": e.actor, "from": e.from_status, "to": e.to_status, "comment": e.comment}
+            for e in application.history
+        ]
+    return shown

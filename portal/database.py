@@ -1,0 +1,23 @@
+"""request.dbsession: one SQLAlchemy session per request, joined to the request's transaction (pyramid_tm)."""
+from __future__ import annotations
+
+import zope.sqlalchemy
+from pyramid.config import Configurator
+from pyramid.request import Request
+from sqlalchemy.orm import Session
+
+from models.db import session_factory
+
+
+def includeme(config: Configurator) -> None:
+    settings = config.registry.settings["medreg"]
+    factory = session_factory(settings.database_url)
+    config.registry["dbsession_factory"] = factory
+
+    def dbsession(request: Request) -> Session:
+        session = factory()
+        zope.sqlalchemy.register(session, transaction_manager=request.tm)
+        return session
+
+    config.add_request_method(dbsession, reify=True)
+    config.add_request_method(lambda request: request.registry.settings["medreg"], "medreg", reify=True)

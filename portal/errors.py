@@ -1,0 +1,91 @@
+"""Errors as the contract shapes them: {"error": {"code", "message", "fields"}} with a fitting status."""
+from __future__ import annotations
+
+import logging
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+from pipeline.errors import TransitionRefused, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A request the service will not carry out; nothing was changed."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def not_found(what: str = "记录") -> Refused:
+    return Refused(404, "not_found", f"{what}不存在或无权查看")
+
+
+def conflict(message: str) -> Refused:
+    return Refused(409, "conflict", message)
+
+
+def invalid(fields: dict[str, str], message: str = "提交的内容有误") -> Refused:
+    return Refused(400, "invalid", message, fields)
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
+    response = Response(json_body={"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
+    response.content_type = "application/json"
+    return response
+
+
+def is_api(request: Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@exception_view_config(Refused)
+def refused_view(exc: Refused, request: Request) -> Response:
+    return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+@exception_view_config(ValidationFailed)
+def validation_view(exc: ValidationFailed, request: Request) -> Response:
+    return error_response(400, "invalid", "提交的内容有误：" + "；".join(f"{k}：{v}" for k, v in exc.fields.items()), exc.fields)
+
+
+@exception_view_config(TransitionRefused)
+def transition_view(exc: TransitionRefused, request: Request) -> Response:
+    return error_response(409, "conflict", exc.message)
+
+
+@forbidden_view_config()
+def forbidden_view(request: Request) -> Response:
+    if is_api(request):
+        if request.account is None:
+            return error_response(401, "unauthorized", "请先登录")
+        return error_response(403, "forbidden", "无权进行此操作")
+    if request.account is None:
+        return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))
+    return Response(request.localizer.translate("无权访问此页面"), status=403, content_type="text/plain", charset="utf-8")
+
+
+@notfound_view_config()
+def notfound_view(request: Request) -> Response:
+    if is_api(request):
+        return error_response(404, "not_found", "资源不存在")
+    return Response("页面不存在", status=404, content_type="text/plain", charset="utf-8")
+
+
+@exception_view_config(Exception)
+def server_error_view(exc: Exception, request: Request) -> Response:
+    if isinstance(exc, (HTTPNotFound, HTTPForbidden)):
+        raise exc
+    log.exception("unhandled error on %s", request.path)
+    if is_api(request):
+        return error_response(500, "server_error", "服务器内部错误，请稍后再试")
+    return Response("服务器内部错误，请稍后再试", status=500, content_type="text/plain", charset="utf-8")
+
+
+def includeme(config: Configurator) -> None:
+    pass

@@ -1,0 +1,164 @@
+"""Sign-up, activation, login and activation codes."""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from models import Account, ActivationCode, Institution, Person
+from models.audit import audit
+from models.base import as_utc, utcnow
+from models.crypto import encrypt, hash_password, lookup_hash, verify_password
+from models.outbox import enqueue
+from models.settings import Settings
+from pipeline.schemas import clean_signup
+from portal.errors import Refused, conflict, invalid, not_found
+
+ACTIVATION_CODE_TTL = timedelta(hours=72)
+LOCK_AFTER_FAILURES = 10
+
+
+def actor_label(session: Session, account: Account) -> str:
+    """How an account appears in history rows: role and a name a reader recognises."""
+    if account.role == "person":
+        return f"申请人 {session.get(Person, account.person_id).name}"
+    if account.role == "institution":
+        return f"机构 {session.get(Institution, account.institution_id).name}"
+    return f"卫健委 {account.division_code} {account.username}"
+
+
+def signup(session: Session, settings: Settings, data: dict) -> Account:
+    clean = clean_signup(data)
+    institution = session.get(Institution, clean["institution_id"])
+    if institution is None or institution.identifier is None or institution.status != "operating":
+        raise invalid({"institution_id": "执业机构不存在、未取得电子化注册识别码或不在执业状态"})
+    id_hash = lookup_hash(settings.secret, clean["id_number"])
+    if session.scalar(select(Person.id).where(Person.id_number_hash == id_hash)):
+        raise conflict("该证件号码已注册账号")
+    if session.scalar(select(Person.id).where(Person.mobile == clean["mobile"])):
+        raise conflict("该手机号码已被其他账号使用")
+    person = Person(
+        profession=clean["profession"],
+        name=clean["name"],
+        sex=clean["sex"],
+        birth_date=clean["birth_date"],
+        id_type=clean["id_type"],
+        id_number_encrypted=encrypt(settings.secret, clean["id_number"]),
+        id_number_hash=id_hash,
+        mobile=clean["mobile"],
+        institution_id=institution.id,
+    )
+    session.add(person)
+    session.flush()
+    account = Account(
+        role="person",
+        status="pending_activation",
+        person_id=person.id,
+        institution_id=institution.id,
+        password_hash=hash_password(clean["password"]),
+    )
+    session.add(account)
+    session.flush()
+    audit(session, f"person:{account.id}", "signup", f"account:{account.id}", institution.division_code)
+    return account
+
+
+def find_login(session: Session, settings: Settings, username: str) -> Account | None:
+    """Staff log in with a username; persons with their ID number or their mobile."""
+    username = (username or "").strip()
+    if not username:
+        return None
+    account = session.scalar(select(Account).where(Account.username == username))
+    if account is not None:
+        return account
+    person_id = session.scalar(
+        select(Person.id).where(or_(Person.id_number_hash == lookup_hash(settings.secret, username), Person.mobile == username))
+    )
+    if person_id is None:
+        return None
+    return session.scalar(select(Account).where(Account.person_id == person_id))
+
+
+def login(session: Session, settings: Settings, username: str, password: str) -> Account:
+    """The account, or Refused. A wrong password counts a failure, so the caller must commit even on refusal."""
+    if not username or not password:
+        raise invalid({k: "必填" for k, v in (("username", username), ("password", password)) if not v})
+    account = find_login(session, settings, username)
+    if account is None:
+        raise Refused(401, "unauthorized", "用户名或密码错误")
+    if account.failed_logins >= LOCK_AFTER_FAILURES:
+        raise Refused(403, "locked", "登录失败次数过多，账号已锁定，请联系管理员")
+    if not verify_password(account.password_hash, password):
+        account.failed_logins += 1
+        raise Refused(401, "unauthorized", "用户名或密码错误")
+    if account.status == "pending_activation":
+        raise Refused(403, "not_activated", "账号尚未激活，请向所在机构领取激活码")
+    if account.status != "active":
+        raise Refused(403, "disabled", "账号已停用")
+    account.failed_logins = 0
+    return account
+
+
+def pending_accounts(session: Session, institution_id: int, status: str = "pending_activation") -> list[tuple[Account, Person]]:
+    rows = session.execute(
+        select(Account, Person)
+        .join(Person, Person.id == Account.person_id)
+        .where(Account.institution_id == institution_id, Account.role == "person", Account.status == status)
+        .order_by(Account.id)
+    )
+    return [(account, person) for account, person in rows]
+
+
+def code_hash(settings: Settings, account_id: int, code: str) -> str:
+    return lookup_hash(settings.secret, f"activation:{account_id}:{code.strip()}")
+
+
+def issue_activation_code(session: Session, settings: Settings, institution_account: Account, account_id: int) -> str:
+    account = session.get(Account, account_id)
+    if account is None or account.role != "person" or account.institution_id != institution_account.institution_id:
+        raise not_found("账号")
+    if account.status != "pending_activation":
+        raise conflict("该账号已激活，无需激活码")
+    now = utcnow()
+    for earlier in session.scalars(select(ActivationCode).where(ActivationCode.account_id == account.id, ActivationCode.used_at.is_(None))):
+        earlier.used_at = now  # a new code replaces any earlier one
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.add(
+        ActivationCode(
+            account_id=account.id,
+            code_hash=code_hash(settings, account.id, code),
+            issued_by=institution_account.id,
+            expires_at=now + ACTIVATION_CODE_TTL,
+        )
+    )
+    person = session.get(Person, account.person_id)
+    enqueue(session, "workers.notifications.send_sms", to=person.mobile, text=f"【电子化注册】您的账号激活码为 {code}，72小时内有效。")
+    audit(session, f"institution:{institution_account.id}", "activation_code", f"account:{account.id}")
+    return code
+
+
+def activate(session: Session, settings: Settings, username: str, code: str) -> Account:
+    fields = {k: "必填" for k, v in (("username", username), ("code", code)) if not v}
+    if fields:
+        raise invalid(fields)
+    account = find_login(session, settings, username)
+    if account is None or account.role != "person":
+        raise invalid({"username": "账号不存在"})
+    if account.status != "pending_activation":
+        raise conflict("该账号已激活")
+    now = utcnow()
+    record = session.scalar(
+        select(ActivationCode).where(
+            ActivationCode.account_id == account.id,
+            ActivationCode.code_hash == code_hash(settings, account.id, str(code)),
+            ActivationCode.used_at.is_(None),
+        )
+    )
+    if record is None or as_utc(record.expires_at) < now:
+        raise invalid({"code": "激活码无效或已过期"})
+    record.used_at = now
+    account.status = "active"
+    audit(session, f"person:{account.id}", "activate", f"account:{account.id}")
+    return account

@@ -1,0 +1,222 @@
+"""Where a person, an institution or a commission moves an application (the workers move the rest)."""
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from models import Account, Application, Institution, Person, PhysicianRegistration
+from models.audit import audit
+from models.outbox import enqueue
+from pipeline.kinds import get_kind
+from pipeline.lifecycle import OPEN_STATUSES, Actor, Status, initial_status
+from pipeline.routing import jurisdiction_prefix
+from pipeline.schemas import clean_application
+from portal.errors import Refused, conflict, invalid, not_found
+from portal.services.accounts import actor_label
+
+VERIFY = "workers.verification.verify"
+ROUTE = "workers.routing.route"
+ISSUE = "workers.identifiers.issue"
+NOTIFY = "workers.notifications.notify"
+
+
+def submit(session: Session, account: Account, kind_name: str, data: object) -> Application:
+    if not isinstance(kind_name, str) or not kind_name:
+        raise invalid({"kind": "必填"})
+    kind = get_kind(kind_name)
+    if account.role not in kind.applicants or kind.counter:
+        raise Refused(403, "forbidden", f"当前账号不能提交“{kind.label}”")
+    if account.role == "person":
+        person = session.get(Person, account.person_id)
+        if person.profession != kind.profession:
+            raise Refused(403, "forbidden", f"“{kind.label}”不适用于当前账号的执业类别")
+    clean = clean_application(kind_name, data)
+    application = Application(
+        kind=kind_name,
+        status=initial_status(kind_name),
+        applicant_account_id=account.id,
+        person_id=account.person_id,
+        institution_id=clean.get("institution_id", account.institution_id),
+        data=clean,
+    )
+    refuse_open_duplicate(session, application)
+    session.add(application)
+    application.record(actor_label(session, account), None, application.status, "提交申请")
+    session.flush()
+    enqueue(session, VERIFY, application_id=application.id)
+    audit(session, f"account:{account.id}", "submit", f"application:{application.id}", kind=kind_name)
+    return application
+
+
+def refuse_open_duplicate(session: Session, application: Application) -> None:
+    if application.person_id is None:
+        return
+    duplicate = session.scalar(
+        select(
+            exists().where(
+                Application.person_id == application.person_id,
+                Application.kind == application.kind,
+                Application.status.in_([str(s) for s in OPEN_STATUSES]),
+            )
+        )
+    )
+    if duplicate:
+        raise conflict(f"已有一件办理中的“{get_kind(application.kind).label}”申请，不能重复提交")
+
+
+def own_application(session: Session, account: Account, application_id: int, lock: bool = False) -> Application:
+    """An application the account submitted (or, for a person, one about them)."""
+    application = session.get(Application, application_id, with_for_update=lock)
+    if application is None or not is_own(account, application):
+        raise not_found("申请")
+    return application
+
+
+def is_own(account: Account, application: Application) -> bool:
+    if account.role == "person":
+        return application.person_id == account.person_id
+    if account.role == "institution":
+        return application.applicant_account_id == account.id or (
+            application.institution_id == account.institution_id and get_kind(application.kind).submitted_by == "institution"
+        )
+    return False
+
+
+def visible_application(session: Session, account: Account, application_id: int) -> Application:
+    """An application the account may see: its own, its institution's staff's, or its jurisdiction's."""
+    application = session.get(Application, application_id)
+    if application is None or not can_see(account, application):
+        raise not_found("申请")
+    return application
+
+
+def can_see(account: Account, application: Application) -> bool:
+    if account.role == "institution" and application.institution_id == account.institution_id:
+        return application.status != Status.submitted or is_own(account, application)
+    if account.role == "commission":
+        return application.commission_code is not None and application.commission_code.startswith(
+            jurisdiction_prefix(account.division_code)
+        )
+    return is_own(account, application)
+
+
+def list_own(session: Session, account: Account) -> list[Application]:
+    query = select(Application).order_by(Application.id.desc()).limit(500)
+    if account.role == "person":
+        query = query.where(Application.person_id == account.person_id)
+    else:
+        query = query.where(Application.applicant_account_id == account.id)
+    return list(session.scalars(query))
+
+
+def withdraw(session: Session, account: Account, application_id: int, comment: str = "") -> Application:
+    application = own_application(session, account, application_id, lock=True)
+    application.move_to(Status.withdrawn, account.role, actor_label(session, account), comment or "申请人撤回")
+    return application
+
+
+def resubmit(session: Session, account: Account, application_id: int, data: object) -> Application:
+    application = own_application(session, account, application_id, lock=True)
+    if application.status != Status.returned:
+        raise conflict("只有被退回的申请可以修改后重新提交")
+    application.data = clean_application(application.kind, data)
+    application.institution_id = application.data.get("institution_id", application.institution_id)
+    application.commission_code = None
+    application.findings = []
+    application.move_to(Status.submitted, account.role, actor_label(session, account), "修改后重新提交")
+    enqueue(session, VERIFY, application_id=application.id)
+    return application
+
+
+def institution_tasks(session: Session, account: Account, status: str = Status.awaiting_institution) -> list[Application]:
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.institution_id == account.institution_id, Application.status == status)
+            .order_by(Application.id)
+            .limit(500)
+        )
+    )
+
+
+def institution_decide(session: Session, account: Account, application_id: int, decision: str, comment: str = "") -> Application:
+    application = session.get(Application, application_id, with_for_update=True)
+    if application is None or application.institution_id != account.institution_id:
+        raise not_found("申请")
+    actor = actor_label(session, account)
+    comment = (comment or "").strip()
+    if decision == "confirm":
+        target = Status.approved if not get_kind(application.kind).commission_approves else Status.pending_approval
+        application.move_to(target, Actor.institution, actor, comment or "机构确认")
+        enqueue(session, ROUTE if target == Status.pending_approval else ISSUE, application_id=application.id)
+    elif decision == "return":
+        if not comment:
+            raise invalid({"comment": "退回时必须填写原因"})
+        application.move_to(Status.returned, Actor.institution, actor, comment)
+        enqueue(session, NOTIFY, application_id=application.id, event="returned")
+    else:
+        raise invalid({"decision": "只能是 confirm 或 return"})
+    audit(session, f"account:{account.id}", f"institution_{decision}", f"application:{application.id}")
+    return application
+
+
+def commission_queue(session: Session, account: Account, status: str = Status.pending_approval) -> list[Application]:
+    prefix = jurisdiction_prefix(account.division_code)
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.commission_code.like(f"{prefix}%"), Application.status == status)
+            .order_by(Application.id)
+            .limit(500)
+        )
+    )
+
+
+def commission_decide(session: Session, account: Account, application_id: int, decision: str, comment: str = "") -> Application:
+    application = session.get(Application, application_id, with_for_update=True)
+    if application is None or not can_see(account, application):
+        raise not_found("申请")
+    if application.commission_code != account.division_code:
+        raise Refused(403, "forbidden", "只有受理该申请的卫生健康委可以审批，上级委员会只能查看")
+    actor = actor_label(session, account)
+    comment = (comment or "").strip()
+    if decision == "approve":
+        application.move_to(Status.approved, Actor.commission, actor, comment or "审批通过")
+        enqueue(session, ISSUE, application_id=application.id)
+    elif decision in ("reject", "return"):
+        if not comment:
+            raise invalid({"comment": "不予批准或退回时必须填写原因"})
+        target = Status.rejected if decision == "reject" else Status.returned
+        application.move_to(target, Actor.commission, actor, comment)
+        enqueue(session, NOTIFY, application_id=application.id, event=str(target))
+    else:
+        raise invalid({"decision": "只能是 approve、reject 或 return"})
+    audit(session, f"account:{account.id}", f"commission_{decision}", f"application:{application.id}", account.division_code)
+    return application
+
+
+def my_registration(session: Session, account: Account) -> dict:
+    """The person's own practice record, with the applications that shaped it."""
+    person = session.get(Person, account.person_id)
+    entry = session.scalar(select(PhysicianRegistration).where(PhysicianRegistration.person_id == person.id))
+    record: dict = {"profession": person.profession, "name": person.name, "registration": None, "assessments": []}
+    if entry is not None:
+        institution = session.get(Institution, entry.institution_id)
+        record["registration"] = {
+            "identifier": entry.identifier,
+            "status": entry.status,
+            "level": entry.level,
+            "qualification_category": entry.category,
+            "certificate_no": entry.certificate_no,
+            "practice_category": entry.practice_category,
+            "practice_scopes": entry.practice_scopes,
+            "institution": {"id": institution.id, "name": institution.name},
+            "registering_authority": entry.commission_code,
+            "registered_on": entry.registered_on.isoformat(),
+        }
+    record["history"] = [
+        {"application_id": a.id, "kind": a.kind, "status": a.status, "at": a.updated_at.isoformat()}
+        for a in list_own(session, account)
+        if a.status == Status.published
+    ]
+    return record

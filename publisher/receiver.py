@@ -1,0 +1,127 @@
+"""`medreg receiver`: a reference downstream disclosure site.
+
+It takes signed pushes at POST /{channel}, refuses forged ones (bad signature) and stale ones (timestamp
+too far from now), keeps the highest version of every record, and serves what it holds at GET /{channel}
+(all records) and GET /{channel}/{identifier}. Tests use it as the real HTTP receiver; a real site can
+start from it. `fail_with` makes it answer an error status for a while, as a site that is down would.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from models.crypto import sign_push
+
+MAX_CLOCK_SKEW_SECONDS = 300
+
+
+class Store:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.records: dict[str, dict[str, dict]] = {}  # channel -> identifier -> newest body
+        self.accepted: list[tuple[str, str, int]] = []  # every accepted push, in order
+        self.refused: list[tuple[str, str]] = []  # (channel, reason)
+
+    def keep(self, channel: str, identifier: str, version: int, body: dict) -> bool:
+        with self.lock:
+            self.accepted.append((channel, identifier, version))
+            held = self.records.setdefault(channel, {}).get(identifier)
+            if held is not None and held.get("_version", 0) >= version:
+                return False
+            self.records[channel][identifier] = {**body, "_version": version}
+            return True
+
+
+class Receiver:
+    def __init__(self, secrets: dict[str, str], host: str = "127.0.0.1", port: int = 0) -> None:
+        self.secrets = secrets
+        self.store = Store()
+        self.fail_with: int | None = None
+        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def url(self, channel: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{channel}"
+
+    def held(self, channel: str) -> dict[str, dict]:
+        with self.store.lock:
+            return dict(self.store.records.get(channel, {}))
+
+    def __enter__(self) -> Receiver:
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def serve_forever(self) -> None:
+        self.server.serve_forever()
+
+
+def verify_push(secret: str, timestamp: str, body: bytes, signature: str, now: float | None = None) -> str | None:
+    """None if the push is genuine and fresh, else the reason it is refused."""
+    if not timestamp.isdigit():
+        return "missing timestamp"
+    if abs((now or time.time()) - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+        return "stale timestamp"
+    if not hmac.compare_digest(sign_push(secret, timestamp, body), signature):
+        return "bad signature"
+    return None
+
+
+def _handler_for(receiver: Receiver):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+        def _answer(self, status: int, payload: object) -> None:
+            body = json.dumps(payload, ensure_ascii=False).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            channel = self.path.strip("/").split("/")[0]
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if receiver.fail_with:
+                self._answer(receiver.fail_with, {"error": "unavailable"})
+                return
+            secret = receiver.secrets.get(channel)
+            if secret is None:
+                self._answer(404, {"error": "unknown channel"})
+                return
+            reason = verify_push(secret, self.headers.get("X-Medreg-Timestamp", ""), body, self.headers.get("X-Medreg-Signature", ""))
+            if reason:
+                receiver.store.refused.append((channel, reason))
+                self._answer(401, {"error": reason})
+                return
+            version = self.headers.get("X-Medreg-Version", "")
+            identifier = self.headers.get("X-Medreg-Record", "")
+            if not version.isdigit() or not identifier:
+                self._answer(400, {"error": "missing record headers"})
+                return
+            kept = receiver.store.keep(channel, identifier, int(version), json.loads(body))
+            self._answer(200, {"kept": kept})
+
+        def do_GET(self) -> None:
+            parts = self.path.strip("/").split("/")
+            held = receiver.held(parts[0])
+            if len(parts) == 1:
+                self._answer(200, {"records": list(held.values())})
+            elif parts[1] in held:
+                self._answer(200, held[parts[1]])
+            else:
+                self._answer(404, {"error": "not held"})
+
+    return Handler

@@ -1,0 +1,51 @@
+"""A public record is built from an allow-list of fields: nothing else of a person ever leaves."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from models import Commission, Institution, Person, PhysicianRegistration
+
+PHYSICIAN_STATUS_LABELS = {"registered": "注册", "filed": "备案（非在册）", "cancelled": "注销"}
+
+
+def physician_record(session: Session, entry: PhysicianRegistration, version: int) -> dict:
+    person = session.get(Person, entry.person_id)
+    institution = session.get(Institution, entry.institution_id)
+    commission = session.get(Commission, entry.commission_code)
+    return {
+        "identifier": entry.identifier,
+        "kind": "physician",
+        "version": version,
+        "name": person.name,
+        "sex": person.sex,
+        "status": entry.status,
+        "status_label": PHYSICIAN_STATUS_LABELS.get(entry.status, entry.status),
+        "division": institution.division_code,
+        "level": entry.level,
+        "qualification_category": entry.category,
+        "practice_category": entry.practice_category,
+        "practice_scopes": list(entry.practice_scopes),
+        "institutions": [
+            {"id": institution.id, "name": institution.name, "identifier": institution.identifier, "main": True}
+        ],
+        "registering_authority": {"division": entry.commission_code, "name": commission.name if commission else ""},
+        "registered_on": entry.registered_on.isoformat(),
+    }
+
+
+def institution_record(institution: Institution, commission: Commission | None, version: int) -> dict:
+    return {
+        "identifier": institution.identifier,
+        "kind": "institution",
+        "version": version,
+        "institution_id": institution.id,
+        "name": institution.name,
+        "uscc": institution.uscc,
+        "type": institution.type,
+        "status": institution.status,
+        "division": institution.division_code,
+        "address": institution.address,
+        "departments": institution.department_names,
+        "beds": institution.beds,
+        "registering_authority": {"division": institution.registered_by, "name": commission.name if commission else ""},
+    }

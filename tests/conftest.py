@@ -1,0 +1,134 @@
+"""Fixtures on the real stack: a fresh PostgreSQL database per run, a RabbitMQ vhost per run,
+real Celery workers (celery.contrib.testing.worker, in threads), the outbox relay, the portal over
+WebTest, and a real HTTP receiver on 127.0.0.1 for the disclosure channels.
+
+Unit tests of pipeline/ use none of these.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import uuid
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("MEDREG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+RABBIT = os.environ.get("MEDREG_TEST_RABBIT", "amqp://guest:guest@127.0.0.1:5672")
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Debian's Chromium with Playwright")
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    from sqlalchemy import create_engine, text
+
+    from models.migrate import upgrade
+
+    name = f"medreg_test_{RUN_ID}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    from models.db import engine_for
+
+    engine_for(url).dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def broker_url():
+    vhost = f"medreg_test_{RUN_ID}"
+    made = subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], capture_output=True).returncode == 0
+    if made:
+        subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True)
+        yield f"{RABBIT}/{vhost}"
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+    else:
+        yield f"{RABBIT}//"
+
+
+@pytest.fixture(scope="session")
+def receiver():
+    from publisher.receiver import Receiver
+
+    secrets = {"national": "national-secret", "beijing": "beijing-secret", "shanghai": "shanghai-secret"}
+    with Receiver(secrets) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, broker_url, receiver, tmp_path_factory):
+    from models.settings import Channel, Settings
+
+    channels = (
+        Channel(name="national", url=receiver.url("national"), prefix="", secret="national-secret", format="json"),
+        Channel(name="beijing", url=receiver.url("beijing"), prefix="11", secret="beijing-secret", format="json"),
+        Channel(name="shanghai", url=receiver.url("shanghai"), prefix="31", secret="shanghai-secret", format="fhir"),
+    )
+    return Settings(
+        database_url=database_url,
+        broker_url=broker_url,
+        secret="test-secret-" + RUN_ID,
+        sms_backend=f"file:{tmp_path_factory.mktemp('sms')}/sms.jsonl",
+        channels=channels,
+    )
+
+
+@pytest.fixture(scope="session")
+def celery_app(settings):
+    from workers.app import app, configure
+
+    configure(app, settings)
+    return app
+
+
+@pytest.fixture(scope="session")
+def workers(celery_app):
+    """Real Celery workers on every queue of the local RabbitMQ, plus the outbox relay."""
+    from celery.contrib.testing.worker import start_worker
+
+    from workers.app import QUEUES
+    from workers.relay import run_relay
+
+    stop = threading.Event()
+    relay = threading.Thread(target=run_relay, args=(celery_app, celery_app.conf.medreg, stop), daemon=True)
+    relay.start()
+    with start_worker(
+        celery_app, pool="solo", concurrency=1, queues=list(QUEUES), perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ) as worker:
+        yield worker
+    stop.set()
+    relay.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def wsgi_app(settings):
+    from portal import make_config
+
+    return make_config({}, settings).make_wsgi_app()
+
+
+@pytest.fixture
+def api(wsgi_app):
+    from webtest import TestApp
+
+    return TestApp(wsgi_app)
+
+
+@pytest.fixture
+def db(settings):
+    """A session for arranging and inspecting data directly; tests commit what the portal must see."""
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    yield session
+    session.commit()
+    session.close()

@@ -1,0 +1,69 @@
+"""The Celery application: one queue per stage, late acknowledgement, prefetch 1.
+
+Every task takes a list of items (dicts) so the relay can hand a worker many applications in one message;
+each item is processed under its own savepoint and guarded by the application's current status, so a
+message delivered twice changes nothing the second time.
+"""
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from models.settings import Settings, load_settings
+
+QUEUES = ("verify", "notify", "route", "issue", "publish")
+
+TASK_QUEUES = {
+    "workers.verification.verify": "verify",
+    "workers.notifications.notify": "notify",
+    "workers.notifications.send_sms": "notify",
+    "workers.maintenance.sweep": "notify",
+    "workers.routing.route": "route",
+    "workers.identifiers.issue": "issue",
+    "workers.publication.publish": "publish",
+    "workers.publication.deliver": "publish",
+}
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("medreg", broker=settings.broker_url, include=[
+        "workers.verification", "workers.notifications", "workers.routing",
+        "workers.identifiers", "workers.publication", "workers.maintenance",
+    ])
+    exchange = Exchange("medreg", type="direct", durable=True)
+    app.conf.update(
+        task_queues=[Queue(name, exchange, routing_key=name, durable=True) for name in QUEUES],
+        task_default_queue="notify",
+        task_default_exchange="medreg",
+        task_routes={task: {"queue": queue, "routing_key": queue} for task, queue in TASK_QUEUES.items()},
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        # A worker killed mid-task must hand its message back, not acknowledge it.
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"confirm_publish": True},
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "sweep": {"task": "workers.maintenance.sweep", "schedule": 10.0},
+        },
+        timezone="Asia/Shanghai",
+        enable_utc=True,
+    )
+    configure(app, settings)
+    return app
+
+
+def configure(celery_app: Celery, settings: Settings) -> None:
+    """Point the app at a database and broker (the tests and `medreg demo` call this before starting workers)."""
+    celery_app.conf.broker_url = settings.broker_url
+    celery_app.conf.medreg = settings
+
+
+app = make_celery(load_settings())
+
+
+def settings_of(celery_app: Celery) -> Settings:
+    return celery_app.conf.medreg

@@ -1,0 +1,101 @@
+"""The `publish` stage: a new public version of the register entry, and its push to every matching channel."""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Application, Delivery, PhysicianRegistration, PublicRecord, PublicVersion
+from models.base import utcnow
+from models.db import session_scope
+from models.outbox import enqueue
+from models.settings import Settings
+from pipeline.lifecycle import Actor, Status
+from publisher import fhir
+from publisher.channels import channels_for, encode, push
+from publisher.records import physician_record
+from workers.app import app, settings_of
+from workers.batches import for_each_application
+
+PUBLISHER = "公示服务"
+MAX_BACKOFF_SECONDS = 3600
+FIRST_ATTEMPT_LEASE = timedelta(minutes=2)
+
+
+def publish_version(session: Session, settings: Settings, record: dict) -> PublicVersion:
+    """Store the version, make it the current public record, and queue a delivery per matching channel."""
+    version = PublicVersion(identifier=record["identifier"], version=record["version"], division=record["division"], body=record)
+    session.add(version)
+    current = session.get(PublicRecord, record["identifier"])
+    if current is None:
+        current = PublicRecord(identifier=record["identifier"])
+        session.add(current)
+    current.kind, current.name, current.division = record["kind"], record["name"], record["division"]
+    current.status, current.version, current.body = record["status"], record["version"], record
+    current.institution_id = record["institution_id"] if record["kind"] == "institution" else record["institutions"][0]["id"]
+    current.uscc = record.get("uscc")
+    current.published_at = utcnow()
+    session.flush()
+    for channel in channels_for(settings.channels, record["division"]):
+        # The outbox sends it now; the sweeper offers it again only if no attempt is recorded by then.
+        delivery = Delivery(version_id=version.id, channel=channel.name, next_attempt_at=utcnow() + FIRST_ATTEMPT_LEASE)
+        session.add(delivery)
+        session.flush()
+        enqueue(session, "workers.publication.deliver", delivery_id=delivery.id)
+    return version
+
+
+def publish_application(session: Session, application: Application, settings: Settings) -> None:
+    entry = session.scalar(select(PhysicianRegistration).where(PhysicianRegistration.identifier == application.identifier))
+    entry.public_version += 1
+    publish_version(session, settings, physician_record(session, entry, entry.public_version))
+    application.move_to(Status.published, Actor.system, PUBLISHER, "已推送至公示渠道")
+    enqueue(session, "workers.notifications.notify", application_id=application.id, event="published")
+
+
+@app.task(name="workers.publication.publish", bind=True)
+def publish(self, items: list[dict]) -> int:
+    settings = settings_of(self.app)
+    return for_each_application(
+        settings, items, {Status.issued}, lambda session, application: publish_application(session, application, settings)
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential back-off with full jitter, capped at an hour."""
+    ceiling = min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 12))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def deliver_one(settings: Settings, delivery_id: int) -> bool:
+    """Push one delivery. The HTTP call happens outside any transaction; the result is recorded after it."""
+    with session_scope(settings.database_url) as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.status == "delivered":
+            return True
+        version = session.get(PublicVersion, delivery.version_id)
+        channel = next((c for c in settings.channels if c.name == delivery.channel), None)
+        record = version.body
+    if channel is None:
+        return False
+    body = encode(fhir.render(record) if channel.format == "fhir" else record)
+    result = push(channel, record["identifier"], record["version"], body)
+    with session_scope(settings.database_url) as session:
+        delivery = session.get(Delivery, delivery_id, with_for_update=True)
+        if delivery.status == "delivered":
+            return True
+        delivery.attempts += 1
+        if result.ok:
+            delivery.status, delivery.delivered_at, delivery.last_error = "delivered", utcnow(), ""
+        else:
+            delivery.status, delivery.last_error = "retrying", result.error
+            delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
+    return result.ok
+
+
+@app.task(name="workers.publication.deliver", bind=True)
+def deliver(self, items: list[dict]) -> int:
+    settings = settings_of(self.app)
+    return sum(deliver_one(settings, int(item["delivery_id"])) for item in items)
