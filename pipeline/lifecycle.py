@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
+from types import MappingProxyType
 
 from pipeline.errors import TransitionRefused
 from pipeline.kinds import KINDS, Kind, get_kind
@@ -119,7 +121,8 @@ def _commission_moves(kind: Kind) -> dict[tuple[Status, Status], frozenset[str]]
     }
 
 
-def transitions(kind: str) -> dict[tuple[Status, Status], frozenset[str]]:
+@cache
+def transitions(kind: str) -> MappingProxyType[tuple[Status, Status], frozenset[str]]:
     """Every allowed (current, target) of a kind, with the actors allowed to make it."""
     kind_ = get_kind(kind)
     moves: dict[tuple[Status, Status], frozenset[str]] = {}
@@ -131,7 +134,7 @@ def transitions(kind: str) -> dict[tuple[Status, Status], frozenset[str]]:
     if kind_.counter:
         for key in [k for k in moves if k[0] not in (Status.approved, Status.issued)]:
             del moves[key]
-    return moves
+    return MappingProxyType(moves)  # cached, so read-only
 
 
 def allowed(kind: str, current: str, target: str, actor: str) -> bool:
