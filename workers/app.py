@@ -44,7 +44,6 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"confirm_publish": True},
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep": {"task": "workers.maintenance.sweep", "schedule": 10.0},
@@ -59,7 +58,15 @@ def make_celery(settings: Settings) -> Celery:
 def configure(celery_app: Celery, settings: Settings) -> None:
     """Point the app at a database and broker (the tests and `medreg demo` call this before starting workers)."""
     celery_app.conf.broker_url = settings.broker_url
+    celery_app.conf.broker_transport_options = transport_options(settings.broker_url)
     celery_app.conf.medreg = settings
+
+
+def transport_options(broker_url: str) -> dict:
+    if broker_url.startswith(("sqla+", "sqlalchemy+")):
+        # kombu passes these to create_engine(): wait on a busy SQLite file instead of failing at once.
+        return {"connect_args": {"timeout": 60}}
+    return {"confirm_publish": True}
 
 
 app = make_celery(load_settings())
