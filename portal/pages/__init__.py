@@ -2,7 +2,33 @@
 from __future__ import annotations
 
 from pyramid.config import Configurator
+from pyramid.events import BeforeRender
+
+ROUTES = [
+    ("home", "/"),
+    ("login_page", "/login"),
+    ("logout", "/logout"),
+    ("signup_page", "/signup"),
+    ("activate_page", "/activate"),
+    ("me", "/me"),
+    ("me.apply", "/me/apply"),
+    ("me.registration", "/me/registration"),
+    ("me.application", "/me/applications/{id:\\d+}"),
+    ("me.application.withdraw", "/me/applications/{id:\\d+}/withdraw"),
+    ("me.application.resubmit", "/me/applications/{id:\\d+}/resubmit"),
+    ("institution", "/institution"),
+    ("institution.activation_code", "/institution/accounts/{id:\\d+}/activation-code"),
+    ("institution.task", "/institution/tasks/{id:\\d+}"),
+    ("commission", "/commission"),
+    ("commission.item", "/commission/queue/{id:\\d+}"),
+    ("public", "/public"),
+    ("public.record", "/public/records/{identifier}"),
+]
 
 
 def includeme(config: Configurator) -> None:
-    config.add_route("login_page", "/login")
+    for name, pattern in ROUTES:
+        config.add_route(name, pattern)
+    from portal.pages.common import add_template_globals
+
+    config.add_subscriber(add_template_globals, BeforeRender)

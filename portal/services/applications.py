@@ -220,3 +220,18 @@ def my_registration(session: Session, account: Account) -> dict:
         if a.status == Status.published
     ]
     return record
+
+
+def person_names(session: Session, applications: list[Application]) -> dict[int, str]:
+    """The names of the persons the applications are about, for lists that show who applied."""
+    ids = {a.person_id for a in applications if a.person_id is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all())
+
+
+def institution_names(session: Session, ids: set[int]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Institution.id, Institution.name).where(Institution.id.in_(ids))).all())

@@ -1,0 +1,83 @@
+"""Home, login, logout, real-name sign-up and activation."""
+from __future__ import annotations
+
+from pyramid.csrf import new_csrf_token
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+
+from pipeline.schemas import ID_TYPES
+from portal.errors import Refused
+from portal.pages.common import FORM_ERRORS, form_error, home_of, safe_next
+from portal.services import accounts
+
+SIGNUP_FIELDS = ("profession", "name", "sex", "birth_date", "id_type", "id_number", "mobile", "password", "institution_id")
+
+
+@view_config(route_name="home", renderer="home.jinja2", permission="public")
+def home(request: Request):
+    return {}
+
+
+@view_config(route_name="login_page", renderer="login.jinja2", permission="public")
+def login(request: Request):
+    next_url = request.params.get("next", "")
+    if request.method != "POST":
+        return {"next": next_url}
+    username = request.POST.get("username", "").strip()
+    try:
+        account = accounts.login(request.dbsession, request.medreg, username, request.POST.get("password", ""))
+    except Refused as refusal:
+        # Kept, not doomed: the failed attempt the service counted must be committed.
+        error = form_error(request, refusal, keep=True)
+        request.response.status = error.status
+        return {"error": error, "form": {"username": username}, "next": next_url}
+    new_csrf_token(request)
+    headers = remember(request, account.id)
+    return HTTPFound(location=safe_next(request, next_url) or home_of(request, account), headers=headers)
+
+
+@view_config(route_name="logout", request_method="GET", renderer="logout.jinja2", permission="public")
+def logout_confirm(request: Request):
+    return {}
+
+
+@view_config(route_name="logout", request_method="POST", permission="public")
+def logout(request: Request):
+    headers = forget(request)
+    return HTTPFound(location=request.route_url("home"), headers=headers)
+
+
+def signup_choices(request: Request) -> dict:
+    return {"institutions": accounts.operating_institutions(request.dbsession), "id_types": ID_TYPES}
+
+
+@view_config(route_name="signup_page", renderer="signup.jinja2", permission="public")
+def signup(request: Request):
+    if request.method != "POST":
+        return {**signup_choices(request), "form": {"profession": "physician", "id_type": "resident_id"}}
+    data = {name: request.POST.get(name, "") for name in SIGNUP_FIELDS}
+    try:
+        accounts.signup(request.dbsession, request.medreg, data)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {**signup_choices(request), "error": error, "form": {**data, "password": ""}}
+    request.session.flash("注册成功。请向所选执业机构领取激活码，激活后即可登录。")
+    return HTTPFound(location=request.route_url("activate_page"))
+
+
+@view_config(route_name="activate_page", renderer="activate.jinja2", permission="public")
+def activate(request: Request):
+    if request.method != "POST":
+        return {}
+    form = {"username": request.POST.get("username", "").strip(), "code": request.POST.get("code", "").strip()}
+    try:
+        accounts.activate(request.dbsession, request.medreg, form["username"], form["code"])
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {"error": error, "form": form}
+    request.session.flash("账号已激活，请登录。")
+    return HTTPFound(location=request.route_url("login_page"))

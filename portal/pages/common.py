@@ -1,0 +1,88 @@
+"""What every page shares: template globals, form errors, the landing page of each role."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from pyramid.csrf import get_csrf_token
+from pyramid.events import BeforeRender
+from pyramid.request import Request
+
+from models import Account
+from pipeline.errors import TransitionRefused, ValidationFailed
+from pipeline.kinds import KINDS
+from pipeline.lifecycle import STATUS_LABELS
+from portal.errors import Refused
+
+ROLE_LABELS = {"person": "个人", "institution": "医疗机构", "commission": "卫生健康委"}
+ROLE_HOMES = {"person": "me", "institution": "institution", "commission": "commission"}
+
+DATA_LABELS = {
+    "certificate_no": "医师资格证书编号",
+    "practice_category": "执业类别",
+    "practice_scope": "执业范围",
+    "institution_id": "执业机构",
+}
+
+
+@dataclass
+class FormError:
+    """A refused form: one message on top and one per field, shown next to the field."""
+
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+    status: int = 400
+
+
+def form_error(request: Request, error: Exception, keep: bool = False) -> FormError:
+    """Turn a service's refusal into what the form shows; nothing the request wrote is kept unless `keep`."""
+    if not keep:
+        request.tm.doom()
+    if isinstance(error, Refused):
+        return FormError(error.message, error.fields, error.status)
+    if isinstance(error, ValidationFailed):
+        return FormError("提交的内容有误，请按提示修改", error.fields, 400)
+    if isinstance(error, TransitionRefused):
+        return FormError(error.message, {}, 409)
+    raise error
+
+
+FORM_ERRORS = (Refused, ValidationFailed, TransitionRefused)
+
+
+def home_of(request: Request, account: Account | None) -> str:
+    if account is None:
+        return request.route_url("home")
+    return request.route_url(ROLE_HOMES.get(account.role, "home"))
+
+
+def safe_next(request: Request, target: str | None) -> str | None:
+    """Only a path on this site: a `next` pointing elsewhere would make the login page an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return request.application_url + target
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def kind_label(kind: str) -> str:
+    return KINDS[kind].label if kind in KINDS else kind
+
+
+def add_template_globals(event: BeforeRender) -> None:
+    request = event.get("request")
+    if request is None or not str(event.get("renderer_name", "")).endswith(".jinja2"):
+        return
+    event.setdefault("get_csrf_token", lambda: get_csrf_token(request))
+    event.setdefault("account", request.account)
+    event.setdefault("status_label", status_label)
+    event.setdefault("kind_label", kind_label)
+    event.setdefault("role_labels", ROLE_LABELS)
+    event.setdefault("data_labels", DATA_LABELS)
+    event.setdefault("form", {})
+    event.setdefault("error", None)

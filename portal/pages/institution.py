@@ -1,0 +1,73 @@
+"""The institution end: activate staff accounts, confirm or return staff applications."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from models import Institution
+from portal.pages.common import FORM_ERRORS, FormError, form_error
+from portal.services import accounts, applications
+
+
+def dashboard(request: Request, **extra) -> dict:
+    session, account = request.dbsession, request.account
+    tasks = applications.institution_tasks(session, account)
+    return {
+        "institution": session.get(Institution, account.institution_id),
+        "pending": accounts.pending_accounts(session, account.institution_id),
+        "tasks": tasks,
+        "names": applications.person_names(session, tasks),
+        "issued": None,
+        **extra,
+    }
+
+
+@view_config(route_name="institution", renderer="institution.jinja2", permission="institution")
+def institution_home(request: Request):
+    return dashboard(request)
+
+
+@view_config(route_name="institution.activation_code", request_method="POST", renderer="institution.jinja2", permission="institution")
+def issue_activation_code(request: Request):
+    account_id = int(request.matchdict["id"])
+    try:
+        code = accounts.issue_activation_code(request.dbsession, request.medreg, request.account, account_id)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return dashboard(request, error=error)
+    pending = dict((a.id, p) for a, p in accounts.pending_accounts(request.dbsession, request.account.institution_id))
+    person = pending.get(account_id)
+    hours = int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)
+    return dashboard(request, issued={"account_id": account_id, "name": person.name if person else "", "code": code, "hours": hours})
+
+
+def task_page(request: Request, application_id: int, **extra) -> dict:
+    application = applications.visible_application(request.dbsession, request.account, application_id)
+    return {
+        "application": application,
+        "names": applications.person_names(request.dbsession, [application]),
+        "institution_names": applications.institution_names(request.dbsession, {application.institution_id}),
+        "decidable": application.status == "awaiting_institution",
+        **extra,
+    }
+
+
+@view_config(route_name="institution.task", request_method="GET", renderer="institution_task.jinja2", permission="institution")
+def task(request: Request):
+    return task_page(request, int(request.matchdict["id"]))
+
+
+@view_config(route_name="institution.task", request_method="POST", renderer="institution_task.jinja2", permission="institution")
+def decide(request: Request):
+    application_id = int(request.matchdict["id"])
+    decision, comment = request.POST.get("decision", ""), request.POST.get("comment", "")
+    try:
+        applications.institution_decide(request.dbsession, request.account, application_id, decision, comment)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return task_page(request, application_id, error=error, form={"comment": comment})
+    request.session.flash("已确认，申请已提交卫生健康委审批。" if decision == "confirm" else "已退回申请人。")
+    return HTTPFound(location=request.route_url("institution"))

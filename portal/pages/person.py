@@ -1,0 +1,112 @@
+"""The personal end: my applications, one application, the first registration form, my practice record."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from models import Application, Person
+from pipeline import codes
+from pipeline.lifecycle import WITHDRAWABLE, Status
+from portal.pages.common import FORM_ERRORS, form_error
+from portal.services import accounts, applications
+
+FIRST_REGISTRATION = "physician.first_registration"
+
+
+def application_form_data(request: Request) -> dict:
+    """The first-registration fields as the form posts them (scopes are a multi-select)."""
+    return {
+        "certificate_no": request.POST.get("certificate_no", ""),
+        "practice_category": request.POST.get("practice_category", ""),
+        "practice_scope": request.POST.getall("practice_scope"),
+        "institution_id": request.POST.get("institution_id", ""),
+    }
+
+
+def application_choices(request: Request) -> dict:
+    return {
+        "institutions": accounts.operating_institutions(request.dbsession),
+        "categories": codes.practice_categories(),
+        "scopes_by_category": {category: codes.practice_scopes(category) for category in codes.practice_categories()},
+    }
+
+
+def form_from(application: Application) -> dict:
+    return {**application.data, "practice_scope": application.data.get("practice_scope", [])}
+
+
+@view_config(route_name="me", renderer="me.jinja2", permission="person")
+def my_applications(request: Request):
+    items = applications.list_own(request.dbsession, request.account)
+    person = request.dbsession.get(Person, request.account.person_id)
+    return {"items": items, "person": person, "can_apply": person.profession == "physician"}
+
+
+@view_config(route_name="me.application", renderer="application.jinja2", permission="person")
+def my_application(request: Request):
+    application = applications.own_application(request.dbsession, request.account, int(request.matchdict["id"]))
+    return application_page(request, application)
+
+
+def application_page(request: Request, application: Application, **extra) -> dict:
+    names = applications.institution_names(request.dbsession, {application.institution_id})
+    page = {
+        "application": application,
+        "institution_names": names,
+        "withdrawable": application.status in WITHDRAWABLE,
+        "resubmittable": application.status == Status.returned,
+        "form": form_from(application),
+    }
+    if page["resubmittable"]:
+        page.update(application_choices(request))
+    return {**page, **extra}
+
+
+@view_config(route_name="me.application.withdraw", request_method="POST", renderer="application.jinja2", permission="person")
+def withdraw(request: Request):
+    application_id = int(request.matchdict["id"])
+    try:
+        applications.withdraw(request.dbsession, request.account, application_id, request.POST.get("comment", "").strip())
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        application = applications.own_application(request.dbsession, request.account, application_id)
+        return application_page(request, application, error=error)
+    request.session.flash("申请已撤回。")
+    return HTTPFound(location=request.route_url("me.application", id=application_id))
+
+
+@view_config(route_name="me.application.resubmit", request_method="POST", renderer="application.jinja2", permission="person")
+def resubmit(request: Request):
+    application_id = int(request.matchdict["id"])
+    data = application_form_data(request)
+    try:
+        applications.resubmit(request.dbsession, request.account, application_id, data)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        application = applications.own_application(request.dbsession, request.account, application_id)
+        return application_page(request, application, error=error, form=data)
+    request.session.flash("已修改并重新提交，正在核验。")
+    return HTTPFound(location=request.route_url("me.application", id=application_id))
+
+
+@view_config(route_name="me.apply", renderer="apply.jinja2", permission="person")
+def apply(request: Request):
+    if request.method != "POST":
+        return {**application_choices(request), "form": {"institution_id": str(request.account.institution_id or "")}}
+    data = application_form_data(request)
+    try:
+        application = applications.submit(request.dbsession, request.account, FIRST_REGISTRATION, data)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {**application_choices(request), "error": error, "form": data}
+    request.session.flash("申请已提交，系统正在核验，请留意办理进度。")
+    return HTTPFound(location=request.route_url("me.application", id=application.id))
+
+
+@view_config(route_name="me.registration", renderer="registration.jinja2", permission="person")
+def my_registration(request: Request):
+    return {"record": applications.my_registration(request.dbsession, request.account)}

@@ -1,0 +1,217 @@
+"""The server-rendered pages over WebTest: each end renders for its role and for no one else,
+form errors name the field and keep the input, and every form needs its CSRF token."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+from webtest import TestApp
+
+from models import Account, Application, PublicRecord
+from tests import factories
+from tests.journeys import PASSWORD, activate, login, physician_signup, staff_account
+
+ROLES = ("anonymous", "person", "institution", "commission")
+
+
+@pytest.fixture(scope="module")
+def world(wsgi_app, settings):
+    """One institution with its staff account, a commission account, an active physician with one application
+    waiting for the institution and one waiting for the commission."""
+    from models.db import session_factory
+
+    tag = uuid.uuid4().hex[:6]
+    session = session_factory(settings.database_url)()
+    inst = factories.institution(session, name=f"页面测试医院{tag}")
+    staff_account(session, "institution", f"pg-inst-{tag}", institution_id=inst.id)
+    staff_account(session, "commission", f"pg-com-{tag}", division="110105")
+    session.commit()
+    api = TestApp(wsgi_app)
+    person = physician_signup(api, inst.id, name="页面医生")
+    activate(api, login(api, f"pg-inst-{tag}"), person)
+    account = session.get(Account, person["account_id"])
+    waiting = [
+        Application(kind="physician.first_registration", status=status, applicant_account_id=account.id, person_id=account.person_id,
+                    institution_id=inst.id, commission_code=commission, data={"certificate_no": "201100000000001",
+                    "practice_category": "临床", "practice_scope": ["内科专业"], "institution_id": inst.id})
+        for status, commission in (("awaiting_institution", None), ("pending_approval", "110105"))
+    ]
+    for application in waiting:
+        application.record("申请人 页面医生", None, application.status, "测试安排")
+        session.add(application)
+    session.commit()
+    yield {
+        "institution": inst.id, "person": person, "tag": tag,
+        "users": {"person": person["mobile"], "institution": f"pg-inst-{tag}", "commission": f"pg-com-{tag}"},
+        "awaiting": waiting[0].id, "pending": waiting[1].id,
+    }
+    session.close()
+
+
+def browser_as(wsgi_app, world, role: str) -> TestApp:
+    """A WebTest client with the session cookie of `role`, logged in through the login form."""
+    app = TestApp(wsgi_app)
+    if role == "anonymous":
+        return app
+    form = app.get("/login").forms[0]
+    form["username"], form["password"] = world["users"][role], PASSWORD
+    assert form.submit().status_int == 302
+    return app
+
+
+def pages(world) -> dict[str, str]:
+    """Each page and the role it is for (None: anyone)."""
+    return {
+        "/": None, "/login": None, "/signup": None, "/activate": None, "/public": None, "/public?kind=physicians&name=%E9%A1%B5%E9%9D%A2": None,
+        "/me": "person", "/me/apply": "person", "/me/registration": "person", f"/me/applications/{world['awaiting']}": "person",
+        "/institution": "institution", f"/institution/tasks/{world['awaiting']}": "institution",
+        "/commission": "commission", f"/commission/queue/{world['pending']}": "commission",
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_page_renders_for_its_role_and_is_refused_to_the_others(wsgi_app, world, role):
+    app = browser_as(wsgi_app, world, role)
+    for path, owner in pages(world).items():
+        response = app.get(path, expect_errors=True)
+        if owner is None or owner == role:
+            assert response.status_int == 200, path
+            assert response.content_type == "text/html"
+            assert '<meta name="viewport"' in response.text
+        elif role == "anonymous":
+            assert response.status_int == 302, path
+            assert response.location.endswith("/login?next=" + path.replace("/", "%2F")), response.location
+        else:
+            assert response.status_int == 403, path
+            assert "无权访问" in response.text
+
+
+def test_login_redirects_to_the_page_asked_for_and_never_off_site(wsgi_app, world):
+    app = TestApp(wsgi_app)
+    form = app.get("/me").follow().forms[0]
+    form["username"], form["password"] = world["users"]["person"], PASSWORD
+    assert form.submit().location == "http://localhost/me"
+    app = TestApp(wsgi_app)
+    form = app.get("/login?next=//evil.example/").forms[0]
+    form["username"], form["password"] = world["users"]["institution"], PASSWORD
+    assert form.submit().location == "http://localhost/institution"
+
+
+def test_a_wrong_password_is_shown_and_counted(wsgi_app, world, db):
+    app = TestApp(wsgi_app)
+    form = app.get("/login").forms[0]
+    form["username"], form["password"] = world["users"]["commission"], "wrong-password-1"
+    page = form.submit(status=401)
+    assert "用户名或密码错误" in page.text
+    assert page.forms[0]["username"].value == world["users"]["commission"]
+    account = db.scalar(select(Account).where(Account.username == world["users"]["commission"]))
+    assert account.failed_logins == 1
+    browser_as(wsgi_app, world, "commission")
+    db.refresh(account)
+    assert account.failed_logins == 0
+
+
+def test_signup_errors_sit_next_to_their_fields_and_keep_the_input(wsgi_app, world, db):
+    app = TestApp(wsgi_app)
+    form = app.get("/signup").forms[0]
+    form["name"] = "填错的人"
+    form["sex"] = "女"
+    form["birth_date"] = "1990-01-01"
+    form["id_number"] = "110105199001011234"
+    form["mobile"] = "12345"
+    form["password"] = "short"
+    form["institution_id"] = str(world["institution"])
+    page = form.submit(status=400)
+    assert "提交的内容有误" in page.text
+    assert page.html.select_one("#f-mobile").find_next_sibling("p", class_="field-error").text == "手机号码应为11位中国大陆手机号"
+    assert "密码长度应为8至128个字符" in page.html.select_one("#f-password").parent.text
+    assert page.html.select_one("#f-id_number").parent.select_one(".field-error") is not None
+    kept = page.forms[0]
+    assert kept["name"].value == "填错的人" and kept["mobile"].value == "12345" and kept["password"].value == ""
+    assert kept["institution_id"].value == str(world["institution"])
+
+
+def test_signup_then_activation_through_the_pages(wsgi_app, world, db):
+    app = TestApp(wsgi_app)
+    form = app.get("/signup").forms[0]
+    id_number, mobile = factories.resident_id(), factories.unique_mobile()
+    for name, value in {"name": "表单医生", "sex": "男", "birth_date": "1990-05-17", "id_number": id_number, "mobile": mobile,
+                        "password": PASSWORD, "institution_id": str(world["institution"])}.items():
+        form[name] = value
+    activation = form.submit().follow()
+    assert "注册成功" in activation.text
+    institution = browser_as(wsgi_app, world, "institution")
+    desk = institution.get("/institution")
+    assert "表单医生" in desk.text
+    account_id = db.scalar(select(Account.id).where(Account.username.is_(None)).order_by(Account.id.desc()))
+    issued = desk.forms[f"issue-{account_id}"].submit()
+    code = issued.html.select_one("#issued-code .code").text
+    assert len(code) == 6 and code.isdigit()
+    form = activation.forms[0]
+    form["username"], form["code"] = mobile, "000000" if code != "000000" else "111111"
+    wrong = form.submit(status=400)
+    assert "激活码无效或已过期" in wrong.html.select_one("#f-code").parent.text
+    form = wrong.forms[0]
+    form["code"] = code
+    assert "账号已激活" in form.submit().follow().text
+
+
+def test_apply_form_errors_name_the_field(wsgi_app, world, db):
+    app = browser_as(wsgi_app, world, "person")
+    form = app.get("/me/apply").forms["apply-form"]
+    form["practice_category"] = "口腔"
+    form["practice_scope"] = ["内科专业"]
+    page = form.submit(status=400)
+    assert "必填" in page.html.select_one("#f-certificate_no").parent.text
+    assert "不属于口腔类别" in page.html.select_one("#f-practice_scope").parent.text
+    assert page.forms["apply-form"]["practice_scope"].value == ["内科专业"]
+    assert page.forms["apply-form"]["practice_category"].value == "口腔"
+
+
+def test_returning_needs_a_comment_and_changes_nothing_without_one(wsgi_app, world, db):
+    institution = browser_as(wsgi_app, world, "institution")
+    page = institution.get(f"/institution/tasks/{world['awaiting']}")
+    refused = page.forms["decision-form"].submit("decision", index=1, status=400)
+    assert "退回时必须填写原因" in refused.html.select_one("#f-comment").parent.text
+    assert db.get(Application, world["awaiting"]).status == "awaiting_institution"
+    commission = browser_as(wsgi_app, world, "commission")
+    page = commission.get(f"/commission/queue/{world['pending']}")
+    assert "办理记录" in page.text and "测试安排" in page.text
+    refused = page.forms["decision-form"].submit("decision", index=2, status=400)
+    assert "不予批准或退回时必须填写原因" in refused.text
+    db.expire_all()
+    assert db.get(Application, world["pending"]).status == "pending_approval"
+
+
+def test_another_persons_application_is_not_found(wsgi_app, world):
+    institution = browser_as(wsgi_app, world, "institution")
+    assert institution.get("/institution/tasks/999999", status=404).html.select_one(".alert").text == "申请不存在或无权查看"
+
+
+def test_every_form_needs_its_csrf_token(wsgi_app, world):
+    app = browser_as(wsgi_app, world, "person")
+    for path in ("/login", "/signup", "/activate", "/me/apply", f"/me/applications/{world['awaiting']}/withdraw", "/logout"):
+        assert app.post(path, {"username": "x"}, status=400).status_int == 400, path
+    assert app.get("/me").status_int == 200  # still logged in: the logout without a token did nothing
+
+
+def test_public_search_pages_with_a_cursor(wsgi_app, world, db):
+    tag = world["tag"]
+    names = [f"公示{tag}{n:02d}" for n in range(21)]  # one more than a page
+    for n, name in enumerate(names):
+        identifier = f"Z{tag.upper()}{n:012d}"
+        db.add(PublicRecord(identifier=identifier, kind="physician", name=name, division="110105", institution_id=None,
+                            status="registered", version=1, body={"identifier": identifier, "kind": "physician", "name": name,
+                            "sex": "女", "status_label": "注册", "institutions": [], "registering_authority": {"name": "朝阳区卫生健康委员会"}}))
+    db.commit()
+    app = TestApp(wsgi_app)
+    first = app.get("/public", {"kind": "physicians", "name": f"公示{tag}"})
+    second = first.click("下一页")
+    assert [a.text for a in first.html.select("table.results td a")] == names[:20]
+    assert [a.text for a in second.html.select("table.results td a")] == names[20:]
+    assert second.html.select_one(".pager") is None
+    record = first.click(names[0])
+    assert f"Z{tag.upper()}000000000000" in record.text and "朝阳区卫生健康委员会" in record.text
+    bad = app.get("/public", {"kind": "physicians", "division": "北京"}, status=400)
+    assert "行政区划代码应为不超过 6 位的数字" in bad.html.select_one("#f-division").parent.text
