@@ -7,7 +7,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from models import Commission, DepartmentScope, Division, Institution, InstitutionDepartment, PhysicianQualification
+from models import (
+    Application, Commission, DepartmentScope, Division, Institution, InstitutionDepartment, PhysicianQualification,
+)
 from models.crypto import lookup_hash
 from models.settings import Settings
 from pipeline.codes import default_scope_map
@@ -85,3 +87,61 @@ def qualification(session: Session, settings: Settings, name: str, id_number: st
     )
     session.flush()
     return certificate_no
+
+
+_CHINESE_DIGITS = "〇一二三四五六七八九"
+
+
+def unique_name(surname: str = "张") -> str:
+    """A person's name no other test uses; fixed width, so one never contains another (public search is by substring)."""
+    return surname + "测" + "".join(_CHINESE_DIGITS[int(d)] for d in f"{next(_serial):05d}")
+
+
+def division(session: Session, code: str, name: str, parent: str) -> Commission:
+    """A division and its commission beyond DIVISIONS, for a test that needs identifier serials to itself."""
+    divisions(session)
+    if session.get(Division, code) is None:
+        session.add(Division(code=code, name=name, parent_code=parent))
+        session.flush()
+    commission = session.get(Commission, code)
+    if commission is None:
+        commission = Commission(division_code=code, name=f"{name}卫生健康委员会")
+        session.add(commission)
+        session.flush()
+    return commission
+
+
+def application(
+    session: Session,
+    person_id: int,
+    account_id: int,
+    institution_id: int,
+    certificate_no: str,
+    status: str,
+    commission_code: str | None = None,
+    scope: str = "内科专业",
+) -> Application:
+    """A physician first registration already at `status`, written directly: no outbox row, so no worker moves it."""
+    item = Application(
+        kind="physician.first_registration", status=status, applicant_account_id=account_id, person_id=person_id,
+        institution_id=institution_id, commission_code=commission_code,
+        data={"certificate_no": certificate_no, "practice_category": "临床", "practice_scope": [scope],
+              "institution_id": institution_id},
+    )
+    session.add(item)
+    item.record("测试数据", None, status, "测试直接写入")
+    session.flush()
+    return item
+
+
+def issued(session: Session, item: Application) -> Application:
+    """Move an approved application to `issued` as the issue stage would, but without queueing the publish step."""
+    from workers.registers import apply_to_register
+
+    entry = apply_to_register(session, item)
+    entry.identifier = identifier_for(session, "physician", entry.id, item.commission_code)
+    item.identifier = entry.identifier
+    item.record("测试数据", item.status, "issued", f"电子化注册识别码 {entry.identifier}")
+    item.status = "issued"
+    session.flush()
+    return item

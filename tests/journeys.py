@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from webtest import TestApp
 
-from models import Account
-from models.crypto import hash_password
+from models import Account, Institution, Person
+from models.crypto import encrypt, hash_password, lookup_hash
 from tests import factories
 
 PASSWORD = "Passw0rd-2026"
@@ -66,3 +69,97 @@ def activate(api: TestApp, institution_headers: dict, person: dict) -> None:
         f"/api/v1/institution/accounts/{person['account_id']}/activation-code", {}, headers=institution_headers
     ).json["code"]
     api.post_json("/api/v1/activate", {"username": person["id_number"], "code": code})
+
+
+# --- arranging the parties of a journey (fresh names, so tests never share an account) ----------------------
+
+
+def unique_username(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class InstitutionDesk:
+    """An institution in the register and its staff account, logged in."""
+
+    institution: Institution
+    username: str
+    headers: dict[str, str]
+
+    @property
+    def id(self) -> int:
+        return self.institution.id
+
+
+def institution_desk(api: TestApp, session, name: str | None = None, division: str = "110105", **institution_kwargs) -> InstitutionDesk:
+    """Arrange an institution with an account and log it in (commits, so the portal sees it)."""
+    item = factories.institution(session, name=name or unique_username("测试医院"), division=division, **institution_kwargs)
+    username = unique_username("inst")
+    staff_account(session, "institution", username, institution_id=item.id)
+    session.commit()
+    return InstitutionDesk(item, username, login(api, username))
+
+
+def commission_desk(api: TestApp, session, division: str = "110105") -> tuple[str, dict[str, str]]:
+    """A logged-in commission staff account of `division`: (username, headers)."""
+    factories.divisions(session)
+    username = unique_username(f"com{division}")
+    staff_account(session, "commission", username, division=division)
+    session.commit()
+    return username, login(api, username)
+
+
+def active_physician(api: TestApp, session, settings, desk: InstitutionDesk, name: str | None = None) -> dict:
+    """Sign up over the API, get a qualification record, be activated by the institution, log in."""
+    person = physician_signup(api, desk.id, name=name or factories.unique_name())
+    person["certificate_no"] = factories.qualification(session, settings, person["name"], person["id_number"])
+    session.commit()
+    activate(api, desk.headers, person)
+    person["headers"] = login(api, person["mobile"])
+    return person
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def person_account(session, settings, institution_id: int, name: str | None = None, status: str = "active",
+                   with_qualification: bool = True) -> dict:
+    """A physician and their account written directly (no API round trips); logs in with `mobile` and PASSWORD."""
+    birth = date(1985, 6, 1)
+    name = name or factories.unique_name()
+    id_number = factories.resident_id(birth)
+    person = Person(
+        profession="physician", name=name, sex="男", birth_date=birth, id_type="resident_id",
+        id_number_encrypted=encrypt(settings.secret, id_number), id_number_hash=lookup_hash(settings.secret, id_number),
+        mobile=factories.unique_mobile(), institution_id=institution_id,
+    )
+    session.add(person)
+    session.flush()
+    account = Account(role="person", status=status, person_id=person.id, institution_id=institution_id,
+                      password_hash=_password_hash())
+    session.add(account)
+    session.flush()
+    certificate_no = factories.qualification(session, settings, name, id_number) if with_qualification else None
+    return {"name": name, "id_number": id_number, "mobile": person.mobile, "birth_date": birth.isoformat(),
+            "person_id": person.id, "account_id": account.id, "certificate_no": certificate_no}
+
+
+def first_registration(certificate_no: str, institution_id: int, scope: str | list[str] = "内科专业") -> dict:
+    return {"certificate_no": certificate_no, "practice_category": "临床", "practice_scope": scope,
+            "institution_id": institution_id}
+
+
+def submit_first_registration(api: TestApp, person: dict, institution_id: int, status: int = 201, **data) -> dict:
+    body = {"kind": "physician.first_registration", "data": {**first_registration(person["certificate_no"], institution_id), **data}}
+    return api.post_json("/api/v1/applications", body, headers=person["headers"], status=status).json
+
+
+def wait_routed(api: TestApp, commission_headers: dict, application_id: int, timeout: float = 30.0) -> dict:
+    """Wait until the application is in the commission's approval queue (routing runs in a worker)."""
+    def routed():
+        items = api.get("/api/v1/commission/queue", headers=commission_headers).json["items"]
+        return next((item for item in items if item["id"] == application_id), None)
+
+    return wait_for(routed, timeout)
