@@ -1,11 +1,12 @@
 """Errors on pages are pages: a refusal renders in Chinese with its status, a wrong role gets 403."""
 from __future__ import annotations
 
+from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPFound
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.view import exception_view_config, forbidden_view_config
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from pipeline.errors import TransitionRefused, ValidationFailed
 from portal.errors import Refused
@@ -34,3 +35,14 @@ def forbidden_page(request: Request) -> Response:
     if request.account is None:
         return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))
     return error_page(request, 403, "当前账号无权访问此页面")
+
+
+@exception_view_config(BadCSRFToken, path_info=PAGES)
+def bad_csrf_page(exc: BadCSRFToken, request: Request) -> Response:
+    request.tm.doom()
+    return error_page(request, 400, "页面已过期或请求来源无法确认，请返回上一页刷新后重新提交")
+
+
+@notfound_view_config(path_info=PAGES)
+def not_found_page(request: Request) -> Response:
+    return error_page(request, 404, "页面不存在")

@@ -5,7 +5,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from models import Application, Person
+from models import Application, Commission, Person
 from pipeline import codes
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.pages.common import FORM_ERRORS, form_error
@@ -109,4 +109,7 @@ def apply(request: Request):
 
 @view_config(route_name="me.registration", renderer="registration.jinja2", permission="person")
 def my_registration(request: Request):
-    return {"record": applications.my_registration(request.dbsession, request.account)}
+    record = applications.my_registration(request.dbsession, request.account)
+    entry = record["registration"]
+    authority = request.dbsession.get(Commission, entry["registering_authority"]) if entry else None
+    return {"record": record, "authority": authority.name if authority else ""}

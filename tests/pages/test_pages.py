@@ -192,7 +192,7 @@ def test_another_persons_application_is_not_found(wsgi_app, world):
 def test_every_form_needs_its_csrf_token(wsgi_app, world):
     app = browser_as(wsgi_app, world, "person")
     for path in ("/login", "/signup", "/activate", "/me/apply", f"/me/applications/{world['awaiting']}/withdraw", "/logout"):
-        assert app.post(path, {"username": "x"}, status=400).status_int == 400, path
+        assert "页面已过期" in app.post(path, {"username": "x"}, status=400).text, path
     assert app.get("/me").status_int == 200  # still logged in: the logout without a token did nothing
 
 
@@ -215,3 +215,7 @@ def test_public_search_pages_with_a_cursor(wsgi_app, world, db):
     assert f"Z{tag.upper()}000000000000" in record.text and "朝阳区卫生健康委员会" in record.text
     bad = app.get("/public", {"kind": "physicians", "division": "北京"}, status=400)
     assert "行政区划代码应为不超过 6 位的数字" in bad.html.select_one("#f-division").parent.text
+
+
+def test_an_unknown_page_is_a_chinese_404(wsgi_app):
+    assert "页面不存在" in TestApp(wsgi_app).get("/no-such-page", status=404).text
