@@ -1,0 +1,34 @@
+"""`medreg`: the command line of medreg (set-up, data loading, accounts, and the processes to run).
+
+Each command lives in its own module with `add_parser(subparsers)` and `run(args) -> int`; the return
+value is the exit code: 0 done, 1 done in part or refused, 2 unusable input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from portal.cli import database, imports, servers, users
+
+COMMANDS = (database, imports, users, servers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="medreg", description="医疗机构、医师、护士电子化注册系统")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.add_parser(subparsers)
+    from portal import demo
+
+    demo.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130

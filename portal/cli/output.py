@@ -1,0 +1,21 @@
+"""What the commands print: rich consoles for results (stdout) and problems (stderr)."""
+from __future__ import annotations
+
+from rich.console import Console
+
+
+def out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class CommandError(Exception):
+    """A refusal to show the user as is (in Chinese), with the exit code to end with."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code

@@ -1,0 +1,93 @@
+"""The long-running processes: `medreg serve` (the portal), `medreg relay` (the outbox relay) and
+`medreg receiver` (a reference disclosure site). Each runs in the foreground until Ctrl-C or SIGTERM."""
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from portal.cli.output import CommandError, err, out
+
+PORTAL_THREADS = 8
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser("serve", help="用生产级WSGI服务器（waitress）运行门户，配置取自环境变量")
+    serve.add_argument("--host", default="0.0.0.0", help="监听地址（默认 0.0.0.0）")
+    serve.add_argument("--port", type=int, default=6543, help="端口（默认 6543）")
+    serve.set_defaults(run=run_serve)
+
+    relay = subparsers.add_parser("relay", help="运行发件箱转发进程：把已提交的消息发布到消息队列")
+    relay.add_argument("--idle-sleep", type=float, default=0.05, help="无待发消息时的等待秒数（默认 0.05）")
+    relay.set_defaults(run=run_relay)
+
+    receiver = subparsers.add_parser("receiver", help="运行参考公示接收端，接收签名推送")
+    receiver.add_argument("--host", default="127.0.0.1", help="监听地址（默认 127.0.0.1）")
+    receiver.add_argument("--port", type=int, default=8765, help="端口（默认 8765）")
+    receiver.add_argument(
+        "--channel", action="append", required=True, metavar="NAME=SECRET", help="渠道名与共享密钥，可重复"
+    )
+    receiver.set_defaults(run=run_receiver)
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, so a foreground process can finish its current pass and exit."""
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    return stop
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from waitress import serve
+
+    from portal import main
+
+    out().print(f"门户已启动：http://{args.host}:{args.port}/")
+    serve(main({}), host=args.host, port=args.port, threads=PORTAL_THREADS)
+    return 0
+
+
+def run_relay(args: argparse.Namespace) -> int:
+    from models.settings import load_settings
+    from workers.app import app, configure
+    from workers.relay import run_relay as relay_until
+
+    settings = load_settings()
+    configure(app, settings)
+    stop = stop_on_signals()
+    out().print("发件箱转发已启动，按 Ctrl-C 停止")
+    relay_until(app, settings, stop, idle_sleep=args.idle_sleep)
+    out().print("发件箱转发已停止")
+    return 0
+
+
+def parse_channels(values: list[str]) -> dict[str, str]:
+    secrets: dict[str, str] = {}
+    for value in values:
+        name, sep, secret = value.partition("=")
+        if not sep or not name.strip() or not secret:
+            raise CommandError(f"--channel 应写作 NAME=SECRET：{value}", exit_code=2)
+        secrets[name.strip()] = secret
+    return secrets
+
+
+def run_receiver(args: argparse.Namespace) -> int:
+    from publisher.receiver import Receiver
+
+    try:
+        secrets = parse_channels(args.channel)
+        receiver = Receiver(secrets, host=args.host, port=args.port)
+    except CommandError as error:
+        err().print(error.message)
+        return error.exit_code
+    except OSError as error:
+        err().print(f"无法监听 {args.host}:{args.port}：{error.strerror}")
+        return 2
+    stop = stop_on_signals()
+    with receiver:
+        for name in secrets:
+            out().print(f"公示接收端 {name}：http://{args.host}:{receiver.port}/{name}")
+        stop.wait()
+    out().print("公示接收端已停止")
+    return 0

@@ -1,0 +1,104 @@
+"""`medreg create-user`: a commission staff account or an institution's account."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Account, Commission, Institution
+from models.audit import audit
+from models.crypto import hash_password
+from models.db import session_scope
+from models.settings import load_settings
+from pipeline.fields import FieldError
+from pipeline.schemas import password as password_rule
+from portal.cli.output import CommandError, err, out
+
+# Starts with a letter, so it can never be taken for a person's ID number or mobile (they log in with those).
+USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,63}")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "create-user", help="创建卫健委工作人员账号或医疗机构账号（密码取自 MEDREG_PASSWORD，或交互输入）"
+    )
+    parser.add_argument("--role", required=True, choices=("commission", "institution"), help="账号角色")
+    parser.add_argument("--division", help="卫健委的行政区划代码（--role commission）")
+    parser.add_argument("--institution", metavar="USCC", help="医疗机构的统一社会信用代码（--role institution）")
+    parser.add_argument("--username", required=True, help="用户名：字母开头，3至64位字母、数字或 _ . -")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        check_target_given(args)
+        password = read_password()
+        settings = load_settings()
+        with session_scope(settings.database_url) as session:
+            account = create_staff_account(session, args.role, args.username, password, args.division, args.institution)
+            where = account.division_code if account.role == "commission" else args.institution.strip().upper()
+    except CommandError as error:
+        err().print(error.message)
+        return error.exit_code
+    label = "卫健委" if args.role == "commission" else "医疗机构"
+    out().print(f"已创建{label}账号 {args.username}（{where}）")
+    return 0
+
+
+def check_target_given(args: argparse.Namespace) -> None:
+    if args.role == "commission" and not args.division:
+        raise CommandError("卫健委账号需要 --division 行政区划代码", exit_code=2)
+    if args.role == "institution" and not args.institution:
+        raise CommandError("医疗机构账号需要 --institution 统一社会信用代码", exit_code=2)
+
+
+def read_password() -> str:
+    given = os.environ.get("MEDREG_PASSWORD")
+    if given:
+        return given
+    first = getpass.getpass("密码：")
+    if getpass.getpass("再次输入密码：") != first:
+        raise CommandError("两次输入的密码不一致")
+    return first
+
+
+def create_staff_account(
+    session: Session, role: str, username: str, password: str, division: str | None = None, uscc: str | None = None
+) -> Account:
+    """The new active account, or CommandError saying what is wrong. Nothing is written on refusal."""
+    username = username.strip()
+    if not USERNAME.fullmatch(username):
+        raise CommandError("用户名应以字母开头，由3至64位字母、数字或 _ . - 组成")
+    try:
+        password_rule(password)
+    except FieldError as error:
+        raise CommandError(f"密码不符合要求：{error}") from None
+    if session.scalar(select(Account.id).where(Account.username == username)):
+        raise CommandError(f"用户名 {username} 已存在")
+    account = Account(username=username, role=role, status="active", password_hash=hash_password(password))
+    if role == "commission":
+        commission = session.get(Commission, (division or "").strip())
+        if commission is None:
+            raise CommandError(f"行政区划 {division} 没有卫健委，请先导入行政区划")
+        account.division_code = commission.division_code
+    else:
+        institution = session.scalar(select(Institution).where(Institution.uscc == (uscc or "").strip().upper()))
+        if institution is None:
+            raise CommandError(f"统一社会信用代码为 {uscc} 的医疗机构不存在，请先导入医疗机构")
+        account.institution_id = institution.id
+        division = institution.division_code
+    session.add(account)
+    session.flush()
+    audit(session, f"cli:{operator()}", "create_account", f"account:{account.id}", division, role=role, username=username)
+    return account
+
+
+def operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
