@@ -6,7 +6,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Institution
-from portal.pages.common import FORM_ERRORS, FormError, form_error
+from portal.pages.common import FORM_ERRORS, form_error
 from portal.services import accounts, applications
 
 

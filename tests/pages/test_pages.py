@@ -219,3 +219,31 @@ def test_public_search_pages_with_a_cursor(wsgi_app, world, db):
 
 def test_an_unknown_page_is_a_chinese_404(wsgi_app):
     assert "页面不存在" in TestApp(wsgi_app).get("/no-such-page", status=404).text
+
+
+def test_a_returned_application_is_resubmitted_then_withdrawn(wsgi_app, world, db):
+    account = db.get(Account, world["person"]["account_id"])
+    application = Application(kind="physician.first_registration", status="awaiting_institution", applicant_account_id=account.id,
+                              person_id=account.person_id, institution_id=world["institution"], data={"certificate_no": "201100000000009",
+                              "practice_category": "临床", "practice_scope": ["内科专业"], "institution_id": world["institution"]})
+    application.record("申请人 页面医生", None, "awaiting_institution", "测试安排")
+    db.add(application)
+    db.commit()
+    institution = browser_as(wsgi_app, world, "institution")
+    form = institution.get(f"/institution/tasks/{application.id}").forms["decision-form"]
+    form["comment"] = "执业范围请与科室核对"
+    assert "已退回申请人" in form.submit("decision", index=1).follow().text
+
+    person = browser_as(wsgi_app, world, "person")
+    page = person.get(f"/me/applications/{application.id}")
+    assert "已退回" in page.html.select_one(".status-line").text and "执业范围请与科室核对" in page.text
+    form = page.forms["resubmit-form"]
+    assert form["certificate_no"].value == "201100000000009" and form["practice_scope"].value == ["内科专业"]
+    form["practice_scope"] = ["内科专业", "全科医学专业"]
+    page = form.submit().follow()
+    assert "已提交" in page.html.select_one(".status-line").text and "全科医学专业" in page.html.select_one("dl.facts:last-of-type").text
+    assert "resubmit-form" not in page.forms
+    page = page.forms["withdraw-form"].submit().follow()
+    assert "已撤回" in page.html.select_one(".status-line").text and "withdraw-form" not in page.forms
+    db.expire_all()
+    assert [e.to_status for e in db.get(Application, application.id).history][-3:] == ["returned", "submitted", "withdrawn"]
