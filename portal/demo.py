@@ -30,7 +30,7 @@ from models import Account, Institution, Person
 from models.crypto import encrypt, hash_password, lookup_hash
 from models.db import session_scope
 from models.imports import import_divisions, import_institutions, import_physician_qualifications
-from models.settings import Channel, Settings
+from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
 from portal.cli.users import create_staff_account
 
@@ -126,11 +126,18 @@ def demo_secret(var: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def demo_settings(var: Path, receiver_port: int) -> Settings:
-    channels = (
+def receiver_channels(receiver_port: int) -> tuple[Channel, ...]:
+    """The demo's own reference receiver, as the national and the Beijing channel."""
+    return (
         Channel("national", f"http://127.0.0.1:{receiver_port}/national", "", secrets.token_hex(16), "json"),
         Channel("beijing", f"http://127.0.0.1:{receiver_port}/beijing", "11", secrets.token_hex(16), "json"),
     )
+
+
+def demo_settings(var: Path, own_channels: tuple[Channel, ...]) -> Settings:
+    """Files under `var`, the receiver's channels plus any other channel MEDREG_CHANNELS names."""
+    own = {channel.name for channel in own_channels}
+    channels = own_channels + tuple(c for c in parse_channels(os.environ.get("MEDREG_CHANNELS")) if c.name not in own)
     return Settings(
         database_url=f"sqlite:///{var}/medreg.sqlite",
         broker_url=f"sqla+sqlite:///{var}/broker.sqlite",
@@ -236,8 +243,9 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(number, lambda *_: stop.set())
 
     receiver = Receiver({}, port=0)
-    settings = demo_settings(var, receiver.port)
-    receiver.secrets.update({channel.name: channel.secret for channel in settings.channels})
+    own_channels = receiver_channels(receiver.port)
+    receiver.secrets.update({channel.name: channel.secret for channel in own_channels})
+    settings = demo_settings(var, own_channels)
     try:
         server = create_server(make_config({}, settings).make_wsgi_app(), host=args.host, port=args.port, threads=8)
     except OSError as error:

@@ -78,7 +78,8 @@ def reason(error: Exception) -> str:
 def load(kind: str, rows: list[dict[str, str]]) -> ImportReport:
     settings = load_settings()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err(), transient=True) as progress:
+    console = err()
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"导入{KIND_LABELS[kind]}", total=len(rows))
         with session_scope(settings.database_url) as session:
             return LOADERS[kind](session, settings, rows, progress=lambda: progress.advance(task))

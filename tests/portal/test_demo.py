@@ -137,3 +137,32 @@ def test_demo_runs_a_first_registration_to_publication(tmp_path):
         exit_code = demo.interrupt(timeout=30)
     assert exit_code == 0, "".join(demo.output)
     assert "演示环境已停止" in "".join(demo.output)
+
+
+def test_demo_data_loads_once_and_a_second_start_reuses_it(tmp_path):
+    from sqlalchemy import func, select
+
+    from models import Account, Commission, Division, Institution, PhysicianQualification, PublicVersion
+    from models.db import session_scope
+    from models.settings import Settings
+    from portal.cli.database import init_database
+    from portal.demo import load_demo_data
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/medreg.sqlite", broker_url="", secret="demo-test",
+                        sms_backend=f"file:{tmp_path}/sms.jsonl")
+    init_database(settings.database_url)
+    tables = (Division, Commission, Institution, PhysicianQualification, Account, PublicVersion)
+
+    def counts():
+        with session_scope(settings.database_url) as session:
+            return [session.scalar(select(func.count()).select_from(table)) for table in tables]
+
+    with session_scope(settings.database_url) as session:
+        first = load_demo_data(session, settings)
+    loaded = counts()
+    with session_scope(settings.database_url) as session:
+        assert load_demo_data(session, settings) == first
+    assert counts() == loaded == [9, 9, 3, 12, 3, 3]
+    with session_scope(settings.database_url) as session:
+        identifiers = session.scalars(select(Institution.identifier)).all()
+    assert all(identifier and identifier.startswith("H") for identifier in identifiers)

@@ -1,0 +1,276 @@
+"""The `medreg` commands, run in-process through `portal.cli.main(argv)` against the test database."""
+from __future__ import annotations
+
+import csv
+import itertools
+import secrets
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, inspect, select, text
+from stdnum.cn import uscc as uscc_number
+
+from models import Account, AuditEntry, Commission, DepartmentScope, Division, Institution, PhysicianQualification, PublicRecord
+from models.crypto import lookup_hash, verify_password
+from pipeline.codes import default_scope_map
+from portal.cli import main
+from tests import factories
+
+_serial = itertools.count(1)
+
+
+@pytest.fixture
+def env(monkeypatch, settings):
+    monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MEDREG_BROKER_URL", settings.broker_url)
+    monkeypatch.setenv("MEDREG_SECRET", settings.secret)
+    monkeypatch.delenv("MEDREG_CHANNELS", raising=False)
+    return settings
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def fresh_uscc(division: str = "110105") -> str:
+    body = f"12{division}{secrets.randbelow(10**8):08d}{next(_serial) % 10}"
+    return body + uscc_number.calc_check_digit(body + "0")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# --- import divisions --------------------------------------------------------------------
+
+DIVISION_HEADER = ["code", "name", "parent_code"]
+
+
+def test_import_divisions_loads_good_rows_reports_bad_ones_and_is_idempotent(env, db, tmp_path, capsys):
+    rows = [
+        ["520000", "贵州省", ""],
+        ["520100", "贵阳市", "520000"],
+        ["520102", "南明区", "520100"],
+        ["52010", "缺位区", "520100"],
+        ["520203", "遵义新区", "520200"],
+        ["520111", "", "520100"],
+        ["520112", "乌当区", "530100"],
+    ]
+    path = write_csv(tmp_path / "divisions.csv", DIVISION_HEADER, rows)
+    code, out, err = run(capsys, "import", "divisions", str(path))
+    assert code == 1
+    assert "已导入 3 行，拒绝 4 行" in out
+    assert "第5行 code：行政区划代码应为6位数字" in err
+    assert "第6行 parent_code：上级行政区划520200不存在" in err
+    assert "第7行 name：必填" in err
+    assert "第8行 parent_code：530100不是520112的上级行政区划" in err
+    assert db.get(Division, "520102").parent_code == "520100"
+    assert db.get(Commission, "520102").name == "南明区卫生健康委员会"
+    assert db.get(Division, "520203") is None
+
+    rows[2][1] = "南明新区"
+    code, out, _ = run(capsys, "import", "divisions", str(write_csv(tmp_path / "again.csv", DIVISION_HEADER, rows[:3])))
+    assert code == 0 and "已导入 3 行，拒绝 0 行" in out
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Division).where(Division.code.like("5201%"))) == 2
+    assert db.get(Commission, "520102").name == "南明新区卫生健康委员会"
+
+
+# --- import physician qualifications -----------------------------------------------------
+
+QUALIFICATION_HEADER = ["certificate_no", "name", "id_number", "level", "category", "issued_on"]
+
+
+def test_import_physician_qualifications_keeps_only_a_keyed_hash_of_the_id_number(env, db, tmp_path, capsys):
+    good_id, other_id = factories.resident_id(), factories.resident_id()
+    certificate = f"2015{next(_serial) + 31_000_000:011d}"
+    rows = [
+        [certificate, "赵一", good_id, "执业医师", "临床", "2015-12-01"],
+        [f"{certificate[:-1]}9", "钱二", other_id, "执业助理医师", "口腔", ""],
+        ["2015000000000X1", "孙三", good_id[:-1] + ("0" if good_id[-1] != "0" else "1"), "执业医师", "临床", ""],
+        ["2015000000000X2", "李四", other_id, "主任医师", "临床", ""],
+        ["2015000000000X3", "周五", other_id, "执业医师", "护理", "2099-01-01"],
+    ]
+    path = write_csv(tmp_path / "qualifications.csv", QUALIFICATION_HEADER, rows)
+    code, out, err = run(capsys, "import", "physician-qualifications", str(path))
+    assert code == 1
+    assert "已导入 2 行，拒绝 3 行" in out
+    assert "第4行 id_number：身份证号码校验位错误" in err
+    assert "第5行 level：医师级别应为以下之一：执业医师、执业助理医师" in err
+    assert "第6行 category：医师类别应为以下之一" in err
+    assert "第6行 issued_on：发证日期不能晚于今天" in err
+    record = db.get(PhysicianQualification, certificate)
+    assert record.name == "赵一" and record.level == "执业医师" and record.category == "临床"
+    assert record.id_number_hash == lookup_hash(env.secret, good_id)
+    assert good_id not in str([getattr(record, c.key) for c in inspect(PhysicianQualification).columns])
+
+    rows[0][1] = "赵一一"
+    code, out, _ = run(capsys, "import", "physician-qualifications", str(write_csv(path, QUALIFICATION_HEADER, rows)))
+    assert code == 1 and "已导入 2 行，拒绝 3 行" in out
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(PhysicianQualification).where(
+        PhysicianQualification.certificate_no == certificate)) == 1
+    assert db.get(PhysicianQualification, certificate).name == "赵一一"
+
+
+# --- import institutions -----------------------------------------------------------------
+
+INSTITUTION_HEADER = ["uscc", "name", "type", "division_code", "registered_by", "address", "beds", "departments",
+                      "legal_rep", "principal", "phone"]
+
+
+def institution_row(uscc: str, name: str, departments: str = "内科;外科", division: str = "110105",
+                    registered_by: str = "110105") -> list[str]:
+    return [uscc, name, "综合医院", division, registered_by, "北京市朝阳区某路1号", "120", departments, "法人甲", "院长乙",
+            "010-88886666"]
+
+
+def test_import_institutions_issues_identifiers_and_copies_the_default_scope_map(env, db, tmp_path, capsys):
+    factories.divisions(db)
+    db.commit()
+    first, second = fresh_uscc(), fresh_uscc("110000")
+    bad_checksum = first[:-1] + ("0" if first[-1] != "0" else "1")
+    rows = [
+        institution_row(first, "导入测试第一医院"),
+        institution_row(second, "导入测试第二医院", "儿科；口腔科", division="110108", registered_by="110000"),
+        institution_row(bad_checksum, "校验错误医院"),
+        institution_row(fresh_uscc(), "科目错误医院", "内科;魔法科"),
+        institution_row(fresh_uscc(), "越权登记医院", registered_by="310104"),
+        institution_row(fresh_uscc(), "无类别医院")[:2] + ["星际医院"] + institution_row(fresh_uscc(), "x")[3:],
+    ]
+    path = write_csv(tmp_path / "institutions.csv", INSTITUTION_HEADER, rows)
+    code, out, err = run(capsys, "import", "institutions", str(path))
+    assert code == 1
+    assert "已导入 2 行，拒绝 4 行" in out
+    assert "第4行 uscc：统一社会信用代码校验位错误" in err
+    assert "第5行 departments：诊疗科目不在《医疗机构诊疗科目名录》中：魔法科" in err
+    assert "第6行 registered_by：登记机关310104的辖区不包含行政区划110105" in err
+    assert "第7行 type：机构类别应为以下之一" in err
+
+    imported = db.scalar(select(Institution).where(Institution.uscc == first))
+    assert imported.status == "operating" and imported.registered_by == "110105"
+    assert imported.identifier.startswith("H110105") and len(imported.identifier) == 19
+    assert sorted(imported.department_names) == ["内科", "外科"]
+    defaults = default_scope_map()
+    assert {(row.department, row.scope) for row in imported.scope_map} == {
+        (department, scope) for department in ("内科", "外科") for scope in defaults[department]}
+    other = db.scalar(select(Institution).where(Institution.uscc == second))
+    assert other.identifier.startswith("H110000") and sorted(other.department_names) == ["儿科", "口腔科"]
+    public = db.get(PublicRecord, imported.identifier)
+    assert public.kind == "institution" and public.institution_id == imported.id and public.version == 1
+
+    rows[0] = institution_row(first, "导入测试第一医院", "内科;妇产科")
+    code, out, _ = run(capsys, "import", "institutions", str(write_csv(tmp_path / "again.csv", INSTITUTION_HEADER, rows[:2])))
+    assert code == 0 and "已导入 2 行，拒绝 0 行" in out
+    db.expire_all()
+    again = db.scalars(select(Institution).where(Institution.uscc == first)).all()
+    assert len(again) == 1 and again[0].identifier == imported.identifier
+    assert sorted(again[0].department_names) == ["内科", "妇产科"]
+    assert {row.department for row in again[0].scope_map} == {"内科", "妇产科"}
+    assert db.get(PublicRecord, imported.identifier).version == 2
+    assert db.get(PublicRecord, other.identifier).version == 1  # unchanged, so not published again
+
+
+# --- refusals of the whole file ----------------------------------------------------------
+
+
+def test_import_refuses_unknown_kinds_and_unreadable_files_with_exit_2(env, tmp_path, capsys):
+    good = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["520000", "贵州省", ""]])
+    code, _, err = run(capsys, "import", "hospitals", str(good))
+    assert code == 2 and "未知的导入类型 hospitals" in err
+    code, _, err = run(capsys, "import", "nurse-exams", str(good))
+    assert code == 2 and "暂未支持" in err
+    code, _, err = run(capsys, "import", "divisions", str(tmp_path / "missing.csv"))
+    assert code == 2 and "文件不存在" in err
+    wrong = write_csv(tmp_path / "wrong.csv", ["code", "title"], [["520000", "贵州省"]])
+    code, _, err = run(capsys, "import", "divisions", str(wrong))
+    assert code == 2 and "缺少列：name、parent_code" in err
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("code,name,parent_code\n520000,贵州省,\n".encode("gb18030"))
+    code, _, err = run(capsys, "import", "divisions", str(latin))
+    assert code == 2 and "不是UTF-8编码" in err
+
+
+# --- create-user -------------------------------------------------------------------------
+
+
+def test_create_user_makes_a_commission_account_with_an_argon2_hash_and_an_audit_entry(env, db, monkeypatch, capsys):
+    factories.divisions(db)
+    db.commit()
+    username = f"approver{next(_serial)}{secrets.token_hex(2)}"
+    monkeypatch.setenv("MEDREG_PASSWORD", "Approve2026ok")
+    code, out, _ = run(capsys, "create-user", "--role", "commission", "--division", "110105", "--username", username)
+    assert code == 0 and username in out
+    account = db.scalar(select(Account).where(Account.username == username))
+    assert account.role == "commission" and account.division_code == "110105" and account.status == "active"
+    assert account.password_hash.startswith("$argon2id$") and verify_password(account.password_hash, "Approve2026ok")
+    assert db.scalar(select(AuditEntry).where(AuditEntry.target == f"account:{account.id}", AuditEntry.action == "create_account"))
+
+
+def test_create_user_makes_an_institution_account_for_a_registered_uscc(env, db, tmp_path, monkeypatch, capsys):
+    factories.divisions(db)
+    db.commit()
+    uscc = fresh_uscc()
+    run(capsys, "import", "institutions", str(write_csv(tmp_path / "i.csv", INSTITUTION_HEADER, [institution_row(uscc, "账号测试医院")])))
+    username = f"hospital{next(_serial)}{secrets.token_hex(2)}"
+    monkeypatch.setenv("MEDREG_PASSWORD", "Hospital2026ok")
+    code, _, _ = run(capsys, "create-user", "--role", "institution", "--institution", uscc.lower(), "--username", username)
+    assert code == 0
+    account = db.scalar(select(Account).where(Account.username == username))
+    assert account.role == "institution"
+    assert account.institution_id == db.scalar(select(Institution.id).where(Institution.uscc == uscc))
+
+
+@pytest.mark.parametrize(("argv", "password", "message"), [
+    (["--role", "commission", "--division", "110105"], "short1", "密码长度应为8至128个字符"),
+    (["--role", "commission", "--division", "110105"], "onlyletters", "密码应同时包含字母和数字"),
+    (["--role", "commission", "--division", "990101"], "Strong2026pw", "行政区划 990101 没有卫健委"),
+    (["--role", "institution", "--institution", "91110000000000000X"], "Strong2026pw", "医疗机构不存在"),
+])
+def test_create_user_refuses_and_writes_nothing(env, db, monkeypatch, capsys, argv, password, message):
+    factories.divisions(db)
+    db.commit()
+    username = f"refused{next(_serial)}{secrets.token_hex(2)}"
+    monkeypatch.setenv("MEDREG_PASSWORD", password)
+    code, _, err = run(capsys, "create-user", *argv, "--username", username)
+    assert code == 1 and message in err
+    assert db.scalar(select(Account.id).where(Account.username == username)) is None
+
+
+def test_create_user_refuses_an_existing_username(env, db, monkeypatch, capsys):
+    factories.divisions(db)
+    db.commit()
+    username = f"taken{next(_serial)}{secrets.token_hex(2)}"
+    monkeypatch.setenv("MEDREG_PASSWORD", "Strong2026pw")
+    assert run(capsys, "create-user", "--role", "commission", "--division", "110105", "--username", username)[0] == 0
+    code, _, err = run(capsys, "create-user", "--role", "commission", "--division", "110000", "--username", username)
+    assert code == 1 and f"用户名 {username} 已存在" in err
+    assert db.scalar(select(func.count()).select_from(Account).where(Account.username == username)) == 1
+
+
+# --- init-db on SQLite -------------------------------------------------------------------
+
+
+def test_init_db_creates_a_fresh_sqlite_database_that_imports_load_into(monkeypatch, tmp_path, capsys):
+    database = tmp_path / "nested" / "var" / "medreg.sqlite"
+    url = f"sqlite:///{database}"
+    monkeypatch.setenv("MEDREG_DATABASE_URL", url)
+    monkeypatch.setenv("MEDREG_SECRET", "sqlite-test-secret")
+    code, out, _ = run(capsys, "init-db")
+    assert code == 0 and "数据库已是最新结构" in out and database.exists()
+    assert run(capsys, "init-db")[0] == 0  # migrating an up-to-date database is a no-op
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert "institutions" in inspect(connection).get_table_names()
+    engine.dispose()
+    # A refused row rolls back only its own savepoint, on SQLite as on PostgreSQL.
+    path = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["110000", "北京市", ""], ["11000", "坏", ""], ["110105", "朝阳区", "110000"]])
+    code, out, _ = run(capsys, "import", "divisions", str(path))
+    assert code == 1 and "已导入 2 行，拒绝 1 行" in out
