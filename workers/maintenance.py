@@ -13,6 +13,7 @@ from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.lifecycle import Status
 from workers.app import app, settings_of
+from workers.relay import relay_once
 
 STUCK_AFTER = timedelta(minutes=2)
 DELIVERY_LEASE = timedelta(minutes=5)
@@ -67,4 +68,8 @@ def sweep_once(settings: Settings) -> dict[str, int]:
 
 @app.task(name="workers.maintenance.sweep", bind=True)
 def sweep(self, items: list[dict] | None = None) -> dict[str, int]:
-    return sweep_once(settings_of(self.app))
+    settings = settings_of(self.app)
+    result = sweep_once(settings)
+    # The relay's safety net: if no `medreg relay` runs, beat still moves the outbox every sweep.
+    result["relayed"] = relay_once(self.app, settings)
+    return result
