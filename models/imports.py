@@ -142,7 +142,7 @@ def _level(code: str) -> int:
     return 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
 
 
-def _optional_text(high: int, what: str) -> Callable[[str], str]:
+def _text(high: int, what: str) -> Callable[[str], str]:
     return lambda value: text(value, 1, high, what)
 
 
@@ -156,7 +156,7 @@ def import_divisions(session: Session, settings: Settings, rows: Iterable[Mappin
     codes_in_file = {_value(row, "code") for row in rows}
 
     def write(row: Mapping[str, Any]) -> None:
-        clean = _clean(row, {"code": division_code, "name": _optional_text(100, "名称"), "parent_code": division_code},
+        clean = _clean(row, {"code": division_code, "name": _text(100, "名称"), "parent_code": division_code},
                        optional=["parent_code"])
         code, parent = clean["code"], clean["parent_code"]
         if parent is not None:
@@ -204,7 +204,7 @@ def import_physician_qualifications(session: Session, settings: Settings, rows: 
     def write(row: Mapping[str, Any]) -> None:
         clean = _clean(row, {
             "certificate_no": certificate_no,
-            "name": _optional_text(50, "姓名"),
+            "name": _text(50, "姓名"),
             "id_number": resident_id,
             "level": lambda value: choice(value, codes.QUALIFICATION_LEVELS, "医师级别"),
             "category": lambda value: choice(value, codes.QUALIFICATION_CATEGORIES, "医师类别"),
@@ -260,15 +260,15 @@ def phone_number(value: str) -> str:
 
 INSTITUTION_CLEANERS: dict[str, Callable[[str], Any]] = {
     "uscc": social_credit_code,
-    "name": _optional_text(200, "机构名称"),
+    "name": _text(200, "机构名称"),
     "type": lambda value: choice(value, codes.institution_types(), "机构类别"),
     "division_code": division_code,
     "registered_by": division_code,
-    "address": _optional_text(300, "地址"),
+    "address": _text(300, "地址"),
     "beds": bed_count,
     "departments": department_list,
-    "legal_rep": _optional_text(50, "法定代表人"),
-    "principal": _optional_text(50, "主要负责人"),
+    "legal_rep": _text(50, "法定代表人"),
+    "principal": _text(50, "主要负责人"),
     "phone": phone_number,
 }
 INSTITUTION_OPTIONAL = ("address", "beds", "legal_rep", "principal", "phone")

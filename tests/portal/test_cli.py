@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from stdnum.cn import uscc as uscc_number
 
-from models import Account, AuditEntry, Commission, DepartmentScope, Division, Institution, PhysicianQualification, PublicRecord
+from models import Account, AuditEntry, Commission, Division, Institution, PhysicianQualification, PublicRecord
 from models.crypto import lookup_hash, verify_password
 from pipeline.codes import default_scope_map
 from portal.cli import main
