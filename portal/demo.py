@@ -32,6 +32,7 @@ from models.db import session_scope
 from models.imports import import_divisions, import_institutions, import_physician_qualifications
 from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
+from portal.cli.output import listen_failure
 from portal.cli.users import create_staff_account
 
 log = logging.getLogger(__name__)
@@ -249,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = create_server(make_config({}, settings).make_wsgi_app(), host=args.host, port=args.port, threads=8)
     except OSError as error:
-        print(f"无法监听 {args.host}:{args.port}：{error.strerror}", file=sys.stderr)
+        print(listen_failure(args.host, args.port, error), file=sys.stderr)
         return 2
 
     print(f"正在准备数据目录 {var} …", flush=True)

@@ -19,3 +19,10 @@ class CommandError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+def listen_failure(host: str, port: int, error: OSError) -> str:
+    import errno
+
+    reasons = {errno.EADDRINUSE: "端口已被占用", errno.EACCES: "没有权限使用该端口", errno.EADDRNOTAVAIL: "本机没有这个地址"}
+    return f"无法监听 {host}:{port}：{reasons.get(error.errno, error.strerror or str(error))}"

@@ -6,7 +6,7 @@ import argparse
 import signal
 import threading
 
-from portal.cli.output import CommandError, err, out
+from portal.cli.output import CommandError, err, listen_failure, out
 
 PORTAL_THREADS = 8
 
@@ -39,12 +39,21 @@ def stop_on_signals() -> threading.Event:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from waitress import serve
+    from waitress.server import create_server
 
     from portal import main
 
-    out().print(f"门户已启动：http://{args.host}:{args.port}/")
-    serve(main({}), host=args.host, port=args.port, threads=PORTAL_THREADS)
+    try:
+        server = create_server(main({}), host=args.host, port=args.port, threads=PORTAL_THREADS)
+    except OSError as error:
+        err().print(listen_failure(args.host, args.port, error))
+        return 2
+    out().print(f"门户已启动：http://{args.host}:{server.effective_port}/")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    out().print("门户已停止")
     return 0
 
 
@@ -82,7 +91,7 @@ def run_receiver(args: argparse.Namespace) -> int:
         err().print(error.message)
         return error.exit_code
     except OSError as error:
-        err().print(f"无法监听 {args.host}:{args.port}：{error.strerror}")
+        err().print(listen_failure(args.host, args.port, error))
         return 2
     stop = stop_on_signals()
     with receiver:
