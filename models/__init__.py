@@ -1,14 +1,18 @@
 """ORM classes, sessions, settings and migrations: what every other part of medreg stands on."""
 
 from models.accounts import Account, ActivationCode
+from models.assessments import AssessmentResult
 from models.applications import Application, ApplicationEvent, Notification
 from models.audit import AuditEntry
 from models.base import Base
 from models.divisions import Commission, Division
 from models.identifiers import IdentifierSerial, IssuedIdentifier
 from models.institutions import DepartmentScope, Institution, InstitutionDepartment
+from models.nurses import NurseExamRecord, NurseRegistration, NurseRegistrationEvent
 from models.outbox import OutboxMessage
+from models.password_resets import PasswordResetCode
 from models.persons import Person, PhysicianQualification
+from models.profiles import PersonProfile
 from models.public import Delivery, PublicRecord, PublicVersion
 from models.registers import PhysicianRegistration
 
@@ -17,4 +21,6 @@ __all__ = [
     "Delivery", "DepartmentScope", "Division", "IdentifierSerial", "Institution", "InstitutionDepartment",
     "IssuedIdentifier", "Notification", "OutboxMessage", "Person", "PhysicianQualification",
     "PhysicianRegistration", "PublicRecord", "PublicVersion",
+    "AssessmentResult", "NurseExamRecord", "NurseRegistration", "NurseRegistrationEvent", "PasswordResetCode",
+    "PersonProfile",
 ]

@@ -23,6 +23,7 @@ class Account(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     division_code: Mapped[str | None] = mapped_column(ForeignKey("commissions.division_code"), index=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -29,6 +29,8 @@ class Settings:
     secret: str
     sms_backend: str
     channels: tuple[Channel, ...] = field(default_factory=tuple)
+    # A nurse renewal 延续注册 may be applied for from this many days before expiry until expiry.
+    renewal_window_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -65,4 +67,5 @@ def load_settings(overrides: dict[str, str] | None = None) -> Settings:
         secret=pick("MEDREG_SECRET", "medreg.secret", "medreg-development-secret-change-me"),
         sms_backend=pick("MEDREG_SMS_BACKEND", "medreg.sms_backend", f"file:{var}/sms.jsonl"),
         channels=parse_channels(pick("MEDREG_CHANNELS", "medreg.channels", "")),
+        renewal_window_days=int(pick("MEDREG_RENEWAL_WINDOW_DAYS", "medreg.renewal_window_days", "30")),
     )
