@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -22,6 +22,8 @@ class Account(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), unique=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     division_code: Mapped[str | None] = mapped_column(ForeignKey("commissions.division_code"), index=True)
+    # A commission administrator creates staff accounts for its own and lower divisions.
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

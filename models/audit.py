@@ -11,7 +11,8 @@ from models.base import Base, utcnow
 class AuditEntry(Base):
     """An append-only record of an administrative act or a decision.
 
-    prev_hash/hash form a chain; they are filled by the sealer in id order (see docs/architecture.md).
+    seq/prev_hash/hash form a chain; the sealer (models/audit_chain.py) fills them after commit, in the order
+    it finds entries committed (see docs/architecture.md, "The audit chain").
     """
 
     __tablename__ = "audit_log"
@@ -23,6 +24,8 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(100))
     division_code: Mapped[str | None] = mapped_column(String(6), index=True)
     detail: Mapped[dict] = mapped_column(default=dict)
+    # Position in the hash chain, given by the sealer (models/audit_chain.py); NULL until sealed.
+    seq: Mapped[int | None] = mapped_column(unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:14:45.306636
+Create Date: 2026-11-25 19:15:19.721683
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,9 +38,11 @@ def upgrade() -> None:
     sa.Column('target', sa.String(length=100), nullable=False),
     sa.Column('division_code', sa.String(length=6), nullable=True),
     sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=True),
     sa.Column('hash', sa.String(length=64), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log')),
+    sa.UniqueConstraint('seq', name=op.f('uq_audit_log_seq'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
@@ -231,6 +233,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('institution_id', sa.Integer(), nullable=True),
     sa.Column('division_code', sa.String(length=6), nullable=True),
+    sa.Column('admin', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
