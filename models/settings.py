@@ -29,6 +29,14 @@ class Settings:
     secret: str
     sms_backend: str
     channels: tuple[Channel, ...] = field(default_factory=tuple)
+    # The public end (issue 6): licence signing keys (JSON, see publisher/licence_keys.py; "" = key file or
+    # the development key under var/), the directory the bulk files are served from, when a failing
+    # delivery is parked, and the per-client rate limit of the public endpoints.
+    licence_keys: str = ""
+    bulk_dir: str = ""
+    park_after_attempts: int = 8
+    public_rate_per_second: float = 20.0
+    public_burst: int = 200
     # A nurse renewal 延续注册 may be applied for from this many days before expiry until expiry.
     renewal_window_days: int = 30
 
