@@ -8,6 +8,11 @@ from models.base import Base
 from models.divisions import Commission, Division
 from models.identifiers import IdentifierSerial, IssuedIdentifier
 from models.institutions import DepartmentScope, Institution, InstitutionDepartment
+from models.alerts import InstitutionWebhook, WebhookDelivery
+from models.follow_ups import StaffFollowUp
+from models.institution_history import InstitutionEvent
+from models.staff import OtherStaff
+from models.uploads import Batch
 from models.nurses import NurseExamRecord, NurseRegistration, NurseRegistrationEvent
 from models.outbox import OutboxMessage
 from models.password_resets import PasswordResetCode
@@ -23,4 +28,5 @@ __all__ = [
     "PhysicianRegistration", "PublicRecord", "PublicVersion",
     "AssessmentResult", "NurseExamRecord", "NurseRegistration", "NurseRegistrationEvent", "PasswordResetCode",
     "PersonProfile",
+    "Batch", "InstitutionEvent", "InstitutionWebhook", "OtherStaff", "StaffFollowUp", "WebhookDelivery",
 ]

@@ -24,6 +24,8 @@ class Account(Base):
     division_code: Mapped[str | None] = mapped_column(ForeignKey("commissions.division_code"), index=True)
     # A commission administrator creates staff accounts for its own and lower divisions.
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An account handed out with a one-time password (机构账号分发) must set its own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

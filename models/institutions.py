@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,8 +25,18 @@ class Institution(Base):
     principal: Mapped[str] = mapped_column(String(50), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     fax: Mapped[str] = mapped_column(String(30), default="")
+    # setup (设置审批 entered, not yet registered) | operating | suspended | cancelled
     status: Mapped[str] = mapped_column(String(20), default="operating")
     identifier: Mapped[str | None] = mapped_column(String(19), unique=True)
+    # The responsible person's mobile, where the commission sent the account (never public).
+    mobile: Mapped[str] = mapped_column(String(20), default="")
+    # The set-up approval 设置审批 as the commission entered it; practice registration is pre-filled from it.
+    setup: Mapped[dict] = mapped_column(default=dict)
+    registered_on: Mapped[date | None]
+    next_verification_on: Mapped[date | None] = mapped_column(index=True)
+    # "" | due | overdue: set by the periodic verification check 校验提醒.
+    verification_state: Mapped[str] = mapped_column(String(20), default="")
+    public_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     departments: Mapped[list[InstitutionDepartment]] = relationship(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:15:19.721683
+Create Date: 2026-11-25 19:15:52.407959
 """
 from alembic import op
 import sqlalchemy as sa
@@ -173,6 +173,12 @@ def upgrade() -> None:
     sa.Column('fax', sa.String(length=30), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('identifier', sa.String(length=19), nullable=True),
+    sa.Column('mobile', sa.String(length=20), nullable=False),
+    sa.Column('setup', sa.JSON(), nullable=False),
+    sa.Column('registered_on', sa.Date(), nullable=True),
+    sa.Column('next_verification_on', sa.Date(), nullable=True),
+    sa.Column('verification_state', sa.String(length=20), nullable=False),
+    sa.Column('public_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['division_code'], ['divisions.code'], name=op.f('fk_institutions_division_code_divisions')),
     sa.ForeignKeyConstraint(['registered_by'], ['commissions.division_code'], name=op.f('fk_institutions_registered_by_commissions')),
@@ -183,6 +189,7 @@ def upgrade() -> None:
     with op.batch_alter_table('institutions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_institutions_division_code'), ['division_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_institutions_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_institutions_next_verification_on'), ['next_verification_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_institutions_registered_by'), ['registered_by'], unique=False)
 
     op.create_table('department_scopes',
@@ -203,6 +210,30 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_institution_departments_institution_id_institutions')),
     sa.PrimaryKeyConstraint('institution_id', 'department', name=op.f('pk_institution_departments'))
     )
+    op.create_table('institution_webhooks',
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('secret_encrypted', sa.String(length=500), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_institution_webhooks_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('institution_id', name=op.f('pk_institution_webhooks'))
+    )
+    op.create_table('other_staff',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('sex', sa.String(length=2), nullable=False),
+    sa.Column('post', sa.String(length=50), nullable=False),
+    sa.Column('title', sa.String(length=50), nullable=False),
+    sa.Column('phone', sa.String(length=30), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_other_staff_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_other_staff'))
+    )
+    with op.batch_alter_table('other_staff', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_other_staff_institution_id'), ['institution_id'], unique=False)
+
     op.create_table('persons',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('profession', sa.String(length=20), nullable=False),
@@ -224,6 +255,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_persons_mobile'), ['mobile'], unique=False)
         batch_op.create_index(batch_op.f('ix_persons_name'), ['name'], unique=False)
 
+    op.create_table('staff_follow_ups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('commission_code', sa.String(length=6), nullable=False),
+    sa.Column('entry_type', sa.String(length=20), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('identifier', sa.String(length=19), nullable=True),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('reason', sa.String(length=50), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_staff_follow_ups_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_follow_ups')),
+    sa.UniqueConstraint('entry_type', 'entry_id', 'reason', name=op.f('uq_staff_follow_ups_entry_type'))
+    )
+    with op.batch_alter_table('staff_follow_ups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_follow_ups_commission_code'), ['commission_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_staff_follow_ups_institution_id'), ['institution_id'], unique=False)
+
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=30), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_webhook_deliveries_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_webhook_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_institution_id'), ['institution_id'], unique=False)
+
     op.create_table('accounts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=True),
@@ -234,6 +301,7 @@ def upgrade() -> None:
     sa.Column('institution_id', sa.Integer(), nullable=True),
     sa.Column('division_code', sa.String(length=6), nullable=True),
     sa.Column('admin', sa.Boolean(), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -347,6 +415,27 @@ def upgrade() -> None:
         batch_op.create_index('ix_applications_institution_status', ['institution_id', 'status'], unique=False)
         batch_op.create_index('ix_applications_person_kind_status', ['person_id', 'kind', 'status'], unique=False)
 
+    op.create_table('batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('checked', sa.Integer(), nullable=False),
+    sa.Column('submitted', sa.Integer(), nullable=False),
+    sa.Column('refused', sa.Integer(), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('results', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_batches_account_id_accounts')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_batches_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_batches'))
+    )
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_batches_institution_id'), ['institution_id'], unique=False)
+
     op.create_table('password_reset_codes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -374,6 +463,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('application_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_events_application_id'), ['application_id'], unique=False)
+
+    op.create_table('institution_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('action', sa.String(length=50), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_institution_events_application_id_applications')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_institution_events_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_institution_events'))
+    )
+    with op.batch_alter_table('institution_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_institution_events_institution_id'), ['institution_id'], unique=False)
 
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -427,6 +532,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notifications_account_id'))
 
     op.drop_table('notifications')
+    with op.batch_alter_table('institution_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_institution_events_institution_id'))
+
+    op.drop_table('institution_events')
     with op.batch_alter_table('application_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_application_events_application_id'))
 
@@ -435,6 +544,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_password_reset_codes_account_id'))
 
     op.drop_table('password_reset_codes')
+    with op.batch_alter_table('batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_batches_institution_id'))
+
+    op.drop_table('batches')
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.drop_index('ix_applications_person_kind_status')
         batch_op.drop_index('ix_applications_institution_status')
@@ -461,12 +574,27 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_accounts_division_code'))
 
     op.drop_table('accounts')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_institution_id'))
+        batch_op.drop_index('ix_webhook_deliveries_due')
+
+    op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('staff_follow_ups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_follow_ups_institution_id'))
+        batch_op.drop_index(batch_op.f('ix_staff_follow_ups_commission_code'))
+
+    op.drop_table('staff_follow_ups')
     with op.batch_alter_table('persons', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_persons_name'))
         batch_op.drop_index(batch_op.f('ix_persons_mobile'))
         batch_op.drop_index(batch_op.f('ix_persons_institution_id'))
 
     op.drop_table('persons')
+    with op.batch_alter_table('other_staff', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_other_staff_institution_id'))
+
+    op.drop_table('other_staff')
+    op.drop_table('institution_webhooks')
     op.drop_table('institution_departments')
     with op.batch_alter_table('department_scopes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_department_scopes_institution_id'))
@@ -474,6 +602,7 @@ def downgrade() -> None:
     op.drop_table('department_scopes')
     with op.batch_alter_table('institutions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_institutions_registered_by'))
+        batch_op.drop_index(batch_op.f('ix_institutions_next_verification_on'))
         batch_op.drop_index(batch_op.f('ix_institutions_name'))
         batch_op.drop_index(batch_op.f('ix_institutions_division_code'))
 
