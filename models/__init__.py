@@ -17,6 +17,7 @@ from models.nurses import NurseExamRecord, NurseRegistration, NurseRegistrationE
 from models.outbox import OutboxMessage
 from models.password_resets import PasswordResetCode
 from models.persons import Person, PhysicianQualification
+from models.practices import PhysicianPractice, PhysicianRegistrationEvent
 from models.profiles import PersonProfile
 from models.public import Delivery, PublicRecord, PublicVersion
 from models.registers import PhysicianRegistration
