@@ -18,6 +18,7 @@ TASK_QUEUES = {
     "workers.notifications.notify": "notify",
     "workers.notifications.send_sms": "notify",
     "workers.maintenance.sweep": "notify",
+    "workers.audit.seal": "notify",
     "workers.routing.route": "route",
     "workers.identifiers.issue": "issue",
     "workers.publication.publish": "publish",
@@ -28,7 +29,7 @@ TASK_QUEUES = {
 def make_celery(settings: Settings) -> Celery:
     app = Celery("medreg", broker=settings.broker_url, include=[
         "workers.verification", "workers.notifications", "workers.routing",
-        "workers.identifiers", "workers.publication", "workers.maintenance",
+        "workers.identifiers", "workers.publication", "workers.maintenance", "workers.audit",
     ])
     exchange = Exchange("medreg", type="direct", durable=True)
     app.conf.update(
@@ -47,6 +48,7 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep": {"task": "workers.maintenance.sweep", "schedule": 10.0},
+            "seal-audit-chain": {"task": "workers.audit.seal", "schedule": 5.0},
         },
         timezone="Asia/Shanghai",
         enable_utc=True,
