@@ -17,6 +17,8 @@ from pipeline import codes
 from pipeline.errors import ValidationFailed
 from pipeline.fields import REQUIRED, FieldError, age_on, choice, iso_date, positive_int, text
 from pipeline.kinds import get_kind
+from pipeline.nurse_schemas import NURSE_SCHEMAS
+from pipeline.physician_schemas import PHYSICIAN_SCHEMAS
 
 PROFESSIONS: dict[str, str] = {"physician": "physician", "nurse": "nurse"}
 SEXES: dict[str, str] = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "female": "女"}
@@ -194,6 +196,8 @@ def clean_physician_first_registration(data: Mapping) -> dict:
 SCHEMAS: dict[str, Callable[[Mapping], dict]] = {
     "physician.first_registration": clean_physician_first_registration,
 }
+SCHEMAS.update(NURSE_SCHEMAS)
+SCHEMAS.update(PHYSICIAN_SCHEMAS)
 
 
 def clean_application(kind: str, data: Mapping) -> dict:
