@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models import Commission, Institution, Person, PhysicianRegistration
+from models import Commission, Institution, NurseRegistration, Person, PhysicianRegistration
+from pipeline.nurse_rules import NURSE_STATUS_LABELS
 
 PHYSICIAN_STATUS_LABELS = {"registered": "注册", "filed": "备案（非在册）", "cancelled": "注销"}
 
@@ -48,4 +49,29 @@ def institution_record(institution: Institution, commission: Commission | None, 
         "departments": institution.department_names,
         "beds": institution.beds,
         "registering_authority": {"division": institution.registered_by, "name": commission.name if commission else ""},
+    }
+
+
+def nurse_record(session: Session, entry: NurseRegistration, version: int) -> dict:
+    """The public version of a nurse register entry: name, sex, institution, department, status, identifier,
+    validity and registering authority — never the ID number, mobile, birth date or address."""
+    person = session.get(Person, entry.person_id)
+    institution = session.get(Institution, entry.institution_id)
+    commission = session.get(Commission, entry.commission_code)
+    return {
+        "identifier": entry.identifier,
+        "kind": "nurse",
+        "version": version,
+        "name": person.name,
+        "sex": person.sex,
+        "status": entry.status,
+        "status_label": NURSE_STATUS_LABELS.get(entry.status, entry.status),
+        "division": institution.division_code,
+        "department": entry.department or None,
+        "institutions": [
+            {"id": institution.id, "name": institution.name, "identifier": institution.identifier, "main": True}
+        ],
+        "registering_authority": {"division": entry.commission_code, "name": commission.name if commission else ""},
+        "registered_on": entry.registered_on.isoformat(),
+        "valid_until": entry.valid_until.isoformat(),
     }

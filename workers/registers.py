@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Application, PhysicianQualification, PhysicianRegistration
+from workers.nurses import NURSE_APPLY
 
 
 def apply_physician_first_registration(session: Session, application: Application) -> PhysicianRegistration:
@@ -30,6 +31,7 @@ def apply_physician_first_registration(session: Session, application: Applicatio
 
 
 APPLY = {"physician.first_registration": apply_physician_first_registration}
+APPLY.update(NURSE_APPLY)
 
 
 def apply_to_register(session: Session, application: Application) -> PhysicianRegistration:

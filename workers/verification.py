@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models import Application, Person
+from models import Account, Application, Person
 from models.outbox import enqueue
-from pipeline.kinds import get_kind
-from pipeline.lifecycle import Actor, Status
+from pipeline.lifecycle import Actor, Status, after_verification
 from pipeline.verification import verify_physician_first_registration
 from workers import facts
 from workers.app import app, settings_of
 from workers.batches import for_each_application
+from workers.nurses import NURSE_KINDS_VERIFIED, reasons_for_nurse
 
 SYSTEM = "核验服务"
 
 
 def reasons_for(session: Session, application: Application) -> list[str]:
+    if application.kind in NURSE_KINDS_VERIFIED:
+        return reasons_for_nurse(session, application)
     if application.kind == "physician.first_registration":
         person = session.get(Person, application.person_id)
         data = application.data
@@ -37,7 +39,7 @@ def verify_application(session: Session, application: Application) -> None:
     if reasons:
         application.move_to(Status.verification_failed, Actor.system, SYSTEM, "；".join(reasons))
         enqueue(session, "workers.notifications.notify", application_id=application.id, event="verification_failed")
-    elif get_kind(application.kind).institution_confirms:
+    elif after_verification(application.kind, session.get(Account, application.applicant_account_id).role) == Status.awaiting_institution:
         application.move_to(Status.awaiting_institution, Actor.system, SYSTEM, "核验通过，待机构确认")
         enqueue(session, "workers.notifications.notify", application_id=application.id, event="awaiting_institution")
     else:

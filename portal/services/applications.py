@@ -13,6 +13,7 @@ from pipeline.routing import jurisdiction_prefix
 from pipeline.schemas import clean_application
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.accounts import actor_label
+from portal.services.subjects import subject_of
 
 VERIFY = "workers.verification.verify"
 ROUTE = "workers.routing.route"
@@ -31,12 +32,13 @@ def submit(session: Session, account: Account, kind_name: str, data: object) -> 
         if person.profession != kind.profession:
             raise Refused(403, "forbidden", f"“{kind.label}”不适用于当前账号的执业类别")
     clean = clean_application(kind_name, data)
+    person_id, institution_id = subject_of(session, account, kind, clean)
     application = Application(
         kind=kind_name,
         status=initial_status(kind_name),
         applicant_account_id=account.id,
-        person_id=account.person_id,
-        institution_id=clean.get("institution_id", account.institution_id),
+        person_id=person_id,
+        institution_id=institution_id,
         data=clean,
     )
     refuse_open_duplicate(session, application)
