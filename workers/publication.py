@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models import Application, Delivery, PhysicianRegistration, PublicRecord, PublicVersion
@@ -14,6 +14,7 @@ from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.lifecycle import Actor, Status
 from publisher import fhir
+from publisher.allowlist import public_only, with_status_since
 from publisher.channels import channels_for, encode, push
 from publisher.records import physician_record
 from workers.app import app, settings_of
@@ -24,8 +25,22 @@ MAX_BACKOFF_SECONDS = 3600
 FIRST_ATTEMPT_LEASE = timedelta(minutes=2)
 
 
+FEED_LOCK = 6_000_006
+
+
+def serialise_publication(session: Session) -> None:
+    """Versions get their feed position (id) in commit order: a reader that has seen id N can never later
+    find a committed version below N, so following the feed by cursor loses nothing. SQLite already
+    serialises writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+
+
 def publish_version(session: Session, settings: Settings, record: dict) -> PublicVersion:
     """Store the version, make it the current public record, and queue a delivery per matching channel."""
+    serialise_publication(session)
+    previous = session.get(PublicRecord, record["identifier"])
+    record = with_status_since(public_only(record), previous.body if previous else None, utcnow().date())
     version = PublicVersion(identifier=record["identifier"], version=record["version"], division=record["division"], body=record)
     session.add(version)
     current = session.get(PublicRecord, record["identifier"])
@@ -90,7 +105,9 @@ def deliver_one(settings: Settings, delivery_id: int) -> bool:
         if result.ok:
             delivery.status, delivery.delivered_at, delivery.last_error = "delivered", utcnow(), ""
         else:
-            delivery.status, delivery.last_error = "retrying", result.error
+            # After N failed attempts a person has to look: parked deliveries wait for `medreg publish replay`.
+            parked = delivery.attempts >= settings.park_after_attempts
+            delivery.status, delivery.last_error = ("parked" if parked else "retrying"), result.error
             delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
     return result.ok
 
