@@ -156,9 +156,11 @@ def apply_renewal(session: Session, application: Application) -> NurseRegistrati
     entry = nurse_entry(session, application.person_id)
     if _already_applied(entry, application):
         return entry
+    before = entry.status
     entry.valid_until = nurse_rules.renewed_until(entry.valid_until)
     entry.expiry_notices = []
-    entry.record("护士延续注册", APPROVAL, f"有效期延续至{entry.valid_until.isoformat()}", application.id)
+    entry.status = "registered"  # applied for in time, so a lapse while it waited for approval does not count
+    entry.record("护士延续注册", APPROVAL, f"有效期延续至{entry.valid_until.isoformat()}", application.id, from_status=before)
     return entry
 
 

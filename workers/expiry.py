@@ -1,0 +1,87 @@
+"""Periodic work on the nurse register (celery beat): a registration whose five years have run out becomes
+`expired` (and the public sees it), and the nurse and the institution hear ahead of expiry, once per threshold."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Institution, Notification, NurseRegistration, Person
+from models.db import session_scope
+from models.outbox import enqueue
+from models.settings import Settings
+from pipeline.nurse_rules import EXPIRY_NOTICE_DAYS, due_notice
+from workers.app import app, settings_of
+from workers.nurses import nurse_accounts, publish_nurse_entry
+
+EXPIRY_SERVICE = "有效期服务"
+BATCH = 1000
+
+
+def notify_nurse_and_institution(session: Session, entry: NurseRegistration, event: str, to_nurse: str,
+                                 to_institution: str) -> None:
+    """An inbox entry for the nurse and for the institution, and an SMS to the nurse."""
+    person = session.get(Person, entry.person_id)
+    for account in nurse_accounts(session, entry.person_id):
+        session.add(Notification(account_id=account.id, event=event, text=to_nurse))
+    session.add(Notification(institution_id=entry.institution_id, event=event, text=to_institution))
+    enqueue(session, "workers.notifications.send_sms", to=person.mobile, text=f"【电子化注册】{to_nurse}")
+
+
+def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
+    lapsed = session.scalars(
+        select(NurseRegistration)
+        .where(NurseRegistration.status == "registered", NurseRegistration.valid_until < today)
+        .order_by(NurseRegistration.id).limit(BATCH).with_for_update(skip_locked=True)
+    ).all()
+    for entry in lapsed:
+        entry.status = "expired"
+        entry.record("有效期届满", EXPIRY_SERVICE, f"注册有效期至{entry.valid_until.isoformat()}，已过期",
+                     from_status="registered")
+        publish_nurse_entry(session, settings, entry)
+        name = session.get(Person, entry.person_id).name
+        notify_nurse_and_institution(
+            session, entry, "nurse_expired",
+            f"您的护士执业注册已于{entry.valid_until.isoformat()}有效期届满，状态为已过期；继续执业请办理重新注册。",
+            f"护士{name}（{entry.identifier}）的执业注册已于{entry.valid_until.isoformat()}有效期届满。",
+        )
+    return len(lapsed)
+
+
+def notify_expiring(session: Session, today: date) -> int:
+    horizon = today + timedelta(days=max(EXPIRY_NOTICE_DAYS))
+    expiring = session.scalars(
+        select(NurseRegistration)
+        .where(NurseRegistration.status == "registered", NurseRegistration.valid_until >= today,
+               NurseRegistration.valid_until <= horizon)
+        .order_by(NurseRegistration.id).limit(BATCH).with_for_update(skip_locked=True)
+    ).all()
+    sent = 0
+    for entry in expiring:
+        threshold = due_notice(entry.valid_until, today, entry.expiry_notices or [])
+        if threshold is None:
+            continue
+        entry.expiry_notices = sorted({*(entry.expiry_notices or []), threshold})
+        name = session.get(Person, entry.person_id).name
+        institution = session.get(Institution, entry.institution_id).name
+        until = entry.valid_until.isoformat()
+        notify_nurse_and_institution(
+            session, entry, "nurse_expiring",
+            f"您在{institution}的护士执业注册将于{until}有效期届满（不足{threshold}天），请在届满前申请延续注册。",
+            f"护士{name}（{entry.identifier}）的执业注册将于{until}有效期届满（不足{threshold}天）。",
+        )
+        sent += 1
+    return sent
+
+
+def expire_once(settings: Settings, today: date | None = None) -> dict[str, int]:
+    """One pass: expire what has lapsed, then send the notices that are due. Safe to run at any time, any number of times."""
+    today = today or date.today()
+    with session_scope(settings.database_url) as session:
+        return {"expired": expire_lapsed(session, settings, today), "notified": notify_expiring(session, today)}
+
+
+@app.task(name="workers.expiry.nurse_registrations", bind=True)
+def nurse_registrations(self, items: list[dict] | None = None) -> dict[str, int]:
+    return expire_once(settings_of(self.app))
