@@ -18,7 +18,12 @@ TASK_QUEUES = {
     "workers.notifications.notify": "notify",
     "workers.notifications.send_sms": "notify",
     "workers.maintenance.sweep": "notify",
+    "workers.expiry.nurse_registrations": "notify",
     "workers.audit.seal": "notify",
+    "workers.alerts.deliver": "notify",
+    "workers.alerts.retry_due": "notify",
+    "workers.institution_checks.flag_verification_due": "notify",
+    "workers.batch_uploads.process": "verify",
     "workers.routing.route": "route",
     "workers.identifiers.issue": "issue",
     "workers.publication.publish": "publish",
@@ -29,7 +34,8 @@ TASK_QUEUES = {
 def make_celery(settings: Settings) -> Celery:
     app = Celery("medreg", broker=settings.broker_url, include=[
         "workers.verification", "workers.notifications", "workers.routing",
-        "workers.identifiers", "workers.publication", "workers.maintenance", "workers.audit",
+        "workers.identifiers", "workers.publication", "workers.maintenance", "workers.audit", "workers.expiry",
+        "workers.alerts", "workers.institution_checks", "workers.batch_uploads",
     ])
     exchange = Exchange("medreg", type="direct", durable=True)
     app.conf.update(
@@ -48,7 +54,10 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep": {"task": "workers.maintenance.sweep", "schedule": 10.0},
+            "expire-nurse-registrations": {"task": "workers.expiry.nurse_registrations", "schedule": 3600.0},
             "seal-audit-chain": {"task": "workers.audit.seal", "schedule": 5.0},
+            "retry-staff-alert-webhooks": {"task": "workers.alerts.retry_due", "schedule": 30.0},
+            "flag-institution-verification-due": {"task": "workers.institution_checks.flag_verification_due", "schedule": 6 * 3600.0},
         },
         timezone="Asia/Shanghai",
         enable_utc=True,

@@ -1,0 +1,27 @@
+"""Staff registrations flagged for the commission to follow up (e.g. their institution was cancelled)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Account, Institution, StaffFollowUp
+from pipeline.routing import jurisdiction_prefix
+
+REASONS = {"institution_cancelled": "执业机构已注销"}
+
+
+def follow_ups(session: Session, account: Account) -> list[dict]:
+    prefix = jurisdiction_prefix(account.division_code)
+    rows = session.execute(
+        select(StaffFollowUp, Institution.name)
+        .join(Institution, Institution.id == StaffFollowUp.institution_id)
+        .where(StaffFollowUp.commission_code.like(f"{prefix}%"), StaffFollowUp.resolved_at.is_(None))
+        .order_by(StaffFollowUp.id)
+        .limit(1000)
+    )
+    return [
+        {"id": row.id, "profession": row.entry_type, "name": row.name, "identifier": row.identifier,
+         "institution_id": row.institution_id, "institution": name, "reason": row.reason,
+         "reason_label": REASONS.get(row.reason, row.reason), "created_at": row.created_at.isoformat()}
+        for row, name in rows
+    ]

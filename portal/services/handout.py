@@ -1,0 +1,105 @@
+"""Account hand-out 账号分发 and passwords: the commission enters an institution's set-up approval 设置审批 and
+creates its account; the username and a one-time password go by SMS to the responsible person's mobile; the
+first login must set a new password."""
+from __future__ import annotations
+
+import secrets
+import string
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Account, Commission, Division, Institution, InstitutionEvent
+from models.audit import audit
+from models.crypto import hash_password, verify_password
+from models.outbox import enqueue
+from pipeline.fields import FieldError
+from pipeline.institution_rules import clean_setup_approval
+from pipeline.routing import in_jurisdiction
+from pipeline.schemas import password as password_rule
+from portal.errors import Refused, invalid
+from portal.services.accounts import actor_label
+from workers.institution_business import set_departments
+
+SEND_SMS = "workers.notifications.send_sms"
+ONE_TIME_PASSWORD_LENGTH = 12
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def one_time_password() -> str:
+    """Random letters and digits, always with at least one of each (the password rule needs both)."""
+    while True:
+        value = "".join(secrets.choice(_ALPHABET) for _ in range(ONE_TIME_PASSWORD_LENGTH))
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+            return value
+
+
+def institution_username(session: Session, division_code: str) -> str:
+    """jg + division + a serial: short enough to type from an SMS, unique."""
+    prefix = f"jg{division_code}"
+    taken = set(session.scalars(select(Account.username).where(Account.username.like(f"{prefix}%"))))
+    serial = len(taken) + 1
+    while f"{prefix}{serial:04d}" in taken:
+        serial += 1
+    return f"{prefix}{serial:04d}"
+
+
+def handout_sms(institution: Institution, username: str, password: str) -> str:
+    return (f"【电子化注册】{institution.name}医疗机构端账号已开通。用户名：{username}，初始密码：{password}。"
+            "首次登录须修改密码，请勿将密码告知他人。")
+
+
+def create_institution(session: Session, account: Account, data: object) -> tuple[Institution, Account]:
+    """Enter a set-up approval and hand out the institution's account (commission staff, own jurisdiction)."""
+    clean = clean_setup_approval(data)
+    division = session.get(Division, clean["division_code"])
+    if division is None:
+        raise invalid({"division_code": "行政区划代码不存在"})
+    if not in_jurisdiction(account.division_code, clean["division_code"]):
+        raise invalid({"division_code": "不在本卫生健康委辖区内"})
+    if session.get(Commission, account.division_code) is None:
+        raise Refused(403, "forbidden", "本账号所属卫生健康委不存在")
+    institution = Institution(
+        name=clean["name"], type=clean["type"], division_code=clean["division_code"], registered_by=account.division_code,
+        address=clean["address"], beds=clean["beds"], legal_rep=clean["legal_rep"], principal=clean["principal"],
+        phone=clean.get("phone", ""), fax=clean.get("fax", ""), mobile=clean["mobile"], status="setup",
+        setup={key: value for key, value in clean.items() if key != "mobile"},
+    )
+    session.add(institution)
+    set_departments(institution, clean["departments"])
+    session.flush()
+    username, password = institution_username(session, clean["division_code"]), one_time_password()
+    login = Account(username=username, role="institution", status="active", institution_id=institution.id,
+                    password_hash=hash_password(password), must_change_password=True)
+    session.add(login)
+    session.flush()
+    actor = actor_label(session, account)
+    session.add(InstitutionEvent(institution_id=institution.id, actor=actor, action="setup_approval",
+                                 text=f"设置审批录入，账号已分发（短信发送至 {masked(clean['mobile'])}）", detail={"setup": institution.setup}))
+    enqueue(session, SEND_SMS, to=clean["mobile"], text=handout_sms(institution, username, password))
+    audit(session, f"account:{account.id}", "institution_handout", f"institution:{institution.id}", account.division_code,
+          account_id=login.id)
+    return institution, login
+
+
+def masked(mobile: str) -> str:
+    return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else "****"
+
+
+def change_password(session: Session, account: Account, old_password: object, new_password: object) -> Account:
+    fields = {name: "必填" for name, value in (("old_password", old_password), ("new_password", new_password)) if not value}
+    if fields:
+        raise invalid(fields)
+    if not isinstance(old_password, str) or not verify_password(account.password_hash, old_password):
+        raise invalid({"old_password": "原密码不正确"})
+    try:
+        clean = password_rule(new_password)
+    except FieldError as error:
+        raise invalid({"new_password": str(error)}) from None
+    if clean == old_password:
+        raise invalid({"new_password": "新密码不能与原密码相同"})
+    account.password_hash = hash_password(clean)
+    account.must_change_password = False
+    audit(session, f"account:{account.id}", "password_change", f"account:{account.id}", account.division_code)
+    return account
+

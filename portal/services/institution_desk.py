@@ -1,0 +1,352 @@
+"""The institution end 医疗机构端: its own information and history, its staff lists and department → scope map,
+its queue of staff tasks (with filters and counts), its webhook, and its own licence business."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import urlsplit
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from models import (
+    Account, Application, DepartmentScope, Institution, InstitutionEvent, InstitutionWebhook, NurseRegistration,
+    OtherStaff, Person, PhysicianRegistration,
+)
+from models.audit import audit
+from models.base import utcnow
+from models.crypto import encrypt
+from pipeline import codes
+from pipeline.errors import ValidationFailed
+from pipeline.fields import FieldError, choice, text
+from pipeline.institution_rules import FIELD_LABELS, PROFILE_FIELDS, STATUS_LABELS, phone, prefilled_registration
+from pipeline.kinds import KINDS, get_kind
+from pipeline.lifecycle import OPEN_STATUSES, Status
+from pipeline.schemas import SEXES
+from portal.errors import conflict, invalid, not_found
+from portal.services.accounts import actor_label
+
+PROFESSIONS = ("physician", "nurse", "other")
+STAFF_FIELDS = ("name", "sex", "post", "title", "phone")
+MAX_LIST = 500
+
+
+def own_institution(session: Session, account: Account, lock: bool = False) -> Institution:
+    return session.get(Institution, account.institution_id, with_for_update=lock)
+
+
+# --- profile and history --------------------------------------------------------------------------
+
+
+def profile(session: Session, account: Account) -> dict:
+    institution = own_institution(session, account)
+    return {
+        "id": institution.id,
+        "name": institution.name,
+        "uscc": institution.uscc,
+        "type": institution.type,
+        "division": institution.division_code,
+        "registered_by": institution.registered_by,
+        "address": institution.address,
+        "beds": institution.beds,
+        "legal_rep": institution.legal_rep,
+        "principal": institution.principal,
+        "phone": institution.phone,
+        "fax": institution.fax,
+        "departments": institution.department_names,
+        "status": institution.status,
+        "status_label": STATUS_LABELS.get(institution.status, institution.status),
+        "identifier": institution.identifier,
+        "registered_on": institution.registered_on.isoformat() if institution.registered_on else None,
+        "next_verification_on": institution.next_verification_on.isoformat() if institution.next_verification_on else None,
+        "verification_state": institution.verification_state,
+        "setup": institution.setup,
+        "webhook": webhook_json(session.get(InstitutionWebhook, institution.id)),
+    }
+
+
+def update_profile(session: Session, account: Account, body: dict) -> Institution:
+    """Phone and fax change without approval; each change is kept in the institution's history."""
+    unknown = {key: "只能直接修改联系电话（phone）和传真（fax）；其他登记事项请申请变更登记" for key in body if key not in PROFILE_FIELDS}
+    if unknown:
+        raise invalid(unknown)
+    if not body:
+        raise invalid({"body": "请填写要修改的 phone 或 fax"})
+    clean, errors = {}, {}
+    for field, value in body.items():
+        try:
+            clean[field] = phone(value if value is not None else "", FIELD_LABELS[field])
+        except FieldError as error:
+            errors[field] = str(error)
+    if errors:
+        raise invalid(errors)
+    institution = own_institution(session, account, lock=True)
+    changed = {field: [getattr(institution, field), value] for field, value in clean.items() if getattr(institution, field) != value}
+    for field, (_, value) in changed.items():
+        setattr(institution, field, value)
+    if changed:
+        summary = "；".join(f"{FIELD_LABELS[f]}由“{old or '空'}”改为“{new or '空'}”" for f, (old, new) in changed.items())
+        session.add(InstitutionEvent(institution_id=institution.id, actor=actor_label(session, account), action="info_update",
+                                     text=summary, detail={"changed": changed}))
+        audit(session, f"account:{account.id}", "institution_info_update", f"institution:{institution.id}", changed=changed)
+    return institution
+
+
+def history(session: Session, account: Account) -> dict:
+    """Every event of the institution's history and every application of its own business, newest first."""
+    events = session.scalars(
+        select(InstitutionEvent).where(InstitutionEvent.institution_id == account.institution_id).order_by(InstitutionEvent.id.desc())
+    )
+    institution_kinds = [name for name, kind in KINDS.items() if kind.profession == "institution"]
+    applications = session.scalars(
+        select(Application)
+        .where(Application.institution_id == account.institution_id, Application.kind.in_(institution_kinds))
+        .order_by(Application.id.desc())
+        .limit(MAX_LIST)
+    )
+    return {
+        "events": [
+            {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "text": e.text, "detail": e.detail,
+             "application_id": e.application_id}
+            for e in events
+        ],
+        "applications": [
+            {"id": a.id, "kind": a.kind, "label": get_kind(a.kind).label, "status": a.status, "identifier": a.identifier,
+             "submitted_at": a.submitted_at.isoformat(), "updated_at": a.updated_at.isoformat()}
+            for a in applications
+        ],
+    }
+
+
+# --- own licence business --------------------------------------------------------------------------
+
+
+def prepare_institution_business(session: Session, account: Account, kind_name: str, data: object) -> object:
+    """Before `submit` cleans an institution kind: refuse a second open one, and pre-fill the practice
+    registration from the set-up approval."""
+    open_one = session.scalar(select(exists().where(
+        Application.institution_id == account.institution_id, Application.kind == kind_name, Application.person_id.is_(None),
+        Application.status.in_([str(s) for s in OPEN_STATUSES]),
+    )))
+    if open_one:
+        raise conflict(f"已有一件办理中的“{get_kind(kind_name).label}”申请，不能重复提交")
+    if kind_name == "institution.practice_registration" and isinstance(data, dict):
+        return prefilled_registration(own_institution(session, account).setup, data)
+    return data
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def staff(session: Session, account: Account, profession: str | None) -> dict:
+    if profession not in PROFESSIONS:
+        raise invalid({"profession": "应为 physician、nurse 或 other"})
+    if profession == "other":
+        rows = session.scalars(
+            select(OtherStaff).where(OtherStaff.institution_id == account.institution_id).order_by(OtherStaff.id)
+        )
+        items = [other_staff_json(row) for row in rows]
+    else:
+        items = registered_staff(session, account.institution_id, profession)
+    counts = Counter(item.get("status", "") for item in items)
+    return {"profession": profession, "count": len(items), "counts": dict(counts), "items": items}
+
+
+def registered_staff(session: Session, institution_id: int, profession: str) -> list[dict]:
+    model = PhysicianRegistration if profession == "physician" else NurseRegistration
+    rows = session.execute(
+        select(model, Person).join(Person, Person.id == model.person_id)
+        .where(model.institution_id == institution_id).order_by(Person.name).limit(5000)
+    )
+    items = []
+    for entry, person in rows:
+        item = {
+            "registration_id": entry.id, "person_id": person.id, "name": person.name, "sex": person.sex,
+            "identifier": entry.identifier, "status": entry.status, "registered_on": entry.registered_on.isoformat(),
+        }
+        if profession == "physician":
+            item.update(level=entry.level, practice_category=entry.practice_category, practice_scopes=list(entry.practice_scopes))
+        else:
+            item.update(department=entry.department, valid_until=entry.valid_until.isoformat())
+        items.append(item)
+    return items
+
+
+def other_staff_json(row: OtherStaff) -> dict:
+    return {"id": row.id, "name": row.name, "sex": row.sex, "post": row.post, "title": row.title, "phone": row.phone,
+            "status": "active"}
+
+
+def clean_other_staff(body: dict, partial: bool = False) -> dict:
+    cleaners = {
+        "name": lambda v: text(v, 2, 30, "姓名"),
+        "sex": lambda v: choice(v, SEXES, "性别"),
+        "post": lambda v: text(v, 1, 50, "岗位"),
+        "title": lambda v: text(v, 1, 50, "职称") if v else "",
+        "phone": lambda v: phone(v, "联系电话"),
+    }
+    errors = {key: "不支持的字段" for key in body if key not in cleaners}
+    clean = {}
+    for field, cleaner in cleaners.items():
+        if field not in body:
+            if not partial and field in ("name", "sex", "post"):
+                errors[field] = "必填"
+            continue
+        try:
+            clean[field] = cleaner(body[field] if body[field] is not None else "")
+        except FieldError as error:
+            errors[field] = str(error)
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def add_other_staff(session: Session, account: Account, body: dict) -> OtherStaff:
+    row = OtherStaff(institution_id=account.institution_id, **clean_other_staff(body))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def own_other_staff(session: Session, account: Account, staff_id: int) -> OtherStaff:
+    row = session.get(OtherStaff, staff_id)
+    if row is None or row.institution_id != account.institution_id:
+        raise not_found("人员")
+    return row
+
+
+def edit_other_staff(session: Session, account: Account, staff_id: int, body: dict) -> OtherStaff:
+    row = own_other_staff(session, account, staff_id)
+    for field, value in clean_other_staff(body, partial=True).items():
+        setattr(row, field, value)
+    row.updated_at = utcnow()
+    return row
+
+
+def remove_other_staff(session: Session, account: Account, staff_id: int) -> None:
+    session.delete(own_other_staff(session, account, staff_id))
+
+
+# --- clinical department → practice scope map ----------------------------------------------------
+
+
+def scope_map(session: Session, account: Account) -> dict:
+    institution = own_institution(session, account)
+    mapped: dict[str, list[str]] = {name: [] for name in institution.department_names}
+    for row in institution.scope_map:
+        mapped.setdefault(row.department, []).append(row.scope)
+    return {
+        "departments": institution.department_names,
+        "map": {department: sorted(scopes) for department, scopes in mapped.items()},
+        "scopes": codes.practice_scopes(),
+    }
+
+
+def replace_scope_map(session: Session, account: Account, body: dict) -> dict:
+    institution = own_institution(session, account, lock=True)
+    wanted = body.get("map")
+    if not isinstance(wanted, dict):
+        raise invalid({"map": "应为对象：诊疗科目 → 执业范围列表"})
+    known_scopes = set(codes.practice_scopes())
+    licensed = set(institution.department_names)
+    errors: dict[str, str] = {}
+    clean: dict[str, list[str]] = {}
+    for department, scopes in wanted.items():
+        if department not in licensed:
+            errors[f"map.{department}"] = "不是本机构登记的诊疗科目"
+            continue
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            errors[f"map.{department}"] = "应为执业范围名称的列表"
+            continue
+        unknown = [s for s in scopes if s not in known_scopes]
+        if unknown:
+            errors[f"map.{department}"] = f"不支持的执业范围：{'、'.join(unknown)}"
+            continue
+        clean[department] = sorted(set(scopes))
+    if errors:
+        raise invalid(errors)
+    keep = [row for row in institution.scope_map if row.department not in clean]
+    institution.scope_map[:] = keep + [
+        DepartmentScope(department=department, scope=scope) for department, scopes in clean.items() for scope in scopes
+    ]
+    session.add(InstitutionEvent(institution_id=institution.id, actor=actor_label(session, account), action="scope_map",
+                                 text="修改诊疗科目与执业范围对照：" + "、".join(clean), detail={"map": clean}))
+    session.flush()
+    return scope_map(session, account)
+
+
+# --- staff tasks and accounts, with filters and counts ----------------------------------------------
+
+
+def tasks(session: Session, account: Account, status: str | None, kind: str | None, profession: str | None) -> dict:
+    """Applications of the institution's staff (and its own), filtered; counts per status over the same filters."""
+    if status and status not in Status.__members__:
+        raise invalid({"status": "未知的状态"})
+    if kind and kind not in KINDS:
+        raise invalid({"kind": "未知的业务类型"})
+    if profession and profession not in ("physician", "nurse", "institution"):
+        raise invalid({"profession": "应为 physician、nurse 或 institution"})
+    conditions = [Application.institution_id == account.institution_id,
+                  # The institution sees a staff application once verification has handed it on.
+                  (Application.status != Status.submitted) | (Application.person_id.is_(None))]
+    if kind:
+        conditions.append(Application.kind == kind)
+    if profession:
+        conditions.append(Application.kind.in_([n for n, k in KINDS.items() if k.profession == profession]))
+    counts = dict(session.execute(select(Application.status, func.count()).where(*conditions).group_by(Application.status)).all())
+    chosen = status or Status.awaiting_institution
+    items = list(session.scalars(
+        select(Application).where(*conditions, Application.status == chosen).order_by(Application.id).limit(MAX_LIST)
+    ))
+    return {"items": items, "counts": counts}
+
+
+def staff_accounts(session: Session, account: Account, status: str, profession: str | None) -> tuple[list, dict]:
+    if profession and profession not in ("physician", "nurse"):
+        raise invalid({"profession": "应为 physician 或 nurse"})
+    conditions = [Account.institution_id == account.institution_id, Account.role == "person"]
+    if profession:
+        conditions.append(Person.profession == profession)
+    base = select(Account, Person).join(Person, Person.id == Account.person_id).where(*conditions)
+    counts = dict(session.execute(
+        select(Account.status, func.count()).join(Person, Person.id == Account.person_id).where(*conditions).group_by(Account.status)
+    ).all())
+    rows = [(a, p) for a, p in session.execute(base.where(Account.status == status).order_by(Account.id).limit(MAX_LIST))]
+    return rows, counts
+
+
+# --- webhook -------------------------------------------------------------------------------------
+
+
+def webhook_json(hook: InstitutionWebhook | None) -> dict | None:
+    if hook is None:
+        return None
+    return {"url": hook.url, "updated_at": hook.updated_at.isoformat()}
+
+
+def set_webhook(session: Session, secret: str, account: Account, body: dict) -> InstitutionWebhook:
+    url, hook_secret = body.get("url"), body.get("secret")
+    errors = {}
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+        errors["url"] = "应为 http:// 或 https:// 开头的网址"
+    if not isinstance(hook_secret, str) or not 16 <= len(hook_secret) <= 200 or not re.fullmatch(r"\S+", hook_secret):
+        errors["secret"] = "签名密钥应为16至200个非空白字符"
+    errors.update({key: "不支持的字段" for key in body if key not in ("url", "secret")})
+    if errors:
+        raise invalid(errors)
+    hook = session.get(InstitutionWebhook, account.institution_id)
+    if hook is None:
+        hook = InstitutionWebhook(institution_id=account.institution_id)
+        session.add(hook)
+    hook.url, hook.secret_encrypted, hook.updated_at = url, encrypt(secret, hook_secret), utcnow()
+    audit(session, f"account:{account.id}", "institution_webhook", f"institution:{account.institution_id}", url=url)
+    session.flush()
+    return hook
+
+
+def remove_webhook(session: Session, account: Account) -> None:
+    hook = session.get(InstitutionWebhook, account.institution_id)
+    if hook is None:
+        raise not_found("回调地址")
+    session.delete(hook)
