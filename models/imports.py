@@ -23,7 +23,8 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as uscc_number
 
 from models import (
-    Commission, DepartmentScope, Division, Institution, InstitutionDepartment, PhysicianQualification, PublicRecord,
+    AssessmentResult, Commission, DepartmentScope, Division, Institution, InstitutionDepartment, NurseExamRecord,
+    PhysicianQualification, PublicRecord,
 )
 from models.crypto import lookup_hash
 from models.settings import Settings
@@ -43,6 +44,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "uscc", "name", "type", "division_code", "registered_by", "address", "beds", "departments",
         "legal_rep", "principal", "phone",
     ),
+    "nurse-exams": ("certificate_no", "name", "id_number", "passed_year"),
+    "assessments": ("certificate_no", "period", "result", "assessed_on", "assessor"),
 }
 
 Progress = Callable[[], None]
@@ -349,8 +352,82 @@ def publish_institution(session: Session, settings: Settings, institution: Insti
     publish_version(session, settings, {**record, "version": version + 1})
 
 
+# --- nurse exam records and periodic assessment results ----------------------------------------------
+
+
+FIRST_EXAM_YEAR = 1950
+ASSESSMENT_RESULTS = ("合格", "基本合格", "不合格")
+
+
+def exam_year(value: str) -> int:
+    if not re.fullmatch(r"[0-9]{4}", value) or not FIRST_EXAM_YEAR <= int(value) <= date.today().year:
+        raise FieldError(f"考试合格年份应为{FIRST_EXAM_YEAR}至今年之间的四位年份")
+    return int(value)
+
+
+def import_nurse_exams(session: Session, settings: Settings, rows: Iterable[Mapping[str, Any]],
+                       progress: Progress | None = None) -> ImportReport:
+    """The nurse qualification exam database 护士执业资格考试合格记录, keyed by certificate number; the ID number is
+    kept only as a keyed hash."""
+
+    def write(row: Mapping[str, Any]) -> None:
+        clean = _clean(row, {
+            "certificate_no": certificate_no,
+            "name": _text(50, "姓名"),
+            "id_number": resident_id,
+            "passed_year": exam_year,
+        })
+        record = session.get(NurseExamRecord, clean["certificate_no"])
+        if record is None:
+            record = NurseExamRecord(certificate_no=clean["certificate_no"])
+            session.add(record)
+        record.name, record.passed_year = clean["name"], clean["passed_year"]
+        record.id_number_hash = lookup_hash(settings.secret, clean["id_number"])
+
+    return _load(session, "nurse-exams", rows, write, progress)
+
+
+def assessment_period(value: str) -> str:
+    if not re.fullmatch(r"[0-9]{4}(-[0-9]{4})?", value) or (len(value) == 9 and int(value[5:]) <= int(value[:4])):
+        raise FieldError("考核周期应为年份（如2024）或起止年份（如2022-2024）")
+    return value
+
+
+def assessed_date(value: str) -> date:
+    assessed = iso_date(value, "考核日期")
+    if assessed > date.today():
+        raise FieldError("考核日期不能晚于今天")
+    return assessed
+
+
+def import_assessments(session: Session, settings: Settings, rows: Iterable[Mapping[str, Any]],
+                       progress: Progress | None = None) -> ImportReport:
+    """Periodic assessment results 医师定期考核, one per (certificate number, period)."""
+
+    def write(row: Mapping[str, Any]) -> None:
+        clean = _clean(row, {
+            "certificate_no": certificate_no,
+            "period": assessment_period,
+            "result": lambda value: choice(value, ASSESSMENT_RESULTS, "考核结果"),
+            "assessed_on": assessed_date,
+            "assessor": _text(200, "考核机构"),
+        })
+        if session.get(PhysicianQualification, clean["certificate_no"]) is None:
+            raise RowRefused({"certificate_no": "医师资格库中没有该证书编号，请先导入医师资格"})
+        record = session.scalar(select(AssessmentResult).where(
+            AssessmentResult.certificate_no == clean["certificate_no"], AssessmentResult.period == clean["period"]))
+        if record is None:
+            record = AssessmentResult(certificate_no=clean["certificate_no"], period=clean["period"])
+            session.add(record)
+        record.result, record.assessed_on, record.assessor = clean["result"], clean["assessed_on"], clean["assessor"]
+
+    return _load(session, "assessments", rows, write, progress)
+
+
 LOADERS: dict[str, Callable[..., ImportReport]] = {
     "divisions": import_divisions,
     "physician-qualifications": import_physician_qualifications,
     "institutions": import_institutions,
+    "nurse-exams": import_nurse_exams,
+    "assessments": import_assessments,
 }

@@ -14,11 +14,13 @@ from models.imports import COLUMNS, LOADERS, ImportReport, missing_columns
 from models.settings import load_settings
 from portal.cli.output import CommandError, err, out
 
-LATER_KINDS = ("nurse-exams", "assessments", "physicians", "nurses")
+LATER_KINDS = ("physicians", "nurses")
 KIND_LABELS = {
     "divisions": "行政区划",
     "physician-qualifications": "医师资格",
     "institutions": "医疗机构",
+    "nurse-exams": "护士执业资格考试合格记录",
+    "assessments": "医师定期考核结果",
 }
 
 

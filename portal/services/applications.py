@@ -13,6 +13,7 @@ from pipeline.routing import jurisdiction_prefix
 from pipeline.schemas import clean_application
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.accounts import actor_label
+from portal.services.practice_records import assessments_of_person, nurse_registration_json, profile_json
 from portal.services.subjects import subject_of
 
 VERIFY = "workers.verification.verify"
@@ -216,6 +217,10 @@ def my_registration(session: Session, account: Account) -> dict:
             "registering_authority": entry.commission_code,
             "registered_on": entry.registered_on.isoformat(),
         }
+    if person.profession == "nurse":
+        record["registration"] = nurse_registration_json(session, person.id)
+    record["assessments"] = assessments_of_person(session, person.id)
+    record["profile"] = profile_json(session, person.id)
     record["history"] = [
         {"application_id": a.id, "kind": a.kind, "status": a.status, "at": a.updated_at.isoformat()}
         for a in list_own(session, account)

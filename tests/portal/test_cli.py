@@ -184,7 +184,7 @@ def test_import_refuses_unknown_kinds_and_unreadable_files_with_exit_2(env, tmp_
     good = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["520000", "贵州省", ""]])
     code, _, err = run(capsys, "import", "hospitals", str(good))
     assert code == 2 and "未知的导入类型 hospitals" in err
-    code, _, err = run(capsys, "import", "nurse-exams", str(good))
+    code, _, err = run(capsys, "import", "nurses", str(good))
     assert code == 2 and "暂未支持" in err
     code, _, err = run(capsys, "import", "divisions", str(tmp_path / "missing.csv"))
     assert code == 2 and "文件不存在" in err
