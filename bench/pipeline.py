@@ -51,7 +51,7 @@ LAYOUTS: dict[str, list[tuple[str, str, str, int]]] = {
     "per-queue-solo": [(queue, queue, "solo", 1) for queue in QUEUES],
     "one-threads-c4": [("threads", ALL_QUEUES, "threads", 4)],
 }
-DEFAULT_LAYOUT = "one-threads-c4"
+DEFAULT_LAYOUT = "one-prefork-c2"
 
 # What one application costs unbatched (see README.md, "The floor").
 PORTAL_WRITES = 3  # submit, institution confirm, commission approve
