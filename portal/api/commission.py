@@ -1,20 +1,28 @@
-"""The commission end: the approval queue of its jurisdiction."""
+"""The commission end: the workbench of its jurisdiction, one item, and decisions on one or several items."""
 from __future__ import annotations
 
 from pyramid.request import Request
 
-from pipeline.lifecycle import Status
 from portal.api.common import api_view, application_json, json_body
-from portal.errors import invalid
-from portal.services import applications
+from portal.services import applications, workbench
+
+
+def queue_item_json(item: workbench.QueueItem) -> dict:
+    return {
+        **application_json(item.application),
+        "applicant": item.applicant,
+        "institution": item.institution,
+        "waiting_since": item.since.isoformat() if item.since else None,
+        "deadline": workbench.deadline_json(item),
+    }
 
 
 @api_view(route_name="api.commission.queue", request_method="GET", permission="commission")
 def queue(request: Request):
-    status = request.params.get("status", Status.pending_approval)
-    if status not in Status.__members__:
-        raise invalid({"status": "未知的状态"})
-    return {"items": [application_json(a) for a in applications.commission_queue(request.dbsession, request.account, status)]}
+    filt = workbench.parse_queue_filter(request.params, request.account)
+    page = workbench.queue_page(request.dbsession, request.account, filt, workbench.time_limits(request.registry.settings))
+    return {"items": [queue_item_json(item) for item in page.items], "total": page.total, "page": filt.page,
+            "per_page": filt.per_page}
 
 
 @api_view(route_name="api.commission.item", request_method="GET", permission="commission")
@@ -29,3 +37,10 @@ def decide(request: Request):
         request.dbsession, request.account, int(request.matchdict["id"]), body.get("decision"), body.get("comment", "")
     )
     return application_json(application)
+
+
+@api_view(route_name="api.commission.decisions", request_method="POST", permission="commission")
+def decide_many(request: Request):
+    ids, decision, comment = workbench.parse_batch(json_body(request))
+    results = workbench.decide_many(request.dbsession, request.account, ids, decision, comment)
+    return {"results": results, "decided": sum(1 for r in results if r["ok"]), "refused": sum(1 for r in results if not r["ok"])}

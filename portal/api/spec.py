@@ -749,6 +749,8 @@ def public_paths() -> dict:
 
 
 def build_openapi() -> dict:
+    from portal.api.commission_spec import commission_admin_paths, commission_schemas  # imports this module's builders
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -761,12 +763,12 @@ def build_openapi() -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "tags": [{"name": name} for name in ("账号", "个人端", "机构端", "卫健委端", "公示端")],
-        "paths": {**account_paths(), **application_paths(), **institution_paths(), **commission_paths(), **public_paths()},
+        "paths": {**account_paths(), **application_paths(), **institution_paths(), **commission_paths(), **commission_admin_paths(), **public_paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/login 返回的 token"}
             },
-            "schemas": schemas(),
+            "schemas": {**schemas(), **commission_schemas()},
             "responses": error_responses(),
         },
     }

@@ -1,0 +1,113 @@
+"""The commission end beyond the queue: accounts, query, statistics and exports, and the audit log."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pyramid.request import Request
+from pyramid.response import Response
+
+from portal.api.common import api_view, json_body
+from portal.errors import invalid
+from portal.services import audit_log, commission_accounts, commission_search, exports, statistics, workbench
+from portal.services.statistics import parse_group, parse_period
+
+
+def account_json(account, whose: str) -> dict:
+    return {"id": account.id, "username": account.username, "role": account.role, "status": account.status,
+            "institution_id": account.institution_id, "division": account.division_code, "admin": bool(account.admin),
+            "must_change_password": bool(account.must_change_password), "whose": whose,
+            "created_at": account.created_at.isoformat()}
+
+
+@api_view(route_name="api.commission.accounts", request_method="GET", permission="commission")
+def list_accounts(request: Request):
+    params = request.params
+    rows = commission_accounts.list_accounts(request.dbsession, request.account, params.get("role", "institution"),
+                                             params.get("status", ""), params.get("q", ""))
+    return {"items": [account_json(account, whose) for account, whose in rows]}
+
+
+@api_view(route_name="api.commission.accounts", request_method="POST", permission="commission")
+def create_staff(request: Request):
+    account = commission_accounts.create_staff(request.dbsession, request.account, json_body(request))
+    request.response.status = 201
+    return account_json(account, account.division_code)
+
+
+def _account_action(request: Request, enabled: bool):
+    account = commission_accounts.set_enabled(request.dbsession, request.account, int(request.matchdict["id"]), enabled)
+    return {"id": account.id, "status": account.status}
+
+
+@api_view(route_name="api.commission.account.disable", request_method="POST", permission="commission")
+def disable(request: Request):
+    return _account_action(request, False)
+
+
+@api_view(route_name="api.commission.account.enable", request_method="POST", permission="commission")
+def enable(request: Request):
+    return _account_action(request, True)
+
+
+@api_view(route_name="api.commission.account.password_reset", request_method="POST", permission="commission")
+def password_reset(request: Request):
+    body = json_body(request) if request.body else {}
+    sent_to = commission_accounts.reset_password(request.dbsession, request.account, int(request.matchdict["id"]), body.get("mobile"))
+    request.response.status = 202
+    return {"id": int(request.matchdict["id"]), "sent_to": sent_to, "must_change_password": True}
+
+
+@api_view(route_name="api.commission.search", request_method="GET", permission="commission")
+def search(request: Request):
+    return commission_search.search(request.dbsession, request.medreg, request.account, request.params.get("q", ""))
+
+
+@api_view(route_name="api.commission.stats", request_method="GET", permission="commission")
+def stats(request: Request):
+    group = parse_group(request.params.get("group_by"))
+    return statistics.application_counts(request.dbsession, request.account, group, parse_period(request.params))
+
+
+@api_view(route_name="api.commission.stats.registers", request_method="GET", permission="commission")
+def stats_registers(request: Request):
+    return statistics.register_counts(request.dbsession, request.account)
+
+
+@api_view(route_name="api.commission.stats.processing", request_method="GET", permission="commission")
+def stats_processing(request: Request):
+    return statistics.processing_times(request.dbsession, request.account, parse_period(request.params))
+
+
+@api_view(route_name="api.commission.stats.backlog", request_method="GET", permission="commission")
+def stats_backlog(request: Request):
+    return statistics.backlog(request.dbsession, request.account, workbench.time_limits(request.registry.settings))
+
+
+def export_response(request: Request) -> Response:
+    """The report named by `report` as a CSV or XLSX download (shared by the API and the statistics page)."""
+    fmt = request.params.get("format", "csv")
+    if fmt not in exports.FORMATS:
+        raise invalid({"format": "应为 csv 或 xlsx"})
+    report = request.params.get("report", "")
+    if report not in statistics.REPORTS:
+        raise invalid({"report": "应为 " + "、".join(statistics.REPORTS)})
+    title, headers, rows = statistics.report_table(request.dbsession, request.account, report, request.params,
+                                                   workbench.time_limits(request.registry.settings))
+    response = Response(body=exports.render(fmt, title, headers, rows), content_type=exports.FORMATS[fmt].split(";")[0])
+    if fmt == "csv":
+        response.charset = "utf-8"
+    filename = f"{title}.{fmt}"
+    response.content_disposition = f"attachment; filename=\"{report}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@api_view(route_name="api.commission.export", request_method="GET", permission="commission")
+def export(request: Request):
+    return export_response(request)
+
+
+@api_view(route_name="api.commission.audit", request_method="GET", permission="commission")
+def audit(request: Request):
+    filt = audit_log.parse_audit_filter(request.params)
+    entries, total = audit_log.audit_page(request.dbsession, request.account, filt)
+    return {"items": [audit_log.entry_json(e) for e in entries], "total": total, "page": filt.page, "per_page": audit_log.PER_PAGE}

@@ -1,0 +1,268 @@
+"""The commission's workbench 审批工作台: its jurisdiction's applications with filters, sorting, paging and
+time-limit markers, and decisions on several items at once."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from models import Account, Application, ApplicationEvent, Institution, Person
+from pipeline.errors import TransitionRefused, ValidationFailed
+from pipeline.kinds import KINDS
+from pipeline.lifecycle import Status
+from pipeline.routing import in_jurisdiction, jurisdiction_prefix
+from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
+from portal.errors import Refused, invalid
+from portal.services.applications import commission_decide
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+SORTS = {"waiting": "等待最久在前", "-waiting": "等待最短在前", "submitted": "提交早在前", "-submitted": "提交晚在前",
+         "id": "编号升序", "-id": "编号降序"}
+MAX_PER_PAGE = 500
+MAX_BATCH = 200
+
+
+def local_today() -> date:
+    return datetime.now(LOCAL).date()
+
+
+def local_date(moment: datetime) -> date:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LOCAL).date()
+
+
+def start_of_local_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LOCAL).astimezone(UTC)
+
+
+def time_limits(ini: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Per-kind limits: the defaults, with MEDREG_TIME_LIMITS (or medreg.time_limits in the .ini) over them."""
+    return parse_limits(os.environ.get("MEDREG_TIME_LIMITS") or (ini or {}).get("medreg.time_limits", ""))
+
+
+@dataclass
+class QueueFilter:
+    status: str | None = Status.pending_approval  # None: every status
+    kind: str | None = None
+    division: str | None = None
+    institution_id: int | None = None
+    waiting_min: int | None = None  # working days waited at the commission, at least
+    marker: str | None = None
+    sort: str = "waiting"
+    page: int = 1
+    per_page: int = MAX_PER_PAGE
+
+    def query_args(self) -> dict[str, str]:
+        """The filter as query parameters (for the page's links), without the page number."""
+        shown = {"status": self.status or "all", "kind": self.kind, "division": self.division,
+                 "institution": self.institution_id, "waiting_min": self.waiting_min, "marker": self.marker,
+                 "sort": self.sort, "per_page": self.per_page}
+        return {key: str(value) for key, value in shown.items() if value not in (None, "")}
+
+
+def _int(params: Mapping[str, str], name: str, errors: dict[str, str], low: int, high: int | None = None) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        errors[name] = f"应为{low}{'至' + str(high) if high else '及以上'}的整数"
+        return None
+    return int(raw)
+
+
+def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_page: int = MAX_PER_PAGE) -> QueueFilter:
+    """The workbench filter from query parameters; 400 naming each bad one."""
+    errors: dict[str, str] = {}
+    result = QueueFilter(per_page=default_per_page)
+    status = (params.get("status") or Status.pending_approval).strip()
+    if status == "all":
+        result.status = None
+    elif status in Status.__members__:
+        result.status = status
+    else:
+        errors["status"] = "未知的状态"
+    kind = (params.get("kind") or "").strip()
+    if kind and kind not in KINDS:
+        errors["kind"] = "未知的业务类型"
+    result.kind = kind or None
+    division = (params.get("division") or "").strip()
+    if division:
+        if not (len(division) == 6 and division.isdigit()) or not in_jurisdiction(account.division_code, division):
+            errors["division"] = "应为本辖区内的6位行政区划代码"
+        result.division = division
+    result.institution_id = _int(params, "institution", errors, 1)
+    result.waiting_min = _int(params, "waiting_min", errors, 0, 3650)
+    marker = (params.get("marker") or "").strip()
+    if marker and marker not in MARKER_LABELS:
+        errors["marker"] = "应为 on_time、due_soon 或 overdue"
+    result.marker = marker or None
+    sort = (params.get("sort") or "waiting").strip()
+    if sort not in SORTS:
+        errors["sort"] = "应为 " + "、".join(SORTS)
+    result.sort = sort
+    result.page = _int(params, "page", errors, 1) or 1
+    result.per_page = _int(params, "per_page", errors, 1, MAX_PER_PAGE) or default_per_page
+    if errors:
+        raise invalid(errors, "筛选条件有误：" + "；".join(f"{k}：{v}" for k, v in errors.items()))
+    return result
+
+
+def entered_commission():
+    """When each application last entered 待审批 (routing's own history row stays in that status)."""
+    return (
+        select(ApplicationEvent.application_id.label("application_id"), func.max(ApplicationEvent.at).label("since"))
+        .where(
+            ApplicationEvent.to_status == Status.pending_approval,
+            or_(ApplicationEvent.from_status.is_(None), ApplicationEvent.from_status != Status.pending_approval),
+        )
+        .group_by(ApplicationEvent.application_id)
+        .subquery()
+    )
+
+
+@dataclass
+class QueueItem:
+    application: Application
+    since: datetime | None
+    deadline: Deadline | None
+    applicant: str | None
+    institution: str | None
+
+
+@dataclass
+class QueuePage:
+    items: list[QueueItem]
+    total: int
+    filter: QueueFilter
+    limits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.filter.per_page))
+
+
+def queue_page(session: Session, account: Account, filt: QueueFilter, limits: dict[str, int], today: date | None = None) -> QueuePage:
+    today = today or local_today()
+    entered = entered_commission()
+    since = func.coalesce(entered.c.since, Application.submitted_at)
+    conditions = [Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%")]
+    if filt.status:
+        conditions.append(Application.status == filt.status)
+    if filt.kind:
+        conditions.append(Application.kind == filt.kind)
+    if filt.division:
+        conditions.append(Application.commission_code.like(f"{jurisdiction_prefix(filt.division)}%"))
+    if filt.institution_id:
+        conditions.append(Application.institution_id == filt.institution_id)
+    if filt.waiting_min is not None:
+        latest = _latest_start_for(today, filt.waiting_min)
+        conditions.append(since < start_of_local_day(latest + timedelta(days=1)))
+    if filt.marker:
+        conditions.append(Application.status == Status.pending_approval)
+        conditions.append(_marker_condition(since, filt.marker, limits, today))
+    base = select(Application, entered.c.since).outerjoin(entered, entered.c.application_id == Application.id).where(*conditions)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    order = {
+        "waiting": (since.asc(), Application.id.asc()), "-waiting": (since.desc(), Application.id.desc()),
+        "submitted": (Application.submitted_at.asc(), Application.id.asc()),
+        "-submitted": (Application.submitted_at.desc(), Application.id.desc()),
+        "id": (Application.id.asc(),), "-id": (Application.id.desc(),),
+    }[filt.sort]
+    rows = session.execute(base.order_by(*order).limit(filt.per_page).offset((filt.page - 1) * filt.per_page)).all()
+    applications = [row[0] for row in rows]
+    persons = _names(session, Person, {a.person_id for a in applications})
+    institutions = _names(session, Institution, {a.institution_id for a in applications})
+    items = [
+        QueueItem(
+            application=application,
+            since=entered_since,
+            deadline=deadline(application.kind, local_date(entered_since or application.submitted_at), today, limits)
+            if application.status == Status.pending_approval else None,
+            applicant=persons.get(application.person_id),
+            institution=institutions.get(application.institution_id),
+        )
+        for application, entered_since in rows
+    ]
+    return QueuePage(items, total, filt, limits)
+
+
+def _latest_start_for(today: date, working_days: int) -> date:
+    from pipeline.working_days import mainland_calendar
+
+    return mainland_calendar().subtract_working_days(today, working_days)
+
+
+def _marker_condition(since, marker: str, limits: dict[str, int], today: date):
+    """Per kind: the start days whose deadline shows `marker` today, as ranges of `since`."""
+    clauses = []
+    for kind in KINDS:
+        limit = limits.get(kind, 20)
+        due_soon_by = start_of_local_day(latest_start(today, limit, "due_soon") + timedelta(days=1))
+        overdue_by = start_of_local_day(latest_start(today, limit, "overdue") + timedelta(days=1))
+        window = {
+            "overdue": since < overdue_by,
+            "due_soon": and_(since < due_soon_by, since >= overdue_by),
+            "on_time": since >= due_soon_by,
+        }[marker]
+        clauses.append(and_(Application.kind == kind, window))
+    return or_(*clauses) if clauses else false()
+
+
+def _names(session: Session, model, ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def deadline_json(item: QueueItem) -> dict | None:
+    if item.deadline is None:
+        return None
+    d = item.deadline
+    return {"limit": d.limit, "started": d.started.isoformat(), "due": d.due.isoformat(), "elapsed": d.elapsed,
+            "remaining": d.remaining, "marker": d.marker, "label": d.label}
+
+
+# --- decisions on several items ---------------------------------------------------------------
+
+
+def parse_batch(body: Mapping) -> tuple[list[int], str, str]:
+    ids, decision, comment = body.get("ids"), body.get("decision"), body.get("comment") or ""
+    errors: dict[str, str] = {}
+    if not isinstance(ids, list) or not ids:
+        errors["ids"] = "应为非空的申请编号列表"
+    elif len(ids) > MAX_BATCH:
+        errors["ids"] = f"一次最多{MAX_BATCH}件"
+    elif not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+        errors["ids"] = "申请编号应为正整数"
+    if decision not in ("approve", "reject", "return"):
+        errors["decision"] = "只能是 approve、reject 或 return"
+    if not isinstance(comment, str):
+        errors["comment"] = "应为文本"
+    elif decision in ("reject", "return") and not comment.strip():
+        errors["comment"] = "不予批准或退回时必须填写原因"
+    if errors:
+        raise invalid(errors)
+    return sorted(set(ids)), decision, comment.strip()
+
+
+def decide_many(session: Session, account: Account, ids: list[int], decision: str, comment: str) -> list[dict]:
+    """Each item on its own savepoint: one refused item leaves the others decided. In id order, so two
+    batches over the same items lock them in the same order."""
+    results = []
+    for application_id in ids:
+        try:
+            with session.begin_nested():
+                application = commission_decide(session, account, application_id, decision, comment)
+            results.append({"id": application_id, "ok": True, "status": application.status})
+        except Refused as refusal:
+            results.append({"id": application_id, "ok": False, "error": {"code": refusal.code, "message": refusal.message}})
+        except TransitionRefused as refusal:
+            results.append({"id": application_id, "ok": False, "error": {"code": "conflict", "message": refusal.message}})
+        except ValidationFailed as refusal:
+            results.append({"id": application_id, "ok": False, "error": {"code": "invalid", "message": str(refusal)}})
+    return results
