@@ -19,7 +19,7 @@ COMMON_FIELDS = frozenset(
 PERSON_FIELDS = COMMON_FIELDS | {"sex", "institutions"}
 
 PUBLIC_FIELDS: dict[str, frozenset[str]] = {
-    "physician": PERSON_FIELDS | {"level", "qualification_category", "practice_category", "practice_scopes"},
+    "physician": PERSON_FIELDS | {"level", "qualification_category", "practice_category", "practice_scopes", "valid_until"},
     "nurse": PERSON_FIELDS | {"department", "departments", "valid_until", "exam_year"},
     # An institution is not a person: its address, legal representative, principal and phone are on its
     # public licence 医疗机构执业许可证.

@@ -26,12 +26,23 @@ def physician_record(session: Session, entry: PhysicianRegistration, version: in
         "qualification_category": entry.category,
         "practice_category": entry.practice_category,
         "practice_scopes": list(entry.practice_scopes),
-        "institutions": [
-            {"id": institution.id, "name": institution.name, "identifier": institution.identifier, "main": True}
-        ],
+        "institutions": physician_institutions(session, entry),
         "registering_authority": {"division": entry.commission_code, "name": commission.name if commission else ""},
         "registered_on": entry.registered_on.isoformat(),
+        **({"valid_until": entry.valid_until.isoformat()} if entry.valid_until else {}),
     }
+
+
+def physician_institutions(session: Session, entry: PhysicianRegistration) -> list[dict]:
+    """Every institution the physician practises at (multi-site filings included), the main one first; a filed or
+    cancelled entry shows the main institution it was last registered at."""
+    running = sorted((p for p in entry.practices if p.until is None), key=lambda p: (not p.main, p.id))
+    places = [(p.institution_id, p.main) for p in running] or [(entry.institution_id, True)]
+    shown = []
+    for institution_id, main in places:
+        institution = session.get(Institution, institution_id)
+        shown.append({"id": institution.id, "name": institution.name, "identifier": institution.identifier, "main": main})
+    return shown
 
 
 def institution_record(institution: Institution, commission: Commission | None, version: int) -> dict:

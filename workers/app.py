@@ -18,6 +18,7 @@ TASK_QUEUES = {
     "workers.notifications.notify": "notify",
     "workers.notifications.send_sms": "notify",
     "workers.maintenance.sweep": "notify",
+    "workers.physicians.lapse_short_term": "notify",
     "workers.expiry.nurse_registrations": "notify",
     "workers.audit.seal": "notify",
     "workers.alerts.deliver": "notify",
@@ -34,7 +35,7 @@ TASK_QUEUES = {
 def make_celery(settings: Settings) -> Celery:
     app = Celery("medreg", broker=settings.broker_url, include=[
         "workers.verification", "workers.notifications", "workers.routing",
-        "workers.identifiers", "workers.publication", "workers.maintenance", "workers.audit", "workers.expiry",
+        "workers.identifiers", "workers.publication", "workers.maintenance", "workers.physicians", "workers.audit", "workers.expiry",
         "workers.alerts", "workers.institution_checks", "workers.batch_uploads",
     ])
     exchange = Exchange("medreg", type="direct", durable=True)
@@ -54,6 +55,7 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep": {"task": "workers.maintenance.sweep", "schedule": 10.0},
+            "lapse-short-term-practice": {"task": "workers.physicians.lapse_short_term", "schedule": 3600.0},
             "expire-nurse-registrations": {"task": "workers.expiry.nurse_registrations", "schedule": 3600.0},
             "seal-audit-chain": {"task": "workers.audit.seal", "schedule": 5.0},
             "retry-staff-alert-webhooks": {"task": "workers.alerts.retry_due", "schedule": 30.0},

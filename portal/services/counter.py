@@ -25,6 +25,7 @@ from pipeline.verification import institution_reasons
 from portal.errors import Refused, conflict, invalid
 from portal.services.accounts import actor_label
 from portal.services.applications import ISSUE, refuse_open_duplicate
+from portal.services.physician_counter import PHYSICIAN_COUNTER_HANDLERS
 from workers import facts
 from workers.nurses import counter_person, nurse_entry
 
@@ -74,6 +75,7 @@ def nurse_pre2008_first_registration(session: Session, settings: Settings, accou
 COUNTER_HANDLERS: dict[str, Handler] = {
     "nurse.pre2008_first_registration": nurse_pre2008_first_registration,
 }
+COUNTER_HANDLERS.update(PHYSICIAN_COUNTER_HANDLERS)
 
 
 def counter_submit(session: Session, settings: Settings, account: Account, kind_name: object, data: object) -> Application:

@@ -18,7 +18,7 @@ def subject_of(session: Session, account: Account, kind: Kind, clean: dict) -> t
     register = REGISTERS.get(kind.profession)
     if account.role == "institution" and register is not None and "identifier" in clean:
         entry = session.scalar(select(register).where(register.identifier == clean["identifier"]))
-        if entry is None or entry.institution_id != account.institution_id:
+        if entry is None or account.institution_id not in institutions_of(entry):
             raise invalid({"identifier": "本机构没有该电子化注册识别码的注册人员"})
         return entry.person_id, account.institution_id
     if account.role == "institution" and register is not None and kind.submitted_by != "institution":
@@ -30,3 +30,9 @@ def subject_of(session: Session, account: Account, kind: Kind, clean: dict) -> t
         if entry is not None:
             return account.person_id, entry.institution_id
     return account.person_id, account.institution_id
+
+
+def institutions_of(entry) -> set[int]:
+    """The institutions a register entry belongs to: its main one, and a physician's multi-site filings."""
+    further = {p.institution_id for p in getattr(entry, "practices", ()) if p.until is None}
+    return {entry.institution_id} | further
