@@ -50,6 +50,10 @@ def identifier_for(session: Session, entry_type: str, entry_id: int, division_co
 
 def issue_application(session: Session, application: Application) -> None:
     entry = apply_to_register(session, application)
+    if entry is None:  # reference data only (a qualification record): no register entry to identify or publish
+        application.move_to(Status.issued, Actor.system, ISSUER, "已录入医师资格库，资格记录不赋注册识别码")
+        application.move_to(Status.published, Actor.system, ISSUER, "资格记录已生效，可用于注册核验")
+        return
     if entry.identifier is None:
         entry.identifier = identifier_for(session, get_kind(application.kind).profession, entry.id, application.commission_code)
     application.identifier = entry.identifier

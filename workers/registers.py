@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from models import Application, PhysicianQualification, PhysicianRegistration
 from workers.nurses import NURSE_APPLY
+from workers.physicians import PHYSICIAN_APPLY, record_first_registration
 
 
 def apply_physician_first_registration(session: Session, application: Application) -> PhysicianRegistration:
@@ -27,11 +28,13 @@ def apply_physician_first_registration(session: Session, application: Applicatio
     entry.commission_code = application.commission_code
     entry.status = "registered"
     session.flush()
+    record_first_registration(session, entry, application)
     return entry
 
 
 APPLY = {"physician.first_registration": apply_physician_first_registration}
 APPLY.update(NURSE_APPLY)
+APPLY.update(PHYSICIAN_APPLY)
 
 
 def apply_to_register(session: Session, application: Application) -> PhysicianRegistration:

@@ -11,6 +11,7 @@ from workers import facts
 from workers.app import app, settings_of
 from workers.batches import for_each_application
 from workers.nurses import NURSE_KINDS_VERIFIED, reasons_for_nurse
+from workers.physicians import PHYSICIAN_KINDS_VERIFIED, reasons_for_physician
 
 SYSTEM = "核验服务"
 
@@ -18,6 +19,8 @@ SYSTEM = "核验服务"
 def reasons_for(session: Session, application: Application) -> list[str]:
     if application.kind in NURSE_KINDS_VERIFIED:
         return reasons_for_nurse(session, application)
+    if application.kind in PHYSICIAN_KINDS_VERIFIED:
+        return reasons_for_physician(session, application)
     if application.kind == "physician.first_registration":
         person = session.get(Person, application.person_id)
         data = application.data

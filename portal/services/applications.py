@@ -13,6 +13,7 @@ from pipeline.routing import jurisdiction_prefix
 from pipeline.schemas import clean_application
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.accounts import actor_label
+from portal.services import physicians
 from portal.services.practice_records import assessments_of_person, nurse_registration_json, profile_json
 from portal.services.subjects import subject_of
 
@@ -216,6 +217,7 @@ def my_registration(session: Session, account: Account) -> dict:
             "institution": {"id": institution.id, "name": institution.name},
             "registering_authority": entry.commission_code,
             "registered_on": entry.registered_on.isoformat(),
+            **physicians.practice_json(session, entry),
         }
     if person.profession == "nurse":
         record["registration"] = nurse_registration_json(session, person.id)
