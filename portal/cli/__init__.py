@@ -9,9 +9,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from portal.cli import database, imports, servers, users
+from portal.cli import audit, database, imports, servers, users
 
-COMMANDS = (database, imports, users, servers)
+COMMANDS = (database, imports, users, servers, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:
