@@ -11,12 +11,13 @@ from pipeline.kinds import KINDS, Kind
 from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.schemas import ID_TYPES, PROFESSIONS, SEXES
 from pipeline.verification import INSTITUTION_STATUS_LABELS
+from portal.api.nurse_spec import NURSE_DESCRIBED_KINDS
 from portal.services.accounts import ACTIVATION_CODE_TTL, LOCK_AFTER_FAILURES
 from portal.services.public import MAX_LIMIT
 from publisher.records import PHYSICIAN_STATUS_LABELS
 
 # Kinds whose `data` schema is written; every other kind is listed and answered 400 until its issue lands.
-DESCRIBED_KINDS = ("physician.first_registration",)
+DESCRIBED_KINDS = ("physician.first_registration", *NURSE_DESCRIBED_KINDS)
 
 IDENTIFIER_PATTERN = f"^[{''.join(KIND_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
 DIVISION_PATTERN = "^[0-9]{6}$"
@@ -330,8 +331,9 @@ def my_registration_schema() -> dict:
         {
             "profession": enum(PROFESSIONS),
             "name": string(),
-            "registration": nullable(registration),
-            "assessments": {"type": "array", "items": {"type": "object"}, "description": "定期考核结果（医师；随后续议题提供数据）"},
+            "registration": {"anyOf": [registration, ref("NurseRegistration"), {"type": "null"}]},
+            "profile": nullable({"type": "object", "description": "照片（是否已有）、学历、毕业学校、职称"}),
+            "assessments": {"type": "array", "items": ref("Assessment"), "description": "定期考核结果（医师），按考核周期倒序"},
             "history": {
                 "type": "array",
                 "items": obj(
@@ -418,7 +420,7 @@ def institution_record_schema() -> dict:
 def public_record_schema() -> dict:
     return {
         "description": "公示记录（护士公示记录随后续议题提供）",
-        "oneOf": [ref("PhysicianRecord"), ref("InstitutionRecord")],
+        "oneOf": [ref("PhysicianRecord"), ref("InstitutionRecord"), ref("NurseRecord")],
     }
 
 
@@ -670,7 +672,7 @@ def commission_paths() -> dict:
 
 SEARCH_TARGETS = {
     "physicians": ("检索医师公示记录", "PhysicianRecord"),
-    "nurses": ("检索护士公示记录（护士注册随后续议题开放）", "PublicRecord"),
+    "nurses": ("检索护士公示记录", "NurseRecord"),
     "institutions": ("检索医疗机构公示记录", "InstitutionRecord"),
 }
 
@@ -697,7 +699,7 @@ def public_paths() -> dict:
                 (200, answer("一页结果，按识别码排序；next 为 null 表示没有下一页", items_of(
                     ref(record), next=nullable(string("下一页的 cursor"))
                 ))),
-                (400,),
+                (400, 429),
                 public=True,
                 parameters=search_parameters(),
             )
@@ -711,7 +713,7 @@ def public_paths() -> dict:
             (200, {"description": "本系统的 JSON，或 format=fhir 时的 FHIR R4", "content": {
                 "application/json": {"schema": {"oneOf": [ref("PublicRecord"), ref("FhirResource")]}}
             }}),
-            (400, 404),
+            (400, 404, 429),
             public=True,
             parameters=[
                 {"name": "identifier", "in": "path", "required": True, "schema": string(pattern=IDENTIFIER_PATTERN)},
@@ -728,7 +730,7 @@ def public_paths() -> dict:
             "公示流：按公示顺序列出每条记录的每个版本",
             "公示端",
             (200, answer("一批版本；把 next 作为下次的 since", items_of(feed_item, next=string("下次调用的 since（没有新版本时不变）")))),
-            (400,),
+            (400, 429),
             public=True,
             parameters=[
                 query("since", {"type": "string", "pattern": "^[0-9]*$"}, "上次返回的 next；省略则从头开始"),
@@ -745,11 +747,101 @@ def public_paths() -> dict:
     return paths
 
 
+def binary(description: str, *types: str) -> dict:
+    return {"description": description, "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in types}}
+
+
+def identifier_in_path() -> dict:
+    return {"name": "identifier", "in": "path", "required": True, "schema": string(pattern=IDENTIFIER_PATTERN)}
+
+
+def disclosure_paths() -> dict:
+    """Issue 6: a record's history, the electronic licence and its check, bulk files, parked deliveries."""
+    history_item = obj(
+        {"version": {"type": "integer"}, "status": string(), "status_label": string(),
+         "status_since": nullable(string(format="date")), "published_at": string(format="date-time")},
+        ["version", "status", "status_label", "published_at"],
+    )
+    verdict = obj(
+        {
+            "authentic": {"type": "boolean", "description": "签名是否由本系统的密钥签发"},
+            "valid_now": {"type": "boolean", "description": "签名有效且记录当前仍为注册（执业）状态"},
+            "message": string("核验结论"),
+            "key_id": nullable(string()),
+            "licence": nullable({"type": "object", "description": "证照上签名的字段"}),
+            "record": nullable(obj({"identifier": string(), "kind": string(), "name": string(), "status": string(),
+                                    "status_label": string(), "status_since": nullable(string()), "version": {"type": "integer"}})),
+        },
+        ["authentic", "valid_now", "message"],
+    )
+    bulk_item = obj(
+        {"name": string(), "part": enum(("full", "changes")), "cursor": {"type": "integer"}, "since": nullable({"type": "integer"}),
+         "size": {"type": "integer"}, "sha256": string(), "url": string(format="uri")},
+        ["name", "part", "cursor", "size", "url"],
+    )
+    delivery = obj(
+        {"id": {"type": "integer"}, "channel": string(), "status": enum(("pending", "retrying", "parked", "delivered")),
+         "status_label": string(), "attempts": {"type": "integer"}, "last_error": string(),
+         "next_attempt_at": string(format="date-time"), "delivered_at": nullable(string(format="date-time")),
+         "identifier": string(), "version": {"type": "integer"}, "division": string(), "name": string(), "cursor": string()},
+        ["id", "channel", "status", "attempts", "identifier", "version", "division"],
+    )
+    return {
+        "/api/v1/public/records/{identifier}/history": {
+            "get": operation(
+                "一条记录的状态变更记录（每个公示版本）", "公示端",
+                (200, answer("按版本升序", obj({"identifier": string(), "items": {"type": "array", "items": history_item}}, ["identifier", "items"]))),
+                (404, 429), public=True, parameters=[identifier_in_path()],
+            )
+        },
+        "/api/v1/public/records/{identifier}/licence": {
+            "get": operation(
+                "电子证照（PDF 或 PNG），含签名二维码", "公示端",
+                (200, binary("电子证照文件；响应头 X-Medreg-Licence-Payload 为二维码内容", "application/pdf", "image/png")),
+                (400, 404, 409, 429), public=True,
+                parameters=[identifier_in_path(), query("format", {**enum(("pdf", "png")), "default": "pdf"}, "pdf 或 png")],
+                description="只为注册（执业）状态的记录签发；备案、注销、过期、停业的记录答 409。二维码内容为 "
+                "MEDREG1.<base64url 规范化 JSON>.<base64url Ed25519 签名>，JSON 含 kid（密钥编号），可离线核验。",
+            )
+        },
+        "/api/v1/public/verify-licence": {
+            "get": operation(
+                "核验电子证照二维码内容", "公示端", (200, answer("核验结论", verdict)), (400, 429), public=True,
+                parameters=[query("payload", string(), "扫描二维码得到的内容（MEDREG1. 开头）")],
+                description="签名无效或密钥未知答 200 且 authentic 为 false；内容根本不是证照二维码答 400。",
+            )
+        },
+        "/api/v1/public/bulk": {
+            "get": operation(
+                "公示数据批量文件列表（最新一次导出）", "公示端",
+                (200, answer("文件列表", obj({"cursor": nullable({"type": "integer"}), "generated_at": nullable(string()),
+                                               "files": {"type": "array", "items": bulk_item}}, ["files"]))),
+                (429,), public=True,
+            )
+        },
+        "/api/v1/public/bulk/{name}": {
+            "get": operation(
+                "下载一个批量文件", "公示端", (200, binary("CSV 或 NDJSON", "text/csv", "application/x-ndjson")), (404, 429),
+                public=True, parameters=[{"name": "name", "in": "path", "required": True, "schema": string()}],
+            )
+        },
+        "/api/v1/commission/deliveries": {
+            "get": operation(
+                "辖区内记录的公示推送（默认：已暂停的）", "卫健委端",
+                (200, answer("最多500条，按编号升序", items_of(delivery))), (400, *AUTHED),
+                parameters=[query("status", {**enum(("pending", "retrying", "parked", "delivered")), "default": "parked"}, "推送状态")],
+                description="连续失败达到 park_after_attempts 次的推送为 parked，由 medreg publish replay 重新推送。",
+            )
+        },
+    }
+
+
 # --- the document --------------------------------------------------------------------------------
 
 
 def build_openapi() -> dict:
     from portal.api.commission_spec import commission_admin_paths, commission_schemas  # imports this module's builders
+    from portal.api.nurse_spec import nurse_paths, nurse_schemas
 
     return {
         "openapi": "3.1.0",
@@ -758,17 +850,18 @@ def build_openapi() -> dict:
             "version": "1",
             "description": "错误一律为 {\"error\": {\"code\", \"message\", \"fields\"}}。"
             "登录后以 Authorization: Bearer TOKEN 调用；公示端无需登录。越出调用者范围的数据一律答 404。"
-            f"429 预留给限流，目前未使用：登录连续失败 {LOCK_AFTER_FAILURES} 次后账号锁定（403 locked）。",
+            "公示端（/api/v1/public/）按客户端限流：超限答 429，Retry-After 给出等待秒数。"
+            f"登录连续失败 {LOCK_AFTER_FAILURES} 次后账号锁定（403 locked）。",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "tags": [{"name": name} for name in ("账号", "个人端", "机构端", "卫健委端", "公示端")],
-        "paths": {**account_paths(), **application_paths(), **institution_paths(), **commission_paths(), **commission_admin_paths(), **public_paths()},
+        "paths": {**account_paths(), **application_paths(), **institution_paths(), **commission_paths(), **commission_admin_paths(), **public_paths(), **disclosure_paths(), **nurse_paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/login 返回的 token"}
             },
-            "schemas": {**schemas(), **commission_schemas()},
+            "schemas": {**schemas(), **commission_schemas(), **nurse_schemas()},
             "responses": error_responses(),
         },
     }

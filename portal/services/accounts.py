@@ -15,9 +15,9 @@ from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.schemas import clean_signup
 from portal.errors import Refused, conflict, invalid, not_found
+from portal.services.lockout import LOCK_AFTER_FAILURES, count_failed_login, refuse_if_locked
 
 ACTIVATION_CODE_TTL = timedelta(hours=72)
-LOCK_AFTER_FAILURES = 10
 
 
 def actor_label(session: Session, account: Account) -> str:
@@ -88,16 +88,15 @@ def login(session: Session, settings: Settings, username: str, password: str) ->
     account = find_login(session, settings, username)
     if account is None:
         raise Refused(401, "unauthorized", "用户名或密码错误")
-    if account.failed_logins >= LOCK_AFTER_FAILURES:
-        raise Refused(403, "locked", "登录失败次数过多，账号已锁定，请联系管理员")
+    refuse_if_locked(account)
     if not verify_password(account.password_hash, password):
-        account.failed_logins += 1
+        count_failed_login(account)
         raise Refused(401, "unauthorized", "用户名或密码错误")
     if account.status == "pending_activation":
         raise Refused(403, "not_activated", "账号尚未激活，请向所在机构领取激活码")
     if account.status != "active":
         raise Refused(403, "disabled", "账号已停用")
-    account.failed_logins = 0
+    account.failed_logins, account.locked_until = 0, None
     return account
 
 
