@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from models.base import Base, utcnow
 from pipeline import lifecycle
@@ -17,6 +17,7 @@ class Application(Base):
         Index("ix_applications_person_kind_status", "person_id", "kind", "status"),
         Index("ix_applications_institution_status", "institution_id", "status"),
         Index("ix_applications_commission_status", "commission_code", "status"),
+        Index("ix_applications_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,9 +46,10 @@ class Application(Base):
     def record(self, actor: str, from_status: str, to_status: str, comment: str = "") -> None:
         now = utcnow()
         self.updated_at = now
-        self.history.append(
-            ApplicationEvent(at=now, actor=actor, from_status=from_status, to_status=to_status, comment=comment)
-        )
+        # Added through the session rather than appended to `history`, which would load every
+        # earlier row first; the backref still shows it in `history` once that is loaded.
+        event = ApplicationEvent(application=self, at=now, actor=actor, from_status=from_status, to_status=to_status, comment=comment)
+        object_session(self).add(event)
 
 
 class ApplicationEvent(Base):

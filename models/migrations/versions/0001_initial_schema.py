@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 19:16:09.108175
+Create Date: 2026-11-25 19:20:50.541152
 """
 from alembic import op
 import sqlalchemy as sa
@@ -418,6 +418,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_applications_commission_status', ['commission_code', 'status'], unique=False)
         batch_op.create_index('ix_applications_institution_status', ['institution_id', 'status'], unique=False)
         batch_op.create_index('ix_applications_person_kind_status', ['person_id', 'kind', 'status'], unique=False)
+        batch_op.create_index('ix_applications_status_id', ['status', 'id'], unique=False)
 
     op.create_table('batches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -597,6 +598,7 @@ def downgrade() -> None:
 
     op.drop_table('batches')
     with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_index('ix_applications_status_id')
         batch_op.drop_index('ix_applications_person_kind_status')
         batch_op.drop_index('ix_applications_institution_status')
         batch_op.drop_index('ix_applications_commission_status')
