@@ -1,8 +1,10 @@
 """`medreg receiver`: a reference downstream disclosure site.
 
-It takes signed pushes at POST /{channel}, refuses forged ones (bad signature) and stale ones (timestamp
-too far from now), keeps the highest version of every record, and serves what it holds at GET /{channel}
-(all records) and GET /{channel}/{identifier}. Tests use it as the real HTTP receiver; a real site can
+It takes signed pushes at POST /{channel}, refuses forged ones (bad signature, or record headers that
+do not match the signed body), stale ones (timestamp too far from now) and replayed ones (the very same
+signed push seen before, within the clock-skew window — older ones are stale anyway), keeps the highest
+version of every record, and serves what it holds at GET /{channel} (all records) and
+GET /{channel}/{identifier}. Tests use it as the real HTTP receiver; a real site can
 start from it. `fail_with` makes it answer an error status for a while, as a site that is down would.
 """
 from __future__ import annotations
@@ -24,6 +26,18 @@ class Store:
         self.records: dict[str, dict[str, dict]] = {}  # channel -> identifier -> newest body
         self.accepted: list[tuple[str, str, int]] = []  # every accepted push, in order
         self.refused: list[tuple[str, str]] = []  # (channel, reason)
+        self.kept: dict[tuple[str, str], list[int]] = {}  # (channel, identifier) -> versions kept, in order
+        self.seen: dict[str, float] = {}  # signature -> when it was first accepted (replay protection)
+
+    def first_sighting(self, signature: str, now: float) -> bool:
+        """Whether this signed push is new; forgets signatures older than the window, which are stale anyway."""
+        with self.lock:
+            for old in [s for s, at in self.seen.items() if now - at > 2 * MAX_CLOCK_SKEW_SECONDS]:
+                del self.seen[old]
+            if signature in self.seen:
+                return False
+            self.seen[signature] = now
+            return True
 
     def keep(self, channel: str, identifier: str, version: int, body: dict) -> bool:
         with self.lock:
@@ -32,6 +46,7 @@ class Store:
             if held is not None and held.get("_version", 0) >= version:
                 return False
             self.records[channel][identifier] = {**body, "_version": version}
+            self.kept.setdefault((channel, identifier), []).append(version)
             return True
 
 
@@ -78,6 +93,22 @@ def verify_push(secret: str, timestamp: str, body: bytes, signature: str, now: f
     return None
 
 
+def record_key(body: object) -> tuple[str, int] | None:
+    """(identifier, version) the signed body is about: our JSON record, a FHIR Bundle or an Organization."""
+    if not isinstance(body, dict):
+        return None
+    if body.get("resourceType") == "Bundle":
+        entries = body.get("entry") or [{}]
+        body = entries[0].get("resource") or {}
+    if "resourceType" in body:
+        identifier, version = body.get("id"), (body.get("meta") or {}).get("versionId")
+    else:
+        identifier, version = body.get("identifier"), body.get("version")
+    if not isinstance(identifier, str) or not str(version).isdigit():
+        return None
+    return identifier, int(version)
+
+
 def _handler_for(receiver: Receiver):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:  # quiet
@@ -111,7 +142,22 @@ def _handler_for(receiver: Receiver):
             if not version.isdigit() or not identifier:
                 self._answer(400, {"error": "missing record headers"})
                 return
-            kept = receiver.store.keep(channel, identifier, int(version), json.loads(body))
+            try:
+                record = json.loads(body)
+            except ValueError:
+                self._answer(400, {"error": "body is not JSON"})
+                return
+            # The headers are not signed, the body is: a push whose headers claim another record or
+            # version than its body is forged (e.g. a captured body resent as a "newer" version).
+            if record_key(record) != (identifier, int(version)):
+                receiver.store.refused.append((channel, "headers do not match body"))
+                self._answer(401, {"error": "headers do not match body"})
+                return
+            if not receiver.store.first_sighting(self.headers.get("X-Medreg-Signature", ""), time.time()):
+                receiver.store.refused.append((channel, "replayed"))
+                self._answer(409, {"error": "replayed"})
+                return
+            kept = receiver.store.keep(channel, identifier, int(version), record)
             self._answer(200, {"kept": kept})
 
         def do_GET(self) -> None:

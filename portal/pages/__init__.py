@@ -23,6 +23,9 @@ ROUTES = [
     ("commission.item", "/commission/queue/{id:\\d+}"),
     ("public", "/public"),
     ("public.record", "/public/records/{identifier}"),
+    ("public.verify_licence", "/public/verify-licence"),
+    ("public.bulk", "/public/bulk"),
+    ("commission.deliveries", "/commission/deliveries"),
 ]
 
 

@@ -1,14 +1,17 @@
 """The public end: search the published registers and read one record. No login."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.services import public
+from portal.services import licences, public
+from publisher import bulk
 
 KIND_LABELS = {"physicians": "医师", "nurses": "护士", "institutions": "医疗机构"}
-SEARCH_FIELDS = ("name", "division", "institution")
+SEARCH_FIELDS = ("name", "division", "institution", "identifier", "uscc")
 
 
 @view_config(route_name="public", renderer="public.jinja2", permission="public")
@@ -33,6 +36,38 @@ def search(request: Request):
     return page
 
 
+ACTIVE_STATUSES = ("registered", "operating")
+
+
 @view_config(route_name="public.record", renderer="public_record.jinja2", permission="public")
 def record(request: Request):
-    return {"record": public.record(request.dbsession, request.matchdict["identifier"]), "kinds": KIND_LABELS}
+    body = public.record(request.dbsession, request.matchdict["identifier"])
+    return {
+        "record": body,
+        "kinds": KIND_LABELS,
+        "status_label": public.status_label(body),
+        "active": body["status"] in ACTIVE_STATUSES,
+        "history": public.history(request.dbsession, body["identifier"])["items"],
+    }
+
+
+@view_config(route_name="public.verify_licence", renderer="public_verify.jinja2", permission="public")
+def verify_licence(request: Request):
+    """Check a scanned licence: the QR code's text, pasted or put in the link by a scanner app."""
+    payload = request.params.get("payload", "").strip()
+    page = {"payload": payload, "result": None}
+    if "payload" not in request.params:
+        return page
+    try:
+        page["result"] = licences.verify(request.dbsession, request.medreg, payload)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        page["error"] = error
+    return page
+
+
+@view_config(route_name="public.bulk", renderer="public_bulk.jinja2", permission="public")
+def bulk_files(request: Request):
+    directory = Path(request.medreg.bulk_dir or "var/bulk")
+    return {"files": bulk.listed_files(directory), "manifest": bulk.read_manifest(directory) or {}}

@@ -68,3 +68,36 @@ def feed(session: Session, since: str | None, limit_raw: str | None) -> dict:
         "items": [{"cursor": str(row.id), "published_at": row.published_at.isoformat(), "record": row.body} for row in rows],
         "next": str(rows[-1].id) if rows else str(since_id),
     }
+
+
+STATUS_LABELS = {
+    "registered": "注册", "filed": "备案（非在册）", "cancelled": "注销", "expired": "已过期", "suspended": "停业",
+    "operating": "执业", "revoked": "吊销",
+}
+
+
+def status_label(record: dict) -> str:
+    return record.get("status_label") or STATUS_LABELS.get(record["status"], record["status"])
+
+
+def history(session: Session, identifier: str) -> dict:
+    """Every published version of one record, oldest first: its status over time, with dates."""
+    identifier = identifier.strip().upper()
+    if session.get(PublicRecord, identifier) is None:
+        raise not_found("公示记录")
+    rows = session.scalars(
+        select(PublicVersion).where(PublicVersion.identifier == identifier).order_by(PublicVersion.version)
+    ).all()
+    return {
+        "identifier": identifier,
+        "items": [
+            {
+                "version": row.version,
+                "status": row.body["status"],
+                "status_label": status_label(row.body),
+                "status_since": row.body.get("status_since"),
+                "published_at": row.published_at.isoformat(),
+            }
+            for row in rows
+        ],
+    }

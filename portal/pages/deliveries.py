@@ -1,0 +1,21 @@
+"""The commission end: deliveries to the disclosure channels of its jurisdiction, parked ones first."""
+from __future__ import annotations
+
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from portal.pages.common import FORM_ERRORS, form_error
+from portal.services import deliveries
+
+
+@view_config(route_name="commission.deliveries", renderer="commission_deliveries.jinja2", permission="commission")
+def listing(request: Request):
+    page = {"statuses": deliveries.STATUSES, "status": "parked", "items": []}
+    try:
+        page["status"] = deliveries.delivery_status(request.params.get("status"))
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {**page, "error": error}
+    page["items"] = deliveries.jurisdiction_deliveries(request.dbsession, request.account, page["status"])
+    return page

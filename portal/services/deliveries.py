@@ -1,0 +1,49 @@
+"""Disclosure deliveries as the commission sees them: the ones of its jurisdiction, e.g. those parked."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Account, Delivery, PublicVersion
+from pipeline.routing import jurisdiction_prefix
+from portal.errors import invalid
+
+STATUSES = {"pending": "待推送", "retrying": "重试中", "parked": "已暂停（需人工处理）", "delivered": "已送达"}
+MAX_SHOWN = 500
+
+
+def delivery_status(raw: str | None) -> str:
+    status = (raw or "parked").strip()
+    if status not in STATUSES:
+        raise invalid({"status": f"只能是 {'、'.join(STATUSES)} 之一"})
+    return status
+
+
+def jurisdiction_deliveries(session: Session, account: Account, status: str) -> list[dict]:
+    """Deliveries of versions whose record lies in the commission's jurisdiction, oldest first."""
+    prefix = jurisdiction_prefix(account.division_code)
+    rows = session.execute(
+        select(Delivery, PublicVersion)
+        .join(PublicVersion, PublicVersion.id == Delivery.version_id)
+        .where(Delivery.status == status, PublicVersion.division.startswith(prefix))
+        .order_by(Delivery.id)
+        .limit(MAX_SHOWN)
+    ).all()
+    return [
+        {
+            "id": delivery.id,
+            "channel": delivery.channel,
+            "status": delivery.status,
+            "status_label": STATUSES[delivery.status],
+            "attempts": delivery.attempts,
+            "last_error": delivery.last_error,
+            "next_attempt_at": delivery.next_attempt_at.isoformat(),
+            "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None,
+            "identifier": version.identifier,
+            "version": version.version,
+            "division": version.division,
+            "name": version.body.get("name", ""),
+            "cursor": str(version.id),
+        }
+        for delivery, version in rows
+    ]

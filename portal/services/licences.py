@@ -1,0 +1,73 @@
+"""The electronic licence 电子证照 at the public end: issue it for an active record, check a scanned one."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from models import PublicRecord
+from models.settings import DEFAULT_VAR, Settings
+from portal.errors import Refused, conflict, invalid, not_found
+from publisher import licence
+from publisher.fhir import ACTIVE_STATUSES
+from publisher.licence_keys import Keyring, KeyringError, keyring_for
+
+MAX_PAYLOAD = 4000
+FORMATS = {"png": "image/png", "pdf": "application/pdf"}
+
+
+def keyring(settings: Settings) -> Keyring:
+    try:
+        return keyring_for(settings.licence_keys, DEFAULT_VAR.resolve())
+    except KeyringError as error:
+        raise Refused(503, "licence_keys", str(error)) from None
+
+
+def payload_for(session: Session, settings: Settings, identifier: str, today: date | None = None) -> tuple[dict, str]:
+    """The record and its signed payload; only an active record (registered, operating) gets a licence."""
+    row = session.get(PublicRecord, identifier.strip().upper())
+    if row is None:
+        raise not_found("公示记录")
+    if row.status not in ACTIVE_STATUSES:
+        label = row.body.get("status_label") or row.status
+        raise conflict(f"该记录当前状态为“{label}”，不签发电子证照")
+    return row.body, licence.sign(keyring(settings), row.body, today or date.today())
+
+
+def file_format(raw: str | None) -> str:
+    chosen = (raw or "pdf").lower()
+    if chosen not in FORMATS:
+        raise invalid({"format": "只能是 pdf 或 png"})
+    return chosen
+
+
+def rendered(payload: str, chosen: str) -> bytes:
+    return licence.pdf(payload) if chosen == "pdf" else licence.png(payload)
+
+
+def verify(session: Session, settings: Settings, payload: str | None) -> dict:
+    """Check a scanned payload: is the signature ours, and is the record still valid now?"""
+    payload = (payload or "").strip()
+    if not payload:
+        raise invalid({"payload": "请填写或扫描电子证照二维码内容"})
+    if len(payload) > MAX_PAYLOAD:
+        raise invalid({"payload": f"内容过长（超过 {MAX_PAYLOAD} 个字符），不是电子证照二维码"})
+    try:
+        checked = licence.check(keyring(settings), payload)
+    except licence.PayloadError as error:
+        raise invalid({"payload": str(error)}) from None
+    row = session.get(PublicRecord, checked.fields["identifier"].strip().upper()) if checked.authentic else None
+    current = row.body if row is not None else None
+    valid_now, message = licence.still_valid(checked, current)
+    return {
+        "authentic": checked.authentic,
+        "valid_now": valid_now,
+        "message": message,
+        "key_id": checked.fields.get("kid"),
+        "licence": checked.fields if checked.authentic else None,
+        "record": None if current is None else {
+            "identifier": current["identifier"], "kind": current["kind"], "name": current["name"],
+            "status": current["status"], "status_label": current.get("status_label") or current["status"],
+            "status_since": current.get("status_since"), "version": current["version"],
+        },
+    }
