@@ -24,4 +24,5 @@ def route_application(session: Session, application: Application) -> None:
 
 @app.task(name="workers.routing.route", bind=True)
 def route(self, items: list[dict]) -> int:
-    return for_each_application(settings_of(self.app), items, {Status.pending_approval}, route_application)
+    waiting = (Application.status == Status.pending_approval) & Application.commission_code.is_(None)
+    return for_each_application(settings_of(self.app), items, {Status.pending_approval}, route_application, claim=waiting)
