@@ -33,22 +33,29 @@ def relay_once(celery_app: Celery, settings: Settings) -> int:
         if not rows:
             return 0
         by_task: dict[str, list[dict]] = defaultdict(list)
-        for row in rows:
-            by_task[row.task].append({**row.payload, "outbox_id": row.id})
+        for row_id, task, payload in rows:
+            by_task[task].append({**payload, "outbox_id": row_id})
         with celery_app.producer_or_acquire() as producer:
             for task, items in by_task.items():
                 for start in range(0, len(items), BATCH):
                     celery_app.send_task(task, args=[items[start : start + BATCH]], producer=producer)
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(sent_at=utcnow()))
+        sent_ids = [row_id for row_id, _, _ in rows]
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(sent_ids)).values(sent_at=utcnow()))
         return len(rows)
 
 
-def pending_rows(session: Session) -> list[OutboxMessage]:
-    query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(ROWS_PER_PASS)
+def pending_rows(session: Session) -> list[tuple[int, str, dict]]:
+    """Plain (id, task, payload) tuples: the relay never needs ORM objects."""
+    query = (
+        select(OutboxMessage.id, OutboxMessage.task, OutboxMessage.payload)
+        .where(OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(ROWS_PER_PASS)
+    )
     if session.bind.dialect.name == "postgresql":
         # Several relays may run; each takes rows the others have not locked.
         query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+    return [tuple(row) for row in session.execute(query)]
 
 
 def run_relay(celery_app: Celery, settings: Settings, stop: threading.Event | None = None, idle_sleep: float = 0.02) -> None:
