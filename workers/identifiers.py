@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,16 @@ def next_serial(session: Session, letter: str, division_code: str, year: int) ->
     return session.execute(statement).scalar_one()
 
 
+def lock_entry(session: Session, entry_type: str, entry_id: int) -> None:
+    """Queue issuers of one entry behind each other until commit, so a second one finds the first one's identifier
+    instead of spending a serial and then failing on the one-identifier-per-entry constraint."""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(entry_type), entry_id)))
+
+
 def identifier_for(session: Session, entry_type: str, entry_id: int, division_code: str) -> str:
     """The entry's identifier: the one it already holds, or a new one recorded against it."""
+    lock_entry(session, entry_type, entry_id)
     held = session.scalar(
         select(IssuedIdentifier.value).where(IssuedIdentifier.entry_type == entry_type, IssuedIdentifier.entry_id == entry_id)
     )
