@@ -1,0 +1,131 @@
+"""The commission end's other pages: accounts 账号管理, query 信息查询, statistics 统计分析 (charts and exports)
+and the audit log 审计日志."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from models import Commission
+from pipeline.routing import jurisdiction_prefix
+from portal.api.commission_admin import export_response
+from portal.errors import Refused
+from portal.pages.charts import bar_chart
+from portal.pages.common import FORM_ERRORS, form_error
+from portal.services import audit_log, commission_accounts, commission_search, statistics, workbench
+
+ACCOUNT_ACTIONS = {"disable": "已停用账号", "enable": "已重新启用账号", "password-reset": "已重置密码，新密码已短信发送至"}
+
+
+def accounts_page(request: Request, **extra) -> dict:
+    session, account = request.dbsession, request.account
+    q = request.params.get("q", "")
+    institutions = commission_accounts.list_accounts(session, account, "institution", "", q)
+    staff = commission_accounts.list_accounts(session, account, "commission") if account.admin else []
+    prefix = jurisdiction_prefix(account.division_code)
+    divisions = [c for c in session.query(Commission).filter(Commission.division_code.like(f"{prefix}%"))
+                 .order_by(Commission.division_code).limit(500)] if account.admin else []
+    return {"institutions": institutions, "staff": staff, "divisions": divisions, "q": q,
+            "statuses": commission_accounts.ACCOUNT_STATUSES, **extra}
+
+
+@view_config(route_name="commission.accounts", request_method="GET", renderer="commission_accounts.jinja2", permission="commission")
+def accounts(request: Request):
+    return accounts_page(request)
+
+
+@view_config(route_name="commission.accounts", request_method="POST", renderer="commission_accounts.jinja2", permission="commission")
+def create_staff(request: Request):
+    form = {name: request.POST.get(name, "") for name in ("username", "password", "division")}
+    body = {**form, "admin": request.POST.get("admin") == "1"}
+    try:
+        created = commission_accounts.create_staff(request.dbsession, request.account, body)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return accounts_page(request, error=error, form={**form, "password": ""})
+    request.session.flash(f"已创建工作人员账号 {created.username}（{created.division_code}），首次登录须修改密码。")
+    return HTTPFound(location=request.route_url("commission.accounts"))
+
+
+@view_config(route_name="commission.account.action", request_method="POST", renderer="commission_accounts.jinja2", permission="commission")
+def account_action(request: Request):
+    account_id, action = int(request.matchdict["id"]), request.matchdict["action"]
+    try:
+        if action == "password-reset":
+            sent_to = commission_accounts.reset_password(request.dbsession, request.account, account_id, request.POST.get("mobile") or None)
+            request.session.flash(f"{ACCOUNT_ACTIONS[action]} {sent_to}，对方首次登录须修改密码。")
+        else:
+            commission_accounts.set_enabled(request.dbsession, request.account, account_id, action == "enable")
+            request.session.flash(f"{ACCOUNT_ACTIONS[action]} #{account_id}。")
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return accounts_page(request, error=error)
+    return HTTPFound(location=request.route_url("commission.accounts"))
+
+
+@view_config(route_name="commission.search", renderer="commission_search.jinja2", permission="commission")
+def search(request: Request):
+    q = request.params.get("q", "")
+    if not q.strip():
+        return {"q": q, "results": None}
+    try:
+        results = commission_search.search(request.dbsession, request.medreg, request.account, q)
+    except Refused as refusal:
+        request.response.status = 400
+        return {"q": q, "results": None, "error": form_error(request, refusal, keep=True)}
+    return {"q": q, "results": results}
+
+
+@view_config(route_name="commission.stats", renderer="commission_stats.jinja2", permission="commission")
+def stats(request: Request):
+    session, account = request.dbsession, request.account
+    try:
+        period = statistics.parse_period(request.params)
+        group = statistics.parse_group(request.params.get("group_by"))
+        error = None
+    except Refused as refusal:
+        period, group, error = statistics.Period(), "kind", form_error(request, refusal, keep=True)
+        request.response.status = 400
+    counts = statistics.application_counts(session, account, group, period)
+    registers = statistics.register_counts(session, account)
+    processing = statistics.processing_times(session, account, period)
+    backlog = statistics.backlog(session, account, workbench.time_limits(request.registry.settings))
+    return {
+        "error": error, "group": group, "groups": statistics.GROUPS, "period": period, "counts": counts,
+        "registers": registers, "processing": processing, "backlog": backlog,
+        "charts": {
+            "counts": bar_chart([(r["label"], r["count"]) for r in counts["rows"]], f"业务申请数（按{statistics.GROUPS[group]}）", " 件"),
+            "registers": bar_chart([(f"{r['division_name'] or r['division']} {r['institution_type']}", r["physicians"] + r["nurses"])
+                                    for r in registers["rows"]], "注册医师和护士数（按行政区划和机构类别）", " 人"),
+            "processing": bar_chart([(s["label"], s["median_hours"]) for s in processing["stages"]], "各环节办理时长中位数", " 小时"),
+            "backlog": bar_chart([(r["name"], r["pending"]) for r in backlog["rows"]], "各卫健委待审批积压", " 件"),
+        },
+        "query": {"group_by": group, **({"since": period.since.isoformat()} if period.since else {}),
+                  **({"until": period.until.isoformat()} if period.until else {})},
+    }
+
+
+@view_config(route_name="commission.export", permission="commission")
+def export(request: Request):
+    try:
+        return export_response(request)
+    except Refused as refusal:
+        request.response.status = 400
+        request.response.content_type = "text/plain"
+        request.response.text = refusal.message + "：" + "；".join(f"{k}：{v}" for k, v in refusal.fields.items())
+        return request.response
+
+
+@view_config(route_name="commission.audit", renderer="commission_audit.jinja2", permission="commission")
+def audit(request: Request):
+    try:
+        filt, error = audit_log.parse_audit_filter(request.params), None
+    except Refused as refusal:
+        filt, error = audit_log.AuditFilter(), form_error(request, refusal, keep=True)
+        request.response.status = 400
+    entries, total = audit_log.audit_page(request.dbsession, request.account, filt)
+    pages = max(1, -(-total // audit_log.PER_PAGE))
+    return {"entries": entries, "total": total, "filter": filt, "pages": pages, "error": error,
+            "form": {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}}
