@@ -128,7 +128,7 @@ def _practise_mainly_at(session: Session, entry: PhysicianRegistration, institut
 
 
 def _changes(before: dict, after: dict) -> dict:
-    return {field: [before[field], after[field]] for field in after if before.get(field) != after[field]}
+    return {field: [before.get(field), after[field]] for field in after if before.get(field) != after[field]}
 
 
 def _snapshot(session: Session, entry: PhysicianRegistration) -> dict:
