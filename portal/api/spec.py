@@ -12,12 +12,13 @@ from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.schemas import ID_TYPES, PROFESSIONS, SEXES
 from pipeline.verification import INSTITUTION_STATUS_LABELS
 from portal.api.nurse_spec import NURSE_DESCRIBED_KINDS
+from portal.api.physician_spec import PHYSICIAN_DESCRIBED_KINDS, physician_data_schemas
 from portal.services.accounts import ACTIVATION_CODE_TTL, LOCK_AFTER_FAILURES
 from portal.services.public import MAX_LIMIT
 from publisher.records import PHYSICIAN_STATUS_LABELS
 
 # Kinds whose `data` schema is written; every other kind is listed and answered 400 until its issue lands.
-DESCRIBED_KINDS = ("physician.first_registration", *NURSE_DESCRIBED_KINDS)
+DESCRIBED_KINDS = ("physician.first_registration", *PHYSICIAN_DESCRIBED_KINDS, *NURSE_DESCRIBED_KINDS)
 
 IDENTIFIER_PATTERN = f"^[{''.join(KIND_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
 DIVISION_PATTERN = "^[0-9]{6}$"
@@ -443,6 +444,7 @@ def schemas() -> dict:
         "Submission": submission_schema(),
         **submission_schemas(),
         "Data.physician.first_registration": physician_first_registration_data(),
+        **physician_data_schemas(),
         "Notification": notification_schema(),
         "MyRegistration": my_registration_schema(),
         "StaffAccount": staff_account_schema(),
