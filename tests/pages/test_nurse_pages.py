@@ -1,0 +1,88 @@
+"""The nurse pages, password reset and assessment pages over WebTest: each renders in Chinese for its role,
+a refused form names the field, and a nurse's renewal form submits into the pipeline."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from webtest import TestApp
+
+from tests import factories
+from tests.journeys import PASSWORD, institution_desk, person_account
+from tests.nurse_journeys import PNG, nurse, registered
+
+
+def logged_in(wsgi_app, username: str, password: str = PASSWORD) -> TestApp:
+    app = TestApp(wsgi_app)
+    form = app.get("/login").forms[0]
+    form["username"], form["password"] = username, password
+    assert form.submit().status_int == 302
+    return app
+
+
+def test_nurse_business_page_submits_every_kind_and_shows_field_errors(wsgi_app, api, db, settings):
+    desk = institution_desk(api, db, name=factories.unique_name("护士页面医院"))
+    person = nurse(api, db, settings, desk.id)
+    registered(db, person, desk.id, valid_until=date.today() + timedelta(days=10))
+    browser = logged_in(wsgi_app, person["mobile"])
+
+    page = browser.get("/me/nurse")
+    for label in ("护士首次注册", "护士变更注册", "护士延续注册", "护士重新注册", "护士注销注册", "护士个人信息变更"):
+        assert label in page.text
+    info = browser.get("/me/nurse", {"kind": "nurse.info_change"})
+    form = info.forms["nurse-form"]
+    form["photo"] = ("a.gif", b"GIF89a0000", "image/gif")
+    refused = form.submit(status=400)
+    assert "照片只能是JPEG或PNG格式" in refused.text
+    form = browser.get("/me/nurse", {"kind": "nurse.info_change"}).forms["nurse-form"]
+    form["photo"] = ("me.png", PNG, "image/png")
+    form["education"] = "本科"
+    assert form.submit().status_int == 302
+
+    renewal = browser.get("/me/nurse", {"kind": "nurse.renewal"})
+    assert "延续注册无需填写内容" in renewal.text
+    answer = renewal.forms["nurse-form"].submit()
+    assert answer.status_int == 302 and "/me/applications/" in answer.location
+    mine = browser.get("/me/registration")
+    assert person["identifier"] in mine.text and "注册记录变化" in mine.text and "有效期至" in mine.text
+
+    # Only nurses have the nurse page; a physician is sent back to their own page.
+    doctor = person_account(db, settings, desk.id)
+    db.commit()
+    assert logged_in(wsgi_app, doctor["mobile"]).get("/me/nurse").status_int == 302
+
+
+def test_password_reset_page_sends_a_code_and_sets_the_new_password(wsgi_app, api, db, settings):
+    desk = institution_desk(api, db, name=factories.unique_name("重置页面医院"))
+    person = person_account(db, settings, desk.id)
+    db.commit()
+    browser = TestApp(wsgi_app)
+    assert "忘记密码" in browser.get("/login").text
+    form = browser.get("/password-reset").forms["reset-form"]
+    form["username"] = person["mobile"]
+    sent = form.submit()
+    assert "验证码已发送" in sent.text
+    # The SMS goes through the outbox; read the code from the message the relay will send.
+    from sqlalchemy import select
+
+    from models import OutboxMessage
+    texts = [m.payload["text"] for m in db.scalars(select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms"))
+             if m.payload["to"] == person["mobile"]]
+    code = re.search(r"验证码为 ([0-9]{6})", texts[-1]).group(1)
+    form = sent.forms["reset-form"]
+    form["code"], form["password"] = ("000000" if code != "000000" else "111111"), "Another-passw0rd"
+    wrong = form.submit(status=400)
+    assert "验证码错误，还可尝试4次" in wrong.text
+    form = wrong.forms["reset-form"]
+    form["code"], form["password"] = code, "Another-passw0rd"
+    assert form.submit().status_int == 302
+    logged_in(wsgi_app, person["mobile"], "Another-passw0rd")
+
+
+def test_assessment_page_is_for_institutions(wsgi_app, api, db, settings):
+    desk = institution_desk(api, db, name=factories.unique_name("考核页面医院"))
+    page = logged_in(wsgi_app, desk.username).get("/institution/assessments")
+    assert "本机构医师定期考核结果" in page.text and "医师考核结果" in page.text
+    assert TestApp(wsgi_app).get("/institution/assessments").status_int == 302  # to the login page
+    nurse_person = nurse(api, db, settings, desk.id)
+    logged_in(wsgi_app, nurse_person["mobile"]).get("/institution/assessments", status=403)
