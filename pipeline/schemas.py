@@ -18,6 +18,7 @@ from pipeline.errors import ValidationFailed
 from pipeline.fields import REQUIRED, FieldError, age_on, choice, iso_date, positive_int, text
 from pipeline.kinds import get_kind
 from pipeline.nurse_schemas import NURSE_SCHEMAS
+from pipeline.institution_rules import INSTITUTION_SCHEMAS
 from pipeline.physician_schemas import PHYSICIAN_SCHEMAS
 
 PROFESSIONS: dict[str, str] = {"physician": "physician", "nurse": "nurse"}
@@ -197,6 +198,7 @@ SCHEMAS: dict[str, Callable[[Mapping], dict]] = {
     "physician.first_registration": clean_physician_first_registration,
 }
 SCHEMAS.update(NURSE_SCHEMAS)
+SCHEMAS.update(INSTITUTION_SCHEMAS)
 SCHEMAS.update(PHYSICIAN_SCHEMAS)
 
 

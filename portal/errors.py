@@ -64,9 +64,13 @@ def forbidden_view(request: Request) -> Response:
     if is_api(request):
         if request.account is None:
             return error_response(401, "unauthorized", "请先登录")
+        if request.account.must_change_password:
+            return error_response(403, "password_change_required", "首次登录须先修改密码（POST /api/v1/password）")
         return error_response(403, "forbidden", "无权进行此操作")
     if request.account is None:
         return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))
+    if request.account.must_change_password:
+        return HTTPFound(location=request.route_url("password_page"))
     return Response(request.localizer.translate("无权访问此页面"), status=403, content_type="text/plain", charset="utf-8")
 
 

@@ -31,6 +31,11 @@ class MedregSecurityPolicy:
             return Allowed("public")
         if account is None:
             return Denied("not logged in")
+        if permission == "password":
+            return Allowed(permission)
+        if account.must_change_password:
+            # A handed-out account with its one-time password may do nothing but set its own.
+            return Denied("password_change_required")
         if permission == "authenticated" or permission == account.role:
             return Allowed(permission)
         return Denied(f"role {account.role} lacks {permission}")

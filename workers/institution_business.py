@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import (
     Application, Commission, DepartmentScope, Institution, InstitutionDepartment, InstitutionEvent, PhysicianRegistration,
-    StaffFollowUp,
+    PublicRecord, StaffFollowUp,
 )
 from models import NurseRegistration, Person
 from pipeline.codes import default_scope_map
@@ -192,11 +192,13 @@ INSTITUTION_APPLY = {
 # --- publication --------------------------------------------------------------------------------
 
 
-def institution_version(session: Session, identifier: str) -> dict:
-    """The next public version of the institution holding `identifier`."""
-    institution = session.scalar(select(Institution).where(Institution.identifier == identifier).with_for_update())
-    institution.public_version += 1
-    return institution_record(institution, session.get(Commission, institution.registered_by), institution.public_version)
+def institution_public_record(session: Session, institution: Institution, version: int) -> dict:
+    """The institution's public record as version `version` — or past the version already public, since an
+    institution loaded by `medreg import` was published before it kept a count of its own."""
+    current = session.get(PublicRecord, institution.identifier)
+    if current is not None and current.version >= version:
+        version = institution.public_version = current.version + 1
+    return institution_record(institution, session.get(Commission, institution.registered_by), version)
 
 
 def is_institution_kind(kind: str) -> bool:

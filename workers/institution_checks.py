@@ -26,7 +26,8 @@ def flag_verification_due_once(settings: Settings, today: date | None = None) ->
         institutions = session.scalars(
             select(Institution)
             .where(Institution.status == "operating", Institution.next_verification_on.is_not(None))
-            .with_for_update(skip_locked=session.bind.dialect.name == "postgresql")
+            .order_by(Institution.id)
+            .with_for_update()
         )
         for institution in institutions:
             state = verification_state(institution.next_verification_on, today)

@@ -26,7 +26,8 @@ def notification_for(application: Application, event: str) -> Notification:
         findings="；".join(application.findings or []),
         identifier=application.identifier or "",
     )
-    to_institution = event == "awaiting_institution"
+    # An institution's own licence business is answered to the institution's inbox, like its tasks.
+    to_institution = event == "awaiting_institution" or get_kind(application.kind).profession == "institution"
     return Notification(
         account_id=None if to_institution else application.applicant_account_id,
         institution_id=application.institution_id if to_institution else None,

@@ -7,7 +7,7 @@ from models import Institution, Person
 from models.crypto import issue_token
 from portal.api.common import api_view, json_body
 from portal.errors import Refused, error_response
-from portal.services import accounts
+from portal.services import accounts, institution_desk
 
 
 @api_view(route_name="api.signup", request_method="POST", permission="public")
@@ -38,6 +38,7 @@ def login(request: Request):
         "account_id": account.id,
         "institution_id": account.institution_id,
         "division": account.division_code,
+        "must_change_password": bool(account.must_change_password),
     }
     if account.role == "person":
         person = request.dbsession.get(Person, account.person_id)
@@ -50,8 +51,9 @@ def login(request: Request):
 @api_view(route_name="api.institution.accounts", request_method="GET", permission="institution")
 def staff_accounts(request: Request):
     status = request.params.get("status", "pending_activation")
-    rows = accounts.pending_accounts(request.dbsession, request.account.institution_id, status)
+    rows, counts = institution_desk.staff_accounts(request.dbsession, request.account, status, request.params.get("profession"))
     return {
+        "counts": counts,
         "items": [
             {
                 "id": account.id,

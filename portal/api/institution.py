@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
-from pipeline.lifecycle import Status
 from portal.api.common import api_view, application_json, json_body
-from portal.errors import invalid
-from portal.services import applications
+from portal.services import applications, institution_desk
 
 
 @api_view(route_name="api.institution.tasks", request_method="GET", permission="institution")
 def tasks(request: Request):
-    status = request.params.get("status", Status.awaiting_institution)
-    if status not in Status.__members__:
-        raise invalid({"status": "未知的状态"})
-    return {"items": [application_json(a) for a in applications.institution_tasks(request.dbsession, request.account, status)]}
+    """Filters: status (default awaiting_institution), kind, profession; counts per status over kind and profession."""
+    params = request.params
+    found = institution_desk.tasks(request.dbsession, request.account, params.get("status"), params.get("kind"), params.get("profession"))
+    return {"items": [application_json(a) for a in found["items"]], "counts": found["counts"]}
 
 
 @api_view(route_name="api.institution.task", request_method="POST", permission="institution")

@@ -13,6 +13,7 @@ from pipeline.routing import jurisdiction_prefix
 from pipeline.schemas import clean_application
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.accounts import actor_label
+from portal.services.institution_desk import prepare_institution_business
 from portal.services import physicians
 from portal.services.practice_records import assessments_of_person, nurse_registration_json, profile_json
 from portal.services.subjects import subject_of
@@ -33,6 +34,8 @@ def submit(session: Session, account: Account, kind_name: str, data: object) -> 
         person = session.get(Person, account.person_id)
         if person.profession != kind.profession:
             raise Refused(403, "forbidden", f"“{kind.label}”不适用于当前账号的执业类别")
+    if kind.profession == "institution":
+        data = prepare_institution_business(session, account, kind_name, data)
     clean = clean_application(kind_name, data)
     person_id, institution_id = subject_of(session, account, kind, clean)
     application = Application(

@@ -265,10 +265,11 @@ def replace_scope_map(session: Session, account: Account, body: dict) -> dict:
         clean[department] = sorted(set(scopes))
     if errors:
         raise invalid(errors)
-    keep = [row for row in institution.scope_map if row.department not in clean]
-    institution.scope_map[:] = keep + [
+    institution.scope_map[:] = [row for row in institution.scope_map if row.department not in clean]
+    session.flush()  # the replaced rows go before their successors come, or the unique constraint would see both
+    institution.scope_map.extend(
         DepartmentScope(department=department, scope=scope) for department, scopes in clean.items() for scope in scopes
-    ]
+    )
     session.add(InstitutionEvent(institution_id=institution.id, actor=actor_label(session, account), action="scope_map",
                                  text="修改诊疗科目与执业范围对照：" + "、".join(clean), detail={"map": clean}))
     session.flush()

@@ -1,0 +1,159 @@
+"""The institution end beyond confirmation tasks: profile and history, staff, scope map, webhook, batches,
+verification tools; and the commission's account hand-out, follow-ups, and everyone's password change."""
+from __future__ import annotations
+
+from pyramid.request import Request
+
+from portal.api.common import api_view, json_body
+from portal.errors import invalid
+from portal.services import batches, follow_ups, handout, institution_desk, verify_tools
+
+
+def matched_id(request: Request) -> int:
+    return int(request.matchdict["id"])
+
+
+# --- commission: set-up approval and account hand-out --------------------------------------------
+
+
+@api_view(route_name="api.commission.institutions", request_method="POST", permission="commission")
+def create_institution(request: Request):
+    institution, login = handout.create_institution(request.dbsession, request.account, json_body(request))
+    request.response.status = 201
+    return {"institution_id": institution.id, "account_id": login.id, "status": institution.status,
+            "sms_sent_to": handout.masked(institution.mobile)}
+
+
+@api_view(route_name="api.commission.follow_ups", request_method="GET", permission="commission")
+def commission_follow_ups(request: Request):
+    return {"items": follow_ups.follow_ups(request.dbsession, request.account)}
+
+
+# --- every account: password ----------------------------------------------------------------------
+
+
+@api_view(route_name="api.password", request_method="POST", permission="password")
+def change_password(request: Request):
+    body = json_body(request)
+    handout.change_password(request.dbsession, request.account, body.get("old_password"), body.get("new_password"))
+    return {"changed": True, "must_change_password": False}
+
+
+# --- profile and history --------------------------------------------------------------------------
+
+
+@api_view(route_name="api.institution.profile", request_method="GET", permission="institution")
+def profile(request: Request):
+    return institution_desk.profile(request.dbsession, request.account)
+
+
+@api_view(route_name="api.institution.profile", request_method="PATCH", permission="institution")
+def update_profile(request: Request):
+    institution_desk.update_profile(request.dbsession, request.account, json_body(request))
+    return institution_desk.profile(request.dbsession, request.account)
+
+
+@api_view(route_name="api.institution.history", request_method="GET", permission="institution")
+def history(request: Request):
+    return institution_desk.history(request.dbsession, request.account)
+
+
+# --- staff and scope map --------------------------------------------------------------------------
+
+
+@api_view(route_name="api.institution.staff", request_method="GET", permission="institution")
+def staff(request: Request):
+    return institution_desk.staff(request.dbsession, request.account, request.params.get("profession", "physician"))
+
+
+@api_view(route_name="api.institution.staff", request_method="POST", permission="institution")
+def add_staff(request: Request):
+    row = institution_desk.add_other_staff(request.dbsession, request.account, json_body(request))
+    request.response.status = 201
+    return institution_desk.other_staff_json(row)
+
+
+@api_view(route_name="api.institution.staff_member", request_method="PATCH", permission="institution")
+def edit_staff(request: Request):
+    row = institution_desk.edit_other_staff(request.dbsession, request.account, matched_id(request), json_body(request))
+    return institution_desk.other_staff_json(row)
+
+
+@api_view(route_name="api.institution.staff_member", request_method="DELETE", permission="institution")
+def remove_staff(request: Request):
+    institution_desk.remove_other_staff(request.dbsession, request.account, matched_id(request))
+    return {"removed": True}
+
+
+@api_view(route_name="api.institution.scope_map", request_method="GET", permission="institution")
+def scope_map(request: Request):
+    return institution_desk.scope_map(request.dbsession, request.account)
+
+
+@api_view(route_name="api.institution.scope_map", request_method="PUT", permission="institution")
+def replace_scope_map(request: Request):
+    return institution_desk.replace_scope_map(request.dbsession, request.account, json_body(request))
+
+
+# --- staff status alerts: webhook ------------------------------------------------------------------
+
+
+@api_view(route_name="api.institution.webhook", request_method="PUT", permission="institution")
+def set_webhook(request: Request):
+    hook = institution_desk.set_webhook(request.dbsession, request.medreg.secret, request.account, json_body(request))
+    return institution_desk.webhook_json(hook)
+
+
+@api_view(route_name="api.institution.webhook", request_method="DELETE", permission="institution")
+def remove_webhook(request: Request):
+    institution_desk.remove_webhook(request.dbsession, request.account)
+    return {"removed": True}
+
+
+# --- batch submission ---------------------------------------------------------------------------------
+
+
+def uploaded(request: Request) -> tuple[bytes, str]:
+    """The CSV: a multipart field `file`, or the raw body sent as text/csv."""
+    upload = request.POST.get("file") if request.content_type == "multipart/form-data" else None
+    if upload is not None and hasattr(upload, "file"):
+        return upload.file.read(batches.MAX_BYTES + 1), upload.filename or ""
+    if request.content_type in ("text/csv", "text/plain"):
+        return request.body[: batches.MAX_BYTES + 1], ""
+    raise invalid({"file": "请以 multipart/form-data 的 file 字段或 text/csv 请求体上传CSV文件"})
+
+
+@api_view(route_name="api.institution.batches", request_method="POST", permission="institution")
+def upload_batch(request: Request):
+    content, filename = uploaded(request)
+    batch = batches.create_batch(request.dbsession, request.account, content, filename)
+    request.response.status = 202
+    return batches.batch_json(batch)
+
+
+@api_view(route_name="api.institution.batches", request_method="GET", permission="institution")
+def list_batches(request: Request):
+    return {"items": [batches.batch_json(b, with_rows=False) for b in batches.list_batches(request.dbsession, request.account)]}
+
+
+@api_view(route_name="api.institution.batch", request_method="GET", permission="institution")
+def read_batch(request: Request):
+    return batches.batch_json(batches.own_batch(request.dbsession, request.account, matched_id(request)))
+
+
+# --- verification tools 信息验证 -------------------------------------------------------------------
+
+
+@api_view(route_name="api.verify.physician_qualification", request_method="GET", permission="institution")
+def verify_physician_qualification(request: Request):
+    return verify_tools.physician_qualification(request.dbsession, request.params.get("certificate_no"), request.params.get("name"))
+
+
+@api_view(route_name="api.verify.registration", request_method="GET", permission="institution")
+def verify_registration(request: Request):
+    return verify_tools.registration(request.dbsession, request.params.get("identifier"))
+
+
+@api_view(route_name="api.verify.institutions", request_method="GET", permission="institution")
+def verify_institutions(request: Request):
+    return verify_tools.institutions(request.dbsession, dict(request.params))
