@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from models import Application, PhysicianQualification, PhysicianRegistration
 from workers.nurses import NURSE_APPLY
+from workers.institution_business import INSTITUTION_APPLY
 from workers.physicians import PHYSICIAN_APPLY, record_first_registration
 
 
@@ -34,6 +35,7 @@ def apply_physician_first_registration(session: Session, application: Applicatio
 
 APPLY = {"physician.first_registration": apply_physician_first_registration}
 APPLY.update(NURSE_APPLY)
+APPLY.update(INSTITUTION_APPLY)
 APPLY.update(PHYSICIAN_APPLY)
 
 
