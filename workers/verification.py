@@ -11,6 +11,7 @@ from workers import facts
 from workers.app import app, settings_of
 from workers.batches import for_each_application
 from workers.nurses import NURSE_KINDS_VERIFIED, reasons_for_nurse
+from workers.institution_business import institution_business_reasons_for, is_institution_kind
 from workers.physicians import PHYSICIAN_KINDS_VERIFIED, reasons_for_physician
 
 SYSTEM = "核验服务"
@@ -19,6 +20,8 @@ SYSTEM = "核验服务"
 def reasons_for(session: Session, application: Application) -> list[str]:
     if application.kind in NURSE_KINDS_VERIFIED:
         return reasons_for_nurse(session, application)
+    if is_institution_kind(application.kind):
+        return institution_business_reasons_for(session, application)
     if application.kind in PHYSICIAN_KINDS_VERIFIED:
         return reasons_for_physician(session, application)
     if application.kind == "physician.first_registration":
