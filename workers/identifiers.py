@@ -12,6 +12,7 @@ from models.outbox import enqueue
 from pipeline.identifiers import KIND_LETTERS, format_identifier
 from pipeline.kinds import get_kind
 from pipeline.lifecycle import Actor, Status
+from workers.alerts import alert_for_status
 from workers.app import app, settings_of
 from workers.batches import for_each_application
 from workers.registers import apply_to_register
@@ -65,6 +66,8 @@ def issue_application(session: Session, application: Application) -> None:
     if entry.identifier is None:
         entry.identifier = identifier_for(session, get_kind(application.kind).profession, entry.id, application.commission_code)
     application.identifier = entry.identifier
+    # Every approval that changes a staff registration tells its institution (inbox, and its webhook if any).
+    alert_for_status(session, entry)
     application.move_to(Status.issued, Actor.system, ISSUER, f"电子化注册识别码 {entry.identifier}")
     enqueue(session, "workers.publication.publish", application_id=application.id)
 
