@@ -7,18 +7,20 @@ from datetime import timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from models import Application, Delivery, PhysicianRegistration, PublicRecord, PublicVersion
+from models import Application, Delivery, Institution, NurseRegistration, PhysicianRegistration, PublicRecord, PublicVersion
 from models.base import utcnow
 from models.db import session_scope
 from models.outbox import enqueue
 from models.settings import Settings
+from pipeline.kinds import get_kind
 from pipeline.lifecycle import Actor, Status
 from publisher import fhir
 from publisher.allowlist import public_only, with_status_since
 from publisher.channels import channels_for, encode, push
-from publisher.records import physician_record
+from publisher.records import nurse_record, physician_record
 from workers.app import app, settings_of
 from workers.batches import for_each_application
+from workers.institution_business import institution_public_record
 
 PUBLISHER = "公示服务"
 MAX_BACKOFF_SECONDS = 3600
@@ -62,10 +64,16 @@ def publish_version(session: Session, settings: Settings, record: dict) -> Publi
     return version
 
 
+# Which register an application's profession publishes from, and how its public record is built.
+REGISTERS = {"physician": (PhysicianRegistration, physician_record), "nurse": (NurseRegistration, nurse_record)}
+REGISTERS["institution"] = (Institution, institution_public_record)
+
+
 def publish_application(session: Session, application: Application, settings: Settings) -> None:
-    entry = session.scalar(select(PhysicianRegistration).where(PhysicianRegistration.identifier == application.identifier))
+    register, record_of = REGISTERS[get_kind(application.kind).profession]
+    entry = session.scalar(select(register).where(register.identifier == application.identifier))
     entry.public_version += 1
-    publish_version(session, settings, physician_record(session, entry, entry.public_version))
+    publish_version(session, settings, record_of(session, entry, entry.public_version))
     application.move_to(Status.published, Actor.system, PUBLISHER, "已推送至公示渠道")
     enqueue(session, "workers.notifications.notify", application_id=application.id, event="published")
 
