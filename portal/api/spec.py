@@ -13,12 +13,13 @@ from pipeline.schemas import ID_TYPES, PROFESSIONS, SEXES
 from pipeline.verification import INSTITUTION_STATUS_LABELS
 from portal.api.nurse_spec import NURSE_DESCRIBED_KINDS
 from portal.api.physician_spec import PHYSICIAN_DESCRIBED_KINDS, physician_data_schemas
+from portal.api.institution_spec import INSTITUTION_DESCRIBED_KINDS
 from portal.services.accounts import ACTIVATION_CODE_TTL, LOCK_AFTER_FAILURES
 from portal.services.public import MAX_LIMIT
 from publisher.records import PHYSICIAN_STATUS_LABELS
 
 # Kinds whose `data` schema is written; every other kind is listed and answered 400 until its issue lands.
-DESCRIBED_KINDS = ("physician.first_registration", *PHYSICIAN_DESCRIBED_KINDS, *NURSE_DESCRIBED_KINDS)
+DESCRIBED_KINDS = ("physician.first_registration", *PHYSICIAN_DESCRIBED_KINDS, *NURSE_DESCRIBED_KINDS, *INSTITUTION_DESCRIBED_KINDS)
 
 IDENTIFIER_PATTERN = f"^[{''.join(KIND_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
 DIVISION_PATTERN = "^[0-9]{6}$"
@@ -181,6 +182,7 @@ def login_result_schema() -> dict:
             "division": nullable(string(pattern=DIVISION_PATTERN, description="卫健委账号的行政区划代码")),
             "name": string("个人账号：姓名；机构账号：机构名称"),
             "profession": enum(PROFESSIONS, "个人账号的职业"),
+            "must_change_password": {"type": "boolean", "description": "true：分发的初始密码，须先 POST /api/v1/password"},
         },
         ["token", "role", "account_id", "institution_id", "division"],
     )
@@ -597,9 +599,10 @@ def institution_paths() -> dict:
             "get": operation(
                 "本机构人员的账号",
                 "机构端",
-                (200, answer("账号", items_of(ref("StaffAccount")))),
-                AUTHED,
-                parameters=[query("status", {"type": "string", "default": "pending_activation"}, "账号状态，默认待激活")],
+                (200, answer("账号", items_of(ref("StaffAccount"), counts={"type": "object", "additionalProperties": {"type": "integer"}}))),
+                (400, *AUTHED),
+                parameters=[query("status", {"type": "string", "default": "pending_activation"}, "账号状态，默认待激活"),
+                            query("profession", enum(("physician", "nurse")), "职业")],
             )
         },
         "/api/v1/institution/accounts/{id}/activation-code": {
@@ -620,9 +623,10 @@ def institution_paths() -> dict:
             "get": operation(
                 "待本机构确认的申请（联网确认）",
                 "机构端",
-                (200, answer("最多500件", items_of(ref("Application")))),
+                (200, answer("最多500件；counts 为同一 kind、profession 筛选下按状态的计数", items_of(ref("Application"), counts={"type": "object", "additionalProperties": {"type": "integer"}}))),
                 (400, *AUTHED),
-                parameters=[status_filter(Status.awaiting_institution)],
+                parameters=[status_filter(Status.awaiting_institution), query("kind", enum(KINDS), "业务类型"),
+                            query("profession", enum(("physician", "nurse", "institution")), "人员类别（institution：本机构自身业务）")],
             )
         },
         "/api/v1/institution/tasks/{id}": {
@@ -844,6 +848,7 @@ def disclosure_paths() -> dict:
 def build_openapi() -> dict:
     from portal.api.commission_spec import commission_admin_paths, commission_schemas  # imports this module's builders
     from portal.api.nurse_spec import nurse_paths, nurse_schemas
+    from portal.api.institution_spec import institution_end_paths, institution_end_schemas
 
     return {
         "openapi": "3.1.0",
@@ -858,12 +863,12 @@ def build_openapi() -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "tags": [{"name": name} for name in ("账号", "个人端", "机构端", "卫健委端", "公示端")],
-        "paths": {**account_paths(), **application_paths(), **institution_paths(), **commission_paths(), **commission_admin_paths(), **public_paths(), **disclosure_paths(), **nurse_paths()},
+        "paths": {**account_paths(), **application_paths(), **institution_paths(), **commission_paths(), **commission_admin_paths(), **public_paths(), **disclosure_paths(), **nurse_paths(), **institution_end_paths()},
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/login 返回的 token"}
             },
-            "schemas": {**schemas(), **commission_schemas(), **nurse_schemas()},
+            "schemas": {**schemas(), **commission_schemas(), **nurse_schemas(), **institution_end_schemas()},
             "responses": error_responses(),
         },
     }
