@@ -133,11 +133,11 @@ def commission_admin_paths() -> dict:
             request=sp.body(sp.obj({"mobile": sp.string("接收新密码的手机号码；省略则发往机构登记的负责人手机")}), required=False))},
         "/api/v1/commission/search": {"get": sp.operation(
             "信息查询：辖区内的人员、机构、注册记录和申请", TAG,
-            (200, sp.answer("各类结果，每类最多50条", sp.obj({"q": sp.string(), "persons": {"type": "array", "items": {"type": "object"}},
+            (200, sp.answer("各类结果，每类最多50条", sp.obj({"persons": {"type": "array", "items": {"type": "object"}},
                                                      "institutions": {"type": "array", "items": {"type": "object"}},
                                                      "registrations": {"type": "array", "items": {"type": "object"}},
                                                      "applications": {"type": "array", "items": {"type": "object"}}},
-                                                    ["q", "persons", "institutions", "registrations", "applications"]))),
+                                                    ["persons", "institutions", "registrations", "applications"]))),
             (400, *sp.AUTHED),
             parameters=[sp.query("q", sp.string(), "姓名（包含）、证件号码、手机号码、电子化注册识别码、统一社会信用代码或申请编号")],
             description="人员结果含卫健委可见的非公开字段：证件号码（解密显示）、出生日期、手机号码。")},

@@ -3,8 +3,6 @@ jurisdiction, found by name, ID number, mobile, identifier, credit code or appli
 fields a commission may see (the ID number decrypted for display)."""
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +14,6 @@ from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 
 LIMIT = 50
-IDENTIFIER = re.compile(r"[DNH][0-9]{17}[0-9A-Z*]")
 
 
 def nurse_registration_model():
@@ -36,7 +33,6 @@ def search(session: Session, settings: Settings, account: Account, q: str) -> di
         raise invalid({"q": "查询内容过长"})
     prefix = jurisdiction_prefix(account.division_code)
     return {
-        "q": q,
         "persons": persons(session, settings, prefix, q),
         "institutions": institutions(session, prefix, q),
         "registrations": registrations(session, prefix, q),
