@@ -209,12 +209,15 @@ def stop_children(children: dict[str, subprocess.Popen]) -> bool:
 
 
 def sweep_periodically(settings: Settings, stop: threading.Event) -> None:
-    """What `celery beat` does in a deployment: offer stuck applications and due deliveries again."""
+    """What `celery beat` does in a deployment: offer stuck applications and due deliveries again, and seal
+    the audit chain."""
+    from workers.audit import seal_once
     from workers.maintenance import sweep_once
 
     while not stop.wait(SWEEP_EVERY_SECONDS):
         try:
             sweep_once(settings)
+            seal_once(settings)
         except Exception:
             log.exception("sweep failed; trying again in %ss", SWEEP_EVERY_SECONDS)
 
