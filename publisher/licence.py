@@ -212,7 +212,7 @@ def pdf(payload: str) -> bytes:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     out = io.BytesIO()
     page_width, page_height = landscape(A4)
-    sheet = canvas.Canvas(out, pagesize=(page_width, page_height), invariant=1)
+    sheet = canvas.Canvas(out, pagesize=(page_width, page_height))
     sheet.setTitle(f"{TITLES.get(fields['kind'], '电子证照')} {fields['identifier']}")
     sheet.setAuthor("医疗机构、医师、护士电子化注册系统")
     picture_height = page_width * 960 / 1400
