@@ -69,8 +69,6 @@ def forbidden_view(request: Request) -> Response:
         return error_response(403, "forbidden", "无权进行此操作")
     if request.account is None:
         return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))
-    if request.account.must_change_password:
-        return HTTPFound(location=request.route_url("password_page"))
     return Response(request.localizer.translate("无权访问此页面"), status=403, content_type="text/plain", charset="utf-8")
 
 

@@ -34,6 +34,8 @@ def refused_page(exc: Exception, request: Request) -> Response:
 def forbidden_page(request: Request) -> Response:
     if request.account is None:
         return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))
+    if request.account.must_change_password:
+        return HTTPFound(location=request.route_url("password_page"))
     return error_page(request, 403, "当前账号无权访问此页面")
 
 

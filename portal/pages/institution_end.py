@@ -1,0 +1,216 @@
+"""Chinese pages of the institution end beyond confirmation: licence business, information and history, staff,
+scope map, verification tools, batch uploads, inbox; the commission's set-up approval; everyone's password."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from models import Notification
+from pipeline import codes
+from pipeline.institution_rules import FIELD_LABELS, STATUS_LABELS
+from pipeline.kinds import KINDS
+from portal.pages.common import FORM_ERRORS, form_error
+from portal.services import applications, batches, handout, institution_desk, verify_tools
+
+BUSINESS_KINDS = [name for name, kind in KINDS.items() if kind.profession == "institution"]
+SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
+                "approval_no", "phone", "fax")
+BUSINESS_FIELDS = {
+    "institution.practice_registration": ("uscc", "phone", "fax"),
+    "institution.change": ("name", "type", "address", "departments", "beds", "legal_rep", "principal"),
+    "institution.verification": ("note",),
+    "institution.suspension": ("reason", "until"),
+    "institution.resumption": ("note",),
+    "institution.cancellation": ("reason",),
+}
+COMMON = {"field_labels": FIELD_LABELS, "institution_status_labels": STATUS_LABELS}
+
+
+def refused(request: Request, error: Exception, keep: bool = False):
+    shown = form_error(request, error, keep)
+    request.response.status = shown.status
+    return shown
+
+
+# --- password (every role) --------------------------------------------------------------------------
+
+
+@view_config(route_name="password_page", renderer="password.jinja2", permission="password")
+def password(request: Request):
+    forced = bool(request.account.must_change_password)
+    if request.method != "POST":
+        return {"forced": forced}
+    try:
+        handout.change_password(request.dbsession, request.account, request.POST.get("old_password", ""),
+                                request.POST.get("new_password", ""))
+    except FORM_ERRORS as error:
+        return {"forced": forced, "error": refused(request, error)}
+    request.session.flash("密码已修改。")
+    return HTTPFound(location=request.route_url({"institution": "institution", "commission": "commission"}.get(request.account.role, "me")))
+
+
+# --- commission: set-up approval ----------------------------------------------------------------------
+
+
+@view_config(route_name="commission.institution_new", renderer="setup_approval.jinja2", permission="commission")
+def setup_approval(request: Request):
+    choices = {"types": codes.institution_types(), "departments": codes.departments(), **COMMON}
+    if request.method != "POST":
+        return {**choices, "form": {"division_code": request.account.division_code}}
+    form = {name: request.POST.get(name, "").strip() for name in SETUP_FIELDS}
+    data = {key: value for key, value in form.items() if value}
+    data["departments"] = request.POST.getall("departments")
+    try:
+        institution, _ = handout.create_institution(request.dbsession, request.account, data)
+    except FORM_ERRORS as error:
+        return {**choices, "form": {**form, "departments": data["departments"]}, "error": refused(request, error)}
+    request.session.flash(f"已录入“{institution.name}”的设置审批，账号和初始密码已短信发送至 {handout.masked(institution.mobile)}。")
+    return HTTPFound(location=request.route_url("commission.institution_new"))
+
+
+# --- licence business ------------------------------------------------------------------------------------
+
+
+def business_page(request: Request, **extra) -> dict:
+    session, account = request.dbsession, request.account
+    return {
+        "profile": institution_desk.profile(session, account),
+        "history": institution_desk.history(session, account),
+        "kinds": BUSINESS_KINDS, "business_fields": BUSINESS_FIELDS, "types": codes.institution_types(),
+        "department_names": codes.departments(), "form": {}, **COMMON, **extra,
+    }
+
+
+@view_config(route_name="institution.business", renderer="institution_business.jinja2", permission="institution")
+def business(request: Request):
+    if request.method != "POST":
+        return business_page(request)
+    kind = request.POST.get("kind", "")
+    fields = BUSINESS_FIELDS.get(kind, ())
+    form = {name: request.POST.get(name, "").strip() for name in fields}
+    data = {key: value for key, value in form.items() if value}
+    if "departments" in fields and request.POST.getall("departments"):
+        data["departments"] = request.POST.getall("departments")
+    try:
+        created = applications.submit(request.dbsession, request.account, kind, data)
+    except FORM_ERRORS as error:
+        return business_page(request, error=refused(request, error), form={**form, "kind": kind})
+    request.session.flash(f"申请已提交（编号 {created.id}），正在核验。")
+    return HTTPFound(location=request.route_url("institution.task", id=created.id))
+
+
+@view_config(route_name="institution.profile", renderer="institution_profile.jinja2", permission="institution")
+def profile(request: Request):
+    session, account = request.dbsession, request.account
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "webhook":
+                institution_desk.set_webhook(session, request.medreg.secret, account,
+                                             {"url": request.POST.get("url", ""), "secret": request.POST.get("secret", "")})
+                request.session.flash("回调地址已保存。")
+            else:
+                institution_desk.update_profile(session, account, {"phone": request.POST.get("phone", ""),
+                                                                   "fax": request.POST.get("fax", "")})
+                request.session.flash("联系电话、传真已保存，并记入历史。")
+            return HTTPFound(location=request.route_url("institution.profile"))
+        except FORM_ERRORS as failure:
+            error = refused(request, failure)
+    return {"profile": institution_desk.profile(session, account), "history": institution_desk.history(session, account),
+            "error": error, **COMMON}
+
+
+# --- staff, scope map ------------------------------------------------------------------------------------
+
+
+@view_config(route_name="institution.staff", renderer="institution_staff.jinja2", permission="institution")
+def staff(request: Request):
+    session, account = request.dbsession, request.account
+    profession = request.params.get("profession", "physician")
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                institution_desk.remove_other_staff(session, account, int(request.POST["remove"]))
+                request.session.flash("已删除。")
+            else:
+                institution_desk.add_other_staff(session, account, {k: request.POST.get(k, "") for k in ("name", "sex", "post", "title", "phone")})
+                request.session.flash("已新增。")
+            return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
+        except (*FORM_ERRORS, ValueError) as failure:
+            error = refused(request, failure) if not isinstance(failure, ValueError) else None
+            profession = "other"
+    try:
+        listing = institution_desk.staff(session, account, profession)
+    except FORM_ERRORS as failure:
+        error, listing = refused(request, failure), {"profession": profession, "items": [], "count": 0, "counts": {}}
+    return {"listing": listing, "error": error}
+
+
+@view_config(route_name="institution.scope_map", renderer="institution_scope_map.jinja2", permission="institution")
+def scope_map(request: Request):
+    session, account = request.dbsession, request.account
+    error = None
+    if request.method == "POST":
+        current = institution_desk.scope_map(session, account)
+        wanted = {department: request.POST.getall(f"scope-{department}") for department in current["departments"]}
+        try:
+            institution_desk.replace_scope_map(session, account, {"map": wanted})
+            request.session.flash("对照已保存。")
+            return HTTPFound(location=request.route_url("institution.scope_map"))
+        except FORM_ERRORS as failure:
+            error = refused(request, failure)
+    return {"scope_map": institution_desk.scope_map(session, account), "error": error}
+
+
+# --- verification tools -----------------------------------------------------------------------------------
+
+
+@view_config(route_name="institution.verify", renderer="institution_verify.jinja2", permission="institution")
+def verify(request: Request):
+    session, params = request.dbsession, request.params
+    result, error, tool = None, None, params.get("tool", "")
+    try:
+        if tool == "qualification":
+            result = verify_tools.physician_qualification(session, params.get("certificate_no"), params.get("name"))
+        elif tool == "registration":
+            result = verify_tools.registration(session, params.get("identifier"))
+        elif tool == "institutions":
+            result = verify_tools.institutions(session, {k: params.get(k, "") for k in ("name", "division", "uscc")})
+    except FORM_ERRORS as failure:
+        error = refused(request, failure, keep=True)
+    return {"tool": tool, "result": result, "error": error, "form": dict(params)}
+
+
+# --- batches -----------------------------------------------------------------------------------------------
+
+
+@view_config(route_name="institution.batches", renderer="institution_batches.jinja2", permission="institution")
+def batch_list(request: Request):
+    session, account = request.dbsession, request.account
+    error = None
+    if request.method == "POST":
+        upload = request.POST.get("file")
+        content = upload.file.read(batches.MAX_BYTES + 1) if hasattr(upload, "file") else b""
+        try:
+            batch = batches.create_batch(session, account, content, getattr(upload, "filename", "") or "")
+            return HTTPFound(location=request.route_url("institution.batch", id=batch.id))
+        except FORM_ERRORS as failure:
+            error = refused(request, failure)
+    return {"items": [batches.batch_json(b, with_rows=False) for b in batches.list_batches(session, account)], "error": error,
+            "max_rows": batches.MAX_ROWS}
+
+
+@view_config(route_name="institution.batch", renderer="institution_batch.jinja2", permission="institution")
+def batch(request: Request):
+    return {"batch": batches.batch_json(batches.own_batch(request.dbsession, request.account, int(request.matchdict["id"])))}
+
+
+@view_config(route_name="institution.notifications", renderer="institution_notifications.jinja2", permission="institution")
+def notifications(request: Request):
+    items = request.dbsession.scalars(
+        select(Notification).where(Notification.institution_id == request.account.institution_id).order_by(Notification.id.desc()).limit(200)
+    )
+    return {"items": list(items)}
