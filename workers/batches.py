@@ -2,16 +2,16 @@
 
 A message names some applications, but the task also claims others waiting in the same stage (up to
 CLAIM_LIMIT), so batches grow with the backlog: under load, later messages find their applications
-already done and finish with one cheap query. Rows are locked with SKIP LOCKED, so two workers never
-act on the same application; an application is acted on only while still in the stage's status, so a
-redelivered message changes nothing.
+already done and finish with one cheap query. Rows are locked (the claimed ones with SKIP LOCKED), so
+two workers never act on the same application; an application is acted on only while still in the
+stage's status, so a redelivered message changes nothing.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from models import Application
@@ -51,7 +51,7 @@ def for_each_application(
 def _run(settings, ids, statuses, handle, claim, isolate: bool) -> int:
     done = 0
     with session_scope(settings.database_url) as session:
-        for application in session.scalars(_claim_query(session, ids, claim)):
+        for application in _claimed(session, ids, claim):
             if application.status not in statuses:
                 continue
             if not isolate:
@@ -67,9 +67,17 @@ def _run(settings, ids, statuses, handle, claim, isolate: bool) -> int:
     return done
 
 
-def _claim_query(session: Session, ids: list[int], claim: ColumnElement[bool] | None):
-    wanted = Application.id.in_(ids) if claim is None else or_(Application.id.in_(ids), claim)
-    query = select(Application).where(wanted).order_by(Application.id).limit(len(ids) + CLAIM_LIMIT)
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return query
+def _claimed(session: Session, ids: list[int], claim: ColumnElement[bool] | None) -> list[Application]:
+    """The message's own applications (waiting for any worker that holds them), then up to CLAIM_LIMIT
+    others waiting in the stage that no other worker holds.
+
+    Own applications are never cut off by the limit: every waiting application has a message of its
+    own, so none is left behind when a backlog drains.
+    """
+    locking = session.bind.dialect.name == "postgresql"
+    own = select(Application).where(Application.id.in_(ids)).order_by(Application.id)
+    claimed = list(session.scalars(own.with_for_update() if locking else own))
+    if claim is not None:
+        others = select(Application).where(claim, Application.id.not_in(ids)).order_by(Application.id).limit(CLAIM_LIMIT)
+        claimed += session.scalars(others.with_for_update(skip_locked=True) if locking else others)
+    return claimed
