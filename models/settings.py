@@ -34,7 +34,7 @@ class Settings:
     # delivery is parked, and the per-client rate limit of the public endpoints.
     licence_keys: str = ""
     bulk_dir: str = ""
-    park_after_attempts: int = 8
+    park_after_attempts: int = 16
     public_rate_per_second: float = 20.0
     public_burst: int = 200
     # A nurse renewal 延续注册 may be applied for from this many days before expiry until expiry.
