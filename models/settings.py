@@ -76,4 +76,9 @@ def load_settings(overrides: dict[str, str] | None = None) -> Settings:
         sms_backend=pick("MEDREG_SMS_BACKEND", "medreg.sms_backend", f"file:{var}/sms.jsonl"),
         channels=parse_channels(pick("MEDREG_CHANNELS", "medreg.channels", "")),
         renewal_window_days=int(pick("MEDREG_RENEWAL_WINDOW_DAYS", "medreg.renewal_window_days", "30")),
+        licence_keys=pick("MEDREG_LICENCE_KEYS", "medreg.licence_keys", ""),
+        bulk_dir=pick("MEDREG_BULK_DIR", "medreg.bulk_dir", f"{var}/bulk"),
+        park_after_attempts=int(pick("MEDREG_PARK_AFTER_ATTEMPTS", "medreg.park_after_attempts", "16")),
+        public_rate_per_second=float(pick("MEDREG_PUBLIC_RATE", "medreg.public_rate", "20")),
+        public_burst=int(pick("MEDREG_PUBLIC_BURST", "medreg.public_burst", "200")),
     )
