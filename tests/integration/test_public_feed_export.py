@@ -121,3 +121,16 @@ def test_portal_serves_the_newest_bulk_files_and_nothing_else(settings, history,
     assert {a.text for a in page.html.select("#bulk-files a")} == names
     empty = TestApp(make_config({}, dataclasses.replace(settings, bulk_dir=str(tmp_path / "none"))).make_wsgi_app())
     assert empty.get("/api/v1/public/bulk").json["files"] == []
+
+
+def test_public_end_settings_come_from_the_environment(monkeypatch, tmp_path):
+    from models.settings import load_settings
+
+    monkeypatch.setenv("MEDREG_BULK_DIR", str(tmp_path))
+    monkeypatch.setenv("MEDREG_LICENCE_KEYS", "file:/etc/medreg/licence-keys.json")
+    monkeypatch.setenv("MEDREG_PARK_AFTER_ATTEMPTS", "5")
+    monkeypatch.setenv("MEDREG_PUBLIC_RATE", "2.5")
+    monkeypatch.setenv("MEDREG_PUBLIC_BURST", "9")
+    loaded = load_settings()
+    assert (loaded.bulk_dir, loaded.licence_keys, loaded.park_after_attempts, loaded.public_rate_per_second, loaded.public_burst) == (
+        str(tmp_path), "file:/etc/medreg/licence-keys.json", 5, 2.5, 9)
