@@ -48,7 +48,7 @@ def world(wsgi_app, settings):
 
     arranged = [
         ("physician.first_registration", codes["county"], county.id, history(at(1, 10), 1, [(0, "approved"), (0.5, "issued"), (1, "published")])),
-        ("physician.first_registration", codes["county"], county.id, history(at(1, 20), 2, [(0, "approved")])),
+        ("physician.first_registration", codes["county"], county.id, history(at(1, 20), 2, [(0, "approved"), (0.5, "issued"), (1, "published")])),
         ("nurse.change", codes["county"], county.id, history(at(2, 5), 3, [(0, "rejected")])),
         ("nurse.change", codes["sibling"], sibling.id, history(at(2, 15), 4, [(0, "returned")])),
         ("physician.first_registration", codes["city"], county.id, history(at(2, 20), None, [])),
@@ -85,7 +85,7 @@ def test_application_counts_by_each_grouping(api, world):
     codes = world.codes
     assert counts(stats(api, world, group_by="kind")) == {"physician.first_registration": 3, "nurse.change": 2}
     assert counts(stats(api, world, group_by="status")) == {
-        "published": 1, "approved": 1, "rejected": 1, "returned": 1, "pending_approval": 1}
+        "published": 2, "rejected": 1, "returned": 1, "pending_approval": 1}
     by_division = stats(api, world, group_by="division")
     assert counts(by_division) == {codes["city"]: 1, codes["county"]: 3, codes["sibling"]: 1}
     assert by_division["total"] == 5 and by_division["rows"][0]["label"] == f"测试市（{codes['city']}）"
@@ -111,8 +111,8 @@ def test_processing_time_per_stage_median_and_90th_percentile(api, world):
         "verification": (5, 3.0, 3.0),
         "institution": (5, 4.0, 4.0),
         "commission": (4, 2.5, 3.7),  # 1, 2, 3, 4 hours; the fifth is still waiting
-        "issue": (1, 0.5, 0.5),
-        "publication": (1, 0.5, 0.5),
+        "issue": (2, 0.5, 0.5),
+        "publication": (2, 0.5, 0.5),
     }
     county = {s["stage"]: s["count"] for s in stats(api, world, level="county", path="/processing")["stages"]}
     assert county["commission"] == 3

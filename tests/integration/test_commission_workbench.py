@@ -11,7 +11,7 @@ from tests.integration import commission_world as cw
 
 @pytest.fixture(scope="module")
 def world(wsgi_app, settings):
-    """Four applications waiting at the county (on time, nearly due, overdue for a nurse change; one approved),
+    """Four applications at the county (on time, nearly due, overdue for a nurse change; one rejected),
     one overdue at the sibling county, one waiting at the city."""
     from webtest import TestApp
 
@@ -28,9 +28,10 @@ def world(wsgi_app, settings):
         "sibling": cw.pending_since(session, applicant, sibling.id, "physician.first_registration", codes["sibling"], cw.working_days_ago(25), **person),
         "city": cw.pending_since(session, applicant, county.id, "physician.change", codes["city"], cw.working_days_ago(0), **person),
     }
-    items["approved"] = cw.application(session, applicant, county.id, "physician.re_registration", codes["county"],
-                                       [(cw.working_days_ago(3), "submitted"), (cw.working_days_ago(2), "pending_approval"),
-                                        (cw.working_days_ago(1), "approved")])
+    # Decided already (rejected: a status no worker or sweeper picks up again).
+    items["decided"] = cw.application(session, applicant, county.id, "physician.re_registration", codes["county"],
+                                      [(cw.working_days_ago(3), "submitted"), (cw.working_days_ago(2), "pending_approval"),
+                                       (cw.working_days_ago(1), "rejected")])
     session.commit()
     world.items = {name: item.id for name, item in items.items()}
     yield world
@@ -74,7 +75,7 @@ def test_the_city_sees_what_waits_in_its_counties_longest_waiting_first_with_mar
     ({"marker": "on_time"}, ("on_time", "city")),
     ({"sort": "-waiting"}, ("city", "on_time", "due_soon", "overdue", "sibling")),
     ({"sort": "id"}, ("on_time", "due_soon", "overdue", "sibling", "city")),
-    ({"status": "approved"}, ("approved",)),
+    ({"status": "rejected"}, ("decided",)),
     ({"per_page": "2", "page": "2"}, ("due_soon", "on_time")),
     ({"per_page": "2", "page": "4"}, ()),
 ])
@@ -120,8 +121,8 @@ def test_the_stats_of_a_level_include_its_lower_levels(api, world):
         return api.get("/api/v1/commission/stats", params={"group_by": "status"}, headers=world.desks[level].headers).json
 
     county, city = total("county"), total("city")
-    assert {row["key"]: row["count"] for row in county["rows"]} == {"pending_approval": 3, "approved": 1}
-    assert {row["key"]: row["count"] for row in city["rows"]} == {"pending_approval": 5, "approved": 1}
+    assert {row["key"]: row["count"] for row in county["rows"]} == {"pending_approval": 3, "rejected": 1}
+    assert {row["key"]: row["count"] for row in city["rows"]} == {"pending_approval": 5, "rejected": 1}
     assert total("province")["total"] >= city["total"] == 6
 
 
@@ -149,7 +150,7 @@ def test_several_items_returned_at_once_with_a_result_for_each(api, world, db, s
             for _ in range(2)]
     session.commit()
     session.close()
-    body = {"ids": [*mine, world.items["sibling"], world.items["approved"], world.items["city"]], "decision": "return",
+    body = {"ids": [*mine, world.items["sibling"], world.items["decided"], world.items["city"]], "decision": "return",
             "comment": "请补充学历证明"}
     answer = api.post_json("/api/v1/commission/queue/decisions", body, headers=world.desks["county"].headers).json
     results = {r["id"]: r for r in answer["results"]}
@@ -157,7 +158,7 @@ def test_several_items_returned_at_once_with_a_result_for_each(api, world, db, s
     assert all(results[i] == {"id": i, "ok": True, "status": "returned"} for i in mine)
     assert results[world.items["sibling"]]["error"]["code"] == "not_found"
     assert results[world.items["city"]]["error"]["code"] == "not_found"
-    assert results[world.items["approved"]]["error"]["code"] == "conflict"
+    assert results[world.items["decided"]]["error"]["code"] == "conflict"
     db.expire_all()
     returned = db.scalars(select(Application).where(Application.id.in_(mine))).all()
     assert {a.status for a in returned} == {"returned"}
