@@ -34,7 +34,8 @@ def exam_record(session, settings, name: str, id_number: str, passed_year: int =
 
 def nurse(api: TestApp, session, settings, institution_id: int, passed_year: int = 2015, name: str | None = None) -> dict:
     """A nurse with an active account at the institution and an exam record, logged in (commits)."""
-    birth = date(1992, 4, 8)
+    # A birth date of its own: resident_id's sequence number wraps, so a shared date could repeat an ID number.
+    birth = date(1970, 1, 1) + timedelta(days=next(_serial))
     name = name or factories.unique_name("李")
     id_number = factories.resident_id(birth, sex="女")
     person = Person(

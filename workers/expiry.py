@@ -39,12 +39,13 @@ def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
         entry.status = "expired"
         entry.record("有效期届满", EXPIRY_SERVICE, f"注册有效期至{entry.valid_until.isoformat()}，已过期",
                      from_status="registered")
-        publish_nurse_entry(session, settings, entry)
+        if entry.identifier:  # an entry still waiting for its identifier is published when it gets one
+            publish_nurse_entry(session, settings, entry)
         name = session.get(Person, entry.person_id).name
         notify_nurse_and_institution(
             session, entry, "nurse_expired",
             f"您的护士执业注册已于{entry.valid_until.isoformat()}有效期届满，状态为已过期；继续执业请办理重新注册。",
-            f"护士{name}（{entry.identifier}）的执业注册已于{entry.valid_until.isoformat()}有效期届满。",
+            f"护士{name}（{entry.identifier or '待赋码'}）的执业注册已于{entry.valid_until.isoformat()}有效期届满。",
         )
     return len(lapsed)
 
@@ -69,7 +70,7 @@ def notify_expiring(session: Session, today: date) -> int:
         notify_nurse_and_institution(
             session, entry, "nurse_expiring",
             f"您在{institution}的护士执业注册将于{until}有效期届满（不足{threshold}天），请在届满前申请延续注册。",
-            f"护士{name}（{entry.identifier}）的执业注册将于{until}有效期届满（不足{threshold}天）。",
+            f"护士{name}（{entry.identifier or '待赋码'}）的执业注册将于{until}有效期届满（不足{threshold}天）。",
         )
         sent += 1
     return sent

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from models import Account, ActivationCode, PasswordResetCode
 from models.base import utcnow
 from tests import factories
-from tests.journeys import PASSWORD, institution_desk, login, person_account, physician_signup, wait_for
+from tests.journeys import PASSWORD, institution_desk, login, physician_signup, wait_for
+from tests.nurse_journeys import nurse
 
 pytestmark = pytest.mark.usefixtures("workers")
 NEW_PASSWORD = "Neues-Passw0rt"
@@ -53,8 +54,7 @@ def test_a_new_activation_code_replaces_the_old_one_and_a_code_is_single_use_and
 
 def test_password_reset_by_sms_code(api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("重置医院"))
-    person = person_account(db, settings, desk.id)
-    db.commit()
+    person = nurse(api, db, settings, desk.id)
 
     unknown = api.post_json("/api/v1/password-reset/request", {"username": "13000000000"}).json
     known = api.post_json("/api/v1/password-reset/request", {"username": person["mobile"]}).json
@@ -91,8 +91,7 @@ def test_password_reset_by_sms_code(api, db, settings):
 
 def test_login_locks_for_fifteen_minutes_after_five_failures_and_success_resets(api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("锁定医院"))
-    person = person_account(db, settings, desk.id)
-    db.commit()
+    person = nurse(api, db, settings, desk.id)
     attempt = {"username": person["mobile"], "password": "Wrong-passw0rd"}
     for _ in range(4):
         api.post_json("/api/v1/login", attempt, status=401)

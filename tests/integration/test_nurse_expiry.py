@@ -45,10 +45,13 @@ def test_expiry_marks_lapsed_registrations_expired_and_warns_ahead_once_per_thre
     sms = [row.payload for row in db.scalars(select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms"))]
     assert any(item["to"] == soon["mobile"] and soon_until in item["text"] for item in sms)
 
-    # Run again (beat runs hourly): nothing new. Sixty days on, the later one reaches its 30-day threshold.
+    # Run again (beat runs hourly): nothing new. When the later one is 20 days from expiry, it gets its 30-day notice.
     expire_once(settings, today)
     assert len(notices(db, "nurse_expiring", institution_id=desk.id)) == 2
     assert len(notices(db, "nurse_expired", institution_id=desk.id)) == 1
-    expire_once(settings, today + timedelta(days=60))
+    entry = db.scalar(select(NurseRegistration).where(NurseRegistration.person_id == later["person_id"]))
+    entry.valid_until = today + timedelta(days=20)
+    db.commit()
+    expire_once(settings, today)
     assert [("不足90天" in t, "不足30天" in t) for t in notices(db, "nurse_expiring", account_id=later["account_id"])] == [
         (True, False), (False, True)]

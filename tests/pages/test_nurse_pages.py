@@ -54,8 +54,7 @@ def test_nurse_business_page_submits_every_kind_and_shows_field_errors(wsgi_app,
 
 def test_password_reset_page_sends_a_code_and_sets_the_new_password(wsgi_app, api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("重置页面医院"))
-    person = person_account(db, settings, desk.id)
-    db.commit()
+    person = nurse(api, db, settings, desk.id)
     browser = TestApp(wsgi_app)
     assert "忘记密码" in browser.get("/login").text
     form = browser.get("/password-reset").forms["reset-form"]
