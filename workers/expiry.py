@@ -12,6 +12,7 @@ from models.db import session_scope
 from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.nurse_rules import EXPIRY_NOTICE_DAYS, due_notice
+from workers.alerts import alert_institution
 from workers.app import app, settings_of
 from workers.nurses import nurse_accounts, publish_nurse_entry
 
@@ -47,6 +48,7 @@ def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
             f"您的护士执业注册已于{entry.valid_until.isoformat()}有效期届满，状态为已过期；继续执业请办理重新注册。",
             f"护士{name}（{entry.identifier or '待赋码'}）的执业注册已于{entry.valid_until.isoformat()}有效期届满。",
         )
+        alert_institution(session, entry, "expired")  # the institution's staff-status alert (and its webhook)
     return len(lapsed)
 
 
@@ -72,6 +74,7 @@ def notify_expiring(session: Session, today: date) -> int:
             f"您在{institution}的护士执业注册将于{until}有效期届满（不足{threshold}天），请在届满前申请延续注册。",
             f"护士{name}（{entry.identifier or '待赋码'}）的执业注册将于{until}有效期届满（不足{threshold}天）。",
         )
+        alert_institution(session, entry, "expiring")
         sent += 1
     return sent
 
