@@ -48,8 +48,13 @@ class Application(Base):
         self.updated_at = now
         # Added through the session rather than appended to `history`, which would load every
         # earlier row first; the backref still shows it in `history` once that is loaded.
-        event = ApplicationEvent(application=self, at=now, actor=actor, from_status=from_status, to_status=to_status, comment=comment)
-        object_session(self).add(event)
+        event = ApplicationEvent(at=now, actor=actor, from_status=from_status, to_status=to_status, comment=comment)
+        session = object_session(self)
+        if session is None:  # not yet added: its history is empty and in memory, nothing to load
+            self.history.append(event)
+            return
+        event.application = self
+        session.add(event)
 
 
 class ApplicationEvent(Base):
