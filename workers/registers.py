@@ -39,5 +39,6 @@ APPLY.update(INSTITUTION_APPLY)
 APPLY.update(PHYSICIAN_APPLY)
 
 
-def apply_to_register(session: Session, application: Application) -> PhysicianRegistration:
+def apply_to_register(session: Session, application: Application) -> PhysicianRegistration | None:
+    """The register entry the approval changed; None when it changed reference data only (a qualification record)."""
     return APPLY[application.kind](session, application)
