@@ -29,9 +29,16 @@ DIVISIONS = [
 _serial = itertools.count(1)
 
 
-def resident_id(birth: date = date(1990, 5, 17), area: str = "110105", sex: str = "男") -> str:
+# Real county codes: after 500 people of one birth date the sequence runs out, so the next 500 move
+# to the next county and IDs stay unique however many a test run makes.
+AREAS = ("110105", "110101", "110102", "110106", "110107", "110108", "110109", "110111", "310101", "310104")
+
+
+def resident_id(birth: date = date(1990, 5, 17), area: str | None = None, sex: str = "男") -> str:
     """A valid 18-digit resident ID (GB 11643) with a fresh sequence number."""
-    sequence = next(_serial) % 500 * 2 + (1 if sex == "男" else 0)
+    serial = next(_serial)
+    sequence = serial % 500 * 2 + (1 if sex == "男" else 0)
+    area = area or AREAS[serial // 500 % len(AREAS)]
     body = f"{area}{birth:%Y%m%d}{sequence:03d}"
     return body + ric.calc_check_digit(body + "0")
 
