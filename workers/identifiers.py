@@ -74,4 +74,6 @@ def issue_application(session: Session, application: Application) -> None:
 
 @app.task(name="workers.identifiers.issue", bind=True)
 def issue(self, items: list[dict]) -> int:
-    return for_each_application(settings_of(self.app), items, {Status.approved}, issue_application)
+    return for_each_application(
+        settings_of(self.app), items, {Status.approved}, issue_application, claim=Application.status == Status.approved
+    )

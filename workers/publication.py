@@ -82,7 +82,11 @@ def publish_application(session: Session, application: Application, settings: Se
 def publish(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     return for_each_application(
-        settings, items, {Status.issued}, lambda session, application: publish_application(session, application, settings)
+        settings,
+        items,
+        {Status.issued},
+        lambda session, application: publish_application(session, application, settings),
+        claim=Application.status == Status.issued,
     )
 
 

@@ -55,4 +55,6 @@ def verify_application(session: Session, application: Application) -> None:
 
 @app.task(name="workers.verification.verify", bind=True)
 def verify(self, items: list[dict]) -> int:
-    return for_each_application(settings_of(self.app), items, {Status.submitted}, verify_application)
+    return for_each_application(
+        settings_of(self.app), items, {Status.submitted}, verify_application, claim=Application.status == Status.submitted
+    )
