@@ -16,7 +16,7 @@ from pipeline.kinds import get_kind
 from pipeline.lifecycle import Actor, Status
 from publisher import fhir
 from publisher.allowlist import public_only, with_status_since
-from publisher.channels import channels_for, encode, push
+from publisher.channels import PushResult, channels_for, encode, push
 from publisher.records import nurse_record, physician_record
 from workers.app import app, settings_of
 from workers.batches import for_each_application
@@ -97,34 +97,50 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_one(settings: Settings, delivery_id: int) -> bool:
-    """Push one delivery. The HTTP call happens outside any transaction; the result is recorded after it."""
+    """Push one delivery (see deliver_many)."""
+    return deliver_many(settings, [delivery_id]) == 1
+
+
+def deliver_many(settings: Settings, delivery_ids: list[int]) -> int:
+    """Push deliveries; returns how many are delivered. The HTTP calls happen outside any transaction:
+    one transaction reads what to send, one records every result."""
     with session_scope(settings.database_url) as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.status == "delivered":
-            return True
-        version = session.get(PublicVersion, delivery.version_id)
-        channel = next((c for c in settings.channels if c.name == delivery.channel), None)
-        record = version.body
-    if channel is None:
-        return False
-    body = encode(fhir.render(record) if channel.format == "fhir" else record)
-    result = push(channel, record["identifier"], record["version"], body)
+        pending = session.execute(
+            select(Delivery.id, Delivery.channel, Delivery.status, PublicVersion.body)
+            .join(PublicVersion, PublicVersion.id == Delivery.version_id)
+            .where(Delivery.id.in_(delivery_ids))
+        ).all()
+    channels = {channel.name: channel for channel in settings.channels}
+    delivered = sum(1 for row in pending if row.status == "delivered")
+    results = {}
+    for row in pending:
+        channel = channels.get(row.channel)
+        if row.status == "delivered" or channel is None:
+            continue
+        body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
+        results[row.id] = push(channel, row.body["identifier"], row.body["version"], body)
+    if not results:
+        return delivered
     with session_scope(settings.database_url) as session:
-        delivery = session.get(Delivery, delivery_id, with_for_update=True)
-        if delivery.status == "delivered":
-            return True
-        delivery.attempts += 1
-        if result.ok:
-            delivery.status, delivery.delivered_at, delivery.last_error = "delivered", utcnow(), ""
-        else:
-            # After N failed attempts a person has to look: parked deliveries wait for `medreg publish replay`.
-            parked = delivery.attempts >= settings.park_after_attempts
-            delivery.status, delivery.last_error = ("parked" if parked else "retrying"), result.error
-            delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
+        for delivery in session.scalars(select(Delivery).where(Delivery.id.in_(list(results))).order_by(Delivery.id).with_for_update()):
+            delivered += record_attempt(delivery, results[delivery.id], settings)
+    return delivered
+
+
+def record_attempt(delivery: Delivery, result: PushResult, settings: Settings) -> bool:
+    if delivery.status == "delivered":  # another worker got there first
+        return True
+    delivery.attempts += 1
+    if result.ok:
+        delivery.status, delivery.delivered_at, delivery.last_error = "delivered", utcnow(), ""
+    else:
+        # After N failed attempts a person has to look: parked deliveries wait for `medreg publish replay`.
+        parked = delivery.attempts >= settings.park_after_attempts
+        delivery.status, delivery.last_error = ("parked" if parked else "retrying"), result.error
+        delivery.next_attempt_at = utcnow() + backoff(delivery.attempts)
     return result.ok
 
 
 @app.task(name="workers.publication.deliver", bind=True)
 def deliver(self, items: list[dict]) -> int:
-    settings = settings_of(self.app)
-    return sum(deliver_one(settings, int(item["delivery_id"])) for item in items)
+    return deliver_many(settings_of(self.app), sorted({int(item["delivery_id"]) for item in items}))
