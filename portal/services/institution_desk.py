@@ -7,7 +7,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import (
     Account, Application, DepartmentScope, Institution, InstitutionEvent, InstitutionWebhook, NurseRegistration,
@@ -298,6 +298,7 @@ def tasks(session: Session, account: Account, status: str | None, kind: str | No
     chosen = status or Status.awaiting_institution
     items = list(session.scalars(
         select(Application).where(*conditions, Application.status == chosen).order_by(Application.id).limit(MAX_LIST)
+        .options(selectinload(Application.history))  # the list shows each history: one query, not one per item
     ))
     return {"items": items, "counts": counts}
 

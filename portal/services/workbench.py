@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models import Account, Application, ApplicationEvent, Institution, Person
 from pipeline.errors import TransitionRefused, ValidationFailed
@@ -172,7 +172,8 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
         "-submitted": (Application.submitted_at.desc(), Application.id.desc()),
         "id": (Application.id.asc(),), "-id": (Application.id.desc(),),
     }[filt.sort]
-    rows = session.execute(base.order_by(*order).limit(filt.per_page).offset((filt.page - 1) * filt.per_page)).all()
+    page = base.order_by(*order).limit(filt.per_page).offset((filt.page - 1) * filt.per_page)
+    rows = session.execute(page.options(selectinload(Application.history))).all()
     applications = [row[0] for row in rows]
     persons = _names(session, Person, {a.person_id for a in applications})
     institutions = _names(session, Institution, {a.institution_id for a in applications})
