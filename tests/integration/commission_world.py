@@ -15,7 +15,7 @@ from portal.services.workbench import LOCAL, local_today
 from tests import factories
 from tests.journeys import login, person_account, staff_account
 
-PROVINCES = {"54": "西藏自治区", "65": "新疆维吾尔自治区", "64": "宁夏回族自治区", "63": "青海省"}
+PROVINCES = {"54": "西藏自治区", "62": "甘肃省", "64": "宁夏回族自治区", "63": "青海省"}
 
 
 def levels(province: str) -> dict[str, str]:

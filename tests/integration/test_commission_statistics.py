@@ -36,7 +36,7 @@ def world(wsgi_app, settings):
     from models.db import session_factory
 
     session = session_factory(settings.database_url)()
-    world = cw.build(TestApp(wsgi_app), session, settings, "65")
+    world = cw.build(TestApp(wsgi_app), session, settings, "62")
     codes, county, sibling = world.codes, world.institutions["county"], world.institutions["sibling"]
     session.get(Institution, sibling.id).type = "专科医院"
     factories.institution(session, name=f"已注销医院{world.tag}", division=codes["county"], status="cancelled")
