@@ -35,7 +35,7 @@ class Settings:
     licence_keys: str = ""
     bulk_dir: str = ""
     park_after_attempts: int = 16
-    public_rate_per_second: float = 20.0
+    public_rate_per_second: float = 0.0  # 0: no limit (what tests build); load_settings gives deployments 20/s
     public_burst: int = 200
     # A nurse renewal 延续注册 may be applied for from this many days before expiry until expiry.
     renewal_window_days: int = 30

@@ -133,6 +133,7 @@ def test_bad_search_input_is_refused_naming_the_field(api, published):
 
 
 def test_public_end_is_rate_limited_per_client_with_retry_after(settings):
+    from models.settings import load_settings
     from portal import make_config
 
     limited = dataclasses.replace(settings, public_rate_per_second=0.5, public_burst=3)
@@ -147,3 +148,4 @@ def test_public_end_is_rate_limited_per_client_with_retry_after(settings):
     assert client.get("/public", status=429).headers["Retry-After"]
     neighbour.get("/api/v1/public/physicians", params={"division": DIVISION, "limit": 1})  # its own bucket
     client.get("/login")  # only the public end is limited
+    assert load_settings().public_rate_per_second == 20.0  # what a deployment gets without configuring it
