@@ -46,7 +46,7 @@ def record(request: Request):
         "record": body,
         "kinds": KIND_LABELS,
         "status_label": public.status_label(body),
-        "active": body["status"] in ACTIVE_STATUSES,
+        "active": body.get("status") in ACTIVE_STATUSES,
         "history": public.history(request.dbsession, body["identifier"])["items"],
     }
 

@@ -77,7 +77,8 @@ STATUS_LABELS = {
 
 
 def status_label(record: dict) -> str:
-    return record.get("status_label") or STATUS_LABELS.get(record["status"], record["status"])
+    status = record.get("status", "")
+    return record.get("status_label") or STATUS_LABELS.get(status, status)
 
 
 def history(session: Session, identifier: str) -> dict:
@@ -93,7 +94,7 @@ def history(session: Session, identifier: str) -> dict:
         "items": [
             {
                 "version": row.version,
-                "status": row.body["status"],
+                "status": row.body.get("status", ""),
                 "status_label": status_label(row.body),
                 "status_since": row.body.get("status_since"),
                 "published_at": row.published_at.isoformat(),
