@@ -31,6 +31,7 @@ from models.settings import Settings
 from pipeline import codes
 from pipeline.fields import REQUIRED, FieldError, choice, iso_date, text
 from pipeline.schemas import resident_id
+from publisher.allowlist import unchanged
 from publisher.records import institution_record
 from workers.identifiers import identifier_for
 from workers.publication import publish_version
@@ -347,7 +348,7 @@ def publish_institution(session: Session, settings: Settings, institution: Insti
     current = session.get(PublicRecord, institution.identifier)
     version = current.version if current else 0
     record = institution_record(institution, session.get(Commission, institution.registered_by), version)
-    if current is not None and current.body == record:
+    if current is not None and unchanged(current.body, record):
         return
     publish_version(session, settings, {**record, "version": version + 1})
 

@@ -74,3 +74,15 @@ def with_status_since(record: dict, previous: dict | None, today: date) -> dict:
     else:
         since = today.isoformat()
     return {**record, "status_since": since}
+
+
+PUBLISHER_FIELDS = frozenset({"status_since"})
+
+
+def unchanged(stored: dict, record: dict) -> bool:
+    """Whether a freshly built record says what the stored version says (the publisher's own stamps aside),
+    so a caller can skip publishing a version nobody would see a difference in."""
+    def seen(body: dict) -> dict:
+        return {key: value for key, value in body.items() if key not in PUBLISHER_FIELDS}
+
+    return seen(stored) == seen(public_only(record))
