@@ -101,8 +101,10 @@ def workers(celery_app):
     stop = threading.Event()
     relay = threading.Thread(target=run_relay, args=(celery_app, celery_app.conf.medreg, stop), daemon=True)
     relay.start()
+    # Threads, not solo: a solo worker with prefetch 1 and late acks waits on its event loop between
+    # messages (about 15 messages/s in a burst here), which made the tests slow and stall for seconds.
     with start_worker(
-        celery_app, pool="solo", concurrency=1, queues=list(QUEUES), perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+        celery_app, pool="threads", concurrency=2, queues=list(QUEUES), perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
     ) as worker:
         yield worker
     stop.set()
