@@ -88,7 +88,7 @@ def load_demo_data(session: Session, settings: Settings) -> DemoAccounts:
         if report.errors:
             raise RuntimeError(f"演示数据 {filename} 有误：{report.errors}")
     if session.scalar(select(Account.id).where(Account.username == COMMISSION_USERNAME)) is None:
-        create_staff_account(session, "commission", COMMISSION_USERNAME, PASSWORD, division=COMMISSION_DIVISION)
+        create_staff_account(session, "commission", COMMISSION_USERNAME, PASSWORD, division=COMMISSION_DIVISION, admin=True)
     if session.scalar(select(Account.id).where(Account.username == INSTITUTION_USERNAME)) is None:
         create_staff_account(session, "institution", INSTITUTION_USERNAME, PASSWORD, uscc=INSTITUTION_USCC)
     institution = session.scalar(select(Institution).where(Institution.uscc == INSTITUTION_USCC))

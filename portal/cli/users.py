@@ -30,6 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--division", help="卫健委的行政区划代码（--role commission）")
     parser.add_argument("--institution", metavar="USCC", help="医疗机构的统一社会信用代码（--role institution）")
     parser.add_argument("--username", required=True, help="用户名：字母开头，3至64位字母、数字或 _ . -")
+    parser.add_argument(
+        "--admin", action="store_true", help="卫健委管理员：可为本级及下级创建工作人员账号（--role commission）"
+    )
     parser.set_defaults(run=run)
 
 
@@ -39,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         password = read_password()
         settings = load_settings()
         with session_scope(settings.database_url) as session:
-            account = create_staff_account(session, args.role, args.username, password, args.division, args.institution)
+            account = create_staff_account(
+                session, args.role, args.username, password, args.division, args.institution, admin=args.admin
+            )
             where = account.division_code if account.role == "commission" else args.institution.strip().upper()
     except CommandError as error:
         err().print(error.message)
@@ -67,7 +72,13 @@ def read_password() -> str:
 
 
 def create_staff_account(
-    session: Session, role: str, username: str, password: str, division: str | None = None, uscc: str | None = None
+    session: Session,
+    role: str,
+    username: str,
+    password: str,
+    division: str | None = None,
+    uscc: str | None = None,
+    admin: bool = False,
 ) -> Account:
     """The new active account, or CommandError saying what is wrong. Nothing is written on refusal."""
     username = username.strip()
@@ -85,7 +96,11 @@ def create_staff_account(
         if commission is None:
             raise CommandError(f"行政区划 {division} 没有卫健委，请先导入行政区划")
         account.division_code = commission.division_code
+        # The first administrator of a commission comes from here; later ones from the portal.
+        account.admin = admin
     else:
+        if admin:
+            raise CommandError("--admin 只适用于卫健委账号", exit_code=2)
         institution = session.scalar(select(Institution).where(Institution.uscc == (uscc or "").strip().upper()))
         if institution is None:
             raise CommandError(f"统一社会信用代码为 {uscc} 的医疗机构不存在，请先导入医疗机构")
@@ -93,7 +108,9 @@ def create_staff_account(
         division = institution.division_code
     session.add(account)
     session.flush()
-    audit(session, f"cli:{operator()}", "create_account", f"account:{account.id}", division, role=role, username=username)
+    audit(
+        session, f"cli:{operator()}", "create_account", f"account:{account.id}", division, role=role, username=username, admin=admin
+    )
     return account
 
 

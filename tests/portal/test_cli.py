@@ -213,6 +213,27 @@ def test_create_user_makes_a_commission_account_with_an_argon2_hash_and_an_audit
     assert db.scalar(select(AuditEntry).where(AuditEntry.target == f"account:{account.id}", AuditEntry.action == "create_account"))
 
 
+def test_create_user_admin_flag_makes_a_commission_administrator_who_can_create_staff(env, db, api, monkeypatch, capsys):
+    factories.divisions(db)
+    db.commit()
+    username = f"admin{next(_serial)}{secrets.token_hex(2)}"
+    monkeypatch.setenv("MEDREG_PASSWORD", "Approve2026ok")
+    code, _, _ = run(capsys, "create-user", "--role", "commission", "--division", "110000", "--username", username, "--admin")
+    assert code == 0
+    db.expire_all()
+    assert db.scalar(select(Account).where(Account.username == username)).admin is True
+    token = api.post_json("/api/v1/login", {"username": username, "password": "Approve2026ok"}).json["token"]
+    staff = f"staff{next(_serial)}{secrets.token_hex(2)}"
+    api.post_json(
+        "/api/v1/commission/accounts",
+        {"username": staff, "division": "110105", "password": "Staff2026okay"},
+        headers={"Authorization": f"Bearer {token}"},
+        status=201,
+    )
+    code, _, error = run(capsys, "create-user", "--role", "institution", "--institution", "X", "--username", "inst" + staff, "--admin")
+    assert code == 2 and "--admin" in error
+
+
 def test_create_user_makes_an_institution_account_for_a_registered_uscc(env, db, tmp_path, monkeypatch, capsys):
     factories.divisions(db)
     db.commit()
