@@ -30,4 +30,5 @@ __all__ = [
     "AssessmentResult", "NurseExamRecord", "NurseRegistration", "NurseRegistrationEvent", "PasswordResetCode",
     "PersonProfile",
     "Batch", "InstitutionEvent", "InstitutionWebhook", "OtherStaff", "StaffFollowUp", "WebhookDelivery",
+    "PhysicianPractice", "PhysicianRegistrationEvent",
 ]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
+
+from pipeline.errors import ValidationFailed
 
 REQUIRED = "必填"
 
@@ -66,3 +69,43 @@ def iso_date(value: Any, what: str) -> date:
 def age_on(birth: date, today: date) -> int:
     """Completed years of age on `today`."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+Cleaner = Callable[[Any], Any]
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def collect(
+    data: Mapping,
+    required: dict[str, Cleaner],
+    optional: dict[str, Cleaner] | None = None,
+    errors: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean required and optional fields and refuse any other key: (clean values, one reason per bad field)."""
+    optional = optional or {}
+    clean: dict[str, Any] = {}
+    errors = errors if errors is not None else {}
+    for field, cleaner in {**required, **optional}.items():
+        value = data.get(field)
+        if is_blank(value):
+            if field in required:
+                errors[field] = REQUIRED
+            continue
+        try:
+            clean[field] = cleaner(value)
+        except FieldError as error:
+            errors[field] = str(error)
+    for key in data:
+        if key not in required and key not in optional:
+            errors[str(key)] = "不支持的字段"
+    return clean, errors
+
+
+def finished(clean: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """The clean values, or ValidationFailed with every reason."""
+    if errors:
+        raise ValidationFailed(errors)
+    return clean

@@ -17,7 +17,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from pipeline import codes
 from pipeline.errors import ValidationFailed
-from pipeline.fields import REQUIRED, FieldError, iso_date, text
+from pipeline.fields import REQUIRED, Cleaner, FieldError, collect, finished, iso_date, text
 
 # Beds from which an institution is verified every three years instead of every year
 # (《医疗机构管理条例实施细则》第七十六条).
@@ -33,7 +33,6 @@ FIELD_LABELS: dict[str, str] = {
     "reason": "原因", "note": "说明", "until": "预计恢复日期",
 }
 
-Cleaner = Callable[[Any], Any]
 
 
 # --- field cleaners ------------------------------------------------------------------------------
@@ -115,31 +114,8 @@ REGISTER_CLEANERS: dict[str, Cleaner] = {
 }
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == []
-
-
 def _collect(data: Mapping, required: dict[str, Cleaner], optional: dict[str, Cleaner] | None = None) -> dict:
-    """Clean required and optional fields; refuse unknown keys; one reason per bad field."""
-    optional = optional or {}
-    clean: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for field, cleaner in {**required, **optional}.items():
-        value = data.get(field)
-        if _blank(value) and value != 0:
-            if field in required:
-                errors[field] = REQUIRED
-            continue
-        try:
-            clean[field] = cleaner(value)
-        except FieldError as error:
-            errors[field] = str(error)
-    for key in data:
-        if key not in required and key not in optional:
-            errors[str(key)] = "不支持的字段"
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+    return finished(*collect(data, required, optional))
 
 
 # --- the set-up approval 设置审批 (commission end) ----------------------------------------------

@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from pipeline.errors import ValidationFailed
-from pipeline.fields import REQUIRED, FieldError, choice, positive_int, text
+from pipeline.fields import Cleaner, FieldError, choice, collect, finished, positive_int, text
 
 MAX_PHOTO_BYTES = 2 * 1024 * 1024
 PHOTO_SIGNATURES: dict[bytes, str] = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -20,39 +19,6 @@ NURSE_TITLES: tuple[str, ...] = ("护士", "护师", "主管护师", "副主任�
 PRE2008_BEFORE_YEAR = 2008
 FIRST_EXAM_YEAR = 1950
 
-Cleaner = Callable[[Any], Any]
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _collect(data: Mapping, required: dict[str, Cleaner], optional: dict[str, Cleaner] | None = None,
-             errors: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
-    """Clean required and optional fields; refuse any other key. Returns (clean, errors)."""
-    optional = optional or {}
-    clean: dict[str, Any] = {}
-    errors = errors if errors is not None else {}
-    for field, cleaner in {**required, **optional}.items():
-        value = data.get(field)
-        if _blank(value):
-            if field in required:
-                errors[field] = REQUIRED
-            continue
-        try:
-            clean[field] = cleaner(value)
-        except FieldError as error:
-            errors[field] = str(error)
-    for key in data:
-        if key not in required and key not in optional:
-            errors[str(key)] = "不支持的字段"
-    return clean, errors
-
-
-def _done(clean: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
 
 
 def department(value: Any) -> str:
@@ -94,7 +60,7 @@ def photo(value: Any) -> dict[str, str]:
 
 
 def clean_nurse_first_registration(data: Mapping) -> dict:
-    return _done(*_collect(data, {
+    return finished(*collect(data, {
         "certificate_no": exam_certificate_no,
         "institution_id": lambda v: positive_int(v, "执业机构编号"),
         "department": department,
@@ -103,19 +69,19 @@ def clean_nurse_first_registration(data: Mapping) -> dict:
 
 def clean_nurse_practice(data: Mapping) -> dict:
     """nurse.change and nurse.re_registration: the (new) practice institution and department."""
-    return _done(*_collect(data, {
+    return finished(*collect(data, {
         "institution_id": lambda v: positive_int(v, "执业机构编号"),
         "department": department,
     }))
 
 
 def clean_nurse_renewal(data: Mapping) -> dict:
-    return _done(*_collect(data, {}))
+    return finished(*collect(data, {}))
 
 
 def clean_nurse_cancellation(data: Mapping) -> dict:
     """`identifier` names the nurse when the institution applies; a nurse applying leaves it out."""
-    return _done(*_collect(data, {"reason": reason}, {"identifier": registration_identifier}))
+    return finished(*collect(data, {"reason": reason}, {"identifier": registration_identifier}))
 
 
 INFO_FIELDS: dict[str, Cleaner] = {
@@ -127,11 +93,11 @@ INFO_FIELDS: dict[str, Cleaner] = {
 
 
 def clean_nurse_info_change(data: Mapping) -> dict:
-    clean, errors = _collect(data, {}, {**INFO_FIELDS, "title": lambda v: choice(v, NURSE_TITLES, "职称"),
+    clean, errors = collect(data, {}, {**INFO_FIELDS, "title": lambda v: choice(v, NURSE_TITLES, "职称"),
                                         "department": department})
     if not clean and not errors:
         errors["data"] = "请至少填写一项要变更的信息：照片、学历、毕业学校、职称或工作科室"
-    return _done(clean, errors)
+    return finished(clean, errors)
 
 
 def passed_year_before_2008(value: Any, today: date | None = None) -> int:
@@ -146,7 +112,7 @@ def clean_nurse_pre2008_first_registration(data: Mapping, today: date | None = N
     from pipeline import schemas  # schemas imports this module to register the nurse kinds
 
     today = today or date.today()
-    clean, errors = _collect(data, {
+    clean, errors = collect(data, {
         "name": lambda v: text(v, 2, 30, "姓名"),
         "sex": lambda v: choice(v, schemas.SEXES, "性别"),
         "birth_date": lambda v: schemas._birth_date(v, today),
@@ -162,7 +128,7 @@ def clean_nurse_pre2008_first_registration(data: Mapping, today: date | None = N
     schemas._check_id_number(data, clean, errors)
     if "birth_date" in clean:
         clean["birth_date"] = clean["birth_date"].isoformat()  # application data is JSON
-    return _done(clean, errors)
+    return finished(clean, errors)
 
 
 NURSE_SCHEMAS: dict[str, Callable[[Mapping], dict]] = {

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from pipeline import codes
-from pipeline.fields import FieldError, choice, iso_date, positive_int, text
-from pipeline.nurse_schemas import INFO_FIELDS, _collect, _done
+from pipeline.fields import FieldError, choice, collect, finished, iso_date, positive_int, text
+from pipeline.nurse_schemas import INFO_FIELDS
 
 # Why an institution files a physician's departure 注册备案 (the physician joins the non-registered pool).
 DEPARTURE_REASONS: dict[str, str] = {
@@ -75,7 +75,7 @@ def _with_scope(data: Mapping, required: dict[str, Cleaner],
 
     fields = {**required, "practice_category": lambda v: choice(v, codes.practice_categories(), "执业类别"),
               "practice_scope": lambda v: v}
-    clean, errors = _collect(data, fields, optional)
+    clean, errors = collect(data, fields, optional)
     if "practice_scope" in clean:
         try:
             clean["practice_scope"] = practice_scope(clean["practice_scope"], clean.get("practice_category"))
@@ -87,29 +87,29 @@ def _with_scope(data: Mapping, required: dict[str, Cleaner],
 
 def clean_physician_change(data: Mapping) -> dict:
     """The new state of the practice: institution (may stay the same), practice category and scope."""
-    return _done(*_with_scope(data, {"institution_id": institution_id}))
+    return finished(*_with_scope(data, {"institution_id": institution_id}))
 
 
 def clean_physician_multi_site_filing(data: Mapping) -> dict:
-    return _done(*_collect(data, {"institution_id": institution_id}))
+    return finished(*collect(data, {"institution_id": institution_id}))
 
 
 def clean_physician_re_registration(data: Mapping) -> dict:
-    return _done(*_with_scope(data, {
+    return finished(*_with_scope(data, {
         "institution_id": institution_id,
         "statement": lambda v: text(v, 2, 500, "情况说明"),
     }))
 
 
 def clean_physician_info_change(data: Mapping) -> dict:
-    clean, errors = _collect(data, {}, {**INFO_FIELDS, "title": lambda v: choice(v, PHYSICIAN_TITLES, "职称")})
+    clean, errors = collect(data, {}, {**INFO_FIELDS, "title": lambda v: choice(v, PHYSICIAN_TITLES, "职称")})
     if not clean and not errors:
         errors["data"] = "请至少填写一项要变更的信息：照片、学历、毕业学校或职称"
-    return _done(clean, errors)
+    return finished(clean, errors)
 
 
 def clean_physician_departure_filing(data: Mapping, today: date | None = None) -> dict:
-    return _done(*_collect(data, {
+    return finished(*collect(data, {
         "identifier": physician_identifier,
         "reason": _coded(DEPARTURE_REASONS, "备案原因"),
         "left_on": not_after_today("离岗日期", today),
@@ -117,14 +117,14 @@ def clean_physician_departure_filing(data: Mapping, today: date | None = None) -
 
 
 def clean_physician_cancellation(data: Mapping, today: date | None = None) -> dict:
-    clean, errors = _collect(data, {
+    clean, errors = collect(data, {
         "identifier": physician_identifier,
         "reason": _coded(CANCELLATION_REASONS, "注销原因"),
         "occurred_on": not_after_today("发生日期", today),
     }, {"comment": lambda v: text(v, 1, 200, "说明")})
     if clean.get("reason") == "other" and "comment" not in clean and "comment" not in errors:
         errors["comment"] = "注销原因为“其他”时须填写说明"
-    return _done(clean, errors)
+    return finished(clean, errors)
 
 
 # --- counter business 窗口业务 ------------------------------------------------------------------
@@ -147,7 +147,7 @@ def _id_number(data: Mapping, clean: dict, errors: dict) -> None:
 
 
 def _qualification(data: Mapping, extra: dict[str, Cleaner], today: date) -> tuple[dict, dict]:
-    clean, errors = _collect(data, {
+    clean, errors = collect(data, {
         **_person_fields(),
         "certificate_no": lambda v: text(v, 5, 30, "医师资格证书编号").upper(),
         "level": lambda v: choice(v, codes.QUALIFICATION_LEVELS, "医师级别"),
@@ -169,13 +169,13 @@ def _region_matches_id_type(clean: dict, errors: dict) -> None:
 
 def clean_physician_qualification_backfill(data: Mapping, today: date | None = None) -> dict:
     """补录"老人"资格: a qualification obtained before the qualification database, entered from the paper record."""
-    return _done(*_qualification(data, {}, today or date.today()))
+    return finished(*_qualification(data, {}, today or date.today()))
 
 
 def clean_physician_hmt_qualification_recognition(data: Mapping, today: date | None = None) -> dict:
     clean, errors = _qualification(data, {"region": lambda v: choice(v, list(HMT_REGIONS), "地区")}, today or date.today())
     _region_matches_id_type(clean, errors)
-    return _done(clean, errors)
+    return finished(clean, errors)
 
 
 def _short_term(kind: str, data: Mapping, origin: dict[str, Cleaner], today: date) -> tuple[dict, dict]:
@@ -214,7 +214,7 @@ def clean_physician_hmt_short_term_practice(data: Mapping, today: date | None = 
     kind = "physician.hmt_short_term_practice"
     clean, errors = _short_term(kind, data, {"region": lambda v: choice(v, list(HMT_REGIONS), "地区")}, today or date.today())
     _region_matches_id_type(clean, errors)
-    return _done(clean, errors)
+    return finished(clean, errors)
 
 
 def clean_physician_foreign_short_term_practice(data: Mapping, today: date | None = None) -> dict:
@@ -222,7 +222,7 @@ def clean_physician_foreign_short_term_practice(data: Mapping, today: date | Non
     clean, errors = _short_term(kind, data, {"nationality": lambda v: text(v, 2, 50, "国籍")}, today or date.today())
     if clean.get("id_type") not in (None, "passport", "foreign_permanent") and "id_type" not in errors:
         errors["id_type"] = "外国医师应使用护照或外国人永久居留身份证"
-    return _done(clean, errors)
+    return finished(clean, errors)
 
 
 PHYSICIAN_SCHEMAS: dict[str, Callable[[Mapping], dict]] = {

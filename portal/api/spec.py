@@ -14,7 +14,8 @@ from pipeline.verification import INSTITUTION_STATUS_LABELS
 from portal.api.nurse_spec import NURSE_DESCRIBED_KINDS
 from portal.api.physician_spec import PHYSICIAN_DESCRIBED_KINDS, physician_data_schemas
 from portal.api.institution_spec import INSTITUTION_DESCRIBED_KINDS
-from portal.services.accounts import ACTIVATION_CODE_TTL, LOCK_AFTER_FAILURES
+from portal.services.accounts import ACTIVATION_CODE_TTL
+from portal.services.lockout import LOCK_AFTER_FAILURES
 from portal.services.public import MAX_LIMIT
 from publisher.records import PHYSICIAN_STATUS_LABELS
 

@@ -14,7 +14,7 @@ def bar_chart(rows: list[tuple[str, float | None]], title: str, unit: str = "") 
     parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {WIDTH} {height}" '
              f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     if not rows:
-        parts.append(f'<text x="10" y="22" class="chart-empty">暂无数据</text>')
+        parts.append('<text x="10" y="22" class="chart-empty">暂无数据</text>')
     for index, ((label, value), number) in enumerate(zip(rows, values)):
         y = 5 + index * ROW
         bar = (WIDTH - LABEL - 90) * number / top

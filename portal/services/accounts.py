@@ -15,7 +15,7 @@ from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.schemas import clean_signup
 from portal.errors import Refused, conflict, invalid, not_found
-from portal.services.lockout import LOCK_AFTER_FAILURES, count_failed_login, refuse_if_locked
+from portal.services.lockout import count_failed_login, refuse_if_locked
 
 ACTIVATION_CODE_TTL = timedelta(hours=72)
 
