@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from stdnum import exceptions as stdnum_errors
-from stdnum.cn import uscc as uscc_number
 
 from models import (
     AssessmentResult, Commission, DepartmentScope, Division, Institution, InstitutionDepartment, NurseExamRecord,
@@ -31,6 +30,7 @@ from models.settings import Settings
 from pipeline import codes
 from pipeline.fields import REQUIRED, FieldError, choice, iso_date, text
 from pipeline.schemas import resident_id
+from pipeline.institution_rules import uscc
 from publisher.allowlist import unchanged
 from publisher.records import institution_record
 from workers.identifiers import identifier_for
@@ -228,17 +228,6 @@ def import_physician_qualifications(session: Session, settings: Settings, rows: 
 # --- institutions ---------------------------------------------------------------------
 
 
-def social_credit_code(value: str) -> str:
-    try:
-        return uscc_number.validate(value)
-    except stdnum_errors.InvalidLength:
-        raise FieldError("统一社会信用代码应为18位") from None
-    except stdnum_errors.InvalidChecksum:
-        raise FieldError("统一社会信用代码校验位错误") from None
-    except stdnum_errors.ValidationError:
-        raise FieldError("统一社会信用代码格式错误（GB 32100）") from None
-
-
 def department_list(value: str) -> list[str]:
     names = [name.strip() for name in re.split(r"[;；]", value) if name.strip()]
     known = set(codes.departments())
@@ -263,7 +252,7 @@ def phone_number(value: str) -> str:
 
 
 INSTITUTION_CLEANERS: dict[str, Callable[[str], Any]] = {
-    "uscc": social_credit_code,
+    "uscc": uscc,
     "name": _text(200, "机构名称"),
     "type": lambda value: choice(value, codes.institution_types(), "机构类别"),
     "division_code": division_code,
