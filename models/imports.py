@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum import exceptions as stdnum_errors
 
 from models import (
     AssessmentResult, Commission, DepartmentScope, Division, Institution, InstitutionDepartment, NurseExamRecord,
