@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from bench import cpu  # noqa: E402
 from bench.drive import Api, latencies, percentile, run_phase, stage_medians, wait_delivered  # noqa: E402
 from bench.floor import run_floor  # noqa: E402
-from bench.profile import Profiles, summary  # noqa: E402
+from bench.pyspy import Profiles, summary  # noqa: E402
 from bench.tasks import TaskStats, log_offsets, task_stats  # noqa: E402
 from bench.seed import COMMISSION_USER, INSTITUTION_USER, PASSWORD, seed  # noqa: E402
 from bench.stack import (  # noqa: E402
