@@ -1,0 +1,79 @@
+"""The institution's nurse cancellation page over WebTest: only the institution sees it, a good form files a
+`nurse.cancellation` for a nurse on its roll that goes through verification straight to the commission (no
+confirmation step), and a bad form names the field and files nothing."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from webtest import TestApp
+
+from models import Application
+from tests import nurse_journeys
+from tests.journeys import PASSWORD, commission_desk, institution_desk, unique_username, wait_routed
+
+PAGE = "/institution/nurse-cancellation"
+
+
+def browser(wsgi_app, username: str | None) -> TestApp:
+    app = TestApp(wsgi_app)
+    if username is not None:
+        form = app.get("/login").forms[0]
+        form["username"], form["password"] = username, PASSWORD
+        assert form.submit().status_int == 302
+    return app
+
+
+@pytest.fixture
+def scene(api, db, settings):
+    desk = institution_desk(api, db, name=unique_username("护士注销页医院"))
+    nurse = nurse_journeys.nurse(api, db, settings, desk.id)
+    nurse_journeys.registered(db, nurse, desk.id)
+    commission_user, commission_headers = commission_desk(api, db)
+    return {"desk": desk, "nurse": nurse, "commission_user": commission_user, "commission_headers": commission_headers}
+
+
+def cancellations_of(db, person_id: int) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(Application)
+                     .where(Application.kind == "nurse.cancellation", Application.person_id == person_id))
+
+
+def test_the_page_is_for_the_institution_only(wsgi_app, scene):
+    assert "/login" in browser(wsgi_app, None).get(PAGE, status=302).location
+    assert browser(wsgi_app, scene["nurse"]["mobile"]).get(PAGE, expect_errors=True).status_int == 403
+    assert browser(wsgi_app, scene["commission_user"]).get(PAGE, expect_errors=True).status_int == 403
+    page = browser(wsgi_app, scene["desk"].username).get(PAGE)
+    assert "护士注销注册" in page.text and 'name="csrf_token"' in page.text
+    assert scene["nurse"]["identifier"] in [value for value, *_ in page.forms["nurse-cancellation-form"]["identifier"].options]
+    assert PAGE in browser(wsgi_app, scene["desk"].username).get("/institution/staff").text
+
+
+def test_a_filed_cancellation_goes_through_the_pipeline_to_the_commission(wsgi_app, api, db, scene, workers):
+    form = browser(wsgi_app, scene["desk"].username).get(PAGE).forms["nurse-cancellation-form"]
+    form["identifier"], form["reason"] = scene["nurse"]["identifier"], "本人离职，不再从事护理工作"
+    answer = form.submit()
+    assert answer.status_int == 302 and answer.location.endswith("/institution")
+    filed = db.scalar(select(Application).where(Application.kind == "nurse.cancellation",
+                                                Application.person_id == scene["nurse"]["person_id"]))
+    assert filed.institution_id == scene["desk"].id
+    assert filed.data == {"identifier": scene["nurse"]["identifier"], "reason": "本人离职，不再从事护理工作"}
+    queued = wait_routed(api, scene["commission_headers"], filed.id)
+    assert queued["kind"] == "nurse.cancellation"
+
+
+def test_a_bad_form_names_the_field_and_files_nothing(wsgi_app, api, db, settings, scene):
+    app = browser(wsgi_app, scene["desk"].username)
+    answer = app.get(PAGE).forms["nurse-cancellation-form"].submit(expect_errors=True)
+    assert answer.status_int == 400
+    assert answer.html.select_one("#identifier-error") is not None and answer.html.select_one("#reason-error") is not None
+
+    elsewhere = institution_desk(api, db, name=unique_username("别家医院"))
+    stranger = nurse_journeys.nurse(api, db, settings, elsewhere.id)
+    nurse_journeys.registered(db, stranger, elsewhere.id)
+    form = app.get(PAGE).forms["nurse-cancellation-form"]
+    form["reason"] = "离职"
+    form.fields["identifier"][0].force_value(stranger["identifier"])
+    answer = form.submit(expect_errors=True)
+    assert answer.status_int == 400 and "本机构没有该电子化注册识别码的注册人员" in answer.text
+    assert answer.html.select_one("#identifier-error") is not None
+    assert cancellations_of(db, scene["nurse"]["person_id"]) == 0 and cancellations_of(db, stranger["person_id"]) == 0
