@@ -22,7 +22,8 @@ PERSON_KINDS = ("physician.change", "physician.multi_site_filing", "physician.re
 STAFF_KINDS = {"departure_filing": ("physician.departure_filing", DEPARTURE_REASONS, "left_on", "离岗日期"),
                "cancellation": ("physician.cancellation", CANCELLATION_REASONS, "occurred_on", "发生日期")}
 COUNTER_KINDS = ("physician.qualification_backfill", "physician.hmt_qualification_recognition",
-                 "physician.hmt_short_term_practice", "physician.foreign_short_term_practice")
+                 "physician.hmt_short_term_practice", "physician.foreign_short_term_practice",
+                 "nurse.pre2008_first_registration")
 PRACTICE_KINDS = ("physician.change", "physician.re_registration")
 
 
@@ -104,7 +105,7 @@ def staff_business(request: Request):
 
 COUNTER_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "mobile", "certificate_no", "level", "category",
                   "issued_on", "region", "nationality", "licence_no", "practice_category", "institution_id",
-                  "start_date", "end_date")
+                  "start_date", "end_date", "passed_year", "department")
 
 
 @view_config(route_name="commission.counter", renderer="counter.jinja2", permission="commission")
