@@ -5,11 +5,12 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from models import Application, Commission, Person
+from models import Application, Commission, Person, PublicRecord
 from pipeline import codes
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.services import accounts, applications
+from publisher.fhir import ACTIVE_STATUSES
 
 FIRST_REGISTRATION = "physician.first_registration"
 
@@ -112,4 +113,12 @@ def my_registration(request: Request):
     record = applications.my_registration(request.dbsession, request.account)
     entry = record["registration"]
     authority = request.dbsession.get(Commission, entry["registering_authority"]) if entry else None
-    return {"record": record, "authority": authority.name if authority else ""}
+    return {"record": record, "authority": authority.name if authority else "",
+            "licence_identifier": licence_identifier(request, entry)}
+
+
+def licence_identifier(request: Request, entry: dict | None) -> str | None:
+    """The identifier whose electronic licence the public end issues: published, and still active there."""
+    identifier = entry.get("identifier") if entry else None
+    published = request.dbsession.get(PublicRecord, identifier) if identifier else None
+    return identifier if published is not None and published.status in ACTIVE_STATUSES else None
