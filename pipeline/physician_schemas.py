@@ -45,7 +45,15 @@ Cleaner = Callable[[Any], Any]
 def _coded(options: dict[str, str], what: str) -> Cleaner:
     """A reason given by its code (`retirement`) or its Chinese label (`退休`) → the code."""
     spellings = {**{code: code for code in options}, **{label: code for code, label in options.items()}}
-    return lambda value: choice(value, spellings, what)
+
+    def clean(value: Any) -> str:
+        try:
+            return choice(value, spellings, what)
+        except FieldError:
+            # Name the choices as a person reads them (退休), not as the API codes them (retirement).
+            raise FieldError(f"{what}应为以下之一：{'、'.join(options.values())}") from None
+
+    return clean
 
 
 def physician_identifier(value: Any) -> str:
