@@ -83,8 +83,10 @@ def collect(
     required: dict[str, Cleaner],
     optional: dict[str, Cleaner] | None = None,
     errors: dict[str, str] | None = None,
+    refuse_unknown: bool = True,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Clean required and optional fields and refuse any other key: (clean values, one reason per bad field)."""
+    """Clean required and optional fields and (unless told not to) refuse any other key:
+    (clean values, one reason per bad field)."""
     optional = optional or {}
     clean: dict[str, Any] = {}
     errors = errors if errors is not None else {}
@@ -98,7 +100,7 @@ def collect(
             clean[field] = cleaner(value)
         except FieldError as error:
             errors[field] = str(error)
-    for key in data:
+    for key in data if refuse_unknown else ():
         if key not in required and key not in optional:
             errors[str(key)] = "不支持的字段"
     return clean, errors

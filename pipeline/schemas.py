@@ -15,7 +15,7 @@ from stdnum.cn import ric
 
 from pipeline import codes
 from pipeline.errors import ValidationFailed
-from pipeline.fields import REQUIRED, FieldError, age_on, choice, iso_date, positive_int, text
+from pipeline.fields import REQUIRED, FieldError, age_on, choice, collect, finished, iso_date, positive_int, text
 from pipeline.kinds import get_kind
 from pipeline.nurse_schemas import NURSE_SCHEMAS
 from pipeline.institution_rules import INSTITUTION_SCHEMAS
@@ -39,22 +39,6 @@ def _require_mapping(data: Any, field: str) -> Mapping:
     if not isinstance(data, Mapping):
         raise ValidationFailed({field: "请求内容应为JSON对象"})
     return data
-
-
-def _run(data: Mapping, cleaners: dict[str, Cleaner]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Apply each field's cleaner; collect clean values and every error."""
-    clean: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for field, cleaner in cleaners.items():
-        value = data.get(field)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            errors[field] = REQUIRED
-            continue
-        try:
-            clean[field] = cleaner(value)
-        except FieldError as error:
-            errors[field] = str(error)
-    return clean, errors
 
 
 # --- sign-up -------------------------------------------------------------------------
@@ -131,7 +115,7 @@ def clean_signup(data: Mapping, today: date | None = None) -> dict:
     """Clean a real-name sign-up; unknown keys are ignored."""
     data = _require_mapping(data, "body")
     today = today or date.today()
-    clean, errors = _run(data, {
+    clean, errors = collect(data, {
         "profession": lambda v: choice(v, PROFESSIONS, "职业"),
         "name": lambda v: text(v, 2, 30, "姓名"),
         "sex": lambda v: choice(v, SEXES, "性别"),
@@ -140,7 +124,7 @@ def clean_signup(data: Mapping, today: date | None = None) -> dict:
         "mobile": mobile,
         "password": password,
         "institution_id": lambda v: positive_int(v, "机构编号"),
-    })
+    }, refuse_unknown=False)
     _check_id_number(data, clean, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -170,28 +154,16 @@ def practice_scope(value: Any, category: str | None) -> list[str]:
     return scopes
 
 
-def _refuse_extra_keys(data: Mapping, allowed: set[str], errors: dict[str, str]) -> None:
-    for key in data:
-        if key not in allowed:
-            errors[str(key)] = "不支持的字段"
-
-
 def clean_physician_first_registration(data: Mapping) -> dict:
-    clean, errors = _run(data, {
+    given = data.get("practice_category")
+    # A scope is checked against the category when the category itself is valid.
+    category = given.strip() if isinstance(given, str) and given.strip() in codes.practice_categories() else None
+    return finished(*collect(data, {
         "certificate_no": lambda v: text(v, 5, 30, "医师资格证书编号"),
         "practice_category": lambda v: choice(v, codes.practice_categories(), "执业类别"),
+        "practice_scope": lambda v: practice_scope(v, category),
         "institution_id": lambda v: positive_int(v, "执业机构编号"),
-    })
-    scope, scope_errors = _run(data, {
-        "practice_scope": lambda v: practice_scope(v, clean.get("practice_category")),
-    })
-    clean.update(scope)
-    errors.update(scope_errors)
-    _refuse_extra_keys(data, {"certificate_no", "practice_category", "practice_scope",
-                              "institution_id"}, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+    }))
 
 
 SCHEMAS: dict[str, Callable[[Mapping], dict]] = {
