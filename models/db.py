@@ -5,9 +5,9 @@ workers and commands open one explicit transaction per unit of work with `sessio
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,9 +51,24 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-@cache
+_ENGINES: dict[str, Engine] = {}
+
+
 def engine_for(url: str) -> Engine:
-    return make_engine(url)
+    """One engine per database URL in a process."""
+    if url not in _ENGINES:
+        _ENGINES.setdefault(url, make_engine(url))  # two threads racing here make one engine too many, harmlessly
+    return _ENGINES[url]
+
+
+def _drop_inherited_connections() -> None:
+    # A forked child (a prefork worker's pool process) must not share the pooled connections its
+    # parent opened: each child opens its own.
+    for engine in _ENGINES.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_drop_inherited_connections)
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
@@ -69,3 +84,4 @@ def session_scope(url: str) -> Iterator[Session]:
             yield session
     finally:
         session.close()
+

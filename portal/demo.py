@@ -159,6 +159,8 @@ def child_environment(settings: Settings, var: Path) -> dict[str, str]:
         "MEDREG_SECRET": settings.secret,
         "MEDREG_SMS_BACKEND": settings.sms_backend,
         "MEDREG_CHANNELS": json.dumps(channels),
+        # The demo runs `medreg relay` itself; one relay suits a SQLite file best.
+        "MEDREG_WORKER_RELAY": "0",
     }
 
 

@@ -16,6 +16,9 @@ import pytest
 PG_ADMIN_URL = os.environ.get("MEDREG_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 RABBIT = os.environ.get("MEDREG_TEST_RABBIT", "amqp://guest:guest@127.0.0.1:5672")
 RUN_ID = uuid.uuid4().hex[:10]
+# The tests run the relay themselves (a thread beside the test worker) or on purpose not at all, so
+# the relay embedded in every worker is off here, for in-process and subprocess workers alike.
+os.environ["MEDREG_WORKER_RELAY"] = "0"
 
 
 def pytest_configure(config):

@@ -65,6 +65,10 @@ def make_celery(settings: Settings) -> Celery:
         enable_utc=True,
     )
     configure(app, settings)
+    from workers.relay import EmbeddedRelay, embedded_relay_enabled
+
+    if embedded_relay_enabled():
+        app.steps["worker"].add(EmbeddedRelay)
     return app
 
 

@@ -7,10 +7,13 @@ publishing and before marking, the rows go out again; every task is idempotent, 
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections import defaultdict
 
-from celery import Celery
+from celery import Celery, bootsteps
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -69,3 +72,33 @@ def run_relay(celery_app: Celery, settings: Settings, stop: threading.Event | No
             stop.wait(1.0)
         if sent == 0:
             stop.wait(idle_sleep)
+
+
+class EmbeddedRelay(bootsteps.StartStopStep):
+    """`medreg relay` started beside every worker, so `celery -A workers worker` alone moves the outbox.
+
+    A child process rather than a thread: a prefork worker forks its pool processes whenever it
+    replaces one, and a thread holding a lock at that moment would leave the child stuck on it.
+    Several relays are safe on PostgreSQL (SKIP LOCKED), and a row sent twice only makes an idempotent
+    task run twice. MEDREG_WORKER_RELAY=0 turns it off (the tests, `medreg demo`).
+    """
+
+    def __init__(self, worker, **kwargs) -> None:
+        super().__init__(worker, **kwargs)
+        self.process: subprocess.Popen | None = None
+
+    def start(self, worker) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "portal.cli", "relay"], stdin=subprocess.DEVNULL)
+
+    def stop(self, worker) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def embedded_relay_enabled() -> bool:
+    return os.environ.get("MEDREG_WORKER_RELAY", "1").strip().lower() not in ("0", "false", "no", "off")
