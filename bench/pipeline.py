@@ -182,6 +182,8 @@ def run_one(args: argparse.Namespace, layout: str, with_floor: bool) -> Result:
         "MEDREG_DATABASE_URL": settings.database_url, "MEDREG_BROKER_URL": settings.broker_url,
         "MEDREG_SECRET": settings.secret, "MEDREG_SMS_BACKEND": settings.sms_backend,
         "MEDREG_CHANNELS": channels_json(receiver_port),
+        # The bench runs and measures one relay process of its own.
+        "MEDREG_WORKER_RELAY": "0",
     }, log_dir)
     try:
         say(f"[{layout}] setting up database {backing.name} and vhost; seeding {args.warmup + args.n} physicians")
