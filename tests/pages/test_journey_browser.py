@@ -8,6 +8,7 @@ import uuid
 from datetime import date
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
 from waitress import create_server
 
@@ -46,12 +47,19 @@ def log_in(page: Page, url: str, username: str) -> None:
     page.fill("#f-username", username)
     page.fill("#f-password", PASSWORD)
     page.click("#login-form button[type=submit]")
+    page.wait_for_url(lambda address: "/login" not in address)  # logged in and sent on
 
 
 def reload_until(page: Page, ready) -> None:
     """The pipeline runs in real workers: reload as a user would until the page shows what we wait for."""
     def shown():
-        page.reload()
+        page.wait_for_load_state()
+        try:
+            page.reload()
+        except PlaywrightError:
+            # Chromium sometimes swaps the page's renderer between loads, and a reload sent to the old
+            # one fails with "Not attached to an active page": the next round reloads again, as a user would.
+            return False
         return ready()
 
     wait_for(shown, timeout=60, every=0.3)
