@@ -32,6 +32,16 @@ def login(api: TestApp, username: str, password: str = PASSWORD) -> dict[str, st
     return {"Authorization": f"Bearer {token}"}
 
 
+def page_session(wsgi_app, username: str | None = None, password: str = PASSWORD) -> TestApp:
+    """A WebTest client for the pages, logged in through the login form (anonymous without a username)."""
+    app = TestApp(wsgi_app)
+    if username:
+        form = app.get("/login").forms[0]
+        form["username"], form["password"] = username, password
+        assert form.submit().status_int == 302
+    return app
+
+
 def wait_for(check: Callable[[], object], timeout: float = 30.0, every: float = 0.1):
     """Poll until `check()` is truthy (the pipeline runs in real workers, in the background)."""
     deadline = time.monotonic() + timeout

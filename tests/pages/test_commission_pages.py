@@ -10,7 +10,7 @@ from webtest import TestApp
 
 from models import Application
 from tests.integration import commission_world as cw
-from tests.journeys import PASSWORD
+from tests.journeys import page_session
 
 PAGES = ["/commission", "/commission/accounts", "/commission/search?q=%E6%B5%8B", "/commission/stats",
          "/commission/stats?group_by=month", "/commission/audit", "/commission/export?report=registers&format=csv"]
@@ -30,22 +30,13 @@ def world(wsgi_app, settings):
     session.close()
 
 
-def browser(wsgi_app, username: str | None) -> TestApp:
-    app = TestApp(wsgi_app)
-    if username:
-        form = app.get("/login").forms[0]
-        form["username"], form["password"] = username, PASSWORD
-        assert form.submit().status_int == 302
-    return app
-
-
 def test_every_commission_page_renders_for_a_commission_and_for_no_one_else(wsgi_app, world):
-    commission = browser(wsgi_app, world.desks["county"].username)
+    commission = page_session(wsgi_app, world.desks["county"].username)
     for path in PAGES:
         assert commission.get(path).status_int == 200, path
-    anonymous = browser(wsgi_app, None)
-    institution = browser(wsgi_app, world.institution_desk.username)
-    person = browser(wsgi_app, world.person["mobile"])
+    anonymous = page_session(wsgi_app, None)
+    institution = page_session(wsgi_app, world.institution_desk.username)
+    person = page_session(wsgi_app, world.person["mobile"])
     for path in PAGES:
         assert anonymous.get(path, expect_errors=True).status_int == 302, path
         assert institution.get(path, expect_errors=True).status_int == 403, path
@@ -53,7 +44,7 @@ def test_every_commission_page_renders_for_a_commission_and_for_no_one_else(wsgi
 
 
 def test_the_workbench_marks_items_and_refuses_a_bad_filter_by_name(wsgi_app, world):
-    app = browser(wsgi_app, world.desks["county"].username)
+    app = page_session(wsgi_app, world.desks["county"].username)
     page = app.get("/commission", params={"kind": "nurse.change"})
     overdue, due_soon = (page.html.select_one(f"#item-{i}") for i in world.items)
     assert "已超时限" in overdue.text and "row-overdue" in overdue["class"]
@@ -63,7 +54,7 @@ def test_the_workbench_marks_items_and_refuses_a_bad_filter_by_name(wsgi_app, wo
 
 
 def test_a_batch_from_the_workbench_needs_a_comment_to_return_and_then_returns_each(wsgi_app, world, db):
-    app = browser(wsgi_app, world.desks["county"].username)
+    app = page_session(wsgi_app, world.desks["county"].username)
     form = app.get("/commission", params={"kind": "nurse.change"}).forms["batch-form"]
     for box in form.fields["ids"]:
         box.checked = True
@@ -78,18 +69,18 @@ def test_a_batch_from_the_workbench_needs_a_comment_to_return_and_then_returns_e
 
 
 def test_an_administrator_creates_staff_through_the_page(wsgi_app, world):
-    app = browser(wsgi_app, world.desks["admin"].username)
+    app = page_session(wsgi_app, world.desks["admin"].username)
     form = app.get("/commission/accounts").forms["staff-form"]
     form["username"], form["password"], form["division"] = f"page-{world.tag}", "Staffpass-1", world.codes["county"]
     assert "已创建工作人员账号" in form.submit().follow().text
     form = app.get("/commission/accounts").forms["staff-form"]
     form["username"], form["password"] = f"page2-{world.tag}", "short"
     assert "password-error" in form.submit(status=400).text
-    assert "staff-form" not in browser(wsgi_app, world.desks["city"].username).get("/commission/accounts").text
+    assert "staff-form" not in page_session(wsgi_app, world.desks["city"].username).get("/commission/accounts").text
 
 
 def test_the_statistics_page_draws_charts_and_exports(wsgi_app, world):
-    app = browser(wsgi_app, world.desks["city"].username)
+    app = page_session(wsgi_app, world.desks["city"].username)
     page = app.get("/commission/stats", params={"group_by": "kind"})
     assert len(page.html.select("svg.chart")) == 4 and "护士变更注册" in page.html.select_one("#stats-applications svg").text
     assert "http" not in "".join(str(svg) for svg in page.html.select("svg.chart")).replace("http://www.w3.org/2000/svg", "")
@@ -100,7 +91,7 @@ def test_the_statistics_page_draws_charts_and_exports(wsgi_app, world):
 
 
 def test_the_audit_page_lists_and_filters(wsgi_app, world):
-    app = browser(wsgi_app, world.desks["county"].username)
+    app = page_session(wsgi_app, world.desks["county"].username)
     page = app.get("/commission/audit", params={"action": "commission_return"})
     assert "commission_return" in page.text
     assert app.get("/commission/audit", params={"since": "x"}, status=400)

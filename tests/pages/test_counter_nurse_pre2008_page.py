@@ -7,25 +7,15 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
-from webtest import TestApp
 
 from models import Application, Person
 from models.crypto import lookup_hash
 from tests import factories, nurse_journeys
-from tests.journeys import PASSWORD, commission_desk, institution_desk, unique_username, wait_for
+from tests.journeys import commission_desk, institution_desk, page_session, unique_username, wait_for
 
 PAGE = "/commission/counter?kind=nurse.pre2008_first_registration"
 NURSE_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "mobile", "certificate_no", "passed_year",
                 "institution_id", "department")
-
-
-def browser(wsgi_app, username: str | None) -> TestApp:
-    app = TestApp(wsgi_app)
-    if username is not None:
-        form = app.get("/login").forms[0]
-        form["username"], form["password"] = username, PASSWORD
-        assert form.submit().status_int == 302
-    return app
 
 
 @pytest.fixture
@@ -48,12 +38,12 @@ def fill(form, desk_id: int, **overrides) -> dict:
 
 
 def test_the_nurse_counter_form_is_for_commission_staff_only(wsgi_app, scene):
-    assert "/login" in browser(wsgi_app, None).get(PAGE, status=302).location
-    assert browser(wsgi_app, scene["desk"].username).get(PAGE, expect_errors=True).status_int == 403
-    assert browser(wsgi_app, scene["nurse_mobile"]).get(PAGE, expect_errors=True).status_int == 403
-    offered = browser(wsgi_app, scene["commission_user"]).get("/commission/counter")
+    assert "/login" in page_session(wsgi_app, None).get(PAGE, status=302).location
+    assert page_session(wsgi_app, scene["desk"].username).get(PAGE, expect_errors=True).status_int == 403
+    assert page_session(wsgi_app, scene["nurse_mobile"]).get(PAGE, expect_errors=True).status_int == 403
+    offered = page_session(wsgi_app, scene["commission_user"]).get("/commission/counter")
     assert "2008年前通过考试护士首次注册" in offered.text
-    page = browser(wsgi_app, scene["commission_user"]).get(PAGE)
+    page = page_session(wsgi_app, scene["commission_user"]).get(PAGE)
     form = page.forms["counter-form"]
     assert set(NURSE_FIELDS) <= set(form.fields) and "csrf_token" in form.fields
     assert "护士执业资格考试合格证明编号" in page.text and "考试合格年份" in page.text
@@ -61,7 +51,7 @@ def test_the_nurse_counter_form_is_for_commission_staff_only(wsgi_app, scene):
 
 
 def test_a_counter_entry_is_approved_and_published_with_a_nurse_identifier(wsgi_app, api, db, settings, scene, workers):
-    form = browser(wsgi_app, scene["commission_user"]).get(PAGE).forms["counter-form"]
+    form = page_session(wsgi_app, scene["commission_user"]).get(PAGE).forms["counter-form"]
     values = fill(form, scene["desk"].id)
     answer = form.submit()
     assert answer.status_int == 302 and "/commission/queue/" in answer.location
@@ -79,7 +69,7 @@ def test_a_counter_entry_is_approved_and_published_with_a_nurse_identifier(wsgi_
 
 
 def test_a_bad_counter_entry_names_its_fields_and_changes_nothing(wsgi_app, db, settings, scene):
-    form = browser(wsgi_app, scene["commission_user"]).get(PAGE).forms["counter-form"]
+    form = page_session(wsgi_app, scene["commission_user"]).get(PAGE).forms["counter-form"]
     values = fill(form, scene["desk"].id, passed_year="2012", mobile="123", department="")
     answer = form.submit(expect_errors=True)
     assert answer.status_int == 400

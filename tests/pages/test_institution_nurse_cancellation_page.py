@@ -5,22 +5,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from webtest import TestApp
 
 from models import Application
 from tests import nurse_journeys
-from tests.journeys import PASSWORD, commission_desk, institution_desk, unique_username, wait_routed
+from tests.journeys import commission_desk, institution_desk, page_session, unique_username, wait_routed
 
 PAGE = "/institution/nurse-cancellation"
-
-
-def browser(wsgi_app, username: str | None) -> TestApp:
-    app = TestApp(wsgi_app)
-    if username is not None:
-        form = app.get("/login").forms[0]
-        form["username"], form["password"] = username, PASSWORD
-        assert form.submit().status_int == 302
-    return app
 
 
 @pytest.fixture
@@ -39,17 +29,17 @@ def cancellations_of(db, person_id: int) -> int:
 
 
 def test_the_page_is_for_the_institution_only(wsgi_app, scene):
-    assert "/login" in browser(wsgi_app, None).get(PAGE, status=302).location
-    assert browser(wsgi_app, scene["nurse"]["mobile"]).get(PAGE, expect_errors=True).status_int == 403
-    assert browser(wsgi_app, scene["commission_user"]).get(PAGE, expect_errors=True).status_int == 403
-    page = browser(wsgi_app, scene["desk"].username).get(PAGE)
+    assert "/login" in page_session(wsgi_app, None).get(PAGE, status=302).location
+    assert page_session(wsgi_app, scene["nurse"]["mobile"]).get(PAGE, expect_errors=True).status_int == 403
+    assert page_session(wsgi_app, scene["commission_user"]).get(PAGE, expect_errors=True).status_int == 403
+    page = page_session(wsgi_app, scene["desk"].username).get(PAGE)
     assert "护士注销注册" in page.text and 'name="csrf_token"' in page.text
     assert scene["nurse"]["identifier"] in [value for value, *_ in page.forms["nurse-cancellation-form"]["identifier"].options]
-    assert PAGE in browser(wsgi_app, scene["desk"].username).get("/institution/staff").text
+    assert PAGE in page_session(wsgi_app, scene["desk"].username).get("/institution/staff").text
 
 
 def test_a_filed_cancellation_goes_through_the_pipeline_to_the_commission(wsgi_app, api, db, scene, workers):
-    form = browser(wsgi_app, scene["desk"].username).get(PAGE).forms["nurse-cancellation-form"]
+    form = page_session(wsgi_app, scene["desk"].username).get(PAGE).forms["nurse-cancellation-form"]
     form["identifier"], form["reason"] = scene["nurse"]["identifier"], "本人离职，不再从事护理工作"
     answer = form.submit()
     assert answer.status_int == 302 and answer.location.endswith("/institution")
@@ -62,7 +52,7 @@ def test_a_filed_cancellation_goes_through_the_pipeline_to_the_commission(wsgi_a
 
 
 def test_a_bad_form_names_the_field_and_files_nothing(wsgi_app, api, db, settings, scene):
-    app = browser(wsgi_app, scene["desk"].username)
+    app = page_session(wsgi_app, scene["desk"].username)
     answer = app.get(PAGE).forms["nurse-cancellation-form"].submit(expect_errors=True)
     assert answer.status_int == 400
     assert answer.html.select_one("#identifier-error") is not None and answer.html.select_one("#reason-error") is not None

@@ -5,18 +5,10 @@ from __future__ import annotations
 import pytest
 from webtest import TestApp
 
-from tests.journeys import PASSWORD, commission_desk, institution_desk, person_account
+from tests.journeys import commission_desk, institution_desk, page_session, person_account
 
 PAGES = ["/institution/business", "/institution/profile", "/institution/staff?profession=other", "/institution/scope-map",
          "/institution/verify?tool=qualification&certificate_no=x&name=y", "/institution/batches", "/institution/notifications"]
-
-
-def logged_in(wsgi_app, username: str) -> TestApp:
-    app = TestApp(wsgi_app)
-    form = app.get("/login").forms[0]
-    form["username"], form["password"] = username, PASSWORD
-    assert form.submit().status_int == 302
-    return app
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +21,8 @@ def clients(wsgi_app, settings):
     person = person_account(session, settings, desk.id)
     session.commit()
     commission, _ = commission_desk(api, session)
-    yield {"institution": logged_in(wsgi_app, desk.username), "person": logged_in(wsgi_app, person["mobile"]),
-           "commission": logged_in(wsgi_app, commission), "anonymous": TestApp(wsgi_app)}
+    yield {"institution": page_session(wsgi_app, desk.username), "person": page_session(wsgi_app, person["mobile"]),
+           "commission": page_session(wsgi_app, commission), "anonymous": TestApp(wsgi_app)}
     session.close()
 
 

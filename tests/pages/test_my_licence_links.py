@@ -2,27 +2,18 @@
 from __future__ import annotations
 
 from sqlalchemy import update
-from webtest import TestApp
 
 from models import PublicRecord
 from tests import factories, public_records
-from tests.journeys import PASSWORD, institution_desk
+from tests.journeys import institution_desk, page_session
 from tests.nurse_journeys import nurse, registered
-
-
-def logged_in(wsgi_app, username: str) -> TestApp:
-    app = TestApp(wsgi_app)
-    form = app.get("/login").forms[0]
-    form["username"], form["password"] = username, PASSWORD
-    assert form.submit().status_int == 302
-    return app
 
 
 def test_my_registration_page_links_to_my_licence_only_while_published_and_active(wsgi_app, api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("证照链接医院"))
     person = nurse(api, db, settings, desk.id)
     registered(db, person, desk.id)
-    browser = logged_in(wsgi_app, person["mobile"])
+    browser = page_session(wsgi_app, person["mobile"])
 
     assert browser.get("/me/registration").html.select_one("#licence-links") is None  # not published yet
 

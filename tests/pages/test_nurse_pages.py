@@ -8,23 +8,15 @@ from datetime import date, timedelta
 from webtest import TestApp
 
 from tests import factories
-from tests.journeys import PASSWORD, institution_desk, person_account
+from tests.journeys import institution_desk, page_session, person_account
 from tests.nurse_journeys import PNG, nurse, registered
-
-
-def logged_in(wsgi_app, username: str, password: str = PASSWORD) -> TestApp:
-    app = TestApp(wsgi_app)
-    form = app.get("/login").forms[0]
-    form["username"], form["password"] = username, password
-    assert form.submit().status_int == 302
-    return app
 
 
 def test_nurse_business_page_submits_every_kind_and_shows_field_errors(wsgi_app, api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("护士页面医院"))
     person = nurse(api, db, settings, desk.id)
     registered(db, person, desk.id, valid_until=date.today() + timedelta(days=10))
-    browser = logged_in(wsgi_app, person["mobile"])
+    browser = page_session(wsgi_app, person["mobile"])
 
     page = browser.get("/me/nurse")
     for label in ("护士首次注册", "护士变更注册", "护士延续注册", "护士重新注册", "护士注销注册", "护士个人信息变更"):
@@ -49,7 +41,7 @@ def test_nurse_business_page_submits_every_kind_and_shows_field_errors(wsgi_app,
     # Only nurses have the nurse page; a physician is sent back to their own page.
     doctor = person_account(db, settings, desk.id)
     db.commit()
-    assert logged_in(wsgi_app, doctor["mobile"]).get("/me/nurse").status_int == 302
+    assert page_session(wsgi_app, doctor["mobile"]).get("/me/nurse").status_int == 302
 
 
 def test_password_reset_page_sends_a_code_and_sets_the_new_password(wsgi_app, api, db, settings):
@@ -75,13 +67,13 @@ def test_password_reset_page_sends_a_code_and_sets_the_new_password(wsgi_app, ap
     form = wrong.forms["reset-form"]
     form["code"], form["password"] = code, "Another-passw0rd"
     assert form.submit().status_int == 302
-    logged_in(wsgi_app, person["mobile"], "Another-passw0rd")
+    page_session(wsgi_app, person["mobile"], "Another-passw0rd")
 
 
 def test_assessment_page_is_for_institutions(wsgi_app, api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("考核页面医院"))
-    page = logged_in(wsgi_app, desk.username).get("/institution/assessments")
+    page = page_session(wsgi_app, desk.username).get("/institution/assessments")
     assert "本机构医师定期考核结果" in page.text and "医师考核结果" in page.text
     assert TestApp(wsgi_app).get("/institution/assessments").status_int == 302  # to the login page
     nurse_person = nurse(api, db, settings, desk.id)
-    logged_in(wsgi_app, nurse_person["mobile"]).get("/institution/assessments", status=403)
+    page_session(wsgi_app, nurse_person["mobile"]).get("/institution/assessments", status=403)
