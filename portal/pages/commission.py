@@ -11,7 +11,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
 from pipeline.time_limits import MARKER_LABELS
 from portal.errors import Refused
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import decision_page, form_error
 from portal.services import applications, workbench
 
 DECISION_DONE = {"approve": "已批准，正在赋码并公示。", "reject": "已作出不予批准决定。", "return": "已退回申请人修改。"}
@@ -93,13 +93,5 @@ def item(request: Request):
 
 @view_config(route_name="commission.item", request_method="POST", renderer="commission_item.jinja2", permission="commission")
 def decide(request: Request):
-    application_id = int(request.matchdict["id"])
-    decision, comment = request.POST.get("decision", ""), request.POST.get("comment", "")
-    try:
-        applications.commission_decide(request.dbsession, request.account, application_id, decision, comment)
-    except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
-        return item_page(request, application_id, error=error, form={"comment": comment})
-    request.session.flash(DECISION_DONE.get(decision, "已处理。"))
-    return HTTPFound(location=request.route_url("commission"))
+    done = DECISION_DONE.get(request.POST.get("decision", ""), "已处理。")
+    return decision_page(request, applications.commission_decide, item_page, done, "commission")

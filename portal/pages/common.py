@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
+from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 
 from models import Account
@@ -86,3 +87,18 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("data_labels", DATA_LABELS)
     event.setdefault("form", {})
     event.setdefault("error", None)
+
+
+def decision_page(request: Request, decide, page, done: str, home_route: str):
+    """POST of an approve/confirm/return/reject form on an item page: decide, then go home with a message;
+    a refusal shows the item page again with the reason and the comment kept."""
+    application_id = int(request.matchdict["id"])
+    decision, comment = request.POST.get("decision", ""), request.POST.get("comment", "")
+    try:
+        decide(request.dbsession, request.account, application_id, decision, comment)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return page(request, application_id, error=error, form={"comment": comment})
+    request.session.flash(done)
+    return HTTPFound(location=request.route_url(home_route))

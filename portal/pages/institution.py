@@ -1,12 +1,11 @@
 """The institution end: activate staff accounts, confirm or return staff applications."""
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Institution
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, decision_page, form_error
 from portal.services import accounts, applications
 
 
@@ -61,13 +60,6 @@ def task(request: Request):
 
 @view_config(route_name="institution.task", request_method="POST", renderer="institution_task.jinja2", permission="institution")
 def decide(request: Request):
-    application_id = int(request.matchdict["id"])
-    decision, comment = request.POST.get("decision", ""), request.POST.get("comment", "")
-    try:
-        applications.institution_decide(request.dbsession, request.account, application_id, decision, comment)
-    except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
-        return task_page(request, application_id, error=error, form={"comment": comment})
-    request.session.flash("已确认，申请已提交卫生健康委审批。" if decision == "confirm" else "已退回申请人。")
-    return HTTPFound(location=request.route_url("institution"))
+    confirmed = request.POST.get("decision", "") == "confirm"
+    done = "已确认，申请已提交卫生健康委审批。" if confirmed else "已退回申请人。"
+    return decision_page(request, applications.institution_decide, task_page, done, "institution")
