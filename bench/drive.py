@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from bench.seed import Applicant
+from pipeline.kinds.physician_first_registration import KIND as FIRST_REGISTRATION
 from models.db import engine_for
 
 FAILED = ("verification_failed", "rejected", "returned", "withdrawn")
@@ -126,7 +127,7 @@ def run_phase(api: Api, database_url: str, applicants: list[Applicant], tokens: 
         runner.start()
 
     def submit(applicant: Applicant) -> int:
-        body = {"kind": "physician.first_registration", "data": {
+        body = {"kind": FIRST_REGISTRATION.name, "data": {
             "certificate_no": applicant.certificate_no, "practice_category": "临床", "practice_scope": "内科专业",
             "institution_id": institution_id}}
         return api.expect(201, "POST", "/api/v1/applications", body, tokens[applicant.account_id])["id"]

@@ -37,7 +37,7 @@ def handler_for(stage: str, settings: Settings):
     if stage == "verify":
         from workers.verification import verify_application
 
-        return verify_application
+        return lambda session, application: verify_application(session, application, settings)
     if stage == "issue":
         from workers.identifiers import issue_application
 

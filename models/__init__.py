@@ -1,34 +1,35 @@
-"""ORM classes, sessions, settings and migrations: what every other part of medreg stands on."""
+"""ORM classes, sessions, settings, migrations and the domain operations both process adapters need
+(register effects, identifier issuance, the outbox, CSV loaders): what every other part of medreg stands on.
+
+Importing it never imports Celery, Pyramid or the publisher.
+"""
 
 from models.accounts import Account, ActivationCode
-from models.assessments import AssessmentResult
+from models.alerts import InstitutionWebhook, WebhookDelivery
 from models.applications import Application, ApplicationEvent, Notification
+from models.assessments import AssessmentResult
 from models.audit import AuditEntry
 from models.base import Base
 from models.divisions import Commission, Division
-from models.identifiers import IdentifierSerial, IssuedIdentifier
-from models.institutions import DepartmentScope, Institution, InstitutionDepartment
-from models.alerts import InstitutionWebhook, WebhookDelivery
 from models.follow_ups import StaffFollowUp
-from models.institution_history import InstitutionEvent
-from models.staff import OtherStaff
-from models.uploads import Batch
-from models.nurses import NurseExamRecord, NurseRegistration, NurseRegistrationEvent
+from models.identifiers import IdentifierSerial, IssuedIdentifier
 from models.outbox import OutboxMessage
 from models.password_resets import PasswordResetCode
-from models.persons import Person, PhysicianQualification
-from models.practices import PhysicianPractice, PhysicianRegistrationEvent
+from models.persons import Person
 from models.profiles import PersonProfile
 from models.public import Delivery, PublicRecord, PublicVersion
-from models.registers import PhysicianRegistration
+from models.registers.institutions import DepartmentScope, Institution, InstitutionDepartment, InstitutionEvent
+from models.registers.nurses import NurseRegistration, NurseRegistrationEvent
+from models.registers.physicians import PhysicianPractice, PhysicianRegistration, PhysicianRegistrationEvent
+from models.registers.qualifications import NurseExamRecord, PhysicianQualification
+from models.staff import OtherStaff
+from models.uploads import Batch
 
 __all__ = [
-    "Account", "ActivationCode", "Application", "ApplicationEvent", "AuditEntry", "Base", "Commission",
-    "Delivery", "DepartmentScope", "Division", "IdentifierSerial", "Institution", "InstitutionDepartment",
-    "IssuedIdentifier", "Notification", "OutboxMessage", "Person", "PhysicianQualification",
-    "PhysicianRegistration", "PublicRecord", "PublicVersion",
-    "AssessmentResult", "NurseExamRecord", "NurseRegistration", "NurseRegistrationEvent", "PasswordResetCode",
-    "PersonProfile",
-    "Batch", "InstitutionEvent", "InstitutionWebhook", "OtherStaff", "StaffFollowUp", "WebhookDelivery",
-    "PhysicianPractice", "PhysicianRegistrationEvent",
+    "Account", "ActivationCode", "Application", "ApplicationEvent", "AssessmentResult", "AuditEntry", "Base", "Batch",
+    "Commission", "Delivery", "DepartmentScope", "Division", "IdentifierSerial", "Institution", "InstitutionDepartment",
+    "InstitutionEvent", "InstitutionWebhook", "IssuedIdentifier", "Notification", "NurseExamRecord",
+    "NurseRegistration", "NurseRegistrationEvent", "OtherStaff", "OutboxMessage", "PasswordResetCode", "Person",
+    "PersonProfile", "PhysicianPractice", "PhysicianQualification", "PhysicianRegistration",
+    "PhysicianRegistrationEvent", "PublicRecord", "PublicVersion", "StaffFollowUp", "WebhookDelivery",
 ]

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
 from models.base import as_utc
+from models.db import session_scope
+from models.settings import Settings
 from pipeline.audit_chain import GENESIS, Break, Sealed, chain_key, first_break, seal
 
 SEAL_BATCH = 1000
@@ -82,3 +84,14 @@ def verify_chain(session: Session, secret: str) -> tuple[Break | None, int, int]
     sealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_not(None)))
     unsealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_(None)))
     return broken, sealed, unsealed
+
+
+def seal_once(settings: Settings) -> int:
+    """Seal every committed entry not yet in the chain, a batch per transaction; how many were sealed."""
+    total = 0
+    while True:
+        with session_scope(settings.database_url) as session:
+            sealed = seal_pending(session, settings.secret)
+        total += sealed
+        if sealed < SEAL_BATCH:
+            return total

@@ -7,6 +7,9 @@ there and never duplicates it (divisions by code, qualifications by certificate 
 institutions by unified social credit code).
 
 Row numbers are the file's line numbers with the header as line 1, as a spreadsheet shows them.
+
+A loader of a register names the entries it changed in `ImportReport.changed`; the caller (the command, the
+demo) then publishes them with publisher.disclosure.publish_changed, in the same transaction.
 """
 from __future__ import annotations
 
@@ -22,18 +25,15 @@ from sqlalchemy.orm import Session
 
 from models import (
     AssessmentResult, Commission, DepartmentScope, Division, Institution, InstitutionDepartment, NurseExamRecord,
-    PhysicianQualification, PublicRecord,
+    PhysicianQualification,
 )
 from models.crypto import lookup_hash
+from models.identifiers import identifier_for
 from models.settings import Settings
 from pipeline import codes
 from pipeline.fields import REQUIRED, FieldError, choice, iso_date, text
-from pipeline.schemas import resident_id
-from pipeline.institution_rules import uscc
-from publisher.allowlist import unchanged
-from publisher.records import institution_record
-from workers.identifiers import identifier_for
-from workers.publication import publish_version
+from pipeline.persons import resident_id
+from pipeline.registers.institutions import uscc
 
 FIRST_DATA_ROW = 2
 
@@ -63,6 +63,8 @@ class ImportReport:
     kind: str
     loaded: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # (register, entry id) of every register entry the import created or changed, to publish.
+    changed: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def refused(self) -> int:
@@ -289,9 +291,12 @@ def import_institutions(session: Session, settings: Settings, rows: Iterable[Map
             institution.identifier = identifier_for(session, "institution", institution.id, institution.registered_by)
         session.flush()
         session.expire(institution, ["departments", "scope_map"])  # reload in their stored order
-        publish_institution(session, settings, institution)
+        changed.append(("institution", institution.id))
 
-    return _load(session, "institutions", rows, write, progress)
+    changed: list[tuple[str, int]] = []
+    report = _load(session, "institutions", rows, write, progress)
+    report.changed = changed
+    return report
 
 
 def _check_jurisdiction(session: Session, division: str, registered_by: str) -> None:
@@ -328,17 +333,6 @@ def set_departments(institution: Institution, departments: list[str]) -> None:
             institution.scope_map.extend(
                 DepartmentScope(department=department, scope=scope) for scope in sorted(defaults.get(department, ()))
             )
-
-
-def publish_institution(session: Session, settings: Settings, institution: Institution) -> None:
-    """Put the institution on the public register (a new version only if what the public sees changed),
-    so it can be found by the public search and chosen at sign-up."""
-    current = session.get(PublicRecord, institution.identifier)
-    version = current.version if current else 0
-    record = institution_record(institution, session.get(Commission, institution.registered_by), version)
-    if current is not None and unchanged(current.body, record):
-        return
-    publish_version(session, settings, {**record, "version": version + 1})
 
 
 # --- nurse exam records and periodic assessment results ----------------------------------------------

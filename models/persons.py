@@ -24,16 +24,3 @@ class Person(Base):
     mobile: Mapped[str] = mapped_column(String(20), index=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class PhysicianQualification(Base):
-    """A record of the national physician qualification database 医师资格."""
-
-    __tablename__ = "physician_qualifications"
-
-    certificate_no: Mapped[str] = mapped_column(String(30), primary_key=True)
-    name: Mapped[str] = mapped_column(String(50))
-    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
-    level: Mapped[str] = mapped_column(String(20))
-    category: Mapped[str] = mapped_column(String(20))
-    issued_on: Mapped[date | None]

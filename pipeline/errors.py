@@ -1,14 +1,28 @@
-"""Errors raised by the rules; the portal maps them to its JSON error format."""
+"""Errors raised by the rules and the layers below the portal; the portal maps them to its JSON error format.
+
+None of them is HTTP-shaped: a worker or a command can raise and catch them as well as a view.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+# The machine-readable reason of a refused field, beside its Chinese text (api: `error.codes`).
+INVALID = "invalid"
+
 
 class ValidationFailed(Exception):
-    """Bad input: one Chinese reason per field."""
+    """Bad input: one Chinese reason per field, and a code per field that a program can branch on."""
 
-    def __init__(self, fields: dict[str, str]) -> None:
+    def __init__(self, fields: Mapping[str, str], codes: Mapping[str, str] | None = None) -> None:
         self.fields: dict[str, str] = dict(fields)
+        self.codes: dict[str, str] = {name: (codes or {}).get(name, INVALID) for name in self.fields}
+        self.message = "提交的内容有误：" + "；".join(f"{key}：{reason}" for key, reason in self.fields.items())
         super().__init__("；".join(f"{key}：{reason}" for key, reason in self.fields.items()))
+
+    @classmethod
+    def one(cls, field: str, code: str, reason: str) -> ValidationFailed:
+        return cls({field: reason}, {field: code})
 
 
 class TransitionRefused(Exception):
@@ -17,3 +31,27 @@ class TransitionRefused(Exception):
     def __init__(self, message: str) -> None:
         self.message: str = message
         super().__init__(message)
+
+
+class Conflict(Exception):
+    """A request that clashes with what is already recorded (a duplicate, a state that does not allow it)."""
+
+    def __init__(self, message: str) -> None:
+        self.message: str = message
+        super().__init__(message)
+
+
+class Forbidden(Exception):
+    """The account may not do this (its role or its place in the process); nothing was changed."""
+
+    def __init__(self, message: str) -> None:
+        self.message: str = message
+        super().__init__(message)
+
+
+class NotFound(Exception):
+    """Not there, or not the caller's to see (the two are never told apart)."""
+
+    def __init__(self, what: str = "记录") -> None:
+        self.message: str = f"{what}不存在或无权查看"
+        super().__init__(self.message)

@@ -1,69 +1,128 @@
-"""Field cleaners shared by the schemas: each returns the clean value or raises FieldError."""
+"""Fields and data models: every check of a value, and the pydantic types built from them.
+
+A check is a plain function: it returns the clean value or raises FieldError with a Chinese reason and a
+machine-readable code. Commands and services call the checks directly; the data models of sign-up and of
+every application kind use them through the `Annotated` types below, which also carry the field's Chinese
+title (the page label and the OpenAPI title) and how a page shows it (`Widget`).
+
+`clean(Model, data)` is the one way in: the clean values, or ValidationFailed with one reason and one code
+per field — the same whoever submits (API, page, CSV batch, counter).
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError, ValidationInfo, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError, core_schema
 
 from pipeline.errors import ValidationFailed
 
 REQUIRED = "必填"
+# The largest id or count a request may name (a PostgreSQL integer).
+MAX_INT = 2**31 - 1
+
+# Codes of a refused field (api `error.codes`); docs/api.md lists them.
+CODES: dict[str, str] = {
+    "required": "必填项未填",
+    "unknown_field": "不支持的字段",
+    "not_object": "应为JSON对象",
+    "type": "类型不对（如应为文本却给了数字）",
+    "too_short": "太短",
+    "too_long": "太长",
+    "format": "格式不对",
+    "choice": "不在可选值之中",
+    "checksum": "校验位错误",
+    "date": "不是有效日期",
+    "future": "晚于今天",
+    "out_of_range": "超出允许范围",
+    "mismatch": "与其他字段或已有记录不一致",
+    "conflict": "与他人已有的记录冲突",
+    "not_found": "所指的记录不存在或不在可见范围内",
+    "too_large": "文件太大",
+    "file_type": "文件类型不支持",
+    "required_one": "至少须填写一项",
+    "invalid": "其他错误",
+}
 
 
 class FieldError(ValueError):
-    """One field's Chinese reason; collected into ValidationFailed by the schemas."""
+    """One field's Chinese reason and its code."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --- checks ----------------------------------------------------------------------------------------
 
 
 def text(value: Any, low: int, high: int, what: str) -> str:
     """A stripped, non-blank string of low..high characters."""
     if not isinstance(value, str):
-        raise FieldError(f"{what}应为文本")
+        raise FieldError(f"{what}应为文本", "type")
     value = value.strip()
     if not value:
-        raise FieldError(REQUIRED)
-    if not low <= len(value) <= high:
-        raise FieldError(f"{what}长度应为{low}至{high}个字符")
+        raise FieldError(REQUIRED, "required")
+    if len(value) < low:
+        raise FieldError(f"{what}长度应为{low}至{high}个字符", "too_short")
+    if len(value) > high:
+        raise FieldError(f"{what}长度应为{low}至{high}个字符", "too_long")
     return value
 
 
-def choice(value: Any, options: dict[str, str] | list[str] | tuple[str, ...], what: str) -> str:
-    """A value from `options`; a dict maps accepted spellings to the clean value."""
+def choice(value: Any, options: Mapping[str, str] | Sequence[str], what: str) -> str:
+    """A value from `options`; a mapping maps accepted spellings to the clean value."""
     if isinstance(value, str):
         key = value.strip()
-        if isinstance(options, dict):
+        if isinstance(options, Mapping):
             if key in options:
                 return options[key]
             if key.lower() in options:
                 return options[key.lower()]
         elif key in options:
             return key
-    shown = "、".join(dict.fromkeys(options.values()) if isinstance(options, dict) else options)
-    raise FieldError(f"{what}应为以下之一：{shown}")
+    shown = "、".join(dict.fromkeys(options.values()) if isinstance(options, Mapping) else options)
+    raise FieldError(f"{what}应为以下之一：{shown}", "choice")
 
 
-def positive_int(value: Any, what: str) -> int:
-    """A positive integer; numeric strings are accepted."""
-    if isinstance(value, bool):
-        raise FieldError(f"{what}应为正整数")
-    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]+\s*", value):
+def positive_int(value: Any, what: str, high: int = MAX_INT) -> int:
+    """A positive integer up to `high`; numeric strings are accepted."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[0-9]{1,12}\s*", value):
         value = int(value)
-    if not isinstance(value, int) or value <= 0:
-        raise FieldError(f"{what}应为正整数")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise FieldError(f"{what}应为正整数", "type")
+    if value > high:
+        raise FieldError(f"{what}超出允许范围", "out_of_range")
     return value
 
 
 def iso_date(value: Any, what: str) -> date:
-    """A real calendar date written YYYY-MM-DD (a date object is accepted as is)."""
+    """A real calendar date written YYYY-MM-DD (a date object is accepted as is), between years 1900 and 2999."""
     if isinstance(value, date) and not hasattr(value, "hour"):
         return value
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
-        raise FieldError(f"{what}格式应为YYYY-MM-DD")
+        raise FieldError(f"{what}格式应为YYYY-MM-DD", "format")
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
-        raise FieldError(f"{what}不是有效的日期") from None
+        raise FieldError(f"{what}不是有效的日期", "date") from None
+    if not 1900 <= day.year <= 2999:
+        raise FieldError(f"{what}不是有效的日期", "date")
+    return day
+
+
+def not_after(day: date, today: date, what: str) -> date:
+    if day > today:
+        raise FieldError(f"{what}不能晚于今天", "future")
+    return day
 
 
 def age_on(birth: date, today: date) -> int:
@@ -71,43 +130,214 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-Cleaner = Callable[[Any], Any]
-
-
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def collect(
-    data: Mapping,
-    required: dict[str, Cleaner],
-    optional: dict[str, Cleaner] | None = None,
-    errors: dict[str, str] | None = None,
-    refuse_unknown: bool = True,
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Clean required and optional fields and (unless told not to) refuse any other key:
-    (clean values, one reason per bad field)."""
-    optional = optional or {}
-    clean: dict[str, Any] = {}
-    errors = errors if errors is not None else {}
-    for field, cleaner in {**required, **optional}.items():
-        value = data.get(field)
-        if is_blank(value):
-            if field in required:
-                errors[field] = REQUIRED
-            continue
+def today_of(info: ValidationInfo | None) -> date:
+    """The day the rules take as today: `clean(..., today=)` in tests, else the calendar's."""
+    context = info.context if info is not None else None
+    given = context.get("today") if isinstance(context, Mapping) else None
+    return given if isinstance(given, date) else date.today()
+
+
+# --- how a page shows a field ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Widget:
+    """The control a page renders for a field.
+
+    name: text | textarea | date | number | choice | institution | scopes | departments | photo | staff
+    options: (value, label) pairs of a choice.
+    """
+
+    name: str = "text"
+    options: tuple[tuple[str, str], ...] = ()
+    multiple: bool = False
+
+
+# --- types ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: Annotated metadata must be hashable
+class Rule:
+    """How one field is checked, titled, documented and shown: the metadata of `Annotated[T, rule]`.
+
+    `check` takes the value (`mode="dated"`: and today's date; `mode="info"`: and pydantic's ValidationInfo,
+    to compare with fields given before it) and returns the clean value or raises FieldError.
+    """
+
+    check: Callable[..., Any]
+    title: str
+    schema: Mapping[str, Any]
+    widget: Widget = Widget()
+    description: str | None = None
+    mode: str = "plain"
+
+    def validate(self, value: Any, info: ValidationInfo) -> Any:
         try:
-            clean[field] = cleaner(value)
+            if self.mode == "dated":
+                return self.check(value, today_of(info))
+            if self.mode == "info":
+                return self.check(value, info)
+            return self.check(value)
         except FieldError as error:
-            errors[field] = str(error)
-    for key in data if refuse_unknown else ():
-        if key not in required and key not in optional:
-            errors[str(key)] = "不支持的字段"
-    return clean, errors
+            # The reason goes in as context, so braces a person typed come back as typed.
+            raise PydanticCustomError(error.code, "{reason}", {"reason": str(error)}) from None
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.with_info_before_validator_function(self.validate, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        described = {"description": self.description} if self.description else {}
+        return {**self.schema, "title": self.title, **described}
 
 
-def finished(clean: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    """The clean values, or ValidationFailed with every reason."""
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
+def checked(check: Callable[..., Any], title: str, *, schema: Mapping[str, Any], widget: Widget | None = None,
+            description: str | None = None, mode: str = "plain") -> Rule:
+    return Rule(check, title, dict(schema), widget or Widget(), description, mode)
+
+
+def Text(title: str, low: int, high: int, *, what: str | None = None, upper: bool = False,
+         description: str | None = None, widget: str = "text") -> Rule:
+    def check(value: Any) -> str:
+        clean = text(value, low, high, what or title)
+        return clean.upper() if upper else clean
+
+    return checked(check, title, schema={"type": "string", "minLength": low, "maxLength": high},
+                   widget=Widget(widget), description=description)
+
+
+def Choice(title: str, values: Mapping[str, str] | Sequence[str], *, aliases: Mapping[str, str] | None = None,
+           what: str | None = None, description: str | None = None) -> Rule:
+    """One of `values` (a mapping: value → its Chinese label, shown on pages and in the reason). The value or
+    its label is accepted, and any of `aliases` (spelling → value)."""
+    labels = dict(values) if isinstance(values, Mapping) else {value: value for value in values}
+    spellings = {**{value: value for value in labels}, **{label: value for value, label in labels.items()}, **(aliases or {})}
+    shown = what or title
+
+    def check(value: Any) -> str:
+        try:
+            return choice(value, spellings, shown)
+        except FieldError:
+            raise FieldError(f"{shown}应为以下之一：{'、'.join(labels.values())}", "choice") from None
+
+    return checked(check, title, schema={"type": "string", "enum": list(labels)},
+                   widget=Widget("choice", tuple(labels.items())), description=description)
+
+
+def PositiveInt(title: str, *, what: str | None = None, widget: str = "number", description: str | None = None) -> Rule:
+    return checked(lambda value: positive_int(value, what or title), title,
+                   schema={"type": "integer", "minimum": 1, "maximum": MAX_INT}, widget=Widget(widget), description=description)
+
+
+def Day(title: str, *, not_future: bool = False, description: str | None = None) -> Rule:
+    """A date; the application keeps it as YYYY-MM-DD text."""
+    def check(value: Any, today: date) -> date:
+        day = iso_date(value, title)
+        return not_after(day, today, title) if not_future else day
+
+    return checked(check, title, schema={"type": "string", "format": "date"}, widget=Widget("date"),
+                   description=description, mode="dated")
+
+
+# --- data models ------------------------------------------------------------------------------------
+
+
+class DataModel(BaseModel):
+    """The data of a request: unknown keys refused, blank values (None, "", [], whitespace) taken as not given."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_missing(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if not is_blank(value)}
+        return data
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], data: object, *, whole: str = "data", today: date | None = None) -> M:
+    """The model of `data`, or ValidationFailed; `whole` names the field a reason about the whole object gets."""
+    try:
+        return model.model_validate(data, context={"today": today or date.today()})
+    except ValidationError as error:
+        raise refused(error, whole) from None
+
+
+def clean(model: type[BaseModel], data: object, *, whole: str = "data", today: date | None = None) -> dict[str, Any]:
+    """The clean values as JSON-ready data (dates as YYYY-MM-DD), without fields not given."""
+    return validate(model, data, whole=whole, today=today).model_dump(mode="json", exclude_none=True)
+
+
+_PYDANTIC_REASONS: dict[str, tuple[str, str]] = {
+    "missing": ("required", REQUIRED),
+    "extra_forbidden": ("unknown_field", "不支持的字段"),
+    "model_type": ("not_object", "请求内容应为JSON对象"),
+    "model_attributes_type": ("not_object", "请求内容应为JSON对象"),
+    "dict_type": ("not_object", "请求内容应为JSON对象"),
+}
+
+
+def refused(error: ValidationError, whole: str = "data") -> ValidationFailed:
+    """One reason and one code per field (the first pydantic found); a reason about the object goes to `whole`."""
+    fields: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    for problem in error.errors(include_url=False):
+        loc = problem.get("loc") or ()
+        name = str(loc[0]) if loc else whole
+        if name in fields:
+            continue
+        code, reason = _PYDANTIC_REASONS.get(problem["type"], (problem["type"], problem["msg"]))
+        if code not in CODES:
+            code, reason = "invalid", "格式不正确"
+        fields[name], codes[name] = reason, code
+    return ValidationFailed(fields, codes)
+
+
+def require_one(model: BaseModel, what: str) -> None:
+    """For models of optional fields only (a change of some details): refuse one with none given."""
+    if not model.model_fields_set:
+        raise PydanticCustomError("required_one", "请至少填写一项要变更的信息：{what}", {"what": what})
+
+
+# --- reading a model's fields (pages, labels, the API document) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    title: str
+    required: bool
+    widget: Widget
+    description: str | None
+
+
+def _metadata(info: FieldInfo) -> list[Any]:
+    """The Annotated metadata of a field, looking through `X | None`."""
+    found = list(info.metadata)
+    annotation = info.annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if typing.get_origin(arg) is Annotated:
+                found += list(arg.__metadata__)
+    return found
+
+
+def field_specs(model: type[BaseModel]) -> list[FieldSpec]:
+    """Every field of `model` in order, with its Chinese title and widget."""
+    specs = []
+    for name, info in model.model_fields.items():
+        rule = next((item for item in _metadata(info) if isinstance(item, Rule)), None)
+        title = (rule.title if rule else None) or info.title or name
+        description = (rule.description if rule else None) or info.description
+        specs.append(FieldSpec(name, title, info.is_required(), rule.widget if rule else Widget(), description))
+    return specs
+
+
+def titles(model: type[BaseModel]) -> dict[str, str]:
+    return {spec.name: spec.title for spec in field_specs(model)}

@@ -9,8 +9,8 @@ import re
 
 from stdnum.iso7064 import mod_37_36
 
-KIND_LETTERS: dict[str, str] = {"physician": "D", "nurse": "N", "institution": "H"}
-PROFESSION_OF_LETTER: dict[str, str] = {letter: kind for kind, letter in KIND_LETTERS.items()}
+REGISTER_LETTERS: dict[str, str] = {"physician": "D", "nurse": "N", "institution": "H"}
+REGISTER_OF_LETTER: dict[str, str] = {letter: kind for kind, letter in REGISTER_LETTERS.items()}
 MAX_SERIAL = 9_999_999
 _PATTERN = re.compile(r"([DNH])([0-9]{6})([0-9]{4})([0-9]{7})([0-9A-Z])")
 
@@ -22,7 +22,7 @@ def check_character(body: str) -> str:
 
 def format_identifier(profession: str, division_code: str, year: int, serial: int) -> str:
     """The 19-character identifier; ValueError on a bad part."""
-    if profession not in KIND_LETTERS:
+    if profession not in REGISTER_LETTERS:
         raise ValueError(f"unknown profession: {profession!r}")
     if not isinstance(division_code, str) or not re.fullmatch(r"[0-9]{6}", division_code):
         raise ValueError(f"division code must be 6 digits: {division_code!r}")
@@ -30,7 +30,7 @@ def format_identifier(profession: str, division_code: str, year: int, serial: in
         raise ValueError(f"year must have 4 digits: {year!r}")
     if isinstance(serial, bool) or not isinstance(serial, int) or not 1 <= serial <= MAX_SERIAL:
         raise ValueError(f"serial must be 1..{MAX_SERIAL}: {serial!r}")
-    body = f"{KIND_LETTERS[profession]}{division_code}{year:04d}{serial:07d}"
+    body = f"{REGISTER_LETTERS[profession]}{division_code}{year:04d}{serial:07d}"
     return body + check_character(body)
 
 
@@ -51,4 +51,4 @@ def parse_identifier(value: str) -> tuple[str, str, int, int]:
     match = _PATTERN.fullmatch(value)
     assert match is not None
     letter, division, year, serial, _check = match.groups()
-    return PROFESSION_OF_LETTER[letter], division, int(year), int(serial)
+    return REGISTER_OF_LETTER[letter], division, int(year), int(serial)

@@ -7,7 +7,7 @@ from functools import cache
 from types import MappingProxyType
 
 from pipeline.errors import TransitionRefused
-from pipeline.kinds import KINDS, Kind, get_kind
+from pipeline.kinds import INSTITUTION, KINDS, Kind, get_kind
 
 
 class Status(StrEnum):
@@ -93,8 +93,8 @@ def _system_moves(kind: Kind) -> dict[tuple[Status, Status], frozenset[str]]:
     }
     if kind.institution_confirms:
         moves[(Status.verifying, Status.awaiting_institution)] = system
-    if kind.commission_approves and (not kind.institution_confirms or len(kind.applicants) > 1):
-        # nurse.cancellation submitted by the institution skips the confirmation step.
+    if kind.commission_approves and (not kind.institution_confirms or INSTITUTION in kind.applicants):
+        # A kind an institution may submit itself (a nurse's cancellation) skips the confirmation step then.
         moves[(Status.verifying, Status.pending_approval)] = system
     return moves
 

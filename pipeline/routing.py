@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.kinds import get_kind
-from pipeline.verification import InstitutionFacts
+from pipeline.registers.institutions import InstitutionFacts
 
 NATIONAL = "000000"
 

@@ -1,6 +1,6 @@
 """Time limits 办理时限 of the commission's approval step, per kind, in working days.
 
-Defaults: pipeline/data/time_limits.csv (with the rule each comes from); a site overrides them with
+Defaults: each kind's `time_limit` in pipeline/kinds/ (with the rule it comes from); a site overrides them with
 `MEDREG_TIME_LIMITS` or `medreg.time_limits` in the .ini, written `kind=days,kind=days`.
 The clock starts on the day the application reaches the commission (待审批); an item is
 `due_soon` from NEAR_DAYS working days before its due date, and `overdue` the working day after it.
@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.codes import _rows
 from pipeline.errors import ValidationFailed
 from pipeline.kinds import KINDS
 from pipeline.working_days import Calendar, mainland_calendar
@@ -23,7 +22,7 @@ MARKER_LABELS = {"on_time": "正常", "due_soon": "临近时限", "overdue": "�
 
 
 def default_limits() -> dict[str, int]:
-    return {row["kind"]: int(row["working_days"]) for row in _rows("time_limits.csv")}
+    return {name: kind.time_limit.working_days for name, kind in KINDS.items() if kind.time_limit is not None}
 
 
 def parse_limits(raw: str | None) -> dict[str, int]:

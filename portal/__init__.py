@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pyramid.config import Configurator
 
+from models.completeness import check as check_kinds
 from models.settings import Settings, load_settings
 
 
@@ -14,6 +15,7 @@ def main(global_config: dict | None = None, **ini_settings: str):
 
 def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | None = None) -> Configurator:
     """The configured app; `medreg` (tests, `medreg demo`) replaces what the environment and .ini say."""
+    check_kinds()
     ini_settings = dict(ini_settings or {})
     ini_settings["medreg"] = medreg or load_settings(ini_settings)
     ini_settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")

@@ -2,8 +2,8 @@
 
 SQLite holds the data (DIR/medreg.sqlite) and kombu's SQLAlchemy transport the queues (DIR/broker.sqlite).
 The demo loads a small data set, starts a reference disclosure receiver (national and Beijing channels),
-real Celery workers and the outbox relay as child processes, the stuck-item sweeper in a thread and the
-portal on waitress, prints the URL and the demo accounts, and runs until Ctrl-C. Starting it again on
+real Celery workers, celery beat (the periodic work, as in a deployment) and the outbox relay as child
+processes and the portal on waitress, prints the URL and the demo accounts, and runs until Ctrl-C. Starting it again on
 the same directory reuses the database.
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ from models import Account, Institution, Person
 from models.crypto import encrypt, hash_password, lookup_hash
 from models.db import session_scope
 from models.imports import import_divisions, import_institutions, import_physician_qualifications
+from publisher.disclosure import publish_changed
 from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
 from portal.cli.output import listen_failure
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 DEMO_DATA = Path(models.__file__).resolve().parent / "demo_data"
 PASSWORD = "Demo2026medreg"
-SWEEP_EVERY_SECONDS = 10.0
 RELAY_IDLE_SECONDS = 0.2
 CHILD_STOP_SECONDS = 20
 
@@ -87,6 +87,7 @@ def load_demo_data(session: Session, settings: Settings) -> DemoAccounts:
         report = loader(session, settings, demo_rows(filename))
         if report.errors:
             raise RuntimeError(f"演示数据 {filename} 有误：{report.errors}")
+        publish_changed(session, settings, report.changed)
     if session.scalar(select(Account.id).where(Account.username == COMMISSION_USERNAME)) is None:
         create_staff_account(session, "commission", COMMISSION_USERNAME, PASSWORD, division=COMMISSION_DIVISION, admin=True)
     if session.scalar(select(Account.id).where(Account.username == INSTITUTION_USERNAME)) is None:
@@ -164,26 +165,21 @@ def child_environment(settings: Settings, var: Path) -> dict[str, str]:
     }
 
 
-def declare_queues(settings: Settings) -> None:
+def declare_queues(settings: Settings, var: Path) -> None:
     """Create the broker's tables and queues once, before several processes race to create them."""
-    from workers.app import app, configure
-
-    configure(app, settings)
-    with app.connection_for_write() as connection:
-        channel = connection.default_channel
-        for queue in app.conf.task_queues:
-            queue(channel).declare()
+    subprocess.run([sys.executable, "-m", "workers", "declare-queues"], env=child_environment(settings, var), check=True)
 
 
 def start_children(settings: Settings, var: Path) -> dict[str, subprocess.Popen]:
-    from workers.app import QUEUES
-
+    """What a deployment runs (api.md): the workers on every queue, beat for the periodic work (expiry, short-term
+    lapse, verification due dates, the sweeper, audit sealing …), and the outbox relay."""
     env = child_environment(settings, var)
+    celery = [sys.executable, "-m", "celery", "-A", "workers"]
     commands = {
-        "worker": [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", ",".join(QUEUES), "-P", "solo",
-                   "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-                   "-n", f"medreg-demo-{os.getpid()}@%h"],
-        "relay": [sys.executable, "-m", "portal.cli", "relay", "--idle-sleep", str(RELAY_IDLE_SECONDS)],
+        "worker": [*celery, "worker", "-P", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+                   "--without-heartbeat", "-n", f"medreg-demo-{os.getpid()}@%h"],
+        "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")],
+        "relay": [sys.executable, "-m", "workers", "relay", "--idle-sleep", str(RELAY_IDLE_SECONDS)],
     }
     children = {}
     for name, command in commands.items():
@@ -208,20 +204,6 @@ def stop_children(children: dict[str, subprocess.Popen]) -> bool:
             child.wait()
             clean = False
     return clean
-
-
-def sweep_periodically(settings: Settings, stop: threading.Event) -> None:
-    """What `celery beat` does in a deployment: offer stuck applications and due deliveries again, and seal
-    the audit chain."""
-    from workers.audit import seal_once
-    from workers.maintenance import sweep_once
-
-    while not stop.wait(SWEEP_EVERY_SECONDS):
-        try:
-            sweep_once(settings)
-            seal_once(settings)
-        except Exception:
-            log.exception("sweep failed; trying again in %ss", SWEEP_EVERY_SECONDS)
 
 
 # --- the command ----------------------------------------------------------------------
@@ -262,14 +244,12 @@ def run(args: argparse.Namespace) -> int:
     init_database(settings.database_url)
     with session_scope(settings.database_url) as session:
         accounts = load_demo_data(session, settings)
-    declare_queues(settings)
+    declare_queues(settings, var)
 
     children: dict[str, subprocess.Popen] = {}
     with receiver:
         try:
             children = start_children(settings, var)
-            sweeper = threading.Thread(target=sweep_periodically, args=(settings, stop), name="sweeper", daemon=True)
-            sweeper.start()
             portal = threading.Thread(target=server.run, name="portal", daemon=True)
             portal.start()
             print_banner(f"http://{args.host}:{server.effective_port}/", var, accounts, receiver.port)
@@ -296,7 +276,7 @@ def watch(children: dict[str, subprocess.Popen], stop: threading.Event) -> bool:
 def print_banner(url: str, var: Path, accounts: DemoAccounts, receiver_port: int) -> None:
     lines = [
         f"medreg 演示环境已启动：{url}",
-        f"数据目录：{var}（日志 worker.log、relay.log，短信 sms.jsonl）",
+        f"数据目录：{var}（日志 worker.log、beat.log、relay.log，短信 sms.jsonl）",
         "演示账号：",
         f"  卫健委审批（{accounts.commission_name}，{COMMISSION_DIVISION}）  用户名：{COMMISSION_USERNAME}  密码：{PASSWORD}",
         f"  医疗机构（{accounts.institution_name}，机构ID {accounts.institution_id}）  用户名：{INSTITUTION_USERNAME}  密码：{PASSWORD}",

@@ -1,4 +1,9 @@
-"""Errors as the contract shapes them: {"error": {"code", "message", "fields"}} with a fitting status."""
+"""Errors as the contract shapes them: {"error": {"code", "message", "fields", "codes"}} with a fitting status.
+
+`fields` gives one Chinese reason per refused field, `codes` the same fields' machine-readable reason
+(pipeline.fields.CODES). The rules below the portal raise pipeline.errors; views raise Refused for what only
+the portal knows (logins, rate limits).
+"""
 from __future__ import annotations
 
 import logging
@@ -9,7 +14,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from pipeline.errors import TransitionRefused, ValidationFailed
+from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +35,39 @@ def conflict(message: str) -> Refused:
     return Refused(409, "conflict", message)
 
 
-def invalid(fields: dict[str, str], message: str = "提交的内容有误") -> Refused:
-    return Refused(400, "invalid", message, fields)
+def invalid(fields: dict[str, str], codes: dict[str, str] | None = None) -> ValidationFailed:
+    return ValidationFailed(fields, codes)
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
-    response = Response(json_body={"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                   codes: dict[str, str] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}, "codes": codes or {}}}
+    response = Response(json_body=body, status=status)
     response.content_type = "application/json"
     return response
+
+
+REFUSALS = (Refused, ValidationFailed, Conflict, Forbidden, NotFound, TransitionRefused)
+
+
+def described(error: Exception) -> tuple[int, str, str, dict[str, str], dict[str, str]]:
+    """(status, code, message, fields, codes) of any refusal, as the error contract shows it."""
+    if isinstance(error, Refused):
+        return error.status, error.code, error.message, error.fields, {name: "invalid" for name in error.fields}
+    if isinstance(error, ValidationFailed):
+        return 400, "invalid", error.message, error.fields, error.codes
+    if isinstance(error, (Conflict, TransitionRefused)):
+        return 409, "conflict", error.message, {}, {}
+    if isinstance(error, Forbidden):
+        return 403, "forbidden", error.message, {}, {}
+    if isinstance(error, NotFound):
+        return 404, "not_found", error.message, {}, {}
+    raise error
+
+
+def refusal_response(error: Exception) -> Response:
+    """The error answer of a refusal, returned rather than raised (so what the request counted is committed)."""
+    return error_response(*described(error))
 
 
 def is_api(request: Request) -> bool:
@@ -45,18 +75,13 @@ def is_api(request: Request) -> bool:
 
 
 @exception_view_config(Refused)
-def refused_view(exc: Refused, request: Request) -> Response:
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
-
-
 @exception_view_config(ValidationFailed)
-def validation_view(exc: ValidationFailed, request: Request) -> Response:
-    return error_response(400, "invalid", "提交的内容有误：" + "；".join(f"{k}：{v}" for k, v in exc.fields.items()), exc.fields)
-
-
 @exception_view_config(TransitionRefused)
-def transition_view(exc: TransitionRefused, request: Request) -> Response:
-    return error_response(409, "conflict", exc.message)
+@exception_view_config(Conflict)
+@exception_view_config(Forbidden)
+@exception_view_config(NotFound)
+def refusal_view(exc: Exception, request: Request) -> Response:
+    return refusal_response(exc)
 
 
 @forbidden_view_config()

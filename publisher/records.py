@@ -4,9 +4,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Commission, Institution, NurseRegistration, Person, PhysicianRegistration
-from pipeline.nurse_rules import NURSE_STATUS_LABELS
-
-PHYSICIAN_STATUS_LABELS = {"registered": "注册", "filed": "备案（非在册）", "cancelled": "注销"}
+from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
+from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
 
 
 def physician_record(session: Session, entry: PhysicianRegistration, version: int) -> dict:

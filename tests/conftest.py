@@ -2,7 +2,7 @@
 real Celery workers (celery.contrib.testing.worker, in threads), the outbox relay, the portal over
 WebTest, and a real HTTP receiver on 127.0.0.1 for the disclosure channels.
 
-Unit tests of pipeline/ use none of these.
+tests/unit/ uses none of these (`pytest -m unit` runs without servers); tests/functional/ and tests/browser/ do.
 """
 from __future__ import annotations
 
@@ -19,10 +19,6 @@ RUN_ID = uuid.uuid4().hex[:10]
 # The tests run the relay themselves (a thread beside the test worker) or on purpose not at all, so
 # the relay embedded in every worker is off here, for in-process and subprocess workers alike.
 os.environ["MEDREG_WORKER_RELAY"] = "0"
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives Debian's Chromium with Playwright")
 
 
 @pytest.fixture(scope="session")

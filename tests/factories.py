@@ -13,7 +13,7 @@ from models import (
 from models.crypto import lookup_hash
 from models.settings import Settings
 from pipeline.codes import default_scope_map
-from workers.identifiers import identifier_for
+from models.identifiers import identifier_for
 
 DIVISIONS = [
     ("110000", "北京市", None),
@@ -143,7 +143,7 @@ def application(
 
 def issued(session: Session, item: Application) -> Application:
     """Move an approved application to `issued` as the issue stage would, but without queueing the publish step."""
-    from workers.registers import apply_to_register
+    from models.registers import apply_to_register
 
     entry = apply_to_register(session, item)
     entry.identifier = identifier_for(session, "physician", entry.id, item.commission_code)

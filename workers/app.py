@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Exchange, Queue
 
+from models.completeness import check as check_kinds
 from models.settings import Settings, load_settings
 
 QUEUES = ("verify", "notify", "route", "issue", "publish")
@@ -18,7 +19,7 @@ TASK_QUEUES = {
     "workers.notifications.notify": "notify",
     "workers.notifications.send_sms": "notify",
     "workers.maintenance.sweep": "notify",
-    "workers.physicians.lapse_short_term": "notify",
+    "workers.expiry.short_term_practice": "notify",
     "workers.expiry.nurse_registrations": "notify",
     "workers.audit.seal": "notify",
     "workers.alerts.deliver": "notify",
@@ -33,9 +34,10 @@ TASK_QUEUES = {
 
 
 def make_celery(settings: Settings) -> Celery:
+    check_kinds()
     app = Celery("medreg", broker=settings.broker_url, include=[
         "workers.verification", "workers.notifications", "workers.routing",
-        "workers.identifiers", "workers.publication", "workers.maintenance", "workers.physicians", "workers.audit", "workers.expiry",
+        "workers.identifiers", "workers.publication", "workers.maintenance", "workers.audit", "workers.expiry",
         "workers.alerts", "workers.institution_checks", "workers.batch_uploads",
     ])
     exchange = Exchange("medreg", type="direct", durable=True)
@@ -55,7 +57,7 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep": {"task": "workers.maintenance.sweep", "schedule": 10.0},
-            "lapse-short-term-practice": {"task": "workers.physicians.lapse_short_term", "schedule": 3600.0},
+            "lapse-short-term-practice": {"task": "workers.expiry.short_term_practice", "schedule": 3600.0},
             "expire-nurse-registrations": {"task": "workers.expiry.nurse_registrations", "schedule": 3600.0},
             "seal-audit-chain": {"task": "workers.audit.seal", "schedule": 5.0},
             "retry-staff-alert-webhooks": {"task": "workers.alerts.retry_due", "schedule": 30.0},

@@ -1,11 +1,10 @@
 """Batch submissions: check the rows of an uploaded CSV in chunks (progress is committed as it goes), then submit
-every valid row in one transaction. The rule is in portal/services/batches.py."""
+every valid row in one transaction. The rule is in models/batches.py."""
 from __future__ import annotations
 
-from models import Batch
+from models import Batch, batches
 from models.db import session_scope
 from models.settings import Settings
-from portal.services import batches
 from workers.app import app, settings_of
 
 

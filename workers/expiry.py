@@ -1,5 +1,7 @@
-"""Periodic work on the nurse register (celery beat): a registration whose five years have run out becomes
-`expired` (and the public sees it), and the nurse and the institution hear ahead of expiry, once per threshold."""
+"""Registrations that run out (celery beat): a nurse registration whose five years have run out becomes
+`expired`, and the nurse and the institution hear ahead of expiry, once per threshold; a short-term practice
+registration (港澳台/外国医师短期行医) is cancelled the day after its end date. The public sees each change.
+"""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,14 +9,15 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Institution, Notification, NurseRegistration, Person
+from models import Account, Institution, Notification, NurseRegistration, Person, PhysicianRegistration
 from models.db import session_scope
 from models.outbox import enqueue
+from models.registers import nurses, physicians
 from models.settings import Settings
-from pipeline.nurse_rules import EXPIRY_NOTICE_DAYS, due_notice
+from pipeline.registers.nurses import EXPIRY_NOTICE_DAYS, due_notice
+from publisher.disclosure import publish_entry
 from workers.alerts import alert_institution
 from workers.app import app, settings_of
-from workers.nurses import nurse_accounts, publish_nurse_entry
 
 EXPIRY_SERVICE = "有效期服务"
 BATCH = 1000
@@ -24,7 +27,7 @@ def notify_nurse_and_institution(session: Session, entry: NurseRegistration, eve
                                  to_institution: str) -> None:
     """An inbox entry for the nurse and for the institution, and an SMS to the nurse."""
     person = session.get(Person, entry.person_id)
-    for account in nurse_accounts(session, entry.person_id):
+    for account in session.scalars(select(Account).where(Account.person_id == entry.person_id)):
         session.add(Notification(account_id=account.id, event=event, text=to_nurse))
     session.add(Notification(institution_id=entry.institution_id, event=event, text=to_institution))
     enqueue(session, "workers.notifications.send_sms", to=person.mobile, text=f"【电子化注册】{to_nurse}")
@@ -37,11 +40,9 @@ def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
         .order_by(NurseRegistration.id).limit(BATCH).with_for_update(skip_locked=True)
     ).all()
     for entry in lapsed:
-        entry.status = "expired"
-        entry.record("有效期届满", EXPIRY_SERVICE, f"注册有效期至{entry.valid_until.isoformat()}，已过期",
-                     from_status="registered")
+        nurses.expire(entry, EXPIRY_SERVICE)
         if entry.identifier:  # an entry still waiting for its identifier is published when it gets one
-            publish_nurse_entry(session, settings, entry)
+            publish_entry(session, settings, "nurse", entry)
         name = session.get(Person, entry.person_id).name
         notify_nurse_and_institution(
             session, entry, "nurse_expired",
@@ -89,3 +90,26 @@ def expire_once(settings: Settings, today: date | None = None) -> dict[str, int]
 @app.task(name="workers.expiry.nurse_registrations", bind=True)
 def nurse_registrations(self, items: list[dict] | None = None) -> dict[str, int]:
     return expire_once(settings_of(self.app))
+
+
+def lapse_short_term_once(settings: Settings, today: date | None = None) -> int:
+    """Cancel every short-term practice registration whose end date has passed, and publish its new status."""
+    today = today or date.today()
+    lapsed = 0
+    with session_scope(settings.database_url) as session:
+        due = session.scalars(
+            select(PhysicianRegistration)
+            .where(PhysicianRegistration.status == "registered", PhysicianRegistration.valid_until < today)
+            .order_by(PhysicianRegistration.id).limit(BATCH).with_for_update(skip_locked=True)
+        ).all()
+        for entry in due:
+            if physicians.lapse(session, entry, today):
+                if entry.identifier:
+                    publish_entry(session, settings, "physician", entry)
+                lapsed += 1
+    return lapsed
+
+
+@app.task(name="workers.expiry.short_term_practice", bind=True)
+def short_term_practice(self, items: list[dict] | None = None) -> int:
+    return lapse_short_term_once(settings_of(self.app))

@@ -1,60 +1,20 @@
-"""The `issue` stage: the national issuer gives every approved register entry its identifier, once."""
+"""The `issue` stage: the national issuer writes every approved application into its register and gives the
+entry its identifier, once."""
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import Application, IdentifierSerial, IssuedIdentifier
+from models import Application
+from models.identifiers import identifier_for
 from models.outbox import enqueue
-from pipeline.identifiers import KIND_LETTERS, format_identifier
-from pipeline.kinds import get_kind
+from models.registers import apply_to_register
+from pipeline.kinds import KINDS
 from pipeline.lifecycle import Actor, Status
 from workers.alerts import alert_for_status
 from workers.app import app, settings_of
 from workers.batches import for_each_application
-from workers.registers import apply_to_register
 
 ISSUER = "国家赋码服务"
-
-
-def next_serial(session: Session, letter: str, division_code: str, year: int) -> int:
-    """Take the next serial with one upsert: the row lock makes concurrent issuers queue, never collide."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(IdentifierSerial)
-        .values(kind=letter, division_code=division_code, year=year, last=1)
-        .on_conflict_do_update(
-            index_elements=["kind", "division_code", "year"],
-            set_={"last": IdentifierSerial.last + 1},
-        )
-        .returning(IdentifierSerial.last)
-    )
-    return session.execute(statement).scalar_one()
-
-
-def lock_entry(session: Session, entry_type: str, entry_id: int) -> None:
-    """Queue issuers of one entry behind each other until commit, so a second one finds the first one's identifier
-    instead of spending a serial and then failing on the one-identifier-per-entry constraint."""
-    if session.bind.dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(entry_type), entry_id)))
-
-
-def identifier_for(session: Session, entry_type: str, entry_id: int, division_code: str) -> str:
-    """The entry's identifier: the one it already holds, or a new one recorded against it."""
-    lock_entry(session, entry_type, entry_id)
-    held = session.scalar(
-        select(IssuedIdentifier.value).where(IssuedIdentifier.entry_type == entry_type, IssuedIdentifier.entry_id == entry_id)
-    )
-    if held:
-        return held
-    year = date.today().year
-    value = format_identifier(entry_type, division_code, year, next_serial(session, KIND_LETTERS[entry_type], division_code, year))
-    session.add(IssuedIdentifier(value=value, entry_type=entry_type, entry_id=entry_id))
-    session.flush()
-    return value
 
 
 def issue_application(session: Session, application: Application) -> None:
@@ -64,7 +24,7 @@ def issue_application(session: Session, application: Application) -> None:
         application.move_to(Status.published, Actor.system, ISSUER, "资格记录已生效，可用于注册核验")
         return
     if entry.identifier is None:
-        entry.identifier = identifier_for(session, get_kind(application.kind).profession, entry.id, application.commission_code)
+        entry.identifier = identifier_for(session, KINDS[application.kind].profession, entry.id, application.commission_code)
     application.identifier = entry.identifier
     # Every approval that changes a staff registration tells its institution (inbox, and its webhook if any).
     alert_for_status(session, entry)

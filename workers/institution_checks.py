@@ -9,7 +9,7 @@ from sqlalchemy import select
 from models import Institution, InstitutionEvent, Notification
 from models.db import session_scope
 from models.settings import Settings
-from pipeline.institution_rules import verification_state
+from pipeline.registers.institutions import verification_state
 from workers.app import app, settings_of
 
 TEXTS = {
@@ -29,18 +29,18 @@ def flag_verification_due_once(settings: Settings, today: date | None = None) ->
             .order_by(Institution.id)
             .with_for_update()
         )
-        for institution in institutions:
-            state = verification_state(institution.next_verification_on, today)
-            if state == institution.verification_state:
+        for entry in institutions:
+            state = verification_state(entry.next_verification_on, today)
+            if state == entry.verification_state:
                 continue
-            institution.verification_state = state
+            entry.verification_state = state
             if not state:
                 counts["cleared"] += 1
                 continue
             counts[state] += 1
-            text = TEXTS[state].format(day=institution.next_verification_on.isoformat())
-            session.add(Notification(institution_id=institution.id, event=f"verification.{state}", text=text))
-            session.add(InstitutionEvent(institution_id=institution.id, actor="校验提醒服务", action=f"verification_{state}", text=text))
+            text = TEXTS[state].format(day=entry.next_verification_on.isoformat())
+            session.add(Notification(institution_id=entry.id, event=f"verification.{state}", text=text))
+            session.add(InstitutionEvent(institution_id=entry.id, actor="校验提醒服务", action=f"verification_{state}", text=text))
     return counts
 
 

@@ -75,7 +75,7 @@ def run_relay(celery_app: Celery, settings: Settings, stop: threading.Event | No
 
 
 class EmbeddedRelay(bootsteps.StartStopStep):
-    """`medreg relay` started beside every worker, so `celery -A workers worker` alone moves the outbox.
+    """The relay (`python -m workers relay`, which `medreg relay` runs) started beside every worker, so `celery -A workers worker` alone moves the outbox.
 
     A child process rather than a thread: a prefork worker forks its pool processes whenever it
     replaces one, and a thread holding a lock at that moment would leave the child stuck on it.
@@ -88,7 +88,7 @@ class EmbeddedRelay(bootsteps.StartStopStep):
         self.process: subprocess.Popen | None = None
 
     def start(self, worker) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "portal.cli", "relay"], stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen([sys.executable, "-m", "workers", "relay"], stdin=subprocess.DEVNULL)
 
     def stop(self, worker) -> None:
         if self.process is None or self.process.poll() is not None:

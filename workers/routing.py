@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Application, Commission
+from models.registers.institutions import institution_facts
 from pipeline.lifecycle import Status
 from pipeline.routing import approving_commission
-from workers import facts
 from workers.app import app, settings_of
 from workers.batches import for_each_application
 
@@ -14,7 +14,8 @@ from workers.batches import for_each_application
 def route_application(session: Session, application: Application) -> None:
     if application.commission_code is not None:
         return
-    institution = facts.institution_facts(session, application.institution_id)
+    institution = institution_facts(session, application.institution_id)
+    assert institution is not None, "verification found the institution"
     code = approving_commission(application.kind, institution)
     commission = session.get(Commission, code)
     application.commission_code = code

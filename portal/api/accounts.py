@@ -6,7 +6,7 @@ from pyramid.request import Request
 from models import Institution, Person
 from models.crypto import issue_token
 from portal.api.common import api_view, json_body
-from portal.errors import Refused, error_response
+from portal.errors import REFUSALS, Refused, error_response, refusal_response
 from portal.services import accounts, institution_desk
 
 
@@ -29,9 +29,9 @@ def login(request: Request):
     body = json_body(request)
     try:
         account = accounts.login(request.dbsession, request.medreg, body.get("username"), body.get("password"))
-    except Refused as refusal:
+    except REFUSALS as refusal:
         # Returned, not raised: the transaction commits, so a wrong password is counted.
-        return error_response(refusal.status, refusal.code, refusal.message, refusal.fields)
+        return refusal_response(refusal)
     answer = {
         "token": issue_token(request.medreg.secret, account.id),
         "role": account.role,

@@ -6,7 +6,8 @@ from pyramid.request import Request
 
 from portal.api.common import api_view, json_body
 from portal.errors import invalid
-from portal.services import batches, follow_ups, handout, institution_desk, verify_tools
+from models import batches
+from portal.services import follow_ups, handout, institution_desk, verify_tools
 
 
 def matched_id(request: Request) -> int:

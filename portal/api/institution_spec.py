@@ -3,13 +3,9 @@ verification tools), the institution kinds' data, account hand-out and password 
 from __future__ import annotations
 
 from pipeline import codes
-from pipeline.institution_rules import LARGE_INSTITUTION_BEDS, STATUS_LABELS
-from portal.services.batches import MAX_BYTES, MAX_ROWS
-
-INSTITUTION_DESCRIBED_KINDS = (
-    "institution.practice_registration", "institution.change", "institution.verification", "institution.suspension",
-    "institution.resumption", "institution.cancellation",
-)
+from models.batches import MAX_BYTES, MAX_ROWS
+from pipeline.registers.institutions import STATUS_LABELS, SetupApproval
+from portal.api.schemas import model_schema
 
 
 class _SpecBuilders:
@@ -26,56 +22,11 @@ TAG = "机构端"
 INT = {"type": "integer"}
 
 
-def _register_fields() -> dict:
-    return {
-        "name": sp.string("机构名称", minLength=2, maxLength=100),
-        "type": sp.enum(codes.institution_types(), "医疗机构类别"),
-        "address": sp.string("地址", minLength=2, maxLength=200),
-        "departments": {"description": "诊疗科目：列表，或以 ; 分隔的文本；须在《医疗机构诊疗科目名录》中",
-                        "oneOf": [{"type": "array", "items": sp.enum(codes.departments()), "minItems": 1}, {"type": "string"}]},
-        "beds": {"type": "integer", "minimum": 0, "maximum": 99999, "description": "床位数"},
-        "legal_rep": sp.string("法定代表人", minLength=2, maxLength=30),
-        "principal": sp.string("主要负责人", minLength=2, maxLength=30),
-    }
-
-
 PHONE = {"type": "string", "pattern": "^[0-9+()\\- ]{5,30}$|^$"}
 
 
-def institution_data_schemas() -> dict:
-    register = _register_fields()
-    return {
-        "Data.institution.practice_registration": sp.obj(
-            {**register, "uscc": sp.string("统一社会信用代码（GB 32100，校验位检查）", pattern="^[0-9A-Z]{18}$"),
-             "phone": PHONE, "fax": PHONE},
-            ["uscc"], additionalProperties=False,
-            description="医疗机构执业登记。未填写的登记事项取自卫健委录入的设置审批；uscc 必填。",
-        ),
-        "Data.institution.change": sp.obj(register, additionalProperties=False, minProperties=1,
-                                          description="变更登记：至少一项登记事项及其新值"),
-        "Data.institution.verification": sp.obj({"note": sp.string(maxLength=500)}, additionalProperties=False,
-                                                description=f"校验：床位不满{LARGE_INSTITUTION_BEDS}张的每年一次，{LARGE_INSTITUTION_BEDS}张以上的每三年一次"),
-        "Data.institution.suspension": sp.obj(
-            {"reason": sp.string("停业原因", minLength=2, maxLength=500), "until": sp.string("预计恢复日期", format="date")},
-            ["reason"], additionalProperties=False, description="停业：停业期间不受理本机构人员的新注册，公示记录为 suspended",
-        ),
-        "Data.institution.resumption": sp.obj({"note": sp.string(maxLength=500)}, additionalProperties=False, description="解除停业"),
-        "Data.institution.cancellation": sp.obj(
-            {"reason": sp.string("注销原因", minLength=2, maxLength=500)}, ["reason"], additionalProperties=False,
-            description="注销登记：公示记录为 cancelled；本机构在册人员转卫健委跟进",
-        ),
-    }
-
-
 def setup_approval_schema() -> dict:
-    return sp.obj(
-        {**_register_fields(), "division_code": sp.string("所在行政区划（须在本卫健委辖区内）", pattern=sp.DIVISION_PATTERN),
-         "mobile": sp.string("负责人手机号码：用户名和初始密码以短信发送至此", pattern="^1[3-9][0-9]{9}$"),
-         "approval_no": sp.string("设置审批文号"), "approved_on": sp.string("批准日期", format="date"),
-         "phone": PHONE, "fax": PHONE},
-        ["name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile"],
-        additionalProperties=False, description="设置审批",
-    )
+    return model_schema(SetupApproval, description="设置审批：所在行政区划须在本卫健委辖区内；用户名和初始密码以短信发送至负责人手机号码")
 
 
 def profile_schema() -> dict:
@@ -140,7 +91,6 @@ def batch_schema() -> dict:
 
 def institution_end_schemas() -> dict:
     return {
-        **institution_data_schemas(),
         "SetupApproval": setup_approval_schema(),
         "InstitutionProfile": profile_schema(),
         "StaffList": staff_schema(),
@@ -175,7 +125,7 @@ def institution_end_paths() -> dict:
             **_get("本机构信息", sp.ref("InstitutionProfile")),
             "patch": sp.operation("修改联系电话、传真（无需审批，记入历史）", TAG, (200, sp.answer("修改后的机构信息", sp.ref("InstitutionProfile"))),
                                   (400, 401, 403), request=sp.body(sp.obj({"phone": PHONE, "fax": PHONE}, additionalProperties=False)),
-                                  description="其他登记事项须申请变更登记（institution.change），在此修改答 400。"),
+                                  description="其他登记事项须申请变更登记，在此修改答 400。"),
         },
         "/api/v1/institution/history": _get("本机构的全部业务与信息变更历史", sp.obj(
             {"events": {"type": "array", "items": ok}, "applications": {"type": "array", "items": ok}}, ["events", "applications"])),

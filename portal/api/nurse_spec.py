@@ -2,14 +2,8 @@
 portal/api/spec.py's document)."""
 from __future__ import annotations
 
-from pipeline.nurse_rules import NURSE_STATUS_LABELS
-from pipeline.nurse_schemas import EDUCATIONS, MAX_PHOTO_BYTES, NURSE_TITLES, PRE2008_BEFORE_YEAR
+from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from portal.services.lockout import LOCK_AFTER_FAILURES, LOCK_DURATION
-
-NURSE_DESCRIBED_KINDS = (
-    "nurse.first_registration", "nurse.change", "nurse.re_registration", "nurse.renewal", "nurse.cancellation",
-    "nurse.info_change", "nurse.pre2008_first_registration",
-)
 
 
 class _SpecBuilders:
@@ -22,57 +16,6 @@ class _SpecBuilders:
 
 
 sp = _SpecBuilders()
-
-
-def _practice(description: str) -> dict:
-    return sp.obj(
-        {"institution_id": sp.institution_id_schema("执业机构编号（须已取得识别码且在执业状态）"),
-         "department": sp.string("工作科室", minLength=1, maxLength=50)},
-        ["institution_id", "department"], additionalProperties=False, description=description,
-    )
-
-
-def nurse_data_schemas() -> dict:
-    photo = sp.string(f"照片：base64 编码（可为 data: URL）的 JPEG 或 PNG，按文件头识别，不超过 {MAX_PHOTO_BYTES // 1024 // 1024}MB")
-    return {
-        "Data.nurse.first_registration": sp.obj(
-            {"certificate_no": sp.string("护士执业资格考试合格证明编号（须在考试合格记录中，姓名、证件号码与申请人一致；"
-                                         f"{PRE2008_BEFORE_YEAR}年前合格者到窗口办理）", minLength=5, maxLength=30),
-             "institution_id": sp.institution_id_schema("执业机构编号"),
-             "department": sp.string("工作科室", minLength=1, maxLength=50)},
-            ["certificate_no", "institution_id", "department"], additionalProperties=False,
-            description="护士首次注册。有效期五年。",
-        ),
-        "Data.nurse.change": _practice("护士变更注册：新的执业机构（由其确认，其登记机关审批）和科室"),
-        "Data.nurse.re_registration": _practice("护士重新注册：注册已过期或注销后，在新的（或原）执业机构重新注册"),
-        "Data.nurse.renewal": sp.obj({}, additionalProperties=False, description=(
-            "护士延续注册：无需填写内容。须在有效期届满前的延续申请期内提交（默认届满前30日起，可由 MEDREG_RENEWAL_WINDOW_DAYS 配置）；"
-            "批准后有效期延长五年。已过期的注册不能延续，应办理重新注册。")),
-        "Data.nurse.cancellation": sp.obj(
-            {"reason": sp.string("注销原因", minLength=2, maxLength=200),
-             "identifier": sp.string("机构代为申请时必填：该护士的电子化注册识别码", pattern="^N[0-9]{17}[0-9A-Z]$")},
-            ["reason"], additionalProperties=False,
-            description="护士注销注册：护士本人申请（所在机构确认），或机构申请（无确认步骤）；均由卫健委审批。",
-        ),
-        "Data.nurse.info_change": sp.obj(
-            {"photo": photo, "education": sp.enum(EDUCATIONS, "学历"), "school": sp.string("毕业学校", minLength=2, maxLength=100),
-             "title": sp.enum(NURSE_TITLES, "职称"), "department": sp.string("工作科室", minLength=1, maxLength=50)},
-            additionalProperties=False, minProperties=1,
-            description="护士个人信息变更：至少一项。所在机构确认即生效（无卫健委审批）。",
-        ),
-        "Data.nurse.pre2008_first_registration": sp.obj(
-            {"name": sp.string(minLength=2, maxLength=30), "sex": sp.string("男或女"), "birth_date": sp.string(format="date"),
-             "id_type": sp.string("证件类型，同实名注册"), "id_number": sp.string("证件号码（不在申请内容中保存明文）"),
-             "mobile": sp.string(pattern="^1[3-9][0-9]{9}$"), "certificate_no": sp.string(minLength=5, maxLength=30),
-             "passed_year": {"type": "integer", "maximum": PRE2008_BEFORE_YEAR - 1, "minimum": 1950},
-             "institution_id": sp.institution_id_schema("执业机构编号（须在本卫健委辖区内）"),
-             "department": sp.string(minLength=1, maxLength=50)},
-            ["name", "sex", "birth_date", "id_type", "id_number", "mobile", "certificate_no", "passed_year",
-             "institution_id", "department"],
-            additionalProperties=False,
-            description=f"{PRE2008_BEFORE_YEAR}年前考试合格护士的首次注册：窗口录入（POST /api/v1/commission/counter），录入即批准。",
-        ),
-    }
 
 
 def nurse_record_schema() -> dict:
@@ -137,7 +80,6 @@ def assessment_schema() -> dict:
 
 def nurse_schemas() -> dict:
     return {
-        **nurse_data_schemas(),
         "NurseRecord": nurse_record_schema(),
         "NurseRegistration": nurse_registration_schema(),
         "Assessment": assessment_schema(),
@@ -153,7 +95,7 @@ def nurse_paths() -> dict:
                 "卫健委端",
                 (201, sp.answer("已录入的申请", sp.ref("Application"))),
                 (400, *sp.AUTHED, 409),
-                request=sp.body(sp.obj({"kind": sp.string("窗口业务种类，如 nurse.pre2008_first_registration"),
+                request=sp.body(sp.obj({"kind": sp.string("窗口业务种类（见 Data.<kind> 中 x-counter-only 为 true 的种类）"),
                                         "data": {"type": "object"}}, ["kind", "data"])),
                 description="机构须在录入人员所属卫健委辖区内、执业中并已取得识别码；不是窗口业务的种类答 400（字段 kind）；已有注册记录答 409。",
             )

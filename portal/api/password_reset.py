@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.request import Request
 
 from portal.api.common import api_view, json_body
-from portal.errors import Refused, error_response
+from portal.errors import REFUSALS, Refused, error_response, refusal_response
 from portal.services import password_reset
 
 
@@ -21,7 +21,7 @@ def confirm(request: Request):
     try:
         account = password_reset.confirm_reset(
             request.dbsession, request.medreg, body.get("username"), body.get("code"), body.get("password"))
-    except Refused as refusal:
+    except REFUSALS as refusal:
         # Returned, not raised: the transaction commits, so a wrong code is counted.
-        return error_response(refusal.status, refusal.code, refusal.message, refusal.fields)
+        return refusal_response(refusal)
     return {"account_id": account.id, "status": "password_changed"}

@@ -6,23 +6,21 @@ tests/api/test_openapi.py checks that every route and method the app serves is d
 from __future__ import annotations
 
 from pipeline import codes
-from pipeline.identifiers import KIND_LETTERS
-from pipeline.kinds import KINDS, Kind
+from pipeline.fields import CODES
+from pipeline.accounts import SignUp
+from pipeline.identifiers import REGISTER_LETTERS
+from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
-from pipeline.schemas import ID_TYPES, PROFESSIONS, SEXES
-from pipeline.verification import INSTITUTION_STATUS_LABELS
-from portal.api.nurse_spec import NURSE_DESCRIBED_KINDS
-from portal.api.physician_spec import PHYSICIAN_DESCRIBED_KINDS, physician_data_schemas
-from portal.api.institution_spec import INSTITUTION_DESCRIBED_KINDS
+from pipeline.persons import PROFESSIONS
+from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
+from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
+from portal.api.schemas import kind_data_schemas, kind_facts, model_schema
 from portal.services.accounts import ACTIVATION_CODE_TTL
 from portal.services.lockout import LOCK_AFTER_FAILURES
 from portal.services.public import MAX_LIMIT
-from publisher.records import PHYSICIAN_STATUS_LABELS
 
-# Kinds whose `data` schema is written; every other kind is listed and answered 400 until its issue lands.
-DESCRIBED_KINDS = ("physician.first_registration", *PHYSICIAN_DESCRIBED_KINDS, *NURSE_DESCRIBED_KINDS, *INSTITUTION_DESCRIBED_KINDS)
 
-IDENTIFIER_PATTERN = f"^[{''.join(KIND_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
+IDENTIFIER_PATTERN = f"^[{''.join(REGISTER_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
 DIVISION_PATTERN = "^[0-9]{6}$"
 
 ERRORS = {
@@ -137,39 +135,13 @@ def error_schema() -> dict:
                     "code": string("机器可读的错误代码，如 invalid、unauthorized、forbidden、locked、not_activated、not_found、conflict"),
                     "message": string("给人看的中文说明"),
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "字段 → 原因（仅 400 时非空）"},
+                    "codes": {"type": "object", "additionalProperties": {"type": "string", "enum": list(CODES)},
+                              "description": "字段 → 机器可读的原因代码（与 fields 的字段相同）：" + "；".join(f"{k} {v}" for k, v in CODES.items())},
                 },
-                ["code", "message", "fields"],
+                ["code", "message", "fields", "codes"],
             )
         },
         ["error"],
-    )
-
-
-def institution_id_schema(description: str) -> dict:
-    return {
-        "description": description + "（正整数；也接受数字字符串）",
-        "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^\\s*[0-9]+\\s*$"}],
-    }
-
-
-def signup_schema() -> dict:
-    return obj(
-        {
-            "profession": enum(PROFESSIONS, "职业：physician 医师，nurse 护士"),
-            "name": string("真实姓名", minLength=2, maxLength=30),
-            "sex": enum(SEXES, "性别（男、女；亦接受 m/f/male/female，不区分大小写）"),
-            "birth_date": string("出生日期 YYYY-MM-DD，年龄须在16至100岁之间", format="date"),
-            "id_type": enum(ID_TYPES, "证件类型：" + labelled(ID_TYPES)),
-            "id_number": string(
-                "证件号码。居民身份证须为18位并通过校验（GB 11643），且其中的出生日期须与 birth_date 一致；"
-                "其他证件为5至30位字母或数字。以加密形式保存"
-            ),
-            "mobile": string("中国大陆手机号码", pattern="^1[3-9][0-9]{9}$"),
-            "password": string("8至128个字符，须同时包含字母和数字", minLength=8, maxLength=128),
-            "institution_id": institution_id_schema("执业机构编号（须已取得电子化注册识别码且在执业状态）"),
-        },
-        ["profession", "name", "sex", "birth_date", "id_type", "id_number", "mobile", "password", "institution_id"],
-        description="实名注册。未知字段被忽略。",
     )
 
 
@@ -189,44 +161,6 @@ def login_result_schema() -> dict:
     )
 
 
-def physician_first_registration_data() -> dict:
-    categories = codes.practice_categories()
-    scopes = codes.practice_scopes()
-    scope_item = enum(scopes)
-    return obj(
-        {
-            "certificate_no": string("医师资格证书编号（须在医师资格库中，且姓名、证件号码与申请人一致）", minLength=5, maxLength=30),
-            "practice_category": enum(categories, "执业类别（须与医师资格类别一致）"),
-            "practice_scope": {
-                "description": "执业范围：一个，或非空列表（去重、排序后保存）。每一项须属于所选执业类别，"
-                "且须在执业机构诊疗科目对应的执业范围内（后者在核验阶段检查）",
-                "oneOf": [scope_item, {"type": "array", "items": scope_item, "minItems": 1}],
-                "x-scopes-by-category": {category: codes.practice_scopes(category) for category in categories},
-            },
-            "institution_id": institution_id_schema("执业机构编号"),
-        },
-        ["certificate_no", "practice_category", "practice_scope", "institution_id"],
-        additionalProperties=False,
-        description="医师首次注册的申请内容。其他字段一律拒绝（400，字段名即原因所在）。",
-    )
-
-
-def kind_facts(kind: Kind) -> dict:
-    return {
-        "x-label": kind.label,
-        "x-submitted-by": sorted(kind.applicants),
-        "x-institution-confirms": kind.institution_confirms,
-        "x-commission-approves": kind.commission_approves,
-        "x-counter-only": kind.counter,
-    }
-
-
-def pending_kind_note(kind: Kind) -> str:
-    if kind.counter:
-        return f"{kind.label}：窗口业务，由卫健委工作人员在窗口录入（录入即为已批准），不能经本接口提交（403）。其 data 的结构随后续议题提供。"
-    return f"{kind.label}：其 data 的结构随后续议题提供；在此之前提交答 400（kind：该业务类型暂未开放）。"
-
-
 def submission_schema_name(kind_name: str) -> str:
     return f"Submission.{kind_name}"
 
@@ -235,11 +169,7 @@ def submission_schemas() -> dict[str, dict]:
     """One schema per kind: {"kind": const, "data": ...}; the described kinds say what data holds."""
     schemas = {}
     for name, kind in KINDS.items():
-        if name in DESCRIBED_KINDS:
-            data, description = ref(f"Data.{name}"), kind.label
-        else:
-            description = pending_kind_note(kind)
-            data = {"type": "object", "description": description}
+        data, description = ref(f"Data.{name}"), kind.label
         schemas[submission_schema_name(name)] = obj(
             {"kind": {"const": name}, "data": data}, ["kind", "data"], description=description, **kind_facts(kind)
         )
@@ -248,7 +178,7 @@ def submission_schemas() -> dict[str, dict]:
 
 def submission_schema() -> dict:
     return {
-        "description": "提交申请：kind 选择 data 的结构。已写明结构的：" + "、".join(DESCRIBED_KINDS) + "；其余种类见各自说明。",
+        "description": "提交申请：kind 选择 data 的结构（见各 Data.<kind>）。",
         "oneOf": [ref(submission_schema_name(name)) for name in KINDS],
         "discriminator": {
             "propertyName": "kind",
@@ -439,15 +369,14 @@ def fhir_schema() -> dict:
 def schemas() -> dict:
     return {
         "Error": error_schema(),
-        "Signup": signup_schema(),
+        "Signup": model_schema(SignUp, description="实名注册。未知字段被忽略。"),
         "LoginResult": login_result_schema(),
         "HistoryEntry": history_entry_schema(),
         "ApplicationSummary": application_summary_schema(),
         "Application": application_schema(),
         "Submission": submission_schema(),
         **submission_schemas(),
-        "Data.physician.first_registration": physician_first_registration_data(),
-        **physician_data_schemas(),
+        **kind_data_schemas(),
         "Notification": notification_schema(),
         "MyRegistration": my_registration_schema(),
         "StaffAccount": staff_account_schema(),

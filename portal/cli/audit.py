@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from models.audit_chain import verify_chain
+from models.audit_chain import seal_once, verify_chain
 from models.db import session_scope
 from models.settings import load_settings
 from portal.cli.output import err, out
@@ -30,8 +30,6 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_seal(args: argparse.Namespace) -> int:
-    from workers.audit import seal_once
-
     sealed = seal_once(load_settings())
     out().print(f"已封存 {sealed} 条审计日志")
     return 0

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from models.db import session_scope
 from models.imports import COLUMNS, LOADERS, ImportReport, missing_columns
 from models.settings import load_settings
+from publisher.disclosure import publish_changed
 from portal.cli.output import CommandError, err, out
 
 LATER_KINDS = ("physicians", "nurses")
@@ -84,7 +85,9 @@ def load(kind: str, rows: list[dict[str, str]]) -> ImportReport:
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task(f"导入{KIND_LABELS[kind]}", total=len(rows))
         with session_scope(settings.database_url) as session:
-            return LOADERS[kind](session, settings, rows, progress=lambda: progress.advance(task))
+            report = LOADERS[kind](session, settings, rows, progress=lambda: progress.advance(task))
+            publish_changed(session, settings, report.changed)
+            return report
 
 
 def show(report: ImportReport) -> None:

@@ -24,7 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from workers.replay import UnknownDeliveries, replay
+    from publisher.disclosure import UnknownDeliveries, replay
 
     if not args.parked and not args.id:
         err().print("请指定 --parked 或至少一个 --id")

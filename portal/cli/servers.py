@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import os
 import signal
 import threading
 
@@ -58,17 +60,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_relay(args: argparse.Namespace) -> int:
-    from models.settings import load_settings
-    from workers.app import app, configure
-    from workers.relay import run_relay as relay_until
-
-    settings = load_settings()
-    configure(app, settings)
-    stop = stop_on_signals()
-    out().print("发件箱转发已启动，按 Ctrl-C 停止")
-    relay_until(app, settings, stop, idle_sleep=args.idle_sleep)
-    out().print("发件箱转发已停止")
-    return 0
+    """The relay is the workers' process (`python -m workers relay`): become it, signals and all."""
+    os.execv(sys.executable, [sys.executable, "-m", "workers", "relay", "--idle-sleep", str(args.idle_sleep)])
+    return 0  # not reached
 
 
 def parse_channels(values: list[str]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from models.crypto import hash_password
 from models.db import session_scope
 from models.settings import load_settings
 from pipeline.fields import FieldError
-from pipeline.schemas import password as password_rule
+from pipeline.persons import password as password_rule
 from portal.cli.output import CommandError, err, out
 
 # Starts with a letter, so it can never be taken for a person's ID number or mobile (they log in with those).

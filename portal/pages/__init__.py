@@ -33,7 +33,7 @@ ROUTES = [
     ("institution.notifications", "/institution/notifications"),
     ("institution.activation_code", "/institution/accounts/{id:\\d+}/activation-code"),
     ("institution.task", "/institution/tasks/{id:\\d+}"),
-    ("institution.staff_business", "/institution/staff-business/{kind:departure_filing|cancellation}"),
+    ("institution.staff_business", "/institution/staff-business/{kind}"),
     ("institution.nurse_cancellation", "/institution/nurse-cancellation"),
     ("commission", "/commission"),
     ("commission.item", "/commission/queue/{id:\\d+}"),

@@ -7,8 +7,8 @@ from pyramid.request import Request
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from pipeline.schemas import ID_TYPES
-from portal.errors import Refused
+from pipeline.persons import ID_TYPES
+from portal.errors import REFUSALS, Refused
 from portal.pages.common import FORM_ERRORS, form_error, home_of, safe_next
 from portal.services import accounts
 
@@ -28,7 +28,7 @@ def login(request: Request):
     username = request.POST.get("username", "").strip()
     try:
         account = accounts.login(request.dbsession, request.medreg, username, request.POST.get("password", ""))
-    except Refused as refusal:
+    except REFUSALS as refusal:
         # Kept, not doomed: the failed attempt the service counted must be committed.
         error = form_error(request, refusal, keep=True)
         request.response.status = error.status

@@ -10,7 +10,7 @@ from models import Commission
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
 from pipeline.time_limits import MARKER_LABELS
-from portal.errors import Refused
+from portal.errors import REFUSALS, Refused
 from portal.pages.common import decision_page, form_error
 from portal.services import applications, workbench
 
@@ -25,7 +25,7 @@ def workbench_page(request: Request, **extra) -> dict:
     try:
         filt = workbench.parse_queue_filter(request.params, account, default_per_page=PAGE_SIZE)
         error = None
-    except Refused as refusal:
+    except REFUSALS as refusal:
         filt, error = workbench.QueueFilter(per_page=PAGE_SIZE), form_error(request, refusal, keep=True)
         request.response.status = 400
     page = workbench.queue_page(session, account, filt, limits)
@@ -53,7 +53,7 @@ def decide_many(request: Request):
     body = {"ids": ids, "decision": request.POST.get("decision"), "comment": request.POST.get("comment", "")}
     try:
         ids, decision, comment = workbench.parse_batch(body)
-    except Refused as refusal:
+    except REFUSALS as refusal:
         request.response.status = 400
         return workbench_page(request, error=form_error(request, refusal), batch_comment=body["comment"])
     results = workbench.decide_many(request.dbsession, request.account, ids, decision, comment)

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from models import Commission
 from pipeline.routing import jurisdiction_prefix
 from portal.api.commission_admin import export_response
-from portal.errors import Refused
+from portal.errors import REFUSALS, Refused, described
 from portal.pages.charts import bar_chart
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.services import audit_log, commission_accounts, commission_search, statistics, workbench
@@ -72,7 +72,7 @@ def search(request: Request):
         return {"q": q, "results": None}
     try:
         results = commission_search.search(request.dbsession, request.medreg, request.account, q)
-    except Refused as refusal:
+    except REFUSALS as refusal:
         request.response.status = 400
         return {"q": q, "results": None, "error": form_error(request, refusal, keep=True)}
     return {"q": q, "results": results}
@@ -85,7 +85,7 @@ def stats(request: Request):
         period = statistics.parse_period(request.params)
         group = statistics.parse_group(request.params.get("group_by"))
         error = None
-    except Refused as refusal:
+    except REFUSALS as refusal:
         period, group, error = statistics.Period(), "kind", form_error(request, refusal, keep=True)
         request.response.status = 400
     counts = statistics.application_counts(session, account, group, period)
@@ -111,10 +111,10 @@ def stats(request: Request):
 def export(request: Request):
     try:
         return export_response(request)
-    except Refused as refusal:
-        request.response.status = 400
+    except REFUSALS as refusal:
+        request.response.status, _, message, _, _ = described(refusal)
         request.response.content_type = "text/plain"
-        request.response.text = refusal.message + "：" + "；".join(f"{k}：{v}" for k, v in refusal.fields.items())
+        request.response.text = message
         return request.response
 
 
@@ -122,7 +122,7 @@ def export(request: Request):
 def audit(request: Request):
     try:
         filt, error = audit_log.parse_audit_filter(request.params), None
-    except Refused as refusal:
+    except REFUSALS as refusal:
         filt, error = audit_log.AuditFilter(), form_error(request, refusal, keep=True)
         request.response.status = 400
     entries, total = audit_log.audit_page(request.dbsession, request.account, filt)

@@ -10,20 +10,21 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 
 from models import Account
-from pipeline.errors import TransitionRefused, ValidationFailed
+from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
+from pipeline.fields import titles
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
-from portal.errors import Refused
+from portal.errors import REFUSALS, Refused
+from portal.pages.kind_forms import scopes_by_category
 
 ROLE_LABELS = {"person": "个人", "institution": "医疗机构", "commission": "卫生健康委"}
 ROLE_HOMES = {"person": "me", "institution": "institution", "commission": "commission"}
 
-DATA_LABELS = {
-    "certificate_no": "医师资格证书编号",
-    "practice_category": "执业类别",
-    "practice_scope": "执业范围",
-    "institution_id": "执业机构",
-}
+# The Chinese title of every field any kind's data has (the first kind to declare a field names it).
+DATA_LABELS: dict[str, str] = {}
+for _kind in KINDS.values():
+    for _name, _title in titles(_kind.data).items():
+        DATA_LABELS.setdefault(_name, _title)
 
 
 @dataclass
@@ -43,12 +44,16 @@ def form_error(request: Request, error: Exception, keep: bool = False) -> FormEr
         return FormError(error.message, error.fields, error.status)
     if isinstance(error, ValidationFailed):
         return FormError("提交的内容有误，请按提示修改", error.fields, 400)
-    if isinstance(error, TransitionRefused):
+    if isinstance(error, (TransitionRefused, Conflict)):
         return FormError(error.message, {}, 409)
+    if isinstance(error, Forbidden):
+        return FormError(error.message, {}, 403)
+    if isinstance(error, NotFound):
+        return FormError(error.message, {}, 404)
     raise error
 
 
-FORM_ERRORS = (Refused, ValidationFailed, TransitionRefused)
+FORM_ERRORS = REFUSALS
 
 
 def home_of(request: Request, account: Account | None) -> str:
@@ -85,6 +90,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("kind_label", kind_label)
     event.setdefault("role_labels", ROLE_LABELS)
     event.setdefault("data_labels", DATA_LABELS)
+    event.setdefault("scopes_by_category", scopes_by_category())
     event.setdefault("form", {})
     event.setdefault("error", None)
 

@@ -8,7 +8,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from pipeline.errors import TransitionRefused, ValidationFailed
+from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from portal.errors import Refused
 from portal.pages.common import form_error
 
@@ -25,6 +25,9 @@ def error_page(request: Request, status: int, message: str) -> Response:
 @exception_view_config(Refused, path_info=PAGES)
 @exception_view_config(ValidationFailed, path_info=PAGES)
 @exception_view_config(TransitionRefused, path_info=PAGES)
+@exception_view_config(Conflict, path_info=PAGES)
+@exception_view_config(Forbidden, path_info=PAGES)
+@exception_view_config(NotFound, path_info=PAGES)
 def refused_page(exc: Exception, request: Request) -> Response:
     error = form_error(request, exc)
     return error_page(request, error.status, error.message)

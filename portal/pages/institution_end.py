@@ -9,22 +9,16 @@ from sqlalchemy import select
 
 from models import Notification
 from pipeline import codes
-from pipeline.institution_rules import FIELD_LABELS, STATUS_LABELS
-from pipeline.kinds import KINDS
+from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
+from pipeline.kinds import INSTITUTION, KINDS, kinds_where
+from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.services import applications, batches, handout, institution_desk, verify_tools
+from portal.pages.kind_forms import form_of, read_form, shown
+from models import batches
+from portal.services import applications, handout, institution_desk, verify_tools
 
-BUSINESS_KINDS = [name for name, kind in KINDS.items() if kind.profession == "institution"]
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
                 "approval_no", "phone", "fax")
-BUSINESS_FIELDS = {
-    "institution.practice_registration": ("uscc", "phone", "fax"),
-    "institution.change": ("name", "type", "address", "departments", "beds", "legal_rep", "principal"),
-    "institution.verification": ("note",),
-    "institution.suspension": ("reason", "until"),
-    "institution.resumption": ("note",),
-    "institution.cancellation": ("reason",),
-}
 COMMON = {"field_labels": FIELD_LABELS, "institution_status_labels": STATUS_LABELS}
 
 
@@ -74,12 +68,15 @@ def setup_approval(request: Request):
 
 
 def business_page(request: Request, **extra) -> dict:
+    """A form for each of the institution's own kinds it can apply for now: the registration (a kind that is
+    pre-filled from the set-up approval) while only set up, every other kind once registered."""
     session, account = request.dbsession, request.account
+    profile = institution_desk.profile(session, account)
+    usable = [kind for kind in kinds_where(profession="institution", submitted_by=INSTITUTION)
+              if (kind.prefill is not None) == (profile["status"] == "setup")]
     return {
-        "profile": institution_desk.profile(session, account),
-        "history": institution_desk.history(session, account),
-        "kinds": BUSINESS_KINDS, "business_fields": BUSINESS_FIELDS, "types": codes.institution_types(),
-        "department_names": codes.departments(), "form": {}, **COMMON, **extra,
+        "profile": profile, "history": institution_desk.history(session, account),
+        "forms": [form_of(request, kind, prefix=f"{kind.name}-") for kind in usable], "form": {}, **COMMON, **extra,
     }
 
 
@@ -87,16 +84,14 @@ def business_page(request: Request, **extra) -> dict:
 def business(request: Request):
     if request.method != "POST":
         return business_page(request)
-    kind = request.POST.get("kind", "")
-    fields = BUSINESS_FIELDS.get(kind, ())
-    form = {name: request.POST.get(name, "").strip() for name in fields}
-    data = {key: value for key, value in form.items() if value}
-    if "departments" in fields and request.POST.getall("departments"):
-        data["departments"] = request.POST.getall("departments")
+    kind = KINDS.get(request.POST.get("kind", ""))
+    if kind is None or kind.profession != "institution":
+        return business_page(request, error=refused(request, invalid({"kind": "请选择业务类型"})), chosen="")
+    data = read_form(request, kind)
     try:
-        created = applications.submit(request.dbsession, request.account, kind, data)
+        created = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as error:
-        return business_page(request, error=refused(request, error), form={**form, "kind": kind})
+        return business_page(request, error=refused(request, error), form=shown(data), chosen=kind.name)
     request.session.flash(f"申请已提交（编号 {created.id}），正在核验。")
     return HTTPFound(location=request.route_url("institution.task", id=created.id))
 
@@ -200,7 +195,7 @@ def batch_list(request: Request):
         except FORM_ERRORS as failure:
             error = refused(request, failure)
     return {"items": [batches.batch_json(b, with_rows=False) for b in batches.list_batches(session, account)], "error": error,
-            "max_rows": batches.MAX_ROWS}
+            "max_rows": batches.MAX_ROWS, "batch_kinds": batches.batch_kinds()}
 
 
 @view_config(route_name="institution.batch", renderer="institution_batch.jinja2", permission="institution")

@@ -1,4 +1,4 @@
-"""The personal end: my applications, one application, the first registration form, my practice record."""
+"""The personal end: my applications, one application (withdraw, or correct and resubmit), my practice record."""
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPFound
@@ -6,36 +6,12 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Application, Commission, Person, PublicRecord
-from pipeline import codes
+from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.services import accounts, applications
+from portal.pages.kind_forms import form_of, read_form, shown
+from portal.services import applications
 from publisher.fhir import ACTIVE_STATUSES
-
-FIRST_REGISTRATION = "physician.first_registration"
-
-
-def application_form_data(request: Request) -> dict:
-    """The first-registration fields as the form posts them (scopes are a multi-select)."""
-    return {
-        "certificate_no": request.POST.get("certificate_no", ""),
-        "practice_category": request.POST.get("practice_category", ""),
-        "practice_scope": request.POST.getall("practice_scope"),
-        "institution_id": request.POST.get("institution_id", ""),
-    }
-
-
-def application_choices(request: Request) -> dict:
-    return {
-        "institutions": accounts.operating_institutions(request.dbsession),
-        "categories": codes.practice_categories(),
-        "scopes_by_category": {category: codes.practice_scopes(category) for category in codes.practice_categories()},
-    }
-
-
-def form_from(application: Application) -> dict:
-    return {**application.data, "practice_scope": application.data.get("practice_scope", [])}
-
 
 @view_config(route_name="me", renderer="me.jinja2", permission="person")
 def my_applications(request: Request):
@@ -57,10 +33,10 @@ def application_page(request: Request, application: Application, **extra) -> dic
         "institution_names": names,
         "withdrawable": application.status in WITHDRAWABLE,
         "resubmittable": application.status == Status.returned,
-        "form": form_from(application),
+        "form": dict(application.data),
     }
     if page["resubmittable"]:
-        page.update(application_choices(request))
+        page["kf"] = form_of(request, KINDS[application.kind])
     return {**page, **extra}
 
 
@@ -81,31 +57,17 @@ def withdraw(request: Request):
 @view_config(route_name="me.application.resubmit", request_method="POST", renderer="application.jinja2", permission="person")
 def resubmit(request: Request):
     application_id = int(request.matchdict["id"])
-    data = application_form_data(request)
+    application = applications.own_application(request.dbsession, request.account, application_id)
+    data = read_form(request, KINDS[application.kind])
     try:
         applications.resubmit(request.dbsession, request.account, application_id, data)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
         request.response.status = error.status
         application = applications.own_application(request.dbsession, request.account, application_id)
-        return application_page(request, application, error=error, form=data)
+        return application_page(request, application, error=error, form=shown(data))
     request.session.flash("已修改并重新提交，正在核验。")
     return HTTPFound(location=request.route_url("me.application", id=application_id))
-
-
-@view_config(route_name="me.apply", renderer="apply.jinja2", permission="person")
-def apply(request: Request):
-    if request.method != "POST":
-        return {**application_choices(request), "form": {"institution_id": str(request.account.institution_id or "")}}
-    data = application_form_data(request)
-    try:
-        application = applications.submit(request.dbsession, request.account, FIRST_REGISTRATION, data)
-    except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
-        return {**application_choices(request), "error": error, "form": data}
-    request.session.flash("申请已提交，系统正在核验，请留意办理进度。")
-    return HTTPFound(location=request.route_url("me.application", id=application.id))
 
 
 @view_config(route_name="me.registration", renderer="registration.jinja2", permission="person")

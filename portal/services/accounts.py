@@ -13,20 +13,11 @@ from models.base import as_utc, utcnow
 from models.crypto import encrypt, hash_password, lookup_hash, verify_password
 from models.outbox import enqueue
 from models.settings import Settings
-from pipeline.schemas import clean_signup
+from pipeline.accounts import clean_signup
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.lockout import count_failed_login, refuse_if_locked
 
 ACTIVATION_CODE_TTL = timedelta(hours=72)
-
-
-def actor_label(session: Session, account: Account) -> str:
-    """How an account appears in history rows: role and a name a reader recognises."""
-    if account.role == "person":
-        return f"申请人 {session.get(Person, account.person_id).name}"
-    if account.role == "institution":
-        return f"机构 {session.get(Institution, account.institution_id).name}"
-    return f"卫健委 {account.division_code} {account.username}"
 
 
 def signup(session: Session, settings: Settings, data: dict) -> Account:

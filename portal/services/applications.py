@@ -1,74 +1,24 @@
 """Where a person, an institution or a commission moves an application (the workers move the rest)."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, Institution, Person, PhysicianRegistration
 from models.audit import audit
 from models.outbox import enqueue
+from models.submission import VERIFY, actor_label, submit
 from pipeline.kinds import get_kind
-from pipeline.lifecycle import OPEN_STATUSES, Actor, Status, initial_status
+from pipeline.lifecycle import Actor, Status
 from pipeline.routing import jurisdiction_prefix
-from pipeline.schemas import clean_application
 from portal.errors import Refused, conflict, invalid, not_found
-from portal.services.accounts import actor_label
-from portal.services.institution_desk import prepare_institution_business
 from portal.services import physicians
 from portal.services.practice_records import assessments_of_person, nurse_registration_json, profile_json
-from portal.services.subjects import subject_of
 
-VERIFY = "workers.verification.verify"
+__all__ = ["submit"]  # the one way an application is submitted (models.submission), for views that import it here
 ROUTE = "workers.routing.route"
 ISSUE = "workers.identifiers.issue"
 NOTIFY = "workers.notifications.notify"
-
-
-def submit(session: Session, account: Account, kind_name: str, data: object) -> Application:
-    if not isinstance(kind_name, str) or not kind_name:
-        raise invalid({"kind": "必填"})
-    kind = get_kind(kind_name)
-    if account.role not in kind.applicants or kind.counter:
-        raise Refused(403, "forbidden", f"当前账号不能提交“{kind.label}”")
-    if account.role == "person":
-        person = session.get(Person, account.person_id)
-        if person.profession != kind.profession:
-            raise Refused(403, "forbidden", f"“{kind.label}”不适用于当前账号的执业类别")
-    if kind.profession == "institution":
-        data = prepare_institution_business(session, account, kind_name, data)
-    clean = clean_application(kind_name, data)
-    person_id, institution_id = subject_of(session, account, kind, clean)
-    application = Application(
-        kind=kind_name,
-        status=initial_status(kind_name),
-        applicant_account_id=account.id,
-        person_id=person_id,
-        institution_id=institution_id,
-        data=clean,
-    )
-    refuse_open_duplicate(session, application)
-    session.add(application)
-    application.record(actor_label(session, account), None, application.status, "提交申请")
-    session.flush()
-    enqueue(session, VERIFY, application_id=application.id)
-    audit(session, f"account:{account.id}", "submit", f"application:{application.id}", kind=kind_name)
-    return application
-
-
-def refuse_open_duplicate(session: Session, application: Application) -> None:
-    if application.person_id is None:
-        return
-    duplicate = session.scalar(
-        select(
-            exists().where(
-                Application.person_id == application.person_id,
-                Application.kind == application.kind,
-                Application.status.in_([str(s) for s in OPEN_STATUSES]),
-            )
-        )
-    )
-    if duplicate:
-        raise conflict(f"已有一件办理中的“{get_kind(application.kind).label}”申请，不能重复提交")
 
 
 def own_application(session: Session, account: Account, application_id: int, lock: bool = False) -> Application:
@@ -126,7 +76,7 @@ def resubmit(session: Session, account: Account, application_id: int, data: obje
     application = own_application(session, account, application_id, lock=True)
     if application.status != Status.returned:
         raise conflict("只有被退回的申请可以修改后重新提交")
-    application.data = clean_application(application.kind, data)
+    application.data = get_kind(application.kind).clean(data)
     application.institution_id = application.data.get("institution_id", application.institution_id)
     application.commission_code = None
     application.findings = []

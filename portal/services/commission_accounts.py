@@ -15,8 +15,8 @@ from models.crypto import hash_password
 from models.outbox import enqueue
 from pipeline.fields import FieldError
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
-from pipeline.schemas import mobile as mobile_rule
-from pipeline.schemas import password as password_rule
+from pipeline.persons import mobile as mobile_rule
+from pipeline.persons import password as password_rule
 from portal.cli.users import USERNAME
 from portal.errors import Refused, conflict, invalid, not_found
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import Account, Application, Institution, Person, PhysicianRegistration
+from models import Account, Application, Institution, NurseRegistration, Person, PhysicianRegistration
 from models.crypto import decrypt, lookup_hash
 from models.settings import Settings
 from pipeline.kinds import KINDS
@@ -14,15 +14,6 @@ from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 
 LIMIT = 50
-
-
-def nurse_registration_model():
-    """The nurse register, where the nurse models exist (another part of the project builds them)."""
-    try:
-        from models.nurses import NurseRegistration
-    except ImportError:
-        return None
-    return NurseRegistration
 
 
 def search(session: Session, settings: Settings, account: Account, q: str) -> dict:
@@ -78,10 +69,8 @@ def institutions(session: Session, prefix: str, q: str) -> list[dict]:
 
 def registrations(session: Session, prefix: str, q: str) -> list[dict]:
     found = []
-    models = [("physician", PhysicianRegistration)]
-    nurse = nurse_registration_model()
-    if nurse is not None:
-        models.append(("nurse", nurse))
+    models: list[tuple[str, type[PhysicianRegistration] | type[NurseRegistration]]] = [
+        ("physician", PhysicianRegistration), ("nurse", NurseRegistration)]
     for profession, model in models:
         rows = session.execute(
             select(model, Person.name, Institution.name)

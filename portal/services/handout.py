@@ -14,12 +14,13 @@ from models.audit import audit
 from models.crypto import hash_password, verify_password
 from models.outbox import enqueue
 from pipeline.fields import FieldError
-from pipeline.institution_rules import clean_setup_approval
+from pipeline.fields import clean as clean_data
+from pipeline.registers.institutions import SetupApproval
 from pipeline.routing import in_jurisdiction
-from pipeline.schemas import password as password_rule
+from pipeline.persons import password as password_rule
 from portal.errors import Refused, invalid
-from portal.services.accounts import actor_label
-from workers.institution_business import set_departments
+from models.submission import actor_label
+from models.registers.institutions import set_departments
 
 SEND_SMS = "workers.notifications.send_sms"
 ONE_TIME_PASSWORD_LENGTH = 12
@@ -51,7 +52,7 @@ def handout_sms(institution: Institution, username: str, password: str) -> str:
 
 def create_institution(session: Session, account: Account, data: object) -> tuple[Institution, Account]:
     """Enter a set-up approval and hand out the institution's account (commission staff, own jurisdiction)."""
-    clean = clean_setup_approval(data)
+    clean = clean_data(SetupApproval, data, whole="body")
     division = session.get(Division, clean["division_code"])
     if division is None:
         raise invalid({"division_code": "行政区划代码不存在"})

@@ -19,12 +19,12 @@ from models.crypto import encrypt
 from pipeline import codes
 from pipeline.errors import ValidationFailed
 from pipeline.fields import FieldError, choice, text
-from pipeline.institution_rules import FIELD_LABELS, PROFILE_FIELDS, STATUS_LABELS, phone, prefilled_registration
+from models.submission import actor_label
 from pipeline.kinds import KINDS, get_kind
-from pipeline.lifecycle import OPEN_STATUSES, Status
-from pipeline.schemas import SEXES
+from pipeline.lifecycle import Status
+from pipeline.persons import SEX_ALIASES, SEXES
+from pipeline.registers.institutions import FIELD_LABELS, PROFILE_FIELDS, STATUS_LABELS, phone
 from portal.errors import conflict, invalid, not_found
-from portal.services.accounts import actor_label
 
 PROFESSIONS = ("physician", "nurse", "other")
 STAFF_FIELDS = ("name", "sex", "post", "title", "phone")
@@ -58,11 +58,16 @@ def profile(session: Session, account: Account) -> dict:
         "status_label": STATUS_LABELS.get(institution.status, institution.status),
         "identifier": institution.identifier,
         "registered_on": institution.registered_on.isoformat() if institution.registered_on else None,
-        "next_verification_on": institution.next_verification_on.isoformat() if institution.next_verification_on else None,
-        "verification_state": institution.verification_state,
+        **verification_of(institution),
         "setup": institution.setup,
         "webhook": webhook_json(session.get(InstitutionWebhook, institution.id)),
     }
+
+
+def verification_of(entry: Institution) -> dict:
+    """When its next verification 校验 falls due, and whether that is soon ("due") or past ("overdue")."""
+    return {"next_verification_on": entry.next_verification_on.isoformat() if entry.next_verification_on else None,
+            "verification_state": entry.verification_state}
 
 
 def update_profile(session: Session, account: Account, body: dict) -> Institution:
@@ -121,20 +126,6 @@ def history(session: Session, account: Account) -> dict:
 # --- own licence business --------------------------------------------------------------------------
 
 
-def prepare_institution_business(session: Session, account: Account, kind_name: str, data: object) -> object:
-    """Before `submit` cleans an institution kind: refuse a second open one, and pre-fill the practice
-    registration from the set-up approval."""
-    open_one = session.scalar(select(exists().where(
-        Application.institution_id == account.institution_id, Application.kind == kind_name, Application.person_id.is_(None),
-        Application.status.in_([str(s) for s in OPEN_STATUSES]),
-    )))
-    if open_one:
-        raise conflict(f"已有一件办理中的“{get_kind(kind_name).label}”申请，不能重复提交")
-    if kind_name == "institution.practice_registration" and isinstance(data, dict):
-        return prefilled_registration(own_institution(session, account).setup, data)
-    return data
-
-
 # --- staff ---------------------------------------------------------------------------------------
 
 
@@ -180,7 +171,7 @@ def other_staff_json(row: OtherStaff) -> dict:
 def clean_other_staff(body: dict, partial: bool = False) -> dict:
     cleaners = {
         "name": lambda v: text(v, 2, 30, "姓名"),
-        "sex": lambda v: choice(v, SEXES, "性别"),
+        "sex": lambda v: choice(v, {**SEXES, **SEX_ALIASES}, "性别"),
         "post": lambda v: text(v, 1, 50, "岗位"),
         "title": lambda v: text(v, 1, 50, "职称") if v else "",
         "phone": lambda v: phone(v, "联系电话"),

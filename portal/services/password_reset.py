@@ -18,7 +18,7 @@ from models.crypto import hash_password, lookup_hash
 from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.fields import FieldError
-from pipeline.schemas import password as clean_password
+from pipeline.persons import password as clean_password
 from portal.errors import invalid
 from portal.services.accounts import find_login
 

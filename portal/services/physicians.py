@@ -4,8 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Institution, PhysicianRegistration
-from pipeline.physician_rules import status_label
-from pipeline.physician_schemas import STATUS_REASON_LABELS
+from pipeline.registers.physicians import STATUS_REASON_LABELS, status_label
 
 
 def practice_json(session: Session, entry: PhysicianRegistration) -> dict:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, AssessmentResult, Institution, NurseRegistration, Person, PersonProfile, PhysicianRegistration
-from pipeline.nurse_rules import NURSE_STATUS_LABELS
+from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from portal.errors import invalid
 
 

@@ -11,14 +11,13 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Account, Application, ApplicationEvent, Division, Institution, PhysicianRegistration
+from models import Account, Application, ApplicationEvent, Division, Institution, NurseRegistration, PhysicianRegistration
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.routing import jurisdiction_prefix
 from pipeline.statistics import stage_durations, summarise
 from pipeline.time_limits import deadline
 from portal.errors import invalid
-from portal.services.commission_search import nurse_registration_model
 from portal.services.workbench import entered_commission, local_date, local_today, start_of_local_day
 
 GROUPS = {"division": "受理机关（行政区划）", "kind": "业务类型", "status": "状态", "month": "提交月份"}
@@ -98,10 +97,8 @@ def register_counts(session: Session, account: Account) -> dict:
     prefix = jurisdiction_prefix(account.division_code)
     in_scope = Institution.division_code.like(f"{prefix}%")
     table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"physicians": 0, "nurses": 0, "institutions": 0})
-    people = [("physicians", PhysicianRegistration)]
-    nurse = nurse_registration_model()
-    if nurse is not None:
-        people.append(("nurses", nurse))
+    people: list[tuple[str, type[PhysicianRegistration] | type[NurseRegistration]]] = [
+        ("physicians", PhysicianRegistration), ("nurses", NurseRegistration)]
     for column, model in people:
         for division, kind, count in session.execute(
             select(Institution.division_code, Institution.type, func.count())
@@ -119,7 +116,7 @@ def register_counts(session: Session, account: Account) -> dict:
     rows = [{"division": division, "division_name": names.get(division, ""), "institution_type": kind, **counts}
             for (division, kind), counts in sorted(table.items())]
     totals = {key: sum(r[key] for r in rows) for key in ("physicians", "nurses", "institutions")}
-    return {"rows": rows, "totals": totals, "nurses_counted": nurse is not None}
+    return {"rows": rows, "totals": totals, "nurses_counted": True}
 
 
 def processing_times(session: Session, account: Account, period: Period) -> dict:

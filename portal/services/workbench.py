@@ -17,7 +17,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
-from portal.errors import Refused, invalid
+from portal.errors import REFUSALS, Refused, described, invalid
 from portal.services.applications import commission_decide
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -107,7 +107,7 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
     result.page = _int(params, "page", errors, 1) or 1
     result.per_page = _int(params, "per_page", errors, 1, MAX_PER_PAGE) or default_per_page
     if errors:
-        raise invalid(errors, "筛选条件有误：" + "；".join(f"{k}：{v}" for k, v in errors.items()))
+        raise invalid(errors)
     return result
 
 
@@ -260,10 +260,7 @@ def decide_many(session: Session, account: Account, ids: list[int], decision: st
             with session.begin_nested():
                 application = commission_decide(session, account, application_id, decision, comment)
             results.append({"id": application_id, "ok": True, "status": application.status})
-        except Refused as refusal:
-            results.append({"id": application_id, "ok": False, "error": {"code": refusal.code, "message": refusal.message}})
-        except TransitionRefused as refusal:
-            results.append({"id": application_id, "ok": False, "error": {"code": "conflict", "message": refusal.message}})
-        except ValidationFailed as refusal:
-            results.append({"id": application_id, "ok": False, "error": {"code": "invalid", "message": str(refusal)}})
+        except REFUSALS as refusal:
+            _, code, message, _, _ = described(refusal)
+            results.append({"id": application_id, "ok": False, "error": {"code": code, "message": message}})
     return results

@@ -1,0 +1,142 @@
+"""Counter business 窗口业务: whom an application entered at the counter is about.
+
+Each counter kind registers an entry handler with `@enters(KIND)`: it checks the cleaned data against the
+registers and finds (or creates, without an account) the person, at which institution. The portal's counter
+service then writes the application as approved and queues its identifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.accounts import Account
+from models.crypto import encrypt, lookup_hash
+from models.persons import Person
+from models.registers.institutions import Institution, institution_facts
+from models.registers.nurses import nurse_entry
+from models.registers.physicians import physician_entry
+from models.registers.qualifications import NurseExamRecord, PhysicianQualification
+from models.settings import Settings
+from pipeline.errors import Conflict, ValidationFailed
+from pipeline.kinds import (
+    KINDS, Kind, nurse_pre2008_first_registration, physician_foreign_short_term_practice,
+    physician_hmt_qualification_recognition, physician_hmt_short_term_practice, physician_qualification_backfill,
+)
+from pipeline.registers.institutions import institution_reasons, scope_reasons
+from pipeline.routing import in_jurisdiction
+
+
+@dataclass(frozen=True)
+class Entry:
+    person_id: int | None
+    institution_id: int | None
+    data: dict[str, Any]  # what the application keeps (an ID number is never kept in clear)
+
+
+Handler = Callable[[Session, Settings, Account, dict[str, Any]], Entry]
+H = TypeVar("H", bound=Handler)
+HANDLERS: dict[str, Handler] = {}
+
+
+def enters(*kinds: Kind) -> Callable[[H], H]:
+    def register(function: H) -> H:
+        for kind in kinds:
+            HANDLERS[kind.name] = function
+        return function
+
+    return register
+
+
+def problems() -> list[str]:
+    return [f"{kind.name}: no counter entry handler" for kind in KINDS.values() if kind.counter and kind.name not in HANDLERS]
+
+
+def _without_id_number(clean: dict[str, Any]) -> dict[str, Any]:
+    """ID numbers are kept encrypted on the person, never in application data."""
+    return {key: value for key, value in clean.items() if key != "id_number"}
+
+
+def counter_institution(session: Session, account: Account, institution_id: int) -> Institution:
+    """The institution named at the counter: in the clerk's jurisdiction, operating, holding an identifier."""
+    institution = session.get(Institution, institution_id)
+    if institution is None or not in_jurisdiction(account.division_code, institution.division_code):
+        raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在或不在本卫健委辖区内")
+    reasons = institution_reasons(institution_facts(session, institution_id))
+    if reasons:
+        raise ValidationFailed.one("institution_id", "invalid", "；".join(reasons))
+    return institution
+
+
+def person_by_id_number(session: Session, settings: Settings, clean: dict[str, Any], profession: str,
+                        business: str) -> Person | None:
+    """The person with this ID number, if any — of the right profession and name, or refused."""
+    person = session.scalar(select(Person).where(Person.id_number_hash == lookup_hash(settings.secret, clean["id_number"])))
+    if person is None:
+        return None
+    if person.profession != profession:
+        other = "医师" if person.profession == "physician" else "护士"
+        raise ValidationFailed.one("id_number", "conflict", f"该证件号码已登记为{other}，不能办理{business}")
+    if person.name != clean["name"]:
+        raise ValidationFailed.one("name", "mismatch", "姓名与该证件号码已登记的姓名不一致")
+    return person
+
+
+def new_person(session: Session, settings: Settings, clean: dict[str, Any], profession: str, institution_id: int) -> Person:
+    """A person entered at the counter, without an account."""
+    person = Person(
+        profession=profession, name=clean["name"], sex=clean["sex"], birth_date=date.fromisoformat(clean["birth_date"]),
+        id_type=clean["id_type"], id_number_encrypted=encrypt(settings.secret, clean["id_number"]),
+        id_number_hash=lookup_hash(settings.secret, clean["id_number"]), mobile=clean.get("mobile", ""),
+        institution_id=institution_id,
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+@enters(physician_qualification_backfill.KIND, physician_hmt_qualification_recognition.KIND)
+def qualification(session: Session, settings: Settings, account: Account, clean: dict[str, Any]) -> Entry:
+    """A new record of the physician qualification database (only its ID hash is kept)."""
+    if session.get(PhysicianQualification, clean["certificate_no"]) is not None:
+        raise Conflict(f"医师资格证书编号 {clean['certificate_no']} 已在医师资格库中")
+    id_hash = lookup_hash(settings.secret, clean["id_number"])
+    person_id = session.scalar(select(Person.id).where(Person.id_number_hash == id_hash))
+    return Entry(person_id, None, {**_without_id_number(clean), "id_number_hash": id_hash})
+
+
+@enters(physician_hmt_short_term_practice.KIND, physician_foreign_short_term_practice.KIND)
+def short_term_practice(session: Session, settings: Settings, account: Account, clean: dict[str, Any]) -> Entry:
+    """The person (found by ID number, or created without an account) at the host institution."""
+    institution = counter_institution(session, account, clean["institution_id"])
+    if reasons := scope_reasons(clean.get("practice_scope"), institution_facts(session, institution.id)):
+        raise ValidationFailed.one("practice_scope", "mismatch", "；".join(reasons))
+    person = person_by_id_number(session, settings, clean, "physician", "医师短期行医")
+    if person is not None:
+        entry = physician_entry(session, person.id)
+        if entry is not None and entry.status == "registered":
+            raise Conflict("该医师已有有效的执业注册，期满或注销后方可再次办理短期行医")
+    else:
+        person = new_person(session, settings, clean, "physician", institution.id)
+    return Entry(person.id, institution.id, _without_id_number(clean))
+
+
+@enters(nurse_pre2008_first_registration.KIND)
+def nurse_before_2008(session: Session, settings: Settings, account: Account, clean: dict[str, Any]) -> Entry:
+    institution = counter_institution(session, account, clean["institution_id"])
+    id_hash = lookup_hash(settings.secret, clean["id_number"])
+    person = person_by_id_number(session, settings, clean, "nurse", "护士注册")
+    if person is not None and nurse_entry(session, person.id) is not None:
+        raise Conflict("该护士已有注册记录，不能再次办理首次注册（过期或注销后请办理重新注册）")
+    exam = session.get(NurseExamRecord, clean["certificate_no"])
+    if exam is not None and (exam.id_number_hash != id_hash or exam.name != clean["name"]):
+        raise ValidationFailed.one("certificate_no", "conflict", "该编号的考试合格记录属于他人")
+    if exam is not None and exam.passed_year != clean["passed_year"]:
+        raise ValidationFailed.one("passed_year", "mismatch", f"与考试合格记录不一致（记录为{exam.passed_year}年）")
+    person = person or new_person(session, settings, clean, "nurse", institution.id)
+    return Entry(person.id, institution.id, _without_id_number(clean))

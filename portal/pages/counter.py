@@ -1,0 +1,33 @@
+"""The commission's counter 窗口业务: the counter-only kinds, each form derived from its kind."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from pipeline.kinds import KINDS, Kind, kinds_where
+from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.kind_forms import form_of, read_form, shown
+from portal.services.counter import counter_submit
+
+
+def counter_kinds() -> list[Kind]:
+    return kinds_where(counter=True)
+
+
+@view_config(route_name="commission.counter", renderer="counter.jinja2", permission="commission")
+def counter(request: Request) -> object:
+    kind = KINDS.get(request.params.get("kind", ""))
+    kind = kind if kind in counter_kinds() else None
+    page = {"kind": kind, "kinds_offered": counter_kinds(), "kf": form_of(request, kind) if kind else None, "form": {}}
+    if request.method != "POST" or kind is None:
+        return page
+    data = read_form(request, kind)
+    try:
+        application = counter_submit(request.dbsession, request.medreg, request.account, kind.name, data)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {**page, "error": error, "form": shown(data)}
+    request.session.flash(f"{kind.label}已录入（#{application.id}），录入即批准，正在赋码并公示。")
+    return HTTPFound(location=request.route_url("commission.item", id=application.id))

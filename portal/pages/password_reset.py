@@ -1,0 +1,45 @@
+"""Password reset by SMS code, and the institution's view of its physicians' assessment results."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPFound
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from portal.pages.common import FORM_ERRORS, form_error
+from portal.services import password_reset
+from portal.services.practice_records import institution_assessments
+
+@view_config(route_name="password_reset_page", renderer="password_reset.jinja2", permission="public")
+def password_reset_page(request: Request):
+    if request.method != "POST":
+        return {"step": "request"}
+    username = request.POST.get("username", "")
+    if request.POST.get("step") == "confirm":
+        try:
+            password_reset.confirm_reset(request.dbsession, request.medreg, username, request.POST.get("code", ""),
+                                         request.POST.get("password", ""))
+        except FORM_ERRORS as refusal:
+            error = form_error(request, refusal, keep=True)  # a wrong code still counts
+            request.response.status = error.status
+            return {"step": "confirm", "error": error, "form": {"username": username}}
+        request.session.flash("密码已重置，请用新密码登录。")
+        return HTTPFound(location=request.route_url("login_page"))
+    try:
+        password_reset.request_reset(request.dbsession, request.medreg, username)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {"step": "request", "error": error}
+    return {"step": "confirm", "sent": password_reset.SENT_MESSAGE, "form": {"username": username}}
+
+
+@view_config(route_name="institution.assessments", renderer="institution_assessments.jinja2", permission="institution")
+def assessments_page(request: Request):
+    period = request.params.get("period", "")
+    try:
+        items = institution_assessments(request.dbsession, request.account, period)
+    except FORM_ERRORS as refusal:
+        return {"items": [], "period": period, "error": form_error(request, refusal)}
+    return {"items": items, "period": period, "error": None}
+
+

@@ -1,0 +1,97 @@
+"""The commission end's pages over WebTest: each renders for a commission and no one else, shows the
+workbench's markers, takes batch decisions, creates staff accounts, finds, charts and exports, and lists the audit log."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from webtest import TestApp
+
+from models import Application
+from tests import commission_world as cw
+from tests.journeys import page_session
+
+PAGES = ["/commission", "/commission/accounts", "/commission/search?q=%E6%B5%8B", "/commission/stats",
+         "/commission/stats?group_by=month", "/commission/audit", "/commission/export?report=registers&format=csv"]
+
+
+@pytest.fixture(scope="module")
+def world(wsgi_app, settings):
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    world = cw.build(TestApp(wsgi_app), session, settings, "64")
+    county = world.institutions["county"].id
+    world.items = [cw.pending_since(session, world.person["account_id"], county, "nurse.change", world.codes["county"],
+                                    cw.working_days_ago(days), person_id=world.person["person_id"]).id for days in (9, 6)]
+    session.commit()
+    yield world
+    session.close()
+
+
+def test_every_commission_page_renders_for_a_commission_and_for_no_one_else(wsgi_app, world):
+    commission = page_session(wsgi_app, world.desks["county"].username)
+    for path in PAGES:
+        assert commission.get(path).status_int == 200, path
+    anonymous = page_session(wsgi_app, None)
+    institution = page_session(wsgi_app, world.institution_desk.username)
+    person = page_session(wsgi_app, world.person["mobile"])
+    for path in PAGES:
+        assert anonymous.get(path, expect_errors=True).status_int == 302, path
+        assert institution.get(path, expect_errors=True).status_int == 403, path
+        assert person.get(path, expect_errors=True).status_int == 403, path
+
+
+def test_the_workbench_marks_items_and_refuses_a_bad_filter_by_name(wsgi_app, world):
+    app = page_session(wsgi_app, world.desks["county"].username)
+    page = app.get("/commission", params={"kind": "nurse.change"})
+    overdue, due_soon = (page.html.select_one(f"#item-{i}") for i in world.items)
+    assert "已超时限" in overdue.text and "row-overdue" in overdue["class"]
+    assert "临近时限" in due_soon.text and "剩1个工作日" in due_soon.text
+    refused = app.get("/commission", params={"waiting_min": "x"}, status=400)
+    assert "waiting_min" in refused.text
+
+
+def test_a_batch_from_the_workbench_needs_a_comment_to_return_and_then_returns_each(wsgi_app, world, db):
+    app = page_session(wsgi_app, world.desks["county"].username)
+    form = app.get("/commission", params={"kind": "nurse.change"}).forms["batch-form"]
+    for box in form.fields["ids"]:
+        box.checked = True
+    refused = form.submit("decision", value="return", status=400)
+    assert "退回时必须填写原因" in refused.text
+    assert {db.get(Application, i).status for i in world.items} == {"pending_approval"}
+    form["comment"] = "请补充材料"
+    done = form.submit("decision", value="return").follow()
+    assert "已退回修改 2 件" in done.text
+    db.expire_all()
+    assert {db.get(Application, i).status for i in world.items} == {"returned"}
+
+
+def test_an_administrator_creates_staff_through_the_page(wsgi_app, world):
+    app = page_session(wsgi_app, world.desks["admin"].username)
+    form = app.get("/commission/accounts").forms["staff-form"]
+    form["username"], form["password"], form["division"] = f"page-{world.tag}", "Staffpass-1", world.codes["county"]
+    assert "已创建工作人员账号" in form.submit().follow().text
+    form = app.get("/commission/accounts").forms["staff-form"]
+    form["username"], form["password"] = f"page2-{world.tag}", "short"
+    assert "password-error" in form.submit(status=400).text
+    assert "staff-form" not in page_session(wsgi_app, world.desks["city"].username).get("/commission/accounts").text
+
+
+def test_the_statistics_page_draws_charts_and_exports(wsgi_app, world):
+    app = page_session(wsgi_app, world.desks["city"].username)
+    page = app.get("/commission/stats", params={"group_by": "kind"})
+    assert len(page.html.select("svg.chart")) == 4 and "护士变更注册" in page.html.select_one("#stats-applications svg").text
+    assert "http" not in "".join(str(svg) for svg in page.html.select("svg.chart")).replace("http://www.w3.org/2000/svg", "")
+    exported = app.get(page.html.select_one("#export-applications-csv")["href"])
+    rows = list(csv.reader(io.StringIO(exported.body.decode("utf-8-sig"))))
+    assert ["nurse.change", "护士变更注册", "2"] in rows
+    assert app.get("/commission/export", params={"report": "x"}, status=400)
+
+
+def test_the_audit_page_lists_and_filters(wsgi_app, world):
+    app = page_session(wsgi_app, world.desks["county"].username)
+    page = app.get("/commission/audit", params={"action": "commission_return"})
+    assert "commission_return" in page.text
+    assert app.get("/commission/audit", params={"since": "x"}, status=400)

@@ -1,0 +1,122 @@
+"""The audit log: its hash chain sealed after commit (also for entries that commit out of id order), a changed
+or deleted entry found by `medreg audit verify`, and the jurisdiction's log filtered by actor, action and time."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from models import AuditEntry
+from models.audit import audit
+from models.db import session_factory
+from portal.cli import main
+from tests import commission_world as cw
+from models.audit_chain import seal_once
+
+
+@pytest.fixture
+def env(monkeypatch, settings):
+    monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MEDREG_SECRET", settings.secret)
+    return settings
+
+
+def verify(capsys) -> tuple[int, str]:
+    code = main(["audit", "verify"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_entries_committed_out_of_id_order_are_all_sealed_and_the_chain_verifies(env, capsys):
+    factory = session_factory(env.database_url)
+    slow, fast = factory(), factory()
+    audit(slow, "test:slow", "test_slow", "x")
+    slow.flush()  # takes the lower id, commits later
+    audit(fast, "test:fast", "test_fast", "y")
+    fast.commit()
+    seal_once(env)
+    slow.commit()
+    seal_once(env)
+    entries = {e.action: e for e in fast.scalars(select(AuditEntry).where(AuditEntry.action.in_(["test_slow", "test_fast"])))}
+    assert entries["test_slow"].id < entries["test_fast"].id
+    assert entries["test_slow"].seq > entries["test_fast"].seq  # chained in the order it became visible
+    assert fast.scalar(select(AuditEntry.id).where(AuditEntry.seq.is_(None))) is None
+    slow.close()
+    fast.close()
+    assert verify(capsys)[0] == 0
+
+
+def test_a_changed_entry_is_named_and_exit_1(env, capsys, db):
+    audit(db, "test:tamper", "test_tamper", "application:1", "110105", note="原文")
+    db.commit()
+    seal_once(env)
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "test_tamper"))
+    assert verify(capsys)[0] == 0
+    db.execute(text("UPDATE audit_log SET target = 'application:2' WHERE id = :id"), {"id": entry.id})
+    db.commit()
+    try:
+        code, output = verify(capsys)
+        assert code == 1
+        assert f"#{entry.id}" in output and "内容与哈希不符" in output
+    finally:
+        db.execute(text("UPDATE audit_log SET target = 'application:1' WHERE id = :id"), {"id": entry.id})
+        db.commit()
+    assert verify(capsys)[0] == 0
+
+
+def test_a_deleted_entry_breaks_the_chain_at_the_next_one(env, capsys, db):
+    for n in range(2):
+        audit(db, "test:delete", f"test_delete_{n}", "x")
+    db.commit()
+    seal_once(env)
+    first, second = db.scalars(select(AuditEntry).where(AuditEntry.actor == "test:delete").order_by(AuditEntry.seq)).all()
+    saved = {c.name: getattr(first, c.name) for c in AuditEntry.__table__.columns}
+    db.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": first.id})
+    db.commit()
+    try:
+        code, output = verify(capsys)
+        assert code == 1 and f"#{second.id}" in output
+    finally:
+        db.execute(AuditEntry.__table__.insert().values(**saved))  # the row put back as it was, id and all
+        db.commit()
+    assert verify(capsys)[0] == 0
+
+
+# --- the jurisdiction's log --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(wsgi_app, settings):
+    from webtest import TestApp
+
+    session = session_factory(settings.database_url)()
+    world = cw.build(TestApp(wsgi_app), session, settings, "54")
+    codes = world.codes
+    audit(session, "account:audit-a", "audit_test_one", "x", codes["county"])
+    audit(session, "account:audit-b", "audit_test_two", "y", codes["county"])
+    audit(session, "account:audit-c", "audit_test_one", "z", codes["sibling"])
+    session.commit()
+    yield world
+    session.close()
+
+
+def log(api, world, level: str, **params):
+    return api.get("/api/v1/commission/audit", params=params, headers=world.desks[level].headers).json
+
+
+def actors(answer) -> set[str]:
+    return {e["actor"] for e in answer["items"] if e["actor"].startswith("account:audit-")}
+
+
+def test_the_audit_log_of_the_jurisdiction_filtered_by_actor_action_and_time(api, world):
+    assert actors(log(api, world, "county")) == {"account:audit-a", "account:audit-b"}
+    assert actors(log(api, world, "city")) == {"account:audit-a", "account:audit-b", "account:audit-c"}
+    assert actors(log(api, world, "sibling")) == {"account:audit-c"}
+    assert actors(log(api, world, "city", action="audit_test_one")) == {"account:audit-a", "account:audit-c"}
+    assert actors(log(api, world, "city", actor="audit-b")) == {"account:audit-b"}
+    assert actors(log(api, world, "city", since="2000-01-01", until="2000-12-31")) == set()
+    assert actors(log(api, world, "city", since=cw.local_today().isoformat())) == {"account:audit-a", "account:audit-b", "account:audit-c"}
+
+
+@pytest.mark.parametrize("params", [{"since": "yesterday"}, {"until": "2026-01-01T00:00:00"}, {"page": "0"}])
+def test_bad_audit_filters_are_refused(api, world, params):
+    api.get("/api/v1/commission/audit", params=params, headers=world.desks["city"].headers, status=400)

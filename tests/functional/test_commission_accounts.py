@@ -1,0 +1,205 @@
+"""Accounts and query at the commission end: an administrator creates staff accounts for its own and lower
+divisions; institution accounts of the jurisdiction are listed, disabled, re-enabled and given a new password by
+SMS; persons, institutions, register entries and applications are found with the private fields a commission sees."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from models import Account, AuditEntry, Institution
+from tests import commission_world as cw
+from tests.journeys import PASSWORD, wait_for
+
+NEW_PASSWORD = "Newpass-2026x"
+
+
+@pytest.fixture(scope="module")
+def world(wsgi_app, settings):
+    from webtest import TestApp
+
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    world = cw.build(TestApp(wsgi_app), session, settings, "64")
+    institution = session.get(Institution, world.institutions["county"].id)
+    institution.mobile, institution.uscc = "13800000064", f"12640102MB{world.tag.upper()[:6]}00"[:18]
+    world.application = cw.pending_since(session, world.person["account_id"], institution.id, "physician.change",
+                                         world.codes["county"], cw.working_days_ago(1), person_id=world.person["person_id"]).id
+    session.commit()
+    yield world
+    session.close()
+
+
+def login_status(api, username: str, password: str) -> int:
+    return api.post_json("/api/v1/login", {"username": username, "password": password}, expect_errors=True).status_int
+
+
+# --- staff accounts --------------------------------------------------------------------------------
+
+
+def test_an_administrator_creates_a_staff_account_for_a_lower_division(api, world, db):
+    username = f"staff-{world.tag}"
+    answer = api.post_json("/api/v1/commission/accounts", {"username": username, "password": NEW_PASSWORD,
+                           "division": world.codes["county"]}, headers=world.desks["admin"].headers, status=201).json
+    assert answer["division"] == world.codes["county"] and answer["must_change_password"] is True and not answer["admin"]
+    assert NEW_PASSWORD not in json.dumps(answer)
+    created = db.scalar(select(Account).where(Account.username == username))
+    assert created.role == "commission" and created.status == "active"
+    assert login_status(api, username, NEW_PASSWORD) == 200
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "create_staff_account", AuditEntry.target == f"account:{created.id}"))
+    assert entry.actor == f"account:{world.desks['admin'].account_id}" and entry.division_code == world.codes["county"]
+    listed = api.get("/api/v1/commission/accounts", params={"role": "commission"}, headers=world.desks["admin"].headers).json
+    assert username in {item["username"] for item in listed["items"]}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"division": "640000"}, "division"),  # the parent
+    ({"division": "110105"}, "division"),  # elsewhere
+    ({"division": "64010"}, "division"),
+    ({"username": "1abc"}, "username"),
+    ({"password": "short1"}, "password"),
+    ({"password": "onlyletters"}, "password"),
+    ({"admin": "yes"}, "admin"),
+])
+def test_a_bad_staff_account_is_refused_naming_the_field(api, world, db, body, field):
+    username = f"bad-{world.tag}-{field}"
+    full = {"username": username, "password": NEW_PASSWORD, "division": world.codes["county"], **body}
+    error = api.post_json("/api/v1/commission/accounts", full, headers=world.desks["admin"].headers, status=400).json["error"]
+    assert field in error["fields"]
+    assert db.scalar(select(Account.id).where(Account.username == full["username"])) is None
+
+
+def test_a_taken_username_is_a_conflict_and_staff_who_are_not_administrators_are_refused(api, world):
+    body = {"username": world.desks["county"].username, "password": NEW_PASSWORD}
+    api.post_json("/api/v1/commission/accounts", body, headers=world.desks["admin"].headers, status=409)
+    body = {"username": f"nope-{world.tag}", "password": NEW_PASSWORD}
+    api.post_json("/api/v1/commission/accounts", body, headers=world.desks["city"].headers, status=403)
+    api.get("/api/v1/commission/accounts", params={"role": "commission"}, headers=world.desks["city"].headers, status=403)
+
+
+# --- institution accounts -------------------------------------------------------------------------
+
+
+def test_institution_accounts_are_listed_in_the_jurisdiction_only(api, world):
+    mine = world.institution_desk.account_id
+    for level in ("county", "city", "province", "national"):
+        listed = api.get("/api/v1/commission/accounts", headers=world.desks[level].headers).json["items"]
+        assert mine in {item["id"] for item in listed}, level
+    sibling = api.get("/api/v1/commission/accounts", headers=world.desks["sibling"].headers).json["items"]
+    assert mine not in {item["id"] for item in sibling}
+    api.get("/api/v1/commission/accounts", params={"role": "person"}, headers=world.desks["county"].headers, status=400)
+
+
+def test_disable_and_re_enable_an_institution_account(api, world, db):
+    account_id, username = world.institution_desk.account_id, world.institution_desk.username
+    base = f"/api/v1/commission/accounts/{account_id}"
+    api.post_json(f"{base}/disable", {}, headers=world.desks["sibling"].headers, status=404)
+    assert api.post_json(f"{base}/disable", {}, headers=world.desks["county"].headers).json == {"id": account_id, "status": "disabled"}
+    assert login_status(api, username, PASSWORD) == 403
+    api.get("/api/v1/institution/tasks", headers=world.institution_desk.headers, status=401)  # its token no longer works
+    api.post_json(f"{base}/disable", {}, headers=world.desks["county"].headers, status=409)
+    assert api.post_json(f"{base}/enable", {}, headers=world.desks["city"].headers).json["status"] == "active"
+    assert login_status(api, username, PASSWORD) == 200
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.target == f"account:{account_id}")).all()
+    assert {"disable_account", "enable_account"} <= set(actions)
+
+
+def test_a_commission_cannot_disable_itself_persons_or_accounts_outside(api, world):
+    county = world.desks["county"].headers
+    for target in (world.desks["county"].account_id, world.person["account_id"], world.desks["city"].account_id):
+        api.post_json(f"/api/v1/commission/accounts/{target}/disable", {}, headers=county, status=404)
+
+
+def test_a_password_reset_sends_a_one_time_password_by_sms_and_never_shows_it(api, world, db, settings, workers):
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    username = f"reset-{world.tag}"
+    account = cw.staff_account(session, "institution", username, institution_id=world.institutions["county"].id)
+    session.commit()
+    session.close()
+    answer = api.post_json(f"/api/v1/commission/accounts/{account.id}/password-reset", {},
+                           headers=world.desks["county"].headers, status=202).json
+    assert answer == {"id": account.id, "sent_to": "138****0064", "must_change_password": True}
+    sms = Path(settings.sms_backend.removeprefix("file:"))
+
+    def message():
+        lines = sms.read_text(encoding="utf-8").splitlines() if sms.exists() else []
+        return next((json.loads(line) for line in lines if username in line), None)
+
+    text = wait_for(message)
+    assert text["to"] == "13800000064"
+    password = text["text"].split("新密码为 ")[1].split("，")[0]
+    assert password not in json.dumps(answer)
+    assert login_status(api, username, PASSWORD) == 401
+    assert login_status(api, username, password) == 200
+    db.expire_all()
+    assert db.get(Account, account.id).must_change_password is True
+
+
+def test_a_password_reset_needs_a_good_mobile(api, world, settings):
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    account = cw.staff_account(session, "institution", f"nomobile-{world.tag}", institution_id=world.institutions["county"].id)
+    session.commit()
+    session.close()
+    url = f"/api/v1/commission/accounts/{account.id}/password-reset"
+    error = api.post_json(url, {"mobile": "12345"}, headers=world.desks["county"].headers, status=400).json["error"]
+    assert "mobile" in error["fields"]
+    api.post_json(url, {}, headers=world.desks["sibling"].headers, status=404)
+
+
+# --- query -------------------------------------------------------------------------------------------
+
+
+def search(api, world, q: str, level: str = "county"):
+    return api.get("/api/v1/commission/search", params={"q": q}, headers=world.desks[level].headers).json
+
+
+def test_a_person_is_found_by_name_id_number_or_mobile_with_the_private_fields(api, world):
+    person = world.person
+    for q in (person["name"], person["id_number"], person["id_number"].lower(), person["mobile"]):
+        found = search(api, world, q)["persons"]
+        assert [p["id"] for p in found] == [person["person_id"]], q
+        assert found[0]["id_number"] == person["id_number"] and found[0]["mobile"] == person["mobile"]
+        assert found[0]["birth_date"] == person["birth_date"]
+    assert search(api, world, person["id_number"], level="sibling")["persons"] == []
+
+
+def test_institutions_are_found_by_name_credit_code_or_identifier(api, world, db):
+    institution = db.get(Institution, world.institutions["county"].id)
+    for q in (institution.name, institution.uscc, institution.identifier):
+        assert [i["id"] for i in search(api, world, q)["institutions"]] == [institution.id], q
+    assert search(api, world, institution.uscc, level="sibling")["institutions"] == []
+    assert search(api, world, institution.uscc, level="national")["institutions"][0]["mobile"] == "13800000064"
+
+
+def test_applications_are_found_by_number_or_applicant(api, world):
+    found = search(api, world, f"#{world.application}")["applications"]
+    assert [a["id"] for a in found] == [world.application] and found[0]["applicant"] == world.person["name"]
+    assert world.application in {a["id"] for a in search(api, world, world.person["name"], level="city")["applications"]}
+    assert search(api, world, str(world.application), level="sibling")["applications"] == []
+
+
+def test_register_entries_are_found_by_identifier(api, world, settings):
+    from models.db import session_factory
+    from tests import factories
+
+    session = session_factory(settings.database_url)()
+    item = factories.application(session, world.person["person_id"], world.person["account_id"], world.institutions["county"].id,
+                                 world.person["certificate_no"], "approved", world.codes["county"])
+    factories.issued(session, item)
+    session.commit()
+    identifier = item.identifier
+    session.close()
+    found = search(api, world, identifier)["registrations"]
+    assert [(r["profession"], r["identifier"], r["name"]) for r in found] == [("physician", identifier, world.person["name"])]
+    assert search(api, world, identifier, level="sibling")["registrations"] == []
+
+
+def test_an_empty_query_is_refused(api, world):
+    api.get("/api/v1/commission/search", params={"q": " "}, headers=world.desks["county"].headers, status=400)

@@ -1,0 +1,40 @@
+"""pipeline.audit_chain: the HMAC chain over the audit log and the first entry that breaks it."""
+
+from pipeline.audit_chain import GENESIS, Sealed, canonical, chain_key, first_break, seal
+
+
+def sealed_chain(key: bytes, count: int = 3) -> list[Sealed]:
+    entries, previous = [], GENESIS
+    for n in range(1, count + 1):
+        content = {"id": n, "seq": n, "action": f"act{n}"}
+        digest = seal(key, previous, content)
+        entries.append(Sealed(n, n, content, previous, digest))
+        previous = digest
+    return entries
+
+
+def test_the_audit_chain_names_the_first_broken_entry():
+    key = chain_key("secret")
+    entries = sealed_chain(key)
+    assert first_break(key, entries) is None
+    forged = Sealed(2, 2, {"id": 2, "seq": 2, "action": "forged"}, entries[1].prev_hash, entries[1].hash)
+    changed = [entries[0], forged, entries[2]]
+    assert (first_break(key, changed).id, first_break(key, changed).reason) == (2, "内容与哈希不符（条目被改动）")
+    gap = first_break(key, [entries[0], entries[2]])
+    assert (gap.id, gap.seq, gap.reason) == (3, 3, "链位置应为 2，实为 3（有条目被删除）")
+    assert first_break(chain_key("another"), entries).id == 1
+
+
+def test_a_relinked_entry_is_caught_by_its_link():
+    key = chain_key("secret")
+    entries = sealed_chain(key)
+    relinked = Sealed(3, 3, entries[2].content, GENESIS, seal(key, GENESIS, entries[2].content))
+    assert first_break(key, [*entries[:2], relinked]).reason == "前一条目的哈希不符（前一条目被改动、删除或替换）"
+
+
+def test_an_empty_chain_is_whole_and_the_seal_ignores_key_order():
+    key = chain_key("secret")
+    assert first_break(key, []) is None
+    assert seal(key, GENESIS, {"a": 1, "b": "乙"}) == seal(key, GENESIS, {"b": "乙", "a": 1})
+    assert canonical({"b": "乙", "a": 1}) == '{"a":1,"b":"乙"}'.encode()
+    assert len(GENESIS) == 64 and set(GENESIS) == {"0"}
