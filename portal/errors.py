@@ -10,6 +10,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from pipeline.errors import TransitionRefused, ValidationFailed
+from portal.renderers import CHARSET, CONTENT_TYPE, dumps
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,8 @@ def invalid(fields: dict[str, str], message: str = "提交的内容有误") -> R
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
-    response = Response(json_body={"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
-    response.content_type = "application/json"
-    return response
+    body = dumps({"error": {"code": code, "message": message, "fields": fields or {}}})
+    return Response(body=body.encode(CHARSET), status=status, content_type=CONTENT_TYPE)
 
 
 def is_api(request: Request) -> bool:
