@@ -25,6 +25,7 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
     config.include("pyramid_jinja2")
     config.include("portal.database")
     config.include("portal.security")
+    config.include("portal.renderers")
     config.include("portal.errors")
     config.include("portal.ratelimit")
     config.include("portal.api")

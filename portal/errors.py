@@ -15,6 +15,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
+from portal.renderers import CHARSET, CONTENT_TYPE, dumps
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,8 @@ def invalid(fields: dict[str, str], codes: dict[str, str] | None = None) -> Vali
 
 def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
                    codes: dict[str, str] | None = None) -> Response:
-    body = {"error": {"code": code, "message": message, "fields": fields or {}, "codes": codes or {}}}
-    response = Response(json_body=body, status=status)
-    response.content_type = "application/json"
-    return response
+    body = dumps({"error": {"code": code, "message": message, "fields": fields or {}, "codes": codes or {}}})
+    return Response(body=body.encode(CHARSET), status=status, content_type=CONTENT_TYPE)
 
 
 REFUSALS = (Refused, ValidationFailed, Conflict, Forbidden, NotFound, TransitionRefused)

@@ -59,9 +59,11 @@ ROUTES = [
     ("api.public.bulk_file", "/api/v1/public/bulk/{name}"),
     ("api.commission.deliveries", "/api/v1/commission/deliveries"),
     ("api.openapi", "/api/v1/openapi.json"),
+    ("api.docs", "/api/v1/docs"),
 ]
 
 
 def includeme(config: Configurator) -> None:
     for name, pattern in ROUTES:
         config.add_route(name, pattern)
+    config.include("portal.api.docs")

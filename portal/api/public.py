@@ -74,7 +74,7 @@ def bulk_file(request: Request):
     name = request.matchdict["name"]
     if name not in {item["name"] for item in bulk.listed_files(bulk_dir(request))}:
         raise not_found("文件")
-    content_type = "text/csv" if name.endswith(".csv") else "application/x-ndjson"
+    content_type = "text/csv; charset=utf-8" if name.endswith(".csv") else "application/x-ndjson; charset=utf-8"
     response = FileResponse(str(bulk_dir(request) / name), request=request, content_type=content_type)
     response.content_disposition = f'attachment; filename="{name}"'
     return response

@@ -680,6 +680,13 @@ def public_paths() -> dict:
             "本文档", "公示端", (200, answer("OpenAPI 3.1", {"type": "object"})), public=True
         )
     }
+    paths["/api/v1/docs"] = {
+        "get": operation(
+            "本文档的浏览页面（Swagger UI）", "公示端",
+            (200, {"description": "HTML 页面", "content": {"text/html": {"schema": {"type": "string"}}}}), public=True,
+            description="给人看的页面，不是 JSON 接口；页面所用的脚本与样式由本服务在 /api/v1/docs/static/ 下提供。",
+        )
+    }
     return paths
 
 

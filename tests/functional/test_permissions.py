@@ -74,6 +74,7 @@ CASES = [
     Case("api.public.bulk", "GET", "/api/v1/public/bulk", "public"),
     Case("api.public.bulk_file", "GET", "/api/v1/public/bulk/no-such-file.csv", "public"),
     Case("api.openapi", "GET", "/api/v1/openapi.json", "public", None, {r: 200 for r in ROLES}),
+    Case("api.docs", "GET", "/api/v1/docs", "public", None, {r: 200 for r in ROLES}),
     # every logged-in account
     Case("api.password", "POST", "/api/v1/password", "authenticated", {}),
     Case("api.applications", "GET", "/api/v1/applications", "authenticated", None, {r: 200 for r in ROLES if r != "anonymous"}),

@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
+from pyramid.static import static_view
 
 from pipeline import codes
 from pipeline.kinds import KINDS
@@ -47,8 +48,10 @@ def served_operations(settings) -> set[tuple[str, str]]:
     served = set()
     for item in introspector.get_category("views"):
         view = item["introspectable"]
+        if isinstance(view["callable"], static_view):
+            continue  # static files (Swagger UI's under /api/v1/docs/static/) are no operations of the API
         pattern = patterns.get(view["route_name"] or "")
-        if pattern is None or not pattern.startswith("/api/v1/"):
+        if pattern is None or not ("/" + pattern.lstrip("/")).startswith("/api/v1/"):
             continue
         methods = view["request_methods"]
         methods = ["ANY"] if methods is None else [methods] if isinstance(methods, str) else list(methods)

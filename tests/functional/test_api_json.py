@@ -1,0 +1,49 @@
+"""Every JSON answer of the portal is UTF-8 with Chinese as is — no \\uXXXX escapes — and says so:
+`application/json; charset=utf-8` (portal/renderers.py, portal/errors.py:error_response)."""
+from __future__ import annotations
+
+from tests import public_records
+
+DIVISION = "650901"  # records of this module only
+JSON_UTF8 = "application/json; charset=utf-8"
+
+
+def assert_raw_utf8(answer, word: str) -> None:
+    assert word.encode("utf-8") in answer.body, answer.body[:300]
+    assert b"\\u" not in answer.body, answer.body[:300]
+
+
+def test_a_refusal_is_raw_utf8(api):
+    answer = api.get("/api/v1/public/institutions", params={"limit": "0"}, status=400)
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    assert answer.json["error"]["code"] == "invalid" and answer.json["error"]["message"].startswith("提交的内容有误：")
+    assert_raw_utf8(answer, "提交的内容有误")
+
+
+def test_errors_outside_any_view_are_raw_utf8_too(api):
+    missing = api.get("/api/v1/no-such-thing", status=404)
+    assert missing.headers["Content-Type"] == JSON_UTF8
+    assert_raw_utf8(missing, "资源不存在")
+    unauthorized = api.get("/api/v1/applications", status=401)
+    assert unauthorized.headers["Content-Type"] == JSON_UTF8
+    assert_raw_utf8(unauthorized, "请先登录")
+
+
+def test_a_record_with_chinese_is_raw_utf8_as_json_and_as_fhir(api, db):
+    place = {"id": 21, "name": "伊宁测试医院", "identifier": public_records.identifier("institution", DIVISION)}
+    record = public_records.store(db, [public_records.person_record("physician", DIVISION, 5, [place], status="registered")])[0]
+
+    answer = api.get(f"/api/v1/public/records/{record['identifier']}")
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    assert answer.json["name"] == record["name"]
+    assert_raw_utf8(answer, "伊宁测试医院")
+
+    fhir = api.get(f"/api/v1/public/records/{record['identifier']}", params={"format": "fhir"})
+    assert fhir.headers["Content-Type"] == "application/fhir+json; charset=utf-8"
+    assert_raw_utf8(fhir, "伊宁测试医院")
+
+
+def test_the_openapi_document_is_raw_utf8(api):
+    answer = api.get("/api/v1/openapi.json")
+    assert answer.headers["Content-Type"] == JSON_UTF8
+    assert_raw_utf8(answer, answer.json["info"]["title"])
