@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from bench.seed import Applicant
-from pipeline.kinds.physician_first_registration import KIND as FIRST_REGISTRATION
 from models.db import engine_for
+from pipeline.kinds.physician_first_registration import KIND as FIRST_REGISTRATION
 
 FAILED = ("verification_failed", "rejected", "returned", "withdrawn")
 

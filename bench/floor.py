@@ -47,14 +47,14 @@ def run_floor(database_url: str, broker_url: str, applications: int, commits: in
                 for step in range(commits):
                     db.execute("INSERT INTO bench_floor (application, step) VALUES (%s, %s)", (application, step))
                     db.commit()
-                for step in range(publishes):
+                for _ in range(publishes):
                     producer.publish(
                         BODY, exchange=EXCHANGE, routing_key="bench.floor", serializer="json", delivery_mode=2, retry=False
                     )
 
     offsets = [sum(shares[:i]) for i in range(threads)]
     with ThreadPoolExecutor(threads) as pool:
-        futures = [pool.submit(worker, offset, share) for offset, share in zip(offsets, shares)]
+        futures = [pool.submit(worker, offset, share) for offset, share in zip(offsets, shares, strict=True)]
         start.wait()
         began = time.monotonic()
         for future in futures:

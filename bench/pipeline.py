@@ -32,12 +32,21 @@ from bench import cpu  # noqa: E402
 from bench.drive import Api, latencies, percentile, run_phase, stage_medians, wait_delivered  # noqa: E402
 from bench.floor import run_floor  # noqa: E402
 from bench.pyspy import Profiles, summary  # noqa: E402
-from bench.tasks import TaskStats, log_offsets, task_stats  # noqa: E402
 from bench.seed import COMMISSION_USER, INSTITUTION_USER, PASSWORD, seed  # noqa: E402
 from bench.stack import (  # noqa: E402
-    PG_ADMIN_URL, Backing, Processes, channels_json, free_port, portal_argv, queue_consumers, receiver_argv, relay_argv,
-    wait_until, worker_argv,
+    PG_ADMIN_URL,
+    Backing,
+    Processes,
+    channels_json,
+    free_port,
+    portal_argv,
+    queue_consumers,
+    receiver_argv,
+    relay_argv,
+    wait_until,
+    worker_argv,
 )
+from bench.tasks import TaskStats, log_offsets, task_stats  # noqa: E402
 from models.crypto import issue_token  # noqa: E402
 from models.settings import Settings, parse_channels  # noqa: E402
 
@@ -129,7 +138,7 @@ def start_portals(processes: Processes, how: str, count: int, threads: int) -> t
     for attempt in (["medreg", "waitress"] if how == "auto" else [how]):
         started = [processes.start("portal", portal_argv(attempt, port, threads), f"portal{i}-{attempt}") for i, port in enumerate(ports)]
 
-        def answer() -> bool:
+        def answer(started: list = started) -> bool:
             if any(item.popen.poll() is not None for item in started):
                 raise RuntimeError("a portal process exited")
             try:
@@ -157,7 +166,7 @@ def start_stack(processes: Processes, args: argparse.Namespace, layout: str, bac
         processes.start(f"worker {name}", worker_argv(name, queues, pool, concurrency), f"worker-{name}")
     processes.start("relay", relay_argv(), "relay")
     ports, portal_how = start_portals(processes, args.portal, args.portals, args.portal_threads)
-    expected = {queue: 0 for queue in QUEUES}
+    expected = dict.fromkeys(QUEUES, 0)
     for _, queues, _, _ in LAYOUTS[layout]:
         for queue in queues.split(","):
             expected[queue] += 1

@@ -21,13 +21,13 @@ from sqlalchemy import create_engine, event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models import Application  # noqa: E402
-from models.db import engine_for, session_scope  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from models.settings import Settings  # noqa: E402
-from pipeline.lifecycle import Status  # noqa: E402
-from tests import factories, journeys  # noqa: E402
-from workers.batches import for_each_application  # noqa: E402
+from models import Application
+from models.db import engine_for, session_scope
+from models.migrate import upgrade
+from models.settings import Settings
+from pipeline.lifecycle import Status
+from tests import factories, journeys
+from workers.batches import for_each_application
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 INPUT_STATUS = {"verify": Status.submitted, "issue": Status.approved, "publish": Status.issued}

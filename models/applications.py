@@ -43,7 +43,7 @@ class Application(Base):
         self.record(actor, self.status, target, comment)
         self.status = target
 
-    def record(self, actor: str, from_status: str, to_status: str, comment: str = "") -> None:
+    def record(self, actor: str, from_status: str | None, to_status: str, comment: str = "") -> None:
         now = utcnow()
         self.updated_at = now
         # Added through the session rather than appended to `history`, which would load every

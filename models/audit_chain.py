@@ -73,16 +73,17 @@ def sealed_entries(session: Session, page: int = 5000) -> Iterator[Sealed]:
         if not rows:
             return
         for entry in rows:
-            yield Sealed(entry.id, entry.seq, content_of(entry, entry.seq), entry.prev_hash, entry.hash)
-        after = rows[-1].seq
+            seq = entry.seq or 0  # selected by seq > after: never empty here
+            yield Sealed(entry.id, seq, content_of(entry, seq), entry.prev_hash, entry.hash)
+        after = rows[-1].seq or after
         session.expunge_all()
 
 
 def verify_chain(session: Session, secret: str) -> tuple[Break | None, int, int]:
     """(the first break or None, how many entries are sealed, how many are not yet)."""
     broken = first_break(chain_key(secret), sealed_entries(session))
-    sealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_not(None)))
-    unsealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_(None)))
+    sealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_not(None))) or 0
+    unsealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_(None))) or 0
     return broken, sealed, unsealed
 
 

@@ -25,13 +25,14 @@ from models.applications import Application
 from models.audit import audit
 from models.base import utcnow
 from models.crypto import lookup_hash
+from models.db import must_get
 from models.outbox import enqueue
 from models.persons import Person
 from models.registers.nurses import NurseRegistration
 from models.registers.physicians import PhysicianRegistration
 from models.settings import Settings
-from models.uploads import Batch
 from models.submission import submit
+from models.uploads import Batch
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from pipeline.kinds import INSTITUTION, KINDS, PERSON, Kind
 
@@ -165,7 +166,7 @@ def submit_row(session: Session, settings: Settings, institution_account: Accoun
         raise ValidationFailed.one("kind", "choice" if kind else "required", f"不支持的业务类型：{kind}" if kind else "必填")
     actor = institution_account
     if PERSON in KINDS[kind].applicants and INSTITUTION not in KINDS[kind].applicants:
-        actor = staff_account(session, settings, institution_account.institution_id, row.get("id_number", ""))
+        actor = staff_account(session, settings, institution_account.institution_id or 0, row.get("id_number", ""))
     return submit(session, actor, kind, row_data(row))
 
 
@@ -203,7 +204,7 @@ def duplicate_key(row: dict[str, str]) -> tuple[str, str] | None:
 
 def check_rows(session: Session, settings: Settings, batch: Batch, limit: int = CHUNK) -> None:
     """Check the next `limit` rows (dry run) and store each one's result."""
-    account = session.get(Account, batch.account_id)
+    account = must_get(session, Account, batch.account_id)
     results = list(batch.results)
     seen = {duplicate_key(batch.rows[r["row"] - 2]): r["row"] for r in results if duplicate_key(batch.rows[r["row"] - 2])}
     for index in range(len(results), min(len(batch.rows), len(results) + limit)):
@@ -225,7 +226,7 @@ def check_rows(session: Session, settings: Settings, batch: Batch, limit: int = 
 
 def submit_valid_rows(session: Session, settings: Settings, batch: Batch) -> None:
     """Submit every valid row; the caller commits this with the report in one transaction."""
-    account = session.get(Account, batch.account_id)
+    account = must_get(session, Account, batch.account_id)
     results = []
     for result in batch.results:
         if result["status"] == "valid":

@@ -25,8 +25,13 @@ from models.registers.qualifications import NurseExamRecord, PhysicianQualificat
 from models.settings import Settings
 from pipeline.errors import Conflict, ValidationFailed
 from pipeline.kinds import (
-    KINDS, Kind, nurse_pre2008_first_registration, physician_foreign_short_term_practice,
-    physician_hmt_qualification_recognition, physician_hmt_short_term_practice, physician_qualification_backfill,
+    KINDS,
+    Kind,
+    nurse_pre2008_first_registration,
+    physician_foreign_short_term_practice,
+    physician_hmt_qualification_recognition,
+    physician_hmt_short_term_practice,
+    physician_qualification_backfill,
 )
 from pipeline.registers.institutions import institution_reasons, scope_reasons
 from pipeline.routing import in_jurisdiction
@@ -65,7 +70,7 @@ def _without_id_number(clean: dict[str, Any]) -> dict[str, Any]:
 def counter_institution(session: Session, account: Account, institution_id: int) -> Institution:
     """The institution named at the counter: in the clerk's jurisdiction, operating, holding an identifier."""
     institution = session.get(Institution, institution_id)
-    if institution is None or not in_jurisdiction(account.division_code, institution.division_code):
+    if institution is None or not in_jurisdiction(account.division_code or "", institution.division_code):
         raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在或不在本卫健委辖区内")
     reasons = institution_reasons(institution_facts(session, institution_id))
     if reasons:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -85,3 +86,19 @@ def session_scope(url: str) -> Iterator[Session]:
     finally:
         session.close()
 
+
+
+T = TypeVar("T")
+
+
+def must_get(session: Session, model: type[T], key: object) -> T:
+    """A row the caller knows is there (a foreign key, a row it just locked): LookupError if it is not, never None."""
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"no {model.__name__} {key!r}")
+    return row
+
+
+def dialect_of(session: Session) -> str:
+    bind = session.get_bind()
+    return bind.dialect.name

@@ -24,7 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
-    AssessmentResult, Commission, DepartmentScope, Division, Institution, InstitutionDepartment, NurseExamRecord,
+    AssessmentResult,
+    Commission,
+    DepartmentScope,
+    Division,
+    Institution,
+    InstitutionDepartment,
+    NurseExamRecord,
     PhysicianQualification,
 )
 from models.crypto import lookup_hash

@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from sqlalchemy import create_engine, pool
 
 # What autogenerate compares, in env.py (so `medreg db revision` sees it) and in the test that the
@@ -23,6 +23,7 @@ def alembic_config(database_url: str, versions: Path | None = None) -> Config:
     """`versions`: another folder of revision files than models/migrations/versions (the tests use a copy)."""
     config = Config()
     config.set_main_option("script_location", "models:migrations")
+    config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     if versions is not None:
         config.set_main_option("version_locations", str(versions).replace("%", "%%"))
@@ -71,4 +72,6 @@ def revision(database_url: str, message: str, versions: Path | None = None) -> N
 
     rev_id = next_revision_id(ScriptDirectory.from_config(config))
     script = command.revision(config, message=message, autogenerate=True, rev_id=rev_id, process_revision_directives=note_empty)
+    if not isinstance(script, Script):
+        raise RuntimeError("alembic wrote no single revision")
     return NewRevision(revision=script.revision, path=Path(script.path), empty=all(seen))

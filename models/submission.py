@@ -24,7 +24,7 @@ from pipeline.kinds import INSTITUTION, PERSON, Kind, get_kind
 from pipeline.lifecycle import OPEN_STATUSES, initial_status
 
 VERIFY = "workers.verification.verify"
-STAFF_REGISTERS: dict[str, type[PhysicianRegistration] | type[NurseRegistration]] = {
+STAFF_REGISTERS: dict[str, Any] = {  # the staff registers, by profession (both have identifier, person, institution)
     "physician": PhysicianRegistration, "nurse": NurseRegistration,
 }
 

@@ -29,7 +29,10 @@ MIN_AGE, MAX_AGE = 16, 100
 # The first two digits of a resident ID: the province-level division (GB/T 2260) that issued it, and
 # 81/82/83 of the residence permits of Hong Kong, Macao and Taiwan residents.
 PROVINCE_PREFIXES: frozenset[str] = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    [
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
+        "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
+    ]
 )
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"

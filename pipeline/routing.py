@@ -10,7 +10,7 @@ from pipeline.registers.institutions import InstitutionFacts
 NATIONAL = "000000"
 
 
-def _check_code(code: str) -> str:
+def _check_code(code: str | None) -> str:
     if not isinstance(code, str) or not re.fullmatch(r"[0-9]{6}", code):
         raise ValueError(f"行政区划代码应为6位数字：{code!r}")
     return code
@@ -23,9 +23,9 @@ def approving_commission(kind: str, institution: InstitutionFacts) -> str:
     return _check_code(institution.registered_by)
 
 
-def division_level(code: str) -> str:
+def division_level(code: str | None) -> str:
     """national, province, city or county."""
-    _check_code(code)
+    code = _check_code(code)
     if code == NATIONAL:
         return "national"
     if code.endswith("0000"):
@@ -35,14 +35,13 @@ def division_level(code: str) -> str:
     return "county"
 
 
-def jurisdiction_prefix(commission_division: str) -> str:
+def jurisdiction_prefix(commission_division: str | None) -> str:
     """The prefix every division code in the jurisdiction starts with ("" for national)."""
-    level = division_level(commission_division)
-    length = {"national": 0, "province": 2, "city": 4, "county": 6}[level]
-    return commission_division[:length]
+    code = _check_code(commission_division)
+    length = {"national": 0, "province": 2, "city": 4, "county": 6}[division_level(code)]
+    return code[:length]
 
 
-def in_jurisdiction(commission_division: str, division_code: str) -> bool:
+def in_jurisdiction(commission_division: str | None, division_code: str | None) -> bool:
     """Whether `division_code` lies in the jurisdiction of the commission of `commission_division`."""
-    _check_code(division_code)
-    return division_code.startswith(jurisdiction_prefix(commission_division))
+    return _check_code(division_code).startswith(jurisdiction_prefix(commission_division))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import pairwise
 
 # The stage an application is in while it has a status; the time of a stage is the time from the history
 # row that entered it to the next history row.
@@ -43,7 +44,7 @@ def stage_durations(events: Iterable[tuple[datetime, str]]) -> list[tuple[str, f
     events = list(events)
     spans: dict[str, float] = {}
     result: list[tuple[str, float]] = []
-    for (at, status), (next_at, next_status) in zip(events, events[1:]):
+    for (at, status), (next_at, next_status) in pairwise(events):
         stage = STAGE_OF_STATUS.get(status)
         if stage is None:
             continue

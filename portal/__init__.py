@@ -17,10 +17,11 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
     """The configured app; `medreg` (tests, `medreg demo`) replaces what the environment and .ini say."""
     check_kinds()
     ini_settings = dict(ini_settings or {})
-    ini_settings["medreg"] = medreg or load_settings(ini_settings)
-    ini_settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
-    ini_settings.setdefault("jinja2.directories", "portal:templates")
-    config = Configurator(settings=ini_settings)
+    settings: dict[str, object] = {
+        "tm.manager_hook": "pyramid_tm.explicit_manager", "jinja2.directories": "portal:templates",
+        **ini_settings, "medreg": medreg or load_settings(ini_settings),
+    }
+    config = Configurator(settings=settings)
     config.include("pyramid_tm")
     config.include("pyramid_jinja2")
     config.include("portal.database")

@@ -28,13 +28,13 @@ from sqlalchemy.orm import Session
 import models
 from models import Account, Institution, Person
 from models.crypto import encrypt, hash_password, lookup_hash
-from models.db import session_scope
+from models.db import must_get, session_scope
 from models.imports import import_divisions, import_institutions, import_physician_qualifications
-from publisher.disclosure import publish_changed
 from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
 from portal.cli.output import listen_failure
 from portal.cli.users import create_staff_account
+from publisher.disclosure import publish_changed
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,9 @@ def load_demo_data(session: Session, settings: Settings) -> DemoAccounts:
         create_staff_account(session, "commission", COMMISSION_USERNAME, PASSWORD, division=COMMISSION_DIVISION, admin=True)
     if session.scalar(select(Account.id).where(Account.username == INSTITUTION_USERNAME)) is None:
         create_staff_account(session, "institution", INSTITUTION_USERNAME, PASSWORD, uscc=INSTITUTION_USCC)
-    institution = session.scalar(select(Institution).where(Institution.uscc == INSTITUTION_USCC))
+    institution = session.scalars(select(Institution).where(Institution.uscc == INSTITUTION_USCC)).one()
     ensure_active_person(session, settings, PERSON, institution)
-    commission = session.get(models.Commission, COMMISSION_DIVISION)
+    commission = must_get(session, models.Commission, COMMISSION_DIVISION)
     return DemoAccounts(commission.name, institution.name, institution.id)
 
 

@@ -52,7 +52,7 @@ REFUSALS = (Refused, ValidationFailed, Conflict, Forbidden, NotFound, Transition
 def described(error: Exception) -> tuple[int, str, str, dict[str, str], dict[str, str]]:
     """(status, code, message, fields, codes) of any refusal, as the error contract shows it."""
     if isinstance(error, Refused):
-        return error.status, error.code, error.message, error.fields, {name: "invalid" for name in error.fields}
+        return error.status, error.code, error.message, error.fields, dict.fromkeys(error.fields, "invalid")
     if isinstance(error, ValidationFailed):
         return 400, "invalid", error.message, error.fields, error.codes
     if isinstance(error, (Conflict, TransitionRefused)):

@@ -1,7 +1,8 @@
 """A per-client rate limit on the public end (the API under /api/v1/public/ and the /public pages).
 
 A token bucket per client address, in this process: `public_burst` requests at once, refilled at
-`public_rate_per_second` (`load_settings` defaults to 20/s and 200; a rate of 0 turns the limit off). Over the limit the answer is 429 with `Retry-After` (whole seconds).
+`public_rate_per_second` (`load_settings` defaults to 20/s and 200; a rate of 0 turns the limit off). Over the limit the
+answer is 429 with `Retry-After` (whole seconds).
 
 One process, one set of buckets: with several portal processes each keeps its own, so the effective
 limit is multiplied by their number. A multi-process deployment should limit at the reverse proxy

@@ -5,10 +5,10 @@ checked by the services, which answer 404 for anything outside the caller's scop
 """
 from __future__ import annotations
 
-from pyramid.security import Allowed, Denied
 from pyramid.config import Configurator
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.request import Request
+from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 
 from models import Account

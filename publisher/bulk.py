@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ def csv_row(record: dict) -> dict[str, str]:
 
 
 def latest_cursor(session: Session) -> int:
-    return session.scalar(select(func.coalesce(func.max(PublicVersion.id), 0)))
+    return int(session.scalar(select(func.coalesce(func.max(PublicVersion.id), 0))) or 0)
 
 
 def newest_versions(session: Session, until: int) -> Iterator[PublicVersion]:
@@ -97,7 +98,8 @@ def write_pair(out_dir: Path, stem: str, rows: Iterable[tuple[dict, dict[str, st
     """Write STEM.ndjson and STEM.csv together (one pass over the rows); atomically, via temporary names."""
     ndjson_path, csv_path = out_dir / f"{stem}.ndjson", out_dir / f"{stem}.csv"
     count = 0
-    with open(f"{ndjson_path}.part", "w", encoding="utf-8") as ndjson, open(f"{csv_path}.part", "w", encoding="utf-8-sig", newline="") as table:
+    with (open(f"{ndjson_path}.part", "w", encoding="utf-8") as ndjson,
+          open(f"{csv_path}.part", "w", encoding="utf-8-sig", newline="") as table):
         writer = csv.DictWriter(table, fieldnames=columns)
         writer.writeheader()
         for line, row in rows:
@@ -134,7 +136,7 @@ def export(session: Session, out_dir: Path, since: int | None, progress: Callabl
     cursor = latest_cursor(session)
     total = session.scalar(
         select(func.count(func.distinct(PublicVersion.identifier))).where(PublicVersion.id <= cursor)
-    )
+    ) or 0
     full_stem = f"public-full-{cursor}"
     records = write_pair(
         out_dir, full_stem, ((v.body, csv_row(v.body)) for v in newest_versions(session, cursor)), CSV_COLUMNS,
@@ -142,10 +144,10 @@ def export(session: Session, out_dir: Path, since: int | None, progress: Callabl
     )
     files = [f"{full_stem}.csv", f"{full_stem}.ndjson"]
     changes = None
-    manifest = {"cursor": cursor, "generated_at": utcnow().isoformat(), "full": {"cursor": cursor, "records": records,
+    manifest: dict[str, Any] = {"cursor": cursor, "generated_at": utcnow().isoformat(), "full": {"cursor": cursor, "records": records,
                 "files": files[:]}}
     if since is not None:
-        change_total = session.scalar(select(func.count()).where(PublicVersion.id > since, PublicVersion.id <= cursor))
+        change_total = session.scalar(select(func.count()).where(PublicVersion.id > since, PublicVersion.id <= cursor)) or 0
         stem = f"public-changes-{since}-{cursor}"
         changes = write_pair(
             out_dir,

@@ -64,7 +64,8 @@ def practitioner_role(record: dict, place: dict) -> dict:
         "active": is_active(record),
         "practitioner": {"reference": f"Practitioner/{record['identifier']}", "display": record["name"]},
         "organization": organization_reference(place),
-        "code": [{"text": PROFESSION_TEXT.get(record["kind"], record["kind"]) + ("（主要执业机构）" if place.get("main") else "（备案执业机构）")}],
+        "code": [{"text": PROFESSION_TEXT.get(record["kind"], record["kind"])
+                  + ("（主要执业机构）" if place.get("main") else "（备案执业机构）")}],
         "specialty": [{"text": text} for text in specialties],
     }
     if span := period(record):

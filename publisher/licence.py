@@ -183,7 +183,7 @@ def png(payload: str) -> bytes:
         y += 6
     code = qr_image(payload)
     side = 440
-    code = code.resize((side, side), Image.NEAREST)
+    code = code.resize((side, side), Image.Resampling.NEAREST)
     image.paste(code, (width - side - 80, 200))
     draw.text((width - side // 2 - 80, 200 + side + 30), "扫码核验（可离线验证签名）", font=font(26), fill="#333333", anchor="mm")
     draw.text((width // 2, height - 70), f"签名密钥：{fields['kid']} · Ed25519 数字签名", font=font(22), fill="#777777", anchor="mm")

@@ -106,7 +106,7 @@ def record_key(body: object) -> tuple[str, int] | None:
         identifier, version = body.get("identifier"), body.get("version")
     if not isinstance(identifier, str) or not str(version).isdigit():
         return None
-    return identifier, int(version)
+    return identifier, int(str(version))
 
 
 def _handler_for(receiver: Receiver):

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from models.db import must_get
 from models import Commission, Institution, NurseRegistration, Person, PhysicianRegistration
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
 
 
 def physician_record(session: Session, entry: PhysicianRegistration, version: int) -> dict:
-    person = session.get(Person, entry.person_id)
-    institution = session.get(Institution, entry.institution_id)
-    commission = session.get(Commission, entry.commission_code)
+    person = must_get(session, Person, entry.person_id)
+    institution = must_get(session, Institution, entry.institution_id)
+    commission = must_get(session, Commission, entry.commission_code)
     return {
         "identifier": entry.identifier,
         "kind": "physician",
@@ -39,7 +40,7 @@ def physician_institutions(session: Session, entry: PhysicianRegistration) -> li
     places = [(p.institution_id, p.main) for p in running] or [(entry.institution_id, True)]
     shown = []
     for institution_id, main in places:
-        institution = session.get(Institution, institution_id)
+        institution = must_get(session, Institution, institution_id)
         shown.append({"id": institution.id, "name": institution.name, "identifier": institution.identifier, "main": main})
     return shown
 
@@ -65,9 +66,9 @@ def institution_record(institution: Institution, commission: Commission | None, 
 def nurse_record(session: Session, entry: NurseRegistration, version: int) -> dict:
     """The public version of a nurse register entry: name, sex, institution, department, status, identifier,
     validity and registering authority — never the ID number, mobile, birth date or address."""
-    person = session.get(Person, entry.person_id)
-    institution = session.get(Institution, entry.institution_id)
-    commission = session.get(Commission, entry.commission_code)
+    person = must_get(session, Person, entry.person_id)
+    institution = must_get(session, Institution, entry.institution_id)
+    commission = must_get(session, Commission, entry.commission_code)
     return {
         "identifier": entry.identifier,
         "kind": "nurse",

@@ -8,12 +8,18 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from models import (
-    Application, Commission, DepartmentScope, Division, Institution, InstitutionDepartment, PhysicianQualification,
+    Application,
+    Commission,
+    DepartmentScope,
+    Division,
+    Institution,
+    InstitutionDepartment,
+    PhysicianQualification,
 )
 from models.crypto import lookup_hash
+from models.identifiers import identifier_for
 from models.settings import Settings
 from pipeline.codes import default_scope_map
-from models.identifiers import identifier_for
 
 DIVISIONS = [
     ("110000", "北京市", None),

@@ -10,10 +10,10 @@ from webtest import TestApp
 
 from models import Account, NurseExamRecord, NurseRegistration, Person
 from models.crypto import encrypt, lookup_hash
+from models.identifiers import identifier_for
 from pipeline.registers.nurses import first_valid_until
 from tests import factories
 from tests.journeys import InstitutionDesk, _password_hash, login, wait_routed, wait_status
-from models.identifiers import identifier_for
 
 _serial = itertools.count(1)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -3,7 +3,7 @@ public_versions (bulk inserts, thousands in well under a second), the way the pu
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -57,7 +57,7 @@ def institution_record(division: str, number: int, institution_id: int, status: 
 
 def store(session: Session, records: list[dict]) -> list[dict]:
     """Insert the records as version 1 each (bulk), as the publisher would have stored them."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     stored = [with_status_since(public_only(record), None, now.date()) for record in records]
     session.execute(insert(PublicVersion), [
         {"identifier": r["identifier"], "version": r["version"], "division": r["division"], "body": r, "published_at": now}

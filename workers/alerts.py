@@ -17,10 +17,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import InstitutionWebhook, Notification, Person, WebhookDelivery
+from models import InstitutionWebhook, Notification, NurseRegistration, Person, PhysicianRegistration, WebhookDelivery
 from models.base import utcnow
 from models.crypto import decrypt, sign_push
-from models.db import session_scope
+from models.db import must_get, session_scope
 from models.outbox import enqueue
 from models.settings import Settings
 from workers.app import app, settings_of
@@ -42,13 +42,16 @@ DELIVERY_LEASE = timedelta(minutes=5)
 TIMEOUT_SECONDS = 10.0
 
 
-def profession_of(entry: object) -> str:
-    return "nurse" if type(entry).__name__.startswith("Nurse") else "physician"
+StaffEntry = PhysicianRegistration | NurseRegistration
 
 
-def alert_body(session: Session, entry: object, event: str) -> dict:
+def profession_of(entry: StaffEntry) -> str:
+    return "nurse" if isinstance(entry, NurseRegistration) else "physician"
+
+
+def alert_body(session: Session, entry: StaffEntry, event: str) -> dict:
     """What the institution is told: who, which registration, what happened. No ID number, no mobile."""
-    person = session.get(Person, entry.person_id)
+    person = must_get(session, Person, entry.person_id)
     profession = profession_of(entry)
     body = {
         "event": event,
@@ -59,7 +62,7 @@ def alert_body(session: Session, entry: object, event: str) -> dict:
         "institution_id": entry.institution_id,
         "at": utcnow().isoformat(),
     }
-    if getattr(entry, "valid_until", None) is not None:
+    if entry.valid_until is not None:
         body["valid_until"] = entry.valid_until.isoformat()
     return body
 
@@ -74,7 +77,7 @@ def alert_text(body: dict) -> str:
     return text
 
 
-def alert_institution(session: Session, entry: object, event: str) -> None:
+def alert_institution(session: Session, entry: StaffEntry, event: str) -> None:
     """Tell the entry's institution that the registration's status changed (`event`: one of EVENTS)."""
     if event not in EVENTS:
         raise ValueError(f"unknown staff alert event {event!r}")
@@ -91,9 +94,9 @@ def alert_institution(session: Session, entry: object, event: str) -> None:
 
 
 def alert_for_status(session: Session, entry: object) -> None:
-    """Alert for the entry's current status, if that status is one an institution is told about."""
-    event = EVENT_OF_STATUS.get(getattr(entry, "status", ""))
-    if event and getattr(entry, "institution_id", None) and hasattr(entry, "person_id"):
+    """Alert for a staff entry's current status, if that status is one an institution is told about (an institution's
+    own register entry alerts nobody)."""
+    if isinstance(entry, (PhysicianRegistration, NurseRegistration)) and (event := EVENT_OF_STATUS.get(entry.status)):
         alert_institution(session, entry, event)
 
 
@@ -139,7 +142,7 @@ def deliver_webhook(settings: Settings, delivery_id: int) -> bool:
     ok, outcome = post_signed(url, secret, event, encode(body))
     with session_scope(settings.database_url) as session:
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
-        if delivery.status == "delivered":
+        if delivery is None or delivery.status == "delivered":
             return True
         delivery.attempts += 1
         if ok:

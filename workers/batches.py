@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from models import Application
-from models.db import session_scope
+from models.db import dialect_of, session_scope
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def _claimed(session: Session, ids: list[int], claim: ColumnElement[bool] | None
     Own applications are never cut off by the limit: every waiting application has a message of its
     own, so none is left behind when a backlog drains.
     """
-    locking = session.bind.dialect.name == "postgresql"
+    locking = dialect_of(session) == "postgresql"
     own = select(Application).where(Application.id.in_(ids)).order_by(Application.id)
     claimed = list(session.scalars(own.with_for_update() if locking else own))
     if claim is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Institution, Notification, NurseRegistration, Person, PhysicianRegistration
-from models.db import session_scope
+from models.db import must_get, session_scope
 from models.outbox import enqueue
 from models.registers import nurses, physicians
 from models.settings import Settings
@@ -26,7 +26,7 @@ BATCH = 1000
 def notify_nurse_and_institution(session: Session, entry: NurseRegistration, event: str, to_nurse: str,
                                  to_institution: str) -> None:
     """An inbox entry for the nurse and for the institution, and an SMS to the nurse."""
-    person = session.get(Person, entry.person_id)
+    person = must_get(session, Person, entry.person_id)
     for account in session.scalars(select(Account).where(Account.person_id == entry.person_id)):
         session.add(Notification(account_id=account.id, event=event, text=to_nurse))
     session.add(Notification(institution_id=entry.institution_id, event=event, text=to_institution))
@@ -43,7 +43,7 @@ def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
         nurses.expire(entry, EXPIRY_SERVICE)
         if entry.identifier:  # an entry still waiting for its identifier is published when it gets one
             publish_entry(session, settings, "nurse", entry)
-        name = session.get(Person, entry.person_id).name
+        name = must_get(session, Person, entry.person_id).name
         notify_nurse_and_institution(
             session, entry, "nurse_expired",
             f"您的护士执业注册已于{entry.valid_until.isoformat()}有效期届满，状态为已过期；继续执业请办理重新注册。",
@@ -67,8 +67,8 @@ def notify_expiring(session: Session, today: date) -> int:
         if threshold is None:
             continue
         entry.expiry_notices = sorted({*(entry.expiry_notices or []), threshold})
-        name = session.get(Person, entry.person_id).name
-        institution = session.get(Institution, entry.institution_id).name
+        name = must_get(session, Person, entry.person_id).name
+        institution = must_get(session, Institution, entry.institution_id).name
         until = entry.valid_until.isoformat()
         notify_nurse_and_institution(
             session, entry, "nurse_expiring",

@@ -24,7 +24,10 @@ def issue_application(session: Session, application: Application) -> None:
         application.move_to(Status.published, Actor.system, ISSUER, "资格记录已生效，可用于注册核验")
         return
     if entry.identifier is None:
-        entry.identifier = identifier_for(session, KINDS[application.kind].profession, entry.id, application.commission_code)
+        approver = application.commission_code  # routed before approval; counter business is entered by its commission
+        if approver is None:
+            raise LookupError(f"application {application.id} was approved by no commission")
+        entry.identifier = identifier_for(session, KINDS[application.kind].profession, entry.id, approver)
     application.identifier = entry.identifier
     # Every approval that changes a staff registration tells its institution (inbox, and its webhook if any).
     alert_for_status(session, entry)

@@ -38,7 +38,7 @@ def flag_verification_due_once(settings: Settings, today: date | None = None) ->
                 counts["cleared"] += 1
                 continue
             counts[state] += 1
-            text = TEXTS[state].format(day=entry.next_verification_on.isoformat())
+            text = TEXTS[state].format(day=entry.next_verification_on.isoformat() if entry.next_verification_on else "")
             session.add(Notification(institution_id=entry.id, event=f"verification.{state}", text=text))
             session.add(InstitutionEvent(institution_id=entry.id, actor="校验提醒服务", action=f"verification_{state}", text=text))
     return counts

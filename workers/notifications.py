@@ -40,7 +40,7 @@ def notification_for(application: Application, event: str) -> Notification:
 def already_written(session: Session, outbox_id: int | None) -> bool:
     if outbox_id is None:
         return False
-    return session.scalar(select(exists().where(Notification.outbox_id == outbox_id)))
+    return bool(session.scalar(select(exists().where(Notification.outbox_id == outbox_id))))
 
 
 @app.task(name="workers.notifications.notify", bind=True)

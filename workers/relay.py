@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import OutboxMessage
 from models.base import utcnow
-from models.db import session_scope
+from models.db import dialect_of, session_scope
 from models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def pending_rows(session: Session) -> list[tuple[int, str, dict]]:
         .order_by(OutboxMessage.id)
         .limit(ROWS_PER_PASS)
     )
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         # Several relays may run; each takes rows the others have not locked.
         query = query.with_for_update(skip_locked=True)
     return [tuple(row) for row in session.execute(query)]
@@ -75,7 +75,8 @@ def run_relay(celery_app: Celery, settings: Settings, stop: threading.Event | No
 
 
 class EmbeddedRelay(bootsteps.StartStopStep):
-    """The relay (`python -m workers relay`, which `medreg relay` runs) started beside every worker, so `celery -A workers worker` alone moves the outbox.
+    """The relay (`python -m workers relay`, which `medreg relay` runs) started beside every worker, so
+    `celery -A workers worker` alone moves the outbox.
 
     A child process rather than a thread: a prefork worker forks its pool processes whenever it
     replaces one, and a thread holding a lock at that moment would leave the child stuck on it.

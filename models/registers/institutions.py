@@ -4,6 +4,7 @@ practice scope map and its history; and what each approved institution applicati
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
@@ -15,8 +16,12 @@ from models.persons import Person
 from models.registers import applies
 from pipeline.codes import default_scope_map
 from pipeline.kinds import (
-    institution_cancellation, institution_change, institution_practice_registration, institution_resumption,
-    institution_suspension, institution_verification,
+    institution_cancellation,
+    institution_change,
+    institution_practice_registration,
+    institution_resumption,
+    institution_suspension,
+    institution_verification,
 )
 from pipeline.registers.institutions import REGISTER_FIELDS, InstitutionFacts, next_verification
 
@@ -164,10 +169,11 @@ def apply_register_fields(institution: Institution, data: dict) -> dict:
 # --- what each approval changes ----------------------------------------------------------------------------------
 
 
-def clear_verification(entry: Institution, on: date) -> None:
+def clear_verification(entry: Institution, on: date) -> date:
     """Verified (or newly registered) on `on`: the next verification falls due by the bed count, nothing is due now."""
-    entry.next_verification_on = next_verification(on, entry.beds)
+    entry.next_verification_on = due = next_verification(on, entry.beds)
     entry.verification_state = ""
+    return due
 
 
 def _locked(session: Session, application: Application) -> Institution:
@@ -205,8 +211,8 @@ def change(session: Session, application: Application) -> Institution:
 @applies(institution_verification.KIND)
 def verify(session: Session, application: Application) -> Institution:
     institution = _locked(session, application)
-    clear_verification(institution, date.today())
-    history(session, institution, "verification", f"校验合格，下次校验日期 {institution.next_verification_on.isoformat()}", application)
+    due = clear_verification(institution, date.today())
+    history(session, institution, "verification", f"校验合格，下次校验日期 {due.isoformat()}", application)
     session.flush()
     return institution
 
@@ -245,7 +251,8 @@ def flag_staff_for_follow_up(session: Session, institution: Institution, commiss
     from models.registers.physicians import PhysicianRegistration
 
     flagged = 0
-    for profession, model in (("physician", PhysicianRegistration), ("nurse", NurseRegistration)):
+    tables: tuple[tuple[str, Any], ...] = (("physician", PhysicianRegistration), ("nurse", NurseRegistration))
+    for profession, model in tables:
         rows = session.execute(
             select(model, Person.name).join(Person, Person.id == model.person_id)
             .where(model.institution_id == institution.id, model.status == "registered")

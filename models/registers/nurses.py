@@ -10,14 +10,20 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.applications import Application
 from models.base import Base, utcnow
-from models.registers.institutions import Institution
 from models.persons import Person
 from models.profiles import apply_profile
 from models.registers import applies, decided_by
+from models.registers.institutions import Institution
 from models.registers.qualifications import NurseExamRecord
 from pipeline.kinds import (
-    KINDS, nurse_cancellation, nurse_change, nurse_first_registration, nurse_info_change, nurse_pre2008_first_registration,
-    nurse_re_registration, nurse_renewal,
+    KINDS,
+    nurse_cancellation,
+    nurse_change,
+    nurse_first_registration,
+    nurse_info_change,
+    nurse_pre2008_first_registration,
+    nurse_re_registration,
+    nurse_renewal,
 )
 from pipeline.persons import INFO_LABELS
 from pipeline.registers.nurses import NurseEntryFacts, first_valid_until, renewed_until
@@ -94,6 +100,26 @@ def entry_facts(entry: NurseRegistration | None) -> NurseEntryFacts | None:
     return NurseEntryFacts(entry.identifier, entry.status, entry.institution_id, entry.valid_until)
 
 
+def held_entry(session: Session, application: Application) -> NurseRegistration:
+    """The entry an application about a registered nurse changes: verification found it, so it is there."""
+    entry = nurse_entry(session, application.person_id)
+    if entry is None:
+        raise LookupError(f"application {application.id}: the nurse has no register entry")
+    return entry
+
+
+def _person(session: Session, person_id: int | None) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"no person {person_id}")
+    return person
+
+
+def _institution_name(session: Session, institution_id: int) -> str:
+    institution = session.get(Institution, institution_id)
+    return institution.name if institution else ""
+
+
 def _already_applied(entry: NurseRegistration, application: Application) -> bool:
     return any(event.application_id == application.id for event in entry.history)
 
@@ -101,7 +127,7 @@ def _already_applied(entry: NurseRegistration, application: Application) -> bool
 def _practise_at(entry: NurseRegistration, application: Application) -> None:
     entry.institution_id = int(application.data["institution_id"])
     entry.department = application.data["department"]
-    entry.commission_code = application.commission_code
+    entry.commission_code = application.commission_code or entry.commission_code
 
 
 def _start_validity(entry: NurseRegistration, today: date) -> None:
@@ -118,6 +144,8 @@ def register(session: Session, application: Application) -> NurseRegistration:
     if entry is not None and _already_applied(entry, application):
         return entry
     exam = session.get(NurseExamRecord, application.data["certificate_no"])
+    if exam is None:
+        raise LookupError(f"application {application.id}: no exam record {application.data['certificate_no']}")
     today = date.today()
     if entry is None:
         entry = NurseRegistration(person_id=application.person_id, registered_on=today)
@@ -136,7 +164,7 @@ def register_at_counter(session: Session, application: Application) -> NurseRegi
     """The exam record is backfilled from what the clerk entered, then as a first registration."""
     data = application.data
     if session.get(NurseExamRecord, data["certificate_no"]) is None:
-        person = session.get(Person, application.person_id)
+        person = _person(session, application.person_id)
         session.add(NurseExamRecord(certificate_no=data["certificate_no"], name=person.name,
                                     id_number_hash=person.id_number_hash, passed_year=int(data["passed_year"])))
         session.flush()
@@ -145,13 +173,13 @@ def register_at_counter(session: Session, application: Application) -> NurseRegi
 
 @applies(nurse_change.KIND)
 def change(session: Session, application: Application) -> NurseRegistration:
-    entry = nurse_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
-    was = session.get(Institution, entry.institution_id).name
+    was = _institution_name(session, entry.institution_id)
     _practise_at(entry, application)
-    session.get(Person, application.person_id).institution_id = entry.institution_id
-    now = session.get(Institution, entry.institution_id).name
+    _person(session, application.person_id).institution_id = entry.institution_id
+    now = _institution_name(session, entry.institution_id)
     entry.record(KINDS[application.kind].label, decided_by(application),
                  f"执业机构由“{was}”变更为“{now}”，科室：{entry.department}", application.id)
     return entry
@@ -159,21 +187,21 @@ def change(session: Session, application: Application) -> NurseRegistration:
 
 @applies(nurse_re_registration.KIND)
 def re_register(session: Session, application: Application) -> NurseRegistration:
-    entry = nurse_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
     before = entry.status
     _practise_at(entry, application)
     _start_validity(entry, date.today())
     entry.status = "registered"
-    session.get(Person, application.person_id).institution_id = entry.institution_id
+    _person(session, application.person_id).institution_id = entry.institution_id
     entry.record(KINDS[application.kind].label, decided_by(application), application_id=application.id, from_status=before)
     return entry
 
 
 @applies(nurse_renewal.KIND)
 def renew(session: Session, application: Application) -> NurseRegistration:
-    entry = nurse_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
     before = entry.status
@@ -187,7 +215,7 @@ def renew(session: Session, application: Application) -> NurseRegistration:
 
 @applies(nurse_cancellation.KIND)
 def cancel(session: Session, application: Application) -> NurseRegistration:
-    entry = nurse_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
     before, entry.status = entry.status, "cancelled"
@@ -199,10 +227,10 @@ def cancel(session: Session, application: Application) -> NurseRegistration:
 @applies(nurse_info_change.KIND)
 def change_info(session: Session, application: Application) -> NurseRegistration:
     """The institution's confirmation is final: the profile (and the department on the register) change now."""
-    entry = nurse_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
-    apply_profile(session, application.person_id, application.data)
+    apply_profile(session, entry.person_id, application.data)
     if "department" in application.data:
         entry.department = application.data["department"]
     changed = "、".join(INFO_LABELS[field] for field in application.data if field in INFO_LABELS)

@@ -10,20 +10,30 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.applications import Application
 from models.base import Base, utcnow
-from models.registers.institutions import Institution
 from models.persons import Person
 from models.profiles import apply_profile
 from models.registers import applies, decided_by
+from models.registers.institutions import Institution
 from models.registers.qualifications import PhysicianQualification
 from pipeline.kinds import (
     KINDS,
-    physician_cancellation, physician_change, physician_departure_filing, physician_first_registration,
-    physician_foreign_short_term_practice, physician_hmt_short_term_practice, physician_info_change,
-    physician_multi_site_filing, physician_re_registration,
+    physician_cancellation,
+    physician_change,
+    physician_departure_filing,
+    physician_first_registration,
+    physician_foreign_short_term_practice,
+    physician_hmt_short_term_practice,
+    physician_info_change,
+    physician_multi_site_filing,
+    physician_re_registration,
 )
 from pipeline.persons import INFO_LABELS
 from pipeline.registers.physicians import (
-    SHORT_TERM_EXPIRED, STATUS_REASON_LABELS, PhysicianEntryFacts, departure_ends_registration, is_lapsed,
+    SHORT_TERM_EXPIRED,
+    STATUS_REASON_LABELS,
+    PhysicianEntryFacts,
+    departure_ends_registration,
+    is_lapsed,
 )
 
 LAPSE_SERVICE = "短期行医期满服务"
@@ -136,6 +146,14 @@ def entry_facts(entry: PhysicianRegistration | None) -> PhysicianEntryFacts | No
     )
 
 
+def held_entry(session: Session, application: Application) -> PhysicianRegistration:
+    """The entry an application about a registered physician changes: verification found it, so it is there."""
+    entry = physician_entry(session, application.person_id)
+    if entry is None:
+        raise LookupError(f"application {application.id}: the physician has no register entry")
+    return entry
+
+
 def _already_applied(entry: PhysicianRegistration, application: Application) -> bool:
     return any(event.application_id == application.id for event in entry.history)
 
@@ -206,6 +224,8 @@ def register(session: Session, application: Application) -> PhysicianRegistratio
     if entry is not None and _already_applied(entry, application):
         return entry
     qualification = session.get(PhysicianQualification, data["certificate_no"])
+    if qualification is None:
+        raise LookupError(f"application {application.id}: no qualification record {data['certificate_no']}")
     if entry is None:
         entry = PhysicianRegistration(person_id=application.person_id, registered_on=date.today())
         session.add(entry)
@@ -216,7 +236,7 @@ def register(session: Session, application: Application) -> PhysicianRegistratio
     entry.practice_category = data["practice_category"]
     entry.practice_scopes = list(data["practice_scope"])
     entry.institution_id = int(data["institution_id"])
-    entry.commission_code = application.commission_code
+    entry.commission_code = application.commission_code or ""
     entry.status = "registered"
     session.flush()
     _practise_mainly_at(session, entry, entry.institution_id, application, date.today())
@@ -231,7 +251,7 @@ def register(session: Session, application: Application) -> PhysicianRegistratio
 
 def _take_practice(session: Session, application: Application, reactivate: bool) -> PhysicianRegistration:
     """A change or a re-registration: the new institution, category and scope."""
-    entry = physician_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
     data, today = application.data, date.today()
@@ -243,7 +263,7 @@ def _take_practice(session: Session, application: Application, reactivate: bool)
     _practise_mainly_at(session, entry, int(data["institution_id"]), application, today)
     entry.practice_category = data["practice_category"]
     entry.practice_scopes = list(data["practice_scope"])
-    entry.commission_code = application.commission_code
+    entry.commission_code = application.commission_code or entry.commission_code
     session.flush()
     entry.record(_label(application), decided_by(application), _changes(before, _snapshot(session, entry)),
                  data.get("statement", ""), application.id, from_status=from_status)
@@ -262,7 +282,7 @@ def re_register(session: Session, application: Application) -> PhysicianRegistra
 
 @applies(physician_multi_site_filing.KIND)
 def add_practice(session: Session, application: Application) -> PhysicianRegistration:
-    entry = physician_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
     _materialise_practices(entry)
@@ -278,10 +298,10 @@ def add_practice(session: Session, application: Application) -> PhysicianRegistr
 @applies(physician_info_change.KIND)
 def change_info(session: Session, application: Application) -> PhysicianRegistration:
     """The institution's confirmation is final: the profile changes now."""
-    entry = physician_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
-    apply_profile(session, application.person_id, application.data)
+    apply_profile(session, entry.person_id, application.data)
     changed = {INFO_LABELS[field]: [None, "已更新" if field == "photo" else application.data[field]]
                for field in application.data if field in INFO_LABELS}
     entry.record(_label(application), decided_by(application), changed, application_id=application.id,
@@ -292,7 +312,7 @@ def change_info(session: Session, application: Application) -> PhysicianRegistra
 def _leave(session: Session, application: Application, status: str, on_key: str) -> PhysicianRegistration:
     """A departure filing or a cancellation: the entry is filed or cancelled (or, for a departure from a further
     institution, that one practice ends)."""
-    entry = physician_entry(session, application.person_id)
+    entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
     data = application.data
@@ -339,7 +359,7 @@ def register_short_term(session: Session, application: Application) -> Physician
     _close(entry.practices, start)
     entry.certificate_no, entry.level, entry.category = data["licence_no"], "执业医师", data["practice_category"]
     entry.practice_category, entry.practice_scopes = data["practice_category"], list(data["practice_scope"])
-    entry.commission_code, entry.registered_on, entry.valid_until = application.commission_code, start, end
+    entry.commission_code, entry.registered_on, entry.valid_until = application.commission_code or "", start, end
     entry.status, entry.status_reason, entry.status_since = "registered", "", start
     entry.institution_id = int(data["institution_id"])
     entry.practices.append(PhysicianPractice(institution_id=entry.institution_id, main=True, since=start,

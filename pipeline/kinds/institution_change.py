@@ -9,7 +9,14 @@ from pydantic import model_validator
 from pipeline.fields import DataModel, require_one
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
 from pipeline.registers.institutions import (
-    Address, Beds, Departments, InstitutionFacts, InstitutionName, InstitutionType, LegalRep, Principal,
+    Address,
+    Beds,
+    Departments,
+    InstitutionFacts,
+    InstitutionName,
+    InstitutionType,
+    LegalRep,
+    Principal,
     own_business_reasons,
 )
 

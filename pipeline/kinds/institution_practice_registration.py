@@ -8,8 +8,20 @@ from typing import Annotated, Any
 from pipeline.fields import DataModel
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
 from pipeline.registers.institutions import (
-    REGISTER_FIELDS, Address, Beds, Departments, Fax, InstitutionFacts, InstitutionName, InstitutionType, LegalRep, Phone,
-    Principal, Uscc, own_business_reasons, prefilled_registration,
+    REGISTER_FIELDS,
+    Address,
+    Beds,
+    Departments,
+    Fax,
+    InstitutionFacts,
+    InstitutionName,
+    InstitutionType,
+    LegalRep,
+    Phone,
+    Principal,
+    Uscc,
+    own_business_reasons,
+    prefilled_registration,
 )
 
 

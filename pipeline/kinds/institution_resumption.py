@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pipeline.fields import DataModel, Text
-from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.kinds import INSTITUTION, Kind, TimeLimit
 from pipeline.registers.institutions import InstitutionFacts, own_business_reasons
 
 

@@ -10,7 +10,11 @@ from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
 from pipeline.persons import PersonFacts, is_profession
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, institution_reasons, scope_reasons
 from pipeline.registers.physicians import (
-    PhysicianEntryFacts, PracticeCategory, PracticeScope, category_reasons, registered_reasons,
+    PhysicianEntryFacts,
+    PracticeCategory,
+    PracticeScope,
+    category_reasons,
+    registered_reasons,
 )
 
 

@@ -11,8 +11,14 @@ from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
 from pipeline.persons import PersonFacts, is_profession
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, add_years, institution_reasons, scope_reasons
 from pipeline.registers.physicians import (
-    NO_RE_REGISTRATION, STATUS_REASON_LABELS, WAIT_YEARS_AFTER, PhysicianEntryFacts, PracticeCategory, PracticeScope,
-    category_reasons, entry_reasons,
+    NO_RE_REGISTRATION,
+    STATUS_REASON_LABELS,
+    WAIT_YEARS_AFTER,
+    PhysicianEntryFacts,
+    PracticeCategory,
+    PracticeScope,
+    category_reasons,
+    entry_reasons,
 )
 
 

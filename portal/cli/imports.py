@@ -12,8 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from models.db import session_scope
 from models.imports import COLUMNS, LOADERS, ImportReport, missing_columns
 from models.settings import load_settings
-from publisher.disclosure import publish_changed
 from portal.cli.output import CommandError, err, out
+from publisher.disclosure import publish_changed
 
 LATER_KINDS = ("physicians", "nurses")
 KIND_LABELS = {

@@ -25,4 +25,4 @@ def listen_failure(host: str, port: int, error: OSError) -> str:
     import errno
 
     reasons = {errno.EADDRINUSE: "端口已被占用", errno.EACCES: "没有权限使用该端口", errno.EADDRNOTAVAIL: "本机没有这个地址"}
-    return f"无法监听 {host}:{port}：{reasons.get(error.errno, error.strerror or str(error))}"
+    return f"无法监听 {host}:{port}：{reasons.get(error.errno or 0, error.strerror or str(error))}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import os
 import signal
+import sys
 import threading
 
 from portal.cli.output import CommandError, err, listen_failure, out

@@ -8,7 +8,7 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 
 from pipeline.persons import ID_TYPES
-from portal.errors import REFUSALS, Refused
+from portal.errors import REFUSALS
 from portal.pages.common import FORM_ERRORS, form_error, home_of, safe_next
 from portal.services import accounts
 

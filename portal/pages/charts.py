@@ -15,7 +15,7 @@ def bar_chart(rows: list[tuple[str, float | None]], title: str, unit: str = "") 
              f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     if not rows:
         parts.append('<text x="10" y="22" class="chart-empty">暂无数据</text>')
-    for index, ((label, value), number) in enumerate(zip(rows, values)):
+    for index, ((label, value), number) in enumerate(zip(rows, values, strict=True)):
         y = 5 + index * ROW
         bar = (WIDTH - LABEL - 90) * number / top
         shown = "—" if value is None else f"{value:g}{unit}"

@@ -10,7 +10,7 @@ from models import Commission
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
 from pipeline.time_limits import MARKER_LABELS
-from portal.errors import REFUSALS, Refused
+from portal.errors import REFUSALS
 from portal.pages.common import decision_page, form_error
 from portal.services import applications, workbench
 
@@ -78,7 +78,7 @@ def item_page(request: Request, application_id: int, **extra) -> dict:
     return {
         "application": application,
         "names": applications.person_names(request.dbsession, [application]),
-        "institution_names": applications.institution_names(request.dbsession, {application.institution_id}),
+        "institution_names": applications.institution_names(request.dbsession, {application.institution_id or 0}),
         "decidable": application.status == "pending_approval" and application.commission_code == request.account.division_code,
         "deadline": deadline,
         "attachments": attachments if isinstance(attachments, list) else [],

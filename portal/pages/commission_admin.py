@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from models import Commission
 from pipeline.routing import jurisdiction_prefix
 from portal.api.commission_admin import export_response
-from portal.errors import REFUSALS, Refused, described
+from portal.errors import REFUSALS, described
 from portal.pages.charts import bar_chart
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.services import audit_log, commission_accounts, commission_search, statistics, workbench
@@ -23,8 +23,8 @@ def accounts_page(request: Request, **extra) -> dict:
     institutions = commission_accounts.list_accounts(session, account, "institution", "", q)
     staff = commission_accounts.list_accounts(session, account, "commission") if account.admin else []
     prefix = jurisdiction_prefix(account.division_code)
-    divisions = [c for c in session.query(Commission).filter(Commission.division_code.like(f"{prefix}%"))
-                 .order_by(Commission.division_code).limit(500)] if account.admin else []
+    divisions = list(session.query(Commission).filter(Commission.division_code.like(f"{prefix}%"))
+                     .order_by(Commission.division_code).limit(500)) if account.admin else []
     return {"institutions": institutions, "staff": staff, "divisions": divisions, "q": q,
             "statuses": commission_accounts.ACCOUNT_STATUSES, **extra}
 

@@ -1,6 +1,8 @@
 """The commission's counter 窗口业务: the counter-only kinds, each form derived from its kind."""
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
@@ -19,7 +21,7 @@ def counter_kinds() -> list[Kind]:
 def counter(request: Request) -> object:
     kind = KINDS.get(request.params.get("kind", ""))
     kind = kind if kind in counter_kinds() else None
-    page = {"kind": kind, "kinds_offered": counter_kinds(), "kf": form_of(request, kind) if kind else None, "form": {}}
+    page: dict[str, Any] = {"kind": kind, "kinds_offered": counter_kinds(), "kf": form_of(request, kind) if kind else None, "form": {}}
     if request.method != "POST" or kind is None:
         return page
     data = read_form(request, kind)

@@ -1,6 +1,8 @@
 """The commission end: deliveries to the disclosure channels of its jurisdiction, parked ones first."""
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.request import Request
 from pyramid.view import view_config
 
@@ -10,7 +12,7 @@ from portal.services import deliveries
 
 @view_config(route_name="commission.deliveries", renderer="commission_deliveries.jinja2", permission="commission")
 def listing(request: Request):
-    page = {"statuses": deliveries.STATUSES, "status": "parked", "items": []}
+    page: dict[str, Any] = {"statuses": deliveries.STATUSES, "status": "parked", "items": []}
     try:
         page["status"] = deliveries.delivery_status(request.params.get("status"))
     except FORM_ERRORS as refusal:

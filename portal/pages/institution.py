@@ -36,7 +36,7 @@ def issue_activation_code(request: Request):
         error = form_error(request, refusal)
         request.response.status = error.status
         return dashboard(request, error=error)
-    pending = dict((a.id, p) for a, p in accounts.pending_accounts(request.dbsession, request.account.institution_id))
+    pending = {a.id: p for a, p in accounts.pending_accounts(request.dbsession, request.account.institution_id)}
     person = pending.get(account_id)
     hours = int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)
     return dashboard(request, issued={"account_id": account_id, "name": person.name if person else "", "code": code, "hours": hours})
@@ -47,7 +47,7 @@ def task_page(request: Request, application_id: int, **extra) -> dict:
     return {
         "application": application,
         "names": applications.person_names(request.dbsession, [application]),
-        "institution_names": applications.institution_names(request.dbsession, {application.institution_id}),
+        "institution_names": applications.institution_names(request.dbsession, {application.institution_id or 0}),
         "decidable": application.status == "awaiting_institution",
         **extra,
     }

@@ -7,14 +7,13 @@ from pyramid.request import Request
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from models import Notification
+from models import Notification, batches
 from pipeline import codes
-from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from pipeline.kinds import INSTITUTION, KINDS, kinds_where
+from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.pages.kind_forms import form_of, read_form, shown
-from models import batches
 from portal.services import applications, handout, institution_desk, verify_tools
 
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
@@ -131,7 +130,8 @@ def staff(request: Request):
                 institution_desk.remove_other_staff(session, account, int(request.POST["remove"]))
                 request.session.flash("已删除。")
             else:
-                institution_desk.add_other_staff(session, account, {k: request.POST.get(k, "") for k in ("name", "sex", "post", "title", "phone")})
+                fields = ("name", "sex", "post", "title", "phone")
+                institution_desk.add_other_staff(session, account, {k: request.POST.get(k, "") for k in fields})
                 request.session.flash("已新增。")
             return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
         except (*FORM_ERRORS, ValueError) as failure:
@@ -206,6 +206,7 @@ def batch(request: Request):
 @view_config(route_name="institution.notifications", renderer="institution_notifications.jinja2", permission="institution")
 def notifications(request: Request):
     items = request.dbsession.scalars(
-        select(Notification).where(Notification.institution_id == request.account.institution_id).order_by(Notification.id.desc()).limit(200)
+        select(Notification).where(Notification.institution_id == request.account.institution_id)
+        .order_by(Notification.id.desc()).limit(200)
     )
     return {"items": list(items)}

@@ -9,6 +9,7 @@ from portal.pages.common import FORM_ERRORS, form_error
 from portal.services import password_reset
 from portal.services.practice_records import institution_assessments
 
+
 @view_config(route_name="password_reset_page", renderer="password_reset.jinja2", permission="public")
 def password_reset_page(request: Request):
     if request.method != "POST":

@@ -13,6 +13,7 @@ from portal.pages.kind_forms import form_of, read_form, shown
 from portal.services import applications
 from publisher.fhir import ACTIVE_STATUSES
 
+
 @view_config(route_name="me", renderer="me.jinja2", permission="person")
 def my_applications(request: Request):
     items = applications.list_own(request.dbsession, request.account)
@@ -27,7 +28,7 @@ def my_application(request: Request):
 
 
 def application_page(request: Request, application: Application, **extra) -> dict:
-    names = applications.institution_names(request.dbsession, {application.institution_id})
+    names = applications.institution_names(request.dbsession, {application.institution_id or 0})
     page = {
         "application": application,
         "institution_names": names,

@@ -11,6 +11,7 @@ from models import Account, ActivationCode, Institution, Person
 from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import encrypt, hash_password, lookup_hash, verify_password
+from models.db import must_get
 from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.accounts import clean_signup
@@ -123,7 +124,7 @@ def issue_activation_code(session: Session, settings: Settings, institution_acco
             expires_at=now + ACTIVATION_CODE_TTL,
         )
     )
-    person = session.get(Person, account.person_id)
+    person = must_get(session, Person, account.person_id)
     enqueue(session, "workers.notifications.send_sms", to=person.mobile, text=f"【电子化注册】您的账号激活码为 {code}，72小时内有效。")
     audit(session, f"institution:{institution_account.id}", "activation_code", f"account:{account.id}")
     return code

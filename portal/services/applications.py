@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, Application, Institution, Person, PhysicianRegistration
 from models.audit import audit
+from models.db import must_get
 from models.outbox import enqueue
 from models.submission import VERIFY, actor_label, submit
 from pipeline.kinds import get_kind
@@ -154,11 +155,11 @@ def commission_decide(session: Session, account: Account, application_id: int, d
 
 def my_registration(session: Session, account: Account) -> dict:
     """The person's own practice record, with the applications that shaped it."""
-    person = session.get(Person, account.person_id)
+    person = must_get(session, Person, account.person_id)
     entry = session.scalar(select(PhysicianRegistration).where(PhysicianRegistration.person_id == person.id))
     record: dict = {"profession": person.profession, "name": person.name, "registration": None, "assessments": []}
     if entry is not None:
-        institution = session.get(Institution, entry.institution_id)
+        institution = must_get(session, Institution, entry.institution_id)
         record["registration"] = {
             "identifier": entry.identifier,
             "status": entry.status,

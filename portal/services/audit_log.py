@@ -70,7 +70,7 @@ def audit_page(session: Session, account: Account, filt: AuditFilter) -> tuple[l
         conditions.append(AuditEntry.at >= filt.since)
     if filt.until:
         conditions.append(AuditEntry.at < filt.until)
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     entries = session.scalars(
         select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(PER_PAGE).offset((filt.page - 1) * PER_PAGE)
     ).all()

@@ -14,9 +14,9 @@ from models.audit import audit
 from models.crypto import hash_password
 from models.outbox import enqueue
 from pipeline.fields import FieldError
-from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.persons import mobile as mobile_rule
 from pipeline.persons import password as password_rule
+from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from portal.cli.users import USERNAME
 from portal.errors import Refused, conflict, invalid, not_found
 
@@ -66,7 +66,8 @@ def create_staff(session: Session, admin: Account, body: Mapping) -> Account:
     return account
 
 
-def list_accounts(session: Session, account: Account, role: str = "institution", status: str = "", q: str = "") -> list[tuple[Account, str]]:
+def list_accounts(session: Session, account: Account, role: str = "institution", status: str = "",
+                  q: str = "") -> list[tuple[Account, str]]:
     """(account, whose: institution name or division) in the jurisdiction. Staff accounts: administrators only."""
     if role not in ("institution", "commission"):
         raise invalid({"role": "应为 institution 或 commission"})

@@ -3,6 +3,8 @@ jurisdiction, found by name, ID number, mobile, identifier, credit code or appli
 fields a commission may see (the ID number decrypted for display)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -69,7 +71,7 @@ def institutions(session: Session, prefix: str, q: str) -> list[dict]:
 
 def registrations(session: Session, prefix: str, q: str) -> list[dict]:
     found = []
-    models: list[tuple[str, type[PhysicianRegistration] | type[NurseRegistration]]] = [
+    models: list[tuple[str, Any]] = [
         ("physician", PhysicianRegistration), ("nurse", NurseRegistration)]
     for profession, model in models:
         rows = session.execute(

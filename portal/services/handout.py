@@ -13,14 +13,14 @@ from models import Account, Commission, Division, Institution, InstitutionEvent
 from models.audit import audit
 from models.crypto import hash_password, verify_password
 from models.outbox import enqueue
+from models.registers.institutions import set_departments
+from models.submission import actor_label
 from pipeline.fields import FieldError
 from pipeline.fields import clean as clean_data
+from pipeline.persons import password as password_rule
 from pipeline.registers.institutions import SetupApproval
 from pipeline.routing import in_jurisdiction
-from pipeline.persons import password as password_rule
 from portal.errors import Refused, invalid
-from models.submission import actor_label
-from models.registers.institutions import set_departments
 
 SEND_SMS = "workers.notifications.send_sms"
 ONE_TIME_PASSWORD_LENGTH = 12
@@ -76,7 +76,8 @@ def create_institution(session: Session, account: Account, data: object) -> tupl
     session.flush()
     actor = actor_label(session, account)
     session.add(InstitutionEvent(institution_id=institution.id, actor=actor, action="setup_approval",
-                                 text=f"设置审批录入，账号已分发（短信发送至 {masked(clean['mobile'])}）", detail={"setup": institution.setup}))
+                                 text=f"设置审批录入，账号已分发（短信发送至 {masked(clean['mobile'])}）",
+                                 detail={"setup": institution.setup}))
     enqueue(session, SEND_SMS, to=clean["mobile"], text=handout_sms(institution, username, password))
     audit(session, f"account:{account.id}", "institution_handout", f"institution:{institution.id}", account.division_code,
           account_id=login.id)

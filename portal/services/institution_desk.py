@@ -4,27 +4,36 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
-    Account, Application, DepartmentScope, Institution, InstitutionEvent, InstitutionWebhook, NurseRegistration,
-    OtherStaff, Person, PhysicianRegistration,
+    Account,
+    Application,
+    DepartmentScope,
+    Institution,
+    InstitutionEvent,
+    InstitutionWebhook,
+    NurseRegistration,
+    OtherStaff,
+    Person,
+    PhysicianRegistration,
 )
 from models.audit import audit
 from models.base import utcnow
 from models.crypto import encrypt
+from models.submission import actor_label
 from pipeline import codes
 from pipeline.errors import ValidationFailed
 from pipeline.fields import FieldError, choice, text
-from models.submission import actor_label
 from pipeline.kinds import KINDS, get_kind
 from pipeline.lifecycle import Status
 from pipeline.persons import SEX_ALIASES, SEXES
 from pipeline.registers.institutions import FIELD_LABELS, PROFILE_FIELDS, STATUS_LABELS, phone
-from portal.errors import conflict, invalid, not_found
+from portal.errors import invalid, not_found
 
 PROFESSIONS = ("physician", "nurse", "other")
 STAFF_FIELDS = ("name", "sex", "post", "title", "phone")
@@ -32,7 +41,10 @@ MAX_LIST = 500
 
 
 def own_institution(session: Session, account: Account, lock: bool = False) -> Institution:
-    return session.get(Institution, account.institution_id, with_for_update=lock)
+    institution = session.get(Institution, account.institution_id, with_for_update=lock)
+    if institution is None:
+        raise LookupError(f"institution account {account.id} has no institution")
+    return institution
 
 
 # --- profile and history --------------------------------------------------------------------------
@@ -138,13 +150,13 @@ def staff(session: Session, account: Account, profession: str | None) -> dict:
         )
         items = [other_staff_json(row) for row in rows]
     else:
-        items = registered_staff(session, account.institution_id, profession)
+        items = registered_staff(session, account.institution_id or 0, profession)
     counts = Counter(item.get("status", "") for item in items)
     return {"profession": profession, "count": len(items), "counts": dict(counts), "items": items}
 
 
 def registered_staff(session: Session, institution_id: int, profession: str) -> list[dict]:
-    model = PhysicianRegistration if profession == "physician" else NurseRegistration
+    model: Any = PhysicianRegistration if profession == "physician" else NurseRegistration
     rows = session.execute(
         select(model, Person).join(Person, Person.id == model.person_id)
         .where(model.institution_id == institution_id).order_by(Person.name).limit(5000)

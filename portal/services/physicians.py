@@ -46,4 +46,4 @@ def roll(session: Session, institution_id: int) -> list[tuple[str, str]]:
         .order_by(Person.name)
         .limit(2000)
     )
-    return [(identifier, name) for identifier, name in rows]
+    return [(identifier or "", name) for identifier, name in rows]

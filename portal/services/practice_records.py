@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, AssessmentResult, Institution, NurseRegistration, Person, PersonProfile, PhysicianRegistration
+from models.db import must_get
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from portal.errors import invalid
 
@@ -14,7 +15,7 @@ def nurse_registration_json(session: Session, person_id: int) -> dict | None:
     entry = session.scalar(select(NurseRegistration).where(NurseRegistration.person_id == person_id))
     if entry is None:
         return None
-    institution = session.get(Institution, entry.institution_id)
+    institution = must_get(session, Institution, entry.institution_id)
     return {
         "identifier": entry.identifier,
         "status": entry.status,

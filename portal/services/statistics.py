@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -97,7 +98,7 @@ def register_counts(session: Session, account: Account) -> dict:
     prefix = jurisdiction_prefix(account.division_code)
     in_scope = Institution.division_code.like(f"{prefix}%")
     table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"physicians": 0, "nurses": 0, "institutions": 0})
-    people: list[tuple[str, type[PhysicianRegistration] | type[NurseRegistration]]] = [
+    people: list[tuple[str, Any]] = [
         ("physicians", PhysicianRegistration), ("nurses", NurseRegistration)]
     for column, model in people:
         for division, kind, count in session.execute(
@@ -115,7 +116,7 @@ def register_counts(session: Session, account: Account) -> dict:
     names = division_names(session, {division for division, _ in table})
     rows = [{"division": division, "division_name": names.get(division, ""), "institution_type": kind, **counts}
             for (division, kind), counts in sorted(table.items())]
-    totals = {key: sum(r[key] for r in rows) for key in ("physicians", "nurses", "institutions")}
+    totals = {key: sum(counts[key] for counts in table.values()) for key in ("physicians", "nurses", "institutions")}
     return {"rows": rows, "totals": totals, "nurses_counted": True}
 
 

@@ -15,9 +15,10 @@ def physician_qualification(session: Session, certificate_no: str | None, name: 
     fields = {k: "必填" for k, v in (("certificate_no", certificate_no), ("name", name)) if not (v or "").strip()}
     if fields:
         raise invalid(fields)
-    record = session.get(PhysicianQualification, certificate_no.strip())
-    if record is None or record.name != name.strip():
-        return {"match": False, "certificate_no": certificate_no.strip(), "name": name.strip()}
+    certificate_no, name = (certificate_no or "").strip(), (name or "").strip()
+    record = session.get(PhysicianQualification, certificate_no)
+    if record is None or record.name != name:
+        return {"match": False, "certificate_no": certificate_no, "name": name}
     return {
         "match": True, "certificate_no": record.certificate_no, "name": record.name, "level": record.level,
         "category": record.category, "issued_on": record.issued_on.isoformat() if record.issued_on else None,

@@ -8,16 +8,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Account, Application, ApplicationEvent, Institution, Person
-from pipeline.errors import TransitionRefused, ValidationFailed
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
-from portal.errors import REFUSALS, Refused, described, invalid
+from portal.errors import REFUSALS, described, invalid
 from portal.services.applications import commission_decide
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -149,7 +148,7 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
     today = today or local_today()
     entered = entered_commission()
     since = func.coalesce(entered.c.since, Application.submitted_at)
-    conditions = [Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%")]
+    conditions: list[ColumnElement[bool]] = [Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%")]
     if filt.status:
         conditions.append(Application.status == filt.status)
     if filt.kind:
@@ -188,7 +187,7 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
         )
         for application, entered_since in rows
     ]
-    return QueuePage(items, total, filt, limits)
+    return QueuePage(items, total or 0, filt, limits)
 
 
 def _latest_start_for(today: date, working_days: int) -> date:

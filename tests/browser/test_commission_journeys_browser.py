@@ -10,10 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests import journeys
 from tests import commission_world as cw
+from tests import journeys
 from tests.browser.support import log_in
-
 
 
 def routed_application(api, db, settings, desk) -> tuple[dict, int]:
@@ -38,7 +37,7 @@ def commission_user(wsgi_app, settings):
     return desk
 
 
-def test_approving_from_the_workbench(portal_url, browser, api, db, settings, workers, commission_user):  # noqa: F811
+def test_approving_from_the_workbench(portal_url, browser, api, db, settings, workers, commission_user):
     desk = journeys.institution_desk(api, db, name=f"工作台批准医院{uuid.uuid4().hex[:6]}")
     person, application_id = routed_application(api, db, settings, desk)
     journeys.wait_routed(api, commission_user.headers, application_id)
@@ -55,7 +54,7 @@ def test_approving_from_the_workbench(portal_url, browser, api, db, settings, wo
     assert published["identifier"].startswith("D110105")
 
 
-def test_returning_an_item_for_correction(portal_url, browser, api, db, settings, workers, commission_user):  # noqa: F811
+def test_returning_an_item_for_correction(portal_url, browser, api, db, settings, workers, commission_user):
     desk = journeys.institution_desk(api, db, name=f"退回修改医院{uuid.uuid4().hex[:6]}")
     person, application_id = routed_application(api, db, settings, desk)
     journeys.wait_routed(api, commission_user.headers, application_id)
@@ -73,7 +72,7 @@ def test_returning_an_item_for_correction(portal_url, browser, api, db, settings
     assert answer["history"][-1]["comment"] == "执业范围与机构诊疗科目不符，请修改"
 
 
-def test_viewing_and_exporting_the_statistics(portal_url, browser, wsgi_app, settings):  # noqa: F811
+def test_viewing_and_exporting_the_statistics(portal_url, browser, wsgi_app, settings):
     from webtest import TestApp
 
     from models.db import session_factory

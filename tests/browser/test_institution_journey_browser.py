@@ -6,14 +6,12 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.support import log_in, reload_until
 from tests.institution_steps import NEW_PASSWORD, credentials_from_sms, sms_to, valid_uscc
 from tests.journeys import staff_account, wait_for
-from tests.browser.support import CHROMIUM_ARGS, log_in, reload_until
-
 
 
 def approve(commission: Page, url: str, application_id: int) -> None:

@@ -5,18 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from pipeline.registers.nurses import renewed_until
 from tests import factories
+from tests.browser.support import PHONE, log_in, reload_until
 from tests.journeys import institution_desk, staff_account
 from tests.nurse_journeys import nurse, registered
-from tests.browser.support import PHONE, log_in, reload_until
 
 
-
-def test_nurse_renewal_through_the_pages(portal_url, browser, api, db, settings, workers):  # noqa: F811
+def test_nurse_renewal_through_the_pages(portal_url, browser, api, db, settings, workers):
     tag = uuid.uuid4().hex[:6]
     desk = institution_desk(api, db, name=factories.unique_name("延续浏览器医院"))
     staff_account(db, "commission", f"br-nc-{tag}", division="110105")

@@ -6,13 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.journeys import person_account, staff_account
 from tests.browser.support import PHONE, log_in, reload_until
-
+from tests.journeys import person_account, staff_account
 
 
 def registered(db, settings, institution) -> dict:
@@ -34,7 +32,7 @@ def approve_in_commission(page, url: str, username: str, application_id: int) ->
     expect(page.locator(".flash")).to_contain_text("已批准")
 
 
-def test_change_of_institution_through_the_pages(portal_url, browser, db, settings, workers):  # noqa: F811
+def test_change_of_institution_through_the_pages(portal_url, browser, db, settings, workers):
     tag = uuid.uuid4().hex[:6]
     old = factories.institution(db, name=f"变更前医院{tag}")
     new = factories.institution(db, name=f"变更后医院{tag}", division="110108")
@@ -75,7 +73,7 @@ def test_change_of_institution_through_the_pages(portal_url, browser, db, settin
     applicant.screenshot(path="/tmp/medreg-phone-change-of-institution.png", full_page=True)
 
 
-def test_departure_filing_through_the_pages(portal_url, browser, db, settings, workers):  # noqa: F811
+def test_departure_filing_through_the_pages(portal_url, browser, db, settings, workers):
     tag = uuid.uuid4().hex[:6]
     home = factories.institution(db, name=f"备案医院{tag}")
     staff_account(db, "institution", f"dep-inst-{tag}", institution_id=home.id)

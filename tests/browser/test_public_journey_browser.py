@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from tests import public_records
 from tests.browser.support import PHONE
 
-
 DIVISION = "650801"
 
 
@@ -27,7 +26,7 @@ def records(settings):
     return stored
 
 
-def test_public_search_record_and_licence_check_on_a_phone(portal_url, browser, records):  # noqa: F811
+def test_public_search_record_and_licence_check_on_a_phone(portal_url, browser, records):
     active, cancelled = records
     page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN").new_page()
 

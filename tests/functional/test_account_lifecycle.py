@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from models import Account, ActivationCode, PasswordResetCode
 from models.base import utcnow

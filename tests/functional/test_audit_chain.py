@@ -7,10 +7,10 @@ from sqlalchemy import select, text
 
 from models import AuditEntry
 from models.audit import audit
+from models.audit_chain import seal_once
 from models.db import session_factory
 from portal.cli import main
 from tests import commission_world as cw
-from models.audit_chain import seal_once
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from models import Institution, PhysicianRegistration
-from models import NurseRegistration
-from tests import factories
+from models import Institution, NurseRegistration, PhysicianRegistration
 from tests import commission_world as cw
+from tests import factories
 from tests.journeys import person_account
 
 STAGES = ["submitted", "verifying", "awaiting_institution", "pending_approval"]
@@ -22,7 +21,7 @@ UP_TO_COMMISSION = [0, 1, 3, 7]
 
 
 def history(start: datetime, commission_hours: float | None, tail: list[tuple[float, str]]) -> list[tuple[datetime, str]]:
-    events = [(start + timedelta(hours=h), status) for h, status in zip(UP_TO_COMMISSION, STAGES)]
+    events = [(start + timedelta(hours=h), status) for h, status in zip(UP_TO_COMMISSION, STAGES, strict=True)]
     if commission_hours is not None:
         at = 7 + commission_hours
         events += [(start + timedelta(hours=at + h), status) for h, status in tail]
@@ -156,7 +155,7 @@ def test_the_xlsx_export_reads_back_as_the_figures(api, world):
                     [codes["county"], "测试区", "综合医院", 2, 1, 1], [codes["sibling"], "邻区", "专科医院", 1, 0, 1],
                     ["合计", None, None, 3, 1, 2]]
     processing = load_workbook(io.BytesIO(export(api, world, report="processing", format="xlsx").body)).active
-    assert list(processing.iter_rows(min_row=4, max_row=4, values_only=True))[0] == ("卫健委审批", 4, 2.5, 3.7)
+    assert next(processing.iter_rows(min_row=4, max_row=4, values_only=True)) == ("卫健委审批", 4, 2.5, 3.7)
     backlog = list(csv.reader(io.StringIO(export(api, world, report="backlog", format="csv").body.decode("utf-8-sig"))))
     assert backlog[1] == [codes["city"], "测试市", "1", "0", "1"]
 

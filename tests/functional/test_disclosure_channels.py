@@ -21,16 +21,16 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 from webtest import TestApp
 
-from models import Delivery, PublicVersion
+from models import Delivery
 from models.base import utcnow
 from models.crypto import sign_push
 from models.settings import Channel
 from portal.cli import main as medreg
 from publisher.channels import encode, push
+from publisher.disclosure import deliver_one, publish_version
 from publisher.receiver import Receiver
 from tests import factories, public_records
-from tests.journeys import PASSWORD, commission_desk, institution_desk, login, staff_account
-from publisher.disclosure import deliver_one, publish_version
+from tests.journeys import PASSWORD, commission_desk, institution_desk, staff_account
 
 DIVISION = "650301"
 TAG = uuid.uuid4().hex[:6]
@@ -103,7 +103,7 @@ def test_repeated_failures_park_a_delivery_for_the_commission_and_replay_sends_i
     record = public_records.person_record("physician", DIVISION, 7, [{"id": 1, "name": "测试医院", "identifier": None}], status="registered")
     ids = publish_versions(db, dataclasses.replace(channel_settings, channels=channel_settings.channels[:1]), [record], range(1, 2))
     site.fail_with = 500
-    for attempt in range(3):
+    for _ in range(3):
         deliver_one(channel_settings, ids[0])
     (parked,) = deliveries(db, ids)
     assert (parked.status, parked.attempts) == ("parked", 3)

@@ -56,7 +56,7 @@ def test_a_batch_reports_every_row_and_submits_the_valid_ones(api, db, settings,
 def test_an_unusable_file_is_refused_whole_and_nothing_is_stored(api, db):
     desk = institution_desk(api, db)
     before = db.scalar(select(func.count()).select_from(Batch))
-    for content, reason in ((b"", "请上传"), (b"name,id_number\nx,y\n", "kind"), ("kind\n".encode(), "没有数据行"),
+    for content, reason in ((b"", "请上传"), (b"name,id_number\nx,y\n", "kind"), (b"kind\n", "没有数据行"),
                             ("kind,id_number\n".encode("utf-16"), "UTF-8")):
         answer = api.post("/api/v1/institution/batches", upload_files=[("file", "x.csv", content)], headers=desk.headers, status=400)
         assert reason in answer.json["error"]["fields"]["file"]

@@ -9,10 +9,20 @@ from sqlalchemy import select
 from models import Institution, Notification, StaffFollowUp
 from tests import factories
 from tests.institution_steps import (
-    NEW_PASSWORD, first_login, hand_out, registered_institution, submit, through_pipeline, valid_uscc,
+    NEW_PASSWORD,
+    hand_out,
+    registered_institution,
+    submit,
+    through_pipeline,
+    valid_uscc,
 )
 from tests.journeys import (
-    PASSWORD, active_physician, commission_desk, login, physician_signup, submit_first_registration, wait_for, wait_status,
+    PASSWORD,
+    active_physician,
+    commission_desk,
+    submit_first_registration,
+    wait_for,
+    wait_status,
 )
 from workers.institution_checks import flag_verification_due_once
 

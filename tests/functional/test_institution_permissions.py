@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models import OtherStaff
-from tests.journeys import commission_desk, institution_desk, person_account, login
+from tests.journeys import commission_desk, institution_desk, login, person_account
 
 OK = "ok"
 # (method, path, body, expected status per role: anonymous, person, institution, commission)

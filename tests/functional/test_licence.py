@@ -85,7 +85,7 @@ def test_no_licence_for_a_record_no_longer_active_or_unknown_and_bad_format_name
 def test_the_payload_verifies_offline_with_nothing_but_the_public_key(records):
     keyring = parse_keyring(FIRST_KEYS)
     payload = licence.sign(keyring, records[0], date(2026, 5, 1))
-    prefix, body, signature = payload.split(".")
+    _, body, signature = payload.split(".")
     public = retire_private_halves(rotate(FIRST_KEYS, "later"))["keys"][1]  # what a verifying site is given
     assert public["kid"] == "2025-a" and "private" not in public
     Ed25519PublicKey.from_public_bytes(unb64(public["public"])).verify(unb64(signature), unb64(body))

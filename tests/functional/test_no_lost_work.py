@@ -26,13 +26,13 @@ from sqlalchemy import create_engine, func, select, text, update
 from models import Application, Delivery, IdentifierSerial, IssuedIdentifier, OutboxMessage, PublicVersion
 from models.base import utcnow
 from models.db import engine_for, session_factory, session_scope
+from models.identifiers import identifier_for
 from models.migrate import upgrade
 from models.settings import Settings
 from pipeline.identifiers import is_valid_identifier, parse_identifier
 from tests import factories
 from tests.journeys import institution_desk, login, person_account, submit_first_registration, wait_for, wait_status
 from workers.app import TASK_QUEUES, make_celery
-from models.identifiers import identifier_for
 from workers.maintenance import sweep_once
 from workers.relay import relay_once
 

@@ -8,13 +8,21 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from models import Institution, NurseRegistration, PersonProfile
+from models import NurseRegistration, PersonProfile
 from pipeline.identifiers import parse_identifier
 from pipeline.registers.nurses import first_valid_until, renewed_until
 from tests import factories
-from tests.journeys import commission_desk, institution_desk, person_account, login, wait_for, wait_status
+from tests.journeys import commission_desk, institution_desk, login, person_account, wait_for, wait_status
 from tests.nurse_journeys import (
-    JPEG, PNG, approve, confirm, nurse, photo_base64, registered, submit, through_pipeline,
+    JPEG,
+    PNG,
+    approve,
+    confirm,
+    nurse,
+    photo_base64,
+    registered,
+    submit,
+    through_pipeline,
 )
 
 pytestmark = pytest.mark.usefixtures("workers")

@@ -10,19 +10,21 @@ import itertools
 import json
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from stdnum.cn import ric
 
 from models import NurseRegistration, Person, PhysicianRegistration
 from models.crypto import encrypt, lookup_hash
 from pipeline.identifiers import format_identifier
+from portal.services import licences
 from publisher import bulk, fhir
 from publisher.channels import encode
-from publisher.records import nurse_record, physician_record
-from portal.services import licences
-from tests import factories
 from publisher.disclosure import publish_version
+from publisher.records import nurse_record, physician_record
+from tests import factories
 
 DIVISION = "650501"
 RARE = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
@@ -62,8 +64,8 @@ def register(db, settings, person: dict, place) -> dict:
     db.add(row)
     db.flush()
     identifier = format_identifier(person["profession"], DIVISION, 2098, next(_serial))
-    common = dict(person_id=row.id, institution_id=place.id, commission_code=DIVISION, identifier=identifier,
-                  registered_on=date(2024, 3, 1), status="registered")
+    common = {"person_id": row.id, "institution_id": place.id, "commission_code": DIVISION, "identifier": identifier,
+              "registered_on": date(2024, 3, 1), "status": "registered"}
     if person["profession"] == "physician":
         entry = PhysicianRegistration(certificate_no="201100000000001", level="执业医师", category="临床",
                                       practice_category="临床", practice_scopes=["内科专业"], **common)

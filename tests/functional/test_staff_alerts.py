@@ -13,7 +13,13 @@ from models import WebhookDelivery
 from models.base import utcnow
 from models.crypto import sign_push
 from tests.journeys import (
-    active_physician, commission_desk, institution_desk, submit_first_registration, wait_for, wait_routed, wait_status,
+    active_physician,
+    commission_desk,
+    institution_desk,
+    submit_first_registration,
+    wait_for,
+    wait_routed,
+    wait_status,
 )
 from workers.alerts import retry_due_webhooks_once
 

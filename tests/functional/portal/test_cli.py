@@ -19,15 +19,6 @@ from tests import factories
 _serial = itertools.count(1)
 
 
-@pytest.fixture
-def env(monkeypatch, settings):
-    monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MEDREG_BROKER_URL", settings.broker_url)
-    monkeypatch.setenv("MEDREG_SECRET", settings.secret)
-    monkeypatch.delenv("MEDREG_CHANNELS", raising=False)
-    return settings
-
-
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -142,7 +133,7 @@ def test_import_institutions_issues_identifiers_and_copies_the_default_scope_map
         institution_row(bad_checksum, "校验错误医院"),
         institution_row(fresh_uscc(), "科目错误医院", "内科;魔法科"),
         institution_row(fresh_uscc(), "越权登记医院", registered_by="310104"),
-        institution_row(fresh_uscc(), "无类别医院")[:2] + ["星际医院"] + institution_row(fresh_uscc(), "x")[3:],
+        [*institution_row(fresh_uscc(), "无类别医院")[:2], "星际医院", *institution_row(fresh_uscc(), "x")[3:]],
     ]
     path = write_csv(tmp_path / "institutions.csv", INSTITUTION_HEADER, rows)
     code, out, err = run(capsys, "import", "institutions", str(path))

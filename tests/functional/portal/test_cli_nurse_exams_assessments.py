@@ -8,7 +8,7 @@ from sqlalchemy import select
 from models import AssessmentResult, NurseExamRecord
 from models.crypto import lookup_hash
 from tests import factories
-from tests.functional.portal.test_cli import env, run, write_csv  # noqa: F401 (env is a fixture)
+from tests.functional.portal.test_cli import run, write_csv
 
 _serial = itertools.count(1)
 
