@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.accounts import Account
+from models.applications import Application
 from models.crypto import encrypt, lookup_hash
+from models.db import dialect_of
 from models.persons import Person
 from models.registers.institutions import Institution, institution_facts
 from models.registers.nurses import nurse_entry
@@ -33,6 +35,7 @@ from pipeline.kinds import (
     physician_hmt_short_term_practice,
     physician_qualification_backfill,
 )
+from pipeline.lifecycle import OPEN_STATUSES
 from pipeline.registers.institutions import institution_reasons, scope_reasons
 from pipeline.routing import in_jurisdiction
 
@@ -60,6 +63,12 @@ def enters(*kinds: Kind) -> Callable[[H], H]:
 
 def problems() -> list[str]:
     return [f"{kind.name}: no counter entry handler" for kind in KINDS.values() if kind.counter and kind.name not in HANDLERS]
+
+
+def hold(session: Session, what: str, key: str) -> None:
+    """Queue counter entries of the same key behind each other until commit (one lock per entry, not per row)."""
+    if dialect_of(session) == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(what), func.hashtext(key))))
 
 
 def _without_id_number(clean: dict[str, Any]) -> dict[str, Any]:
@@ -107,9 +116,20 @@ def new_person(session: Session, settings: Settings, clean: dict[str, Any], prof
 
 @enters(physician_qualification_backfill.KIND, physician_hmt_qualification_recognition.KIND)
 def qualification(session: Session, settings: Settings, account: Account, clean: dict[str, Any]) -> Entry:
-    """A new record of the physician qualification database (only its ID hash is kept)."""
-    if session.get(PhysicianQualification, clean["certificate_no"]) is not None:
-        raise Conflict(f"医师资格证书编号 {clean['certificate_no']} 已在医师资格库中")
+    """A new record of the physician qualification database (only its ID hash is kept). A certificate number is
+    one person's: refused if the database has it, or if another counter entry of it waits for its issue step."""
+    certificate_no = clean["certificate_no"]
+    hold(session, "physician_qualification", certificate_no)
+    if session.get(PhysicianQualification, certificate_no) is not None:
+        raise Conflict(f"医师资格证书编号 {certificate_no} 已在医师资格库中，不能重复录入")
+    pending = session.scalar(select(Application.id).where(
+        Application.kind.in_([kind.name for kind in (physician_qualification_backfill.KIND,
+                                                      physician_hmt_qualification_recognition.KIND)]),
+        Application.status.in_([str(s) for s in OPEN_STATUSES]),
+        Application.data["certificate_no"].as_string() == certificate_no,
+    ).limit(1))
+    if pending is not None:
+        raise Conflict(f"医师资格证书编号 {certificate_no} 已有一件正在办理的窗口录入（#{pending}），不能重复录入")
     id_hash = lookup_hash(settings.secret, clean["id_number"])
     person_id = session.scalar(select(Person.id).where(Person.id_number_hash == id_hash))
     return Entry(person_id, None, {**_without_id_number(clean), "id_number_hash": id_hash})

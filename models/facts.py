@@ -24,6 +24,7 @@ from models.registers.physicians import entry_facts as physician_entry_facts
 from models.registers.physicians import physician_entry
 from models.registers.qualifications import NurseExamRecord, PhysicianQualification
 from models.settings import Settings
+from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import OPEN_STATUSES
 from pipeline.persons import ExamFacts, PersonFacts, QualificationFacts
@@ -106,7 +107,7 @@ def reasons_for(session: Session, application: Application, settings: Settings, 
     kind = KINDS[application.kind]
     if kind.refuse is None:
         return []
-    asked = Asked(session, application, settings, today or date.today())
+    asked = Asked(session, application, settings, today or clock.today())
     reasons = kind.refuse(**{name: LOADERS[name](asked) for name in kind.facts})
     if has_open_duplicate(session, application):
         reasons.append(f"已有一件未办结的{kind.label}申请，不能重复申请")

@@ -3,13 +3,14 @@ issuing one to a register entry exactly once (design: one per entry, never twice
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Integer, String, UniqueConstraint, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
+from pipeline import clock
 from pipeline.identifiers import REGISTER_LETTERS, format_identifier
 
 
@@ -66,7 +67,7 @@ def identifier_for(session: Session, register: str, entry_id: int, division_code
     )
     if held:
         return held
-    year = date.today().year
+    year = clock.today().year
     serial = next_serial(session, REGISTER_LETTERS[register], division_code, year)
     value = format_identifier(register, division_code, year, serial)
     session.add(IssuedIdentifier(value=value, entry_type=register, entry_id=entry_id))

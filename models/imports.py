@@ -36,7 +36,7 @@ from models import (
 from models.crypto import lookup_hash
 from models.identifiers import identifier_for
 from models.settings import Settings
-from pipeline import codes
+from pipeline import clock, codes
 from pipeline.fields import REQUIRED, FieldError, choice, iso_date, text
 from pipeline.persons import resident_id
 from pipeline.registers.institutions import uscc
@@ -203,7 +203,7 @@ def certificate_no(value: str) -> str:
 
 def past_date(value: str) -> date:
     issued = iso_date(value, "发证日期")
-    if issued > date.today():
+    if issued > clock.today():
         raise FieldError("发证日期不能晚于今天")
     return issued
 
@@ -349,7 +349,7 @@ ASSESSMENT_RESULTS = ("合格", "基本合格", "不合格")
 
 
 def exam_year(value: str) -> int:
-    if not re.fullmatch(r"[0-9]{4}", value) or not FIRST_EXAM_YEAR <= int(value) <= date.today().year:
+    if not re.fullmatch(r"[0-9]{4}", value) or not FIRST_EXAM_YEAR <= int(value) <= clock.today().year:
         raise FieldError(f"考试合格年份应为{FIRST_EXAM_YEAR}至今年之间的四位年份")
     return int(value)
 
@@ -384,7 +384,7 @@ def assessment_period(value: str) -> str:
 
 def assessed_date(value: str) -> date:
     assessed = iso_date(value, "考核日期")
-    if assessed > date.today():
+    if assessed > clock.today():
         raise FieldError("考核日期不能晚于今天")
     return assessed
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaH
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError, core_schema
 
+from pipeline import clock
 from pipeline.errors import ValidationFailed
 
 REQUIRED = "必填"
@@ -138,7 +139,7 @@ def today_of(info: ValidationInfo | None) -> date:
     """The day the rules take as today: `clean(..., today=)` in tests, else the calendar's."""
     context = info.context if info is not None else None
     given = context.get("today") if isinstance(context, Mapping) else None
-    return given if isinstance(given, date) else date.today()
+    return given if isinstance(given, date) else clock.today()
 
 
 # --- how a page shows a field ------------------------------------------------------------------------
@@ -264,7 +265,7 @@ M = TypeVar("M", bound=BaseModel)
 def validate(model: type[M], data: object, *, whole: str = "data", today: date | None = None) -> M:
     """The model of `data`, or ValidationFailed; `whole` names the field a reason about the whole object gets."""
     try:
-        return model.model_validate(data, context={"today": today or date.today()})
+        return model.model_validate(data, context={"today": today or clock.today()})
     except ValidationError as error:
         raise refused(error, whole) from None
 

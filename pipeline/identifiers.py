@@ -1,4 +1,4 @@
-"""The national electronic registration identifier 电子化注册识别码 (design.md §4).
+"""The national electronic registration identifier 电子化注册识别码 (docs/architecture.md, Identifier issuance).
 
 K DDDDDD YYYY SSSSSSS C — kind letter, division, year, serial, ISO 7064 MOD 37,36 check.
 """

@@ -1,4 +1,4 @@
-"""The life of an application: statuses, actors and allowed transitions (design.md §3)."""
+"""The life of an application: statuses, actors and allowed transitions (docs/architecture.md, Life cycle)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationInfo
 
+from pipeline import clock
 from pipeline.fields import Choice, FieldError, Text, Widget, age_on, checked, iso_date, today_of
 
 PROFESSIONS: dict[str, str] = {"physician": "医师", "nurse": "护士"}
@@ -66,7 +67,7 @@ def resident_id(value: Any, today: date | None = None) -> str:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise FieldError("身份证号码中的出生日期无效", "date") from None
-    if birth.year < 1900 or birth > (today or date.today()):
+    if birth.year < 1900 or birth > (today or clock.today()):
         raise FieldError("身份证号码中的出生日期无效", "date")
     if resident_id_check_character(number[:17]) != number[17]:
         raise FieldError("身份证号码校验位错误", "checksum")

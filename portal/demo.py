@@ -171,7 +171,7 @@ def declare_queues(settings: Settings, var: Path) -> None:
 
 
 def start_children(settings: Settings, var: Path) -> dict[str, subprocess.Popen]:
-    """What a deployment runs (api.md): the workers on every queue, beat for the periodic work (expiry, short-term
+    """What a deployment runs (docs/operations.md): the workers on every queue, beat for the periodic work (expiry, short-term
     lapse, verification due dates, the sweeper, audit sealing …), and the outbox relay."""
     env = child_environment(settings, var)
     celery = [sys.executable, "-m", "celery", "-A", "workers"]

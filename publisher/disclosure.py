@@ -20,6 +20,7 @@ from models.base import utcnow
 from models.db import session_scope
 from models.outbox import enqueue
 from models.settings import Settings
+from pipeline import clock
 from publisher import fhir
 from publisher.allowlist import public_only, unchanged, with_status_since
 from publisher.channels import PushResult, channels_for, encode, push
@@ -44,7 +45,7 @@ def publish_version(session: Session, settings: Settings, record: dict[str, Any]
     """Store the version, make it the current public record, and queue a delivery per matching channel."""
     serialise_publication(session)
     previous = session.get(PublicRecord, record["identifier"])
-    record = with_status_since(public_only(record), previous.body if previous else None, utcnow().date())
+    record = with_status_since(public_only(record), previous.body if previous else None, clock.today())
     version = PublicVersion(identifier=record["identifier"], version=record["version"], division=record["division"], body=record)
     session.add(version)
     current = previous
@@ -118,7 +119,7 @@ def entry_with_identifier(session: Session, register: str, identifier: str) -> A
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential back-off with full jitter, capped at an hour."""
+    """Exponential back-off, capped at an hour, with jitter: a random time between half and all of the ceiling."""
     ceiling = min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 12))
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 

@@ -15,11 +15,12 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+from pipeline import clock
 
 DEV_KEY_FILE = "licence-keys.json"
 
@@ -56,7 +57,7 @@ def new_key_entry(kid: str) -> dict[str, str]:
 
 
 def new_keyring_document(kid: str | None = None) -> dict:
-    kid = kid or f"{date.today():%Y%m%d}-1"
+    kid = kid or f"{clock.today():%Y%m%d}-1"
     return {"signing": kid, "keys": [new_key_entry(kid)]}
 
 

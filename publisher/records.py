@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from models.db import must_get
 from models import Commission, Institution, NurseRegistration, Person, PhysicianRegistration
+from models.db import must_get
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
 

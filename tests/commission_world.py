@@ -10,8 +10,9 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from models import Application, ApplicationEvent
+from pipeline.clock import CHINA as LOCAL
+from pipeline.clock import today as local_today
 from pipeline.working_days import mainland_calendar
-from portal.services.workbench import LOCAL, local_today
 from tests import factories
 from tests.journeys import login, person_account, staff_account
 

@@ -11,6 +11,7 @@ from webtest import TestApp
 from models import Account, NurseExamRecord, NurseRegistration, Person
 from models.crypto import encrypt, lookup_hash
 from models.identifiers import identifier_for
+from pipeline import clock
 from pipeline.registers.nurses import first_valid_until
 from tests import factories
 from tests.journeys import InstitutionDesk, _password_hash, login, wait_routed, wait_status
@@ -58,7 +59,7 @@ def nurse(api: TestApp, session, settings, institution_id: int, passed_year: int
 def registered(session, person: dict, institution_id: int, valid_until: date | None = None, status: str = "registered",
                commission: str = "110105", department: str = "内科") -> NurseRegistration:
     """A nurse register entry with an identifier, written directly (as if registered years ago)."""
-    valid_until = valid_until or first_valid_until(date.today())
+    valid_until = valid_until or first_valid_until(clock.today())
     entry = NurseRegistration(
         person_id=person["person_id"], certificate_no=person["certificate_no"], passed_year=2015,
         institution_id=institution_id, department=department, commission_code=commission, status=status,

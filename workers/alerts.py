@@ -2,7 +2,7 @@
 the institution gets an inbox entry and, if it registered a webhook, a signed POST.
 
 `alert_institution(session, entry, event)` is the one call: it writes the inbox entry and, for a webhook,
-a delivery row plus its outbox message, all in the caller's transaction. `workers/registers.py` calls it for
+a delivery row plus its outbox message, all in the caller's transaction. The issue stage (`workers/identifiers.py`) calls it for
 every approval it applies, so new kinds get it for free; expiry and nearing-expiry checks call it themselves.
 """
 from __future__ import annotations

@@ -14,6 +14,7 @@ from models.db import must_get, session_scope
 from models.outbox import enqueue
 from models.registers import nurses, physicians
 from models.settings import Settings
+from pipeline import clock
 from pipeline.registers.nurses import EXPIRY_NOTICE_DAYS, due_notice
 from publisher.disclosure import publish_entry
 from workers.alerts import alert_institution
@@ -82,7 +83,7 @@ def notify_expiring(session: Session, today: date) -> int:
 
 def expire_once(settings: Settings, today: date | None = None) -> dict[str, int]:
     """One pass: expire what has lapsed, then send the notices that are due. Safe to run at any time, any number of times."""
-    today = today or date.today()
+    today = today or clock.today()
     with session_scope(settings.database_url) as session:
         return {"expired": expire_lapsed(session, settings, today), "notified": notify_expiring(session, today)}
 
@@ -94,7 +95,7 @@ def nurse_registrations(self, items: list[dict] | None = None) -> dict[str, int]
 
 def lapse_short_term_once(settings: Settings, today: date | None = None) -> int:
     """Cancel every short-term practice registration whose end date has passed, and publish its new status."""
-    today = today or date.today()
+    today = today or clock.today()
     lapsed = 0
     with session_scope(settings.database_url) as session:
         due = session.scalars(

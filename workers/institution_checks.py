@@ -1,5 +1,5 @@
 """Periodic check of verification 校验 due dates: flag institutions whose verification is due or overdue
-and tell them in their inbox (celery beat runs it daily; `flag_verification_due_once` is the function)."""
+and tell them in their inbox (celery beat runs it every six hours; `flag_verification_due_once` is the function)."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from models import Institution, InstitutionEvent, Notification
 from models.db import session_scope
 from models.settings import Settings
+from pipeline import clock
 from pipeline.registers.institutions import verification_state
 from workers.app import app, settings_of
 
@@ -20,7 +21,7 @@ TEXTS = {
 
 def flag_verification_due_once(settings: Settings, today: date | None = None) -> dict[str, int]:
     """Set each operating institution's verification_state; a change to due/overdue is told once."""
-    today = today or date.today()
+    today = today or clock.today()
     counts = {"due": 0, "overdue": 0, "cleared": 0}
     with session_scope(settings.database_url) as session:
         institutions = session.scalars(

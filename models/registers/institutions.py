@@ -14,6 +14,7 @@ from models.base import Base, utcnow
 from models.follow_ups import StaffFollowUp
 from models.persons import Person
 from models.registers import applies
+from pipeline import clock
 from pipeline.codes import default_scope_map
 from pipeline.kinds import (
     institution_cancellation,
@@ -192,8 +193,8 @@ def register(session: Session, application: Application) -> Institution:
         if data.get(field):
             setattr(institution, field, data[field])
     institution.status = "operating"
-    institution.registered_on = date.today()
-    clear_verification(institution, date.today())
+    institution.registered_on = clock.today()
+    clear_verification(institution, clock.today())
     history(session, institution, "practice_registration", "执业登记获准", application)
     session.flush()
     return institution
@@ -211,7 +212,7 @@ def change(session: Session, application: Application) -> Institution:
 @applies(institution_verification.KIND)
 def verify(session: Session, application: Application) -> Institution:
     institution = _locked(session, application)
-    due = clear_verification(institution, date.today())
+    due = clear_verification(institution, clock.today())
     history(session, institution, "verification", f"校验合格，下次校验日期 {due.isoformat()}", application)
     session.flush()
     return institution

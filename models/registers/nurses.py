@@ -15,6 +15,7 @@ from models.profiles import apply_profile
 from models.registers import applies, decided_by
 from models.registers.institutions import Institution
 from models.registers.qualifications import NurseExamRecord
+from pipeline import clock
 from pipeline.kinds import (
     KINDS,
     nurse_cancellation,
@@ -146,7 +147,7 @@ def register(session: Session, application: Application) -> NurseRegistration:
     exam = session.get(NurseExamRecord, application.data["certificate_no"])
     if exam is None:
         raise LookupError(f"application {application.id}: no exam record {application.data['certificate_no']}")
-    today = date.today()
+    today = clock.today()
     if entry is None:
         entry = NurseRegistration(person_id=application.person_id, registered_on=today)
         session.add(entry)
@@ -192,7 +193,7 @@ def re_register(session: Session, application: Application) -> NurseRegistration
         return entry
     before = entry.status
     _practise_at(entry, application)
-    _start_validity(entry, date.today())
+    _start_validity(entry, clock.today())
     entry.status = "registered"
     _person(session, application.person_id).institution_id = entry.institution_id
     entry.record(KINDS[application.kind].label, decided_by(application), application_id=application.id, from_status=before)

@@ -15,6 +15,7 @@ from models.profiles import apply_profile
 from models.registers import applies, decided_by
 from models.registers.institutions import Institution
 from models.registers.qualifications import PhysicianQualification
+from pipeline import clock
 from pipeline.kinds import (
     KINDS,
     physician_cancellation,
@@ -227,7 +228,7 @@ def register(session: Session, application: Application) -> PhysicianRegistratio
     if qualification is None:
         raise LookupError(f"application {application.id}: no qualification record {data['certificate_no']}")
     if entry is None:
-        entry = PhysicianRegistration(person_id=application.person_id, registered_on=date.today())
+        entry = PhysicianRegistration(person_id=application.person_id, registered_on=clock.today())
         session.add(entry)
     from_status = entry.status if entry.id and entry.history else None
     entry.certificate_no = qualification.certificate_no
@@ -239,7 +240,7 @@ def register(session: Session, application: Application) -> PhysicianRegistratio
     entry.commission_code = application.commission_code or ""
     entry.status = "registered"
     session.flush()
-    _practise_mainly_at(session, entry, entry.institution_id, application, date.today())
+    _practise_mainly_at(session, entry, entry.institution_id, application, clock.today())
     session.flush()
     entry.record(_label(application), decided_by(application), {
         "institution": [None, _name(session, entry.institution_id)],
@@ -254,7 +255,7 @@ def _take_practice(session: Session, application: Application, reactivate: bool)
     entry = held_entry(session, application)
     if _already_applied(entry, application):
         return entry
-    data, today = application.data, date.today()
+    data, today = application.data, clock.today()
     _materialise_practices(entry)
     before, from_status = _snapshot(session, entry), entry.status
     if reactivate:
@@ -288,7 +289,7 @@ def add_practice(session: Session, application: Application) -> PhysicianRegistr
     _materialise_practices(entry)
     before = _snapshot(session, entry)
     entry.practices.append(PhysicianPractice(institution_id=int(application.data["institution_id"]), main=False,
-                                             since=date.today(), application_id=application.id))
+                                             since=clock.today(), application_id=application.id))
     session.flush()
     entry.record(_label(application), decided_by(application), _changes(before, _snapshot(session, entry)),
                  application_id=application.id, from_status=entry.status)

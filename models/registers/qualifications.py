@@ -42,7 +42,11 @@ class NurseExamRecord(Base):
 def record_qualification(session: Session, application: Application) -> None:
     """A record in the qualification database; no register entry, no identifier."""
     data = application.data
-    if session.get(PhysicianQualification, data["certificate_no"]) is None:
+    held = session.get(PhysicianQualification, data["certificate_no"])
+    if held is not None and held.id_number_hash != data["id_number_hash"]:
+        # The counter refuses a number already held; reaching here means two entries raced past it.
+        raise LookupError(f"application {application.id}: certificate {data['certificate_no']} belongs to another person")
+    if held is None:
         session.add(PhysicianQualification(
             certificate_no=data["certificate_no"], name=data["name"], id_number_hash=data["id_number_hash"],
             level=data["level"], category=data["category"], issued_on=date.fromisoformat(data["issued_on"]),

@@ -54,7 +54,7 @@ class Kind:
     submitted_by: person, institution, or commission (counter business, entered as approved).
     also_submitted_by: a second party that may submit it too (a nurse's cancellation, filed by the institution).
     refuse: the verification rule — facts → every Chinese reason to refuse (empty: it passes). Its parameters
-        name the facts it needs (`person`, `institution`, `nurse_entry`, `data`, `today` …); models/facts.py
+        name the facts it needs (`person`, `institution`, `nurse`, `data`, `today` …); models/facts.py
         loads each by that name. Counter business has none: the clerk checked it at the counter.
     prefill: for an institution's own kind, (its set-up approval, submitted data) → the data to clean.
     """

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (api.md). Views are thin: parse, call a service, shape the answer."""
+"""The JSON API under /api/v1 (the outside contract; docs/api.md). Views are thin: parse, call a service, shape the answer."""
 from __future__ import annotations
 
 from pyramid.config import Configurator

@@ -1,6 +1,6 @@
 """`medreg kinds`: the reference of every kind of application, in Markdown, generated from pipeline/kinds/.
 
-docs/kinds.md is its output; tests/unit/portal/test_kinds_doc.py fails when the two differ, so the
+docs/kinds.md is its output; tests/unit/portal/cli/test_kinds.py fails when the two differ, so the
 reference can never drift from the kinds the system runs.
 """
 from __future__ import annotations

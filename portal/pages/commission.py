@@ -7,6 +7,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Commission
+from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
 from pipeline.time_limits import MARKER_LABELS
@@ -72,8 +73,8 @@ def item_page(request: Request, application_id: int, **extra) -> dict:
                     if e.to_status == "pending_approval" and e.from_status != "pending_approval"), None)
     deadline = None
     if application.status == "pending_approval":
-        deadline = workbench.deadline(application.kind, workbench.local_date(entered or application.submitted_at),
-                                      workbench.local_today(), limits)
+        deadline = workbench.deadline(application.kind, clock.day_of(entered or application.submitted_at),
+                                      workbench.clock.today(), limits)
     attachments = application.data.get("attachments") if isinstance(application.data, dict) else None
     return {
         "application": application,

@@ -9,7 +9,8 @@ from pyramid.events import BeforeRender
 from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 
-from models import Account
+from models import Account, Person
+from pipeline import clock
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from pipeline.fields import titles
 from pipeline.kinds import KINDS
@@ -80,6 +81,15 @@ def kind_label(kind: str) -> str:
     return KINDS[kind].label if kind in KINDS else kind
 
 
+def profession_of(request: Request) -> str | None:
+    """A person's profession (physician or nurse), for the menu that offers only their own business."""
+    account = request.account
+    if account is None or account.role != "person":
+        return None
+    person = request.dbsession.get(Person, account.person_id)
+    return person.profession if person else None
+
+
 def add_template_globals(event: BeforeRender) -> None:
     request = event.get("request")
     if request is None or not str(event.get("renderer_name", "")).endswith(".jinja2"):
@@ -91,6 +101,8 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("role_labels", ROLE_LABELS)
     event.setdefault("data_labels", DATA_LABELS)
     event.setdefault("scopes_by_category", scopes_by_category())
+    event.setdefault("when", clock.shown)  # every moment a page shows is Beijing time
+    event.setdefault("profession", lambda: profession_of(request))
     event.setdefault("form", {})
     event.setdefault("error", None)
 

@@ -13,7 +13,10 @@ from models.base import as_utc, utcnow
 from models.crypto import encrypt, hash_password, lookup_hash, verify_password
 from models.db import must_get
 from models.outbox import enqueue
+from models.registers.nurses import nurse_entry
+from models.registers.physicians import physician_entry
 from models.settings import Settings
+from models.submission import institutions_of
 from pipeline.accounts import clean_signup
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.lockout import count_failed_login, refuse_if_locked
@@ -27,21 +30,25 @@ def signup(session: Session, settings: Settings, data: dict) -> Account:
     if institution is None or institution.identifier is None or institution.status != "operating":
         raise invalid({"institution_id": "执业机构不存在、未取得电子化注册识别码或不在执业状态"})
     id_hash = lookup_hash(settings.secret, clean["id_number"])
-    if session.scalar(select(Person.id).where(Person.id_number_hash == id_hash)):
+    person = session.scalar(select(Person).where(Person.id_number_hash == id_hash))
+    if person is not None and session.scalar(select(Account.id).where(Account.person_id == person.id)):
         raise conflict("该证件号码已注册账号")
-    if session.scalar(select(Person.id).where(Person.mobile == clean["mobile"])):
+    if session.scalar(select(Person.id).where(Person.mobile == clean["mobile"], Person.id_number_hash != id_hash)):
         raise conflict("该手机号码已被其他账号使用")
-    person = Person(
-        profession=clean["profession"],
-        name=clean["name"],
-        sex=clean["sex"],
-        birth_date=clean["birth_date"],
-        id_type=clean["id_type"],
-        id_number_encrypted=encrypt(settings.secret, clean["id_number"]),
-        id_number_hash=id_hash,
-        mobile=clean["mobile"],
-        institution_id=institution.id,
-    )
+    if person is not None:
+        person = matched_person(session, person, clean, institution)
+    else:
+        person = Person(
+            profession=clean["profession"],
+            name=clean["name"],
+            sex=clean["sex"],
+            birth_date=clean["birth_date"],
+            id_type=clean["id_type"],
+            id_number_encrypted=encrypt(settings.secret, clean["id_number"]),
+            id_number_hash=id_hash,
+            mobile=clean["mobile"],
+            institution_id=institution.id,
+        )
     session.add(person)
     session.flush()
     account = Account(
@@ -55,6 +62,29 @@ def signup(session: Session, settings: Settings, data: dict) -> Account:
     session.flush()
     audit(session, f"person:{account.id}", "signup", f"account:{account.id}", institution.division_code)
     return account
+
+
+def matched_person(session: Session, person: Person, clean: dict, institution: Institution) -> Person:
+    """Someone already in the registers without an account (entered at the counter, or loaded from a legacy register)
+    signs up: the account joins their entry when what they give agrees with it, and their own institution activates it."""
+    if person.profession != clean["profession"] or person.name != clean["name"]:
+        raise invalid({"name": "姓名或职业与该证件号码已登记的信息不一致，请核对后再注册或到窗口办理"})
+    places = staff_institutions(session, person)
+    if places and institution.id not in places:
+        names = "、".join(sorted(n for n in session.scalars(select(Institution.name).where(Institution.id.in_(places)))))
+        raise invalid({"institution_id": f"请选择您注册所在的执业机构：{names}"})
+    person.mobile = clean["mobile"]
+    person.institution_id = institution.id
+    return person
+
+
+def staff_institutions(session: Session, person: Person) -> set[int]:
+    """The institutions a person's register entries belong to (none for a person without one)."""
+    places: set[int] = set()
+    for entry in (nurse_entry(session, person.id), physician_entry(session, person.id)):
+        if entry is not None and entry.status == "registered":
+            places |= institutions_of(entry)
+    return places
 
 
 def find_login(session: Session, settings: Settings, username: str) -> Account | None:

@@ -9,9 +9,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, AuditEntry
+from pipeline import clock
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
-from portal.services.workbench import start_of_local_day
 
 PER_PAGE = 100
 
@@ -29,7 +29,7 @@ def parse_moment(raw: str, end_of_day: bool) -> datetime:
     """YYYY-MM-DD (China's day; `until` takes the whole day) or an ISO 8601 time with its zone."""
     if len(raw) == 10:
         day = date.fromisoformat(raw)
-        return start_of_local_day(day + timedelta(days=1) if end_of_day else day)
+        return clock.start_of_day(day + timedelta(days=1) if end_of_day else day)
     moment = datetime.fromisoformat(raw)
     if moment.tzinfo is None:
         raise ValueError("no time zone")

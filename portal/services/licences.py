@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import PublicRecord
 from models.settings import DEFAULT_VAR, Settings
+from pipeline import clock
 from portal.errors import Refused, conflict, invalid, not_found
 from publisher import licence
 from publisher.fhir import ACTIVE_STATUSES
@@ -31,7 +32,7 @@ def payload_for(session: Session, settings: Settings, identifier: str, today: da
     if row.status not in ACTIVE_STATUSES:
         label = row.body.get("status_label") or row.status
         raise conflict(f"该记录当前状态为“{label}”，不签发电子证照")
-    return row.body, licence.sign(keyring(settings), row.body, today or date.today())
+    return row.body, licence.sign(keyring(settings), row.body, today or clock.today())
 
 
 def file_format(raw: str | None) -> str:

@@ -3,19 +3,18 @@ with a message that says until when. A successful login or a password reset clea
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from models import Account
 from models.base import as_utc, utcnow
+from pipeline import clock
 from portal.errors import Refused
 
 LOCK_AFTER_FAILURES = 5
 LOCK_DURATION = timedelta(minutes=15)
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
 
 def local_time(moment: datetime) -> str:
-    return as_utc(moment).astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+    return clock.shown(as_utc(moment))
 
 
 def locked_refusal(until: datetime) -> Refused:

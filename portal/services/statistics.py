@@ -13,13 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, ApplicationEvent, Division, Institution, NurseRegistration, PhysicianRegistration
+from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.routing import jurisdiction_prefix
 from pipeline.statistics import stage_durations, summarise
 from pipeline.time_limits import deadline
 from portal.errors import invalid
-from portal.services.workbench import entered_commission, local_date, local_today, start_of_local_day
+from portal.services.workbench import entered_commission
 
 GROUPS = {"division": "受理机关（行政区划）", "kind": "业务类型", "status": "状态", "month": "提交月份"}
 REPORTS = {"applications": "业务申请统计", "registers": "注册人员与机构统计", "processing": "各环节办理时长",
@@ -58,9 +59,9 @@ def parse_group(value: str | None) -> str:
 def _in_period(period: Period) -> list:
     conditions = []
     if period.since:
-        conditions.append(Application.submitted_at >= start_of_local_day(period.since))
+        conditions.append(Application.submitted_at >= clock.start_of_day(period.since))
     if period.until:
-        conditions.append(Application.submitted_at < start_of_local_day(period.until + timedelta(days=1)))
+        conditions.append(Application.submitted_at < clock.start_of_day(period.until + timedelta(days=1)))
     return conditions
 
 
@@ -139,7 +140,7 @@ def processing_times(session: Session, account: Account, period: Period) -> dict
 def backlog(session: Session, account: Account, limits: dict[str, int], today: date | None = None) -> dict:
     """Applications waiting for each commission of the jurisdiction, and how many of them are near or past
     their time limit."""
-    today = today or local_today()
+    today = today or clock.today()
     entered = entered_commission()
     rows = session.execute(
         select(Application.commission_code, Application.kind, func.coalesce(entered.c.since, Application.submitted_at))
@@ -149,7 +150,7 @@ def backlog(session: Session, account: Account, limits: dict[str, int], today: d
     ).all()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"pending": 0, "due_soon": 0, "overdue": 0})
     for code, kind, since in rows:
-        marker = deadline(kind, local_date(since), today, limits).marker
+        marker = deadline(kind, clock.day_of(since), today, limits).marker
         counts[code]["pending"] += 1
         if marker != "on_time":
             counts[code][marker] += 1

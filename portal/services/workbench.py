@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Account, Application, ApplicationEvent, Institution, Person
+from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
@@ -19,23 +19,10 @@ from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start
 from portal.errors import REFUSALS, described, invalid
 from portal.services.applications import commission_decide
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 SORTS = {"waiting": "等待最久在前", "-waiting": "等待最短在前", "submitted": "提交早在前", "-submitted": "提交晚在前",
          "id": "编号升序", "-id": "编号降序"}
 MAX_PER_PAGE = 500
 MAX_BATCH = 200
-
-
-def local_today() -> date:
-    return datetime.now(LOCAL).date()
-
-
-def local_date(moment: datetime) -> date:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LOCAL).date()
-
-
-def start_of_local_day(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL).astimezone(UTC)
 
 
 def time_limits(ini: Mapping[str, str] | None = None) -> dict[str, int]:
@@ -145,7 +132,7 @@ class QueuePage:
 
 
 def queue_page(session: Session, account: Account, filt: QueueFilter, limits: dict[str, int], today: date | None = None) -> QueuePage:
-    today = today or local_today()
+    today = today or clock.today()
     entered = entered_commission()
     since = func.coalesce(entered.c.since, Application.submitted_at)
     conditions: list[ColumnElement[bool]] = [Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%")]
@@ -159,7 +146,7 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
         conditions.append(Application.institution_id == filt.institution_id)
     if filt.waiting_min is not None:
         latest = _latest_start_for(today, filt.waiting_min)
-        conditions.append(since < start_of_local_day(latest + timedelta(days=1)))
+        conditions.append(since < clock.start_of_day(latest + timedelta(days=1)))
     if filt.marker:
         conditions.append(Application.status == Status.pending_approval)
         conditions.append(_marker_condition(since, filt.marker, limits, today))
@@ -180,7 +167,7 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
         QueueItem(
             application=application,
             since=entered_since,
-            deadline=deadline(application.kind, local_date(entered_since or application.submitted_at), today, limits)
+            deadline=deadline(application.kind, clock.day_of(entered_since or application.submitted_at), today, limits)
             if application.status == Status.pending_approval else None,
             applicant=persons.get(application.person_id),
             institution=institutions.get(application.institution_id),
@@ -201,8 +188,8 @@ def _marker_condition(since, marker: str, limits: dict[str, int], today: date):
     clauses = []
     for kind in KINDS:
         limit = limits.get(kind, 20)
-        due_soon_by = start_of_local_day(latest_start(today, limit, "due_soon") + timedelta(days=1))
-        overdue_by = start_of_local_day(latest_start(today, limit, "overdue") + timedelta(days=1))
+        due_soon_by = clock.start_of_day(latest_start(today, limit, "due_soon") + timedelta(days=1))
+        overdue_by = clock.start_of_day(latest_start(today, limit, "overdue") + timedelta(days=1))
         window = {
             "overdue": since < overdue_by,
             "due_soon": and_(since < due_soon_by, since >= overdue_by),

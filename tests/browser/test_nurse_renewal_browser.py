@@ -3,10 +3,11 @@ window, the institution confirms, the commission approves, and the nurse sees fi
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from pipeline import clock
 from pipeline.registers.nurses import renewed_until
 from tests import factories
 from tests.browser.support import PHONE, log_in, reload_until
@@ -20,7 +21,7 @@ def test_nurse_renewal_through_the_pages(portal_url, browser, api, db, settings,
     staff_account(db, "commission", f"br-nc-{tag}", division="110105")
     db.commit()
     person = nurse(api, db, settings, desk.id)
-    until = date.today() + timedelta(days=12)
+    until = clock.today() + timedelta(days=12)
     registered(db, person, desk.id, valid_until=until)
 
     applicant = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN").new_page()

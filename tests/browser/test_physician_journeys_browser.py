@@ -4,10 +4,10 @@ commission approves, the physician sees the record filed)."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from playwright.sync_api import expect
 
+from pipeline import clock
 from tests import factories
 from tests.browser.support import PHONE, log_in, reload_until
 from tests.journeys import person_account, staff_account
@@ -89,7 +89,7 @@ def test_departure_filing_through_the_pages(portal_url, browser, db, settings, w
     expect(institution.locator("#f-reason ~ .field-error, .field-error").first).to_be_visible()
     institution.select_option("#f-identifier", person["identifier"])
     institution.select_option("#f-reason", "retirement")
-    institution.fill("#f-left_on", date.today().isoformat())
+    institution.fill("#f-left_on", clock.today().isoformat())
     institution.click("#staff-business-form button[type=submit]")
     expect(institution.locator(".flash")).to_contain_text("医师注册备案申请")
     application_id = int(institution.locator(".flash").inner_text().split("#", 1)[1].split("）", 1)[0])

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Account, Application, Delivery, OutboxMessage, Person, PhysicianRegistration, PublicRecord, PublicVersion
+from pipeline import clock
 from pipeline.identifiers import is_valid_identifier, parse_identifier
 from tests import factories
 from tests.journeys import (
@@ -70,7 +71,7 @@ def test_first_registration_from_signup_to_disclosure_sites(api, db, settings, r
 
     identifier = body["identifier"]
     assert is_valid_identifier(identifier)
-    assert parse_identifier(identifier)[:3] == ("physician", "110105", date.today().year)
+    assert parse_identifier(identifier)[:3] == ("physician", "110105", clock.today().year)
     assert history_of(body) == [
         (f"申请人 {person['name']}", None, "submitted", "提交申请"),
         ("核验服务", "submitted", "verifying", ""),

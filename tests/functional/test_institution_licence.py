@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from models import Institution, Notification, StaffFollowUp
+from pipeline import clock
 from tests import factories
 from tests.institution_steps import (
     NEW_PASSWORD,
@@ -77,7 +78,7 @@ def test_practice_registration_to_suspension_resumption_and_change(api, db, sett
     assert record["name"] == inst["name"] and record["departments"] == ["儿科", "内科", "外科"]  # pre-filled from set-up
     wait_for(lambda: inst["identifier"] in receiver.held("national"))
     profile = api.get("/api/v1/institution/profile", headers=headers).json
-    assert profile["next_verification_on"] == date.today().replace(year=date.today().year + 3).isoformat()  # 120 beds
+    assert profile["next_verification_on"] == clock.today().replace(year=clock.today().year + 3).isoformat()  # 120 beds
     wait_for(lambda: any(n["event"] == "published" for n in api.get("/api/v1/me/notifications", headers=headers).json["items"]))
 
     # A second practice registration is refused by verification; a bad credit code at submission.
@@ -130,7 +131,7 @@ def test_verification_due_is_flagged_and_told_and_cancellation_flags_staff(api, 
     inst = registered_institution(api, db, settings, beds=20)
     headers, commission = inst["headers"], inst["commission"]
     institution = db.get(Institution, inst["institution_id"])
-    assert institution.next_verification_on == date.today().replace(year=date.today().year + 1)  # under 100 beds: yearly
+    assert institution.next_verification_on == clock.today().replace(year=clock.today().year + 1)  # under 100 beds: yearly
 
     flag_verification_due_once(settings, today=institution.next_verification_on - timedelta(days=10))
     db.expire_all()
@@ -143,7 +144,7 @@ def test_verification_due_is_flagged_and_told_and_cancellation_flags_staff(api, 
 
     through_pipeline(api, headers, commission, "institution.verification", {"note": "年度校验"})
     profile = api.get("/api/v1/institution/profile", headers=headers).json
-    assert profile["verification_state"] == "" and profile["next_verification_on"] > date.today().isoformat()
+    assert profile["verification_state"] == "" and profile["next_verification_on"] > clock.today().isoformat()
 
     # A registered physician here; then the institution is cancelled: public record cancelled, staff flagged.
     desk_like = type("Desk", (), {"id": inst["institution_id"], "headers": headers})()

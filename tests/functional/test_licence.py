@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image
 from webtest import TestApp
 
+from pipeline import clock
 from portal.cli import main as medreg
 from publisher import licence
 from publisher.licence_keys import b64, new_keyring_document, parse_keyring, retire_private_halves, rotate, unb64
@@ -64,7 +65,7 @@ def test_every_active_record_has_a_licence_as_png_and_pdf_with_its_signed_payloa
         fields = fields_of(payload)
         assert (fields["identifier"], fields["name"], fields["kind"], fields["kid"]) == (
             record["identifier"], record["name"], record["kind"], "2025-a")
-        assert fields["issued_on"] == date.today().isoformat()
+        assert fields["issued_on"] == clock.today().isoformat()
         document = portal.get(f"/api/v1/public/records/{record['identifier']}/licence")
         assert document.content_type == "application/pdf" and document.body.startswith(b"%PDF-")
         assert b"/Subtype /Image" in document.body and b"STSong-Light" in document.body and document.body.rstrip().endswith(b"%%EOF")
@@ -104,12 +105,12 @@ def test_check_says_valid_now_and_refuses_tampered_and_forged_payloads(portal, r
     renamed = f"{prefix}.{b64(licence.canonical({**fields, 'name': '冒名顶替'}))}.{signature}"
     extended = f"{prefix}.{b64(licence.canonical({**fields, 'practice_scopes': ['外科专业']}))}.{signature}"
     flipped = f"{prefix}.{body}.{b64(bytes([unb64(signature)[0] ^ 1]) + unb64(signature)[1:])}"
-    stranger = licence.sign(parse_keyring(new_keyring_document("2025-a")), records[1], date.today())  # same kid, other key
+    stranger = licence.sign(parse_keyring(new_keyring_document("2025-a")), records[1], clock.today())  # same kid, other key
     for forged in (renamed, extended, flipped, stranger):
         verdict = portal.get("/api/v1/public/verify-licence", params={"payload": forged}).json
         assert (verdict["authentic"], verdict["valid_now"], verdict["licence"]) == (False, False, None)
         assert verdict["message"] == "签名无效：证照内容被篡改或伪造"
-    unknown = licence.sign(parse_keyring(new_keyring_document("elsewhere")), records[1], date.today())
+    unknown = licence.sign(parse_keyring(new_keyring_document("elsewhere")), records[1], clock.today())
     assert "不是本系统的密钥" in portal.get("/api/v1/public/verify-licence", params={"payload": unknown}).json["message"]
 
     for garbage in ("", "hello", "MEDREG1.!!!.???", "MEDREG1." + base64.urlsafe_b64encode(b"[1]").decode() + ".AA"):

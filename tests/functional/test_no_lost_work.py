@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ from models.db import engine_for, session_factory, session_scope
 from models.identifiers import identifier_for
 from models.migrate import upgrade
 from models.settings import Settings
+from pipeline import clock
 from pipeline.identifiers import is_valid_identifier, parse_identifier
 from tests import factories
 from tests.journeys import institution_desk, login, person_account, submit_first_registration, wait_for, wait_status
@@ -214,7 +215,7 @@ def test_sixty_approvals_issued_by_parallel_workers_get_serials_one_to_sixty(db,
     assert len(set(identifiers)) == 60
     assert all(is_valid_identifier(value) for value in identifiers)
     parts = [parse_identifier(value) for value in identifiers]
-    assert {(profession, code, year) for profession, code, year, _ in parts} == {("physician", division, date.today().year)}
+    assert {(profession, code, year) for profession, code, year, _ in parts} == {("physician", division, clock.today().year)}
     assert sorted(serial for *_, serial in parts) == list(range(1, 61))
     assert len(fresh(db, IssuedIdentifier, IssuedIdentifier.value.like(f"D{division}%"))) == 60
     for application in fresh(db, Application, Application.id.in_(ids)):
@@ -231,7 +232,7 @@ def test_identifier_for_one_entry_from_many_threads_gives_one_value(db, settings
     entry = factories.institution(db, name=factories.unique_name("赋码医院"), division=division, with_identifier=False)
     db.commit()
     serial_before = db.scalar(select(IdentifierSerial.last).where(
-        IdentifierSerial.kind == "H", IdentifierSerial.division_code == division, IdentifierSerial.year == date.today().year)) or 0
+        IdentifierSerial.kind == "H", IdentifierSerial.division_code == division, IdentifierSerial.year == clock.today().year)) or 0
     threads, start = 6, threading.Barrier(6)
     values, errors = [], []
 
@@ -254,7 +255,7 @@ def test_identifier_for_one_entry_from_many_threads_gives_one_value(db, settings
     assert parse_identifier(values[0])[3] == serial_before + 1
     db.rollback()
     assert db.scalar(select(IdentifierSerial.last).where(
-        IdentifierSerial.kind == "H", IdentifierSerial.division_code == division, IdentifierSerial.year == date.today().year)) == serial_before + 1
+        IdentifierSerial.kind == "H", IdentifierSerial.division_code == division, IdentifierSerial.year == clock.today().year)) == serial_before + 1
     assert len(fresh(db, IssuedIdentifier, IssuedIdentifier.entry_type == "institution", IssuedIdentifier.entry_id == entry.id)) == 1
 
 

@@ -2,11 +2,12 @@
 the nurse and the institution are told ahead of expiry, once per threshold."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from models import Notification, NurseRegistration, OutboxMessage
+from pipeline import clock
 from tests import factories
 from tests.journeys import institution_desk
 from tests.nurse_journeys import nurse, registered
@@ -22,7 +23,7 @@ def notices(db, event: str, **who) -> list[str]:
 def test_expiry_marks_lapsed_registrations_expired_and_warns_ahead_once_per_threshold(api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("到期医院"))
     lapsed, soon, later = (nurse(api, db, settings, desk.id) for _ in range(3))
-    today = date.today()
+    today = clock.today()
     registered(db, lapsed, desk.id, valid_until=today - timedelta(days=1))
     registered(db, soon, desk.id, valid_until=today + timedelta(days=25))
     registered(db, later, desk.id, valid_until=today + timedelta(days=80))

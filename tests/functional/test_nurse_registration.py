@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from models import NurseRegistration, PersonProfile
+from pipeline import clock
 from pipeline.identifiers import parse_identifier
 from pipeline.registers.nurses import first_valid_until, renewed_until
 from tests import factories
-from tests.journeys import commission_desk, institution_desk, login, person_account, wait_for, wait_status
+from tests.journeys import PASSWORD, activate, commission_desk, institution_desk, login, person_account, wait_for, wait_status
 from tests.nurse_journeys import (
     JPEG,
     PNG,
@@ -54,11 +55,11 @@ def test_first_registration_is_verified_against_the_exam_records_and_published(a
                             {"certificate_no": person["certificate_no"], "institution_id": desk.id, "department": "内科"})
 
     identifier = body["identifier"]
-    assert parse_identifier(identifier)[:3] == ("nurse", "110105", date.today().year)
+    assert parse_identifier(identifier)[:3] == ("nurse", "110105", clock.today().year)
     record = api.get(f"/api/v1/public/records/{identifier}").json
     assert {k: record[k] for k in ("kind", "name", "sex", "status", "department", "valid_until", "division")} == {
         "kind": "nurse", "name": person["name"], "sex": "女", "status": "registered", "department": "内科",
-        "valid_until": first_valid_until(date.today()).isoformat(), "division": "110105"}
+        "valid_until": first_valid_until(clock.today()).isoformat(), "division": "110105"}
     assert record["institutions"][0]["id"] == desk.id and record["registering_authority"]["division"] == "110105"
     found = api.get("/api/v1/public/nurses", {"name": person["name"]}).json["items"]
     assert [item["identifier"] for item in found] == [identifier]
@@ -112,7 +113,7 @@ def test_first_registration_refusals_say_why(api, db, settings, chaoyang):
 def test_renewal_in_the_window_adds_five_years_outside_it_is_refused(api, db, settings, chaoyang):
     desk, commission = chaoyang
     due, early = nurse(api, db, settings, desk.id), nurse(api, db, settings, desk.id)
-    due_until, early_until = date.today() + timedelta(days=20), date.today() + timedelta(days=200)
+    due_until, early_until = clock.today() + timedelta(days=20), clock.today() + timedelta(days=200)
     registered(db, due, desk.id, valid_until=due_until)
     registered(db, early, desk.id, valid_until=early_until)
 
@@ -134,7 +135,7 @@ def test_renewal_in_the_window_adds_five_years_outside_it_is_refused(api, db, se
 def test_an_expired_registration_cannot_be_renewed_but_can_be_re_registered(api, db, settings, chaoyang):
     desk, commission = chaoyang
     lapsed = nurse(api, db, settings, desk.id)
-    until = date.today() - timedelta(days=3)
+    until = clock.today() - timedelta(days=3)
     registered(db, lapsed, desk.id, valid_until=until, status="expired")
 
     renewal = submit(api, lapsed, "nurse.renewal", {})["id"]
@@ -145,7 +146,7 @@ def test_an_expired_registration_cannot_be_renewed_but_can_be_re_registered(api,
     assert body["identifier"] == lapsed["identifier"]  # the entry keeps its identifier
     mine = api.get("/api/v1/me/registration", headers=lapsed["headers"]).json["registration"]
     assert (mine["status"], mine["department"], mine["valid_until"]) == (
-        "registered", "儿科", first_valid_until(date.today()).isoformat())
+        "registered", "儿科", first_valid_until(clock.today()).isoformat())
     assert [(e["event"], e["from"], e["to"]) for e in mine["history"]][-1] == ("护士重新注册", "expired", "registered")
 
     # Re-registration of a registration still in force is refused.
@@ -253,3 +254,37 @@ def test_counter_registers_a_nurse_who_passed_before_2008(api, db, settings, cha
     assert outside["error"]["fields"] == {"institution_id": "执业机构不存在或不在本卫健委辖区内"}
     online = api.post_json("/api/v1/commission/counter", {"kind": "nurse.renewal", "data": {}}, headers=commission, status=400).json
     assert "kind" in online["error"]["fields"]
+
+
+def test_a_nurse_entered_at_the_counter_signs_up_and_then_does_business_online(api, db, settings, chaoyang):
+    """Someone the counter registered has no account: they sign up (matched to their register entry), their
+    institution activates the account, and they take their business on line — here a change of department."""
+    desk, commission = chaoyang
+    birth = date(1972, 5, 6)
+    data = {"name": factories.unique_name("柳"), "sex": "女", "birth_date": birth.isoformat(), "id_type": "resident_id",
+            "id_number": factories.resident_id(birth, sex="女"), "mobile": factories.unique_mobile(),
+            "certificate_no": f"N1997{factories.unique_mobile()[-6:]}", "passed_year": 1997, "institution_id": desk.id,
+            "department": "内科"}
+    entered = api.post_json("/api/v1/commission/counter", {"kind": "nurse.pre2008_first_registration", "data": data},
+                            headers=commission, status=201).json
+    wait_for(lambda: api.get(f"/api/v1/commission/queue/{entered['id']}", headers=commission).json["status"] == "published")
+
+    signup = {"profession": "nurse", "name": data["name"], "sex": "女", "birth_date": data["birth_date"],
+              "id_type": "resident_id", "id_number": data["id_number"], "mobile": factories.unique_mobile(),
+              "password": PASSWORD, "institution_id": desk.id}
+    mismatched = api.post_json("/api/v1/signup", {**signup, "name": "冒名者"}, status=400).json
+    assert set(mismatched["error"]["fields"]) == {"name"}
+    elsewhere = institution_desk(api, db, division="110105")
+    wrong_place = api.post_json("/api/v1/signup", {**signup, "institution_id": elsewhere.id}, status=400).json
+    assert desk.institution.name in wrong_place["error"]["fields"]["institution_id"]
+    account = api.post_json("/api/v1/signup", signup, status=201).json
+    person = {**signup, "account_id": account["account_id"]}
+    activate(api, desk.headers, person)
+    headers = login(api, signup["id_number"])
+    mine = api.get("/api/v1/me/registration", headers=headers).json
+    assert mine["registration"]["institution"]["id"] == desk.id and mine["registration"]["status"] == "registered"
+    assert api.post_json("/api/v1/signup", signup, status=409).json["error"]["message"] == "该证件号码已注册账号"
+
+    change = api.post_json("/api/v1/applications", {"kind": "nurse.change", "data": {"institution_id": desk.id, "department": "急诊科"}},
+                           headers=headers, status=201).json
+    assert wait_status(api, headers, change["id"], "awaiting_institution")["findings"] == []

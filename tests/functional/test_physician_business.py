@@ -4,12 +4,13 @@ refusals — with the register history and the public record they leave behind."
 from __future__ import annotations
 
 import base64
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from models import PersonProfile, PhysicianRegistration
+from pipeline import clock
 from tests import factories
 from tests.journeys import commission_desk, institution_desk, login, person_account, wait_for, wait_routed, wait_status
 
@@ -134,7 +135,7 @@ def test_multi_site_filing_adds_an_institution_and_its_departure_ends_only_that_
 
     # The added institution files the physician's departure: only that practice ends.
     filing = submit(api, added.headers, "physician.departure_filing",
-                    {"identifier": person["identifier"], "reason": "调离", "left_on": date.today().isoformat()})["id"]
+                    {"identifier": person["identifier"], "reason": "调离", "left_on": clock.today().isoformat()})["id"]
     wait_status(api, added.headers, filing, "pending_approval")
     approve(api, dongcheng, filing)
     wait_status(api, added.headers, filing, "published")
@@ -146,7 +147,7 @@ def test_departure_filing_then_re_registration(api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("备案院"))
     _, chaoyang = commission_desk(api, db, "110105")
     person = registered_physician(api, db, settings, desk)
-    left_on = (date.today() - timedelta(days=3)).isoformat()
+    left_on = (clock.today() - timedelta(days=3)).isoformat()
 
     filing = submit(api, desk.headers, "physician.departure_filing",
                     {"identifier": person["identifier"], "reason": "retirement", "left_on": left_on})
@@ -185,7 +186,7 @@ def test_cancellation_and_when_re_registration_is_refused(api, db, settings):
     other = institution_desk(api, db, name=factories.unique_name("他院"))
     _, chaoyang = commission_desk(api, db, "110105")
     person = registered_physician(api, db, settings, desk)
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
 
     # Another institution cannot name someone else's physician; a reason "other" needs a comment.
     refused = submit(api, other.headers, "physician.cancellation",

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from models import Application, Person, PhysicianQualification, PhysicianRegistration
 from models.crypto import lookup_hash
+from pipeline import clock
 from tests import factories
 from tests.journeys import commission_desk, institution_desk, login, person_account, wait_for
 from workers.expiry import lapse_short_term_once
@@ -75,7 +76,7 @@ def test_hmt_recognition_checks_the_permit_of_the_region(api, db, settings):
 def test_short_term_practice_is_registered_then_lapses_by_itself(api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("短期院"))
     _, commission = commission_desk(api, db, "110105")
-    today = date.today()
+    today = clock.today()
     data = short_term(desk.id, f"H{factories.unique_mobile()[-8:]}", today - timedelta(days=30), today + timedelta(days=60))
 
     answer = entered(api, commission, "physician.hmt_short_term_practice", data)
@@ -103,7 +104,7 @@ def test_short_term_practice_is_registered_then_lapses_by_itself(api, db, settin
 def test_foreign_short_term_practice_is_limited_to_a_year(api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("外籍院"))
     _, commission = commission_desk(api, db, "110105")
-    today = date.today()
+    today = clock.today()
     data = {**short_term(desk.id, f"E{factories.unique_mobile()[-8:]}", today, today + timedelta(days=400)),
             "id_type": "passport", "nationality": "英国"}
     del data["region"]
@@ -122,7 +123,7 @@ def test_only_a_commission_uses_the_counter_and_only_in_its_jurisdiction(api, db
     _, shanghai = commission_desk(api, db, "310000")
     person = person_account(db, settings, desk.id)
     db.commit()
-    today = date.today()
+    today = clock.today()
     data = short_term(desk.id, f"H{factories.unique_mobile()[-8:]}", today, today + timedelta(days=30))
     body = {"kind": "physician.hmt_short_term_practice", "data": data}
     before = db.scalar(select(func.count()).select_from(Application))
@@ -143,3 +144,20 @@ def test_only_a_commission_uses_the_counter_and_only_in_its_jurisdiction(api, db
     api.post_json("/api/v1/applications", body, headers=login(api, person["mobile"]), status=403)
     assert db.scalar(select(func.count()).select_from(Application)) == before
     assert db.scalar(select(Person).where(Person.name == data["name"])) is None
+
+
+def test_a_certificate_number_is_one_persons_even_while_the_first_entry_is_being_issued(api, db, settings):
+    """Two clerks enter the same certificate number for two people: the second is refused whether or not the first
+    has reached the qualification database yet, and the record stays the first person's."""
+    _, commission = commission_desk(api, db, "110105")
+    certificate_no = f"TWICE{factories.unique_mobile()[-8:]}"
+    first_id, second_id = factories.resident_id(date(1955, 1, 1)), factories.resident_id(date(1956, 2, 2))
+    first = entered(api, commission, "physician.qualification_backfill", backfill(certificate_no, first_id, factories.unique_name("甲")))
+    refused = entered(api, commission, "physician.qualification_backfill",
+                      backfill(certificate_no, second_id, factories.unique_name("乙")), 409)
+    assert certificate_no in refused["error"]["message"]
+    finished(db, first["id"])
+    again = entered(api, commission, "physician.qualification_backfill",
+                    backfill(certificate_no, second_id, factories.unique_name("乙")), 409)
+    assert "已在医师资格库中" in again["error"]["message"]
+    assert db.get(PhysicianQualification, certificate_no).id_number_hash == lookup_hash(settings.secret, first_id)

@@ -4,10 +4,12 @@ its status history; the per-client rate limit."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 import pytest
 from webtest import TestApp
 
+from pipeline import clock
 from tests import factories, public_records
 
 DIVISION = "650102"  # records of this module only: no other test publishes in 65
@@ -119,7 +121,8 @@ def test_record_history_lists_every_version_with_its_status_and_dates(api, db, s
     history = api.get(f"/api/v1/public/records/{record['identifier']}/history").json
     assert [(i["version"], i["status"]) for i in history["items"]] == [(1, "registered"), (2, "registered"), (3, "cancelled")]
     assert history["items"][1]["status_since"] == history["items"][0]["status_since"] == record["registered_on"]
-    assert history["items"][2]["status_since"] == history["items"][2]["published_at"][:10]
+    # The day the status changed, in Beijing (published_at is the UTC moment, with its offset).
+    assert history["items"][2]["status_since"] == clock.day_of(datetime.fromisoformat(history["items"][2]["published_at"])).isoformat()
     rows = api.get(f"/public/records/{record['identifier']}").html.select("#status-history tbody tr")
     assert [row.select("td")[1].text for row in rows] == ["注销", "注册", "注册"]
     api.get("/api/v1/public/records/D65010220990999999X/history", status=404)

@@ -3,10 +3,11 @@ a refused form names the field, and a nurse's renewal form submits into the pipe
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from webtest import TestApp
 
+from pipeline import clock
 from tests import factories
 from tests.journeys import institution_desk, page_session, person_account
 from tests.nurse_journeys import PNG, nurse, registered
@@ -15,7 +16,7 @@ from tests.nurse_journeys import PNG, nurse, registered
 def test_nurse_business_page_submits_every_kind_and_shows_field_errors(wsgi_app, api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("护士页面医院"))
     person = nurse(api, db, settings, desk.id)
-    registered(db, person, desk.id, valid_until=date.today() + timedelta(days=10))
+    registered(db, person, desk.id, valid_until=clock.today() + timedelta(days=10))
     browser = page_session(wsgi_app, person["mobile"])
 
     page = browser.get("/me/nurse")

@@ -257,3 +257,28 @@ def test_a_returned_application_is_resubmitted_then_withdrawn(wsgi_app, world, d
     assert "已撤回" in page.html.select_one(".status-line").text and "withdraw-form" not in page.forms
     db.expire_all()
     assert [e.to_status for e in db.get(Application, returned.id).history] == ["returned", "withdrawn"]
+
+
+def test_pages_show_moments_in_beijing_time(wsgi_app, world, db):
+    """An application submitted at 21:40 UTC was submitted at 05:40 the next morning in Beijing, and every page
+    that shows it says so (the API keeps ISO 8601 with its offset)."""
+    from datetime import UTC, datetime
+
+    application = db.get(Application, world["awaiting"])
+    submitted = application.submitted_at
+    application.submitted_at = datetime(2026, 12, 2, 21, 40, tzinfo=UTC)
+    db.commit()
+    try:
+        person = browser_as(wsgi_app, world, "person")
+        for path in ("/me", f"/me/applications/{world['awaiting']}"):
+            page = person.get(path).text
+            assert "2026-12-03 05:40" in page and "2026-12-02 21:40" not in page, path
+        assert "北京时间" in person.get("/me").text
+        institution = browser_as(wsgi_app, world, "institution")
+        assert "2026-12-03 05:40" in institution.get("/institution").text
+        api = TestApp(wsgi_app)
+        shown = api.get(f"/api/v1/applications/{world['awaiting']}", headers=login(api, world["users"]["person"])).json
+        assert datetime.fromisoformat(shown["submitted_at"]) == datetime(2026, 12, 2, 21, 40, tzinfo=UTC)
+    finally:
+        db.get(Application, world["awaiting"]).submitted_at = submitted
+        db.commit()
