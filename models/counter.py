@@ -1,8 +1,10 @@
 """Counter business 窗口业务: whom an application entered at the counter is about.
 
-Each counter kind registers an entry handler with `@enters(KIND)`: it checks the cleaned data against the
-registers and finds (or creates, without an account) the person, at which institution. The portal's counter
-service then writes the application as approved and queues its identifier.
+Each counter-only kind registers an entry handler with `@enters(KIND)`: it checks the cleaned data against the
+registers and finds (or creates, without an account) the person, at which institution. Every other kind is
+entered by `on_behalf`: the person or institution it is for is found from what the clerk entered
+(pipeline/counter.py), and the kind's own verification rule decides, exactly as for an application made on
+line. The portal's counter service then writes the application as approved and queues its identifier.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from sqlalchemy.orm import Session
 from models.accounts import Account
 from models.applications import Application
 from models.crypto import encrypt, lookup_hash
-from models.db import dialect_of
+from models.db import dialect_of, must_get
 from models.persons import Person
 from models.registers.institutions import Institution, institution_facts
-from models.registers.nurses import nurse_entry
-from models.registers.physicians import physician_entry
+from models.registers.nurses import NurseRegistration, nurse_entry
+from models.registers.physicians import PhysicianRegistration, physician_entry
 from models.registers.qualifications import NurseExamRecord, PhysicianQualification
 from models.settings import Settings
+from pipeline.counter import kind_part
 from pipeline.errors import Conflict, ValidationFailed
 from pipeline.kinds import (
     KINDS,
@@ -36,6 +39,7 @@ from pipeline.kinds import (
     physician_qualification_backfill,
 )
 from pipeline.lifecycle import OPEN_STATUSES
+from pipeline.persons import PROFESSIONS
 from pipeline.registers.institutions import institution_reasons, scope_reasons
 from pipeline.routing import in_jurisdiction
 
@@ -165,3 +169,66 @@ def nurse_before_2008(session: Session, settings: Settings, account: Account, cl
         raise ValidationFailed.one("passed_year", "mismatch", f"与考试合格记录不一致（记录为{exam.passed_year}年）")
     person = person or new_person(session, settings, clean, "nurse", institution.id)
     return Entry(person.id, institution.id, _without_id_number(clean))
+
+
+# --- every other kind, entered on someone's behalf ---------------------------------------------------------------
+
+FIRST_REGISTRATIONS = frozenset({"physician_first_registration", "nurse_first_registration"})
+
+
+def on_behalf(session: Session, settings: Settings, account: Account, kind: Kind, clean: dict[str, Any]) -> Entry:
+    """Whom an online kind entered at the counter is about; refused (nothing written) when its verification would
+    refuse it on line."""
+    if kind.profession == "institution":
+        institution = session.get(Institution, clean["institution_id"])
+        if institution is None or not in_jurisdiction(account.division_code or "", institution.division_code):
+            raise ValidationFailed.one("institution_id", "not_found", "医疗机构不存在或不在本卫健委辖区内")
+        data = kind_part(kind, clean)
+        if kind.prefill is not None:
+            data = kind.clean(kind.prefill(institution.setup, data))
+        entry = Entry(None, institution.id, data)
+    else:
+        person = counter_subject(session, settings, kind, clean)
+        data = kind_part(kind, clean)
+        entry = Entry(person.id, data.get("institution_id") or person_institution(session, kind, person), data)
+    refuse_if_verification_fails(session, settings, account, kind, entry)
+    return entry
+
+
+def counter_subject(session: Session, settings: Settings, kind: Kind, clean: dict[str, Any]) -> Person:
+    """The person by their register identifier, or by ID document and name; new for a first registration."""
+    register: Any = NurseRegistration if kind.profession == "nurse" else PhysicianRegistration
+    if clean.get("identifier"):
+        entry = session.scalar(select(register).where(register.identifier == clean["identifier"]))
+        if entry is None:
+            raise ValidationFailed.one("identifier", "not_found", "没有该电子化注册识别码的注册记录")
+        return must_get(session, Person, entry.person_id)
+    missing = {name: "必填" for name in ("id_type", "id_number", "name") if not clean.get(name)}
+    if missing:
+        raise ValidationFailed(missing, dict.fromkeys(missing, "required"))
+    person = person_by_id_number(session, settings, clean, kind.profession, kind.label)
+    if person is not None:
+        return person
+    if kind.name.replace(".", "_") not in FIRST_REGISTRATIONS:
+        who = PROFESSIONS.get(kind.profession, "")
+        raise ValidationFailed.one("id_number", "not_found", f"该证件号码没有{who}注册记录，不能办理{kind.label}")
+    new = {name: "新登记人员必填" for name in ("sex", "birth_date", "mobile") if not clean.get(name)}
+    if new:
+        raise ValidationFailed(new, dict.fromkeys(new, "required"))
+    return new_person(session, settings, clean, kind.profession, clean.get("institution_id") or 0)
+
+
+def person_institution(session: Session, kind: Kind, person: Person) -> int | None:
+    """The institution of the person's own register entry (a renewal, a cancellation …)."""
+    entry = nurse_entry(session, person.id) if kind.profession == "nurse" else physician_entry(session, person.id)
+    return entry.institution_id if entry is not None else person.institution_id
+
+
+def refuse_if_verification_fails(session: Session, settings: Settings, account: Account, kind: Kind, entry: Entry) -> None:
+    from models.facts import reasons_for  # facts loads the registers this module also reads
+
+    trial = Application(kind=kind.name, person_id=entry.person_id, institution_id=entry.institution_id, data=entry.data,
+                        applicant_account_id=account.id)
+    reasons = reasons_for(session, trial, settings)
+    if reasons:
+        raise Conflict("核验未通过：" + "；".join(reasons))

@@ -94,11 +94,12 @@ def has_open_duplicate(session: Session, application: Application) -> bool:
     business, the same institution)."""
     same_subject = (Application.person_id == application.person_id if application.person_id is not None
                     else (Application.institution_id == application.institution_id) & Application.person_id.is_(None))
+    others = [Application.id != application.id] if application.id is not None else []  # not yet written: all are others
     return bool(session.scalar(select(exists().where(
         same_subject,
         Application.kind == application.kind,
         Application.status.in_([str(s) for s in OPEN_STATUSES]),
-        Application.id != application.id,
+        *others,
     ))))
 
 

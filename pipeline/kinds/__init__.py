@@ -97,7 +97,7 @@ class Kind:
         return clean(self.data, data, today=today)
 
     def fields(self) -> list[FieldSpec]:
-        """The fields a form of this kind shows, in order."""
+        """The fields a form of this kind shows, in order (a batch upload's columns, too)."""
         return [spec for spec in field_specs(self.data) if spec.name not in self.page.hidden]
 
 

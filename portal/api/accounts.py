@@ -6,7 +6,7 @@ from pyramid.request import Request
 from models import Institution, Person
 from models.crypto import issue_token
 from portal.api.common import api_view, json_body
-from portal.errors import REFUSALS, Refused, error_response, refusal_response
+from portal.errors import REFUSALS, refusal_response
 from portal.services import accounts, institution_desk
 
 

@@ -10,7 +10,6 @@ from portal.services.statistics import GROUPS, REPORTS
 from portal.services.workbench import MAX_BATCH, MAX_PER_PAGE, SORTS
 
 
-
 class _SpecBuilders:
     """spec.py's builders, looked up when first used: spec.py builds its document on import and calls this
     module to do so, so importing it here at the top would be circular."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
+from models import batches
 from portal.api.common import api_view, json_body
 from portal.errors import invalid
-from models import batches
 from portal.services import follow_ups, handout, institution_desk, verify_tools
 
 

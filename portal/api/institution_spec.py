@@ -2,8 +2,8 @@
 verification tools), the institution kinds' data, account hand-out and password change (merged into spec.py)."""
 from __future__ import annotations
 
-from pipeline import codes
 from models.batches import MAX_BYTES, MAX_ROWS
+from pipeline import codes
 from pipeline.registers.institutions import STATUS_LABELS, SetupApproval
 from portal.api.schemas import model_schema
 

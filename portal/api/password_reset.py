@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.request import Request
 
 from portal.api.common import api_view, json_body
-from portal.errors import REFUSALS, Refused, error_response, refusal_response
+from portal.errors import REFUSALS, refusal_response
 from portal.services import password_reset
 
 

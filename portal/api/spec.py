@@ -6,8 +6,8 @@ tests/api/test_openapi.py checks that every route and method the app serves is d
 from __future__ import annotations
 
 from pipeline import codes
-from pipeline.fields import CODES
 from pipeline.accounts import SignUp
+from pipeline.fields import CODES
 from pipeline.identifiers import REGISTER_LETTERS
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
@@ -18,7 +18,6 @@ from portal.api.schemas import kind_data_schemas, kind_facts, model_schema
 from portal.services.accounts import ACTIVATION_CODE_TTL
 from portal.services.lockout import LOCK_AFTER_FAILURES
 from portal.services.public import MAX_LIMIT
-
 
 IDENTIFIER_PATTERN = f"^[{''.join(REGISTER_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
 DIVISION_PATTERN = "^[0-9]{6}$"
@@ -784,8 +783,8 @@ def disclosure_paths() -> dict:
 
 def build_openapi() -> dict:
     from portal.api.commission_spec import commission_admin_paths, commission_schemas  # imports this module's builders
-    from portal.api.nurse_spec import nurse_paths, nurse_schemas
     from portal.api.institution_spec import institution_end_paths, institution_end_schemas
+    from portal.api.nurse_spec import nurse_paths, nurse_schemas
 
     return {
         "openapi": "3.1.0",

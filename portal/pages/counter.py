@@ -1,4 +1,5 @@
-"""The commission's counter 窗口业务: the counter-only kinds, each form derived from its kind."""
+"""The commission's counter 窗口业务: the counter-only kinds, and every other kind entered for someone who comes in
+person — each form derived from its kind (pipeline/counter.py adds whom it is for)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,6 +8,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from pipeline.counter import counter_data
 from pipeline.kinds import KINDS, Kind, kinds_where
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.pages.kind_forms import form_of, read_form, shown
@@ -14,17 +16,19 @@ from portal.services.counter import counter_submit
 
 
 def counter_kinds() -> list[Kind]:
-    return kinds_where(counter=True)
+    """The counter-only kinds first, then every kind a person or an institution could apply for on line."""
+    return kinds_where(counter=True) + kinds_where(counter=False)
 
 
 @view_config(route_name="commission.counter", renderer="counter.jinja2", permission="commission")
 def counter(request: Request) -> object:
     kind = KINDS.get(request.params.get("kind", ""))
     kind = kind if kind in counter_kinds() else None
-    page: dict[str, Any] = {"kind": kind, "kinds_offered": counter_kinds(), "kf": form_of(request, kind) if kind else None, "form": {}}
+    form = form_of(request, kind, model=counter_data(kind)) if kind else None
+    page: dict[str, Any] = {"kind": kind, "kinds_offered": counter_kinds(), "kf": form, "form": {}}
     if request.method != "POST" or kind is None:
         return page
-    data = read_form(request, kind)
+    data = read_form(request, kind, model=counter_data(kind))
     try:
         application = counter_submit(request.dbsession, request.medreg, request.account, kind.name, data)
     except FORM_ERRORS as refusal:

@@ -8,10 +8,11 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from pyramid.request import Request
 
 from pipeline import codes
-from pipeline.fields import FieldSpec
+from pipeline.fields import FieldSpec, field_specs
 from pipeline.kinds import Kind
 from portal.services import accounts, physicians
 from portal.services.institution_desk import registered_staff
@@ -36,16 +37,21 @@ def staff_roll(request: Request, profession: str) -> list[tuple[Any, str]]:
     return [(identifier, f"{name}（{identifier}）") for identifier, name in pairs]
 
 
-def form_of(request: Request, kind: Kind, prefix: str = "") -> KindForm:
+def fields_of(kind: Kind, model: type[BaseModel] | None = None) -> list[FieldSpec]:
+    """The fields a form shows: of the kind's data (or of `model`, the counter's data of the kind), less the hidden."""
+    return [spec for spec in field_specs(model or kind.data) if spec.name not in kind.page.hidden]
+
+
+def form_of(request: Request, kind: Kind, prefix: str = "", model: type[BaseModel] | None = None) -> KindForm:
     """The form of `kind`, with the choices its widgets need (loaded only when a field uses them)."""
-    fields = kind.fields()
+    fields = fields_of(kind, model)
     widgets = {spec.widget.name for spec in fields}
     choices: dict[str, list[tuple[Any, str]]] = {}
     if "institution" in widgets:
         choices["institution"] = [(i.id, f"{i.name}（{i.division_code}）")
                                   for i in accounts.operating_institutions(request.dbsession)]
-    if "staff" in widgets:
-        choices["staff"] = staff_roll(request, kind.profession)
+    if "staff" in widgets and request.account is not None and request.account.role == "institution":
+        choices["staff"] = staff_roll(request, kind.profession)  # anyone else types the identifier
     if "departments" in widgets:
         choices["departments"] = [(name, name) for name in codes.departments()]
     return KindForm(kind, fields, choices, prefix)
@@ -55,10 +61,10 @@ def scopes_by_category() -> dict[str, list[str]]:
     return {category: codes.practice_scopes(category) for category in codes.practice_categories()}
 
 
-def read_form(request: Request, kind: Kind) -> dict[str, Any]:
+def read_form(request: Request, kind: Kind, model: type[BaseModel] | None = None) -> dict[str, Any]:
     """The kind's data as the form posts it: blank fields left out, multi-selects as lists, a photo as base64."""
     data: dict[str, Any] = {}
-    for spec in kind.fields():
+    for spec in fields_of(kind, model):
         if spec.widget.multiple:
             values = [value for value in request.POST.getall(spec.name) if isinstance(value, str) and value.strip()]
             if values:

@@ -1,18 +1,21 @@
-"""Counter business 窗口业务: commission staff enter an application at the counter; it is approved on entry and
-then takes the usual identifier and publication steps. Whom each counter kind is about: models/counter.py."""
+"""Counter business 窗口业务: commission staff enter an application at the counter — a counter-only kind, or any
+other kind for someone who comes in person. It is approved on entry (after the kind's own verification) and
+then takes the usual identifier and publication steps. Whom each entry is about: models/counter.py."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from models import Account, Application
 from models.audit import audit
-from models.counter import HANDLERS
+from models.counter import HANDLERS, on_behalf
 from models.outbox import enqueue
 from models.settings import Settings
 from models.submission import actor_label, refuse_open_duplicate
+from pipeline.counter import counter_data
 from pipeline.errors import Forbidden, ValidationFailed
+from pipeline.fields import clean as clean_data
 from pipeline.kinds import get_kind
-from pipeline.lifecycle import initial_status
+from pipeline.lifecycle import Status
 
 ISSUE = "workers.identifiers.issue"
 
@@ -24,12 +27,13 @@ def counter_submit(session: Session, settings: Settings, account: Account, kind_
     kind = get_kind(kind_name)
     if account.role != "commission":
         raise Forbidden("窗口业务只能由卫健委工作人员录入")
-    handler = HANDLERS.get(kind.name)
-    if not kind.counter or handler is None:
-        raise ValidationFailed.one("kind", "choice", f"“{kind.label}”不是可在窗口录入的业务")
-    entry = handler(session, settings, account, kind.clean(data))
+    clean = clean_data(counter_data(kind), data)
+    if kind.counter:
+        entry = HANDLERS[kind.name](session, settings, account, clean)
+    else:
+        entry = on_behalf(session, settings, account, kind, clean)
     application = Application(
-        kind=kind.name, status=initial_status(kind.name), applicant_account_id=account.id, person_id=entry.person_id,
+        kind=kind.name, status=Status.approved, applicant_account_id=account.id, person_id=entry.person_id,
         institution_id=entry.institution_id, commission_code=account.division_code, data=entry.data,
     )
     refuse_open_duplicate(session, application)

@@ -1,0 +1,82 @@
+"""Counter business for every kind (spec 2.1.2, 2.2.3, 2.3.3: 保留直接在卫生计生委端完成的注册、变更、注销等多种业务):
+commission staff enter any kind for someone who comes in person; the kind's own verification decides, and the
+entry takes the identifier and publication steps of an online application."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from models import Application, Person, PhysicianRegistration
+from models.crypto import lookup_hash
+from pipeline import clock
+from tests import factories
+from tests.journeys import commission_desk, institution_desk, wait_for
+from tests.nurse_journeys import nurse, registered
+
+pytestmark = pytest.mark.usefixtures("workers")
+
+COUNTER = "/api/v1/commission/counter"
+
+
+def entered(api, headers, kind: str, data: dict, status: int = 201) -> dict:
+    return api.post_json(COUNTER, {"kind": kind, "data": data}, headers=headers, status=status).json
+
+
+def published(api, headers, application_id: int) -> dict:
+    return wait_for(lambda: (lambda body: body if body["status"] == "published" else None)(
+        api.get(f"/api/v1/commission/queue/{application_id}", headers=headers).json))
+
+
+def test_a_physician_new_to_the_system_is_first_registered_at_the_counter(api, db, settings):
+    desk = institution_desk(api, db)
+    _, commission = commission_desk(api, db, "110105")
+    birth = date(1980, 8, 8)
+    name, id_number = factories.unique_name("窗"), factories.resident_id(birth)
+    certificate_no = factories.qualification(db, settings, name, id_number)
+    db.commit()
+    data = {"certificate_no": certificate_no, "practice_category": "临床", "practice_scope": ["内科专业"],
+            "institution_id": desk.id, "id_type": "resident_id", "id_number": id_number, "name": name}
+    missing = entered(api, commission, "physician.first_registration", data, 400)["error"]
+    assert set(missing["fields"]) == {"sex", "birth_date", "mobile"} and set(missing["codes"].values()) == {"required"}
+    data |= {"sex": "男", "birth_date": birth.isoformat(), "mobile": factories.unique_mobile()}
+    answer = entered(api, commission, "physician.first_registration", data)
+    assert answer["status"] == "approved" and "id_number" not in answer["data"] and "name" not in answer["data"]
+    body = published(api, commission, answer["id"])
+    assert body["identifier"].startswith("D110105")
+    assert [h["to"] for h in body["history"]] == ["approved", "issued", "published"]
+    assert api.get(f"/api/v1/public/records/{body['identifier']}").json["name"] == name
+    person = db.query(Person).filter(Person.id_number_hash == lookup_hash(settings.secret, id_number)).one()
+    assert db.query(PhysicianRegistration).filter(PhysicianRegistration.person_id == person.id).one().status == "registered"
+    # The same person again: the register already holds them, and the kind's own rule says so.
+    again = entered(api, commission, "physician.first_registration", data, 409)["error"]["message"]
+    assert "核验未通过" in again and "已是注册医师" in again
+
+
+def test_a_nurse_renews_at_the_counter_inside_the_window_and_is_refused_outside_it(api, db, settings):
+    desk = institution_desk(api, db)
+    _, commission = commission_desk(api, db, "110105")
+    early, due = nurse(api, db, settings, desk.id), nurse(api, db, settings, desk.id)
+    registered(db, early, desk.id, valid_until=clock.today() + timedelta(days=200))
+    registered(db, due, desk.id, valid_until=clock.today() + timedelta(days=10))
+    refused = entered(api, commission, "nurse.renewal", {"identifier": early["identifier"]}, 409)["error"]["message"]
+    assert "核验未通过" in refused and "延续注册应在有效期届满前" in refused
+    by_document = {"id_type": "resident_id", "id_number": due["id_number"], "name": due["name"]}
+    answer = entered(api, commission, "nurse.renewal", by_document)
+    body = published(api, commission, answer["id"])
+    record = api.get(f"/api/v1/public/records/{body['identifier']}").json
+    assert record["valid_until"] == (clock.today() + timedelta(days=10)).replace(year=clock.today().year + 5).isoformat()
+    stranger = {**by_document, "id_number": factories.resident_id(date(1966, 6, 6), sex="女")}
+    assert entered(api, commission, "nurse.renewal", stranger, 400)["error"]["codes"] == {"id_number": "not_found"}
+
+
+def test_an_institution_change_is_entered_at_the_counter_and_published(api, db):
+    desk = institution_desk(api, db)
+    _, commission = commission_desk(api, db, "110105")
+    _, shanghai = commission_desk(api, db, "310104")
+    assert entered(api, shanghai, "institution.change", {"institution_id": desk.id, "beds": 321}, 400)["error"]["codes"] == {
+        "institution_id": "not_found"}
+    answer = entered(api, commission, "institution.change", {"institution_id": desk.id, "beds": 321})
+    body = published(api, commission, answer["id"])
+    assert api.get(f"/api/v1/public/records/{body['identifier']}").json["beds"] == 321
+    assert db.get(Application, answer["id"]).data == {"beds": 321}
