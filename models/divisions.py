@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
 
@@ -23,3 +23,21 @@ class Commission(Base):
 
     division_code: Mapped[str] = mapped_column(ForeignKey("divisions.code"), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+
+
+NATIONAL_CODE, NATIONAL_NAME = "000000", "全国"
+NATIONAL_COMMISSION = "国家卫生健康委员会"
+
+
+def national_commission(session: Session) -> Commission:
+    """The national commission (division 000000, above every province): made on first use, since GB/T 2260 lists
+    provinces, not the country."""
+    commission = session.get(Commission, NATIONAL_CODE)
+    if commission is None:
+        if session.get(Division, NATIONAL_CODE) is None:
+            session.add(Division(code=NATIONAL_CODE, name=NATIONAL_NAME, parent_code=None))
+            session.flush()
+        commission = Commission(division_code=NATIONAL_CODE, name=NATIONAL_COMMISSION)
+        session.add(commission)
+        session.flush()
+    return commission

@@ -13,6 +13,7 @@ from models import Account, Commission, Institution
 from models.audit import audit
 from models.crypto import hash_password
 from models.db import session_scope
+from models.divisions import NATIONAL_CODE, national_commission
 from models.settings import load_settings
 from pipeline.fields import FieldError
 from pipeline.persons import password as password_rule
@@ -92,7 +93,8 @@ def create_staff_account(
         raise CommandError(f"用户名 {username} 已存在")
     account = Account(username=username, role=role, status="active", password_hash=hash_password(password))
     if role == "commission":
-        commission = session.get(Commission, (division or "").strip())
+        code = (division or "").strip()
+        commission = national_commission(session) if code == NATIONAL_CODE else session.get(Commission, code)
         if commission is None:
             raise CommandError(f"行政区划 {division} 没有卫健委，请先导入行政区划")
         account.division_code = commission.division_code
