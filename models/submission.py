@@ -24,6 +24,7 @@ from pipeline.kinds import INSTITUTION, PERSON, Kind, get_kind
 from pipeline.lifecycle import OPEN_STATUSES, initial_status
 
 VERIFY = "workers.verification.verify"
+NOTIFY = "workers.notifications.notify"
 STAFF_REGISTERS: dict[str, Any] = {  # the staff registers, by profession (both have identifier, person, institution)
     "physician": PhysicianRegistration, "nurse": NurseRegistration,
 }
@@ -64,6 +65,9 @@ def submit(session: Session, account: Account, kind_name: object, data: object) 
     application.record(actor_label(session, account), None, application.status, "提交申请")
     session.flush()
     enqueue(session, VERIFY, application_id=application.id)
+    if account.role == INSTITUTION and application.person_id is not None:
+        # A physician or nurse hears when their institution files a departure or a cancellation about them.
+        enqueue(session, NOTIFY, application_id=application.id, event="filed_about_you")
     audit(session, f"account:{account.id}", "submit", f"application:{application.id}", kind=kind.name)
     return application
 

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from models import Account, Institution, Notification, NurseRegistration, Person, PhysicianRegistration
 from models.db import must_get, session_scope
-from models.outbox import enqueue
+from models.messages import send_sms
 from models.registers import nurses, physicians
 from models.settings import Settings
 from pipeline import clock
+from pipeline.messages import message
 from pipeline.registers.nurses import EXPIRY_NOTICE_DAYS, due_notice
 from publisher.disclosure import publish_entry
 from workers.alerts import alert_institution
@@ -24,14 +25,16 @@ EXPIRY_SERVICE = "有效期服务"
 BATCH = 1000
 
 
-def notify_nurse_and_institution(session: Session, entry: NurseRegistration, event: str, to_nurse: str,
-                                 to_institution: str) -> None:
-    """An inbox entry for the nurse and for the institution, and an SMS to the nurse."""
+def notify_nurse_and_institution(session: Session, settings: Settings, entry: NurseRegistration, event: str,
+                                 to_institution: str, **params: object) -> None:
+    """An inbox entry for the nurse and for the institution, and an SMS to the nurse (template `event`)."""
     person = must_get(session, Person, entry.person_id)
+    to_nurse = message(event).render(params)
     for account in session.scalars(select(Account).where(Account.person_id == entry.person_id)):
         session.add(Notification(account_id=account.id, event=event, text=to_nurse))
     session.add(Notification(institution_id=entry.institution_id, event=event, text=to_institution))
-    enqueue(session, "workers.notifications.send_sms", to=person.mobile, text=f"【电子化注册】{to_nurse}")
+    if person.mobile:
+        send_sms(session, settings, person.mobile, event, **params)
 
 
 def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
@@ -46,15 +49,15 @@ def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
             publish_entry(session, settings, "nurse", entry)
         name = must_get(session, Person, entry.person_id).name
         notify_nurse_and_institution(
-            session, entry, "nurse_expired",
-            f"您的护士执业注册已于{entry.valid_until.isoformat()}有效期届满，状态为已过期；继续执业请办理重新注册。",
+            session, settings, entry, "nurse_expired",
             f"护士{name}（{entry.identifier or '待赋码'}）的执业注册已于{entry.valid_until.isoformat()}有效期届满。",
+            until=entry.valid_until.isoformat(),
         )
         alert_institution(session, entry, "expired")  # the institution's staff-status alert (and its webhook)
     return len(lapsed)
 
 
-def notify_expiring(session: Session, today: date) -> int:
+def notify_expiring(session: Session, settings: Settings, today: date) -> int:
     horizon = today + timedelta(days=max(EXPIRY_NOTICE_DAYS))
     expiring = session.scalars(
         select(NurseRegistration)
@@ -72,9 +75,9 @@ def notify_expiring(session: Session, today: date) -> int:
         institution = must_get(session, Institution, entry.institution_id).name
         until = entry.valid_until.isoformat()
         notify_nurse_and_institution(
-            session, entry, "nurse_expiring",
-            f"您在{institution}的护士执业注册将于{until}有效期届满（不足{threshold}天），请在届满前申请延续注册。",
+            session, settings, entry, "nurse_expiring",
             f"护士{name}（{entry.identifier or '待赋码'}）的执业注册将于{until}有效期届满（不足{threshold}天）。",
+            institution=institution, until=until, days=threshold,
         )
         alert_institution(session, entry, "expiring")
         sent += 1
@@ -85,7 +88,7 @@ def expire_once(settings: Settings, today: date | None = None) -> dict[str, int]
     """One pass: expire what has lapsed, then send the notices that are due. Safe to run at any time, any number of times."""
     today = today or clock.today()
     with session_scope(settings.database_url) as session:
-        return {"expired": expire_lapsed(session, settings, today), "notified": notify_expiring(session, today)}
+        return {"expired": expire_lapsed(session, settings, today), "notified": notify_expiring(session, settings, today)}
 
 
 @app.task(name="workers.expiry.nurse_registrations", bind=True)

@@ -1,40 +1,92 @@
-"""The `notify` stage: inbox entries for applicants and institutions, and SMS messages."""
+"""The `notify` stage: the inbox entries and SMS messages people rely on, and the SMS sender.
+
+On every decision about an application the person it is about hears it — in their inbox and by SMS, with the
+return or rejection reason — whoever applied (an institution filing a departure or a cancellation about a
+physician or nurse tells them when it files, too). An institution hears of its own business and of what waits
+for its confirmation. Nobody is told of what they did themselves: the event names who is told, and the actor
+is never among them (the institution that returns an application tells the applicant, not itself).
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from models import Application, Notification
+from models import Account, Application, Institution, Notification, Person
 from models.db import session_scope
-from pipeline.kinds import get_kind
+from models.messages import opened, send_sms
+from models.settings import Settings
+from pipeline.kinds import INSTITUTION, KINDS
+from pipeline.messages import message
 from workers.app import app, settings_of
-from workers.sms import send_sms
+from workers.sms import Sms
+from workers.sms import send_sms as deliver_sms
 
-TEXTS = {
-    "verification_failed": "您的{kind}申请未通过核验：{findings}",
-    "awaiting_institution": "{kind}申请（编号 {id}）已通过核验，请机构确认",
-    "returned": "您的{kind}申请已被退回，请修改后重新提交",
-    "rejected": "您的{kind}申请未获批准",
-    "published": "您的{kind}申请已办结并公示，电子化注册识别码 {identifier}",
-}
+# Events about an application, and who hears them: the person it is about, the institution (its own business, or an
+# application that waits for it), or the party that applied when that was an institution.
+DECISIONS = ("verification_failed", "returned", "rejected", "published")
+EVENTS = (*DECISIONS, "awaiting_institution", "filed_about_you")
+AWAITING = "{kind}申请（编号 {id}）已通过核验，请机构确认"
 
 
-def notification_for(application: Application, event: str) -> Notification:
-    text = TEXTS[event].format(
-        kind=get_kind(application.kind).label,
-        id=application.id,
-        findings="；".join(application.findings or []),
-        identifier=application.identifier or "",
-    )
-    # An institution's own licence business is answered to the institution's inbox, like its tasks.
-    to_institution = event == "awaiting_institution" or get_kind(application.kind).profession == "institution"
-    return Notification(
-        account_id=None if to_institution else application.applicant_account_id,
-        institution_id=application.institution_id if to_institution else None,
-        application_id=application.id,
-        event=event,
-        text=text,
-    )
+@dataclass(frozen=True)
+class Told:
+    accounts: list[int]
+    institution_id: int | None
+    mobile: str | None
+
+
+def reason_of(application: Application, event: str) -> str:
+    if event == "verification_failed":
+        return "；".join(application.findings or []) or "未通过核验"
+    last = application.history[-1] if application.history else None
+    return (last.comment if last is not None and last.comment else "") or "未说明原因"
+
+
+def params_for(session: Session, application: Application, event: str) -> dict[str, object]:
+    kind = KINDS[application.kind]
+    params: dict[str, object] = {"kind": kind.label, "id": application.id}
+    if event in ("verification_failed", "returned", "rejected"):
+        params["reason"] = reason_of(application, event)
+    if event == "published":
+        params["identifier"] = application.identifier or "（资格记录不赋码）"
+    if event == "filed_about_you":
+        institution = session.get(Institution, application.institution_id)
+        params["institution"] = institution.name if institution else "所在执业机构"
+    return params
+
+
+def who_is_told(session: Session, application: Application, event: str) -> Told:
+    kind = KINDS[application.kind]
+    applicant = session.get(Account, application.applicant_account_id)
+    if event == "awaiting_institution":
+        return Told([], application.institution_id, None)
+    if kind.profession == INSTITUTION:
+        institution = session.get(Institution, application.institution_id)
+        return Told([], application.institution_id, institution.mobile if institution and institution.mobile else None)
+    person = session.get(Person, application.person_id) if application.person_id else None
+    accounts = list(session.scalars(select(Account.id).where(Account.person_id == application.person_id))) if person else []
+    # An institution that applied about its staff member hears the outcome of its own filing (not of the filing itself).
+    institution_applied = applicant is not None and applicant.role == INSTITUTION and event in DECISIONS
+    return Told(accounts, application.institution_id if institution_applied else None, person.mobile if person else None)
+
+
+def tell(session: Session, settings: Settings, application: Application, event: str, outbox_id: int | None) -> int:
+    """Write the inbox entries of `event` and queue its SMS; how many inbox entries were written."""
+    told = who_is_told(session, application, event)
+    params = params_for(session, application, event)
+    text = AWAITING.format(**params) if event == "awaiting_institution" else message(event).render(params)
+    entries = [Notification(account_id=account_id, application_id=application.id, event=event, text=text)
+               for account_id in told.accounts]
+    if told.institution_id is not None:
+        entries.append(Notification(institution_id=told.institution_id, application_id=application.id, event=event, text=text))
+    for number, entry in enumerate(entries):
+        entry.outbox_id = outbox_id if number == 0 else None  # the first one marks the message as handled
+        session.add(entry)
+    if told.mobile and event != "awaiting_institution":
+        send_sms(session, settings, told.mobile, event, **params)
+    return len(entries)
 
 
 def already_written(session: Session, outbox_id: int | None) -> bool:
@@ -45,23 +97,28 @@ def already_written(session: Session, outbox_id: int | None) -> bool:
 
 @app.task(name="workers.notifications.notify", bind=True)
 def notify(self, items: list[dict]) -> int:
-    """Write one inbox entry per outbox message; a message delivered twice is recognised by its outbox id."""
+    """Tell people of an event; a message delivered twice is recognised by its outbox id."""
+    settings = settings_of(self.app)
     written = 0
-    with session_scope(settings_of(self.app).database_url) as session:
+    with session_scope(settings.database_url) as session:
         for item in items:
             application = session.get(Application, int(item["application_id"]))
-            if application is None or item["event"] not in TEXTS or already_written(session, item.get("outbox_id")):
+            if application is None or item["event"] not in EVENTS or already_written(session, item.get("outbox_id")):
                 continue
-            entry = notification_for(application, item["event"])
-            entry.outbox_id = item.get("outbox_id")
-            session.add(entry)
-            written += 1
+            written += tell(session, settings, application, item["event"], item.get("outbox_id"))
     return written
 
 
 @app.task(name="workers.notifications.send_sms", bind=True)
 def send(self, items: list[dict]) -> int:
-    backend = settings_of(self.app).sms_backend
+    settings = settings_of(self.app)
     for item in items:
-        send_sms(backend, item["to"], item["text"])  # at least once: a redelivered message may send twice
+        if "message" in item:
+            params = opened(settings, item["params"], item.get("sealed", []))
+            template = message(item["message"])
+            sms = Sms(template.code, params)
+            text = template.sms(params)
+        else:  # a message queued as plain text
+            text, sms = item["text"], None
+        deliver_sms(settings.sms_backend, item["to"], text, sms)  # at least once: a redelivered message may send twice
     return len(items)

@@ -12,7 +12,7 @@ from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import encrypt, hash_password, lookup_hash, verify_password
 from models.db import must_get
-from models.outbox import enqueue
+from models.messages import send_sms
 from models.registers.nurses import nurse_entry
 from models.registers.physicians import physician_entry
 from models.settings import Settings
@@ -155,7 +155,7 @@ def issue_activation_code(session: Session, settings: Settings, institution_acco
         )
     )
     person = must_get(session, Person, account.person_id)
-    enqueue(session, "workers.notifications.send_sms", to=person.mobile, text=f"【电子化注册】您的账号激活码为 {code}，72小时内有效。")
+    send_sms(session, settings, person.mobile, "activation_code", code=code, hours=int(ACTIVATION_CODE_TTL.total_seconds() // 3600))
     audit(session, f"institution:{institution_account.id}", "activation_code", f"account:{account.id}")
     return code
 

@@ -15,7 +15,7 @@ from models import Account, PasswordResetCode, Person
 from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import hash_password, lookup_hash
-from models.outbox import enqueue
+from models.messages import send_sms
 from models.settings import Settings
 from pipeline.fields import FieldError
 from pipeline.persons import password as clean_password
@@ -58,8 +58,7 @@ def request_reset(session: Session, settings: Settings, username: object) -> Non
     session.add(PasswordResetCode(account_id=account.id, code_hash=reset_code_hash(settings, account.id, code),
                                   expires_at=now + RESET_CODE_TTL, created_at=now))
     minutes = int(RESET_CODE_TTL.total_seconds() // 60)
-    enqueue(session, "workers.notifications.send_sms", to=mobile,
-            text=f"【电子化注册】您正在重置登录密码，验证码为 {code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。")
+    send_sms(session, settings, mobile, "password_reset_code", code=code, minutes=minutes)
     audit(session, f"account:{account.id}", "password_reset_requested", f"account:{account.id}")
 
 

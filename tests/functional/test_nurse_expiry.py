@@ -44,7 +44,8 @@ def test_expiry_marks_lapsed_registrations_expired_and_warns_ahead_once_per_thre
     assert "不足90天" in notices(db, "nurse_expiring", account_id=later["account_id"])[0]
     assert len(notices(db, "nurse_expiring", institution_id=desk.id)) == 2
     sms = [row.payload for row in db.scalars(select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms"))]
-    assert any(item["to"] == soon["mobile"] and soon_until in item["text"] for item in sms)
+    assert any(item["to"] == soon["mobile"] and item["message"] == "nurse_expiring" and item["params"]["until"] == soon_until
+               for item in sms)
 
     # Run again (beat runs hourly): nothing new. When the later one is 20 days from expiry, it gets its 30-day notice.
     expire_once(settings, today)

@@ -54,13 +54,15 @@ def test_password_reset_page_sends_a_code_and_sets_the_new_password(wsgi_app, ap
     form["username"] = person["mobile"]
     sent = form.submit()
     assert "验证码已发送" in sent.text
-    # The SMS goes through the outbox; read the code from the message the relay will send.
+    # The SMS goes through the outbox, the code sealed with the deployment's secret: open the message the relay sends.
     from sqlalchemy import select
 
     from models import OutboxMessage
-    texts = [m.payload["text"] for m in db.scalars(select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms"))
-             if m.payload["to"] == person["mobile"]]
-    code = re.search(r"验证码为 ([0-9]{6})", texts[-1]).group(1)
+    from models.messages import opened
+    queued = [m.payload for m in db.scalars(select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms"))
+              if m.payload["to"] == person["mobile"]]
+    assert queued[-1]["sealed"] == ["code"] and not re.fullmatch(r"[0-9]{6}", queued[-1]["params"]["code"])
+    code = opened(settings, queued[-1]["params"], queued[-1]["sealed"])["code"]
     form = sent.forms["reset-form"]
     form["code"], form["password"] = ("000000" if code != "000000" else "111111"), "Another-passw0rd"
     wrong = form.submit(status=400)
