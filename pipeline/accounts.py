@@ -1,20 +1,64 @@
-"""Accounts: the real-name sign-up of a physician or nurse (个人实名注册)."""
+"""Accounts: the real-name sign-up of a physician or nurse (个人实名注册), and every other request about an
+account — activation, login, password change and reset, and the commission's staff accounts.
+
+Blank values are taken as not given ("必填"); unknown keys are ignored, as they always were. Where a service
+gives the precise reason (a wrong old password, an unknown division), the field is declared loosely here
+(`Given`, `Loose`) and documented in full.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import date
 from typing import Annotated, Any
 
 from pydantic import ConfigDict
 
-from pipeline.fields import Choice, DataModel, PositiveInt, validate
+from pipeline.fields import Choice, DataModel, FieldError, Given, Loose, PositiveInt, checked, validate
 from pipeline.persons import PROFESSIONS, BirthDate, IdNumber, IdType, Mobile, Name, Password, Sex
+
+# Starts with a letter, so it can never be taken for a person's ID number or mobile (they log in with those).
+USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,63}")
+CODE_PATTERN = "^[0-9]{6}$"
+
+
+def username(value: Any) -> str:
+    if not isinstance(value, str) or not USERNAME.fullmatch(value.strip()):
+        raise FieldError("用户名应以字母开头，由3至64位字母、数字或 _ . - 组成", "format")
+    return value.strip()
+
+
+def code(value: Any, what: str) -> str:
+    """A code from an SMS or a desk, as text (a number is taken as its digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise FieldError(f"{what}应为文本", "type")
+    return value
+
+
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError("应为 true 或 false", "type")
+    return value
+
+
+LoginName = Given("用户名", description="机构、卫健委账号：用户名；个人：证件号码或手机号码")
+PersonLoginName = Given("用户名", description="证件号码或手机号码")
+AnyLoginName = Given("用户名", description="证件号码、手机号码或用户名")
+IssuedCode = checked(lambda value: code(value, "激活码"), "激活码", schema={"type": "string", "pattern": CODE_PATTERN},
+                         description="所在机构发放的6位激活码")
+ResetCode = checked(lambda value: code(value, "验证码"), "验证码", schema={"type": "string", "pattern": CODE_PATTERN},
+                    description="短信中的6位验证码")
+StaffUsername = checked(username, "用户名", schema={"type": "string", "pattern": f"^{USERNAME.pattern}$"},
+                        description="字母开头，3至64位字母、数字或 _ . -")
 
 
 class SignUp(DataModel):
     """What a physician or nurse gives to open an account; their institution then activates it."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", title="实名注册")
 
     profession: Annotated[str, Choice("职业", PROFESSIONS)]
     name: Annotated[str, Name]
@@ -31,3 +75,69 @@ class SignUp(DataModel):
 def clean_signup(data: object, today: date | None = None) -> dict[str, Any]:
     """The clean sign-up (birth_date as a date), or ValidationFailed; unknown keys are ignored."""
     return validate(SignUp, data, whole="body", today=today).model_dump()
+
+
+class Activation(DataModel):
+    """A person activates their account with the code their institution gave them."""
+
+    model_config = ConfigDict(extra="ignore", title="激活账号")
+
+    username: Annotated[str, PersonLoginName]
+    code: Annotated[str, IssuedCode]
+
+
+class Login(DataModel):
+    """Any account logs in; the service counts a wrong password (so the password is taken as given)."""
+
+    model_config = ConfigDict(extra="ignore", title="登录")
+
+    username: Annotated[str, LoginName]
+    password: Annotated[str, Given("密码")]
+
+
+class PasswordChange(DataModel):
+    """A logged-in account sets a new password; the service checks the old one first, then the new one."""
+
+    model_config = ConfigDict(extra="ignore", title="修改密码")
+
+    old_password: Annotated[str, Given("原密码")]
+    new_password: Annotated[str, Given("新密码", minLength=8, maxLength=128,
+                                       description="8至128个字符，须同时包含字母和数字，且不同于原密码")]
+
+
+class PasswordResetRequest(DataModel):
+    """Anyone asks for a reset code; the answer never says whether the account exists."""
+
+    model_config = ConfigDict(extra="ignore", title="找回密码：发送验证码")
+
+    username: Annotated[str, AnyLoginName]
+
+
+class PasswordReset(DataModel):
+    """The code from the SMS and the new password; the service counts a wrong code."""
+
+    model_config = ConfigDict(extra="ignore", title="找回密码：设置新密码")
+
+    username: Annotated[str, AnyLoginName]
+    code: Annotated[str, ResetCode]
+    password: Annotated[str, dataclasses.replace(Password, title="新密码")]
+
+
+class StaffAccount(DataModel):
+    """A commission administrator creates a staff account of its own or a lower division."""
+
+    model_config = ConfigDict(extra="ignore", title="创建卫健委工作人员账号")
+
+    username: Annotated[str, StaffUsername]
+    password: Annotated[str, dataclasses.replace(Password, title="初始密码", description="8至128个字符，须同时包含字母和数字")]
+    division: Annotated[str, Loose("行政区划", {"type": "string", "pattern": "^[0-9]{6}$"},
+                                   description="本级或下级卫健委的行政区划代码，默认本级")] | None = None
+    admin: Annotated[bool, checked(flag, "管理员", schema={"type": "boolean"})] = False
+
+
+class OneTimePassword(DataModel):
+    """The commission gives an account a new one-time password by SMS."""
+
+    model_config = ConfigDict(extra="ignore", title="重置密码")
+
+    mobile: Annotated[str, dataclasses.replace(Mobile, description="接收新密码的手机号码；省略则发往负责人手机")] | None = None

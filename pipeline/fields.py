@@ -233,6 +233,39 @@ def PositiveInt(title: str, *, what: str | None = None, widget: str = "number", 
                    schema={"type": "integer", "minimum": 1, "maximum": MAX_INT}, widget=Widget(widget), description=description)
 
 
+def given(value: Any, what: str) -> str:
+    """A string exactly as given (a password, a code, a username: never stripped)."""
+    if not isinstance(value, str):
+        raise FieldError(f"{what}应为文本", "type")
+    return value
+
+
+def Given(title: str, *, description: str | None = None, **schema: Any) -> Rule:
+    """Text taken as given; `schema` documents what a service will accept of it (a pattern, a length)."""
+    return checked(lambda value: given(value, title), title, schema={"type": "string", **schema}, description=description)
+
+
+# JSON type → the Python types that carry it and how a reason names it.
+JSON_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "string": ((str,), "文本"), "integer": ((int,), "整数"), "boolean": ((bool,), "true 或 false"),
+    "array": ((list,), "列表"), "object": ((dict,), "对象"),
+}
+
+
+def Loose(title: str, schema: Mapping[str, Any], *, description: str | None = None) -> Rule:
+    """A field a service checks further, because its reasons need the database or come in an order the API keeps
+    (404 before 400): documented in full by `schema`, checked here only for its JSON type. Annotate it as
+    `Annotated[Any, Loose(...)]` so that pydantic leaves the value as given."""
+    types_, word = JSON_TYPES[schema["type"]]
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, types_) or (isinstance(value, bool) and bool not in types_):
+            raise FieldError(f"{title}应为{word}", "type")
+        return value
+
+    return checked(check, title, schema=schema, description=description)
+
+
 def Day(title: str, *, not_future: bool = False, description: str | None = None) -> Rule:
     """A date; the application keeps it as YYYY-MM-DD text."""
     def check(value: Any, today: date) -> date:
@@ -267,7 +300,7 @@ def validate(model: type[M], data: object, *, whole: str = "data", today: date |
     try:
         return model.model_validate(data, context={"today": today or clock.today()})
     except ValidationError as error:
-        raise refused(error, whole) from None
+        raise refused(error, whole, getattr(model, "unknown_field_reason", UNKNOWN_FIELD)) from None
 
 
 def clean(model: type[BaseModel], data: object, *, whole: str = "data", today: date | None = None) -> dict[str, Any]:
@@ -275,17 +308,19 @@ def clean(model: type[BaseModel], data: object, *, whole: str = "data", today: d
     return validate(model, data, whole=whole, today=today).model_dump(mode="json", exclude_none=True)
 
 
+UNKNOWN_FIELD = "不支持的字段"
 _PYDANTIC_REASONS: dict[str, tuple[str, str]] = {
     "missing": ("required", REQUIRED),
-    "extra_forbidden": ("unknown_field", "不支持的字段"),
+    "extra_forbidden": ("unknown_field", UNKNOWN_FIELD),
     "model_type": ("not_object", "请求内容应为JSON对象"),
     "model_attributes_type": ("not_object", "请求内容应为JSON对象"),
     "dict_type": ("not_object", "请求内容应为JSON对象"),
 }
 
 
-def refused(error: ValidationError, whole: str = "data") -> ValidationFailed:
-    """One reason and one code per field (the first pydantic found); a reason about the object goes to `whole`."""
+def refused(error: ValidationError, whole: str = "data", unknown: str = UNKNOWN_FIELD) -> ValidationFailed:
+    """One reason and one code per field (the first pydantic found); a reason about the object goes to `whole`.
+    `unknown` is the reason for a field the model does not take (a model may say more: `unknown_field_reason`)."""
     fields: dict[str, str] = {}
     codes: dict[str, str] = {}
     for problem in error.errors(include_url=False):
@@ -294,6 +329,8 @@ def refused(error: ValidationError, whole: str = "data") -> ValidationFailed:
         if name in fields:
             continue
         code, reason = _PYDANTIC_REASONS.get(problem["type"], (problem["type"], problem["msg"]))
+        if code == "unknown_field":
+            reason = unknown
         if code not in CODES:
             code, reason = "invalid", "格式不正确"
         fields[name], codes[name] = reason, code

@@ -112,9 +112,49 @@ def workers(celery_app):
 
 @pytest.fixture(scope="session")
 def wsgi_app(settings):
-    from portal import make_config
+    """The portal, with every JSON answer under /api/v1/ checked against the OpenAPI document it serves."""
+    from webtest import TestApp
 
-    return make_config({}, settings).make_wsgi_app()
+    from portal import make_config
+    from tests.openapi_check import OpenApiCheck
+
+    app = make_config({}, settings).make_wsgi_app()
+    CHECKS.append(check := OpenApiCheck(app, TestApp(app).get("/api/v1/openapi.json").json))
+    return check
+
+
+CHECKS: list = []  # the OpenApiCheck of this run (tests/openapi_check.py), once `wsgi_app` is set up
+
+
+def openapi_violations(phase: str):
+    """A wrapper of one test phase: it fails if an answer of the API did not match the document meanwhile."""
+    def found() -> list[str]:
+        return [violation for check in CHECKS for violation in check.take()]
+
+    try:
+        result = yield
+    except BaseException as error:
+        if violations := found():
+            error.add_note("answers of /api/v1 that do not match /api/v1/openapi.json:\n" + "\n".join(violations))
+        raise
+    if violations := found():
+        raise AssertionError(f"answers of /api/v1 during {phase} do not match /api/v1/openapi.json:\n" + "\n".join(violations))
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from openapi_violations("set-up"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from openapi_violations("the test"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    return (yield from openapi_violations("tear-down"))
 
 
 @pytest.fixture

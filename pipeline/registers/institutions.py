@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any
 
+from pydantic import ConfigDict
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -128,6 +129,8 @@ class RegisterFields(DataModel):
 
 class SetupApproval(RegisterFields):
     """设置审批: what the commission enters to create an institution and hand out its account."""
+
+    model_config = ConfigDict(title="设置审批")
 
     division_code: Annotated[str, DivisionCode]
     mobile: Annotated[str, Mobile]

@@ -5,30 +5,31 @@ from pyramid.request import Request
 
 from models import Institution, Person
 from models.crypto import issue_token
-from portal.api.common import api_view, json_body
+from pipeline.accounts import Activation, Login, SignUp
+from portal.api.common import api_view, body_of
 from portal.errors import REFUSALS, refusal_response
 from portal.services import accounts, institution_desk
 
 
 @api_view(route_name="api.signup", request_method="POST", permission="public")
 def signup(request: Request):
-    account = accounts.signup(request.dbsession, request.medreg, json_body(request))
+    account = accounts.signup(request.dbsession, request.medreg, body_of(request, SignUp).model_dump())
     request.response.status = 201
     return {"account_id": account.id, "status": account.status}
 
 
 @api_view(route_name="api.activate", request_method="POST", permission="public")
 def activate(request: Request):
-    body = json_body(request)
-    account = accounts.activate(request.dbsession, request.medreg, body.get("username"), body.get("code"))
+    body = body_of(request, Activation)
+    account = accounts.activate(request.dbsession, request.medreg, body.username, body.code)
     return {"account_id": account.id, "status": account.status}
 
 
 @api_view(route_name="api.login", request_method="POST", permission="public")
 def login(request: Request):
-    body = json_body(request)
+    body = body_of(request, Login)
     try:
-        account = accounts.login(request.dbsession, request.medreg, body.get("username"), body.get("password"))
+        account = accounts.login(request.dbsession, request.medreg, body.username, body.password)
     except REFUSALS as refusal:
         # Returned, not raised: the transaction commits, so a wrong password is counted.
         return refusal_response(refusal)

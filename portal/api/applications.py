@@ -5,14 +5,15 @@ from pyramid.request import Request
 from sqlalchemy import select
 
 from models import Notification
-from portal.api.common import api_view, application_json, json_body
+from pipeline.applications import Resubmission, Submission, Withdrawal
+from portal.api.common import api_view, application_json, body_of
 from portal.services import applications
 
 
 @api_view(route_name="api.applications", request_method="POST", permission="authenticated")
 def submit(request: Request):
-    body = json_body(request)
-    application = applications.submit(request.dbsession, request.account, body.get("kind"), body.get("data"))
+    body = body_of(request, Submission)
+    application = applications.submit(request.dbsession, request.account, body.kind, body.data)
     request.response.status = 201
     return {"id": application.id, "status": application.status}
 
@@ -29,15 +30,15 @@ def read(request: Request):
 
 @api_view(route_name="api.application.withdraw", request_method="POST", permission="authenticated")
 def withdraw(request: Request):
-    body = json_body(request) if request.body else {}
-    application = applications.withdraw(request.dbsession, request.account, int(request.matchdict["id"]), body.get("comment", ""))
+    body = body_of(request, Withdrawal, optional=True)
+    application = applications.withdraw(request.dbsession, request.account, int(request.matchdict["id"]), body.comment or "")
     return application_json(application)
 
 
 @api_view(route_name="api.application.resubmit", request_method="POST", permission="authenticated")
 def resubmit(request: Request):
-    body = json_body(request)
-    application = applications.resubmit(request.dbsession, request.account, int(request.matchdict["id"]), body.get("data"))
+    body = body_of(request, Resubmission)
+    application = applications.resubmit(request.dbsession, request.account, int(request.matchdict["id"]), body.data)
     return application_json(application)
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
-from portal.api.common import api_view, application_json, json_body
+from pipeline.applications import BatchDecision, CommissionDecision
+from portal.api.common import api_view, application_json, body_of
 from portal.services import applications, workbench
 
 
@@ -32,15 +33,15 @@ def item(request: Request):
 
 @api_view(route_name="api.commission.item", request_method="POST", permission="commission")
 def decide(request: Request):
-    body = json_body(request)
+    body = body_of(request, CommissionDecision)
     application = applications.commission_decide(
-        request.dbsession, request.account, int(request.matchdict["id"]), body.get("decision"), body.get("comment", "")
+        request.dbsession, request.account, int(request.matchdict["id"]), body.decision, body.comment or ""
     )
     return application_json(application)
 
 
 @api_view(route_name="api.commission.decisions", request_method="POST", permission="commission")
 def decide_many(request: Request):
-    ids, decision, comment = workbench.parse_batch(json_body(request))
+    ids, decision, comment = workbench.parse_batch(body_of(request, BatchDecision).model_dump(exclude_unset=True))
     results = workbench.decide_many(request.dbsession, request.account, ids, decision, comment)
     return {"results": results, "decided": sum(1 for r in results if r["ok"]), "refused": sum(1 for r in results if not r["ok"])}

@@ -6,7 +6,8 @@ from urllib.parse import quote
 from pyramid.request import Request
 from pyramid.response import Response
 
-from portal.api.common import api_view, json_body
+from pipeline.accounts import OneTimePassword, StaffAccount
+from portal.api.common import api_view, body_of
 from portal.errors import invalid
 from portal.services import audit_log, commission_accounts, commission_search, exports, statistics, workbench
 from portal.services.statistics import parse_group, parse_period
@@ -29,9 +30,11 @@ def list_accounts(request: Request):
 
 @api_view(route_name="api.commission.accounts", request_method="POST", permission="commission")
 def create_staff(request: Request):
-    account = commission_accounts.create_staff(request.dbsession, request.account, json_body(request))
+    commission_accounts.require_admin(request.account)  # who may, before what: 403 before 400
+    body = body_of(request, StaffAccount).model_dump(exclude_unset=True)
+    account = commission_accounts.create_staff(request.dbsession, request.account, body)
     request.response.status = 201
-    return account_json(account, account.division_code)
+    return account_json(account, account.division_code or "")
 
 
 def _account_action(request: Request, enabled: bool):
@@ -51,8 +54,8 @@ def enable(request: Request):
 
 @api_view(route_name="api.commission.account.password_reset", request_method="POST", permission="commission")
 def password_reset(request: Request):
-    body = json_body(request) if request.body else {}
-    sent_to = commission_accounts.reset_password(request.dbsession, request.account, int(request.matchdict["id"]), body.get("mobile"))
+    body = body_of(request, OneTimePassword, optional=True)
+    sent_to = commission_accounts.reset_password(request.dbsession, request.account, int(request.matchdict["id"]), body.mobile)
     request.response.status = 202
     return {"id": int(request.matchdict["id"]), "sent_to": sent_to, "must_change_password": True}
 

@@ -1,11 +1,17 @@
-"""Helpers every API view uses: the JSON body, the api_view decorator, and how an application is shown."""
+"""Helpers every API view uses: the JSON body and its model, the api_view decorator, and how an application is shown."""
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Application
+from pipeline.fields import validate
 from portal.errors import invalid
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def api_view(**settings):
@@ -23,6 +29,12 @@ def json_body(request: Request) -> dict:
     if not isinstance(body, dict):
         raise invalid({"body": "请求体必须是 JSON 对象"})
     return body
+
+
+def body_of(request: Request, model: type[M], optional: bool = False) -> M:
+    """The JSON body as `model` (a request model of pipeline/), or 400 with a reason and a code per field;
+    `optional`: no body at all is taken as {}."""
+    return validate(model, json_body(request) if request.body or not optional else {}, whole="body")
 
 
 def application_json(application: Application, with_history: bool = True) -> dict:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
-from portal.api.common import api_view, application_json, json_body
+from pipeline.applications import CounterEntry
+from portal.api.common import api_view, application_json, body_of
 from portal.services.counter import counter_submit
 
 
 @api_view(route_name="api.commission.counter", request_method="POST", permission="commission")
 def enter(request: Request):
-    body = json_body(request)
-    application = counter_submit(request.dbsession, request.medreg, request.account, body.get("kind"), body.get("data"))
+    body = body_of(request, CounterEntry)
+    application = counter_submit(request.dbsession, request.medreg, request.account, body.kind, body.data)
     request.response.status = 201
     return application_json(application)

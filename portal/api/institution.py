@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
-from portal.api.common import api_view, application_json, json_body
+from pipeline.applications import InstitutionDecision
+from portal.api.common import api_view, application_json, body_of
 from portal.services import applications, institution_desk
 
 
@@ -17,8 +18,8 @@ def tasks(request: Request):
 
 @api_view(route_name="api.institution.task", request_method="POST", permission="institution")
 def decide(request: Request):
-    body = json_body(request)
+    body = body_of(request, InstitutionDecision)
     application = applications.institution_decide(
-        request.dbsession, request.account, int(request.matchdict["id"]), body.get("decision"), body.get("comment", "")
+        request.dbsession, request.account, int(request.matchdict["id"]), body.decision, body.comment or ""
     )
     return application_json(application)

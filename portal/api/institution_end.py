@@ -5,7 +5,10 @@ from __future__ import annotations
 from pyramid.request import Request
 
 from models import batches
-from portal.api.common import api_view, json_body
+from pipeline.accounts import PasswordChange
+from pipeline.institutions import ProfileChange, ScopeMapChange, StaffMember, StaffMemberChange, Webhook
+from pipeline.registers.institutions import SetupApproval
+from portal.api.common import api_view, body_of
 from portal.errors import invalid
 from portal.services import follow_ups, handout, institution_desk, verify_tools
 
@@ -19,7 +22,8 @@ def matched_id(request: Request) -> int:
 
 @api_view(route_name="api.commission.institutions", request_method="POST", permission="commission")
 def create_institution(request: Request):
-    institution, login = handout.create_institution(request.dbsession, request.account, json_body(request))
+    body = body_of(request, SetupApproval).model_dump(mode="json", exclude_none=True)
+    institution, login = handout.create_institution(request.dbsession, request.account, body)
     request.response.status = 201
     return {"institution_id": institution.id, "account_id": login.id, "status": institution.status,
             "sms_sent_to": handout.masked(institution.mobile)}
@@ -35,8 +39,8 @@ def commission_follow_ups(request: Request):
 
 @api_view(route_name="api.password", request_method="POST", permission="password")
 def change_password(request: Request):
-    body = json_body(request)
-    handout.change_password(request.dbsession, request.account, body.get("old_password"), body.get("new_password"))
+    body = body_of(request, PasswordChange)
+    handout.change_password(request.dbsession, request.account, body.old_password, body.new_password)
     return {"changed": True, "must_change_password": False}
 
 
@@ -50,7 +54,8 @@ def profile(request: Request):
 
 @api_view(route_name="api.institution.profile", request_method="PATCH", permission="institution")
 def update_profile(request: Request):
-    institution_desk.update_profile(request.dbsession, request.account, json_body(request))
+    body = body_of(request, ProfileChange).model_dump(exclude_unset=True)
+    institution_desk.update_profile(request.dbsession, request.account, body)
     return institution_desk.profile(request.dbsession, request.account)
 
 
@@ -69,14 +74,16 @@ def staff(request: Request):
 
 @api_view(route_name="api.institution.staff", request_method="POST", permission="institution")
 def add_staff(request: Request):
-    row = institution_desk.add_other_staff(request.dbsession, request.account, json_body(request))
+    body = body_of(request, StaffMember).model_dump(exclude_unset=True)
+    row = institution_desk.add_other_staff(request.dbsession, request.account, body)
     request.response.status = 201
     return institution_desk.other_staff_json(row)
 
 
 @api_view(route_name="api.institution.staff_member", request_method="PATCH", permission="institution")
 def edit_staff(request: Request):
-    row = institution_desk.edit_other_staff(request.dbsession, request.account, matched_id(request), json_body(request))
+    body = body_of(request, StaffMemberChange).model_dump(exclude_unset=True)
+    row = institution_desk.edit_other_staff(request.dbsession, request.account, matched_id(request), body)
     return institution_desk.other_staff_json(row)
 
 
@@ -93,7 +100,7 @@ def scope_map(request: Request):
 
 @api_view(route_name="api.institution.scope_map", request_method="PUT", permission="institution")
 def replace_scope_map(request: Request):
-    return institution_desk.replace_scope_map(request.dbsession, request.account, json_body(request))
+    return institution_desk.replace_scope_map(request.dbsession, request.account, body_of(request, ScopeMapChange).model_dump())
 
 
 # --- staff status alerts: webhook ------------------------------------------------------------------
@@ -101,7 +108,8 @@ def replace_scope_map(request: Request):
 
 @api_view(route_name="api.institution.webhook", request_method="PUT", permission="institution")
 def set_webhook(request: Request):
-    hook = institution_desk.set_webhook(request.dbsession, request.medreg.secret, request.account, json_body(request))
+    body = body_of(request, Webhook).model_dump()
+    hook = institution_desk.set_webhook(request.dbsession, request.medreg.secret, request.account, body)
     return institution_desk.webhook_json(hook)
 
 

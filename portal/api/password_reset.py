@@ -3,24 +3,24 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
-from portal.api.common import api_view, json_body
+from pipeline.accounts import PasswordReset, PasswordResetRequest
+from portal.api.common import api_view, body_of
 from portal.errors import REFUSALS, refusal_response
 from portal.services import password_reset
 
 
 @api_view(route_name="api.password_reset.request", request_method="POST", permission="public")
 def request_code(request: Request):
-    body = json_body(request)
-    password_reset.request_reset(request.dbsession, request.medreg, body.get("username"))
+    body = body_of(request, PasswordResetRequest)
+    password_reset.request_reset(request.dbsession, request.medreg, body.username)
     return {"status": "sent_if_exists", "message": password_reset.SENT_MESSAGE}
 
 
 @api_view(route_name="api.password_reset.confirm", request_method="POST", permission="public")
 def confirm(request: Request):
-    body = json_body(request)
+    body = body_of(request, PasswordReset)
     try:
-        account = password_reset.confirm_reset(
-            request.dbsession, request.medreg, body.get("username"), body.get("code"), body.get("password"))
+        account = password_reset.confirm_reset(request.dbsession, request.medreg, body.username, body.code, body.password)
     except REFUSALS as refusal:
         # Returned, not raised: the transaction commits, so a wrong code is counted.
         return refusal_response(refusal)

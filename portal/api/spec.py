@@ -1,811 +1,365 @@
-"""The OpenAPI 3.1 document of /api/v1, kept beside the views it describes.
+"""The OpenAPI 3.1 document of /api/v1: one line per operation, over schemas generated from models.
 
-Enums come from pipeline/ (kinds, statuses, code lists) so the document cannot drift from the rules;
-tests/api/test_openapi.py checks that every route and method the app serves is described here.
+Request bodies are the pipeline/ models the views validate with (and each kind's `Data`); answers are the
+models of portal/api/responses.py; both become `components/schemas` (portal/api/schemas.py) and are referred
+to by `$ref`. What is written here is only the path and operation layer: method, path, summary, tag, request
+and answer models, error statuses, parameters, and a description where it says what a schema cannot.
+
+tests/functional/api/test_openapi.py checks that every route and method the app serves is described here, and
+tests/conftest.py that every JSON answer of the functional suite matches its operation and status.
 """
 from __future__ import annotations
 
-from pipeline import codes
-from pipeline.accounts import SignUp
-from pipeline.fields import CODES
-from pipeline.identifiers import REGISTER_LETTERS
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from models.batches import MAX_BYTES, MAX_ROWS
+from pipeline import accounts as acc
+from pipeline import applications as app
+from pipeline import institutions as inst
 from pipeline.kinds import KINDS
-from pipeline.lifecycle import STATUS_LABELS, Status
-from pipeline.persons import PROFESSIONS
-from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
-from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
-from portal.api.schemas import kind_data_schemas, kind_facts, model_schema
-from portal.services.accounts import ACTIVATION_CODE_TTL
-from portal.services.lockout import LOCK_AFTER_FAILURES
+from pipeline.lifecycle import Status
+from pipeline.registers.institutions import SetupApproval
+from pipeline.time_limits import MARKER_LABELS
+from portal.api import responses as r
+from portal.api.schemas import OpenApiSchema, ResponseSchema, component_schemas, kind_schemas, ref
+from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
+from portal.services.lockout import LOCK_AFTER_FAILURES, LOCK_DURATION
 from portal.services.public import MAX_LIMIT
+from portal.services.statistics import GROUPS, REPORTS
+from portal.services.workbench import MAX_BATCH, MAX_PER_PAGE, SORTS
 
-IDENTIFIER_PATTERN = f"^[{''.join(REGISTER_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
-DIVISION_PATTERN = "^[0-9]{6}$"
-
+ACCOUNTS, PERSON, INSTITUTION, COMMISSION, PUBLIC = "账号", "个人端", "机构端", "卫健委端", "公示端"
 ERRORS = {
-    400: ("BadRequest", "输入有误：fields 按字段给出原因；未做任何更改"),
-    401: ("Unauthorized", "未登录或令牌无效、已过期"),
-    403: ("Forbidden", "已登录，但当前角色无权进行此操作"),
+    400: ("BadRequest", "输入有误：fields 按字段给出原因，codes 给出机器可读的原因代码；未做任何更改"),
+    401: ("Unauthorized", "未登录，或令牌无效、已过期，或账号已停用"),
+    403: ("Forbidden", "已登录，但当前角色无权进行此操作（首次登录未改密码：password_change_required）"),
     404: ("NotFound", "不存在，或不在调用者的可见范围内（越权访问一律答 404，不泄露是否存在）"),
     409: ("Conflict", "状态冲突或重复（例如重复提交、当前状态不允许该操作）"),
-    429: ("TooManyRequests", "请求过于频繁（限流）"),
+    429: ("TooManyRequests", "请求过于频繁（公示端按客户端限流）；Retry-After 给出等待秒数"),
+}
+DONE = {200: "成功", 201: "已创建", 202: "已受理，后台办理中"}
+PATH_PARAMS = {
+    "id": {"type": "integer", "minimum": 1},
+    "identifier": {"type": "string", "pattern": r.IDENTIFIER_PATTERN},
+    "name": {"type": "string"},
 }
 
 
-# --- small builders ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Files:
+    """An answer that is a file, not JSON: its media types."""
+
+    description: str
+    types: tuple[str, ...]
+    binary: bool = True
 
 
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+@dataclass(frozen=True)
+class Op:
+    """One operation. `answer`: a model (200), or {status: model | Files | {media type: model}}. `auth`: the error
+    statuses of authorisation, added to `errors` (none for a public operation)."""
+
+    method: str
+    path: str  # below /api/v1
+    summary: str
+    tag: str
+    answer: Any
+    errors: tuple[int, ...] = ()
+    body: type[BaseModel] | dict | None = None  # a request model, or the content of an upload
+    public: bool = False
+    params: tuple[dict, ...] = ()
+    text: str = ""
+    id_of: str = "申请"
+    auth: tuple[int, ...] = (401, 403)
+    body_required: bool = True
 
 
-def obj(properties: dict, required: list[str] | tuple[str, ...] = (), **extra) -> dict:
-    schema = {"type": "object", "properties": properties, **extra}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def string(description: str = "", **extra) -> dict:
-    schema = {"type": "string", **extra}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-def nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def enum(values, description: str = "") -> dict:
-    return string(description, enum=[str(v) for v in values])
-
-
-def labelled(labels: dict[str, str]) -> str:
-    return "；".join(f"`{value}` {label}" for value, label in labels.items())
-
-
-def items_of(schema: dict, **extra_properties) -> dict:
-    return obj({"items": {"type": "array", "items": schema}, **extra_properties}, ["items", *extra_properties])
-
-
-def json_content(schema: dict) -> dict:
-    return {"application/json": {"schema": schema}}
-
-
-def body(schema: dict, required: bool = True, description: str = "") -> dict:
-    request_body = {"required": required, "content": json_content(schema)}
-    if description:
-        request_body["description"] = description
-    return request_body
-
-
-def answer(description: str, schema: dict) -> dict:
-    return {"description": description, "content": json_content(schema)}
-
-
-def error_refs(*statuses: int) -> dict:
-    return {str(status): {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in statuses}
-
-
-def query(name: str, schema: dict, description: str) -> dict:
+def q(name: str, schema: dict | tuple | list, description: str, default: Any = None) -> dict:
+    """A query parameter; a tuple or list is an enum of strings."""
+    if not isinstance(schema, dict):
+        schema = {"type": "string", "enum": [str(v) for v in schema]}
+    if default is not None:
+        schema = {**schema, "default": default}
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-def path_id(description: str = "申请编号") -> dict:
-    return {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}, "description": description}
+def labelled(labels: dict) -> str:
+    return "；".join(f"`{value}` {label}" for value, label in labels.items())
 
 
-def operation(
-    summary: str,
-    tag: str,
-    ok: tuple[int, dict],
-    errors: tuple[int, ...] = (),
-    *,
-    public: bool = False,
-    request: dict | None = None,
-    parameters: list[dict] | None = None,
-    description: str = "",
-) -> dict:
-    status, response = ok
-    op: dict = {"summary": summary, "tags": [tag], "responses": {str(status): response, **error_refs(*errors)}}
-    if description:
-        op["description"] = description
-    if public:
-        op["security"] = []
-    if request is not None:
-        op["requestBody"] = request
-    if parameters:
-        op["parameters"] = parameters
-    return op
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INT, STRING, DATE = {"type": "integer"}, {"type": "string"}, {"type": "string", "format": "date"}
+DIVISION = {"type": "string", "pattern": r.DIVISION_PATTERN}
+PAGE = q("page", {"type": "integer", "minimum": 1}, "页码", 1)
+PERIOD = (q("since", DATE, "提交日期起（含）"), q("until", DATE, "提交日期止（含）"))
+SEARCH = (
+    q("name", STRING, "姓名或名称包含"),
+    q("division", {"type": "string", "pattern": "^[0-9]{1,6}$"}, "行政区划代码或其前缀；6位代码包含其下级"),
+    q("institution", STRING, "机构编号，或机构名称包含"),
+    q("uscc", STRING, "统一社会信用代码（机构）"),
+    q("identifier", STRING, "电子化注册识别码"),
+    q("cursor", STRING, "上一页返回的 next"),
+    q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"每页条数，1至{MAX_LIMIT}", 20),
+)
+CSV_UPLOAD = {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
+                                               "required": ["file"]}},
+              "text/csv": {"schema": {"type": "string"}}}
+SEARCHED = {"physicians": ("检索医师公示记录", r.PhysicianPage), "nurses": ("检索护士公示记录", r.NursePage),
+            "institutions": ("检索医疗机构公示记录", r.InstitutionPage)}
+LOCK = f"连续 {LOCK_AFTER_FAILURES} 次密码错误后账号锁定 {int(LOCK_DURATION.total_seconds() // 60)} 分钟（403 locked）"
+
+OPERATIONS: list[Op] = [
+    # --- accounts ----------------------------------------------------------------------------------
+    Op("POST", "/login", "登录，取得 Bearer 令牌", ACCOUNTS, r.LoginResult, (400, 401, 403), acc.Login, public=True,
+       text=f"密码错误计入失败次数，{LOCK}；成功登录清零。未激活的个人账号答 403 not_activated，停用账号答 403 disabled。"),
+    Op("POST", "/signup", "实名注册（医师、护士）", PERSON, {201: r.SignedUp}, (400, 409), acc.SignUp, public=True,
+       text="注册后由所在机构发放激活码。证件号码或手机号码已被其他账号使用时答 409。未知字段被忽略。"),
+    Op("POST", "/activate", "用机构发放的激活码激活账号", PERSON, r.Activated, (400, 409), acc.Activation, public=True,
+       text="激活码无效或过期答 400（字段 code）；账号已激活答 409。"),
+    Op("POST", "/password", "修改密码（首次登录必须先修改）", ACCOUNTS, r.PasswordChanged, (400,), acc.PasswordChange,
+       auth=(401,),
+       text="分发的初始密码（must_change_password）登录后，其余接口一律答 403 password_change_required，直至在此修改。"),
+    Op("POST", "/password-reset/request", "找回密码：向账号登记的手机发送验证码", ACCOUNTS, r.ResetCodeSent, (400,),
+       acc.PasswordResetRequest, public=True,
+       text="验证码6位、10分钟内有效、只能使用一次；再次申请使之前的验证码作废（60秒内不重发）。"),
+    Op("POST", "/password-reset/confirm", "找回密码：用短信验证码设置新密码", ACCOUNTS, r.PasswordResetDone, (400,),
+       acc.PasswordReset, public=True,
+       text=f"验证码错误答 400（字段 code）并计入次数，错误5次后作废。成功后解除登录锁定（{LOCK}）。"),
+    # --- the personal end (and an institution's own submissions) --------------------------------------
+    Op("POST", "/applications", "提交申请", PERSON, {201: r.Submitted}, (400, 409), app.Submission,
+       text="个人提交本人职业的个人业务；机构提交机构业务（含医师注册备案、注销和护士注销）。业务种类不适用于当前账号答 403；"
+       "同一人同一种类已有办理中的申请答 409。"),
+    Op("GET", "/applications", "本人（本账号）提交的申请，最多500件，新的在前", PERSON, r.ApplicationList),
+    Op("GET", "/applications/{id}", "一件申请及其全部记录", PERSON, r.Application, (404,),
+       text="个人可见本人的申请；机构可见本机构人员的申请（核验通过后）和本机构提交的申请；卫健委可见辖区内的申请。"),
+    Op("POST", "/applications/{id}/withdraw", "撤回申请（批准前）", PERSON, r.Application, (400, 404, 409), app.Withdrawal,
+       body_required=False),
+    Op("POST", "/applications/{id}/resubmit", "修改被退回的申请并重新提交", PERSON, r.Application, (400, 404, 409),
+       app.Resubmission,
+       text="只有“已退回”（returned）的申请可以重新提交，否则答 409。"),
+    Op("GET", "/me/registration", "本人的执业注册记录", PERSON, r.MyRegistration),
+    Op("GET", "/me/notifications", "通知（站内信）", PERSON, r.NotificationList,
+       text="个人：发给本账号的通知；机构账号：发给本机构的通知（如待确认的申请）。"),
+    # --- the institution end ---------------------------------------------------------------------------
+    Op("GET", "/institution/accounts", "本机构人员的账号", INSTITUTION, r.PersonAccountList, (400,),
+       params=(q("status", STRING, "账号状态", "pending_activation"), q("profession", ("physician", "nurse"), "职业"))),
+    Op("POST", "/institution/accounts/{id}/activation-code", "为本机构人员发放激活码（同时短信发送）", INSTITUTION,
+       r.ActivationCodeIssued, (404, 409), id_of="账号", text="新激活码使之前未用的激活码作废。账号已激活答 409。"),
+    Op("GET", "/institution/tasks", "待本机构确认的申请（联网确认），最多500件", INSTITUTION, r.TaskList, (400,),
+       params=(q("status", tuple(Status), "按申请状态筛选", str(Status.awaiting_institution)),
+               q("kind", tuple(KINDS), "业务类型"),
+               q("profession", ("physician", "nurse", "institution"), "人员类别（institution：本机构自身业务）"))),
+    Op("POST", "/institution/tasks/{id}", "确认或退回本机构人员的申请", INSTITUTION, r.Application, (400, 404, 409),
+       app.InstitutionDecision, text="确认后：需卫健委审批的进入待审批并分派；个人信息变更等无需审批的直接批准。"),
+    Op("GET", "/institution/assessments", "本机构医师的定期考核结果", INSTITUTION, r.StaffAssessmentList, (400,),
+       params=(q("period", STRING, "只看某一考核周期"),)),
+    Op("GET", "/institution/profile", "本机构信息", INSTITUTION, r.InstitutionProfile),
+    Op("PATCH", "/institution/profile", "修改联系电话、传真（无需审批，记入历史）", INSTITUTION, r.InstitutionProfile, (400,),
+       inst.ProfileChange, text="其他登记事项须申请变更登记，在此修改答 400。"),
+    Op("GET", "/institution/history", "本机构的全部业务与信息变更历史", INSTITUTION, r.InstitutionHistory),
+    Op("GET", "/institution/staff", "本机构人员：医师、护士或其他人员", INSTITUTION, r.StaffList, (400,),
+       params=(q("profession", ("physician", "nurse", "other"), "人员类别", "physician"),)),
+    Op("POST", "/institution/staff", "新增其他人员（机构自行维护，不公示）", INSTITUTION, {201: r.OtherStaff}, (400,),
+       inst.StaffMember),
+    Op("PATCH", "/institution/staff/{id}", "修改其他人员", INSTITUTION, r.OtherStaff, (400, 404), inst.StaffMemberChange,
+       id_of="人员"),
+    Op("DELETE", "/institution/staff/{id}", "删除其他人员", INSTITUTION, r.Removed, (404,), id_of="人员"),
+    Op("GET", "/institution/scope-map", "诊疗科目与执业范围对照", INSTITUTION, r.ScopeMap),
+    Op("PUT", "/institution/scope-map", "修改诊疗科目与执业范围对照（所列科目整体替换）", INSTITUTION, r.ScopeMap, (400,),
+       inst.ScopeMapChange, text="不是本机构登记的科目、不支持的执业范围，按 map.<科目> 字段答 400。"),
+    Op("PUT", "/institution/webhook", "登记人员状态提醒的回调地址", INSTITUTION, r.WebhookSet, (400,), inst.Webhook,
+       text="本机构人员注册状态变化（approved、filed、cancelled、expired、expiring）时 POST JSON，带 X-Medreg-Signature: "
+       "sha256=HMAC-SHA256(secret, TIMESTAMP.BODY)、X-Medreg-Timestamp、X-Medreg-Event；非2xx 按退避重试。站内信总会写入。"),
+    Op("DELETE", "/institution/webhook", "删除回调地址", INSTITUTION, r.Removed, (404,)),
+    Op("POST", "/institution/batches", "批量提交人员业务（CSV）", INSTITUTION, {202: r.Batch}, (400,), CSV_UPLOAD,
+       text=f"multipart/form-data 的 file 字段，或 text/csv 请求体。UTF-8 CSV，表头含 kind（业务类型）；个人业务另含 id_number"
+       f"（人员证件号码，机构代为提交），其余列为该业务的 data（含 ; 的单元格视为列表）。最多 {MAX_ROWS} 行、"
+       f"{MAX_BYTES // 1024 // 1024}MB。每行按 POST /api/v1/applications 的规则核验并报告（行号、字段、原因）；"
+       "全部有效行在同一事务中提交，要么全部提交，要么都不提交。"),
+    Op("GET", "/institution/batches", "本机构的批次", INSTITUTION, r.BatchList),
+    Op("GET", "/institution/batches/{id}", "一个批次：进度与逐行结果", INSTITUTION, r.Batch, (404,), id_of="批次"),
+    Op("GET", "/verify/physician-qualification", "医师资格信息验证", INSTITUTION, r.QualificationCheck, (400,),
+       params=(q("certificate_no", STRING, "医师资格证书编号（必填）"), q("name", STRING, "姓名（必填）"))),
+    Op("GET", "/verify/registration", "医师、护士执业注册信息验证", INSTITUTION, r.RegistrationCheck, (400,),
+       params=(q("identifier", STRING, "电子化注册识别码（必填）"),)),
+    Op("GET", "/verify/institutions", "全国医疗机构查询（同公示检索）", INSTITUTION, r.InstitutionPage, (400,), params=SEARCH),
+    # --- the commission end ------------------------------------------------------------------------------
+    Op("POST", "/commission/institutions", "录入设置审批并分发医疗机构账号", COMMISSION, {201: r.HandedOut}, (400,),
+       SetupApproval,
+       text="所在行政区划须在本卫健委辖区内。用户名和初始密码以短信发送至负责人手机；首次登录须修改密码。"),
+    Op("GET", "/commission/follow-ups", "待跟进的人员注册（如执业机构已注销）", COMMISSION, r.FollowUpList),
+    Op("GET", "/commission/queue", "审批工作台：辖区内的申请，可筛选、排序、分页，带办理时限标记", COMMISSION, r.QueuePage,
+       (400,), params=(q("status", [*map(str, Status), "all"], "状态；all 为全部", "pending_approval"),
+                       q("kind", tuple(KINDS), "业务类型"),
+               q("division", DIVISION, "受理卫健委所在行政区划（须在本辖区内，含其下级）"),
+               q("institution", {"type": "integer", "minimum": 1}, "执业机构编号"),
+               q("waiting_min", {"type": "integer", "minimum": 0}, "在卫健委已等待的工作日数，至少"),
+               q("marker", tuple(MARKER_LABELS), "时限标记：" + labelled(MARKER_LABELS)),
+               q("sort", tuple(SORTS), "排序：" + labelled(SORTS), "waiting"), PAGE,
+               q("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页件数", MAX_PER_PAGE)),
+       text="辖区为本行政区划及其下级。上级卫健委可查看下级受理的申请，只有受理该申请的卫健委可以审批。时限默认值见 "
+       "pipeline/data/time_limits.csv，可用 MEDREG_TIME_LIMITS（kind=天数,…）覆盖；临近到期为 due_soon，超过到期日为 overdue。"),
+    Op("GET", "/commission/queue/{id}", "辖区内的一件申请", COMMISSION, r.Application, (404,)),
+    Op("POST", "/commission/queue/{id}", "审批：批准、不予批准或退回", COMMISSION, r.Application, (400, 404, 409),
+       app.CommissionDecision,
+       text="不是受理该申请的卫健委（如上级）答 403。"),
+    Op("POST", "/commission/queue/decisions", "批量审批：对多件申请作同一决定，逐件给出结果", COMMISSION, r.DecisionResults,
+       (400,), app.BatchDecision,
+       text=f"一次最多{MAX_BATCH}件。每件在各自的保存点内办理：不在本辖区（404）、非本级受理（403）或状态不允许"
+       "（409）的件在结果中说明原因，其余照常办理。请求本身有误（ids、decision、comment）答 400，不办理任何一件。"),
+    Op("POST", "/commission/counter", "窗口业务录入（录入即批准，随后赋码、公示）", COMMISSION, {201: r.Application}, (400, 409),
+       app.CounterEntry, text="任何业务种类均可在窗口录入：窗口专办业务（x-counter-only），以及为到窗口办理的人员或机构代办的各项业务"
+       "（Counter.<kind>）。代办业务与网上申请同样核验，核验不通过答 409 并写明全部原因；机构须在录入人员所属卫健委辖区内。"),
+    Op("GET", "/commission/accounts", "辖区内的账号：医疗机构账号，或（管理员）本级及下级卫健委工作人员账号", COMMISSION,
+       r.ManagedAccountList, (400,),
+       params=(q("role", ("institution", "commission"), "账号类别", "institution"),
+               q("status", ("active", "disabled", "pending_activation"), "账号状态"),
+               q("q", STRING, "机构名称、统一社会信用代码或用户名"))),
+    Op("POST", "/commission/accounts", "创建本级或下级卫健委工作人员账号（仅管理员）", COMMISSION, {201: r.ManagedAccount},
+       (400, 409),
+       acc.StaffAccount, text="密码不会出现在任何应答中；首次登录须修改。用户名已存在答 409。"),
+    Op("POST", "/commission/accounts/{id}/disable", "停用账号", COMMISSION, r.AccountStatus, (404, 409), id_of="账号",
+       text="辖区内的医疗机构账号；管理员还可停用本级及下级工作人员账号（本人除外）。"),
+    Op("POST", "/commission/accounts/{id}/enable", "重新启用账号", COMMISSION, r.AccountStatus, (404, 409), id_of="账号"),
+    Op("POST", "/commission/accounts/{id}/password-reset", "重置密码：生成一次性密码，短信发送，首次登录须修改", COMMISSION,
+       {202: r.OneTimePasswordSent}, (400, 404), acc.OneTimePassword, id_of="账号", body_required=False),
+    Op("GET", "/commission/search", "信息查询：辖区内的人员、机构、注册记录和申请", COMMISSION, r.SearchResults, (400,),
+       params=(q("q", STRING, "姓名（包含）、证件号码、手机号码、电子化注册识别码、统一社会信用代码或申请编号"),)),
+    Op("GET", "/commission/stats", "业务申请统计：按受理机关、业务类型、状态或提交月份计数", COMMISSION, r.ApplicationCounts,
+       (400,), params=(q("group_by", tuple(GROUPS), labelled(GROUPS), "kind"), *PERIOD)),
+    Op("GET", "/commission/stats/registers", "注册医师、护士和登记机构数，按行政区划和机构类别", COMMISSION, r.RegisterCounts),
+    Op("GET", "/commission/stats/processing", "各环节办理时长（中位数、第90百分位，小时）", COMMISSION, r.ProcessingTimes, (400,),
+       params=PERIOD),
+    Op("GET", "/commission/stats/backlog", "辖区内各卫健委的待审批积压", COMMISSION, r.Backlog),
+    Op("GET", "/commission/export", "导出统计报表（CSV 或 XLSX）", COMMISSION,
+       Files("文件下载；CSV 为带 BOM 的 UTF-8", ("text/csv", XLSX)),
+       (400,), params=(q("report", tuple(REPORTS), labelled(REPORTS)), q("format", ("csv", "xlsx"), "文件格式", "csv"),
+                       q("group_by", tuple(GROUPS), "report=applications 时的分组"), *PERIOD)),
+    Op("GET", "/commission/audit", "辖区的审计日志", COMMISSION, r.AuditPage, (400,),
+       params=(q("actor", STRING, "操作者（包含）"), q("action", STRING, "操作"),
+               q("since", STRING, "起：YYYY-MM-DD 或带时区的 ISO 8601 时间"),
+               q("until", STRING, "止：YYYY-MM-DD（含当日）或带时区的 ISO 8601 时间"), PAGE)),
+    Op("GET", "/commission/deliveries", "辖区内记录的公示推送（默认：已暂停的）", COMMISSION, r.DeliveryList, (400,),
+       params=(q("status", tuple(DELIVERY_STATUSES), labelled(DELIVERY_STATUSES), "parked"),),
+       text="连续失败达到 park_after_attempts 次的推送为 parked，由 medreg publish replay 重新推送。"),
+    # --- the public end (no login; rate-limited per client) ---------------------------------------------
+    *(Op("GET", f"/public/{plural}", summary, PUBLIC, page, (400, 429), public=True, params=SEARCH,
+         text="按识别码排序的一页；把 next 作为下一页的 cursor，next 为 null 表示没有下一页（任意深度都一样快）。")
+      for plural, (summary, page) in SEARCHED.items()),
+    Op("GET", "/public/records/{identifier}", "一条公示记录（最新版本）", PUBLIC,
+       {200: {"application/json": r.PublicRecord, "application/fhir+json": r.FhirResource}}, (400, 404, 429), public=True,
+       params=(q("format", ("json", "fhir"), "json：本系统的 JSON；fhir：HL7 FHIR R4", "json"),)),
+    Op("GET", "/public/records/{identifier}/history", "一条记录的状态变更记录（每个公示版本）", PUBLIC, r.RecordHistory,
+       (404, 429),
+       public=True),
+    Op("GET", "/public/records/{identifier}/licence", "电子证照（PDF 或 PNG），含签名二维码", PUBLIC,
+       Files("电子证照文件；响应头 X-Medreg-Licence-Payload 为二维码内容", ("application/pdf", "image/png")),
+       (400, 404, 409, 429),
+       public=True, params=(q("format", ("pdf", "png"), "文件格式", "pdf"),),
+       text="只为注册（执业）状态的记录签发；备案、注销、过期、停业的记录答 409。二维码内容为 MEDREG1.<base64url 规范化 JSON>."
+       "<base64url Ed25519 签名>，JSON 含 kid（密钥编号），可离线核验。"),
+    Op("GET", "/public/verify-licence", "核验电子证照二维码内容", PUBLIC, r.LicenceCheck, (400, 429), public=True,
+       params=(q("payload", STRING, "扫描二维码得到的内容（MEDREG1. 开头）"),),
+       text="签名无效或密钥未知答 200 且 authentic 为 false；内容根本不是证照二维码答 400。"),
+    Op("GET", "/public/feed", "公示流：按公示顺序列出每条记录的每个版本", PUBLIC, r.Feed, (400, 429), public=True,
+       params=(q("since", {"type": "string", "pattern": "^[0-9]*$"}, "上次返回的 next；省略则从头开始"),
+               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"1至{MAX_LIMIT}", 100)),
+       text="接收方可能多次收到同一版本，应保留版本号最高者。"),
+    Op("GET", "/public/bulk", "公示数据批量文件列表（最新一次导出）", PUBLIC, r.BulkListing, (429,), public=True),
+    Op("GET", "/public/bulk/{name}", "下载一个批量文件", PUBLIC, Files("CSV 或 NDJSON", ("text/csv", "application/x-ndjson")),
+       (404, 429), public=True),
+    Op("GET", "/openapi.json", "本文档", PUBLIC, r.Document, public=True),
+    Op("GET", "/docs", "本文档的浏览页面（Swagger UI）", PUBLIC, Files("HTML 页面", ("text/html",), binary=False), public=True,
+       text="给人看的页面，不是 JSON 接口；页面所用的脚本与样式由本服务在 /api/v1/docs/static/ 下提供。"),
+]
 
 
-AUTHED = (401, 403)
+# --- the document ----------------------------------------------------------------------------------
 
 
-# --- schemas -------------------------------------------------------------------------------------
+def content(answer: Any) -> dict:
+    """The content of an answer: a model as JSON, {media type: model}, or Files."""
+    if isinstance(answer, Files):
+        schema = {"type": "string", "format": "binary"} if answer.binary else {"type": "string"}
+        return {media: {"schema": schema} for media in answer.types}
+    media = answer if isinstance(answer, dict) else {"application/json": answer}
+    return {kind: {"schema": ref(model.__name__)} for kind, model in media.items()}
 
 
-def error_schema() -> dict:
-    return obj(
-        {
-            "error": obj(
-                {
-                    "code": string("机器可读的错误代码，如 invalid、unauthorized、forbidden、locked、not_activated、not_found、conflict"),
-                    "message": string("给人看的中文说明"),
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "字段 → 原因（仅 400 时非空）"},
-                    "codes": {"type": "object", "additionalProperties": {"type": "string", "enum": list(CODES)},
-                              "description": "字段 → 机器可读的原因代码（与 fields 的字段相同）：" + "；".join(f"{k} {v}" for k, v in CODES.items())},
-                },
-                ["code", "message", "fields", "codes"],
-            )
-        },
-        ["error"],
-    )
+def responses(op: Op) -> dict:
+    answers = op.answer if isinstance(op.answer, dict) and all(isinstance(k, int) for k in op.answer) else {200: op.answer}
+    shown = {str(status): {"description": answer.description if isinstance(answer, Files) else DONE[status],
+                           "content": content(answer)} for status, answer in answers.items()}
+    errors = sorted({*op.errors, *(() if op.public else op.auth)})
+    return {**shown, **{str(status): {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in errors}}
 
 
-def login_result_schema() -> dict:
-    return obj(
-        {
-            "token": string("Bearer 令牌，12小时内有效；每次请求仍会检查账号状态"),
-            "role": enum(("person", "institution", "commission")),
-            "account_id": {"type": "integer"},
-            "institution_id": nullable({"type": "integer"}),
-            "division": nullable(string(pattern=DIVISION_PATTERN, description="卫健委账号的行政区划代码")),
-            "name": string("个人账号：姓名；机构账号：机构名称"),
-            "profession": enum(PROFESSIONS, "个人账号的职业"),
-            "must_change_password": {"type": "boolean", "description": "true：分发的初始密码，须先 POST /api/v1/password"},
-        },
-        ["token", "role", "account_id", "institution_id", "division"],
-    )
+def parameters(op: Op) -> list[dict]:
+    in_path = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMS[name],
+                **({"description": f"{op.id_of}编号"} if name == "id" else {})} for name in re.findall(r"\{(\w+)\}", op.path)]
+    return in_path + list(op.params)
 
 
-def submission_schema_name(kind_name: str) -> str:
-    return f"Submission.{kind_name}"
+def operation(op: Op) -> dict:
+    built: dict = {"summary": op.summary, "tags": [op.tag], "responses": responses(op)}
+    if op.text:
+        built["description"] = op.text
+    if op.public:
+        built["security"] = []
+    if params := parameters(op):
+        built["parameters"] = params
+    if op.body is not None:
+        body = op.body if isinstance(op.body, dict) else {"application/json": {"schema": ref(op.body.__name__)}}
+        built["requestBody"] = {"required": op.body_required, "content": body}
+    return built
 
 
-def submission_schemas() -> dict[str, dict]:
-    """One schema per kind: {"kind": const, "data": ...}; the described kinds say what data holds."""
-    schemas = {}
-    for name, kind in KINDS.items():
-        data, description = ref(f"Data.{name}"), kind.label
-        schemas[submission_schema_name(name)] = obj(
-            {"kind": {"const": name}, "data": data}, ["kind", "data"], description=description, **kind_facts(kind)
-        )
-    return schemas
-
-
-def submission_schema() -> dict:
-    return {
-        "description": "提交申请：kind 选择 data 的结构（见各 Data.<kind>）。",
-        "oneOf": [ref(submission_schema_name(name)) for name in KINDS],
-        "discriminator": {
-            "propertyName": "kind",
-            "mapping": {name: f"#/components/schemas/{submission_schema_name(name)}" for name in KINDS},
-        },
-    }
-
-
-def history_entry_schema() -> dict:
-    status = enum(Status)
-    return obj(
-        {
-            "at": string(format="date-time"),
-            "actor": string("谁：申请人、机构、卫健委工作人员或系统服务（核验服务、分派服务、国家赋码服务、公示服务）"),
-            "from": nullable(status),
-            "to": status,
-            "comment": string(),
-        },
-        ["at", "actor", "from", "to", "comment"],
-    )
-
-
-def application_properties() -> dict:
-    return {
-        "id": {"type": "integer"},
-        "kind": enum(KINDS),
-        "status": enum(Status, labelled(STATUS_LABELS)),
-        "data": {"type": "object", "description": "提交时经校验、规范化后的申请内容"},
-        "findings": {"type": "array", "items": string(), "description": "核验未通过的原因（核验通过时为空列表）"},
-        "identifier": nullable(string("电子化注册识别码（赋码后）", pattern=IDENTIFIER_PATTERN)),
-        "institution_id": nullable({"type": "integer"}),
-        "commission": nullable(string("受理审批的卫健委行政区划代码（分派后）", pattern=DIVISION_PATTERN)),
-        "submitted_at": string(format="date-time"),
-        "updated_at": string(format="date-time"),
-    }
-
-
-SUMMARY_FIELDS = ("id", "kind", "status", "data", "findings", "identifier", "institution_id", "commission", "submitted_at", "updated_at")
-
-
-def application_summary_schema() -> dict:
-    return obj(application_properties(), SUMMARY_FIELDS, description="申请（列表中不含 history）")
-
-
-def application_schema() -> dict:
-    return obj(
-        {**application_properties(), "history": {"type": "array", "items": ref("HistoryEntry")}},
-        [*SUMMARY_FIELDS, "history"],
-        description="申请及其全部状态变更记录",
-    )
-
-
-def notification_schema() -> dict:
-    return obj(
-        {
-            "id": {"type": "integer"},
-            "event": string("事件：verification_failed、awaiting_institution（发给机构）、returned、rejected、published"),
-            "text": string("中文通知内容"),
-            "application_id": nullable({"type": "integer"}),
-            "at": string(format="date-time"),
-        },
-        ["id", "event", "text", "application_id", "at"],
-    )
-
-
-def my_registration_schema() -> dict:
-    registration = obj(
-        {
-            "identifier": nullable(string(pattern=IDENTIFIER_PATTERN)),
-            "status": enum(PHYSICIAN_STATUS_LABELS, labelled(PHYSICIAN_STATUS_LABELS)),
-            "level": enum(codes.QUALIFICATION_LEVELS),
-            "qualification_category": enum(codes.QUALIFICATION_CATEGORIES),
-            "certificate_no": string(),
-            "practice_category": enum(codes.practice_categories()),
-            "practice_scopes": {"type": "array", "items": enum(codes.practice_scopes())},
-            "institution": obj({"id": {"type": "integer"}, "name": string()}, ["id", "name"]),
-            "registering_authority": string("登记机关的行政区划代码", pattern=DIVISION_PATTERN),
-            "registered_on": string(format="date"),
-        },
-        ["identifier", "status", "level", "qualification_category", "certificate_no", "practice_category",
-         "practice_scopes", "institution", "registering_authority", "registered_on"],
-    )
-    return obj(
-        {
-            "profession": enum(PROFESSIONS),
-            "name": string(),
-            "registration": {"anyOf": [registration, ref("NurseRegistration"), {"type": "null"}]},
-            "profile": nullable({"type": "object", "description": "照片（是否已有）、学历、毕业学校、职称"}),
-            "assessments": {"type": "array", "items": ref("Assessment"), "description": "定期考核结果（医师），按考核周期倒序"},
-            "history": {
-                "type": "array",
-                "items": obj(
-                    {"application_id": {"type": "integer"}, "kind": enum(KINDS), "status": enum(Status), "at": string(format="date-time")},
-                    ["application_id", "kind", "status", "at"],
-                ),
-                "description": "已办结（已公示）的申请",
-            },
-        },
-        ["profession", "name", "registration", "assessments", "history"],
-        description="本人的执业注册记录（目前为医师注册；护士注册记录随后续议题提供）",
-    )
-
-
-def staff_account_schema() -> dict:
-    return obj(
-        {
-            "id": {"type": "integer"},
-            "status": string(),
-            "name": string(),
-            "profession": enum(PROFESSIONS),
-            "sex": string(),
-            "mobile": string(),
-            "created_at": string(format="date-time"),
-        },
-        ["id", "status", "name", "profession", "sex", "mobile", "created_at"],
-    )
-
-
-def registering_authority_schema() -> dict:
-    return obj({"division": string(pattern=DIVISION_PATTERN), "name": string()}, ["division", "name"])
-
-
-def physician_record_schema() -> dict:
-    institution = obj(
-        {"id": {"type": "integer"}, "name": string(), "identifier": nullable(string(pattern=IDENTIFIER_PATTERN)), "main": {"type": "boolean"}},
-        ["id", "name", "identifier", "main"],
-    )
-    return obj(
-        {
-            "identifier": string(pattern=IDENTIFIER_PATTERN),
-            "kind": {"const": "physician"},
-            "version": {"type": "integer", "minimum": 1},
-            "name": string(),
-            "sex": string(),
-            "status": enum(PHYSICIAN_STATUS_LABELS, labelled(PHYSICIAN_STATUS_LABELS)),
-            "status_label": string(),
-            "division": string("主要执业机构所在行政区划", pattern=DIVISION_PATTERN),
-            "level": enum(codes.QUALIFICATION_LEVELS),
-            "qualification_category": enum(codes.QUALIFICATION_CATEGORIES),
-            "practice_category": enum(codes.practice_categories()),
-            "practice_scopes": {"type": "array", "items": enum(codes.practice_scopes())},
-            "institutions": {"type": "array", "items": institution},
-            "registering_authority": ref("RegisteringAuthority"),
-            "registered_on": string(format="date"),
-        },
-        ["identifier", "kind", "version", "name", "status", "division", "institutions", "registering_authority"],
-        description="医师公示记录。只含公示字段：不含证件号码、手机号码、出生日期和住址。",
-    )
-
-
-def institution_record_schema() -> dict:
-    return obj(
-        {
-            "identifier": string(pattern=IDENTIFIER_PATTERN),
-            "kind": {"const": "institution"},
-            "version": {"type": "integer", "minimum": 1},
-            "institution_id": {"type": "integer", "description": "signup 和申请中使用的机构编号"},
-            "name": string(),
-            "uscc": nullable(string("统一社会信用代码")),
-            "type": string("医疗机构类别"),
-            "status": enum(INSTITUTION_STATUS_LABELS, labelled(INSTITUTION_STATUS_LABELS)),
-            "division": string(pattern=DIVISION_PATTERN),
-            "address": string(),
-            "departments": {"type": "array", "items": string(), "description": "诊疗科目"},
-            "beds": {"type": "integer"},
-            "registering_authority": ref("RegisteringAuthority"),
-        },
-        ["identifier", "kind", "version", "institution_id", "name", "status", "division", "registering_authority"],
-        description="医疗机构公示记录",
-    )
-
-
-def public_record_schema() -> dict:
-    return {
-        "description": "公示记录（护士公示记录随后续议题提供）",
-        "oneOf": [ref("PhysicianRecord"), ref("InstitutionRecord"), ref("NurseRecord")],
-    }
-
-
-def fhir_schema() -> dict:
-    return obj(
-        {"resourceType": enum(("Bundle", "Organization"))},
-        ["resourceType"],
-        description="HL7 FHIR R4：医师为 Bundle（Practitioner + 每个执业机构一个 PractitionerRole），医疗机构为 Organization",
-    )
+def answer_models(op: Op) -> list[type[BaseModel]]:
+    answers = op.answer.values() if isinstance(op.answer, dict) and all(isinstance(k, int) for k in op.answer) else [op.answer]
+    found: list[type[BaseModel]] = []
+    for answer in answers:
+        if isinstance(answer, dict):
+            found += answer.values()
+        elif not isinstance(answer, Files):
+            found.append(answer)
+    return found
 
 
 def schemas() -> dict:
-    return {
-        "Error": error_schema(),
-        "Signup": model_schema(SignUp, description="实名注册。未知字段被忽略。"),
-        "LoginResult": login_result_schema(),
-        "HistoryEntry": history_entry_schema(),
-        "ApplicationSummary": application_summary_schema(),
-        "Application": application_schema(),
-        "Submission": submission_schema(),
-        **submission_schemas(),
-        **kind_data_schemas(),
-        "Notification": notification_schema(),
-        "MyRegistration": my_registration_schema(),
-        "StaffAccount": staff_account_schema(),
-        "RegisteringAuthority": registering_authority_schema(),
-        "PhysicianRecord": physician_record_schema(),
-        "InstitutionRecord": institution_record_schema(),
-        "PublicRecord": public_record_schema(),
-        "FhirResource": fhir_schema(),
-    }
-
-
-def error_responses() -> dict:
-    return {name: answer(description, ref("Error")) for name, description in ERRORS.values()}
-
-
-# --- paths ---------------------------------------------------------------------------------------
-
-
-def decision_body(decisions: tuple[str, ...], comment_rule: str) -> dict:
-    return body(
-        obj({"decision": enum(decisions), "comment": string(comment_rule)}, ["decision"], additionalProperties=True)
-    )
-
-
-def status_filter(default: Status) -> dict:
-    return query("status", {**enum(Status), "default": str(default)}, "按申请状态筛选；未知状态答 400")
-
-
-def account_paths() -> dict:
-    return {
-        "/api/v1/login": {
-            "post": operation(
-                "登录，取得 Bearer 令牌",
-                "账号",
-                (200, answer("登录成功", ref("LoginResult"))),
-                (400, 401, 403),
-                public=True,
-                request=body(obj(
-                    {"username": string("机构、卫健委账号：用户名；个人：证件号码或手机号码"), "password": string()},
-                    ["username", "password"],
-                )),
-                description=f"密码错误计入失败次数；连续失败 {LOCK_AFTER_FAILURES} 次后账号锁定（403 locked）。"
-                "未激活的个人账号答 403 not_activated，停用账号答 403 disabled。",
-            )
-        },
-        "/api/v1/signup": {
-            "post": operation(
-                "实名注册（医师、护士）",
-                "个人端",
-                (201, answer("已创建，待所在机构激活", obj(
-                    {"account_id": {"type": "integer"}, "status": {"const": "pending_activation"}}, ["account_id", "status"]
-                ))),
-                (400, 409),
-                public=True,
-                request=body(ref("Signup")),
-                description="证件号码或手机号码已被其他账号使用时答 409。",
-            )
-        },
-        "/api/v1/activate": {
-            "post": operation(
-                "用机构发放的激活码激活账号",
-                "个人端",
-                (200, answer("已激活", obj({"account_id": {"type": "integer"}, "status": {"const": "active"}}, ["account_id", "status"]))),
-                (400, 409),
-                public=True,
-                request=body(obj(
-                    {"username": string("证件号码或手机号码"), "code": string("6位激活码")}, ["username", "code"]
-                )),
-                description="激活码无效或过期答 400（字段 code）；账号已激活答 409。",
-            )
-        },
-    }
-
-
-def application_paths() -> dict:
-    return {
-        "/api/v1/applications": {
-            "post": operation(
-                "提交申请",
-                "个人端",
-                (201, answer("已受理，流水线在后台运行", obj(
-                    {"id": {"type": "integer"}, "status": enum(Status)}, ["id", "status"]
-                ))),
-                (400, *AUTHED, 409),
-                request=body(ref("Submission")),
-                description="个人提交本人职业的个人业务；机构提交机构业务（含医师注册备案、注销和护士注销）。"
-                "业务种类不适用于当前账号答 403；同一人同一种类已有办理中的申请答 409。",
-            ),
-            "get": operation(
-                "本人（本账号）提交的申请",
-                "个人端",
-                (200, answer("最多500件，新的在前", items_of(ref("ApplicationSummary")))),
-                (401,),
-            ),
-        },
-        "/api/v1/applications/{id}": {
-            "get": operation(
-                "一件申请及其全部记录",
-                "个人端",
-                (200, answer("申请", ref("Application"))),
-                (401, 404),
-                parameters=[path_id()],
-                description="个人可见本人的申请；机构可见本机构人员的申请（核验通过后）和本机构提交的申请；卫健委可见辖区内的申请。",
-            )
-        },
-        "/api/v1/applications/{id}/withdraw": {
-            "post": operation(
-                "撤回申请（批准前）",
-                "个人端",
-                (200, answer("已撤回", ref("Application"))),
-                (400, 401, 404, 409),
-                parameters=[path_id()],
-                request=body(obj({"comment": string()}), required=False),
-            )
-        },
-        "/api/v1/applications/{id}/resubmit": {
-            "post": operation(
-                "修改被退回的申请并重新提交",
-                "个人端",
-                (200, answer("已重新提交", ref("Application"))),
-                (400, 401, 404, 409),
-                parameters=[path_id()],
-                request=body(obj({"data": {"type": "object", "description": "与提交时同一种类的 data"}}, ["data"])),
-                description="只有“已退回”（returned）的申请可以重新提交，否则答 409。",
-            )
-        },
-        "/api/v1/me/registration": {
-            "get": operation(
-                "本人的执业注册记录",
-                "个人端",
-                (200, answer("执业记录", ref("MyRegistration"))),
-                AUTHED,
-            )
-        },
-        "/api/v1/me/notifications": {
-            "get": operation(
-                "通知（站内信）",
-                "个人端",
-                (200, answer("最多200条，新的在前", items_of(ref("Notification")))),
-                (401,),
-                description="个人：发给本账号的通知；机构账号：发给本机构的通知（如待确认的申请）。",
-            )
-        },
-    }
-
-
-def institution_paths() -> dict:
-    return {
-        "/api/v1/institution/accounts": {
-            "get": operation(
-                "本机构人员的账号",
-                "机构端",
-                (200, answer("账号", items_of(ref("StaffAccount"), counts={"type": "object", "additionalProperties": {"type": "integer"}}))),
-                (400, *AUTHED),
-                parameters=[query("status", {"type": "string", "default": "pending_activation"}, "账号状态，默认待激活"),
-                            query("profession", enum(("physician", "nurse")), "职业")],
-            )
-        },
-        "/api/v1/institution/accounts/{id}/activation-code": {
-            "post": operation(
-                "为本机构人员发放激活码（同时短信发送）",
-                "机构端",
-                (200, answer("激活码", obj(
-                    {"code": string(pattern="^[0-9]{6}$"),
-                     "expires_in_hours": {"type": "integer", "const": int(ACTIVATION_CODE_TTL.total_seconds() // 3600)}},
-                    ["code", "expires_in_hours"],
-                ))),
-                (*AUTHED, 404, 409),
-                parameters=[path_id("账号编号")],
-                description="新激活码使之前未用的激活码作废。账号已激活答 409。",
-            )
-        },
-        "/api/v1/institution/tasks": {
-            "get": operation(
-                "待本机构确认的申请（联网确认）",
-                "机构端",
-                (200, answer("最多500件；counts 为同一 kind、profession 筛选下按状态的计数", items_of(ref("Application"), counts={"type": "object", "additionalProperties": {"type": "integer"}}))),
-                (400, *AUTHED),
-                parameters=[status_filter(Status.awaiting_institution), query("kind", enum(KINDS), "业务类型"),
-                            query("profession", enum(("physician", "nurse", "institution")), "人员类别（institution：本机构自身业务）")],
-            )
-        },
-        "/api/v1/institution/tasks/{id}": {
-            "post": operation(
-                "确认或退回本机构人员的申请",
-                "机构端",
-                (200, answer("处理后的申请", ref("Application"))),
-                (400, *AUTHED, 404, 409),
-                parameters=[path_id()],
-                request=decision_body(("confirm", "return"), "退回时必填"),
-                description="确认后：需卫健委审批的进入待审批并分派；个人信息变更等无需审批的直接批准。",
-            )
-        },
-    }
-
-
-def commission_paths() -> dict:
-    return {
-        "/api/v1/commission/queue": {
-            "get": operation(
-                "辖区内的申请（审批队列）",
-                "卫健委端",
-                (200, answer("最多500件", items_of(ref("Application")))),
-                (400, *AUTHED),
-                parameters=[status_filter(Status.pending_approval)],
-                description="辖区为本行政区划及其下级。上级卫健委可查看，只有受理该申请的卫健委可以审批。",
-            )
-        },
-        "/api/v1/commission/queue/{id}": {
-            "get": operation(
-                "辖区内的一件申请",
-                "卫健委端",
-                (200, answer("申请", ref("Application"))),
-                (*AUTHED, 404),
-                parameters=[path_id()],
-            ),
-            "post": operation(
-                "审批：批准、不予批准或退回",
-                "卫健委端",
-                (200, answer("处理后的申请", ref("Application"))),
-                (400, *AUTHED, 404, 409),
-                parameters=[path_id()],
-                request=decision_body(("approve", "reject", "return"), "不予批准或退回时必填"),
-                description="不是受理该申请的卫健委（如上级）答 403。",
-            ),
-        },
-    }
-
-
-SEARCH_TARGETS = {
-    "physicians": ("检索医师公示记录", "PhysicianRecord"),
-    "nurses": ("检索护士公示记录", "NurseRecord"),
-    "institutions": ("检索医疗机构公示记录", "InstitutionRecord"),
-}
-
-
-def search_parameters() -> list[dict]:
-    limit = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 20}
-    return [
-        query("name", {"type": "string"}, "姓名或名称包含"),
-        query("division", {"type": "string", "pattern": "^[0-9]{1,6}$"}, "行政区划代码或其前缀；6位代码包含其下级"),
-        query("institution", {"type": "string"}, "机构编号，或机构名称包含"),
-        query("uscc", {"type": "string"}, "统一社会信用代码（机构）"),
-        query("identifier", {"type": "string"}, "电子化注册识别码"),
-        query("cursor", {"type": "string"}, "上一页返回的 next"),
-        query("limit", limit, f"每页条数，1至{MAX_LIMIT}"),
-    ]
-
-
-def public_paths() -> dict:
-    paths = {
-        f"/api/v1/public/{plural}": {
-            "get": operation(
-                summary,
-                "公示端",
-                (200, answer("一页结果，按识别码排序；next 为 null 表示没有下一页", items_of(
-                    ref(record), next=nullable(string("下一页的 cursor"))
-                ))),
-                (400, 429),
-                public=True,
-                parameters=search_parameters(),
-            )
-        }
-        for plural, (summary, record) in SEARCH_TARGETS.items()
-    }
-    paths["/api/v1/public/records/{identifier}"] = {
-        "get": operation(
-            "一条公示记录（最新版本）",
-            "公示端",
-            (200, {"description": "本系统的 JSON，或 format=fhir 时的 FHIR R4", "content": {
-                "application/json": {"schema": {"oneOf": [ref("PublicRecord"), ref("FhirResource")]}}
-            }}),
-            (400, 404, 429),
-            public=True,
-            parameters=[
-                {"name": "identifier", "in": "path", "required": True, "schema": string(pattern=IDENTIFIER_PATTERN)},
-                query("format", {**enum(("json", "fhir")), "default": "json"}, "json 或 fhir"),
-            ],
-        )
-    }
-    feed_item = obj(
-        {"cursor": string("该版本在公示流中的位置"), "published_at": string(format="date-time"), "record": ref("PublicRecord")},
-        ["cursor", "published_at", "record"],
-    )
-    paths["/api/v1/public/feed"] = {
-        "get": operation(
-            "公示流：按公示顺序列出每条记录的每个版本",
-            "公示端",
-            (200, answer("一批版本；把 next 作为下次的 since", items_of(feed_item, next=string("下次调用的 since（没有新版本时不变）")))),
-            (400, 429),
-            public=True,
-            parameters=[
-                query("since", {"type": "string", "pattern": "^[0-9]*$"}, "上次返回的 next；省略则从头开始"),
-                query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100}, f"1至{MAX_LIMIT}"),
-            ],
-            description="接收方可能多次收到同一版本，应保留版本号最高者。",
-        )
-    }
-    paths["/api/v1/openapi.json"] = {
-        "get": operation(
-            "本文档", "公示端", (200, answer("OpenAPI 3.1", {"type": "object"})), public=True
-        )
-    }
-    paths["/api/v1/docs"] = {
-        "get": operation(
-            "本文档的浏览页面（Swagger UI）", "公示端",
-            (200, {"description": "HTML 页面", "content": {"text/html": {"schema": {"type": "string"}}}}), public=True,
-            description="给人看的页面，不是 JSON 接口；页面所用的脚本与样式由本服务在 /api/v1/docs/static/ 下提供。",
-        )
-    }
-    return paths
-
-
-def binary(description: str, *types: str) -> dict:
-    return {"description": description, "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in types}}
-
-
-def identifier_in_path() -> dict:
-    return {"name": "identifier", "in": "path", "required": True, "schema": string(pattern=IDENTIFIER_PATTERN)}
-
-
-def disclosure_paths() -> dict:
-    """Issue 6: a record's history, the electronic licence and its check, bulk files, parked deliveries."""
-    history_item = obj(
-        {"version": {"type": "integer"}, "status": string(), "status_label": string(),
-         "status_since": nullable(string(format="date")), "published_at": string(format="date-time")},
-        ["version", "status", "status_label", "published_at"],
-    )
-    verdict = obj(
-        {
-            "authentic": {"type": "boolean", "description": "签名是否由本系统的密钥签发"},
-            "valid_now": {"type": "boolean", "description": "签名有效且记录当前仍为注册（执业）状态"},
-            "message": string("核验结论"),
-            "key_id": nullable(string()),
-            "licence": nullable({"type": "object", "description": "证照上签名的字段"}),
-            "record": nullable(obj({"identifier": string(), "kind": string(), "name": string(), "status": string(),
-                                    "status_label": string(), "status_since": nullable(string()), "version": {"type": "integer"}})),
-        },
-        ["authentic", "valid_now", "message"],
-    )
-    bulk_item = obj(
-        {"name": string(), "part": enum(("full", "changes")), "cursor": {"type": "integer"}, "since": nullable({"type": "integer"}),
-         "size": {"type": "integer"}, "sha256": string(), "url": string(format="uri")},
-        ["name", "part", "cursor", "size", "url"],
-    )
-    delivery = obj(
-        {"id": {"type": "integer"}, "channel": string(), "status": enum(("pending", "retrying", "parked", "delivered")),
-         "status_label": string(), "attempts": {"type": "integer"}, "last_error": string(),
-         "next_attempt_at": string(format="date-time"), "delivered_at": nullable(string(format="date-time")),
-         "identifier": string(), "version": {"type": "integer"}, "division": string(), "name": string(), "cursor": string()},
-        ["id", "channel", "status", "attempts", "identifier", "version", "division"],
-    )
-    return {
-        "/api/v1/public/records/{identifier}/history": {
-            "get": operation(
-                "一条记录的状态变更记录（每个公示版本）", "公示端",
-                (200, answer("按版本升序", obj({"identifier": string(), "items": {"type": "array", "items": history_item}}, ["identifier", "items"]))),
-                (404, 429), public=True, parameters=[identifier_in_path()],
-            )
-        },
-        "/api/v1/public/records/{identifier}/licence": {
-            "get": operation(
-                "电子证照（PDF 或 PNG），含签名二维码", "公示端",
-                (200, binary("电子证照文件；响应头 X-Medreg-Licence-Payload 为二维码内容", "application/pdf", "image/png")),
-                (400, 404, 409, 429), public=True,
-                parameters=[identifier_in_path(), query("format", {**enum(("pdf", "png")), "default": "pdf"}, "pdf 或 png")],
-                description="只为注册（执业）状态的记录签发；备案、注销、过期、停业的记录答 409。二维码内容为 "
-                "MEDREG1.<base64url 规范化 JSON>.<base64url Ed25519 签名>，JSON 含 kid（密钥编号），可离线核验。",
-            )
-        },
-        "/api/v1/public/verify-licence": {
-            "get": operation(
-                "核验电子证照二维码内容", "公示端", (200, answer("核验结论", verdict)), (400, 429), public=True,
-                parameters=[query("payload", string(), "扫描二维码得到的内容（MEDREG1. 开头）")],
-                description="签名无效或密钥未知答 200 且 authentic 为 false；内容根本不是证照二维码答 400。",
-            )
-        },
-        "/api/v1/public/bulk": {
-            "get": operation(
-                "公示数据批量文件列表（最新一次导出）", "公示端",
-                (200, answer("文件列表", obj({"cursor": nullable({"type": "integer"}), "generated_at": nullable(string()),
-                                               "files": {"type": "array", "items": bulk_item}}, ["files"]))),
-                (429,), public=True,
-            )
-        },
-        "/api/v1/public/bulk/{name}": {
-            "get": operation(
-                "下载一个批量文件", "公示端", (200, binary("CSV 或 NDJSON", "text/csv", "application/x-ndjson")), (404, 429),
-                public=True, parameters=[{"name": "name", "in": "path", "required": True, "schema": string()}],
-            )
-        },
-        "/api/v1/commission/deliveries": {
-            "get": operation(
-                "辖区内记录的公示推送（默认：已暂停的）", "卫健委端",
-                (200, answer("最多500条，按编号升序", items_of(delivery))), (400, *AUTHED),
-                parameters=[query("status", {**enum(("pending", "retrying", "parked", "delivered")), "default": "parked"}, "推送状态")],
-                description="连续失败达到 park_after_attempts 次的推送为 parked，由 medreg publish replay 重新推送。",
-            )
-        },
-    }
-
-
-# --- the document --------------------------------------------------------------------------------
+    requests = component_schemas([op.body for op in OPERATIONS if isinstance(op.body, type)], OpenApiSchema)
+    answers = component_schemas([r.Error, *(model for op in OPERATIONS for model in answer_models(op))], ResponseSchema)
+    clash = {name for name in set(requests) & set(answers) if requests[name] != answers[name]}
+    if clash:
+        raise RuntimeError(f"a request and an answer model share a name: {sorted(clash)}")
+    return {**requests, **kind_schemas(), **answers}
 
 
 def build_openapi() -> dict:
-    from portal.api.commission_spec import commission_admin_paths, commission_schemas  # imports this module's builders
-    from portal.api.institution_spec import institution_end_paths, institution_end_schemas
-    from portal.api.nurse_spec import nurse_paths, nurse_schemas
-
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        paths.setdefault("/api/v1" + op.path, {})[op.method.lower()] = operation(op)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "医疗机构、医师、护士电子化注册系统 API",
             "version": "1",
-            "description": "错误一律为 {\"error\": {\"code\", \"message\", \"fields\"}}。"
+            "description": "错误一律为 {\"error\": {\"code\", \"message\", \"fields\", \"codes\"}}（见 Error）。"
             "登录后以 Authorization: Bearer TOKEN 调用；公示端无需登录。越出调用者范围的数据一律答 404。"
-            "公示端（/api/v1/public/）按客户端限流：超限答 429，Retry-After 给出等待秒数。"
-            f"登录连续失败 {LOCK_AFTER_FAILURES} 次后账号锁定（403 locked）。",
+            "公示端（/api/v1/public/）按客户端限流：超限答 429，Retry-After 给出等待秒数。" + LOCK + "。",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "tags": [{"name": name} for name in ("账号", "个人端", "机构端", "卫健委端", "公示端")],
-        "paths": {**account_paths(), **application_paths(), **institution_paths(), **commission_paths(), **commission_admin_paths(), **public_paths(), **disclosure_paths(), **nurse_paths(), **institution_end_paths()},
+        "tags": [{"name": name} for name in (ACCOUNTS, PERSON, INSTITUTION, COMMISSION, PUBLIC)],
+        "paths": paths,
         "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/login 返回的 token"}
-            },
-            "schemas": {**schemas(), **commission_schemas(), **nurse_schemas(), **institution_end_schemas()},
-            "responses": error_responses(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "POST /api/v1/login 返回的 token"}},
+            "schemas": schemas(),
+            "responses": {name: {"description": text, "content": {"application/json": {"schema": ref("Error")}}}
+                          for name, text in ERRORS.values()},
         },
     }
 

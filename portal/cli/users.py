@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,12 +14,10 @@ from models.crypto import hash_password
 from models.db import session_scope
 from models.divisions import NATIONAL_CODE, national_commission
 from models.settings import load_settings
+from pipeline.accounts import USERNAME
 from pipeline.fields import FieldError
 from pipeline.persons import password as password_rule
 from portal.cli.output import CommandError, err, out
-
-# Starts with a letter, so it can never be taken for a person's ID number or mobile (they log in with those).
-USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,63}")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -53,7 +53,7 @@ def create_staff(session: Session, admin: Account, body: Mapping) -> Account:
     make_admin = body.get("admin", False)
     if not isinstance(make_admin, bool):
         errors["admin"] = "应为 true 或 false"
-    if errors:
+    if errors or not isinstance(username, str):
         raise invalid(errors)
     username = username.strip()
     if session.scalar(select(Account.id).where(Account.username == username)):

@@ -333,12 +333,12 @@ def set_webhook(session: Session, secret: str, account: Account, body: dict) -> 
     url, hook_secret = body.get("url"), body.get("secret")
     errors = {}
     parts = urlsplit(url) if isinstance(url, str) else None
-    if not parts or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+    if not isinstance(url, str) or not parts or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
         errors["url"] = "应为 http:// 或 https:// 开头的网址"
     if not isinstance(hook_secret, str) or not 16 <= len(hook_secret) <= 200 or not re.fullmatch(r"\S+", hook_secret):
         errors["secret"] = "签名密钥应为16至200个非空白字符"
     errors.update({key: "不支持的字段" for key in body if key not in ("url", "secret")})
-    if errors:
+    if errors or not isinstance(url, str) or not isinstance(hook_secret, str):
         raise invalid(errors)
     hook = session.get(InstitutionWebhook, account.institution_id)
     if hook is None:

@@ -36,7 +36,8 @@ def reset_code_hash(settings: Settings, account_id: int, code: str) -> str:
 def account_mobile(session: Session, account: Account) -> str | None:
     if account.person_id is None:
         return None
-    return session.get(Person, account.person_id).mobile
+    person = session.get(Person, account.person_id)
+    return person.mobile if person else None
 
 
 def request_reset(session: Session, settings: Settings, username: object) -> None:
@@ -52,8 +53,8 @@ def request_reset(session: Session, settings: Settings, username: object) -> Non
         PasswordResetCode.account_id == account.id, PasswordResetCode.used_at.is_(None))))
     if any(as_utc(code.created_at) > now - RESEND_AFTER for code in earlier):
         return  # one SMS a minute is enough; the earlier code still works
-    for code in earlier:
-        code.used_at = now  # a new code replaces any earlier one
+    for earlier_code in earlier:
+        earlier_code.used_at = now  # a new code replaces any earlier one
     code = f"{secrets.randbelow(10**6):06d}"
     session.add(PasswordResetCode(account_id=account.id, code_hash=reset_code_hash(settings, account.id, code),
                                   expires_at=now + RESET_CODE_TTL, created_at=now))
@@ -73,6 +74,7 @@ def confirm_reset(session: Session, settings: Settings, username: object, code: 
             fields["password"] = str(error)
     if fields:
         raise invalid(fields)
+    username, code, new_password = str(username), str(code), str(new_password)  # each checked as text above
     account = find_login(session, settings, username)
     record = None
     if account is not None:
@@ -81,7 +83,7 @@ def confirm_reset(session: Session, settings: Settings, username: object, code: 
             .where(PasswordResetCode.account_id == account.id, PasswordResetCode.used_at.is_(None))
             .order_by(PasswordResetCode.id.desc()).limit(1).with_for_update()
         )
-    if record is None or as_utc(record.expires_at) < utcnow() or record.attempts >= RESET_MAX_ATTEMPTS:
+    if account is None or record is None or as_utc(record.expires_at) < utcnow() or record.attempts >= RESET_MAX_ATTEMPTS:
         raise invalid({"code": BAD_CODE})
     if record.code_hash != reset_code_hash(settings, account.id, code):
         record.attempts += 1

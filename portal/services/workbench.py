@@ -232,7 +232,7 @@ def parse_batch(body: Mapping) -> tuple[list[int], str, str]:
         errors["comment"] = "应为文本"
     elif decision in ("reject", "return") and not comment.strip():
         errors["comment"] = "不予批准或退回时必须填写原因"
-    if errors:
+    if errors or not isinstance(ids, list) or not isinstance(decision, str) or not isinstance(comment, str):
         raise invalid(errors)
     return sorted(set(ids)), decision, comment.strip()
 

@@ -169,3 +169,98 @@ def test_answers_of_a_journey_match_the_document(api, db, settings, document):
     check("GET", "/api/v1/public/physicians?name=" + quote("文档"), 200)
     check("GET", "/api/v1/public/records/{identifier}", 404, identifier="D11010820269999999X")
     check("GET", "/api/v1/public/feed?limit=5", 200)
+
+
+# --- one source: the kinds and the request models of the views are what the document refers to -------------
+
+
+def reachable(document: dict, name: str) -> set[str]:
+    """The component schemas `name` refers to, directly or through others (itself included)."""
+    schemas, seen, todo = document["components"]["schemas"], set(), [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        text = str(schemas[current])
+        todo += re.findall(r"#/components/schemas/([^'\"]+)", text)
+    return seen
+
+
+def test_every_kind_has_its_data_schema_reachable_from_the_submission_schemas(document):
+    schemas = document["components"]["schemas"]
+    data = {f"Data.{name}" for name in KINDS}
+    assert data <= set(schemas)
+    assert {name for name in reachable(document, "Submission") if name.startswith("Data.")} == data
+    counter = {f"Data.{name}" for name, kind in KINDS.items() if kind.counter}
+    assert counter and {name for name in reachable(document, "CounterEntry") if name.startswith("Data.")} == counter
+    for name, kind in KINDS.items():
+        assert schemas[f"Data.{name}"]["title"] == kind.label
+        assert set(schemas[f"Data.{name}"]["properties"]) == set(kind.data.model_fields)
+
+
+BODY_OF = re.compile(r"body_of\(request, ([\w.]+)")
+
+
+def view_request_models(settings) -> dict[tuple[str, str], type]:
+    """(path, METHOD) → the model the view validates its JSON body with (`body_of(request, Model)`)."""
+    import inspect
+
+    from portal import make_config
+
+    config = make_config({}, settings)
+    config.commit()
+    introspector = config.registry.introspector
+    patterns = {item["introspectable"]["name"]: item["introspectable"]["pattern"] for item in introspector.get_category("routes")}
+    found = {}
+    for item in introspector.get_category("views"):
+        view = item["introspectable"]
+        pattern = patterns.get(view["route_name"] or "")
+        if pattern is None or not pattern.startswith("/api/v1/") or isinstance(view["callable"], static_view):
+            continue
+        source = inspect.getsource(view["callable"])
+        assert "json_body(" not in source, f"{view['callable'].__name__} reads its body without a model (use body_of)"
+        for name in BODY_OF.findall(source):
+            model = view["callable"].__globals__[name.split(".")[0]]
+            for part in name.split(".")[1:]:
+                model = getattr(model, part)
+            methods = view["request_methods"]
+            for path in openapi_paths(pattern):
+                for method in [methods] if isinstance(methods, str) else methods:
+                    found[(path, method)] = model
+    return found
+
+
+def test_every_request_model_of_a_view_is_the_request_body_of_its_operation(document, settings):
+    models = view_request_models(settings)
+    assert len(models) >= 20, models
+    for (path, method), model in models.items():
+        body = document["paths"][path][method.lower()].get("requestBody")
+        assert body is not None, f"{method} {path} validates its body with {model.__name__}, but the document shows no body"
+        assert body["content"]["application/json"]["schema"] == {"$ref": f"#/components/schemas/{model.__name__}"}
+        assert model.__module__.startswith("pipeline."), f"{model.__name__}: request models live in pipeline/"
+        assert model.__name__ in document["components"]["schemas"]
+    described = {(path, verb.upper()) for path, item in document["paths"].items() for verb, op in item.items()
+                 if "application/json" in op.get("requestBody", {}).get("content", {})}
+    assert described == set(models), "a JSON request body in the document that no view validates with its model"
+
+
+def test_the_public_records_of_the_document_are_the_allow_list(document):
+    from publisher.allowlist import NESTED_FIELDS, PUBLIC_FIELDS
+
+    schemas = document["components"]["schemas"]
+    for kind, name in (("physician", "PhysicianRecord"), ("nurse", "NurseRecord"), ("institution", "InstitutionRecord")):
+        assert set(schemas[name]["properties"]) == PUBLIC_FIELDS[kind], name
+        assert schemas[name]["additionalProperties"] is False
+    assert set(schemas["PracticePlace"]["properties"]) == NESTED_FIELDS["institutions"]
+    assert set(schemas["RegisteringAuthority"]["properties"]) == NESTED_FIELDS["registering_authority"]
+
+
+def test_optional_answer_fields_are_nullable_only_where_the_server_may_say_null(document):
+    schemas = document["components"]["schemas"]
+    login = schemas["LoginResult"]
+    assert {"type": "null"} in login["properties"]["institution_id"]["anyOf"]  # required, and null for a commission
+    assert "institution_id" in login["required"]
+    assert "name" not in login["required"] and "anyOf" not in login["properties"]["name"]  # left out, never null
+    signup = schemas["SignUp"]
+    assert "anyOf" not in str(signup)  # a request field is described as what it takes when given

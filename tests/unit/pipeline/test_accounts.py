@@ -4,7 +4,18 @@ from datetime import date
 
 import pytest
 
-from pipeline.accounts import SignUp, clean_signup
+from pipeline.accounts import (
+    Activation,
+    Login,
+    OneTimePassword,
+    PasswordChange,
+    PasswordReset,
+    PasswordResetRequest,
+    SignUp,
+    StaffAccount,
+    clean_signup,
+)
+from pipeline.fields import validate
 from tests.unit.pipeline.samples import errors, resident_id, wrong_check
 
 TODAY = date(2026, 5, 1)
@@ -149,3 +160,59 @@ def test_non_mapping_body(body):
 def test_the_fields_a_signup_page_shows():
     assert list(SignUp.model_fields) == [
         "profession", "name", "sex", "birth_date", "id_type", "id_number", "mobile", "password", "institution_id"]
+
+
+# --- the other requests about an account ---------------------------------------------------------------------
+
+
+def body(model, data):
+    return validate(model, data, whole="body", today=TODAY)
+
+
+def body_refused(model, data):
+    return errors(lambda d: body(model, d), data)
+
+
+def test_login_takes_the_password_as_given_and_ignores_unknown_keys():
+    assert body(Login, {"username": " 13800138000 ", "password": " Secret123 ", "remember": True}).model_dump() == {
+        "username": " 13800138000 ", "password": " Secret123 "}
+    assert body_refused(Login, {"password": ""}) == {"username": ("必填", "required"), "password": ("必填", "required")}
+    assert body_refused(Login, {"username": 5, "password": "x"}) == {"username": ("用户名应为文本", "type")}
+
+
+def test_an_activation_or_reset_code_sent_as_a_number_is_taken_as_its_digits():
+    assert body(Activation, {"username": "x", "code": 123456}).code == "123456"
+    assert body_refused(Activation, {"username": "x", "code": [1]}) == {"code": ("激活码应为文本", "type")}
+
+
+def test_a_password_change_leaves_the_order_of_reasons_to_the_service():
+    # The old password is checked first (it needs the account), so a weak new one is not refused here.
+    assert body(PasswordChange, {"old_password": "wrong", "new_password": "short"}).new_password == "short"
+    assert body_refused(PasswordChange, {}) == {"old_password": ("必填", "required"), "new_password": ("必填", "required")}
+
+
+def test_a_reset_checks_the_new_password_as_sign_up_does():
+    assert body_refused(PasswordReset, {"username": "x", "code": "123456", "password": "short"}) == {
+        "password": ("密码长度应为8至128个字符", "too_short")}
+    assert body_refused(PasswordResetRequest, {}) == {"username": ("必填", "required")}
+
+
+@pytest.mark.parametrize(("data", "field", "reason"), [
+    ({"username": "1abc"}, "username", "用户名应以字母开头，由3至64位字母、数字或 _ . - 组成"),
+    ({"password": "onlyletters"}, "password", "密码应同时包含字母和数字"),
+    ({"admin": "yes"}, "admin", "应为 true 或 false"),
+    ({"division": 110105}, "division", "行政区划应为文本"),
+])
+def test_a_staff_account_is_refused_naming_the_field(data, field, reason):
+    assert body_refused(StaffAccount, {"username": "clerk.one", "password": "Secret123", **data})[field][0] == reason
+
+
+def test_a_staff_account_defaults():
+    account = body(StaffAccount, {"username": " clerk.one ", "password": "Secret123"})
+    assert account.model_dump(exclude_unset=True) == {"username": "clerk.one", "password": "Secret123"}
+    assert account.admin is False and account.division is None
+
+
+def test_a_one_time_password_goes_to_a_good_mobile_or_the_registered_one():
+    assert body(OneTimePassword, {}).mobile is None
+    assert body_refused(OneTimePassword, {"mobile": "12345"}) == {"mobile": ("手机号码应为11位中国大陆手机号", "format")}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import pytest
 from pydantic import ValidationError, ValidationInfo, model_validator
@@ -16,6 +16,8 @@ from pipeline.fields import (
     DataModel,
     Day,
     FieldError,
+    Given,
+    Loose,
     PositiveInt,
     Text,
     Widget,
@@ -285,3 +287,44 @@ def test_the_json_schema_carries_the_rule():
     properties = Sample.model_json_schema()["properties"]
     assert properties["name"] == {"type": "string", "minLength": 2, "maxLength": 30, "title": "姓名"}
     assert Checked.model_json_schema()["properties"]["again"]["title"] == "第二次"
+
+
+# --- request bodies: text as given, loose fields, a model's own reason for unknown fields -------------------
+
+
+class Body(DataModel):
+    unknown_field_reason: ClassVar[str] = "只能修改 secret"
+
+    secret: Annotated[str, Given("口令", pattern="^[a-z ]+$")]
+    items: Annotated[Any, Loose("条目", {"type": "array", "items": {"type": "integer"}, "minItems": 1})] = None
+
+
+def body_errors(data):
+    return errors(lambda d: clean(Body, d, whole="body"), data)
+
+
+def test_given_text_is_not_stripped_and_a_loose_field_only_has_its_json_type_checked():
+    assert validate(Body, {"secret": " a b ", "items": ["1", -2]}).model_dump() == {"secret": " a b ", "items": ["1", -2]}
+    assert body_errors({"secret": 5, "items": "1"}) == {"secret": ("口令应为文本", "type"), "items": ("条目应为列表", "type")}
+    assert body_errors({"secret": "  "}) == {"secret": ("必填", "required")}
+
+
+def test_a_loose_integer_or_boolean_is_not_the_other():
+    flag = Loose("开关", {"type": "boolean"})
+    number = Loose("数量", {"type": "integer"})
+    with pytest.raises(FieldError):
+        flag.check(1)
+    with pytest.raises(FieldError):
+        number.check(True)
+    assert flag.check(False) is False and number.check(3) == 3
+
+
+def test_a_model_may_give_its_own_reason_for_unknown_fields():
+    assert body_errors({"secret": "x", "other": 1}) == {"other": ("只能修改 secret", "unknown_field")}
+    assert errors(lambda d: clean(Sample, d), {"name": "张三", "hobby": 1}) == {"hobby": ("不支持的字段", "unknown_field")}
+
+
+def test_given_and_loose_fields_are_documented_in_full():
+    schema = Body.model_json_schema()["properties"]
+    assert schema["secret"] == {"type": "string", "pattern": "^[a-z ]+$", "title": "口令"}
+    assert schema["items"]["items"] == {"type": "integer"} and schema["items"]["minItems"] == 1

@@ -1,0 +1,87 @@
+"""Applications as requests name them: a submission (kind + data), a resubmission, a withdrawal, and the
+decisions of an institution and of a commission (on one item or on several).
+
+The kind is checked here; its `data` is checked by the kind's own model (`Kind.clean`) once the service
+knows the account may submit that kind at all (403 before 400). A decision is checked by the service after
+it has found the item (404 before 400), so it is declared loosely here and documented in full.
+Unknown keys are ignored, as they always were.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import ConfigDict
+
+from pipeline.fields import DataModel, FieldError, Given, Loose, checked
+from pipeline.kinds import KINDS
+
+
+def kind_name(value: Any) -> str:
+    """The name of a kind of application (the reason names what was given)."""
+    if not isinstance(value, str) or value not in KINDS:
+        raise FieldError(f"不支持的业务类型：{value}", "choice")
+    return value
+
+
+KindName = checked(kind_name, "业务类型", schema={"type": "string", "enum": list(KINDS)})
+Comment = Given("说明")
+
+
+def decision(*values: str) -> Any:
+    return Loose("决定", {"type": "string", "enum": list(values)})
+
+
+class Submission(DataModel):
+    """A new application: the kind chooses what `data` holds (the kind's `Data` model)."""
+
+    model_config = ConfigDict(extra="ignore", title="提交申请")
+
+    kind: Annotated[str, KindName]
+    data: Annotated[Any, Loose("申请内容", {"type": "object"}, description="该业务种类的 data（见 Data.<kind>）")]
+
+
+class CounterEntry(Submission):
+    """Business entered by commission staff at the counter: any kind, its data plus whom it is for (pipeline/counter.py)."""
+
+    model_config = ConfigDict(title="窗口业务录入")
+
+
+class Resubmission(DataModel):
+    """A returned application, corrected: data of the same kind."""
+
+    model_config = ConfigDict(extra="ignore", title="重新提交")
+
+    data: Annotated[Any, Loose("申请内容", {"type": "object"}, description="与提交时同一种类的 data")]
+
+
+class Withdrawal(DataModel):
+    model_config = ConfigDict(extra="ignore", title="撤回申请")
+
+    comment: Annotated[str, Comment] | None = None
+
+
+class InstitutionDecision(DataModel):
+    """An institution confirms or returns an application of its staff."""
+
+    model_config = ConfigDict(extra="ignore", title="机构确认或退回")
+
+    decision: Annotated[Any, decision("confirm", "return")]
+    comment: Annotated[str, Given("说明", description="退回时必填")] | None = None
+
+
+class CommissionDecision(DataModel):
+    """The commission that received an application approves, rejects or returns it."""
+
+    model_config = ConfigDict(extra="ignore", title="审批")
+
+    decision: Annotated[Any, decision("approve", "reject", "return")]
+    comment: Annotated[str, Given("说明", description="不予批准或退回时必填")] | None = None
+
+
+class BatchDecision(CommissionDecision):
+    """One decision on several items of the commission's queue."""
+
+    model_config = ConfigDict(title="批量审批")
+
+    ids: Annotated[Any, Loose("申请编号", {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1})]

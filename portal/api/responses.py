@@ -1,0 +1,939 @@
+"""What the API answers, one model per shape, for the document (portal/api/spec.py): the views build plain
+dicts, and tests/conftest.py checks every answer of the functional suite against these schemas.
+
+Conventions (portal/api/schemas.py, ResponseSchema): `X | None` is a field that is always there and may be
+null; a field with a default (`absent()`) may be left out. Unknown fields are refused (`additionalProperties:
+false`) wherever the shape is ours, so an answer that grows a field fails the tests until it is described here.
+Docstrings and descriptions are the document's text (Chinese).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
+
+from pipeline import codes
+from pipeline.fields import CODES
+from pipeline.identifiers import REGISTER_LETTERS
+from pipeline.kinds import KINDS
+from pipeline.lifecycle import STATUS_LABELS
+from pipeline.persons import PROFESSIONS
+from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
+from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
+from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
+from pipeline.time_limits import MARKER_LABELS
+from portal.services.accounts import ACTIVATION_CODE_TTL
+from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
+from portal.services.statistics import GROUPS
+
+IDENTIFIER_PATTERN = f"^[{''.join(REGISTER_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
+DIVISION_PATTERN = "^[0-9]{6}$"
+ACTIVATION_CODE_HOURS = int(ACTIVATION_CODE_TTL.total_seconds() // 3600)
+
+
+def enum_of(values: Any, description: str | None = None) -> WithJsonSchema:
+    """`Annotated[str, enum_of(values)]`: one of `values` (a mapping: its keys, with their labels in the description)."""
+    labels = "；".join(f"`{value}` {label}" for value, label in values.items()) if isinstance(values, dict) else None
+    said = "；".join(part for part in (description, labels) if part)
+    return WithJsonSchema({"type": "string", "enum": [str(v) for v in values], **({"description": said} if said else {})})
+
+
+def absent(description: str | None = None) -> Any:
+    """A field the answer may leave out."""
+    return Field(default=None, description=description)
+
+
+def text(description: str) -> Any:
+    return Field(description=description)
+
+
+Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, description="电子化注册识别码")]
+Division = Annotated[str, Field(pattern=DIVISION_PATTERN, description="行政区划代码")]
+ApplicationStatus = Annotated[str, enum_of(STATUS_LABELS)]
+KindName = Annotated[str, enum_of(KINDS, "业务类型")]
+Profession = Annotated[str, enum_of(PROFESSIONS)]
+PhysicianStatus = Annotated[str, enum_of(PHYSICIAN_STATUS_LABELS)]
+NurseStatus = Annotated[str, enum_of(NURSE_STATUS_LABELS)]
+InstitutionStatus = Annotated[str, enum_of(INSTITUTION_STATUS_LABELS)]
+Level = Annotated[str, enum_of(codes.QUALIFICATION_LEVELS)]
+QualificationCategory = Annotated[str, enum_of(codes.QUALIFICATION_CATEGORIES)]
+PracticeCategory = Annotated[str, enum_of(codes.practice_categories())]
+PracticeScope = Annotated[str, enum_of(codes.practice_scopes())]
+Counts = Annotated[dict[str, int], Field(description="状态 → 件数")]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Named(Answer):
+    id: int
+    name: str
+
+
+class Removed(Answer):
+    removed: Literal[True]
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+class ErrorDetail(Answer):
+    code: str = text("机器可读的错误代码：invalid、unauthorized、forbidden、locked、not_activated、disabled、"
+                     "password_change_required、not_found、conflict、rate_limited、server_error")
+    message: str = text("给人看的中文说明")
+    fields: dict[str, str] = text("字段 → 中文原因（仅 400 时非空）")
+    codes: dict[str, Annotated[str, enum_of(tuple(CODES))]] = text("字段 → 机器可读的原因代码（与 fields 的字段相同）："
+                                           + "；".join(f"{k} {v}" for k, v in CODES.items()))
+
+
+class Error(Answer):
+    """错误：{"error": {"code", "message", "fields", "codes"}}；未做任何更改。"""
+
+    error: ErrorDetail
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+
+class LoginResult(Answer):
+    """登录成功。"""
+
+    token: str = text("Bearer 令牌，12小时内有效；每次请求仍会检查账号状态")
+    role: Annotated[str, enum_of(("person", "institution", "commission"))]
+    account_id: int
+    institution_id: int | None
+    division: Division | None = text("卫健委账号的行政区划代码")
+    must_change_password: bool = text("true：分发的初始密码，须先 POST /api/v1/password")
+    name: str = absent("个人账号：姓名；机构账号：机构名称")
+    profession: Profession = absent("个人账号的职业")
+
+
+class SignedUp(Answer):
+    account_id: int
+    status: Literal["pending_activation"]
+
+
+class Activated(Answer):
+    account_id: int
+    status: Literal["active"]
+
+
+class PasswordChanged(Answer):
+    changed: Literal[True]
+    must_change_password: Literal[False]
+
+
+class ResetCodeSent(Answer):
+    """无论账号是否存在，回答都相同。"""
+
+    status: Literal["sent_if_exists"]
+    message: str
+
+
+class PasswordResetDone(Answer):
+    account_id: int
+    status: Literal["password_changed"]
+
+
+class ActivationCodeIssued(Answer):
+    code: str = Field(pattern="^[0-9]{6}$")
+    expires_in_hours: Annotated[int, WithJsonSchema({"type": "integer", "const": ACTIVATION_CODE_HOURS})]
+
+
+class PersonAccount(Answer):
+    id: int
+    status: str
+    name: str
+    profession: Profession
+    sex: str
+    mobile: str
+    created_at: datetime
+
+
+class PersonAccountList(Answer):
+    """本机构人员的账号；counts 为同一筛选下按状态的计数。"""
+
+    counts: Counts
+    items: list[PersonAccount]
+
+
+class ManagedAccount(Answer):
+    id: int
+    username: str | None
+    role: Annotated[str, enum_of(("institution", "commission"))]
+    status: str
+    institution_id: int | None
+    division: Division | None
+    admin: bool
+    must_change_password: bool
+    whose: str = text("机构名称或卫健委名称")
+    created_at: datetime
+
+
+class ManagedAccountList(Answer):
+    items: list[ManagedAccount]
+
+
+class AccountStatus(Answer):
+    id: int
+    status: str
+
+
+class OneTimePasswordSent(Answer):
+    """已重置，短信发送中；应答不含密码。"""
+
+    id: int
+    sent_to: str = text("打码后的手机号码")
+    must_change_password: Literal[True]
+
+
+# --- applications --------------------------------------------------------------------------------
+
+
+class Submitted(Answer):
+    """已受理，流水线在后台运行。"""
+
+    id: int
+    status: ApplicationStatus
+
+
+class HistoryEntry(Answer):
+    at: datetime
+    actor: str = text("谁：申请人、机构、卫健委工作人员或系统服务（核验服务、分派服务、国家赋码服务、公示服务）")
+    from_: ApplicationStatus | None = Field(alias="from")
+    to: ApplicationStatus
+    comment: str
+
+
+class ApplicationSummary(Answer):
+    """申请（列表中不含 history）。"""
+
+    id: int
+    kind: KindName
+    status: ApplicationStatus
+    data: dict[str, Any] = text("提交时经校验、规范化后的申请内容（见 Data.<kind>）")
+    findings: list[str] = text("核验未通过的原因（核验通过时为空列表）")
+    identifier: Identifier | None = text("电子化注册识别码（赋码后）")
+    institution_id: int | None
+    commission: Division | None = text("受理审批的卫健委行政区划代码（分派后）")
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class Application(ApplicationSummary):
+    """申请及其全部状态变更记录。"""
+
+    history: list[HistoryEntry]
+
+
+class ApplicationList(Answer):
+    items: list[ApplicationSummary]
+
+
+class TaskList(Answer):
+    """counts 为同一 kind、profession 筛选下按状态的计数。"""
+
+    items: list[Application]
+    counts: Counts
+
+
+class Deadline(Answer):
+    """办理时限：按业务类型的工作日数（扣除周末和法定节假日、计入调休上班日）。"""
+
+    limit: int = text("时限（工作日）")
+    started: date = text("到达卫健委之日")
+    due: date = text("到期日")
+    elapsed: int = text("已用工作日")
+    remaining: int = text("剩余工作日（负数为已超出）")
+    marker: Annotated[str, enum_of(MARKER_LABELS)]
+    label: str
+
+
+class QueueItem(Application):
+    applicant: str | None = text("申请人姓名")
+    institution: str | None = text("执业机构名称")
+    waiting_since: datetime | None = text("最近一次进入待审批的时间")
+    deadline: Deadline | None
+
+
+class QueuePage(Answer):
+    items: list[QueueItem]
+    total: int
+    page: int
+    per_page: int
+
+
+class RefusedItem(Answer):
+    code: str
+    message: str
+
+
+class DecisionResult(Answer):
+    id: int
+    ok: bool
+    status: ApplicationStatus = absent("办理后的状态（ok 时）")
+    error: RefusedItem = absent("未办理的原因（非 ok 时）")
+
+
+class DecisionResults(Answer):
+    """逐件结果；一件被拒不影响其他件。"""
+
+    results: list[DecisionResult]
+    decided: int
+    refused: int
+
+
+class Notification(Answer):
+    id: int
+    event: str = text("事件：verification_failed、awaiting_institution（发给机构）、returned、rejected、published 等")
+    text: str = Field(description="中文通知内容")
+    application_id: int | None
+    at: datetime
+
+
+class NotificationList(Answer):
+    """最多200条，新的在前。"""
+
+    items: list[Notification]
+
+
+# --- the person's own record -------------------------------------------------------------------------
+
+
+class Practice(Answer):
+    id: int
+    name: str
+    main: bool
+    since: date
+    until: date | None
+    current: bool
+
+
+class RegisterEvent(Answer):
+    at: datetime
+    event: str
+    actor: str
+    from_: str | None = Field(alias="from")
+    to: str
+    changes: dict[str, Any] | None
+    comment: str
+    application_id: int | None
+
+
+class PhysicianRegistration(Answer):
+    """本人的医师注册记录。"""
+
+    identifier: Identifier | None
+    status: PhysicianStatus
+    status_label: str
+    status_reason: str | None
+    status_since: date | None
+    valid_until: date | None
+    level: Level
+    qualification_category: QualificationCategory
+    certificate_no: str
+    practice_category: PracticeCategory
+    practice_scopes: list[PracticeScope]
+    institution: Named
+    institutions: list[Practice] = text("执业机构（含多机构备案），现在的在前")
+    registering_authority: Division = text("登记机关的行政区划代码")
+    registered_on: date
+    history: list[RegisterEvent] = text("注册记录的每一次变化")
+
+
+class NurseEvent(Answer):
+    at: datetime
+    event: str = text("如 护士首次注册、护士延续注册、有效期届满")
+    actor: str
+    from_: str | None = Field(alias="from")
+    to: str
+    valid_until: date | None
+    comment: str
+    application_id: int | None
+
+
+class NurseRegistration(Answer):
+    """本人的护士注册记录。"""
+
+    identifier: Identifier | None
+    status: NurseStatus
+    status_label: str
+    certificate_no: str
+    passed_year: int
+    institution: Named
+    department: str
+    registering_authority: Division
+    registered_on: date
+    valid_until: date
+    history: list[NurseEvent] = text("注册记录的每一次变化")
+
+
+class PersonProfile(Answer):
+    has_photo: bool
+    photo_type: str | None
+    education: str | None
+    school: str | None
+    title: str | None
+
+
+class Assessment(Answer):
+    period: str = text("考核周期，如 2022-2024")
+    result: Annotated[str, enum_of(("合格", "基本合格", "不合格"))]
+    assessed_on: date
+    assessor: str = text("考核机构")
+
+
+class PublishedApplication(Answer):
+    application_id: int
+    kind: KindName
+    status: ApplicationStatus
+    at: datetime
+
+
+class MyRegistration(Answer):
+    """本人的执业注册记录。"""
+
+    profession: Profession
+    name: str
+    registration: PhysicianRegistration | NurseRegistration | None
+    profile: PersonProfile | None = text("照片（是否已有）、学历、毕业学校、职称")
+    assessments: list[Assessment] = text("定期考核结果（医师），按考核周期倒序")
+    history: list[PublishedApplication] = text("已办结（已公示）的申请")
+
+
+# --- the institution end -------------------------------------------------------------------------
+
+
+class StaffAssessment(Assessment):
+    name: str = text("医师姓名")
+    identifier: Identifier | None
+    certificate_no: str
+
+
+class StaffAssessmentList(Answer):
+    """按考核周期倒序。"""
+
+    items: list[StaffAssessment]
+
+
+class WebhookSet(Answer):
+    url: str
+    updated_at: datetime
+
+
+class InstitutionProfile(Answer):
+    id: int
+    name: str
+    uscc: str | None
+    type: str
+    division: Division
+    registered_by: Division
+    address: str
+    beds: int
+    legal_rep: str
+    principal: str
+    phone: str
+    fax: str
+    departments: list[str]
+    status: InstitutionStatus
+    status_label: str
+    identifier: Identifier | None
+    registered_on: date | None
+    next_verification_on: date | None
+    verification_state: Annotated[str, enum_of(("", "due", "overdue"), "校验提醒：due 将到期（30日内），overdue 已逾期")]
+    setup: dict[str, Any] = text("设置审批")
+    webhook: WebhookSet | None
+
+
+class InstitutionEvent(Answer):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    text: str = Field(description="中文说明")
+    detail: dict[str, Any] | None
+    application_id: int | None
+
+
+class OwnApplication(Answer):
+    id: int
+    kind: KindName
+    label: str
+    status: ApplicationStatus
+    identifier: Identifier | None
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class InstitutionHistory(Answer):
+    """本机构的全部业务与信息变更历史，新的在前。"""
+
+    events: list[InstitutionEvent]
+    applications: list[OwnApplication]
+
+
+class RegisteredPhysician(Answer):
+    registration_id: int
+    person_id: int
+    name: str
+    sex: str
+    identifier: Identifier | None
+    status: PhysicianStatus
+    registered_on: date
+    level: Level
+    practice_category: PracticeCategory
+    practice_scopes: list[PracticeScope]
+
+
+class RegisteredNurse(Answer):
+    registration_id: int
+    person_id: int
+    name: str
+    sex: str
+    identifier: Identifier | None
+    status: NurseStatus
+    registered_on: date
+    department: str
+    valid_until: date
+
+
+class OtherStaff(Answer):
+    """其他人员：机构自行维护，不公示。"""
+
+    id: int
+    name: str
+    sex: str
+    post: str
+    title: str
+    phone: str
+    status: Literal["active"]
+
+
+class StaffList(Answer):
+    """医师、护士：本机构的注册记录；其他人员：机构自行维护，不公示。"""
+
+    profession: Annotated[str, enum_of(("physician", "nurse", "other"))]
+    count: int
+    counts: Counts
+    items: list[RegisteredPhysician | RegisteredNurse | OtherStaff]
+
+
+class ScopeMap(Answer):
+    departments: list[str] = text("本机构登记的诊疗科目")
+    map: dict[str, list[str]] = text("诊疗科目 → 执业范围")
+    scopes: list[str] = text("可选的执业范围")
+
+
+class BatchError(Answer):
+    field: str
+    reason: str
+
+
+class BatchRow(Answer):
+    row: int = text("CSV 行号（表头为第1行）")
+    kind: str
+    status: Annotated[str, enum_of(("valid", "refused", "submitted"))]
+    errors: list[BatchError]
+    application_id: int | None
+
+
+class Batch(Answer):
+    id: int
+    status: Annotated[str, enum_of(("queued", "checking", "done"))]
+    filename: str
+    total: int
+    checked: int
+    submitted: int
+    refused: int
+    progress: int = Field(ge=0, le=100, description="完成百分比")
+    created_at: datetime
+    finished_at: datetime | None
+    rows: list[BatchRow] = absent("逐行结果（列表中不含）")
+
+
+class BatchList(Answer):
+    """最近100个，新的在前。"""
+
+    items: list[Batch]
+
+
+class QualificationCheck(Answer):
+    """编号与姓名一致时 match=true 并给出级别、类别、发证日期；否则只答 match=false。"""
+
+    match: bool
+    certificate_no: str
+    name: str
+    level: str = absent()
+    category: str = absent()
+    issued_on: date | None = absent()
+
+
+# --- the commission end ------------------------------------------------------------------------------
+
+
+class HandedOut(Answer):
+    """已创建机构（setup 状态）和账号；用户名与初始密码仅以短信发送。"""
+
+    institution_id: int
+    account_id: int
+    status: Literal["setup"]
+    sms_sent_to: str = text("打码后的负责人手机号码")
+
+
+class FollowUp(Answer):
+    id: int
+    profession: Annotated[str, enum_of(("physician", "nurse"))]
+    name: str
+    identifier: Identifier | None
+    institution_id: int
+    institution: str
+    reason: str
+    reason_label: str
+    created_at: datetime
+
+
+class FollowUpList(Answer):
+    items: list[FollowUp]
+
+
+class FoundPerson(Answer):
+    id: int
+    name: str
+    profession: Profession
+    sex: str
+    birth_date: date
+    id_type: str
+    id_number: str | None = text("解密后的证件号码（无法解密时为 null）")
+    mobile: str
+    institution: Named
+
+
+class FoundInstitution(Answer):
+    id: int
+    name: str
+    uscc: str | None
+    type: str
+    division: Division
+    status: InstitutionStatus
+    identifier: Identifier | None
+    registered_by: Division
+    address: str
+    legal_rep: str
+    principal: str
+    phone: str
+    mobile: str
+
+
+class FoundRegistration(Answer):
+    profession: Annotated[str, enum_of(("physician", "nurse"))]
+    id: int
+    identifier: Identifier | None
+    name: str
+    status: str
+    institution: str
+    commission: Division
+    registered_on: date
+
+
+class FoundApplication(Answer):
+    id: int
+    kind: KindName
+    kind_label: str
+    status: ApplicationStatus
+    applicant: str | None
+    commission: Division | None
+    identifier: Identifier | None
+    submitted_at: datetime
+
+
+class SearchResults(Answer):
+    """各类结果，每类最多50条。人员结果含卫健委可见的非公开字段：证件号码（解密显示）、出生日期、手机号码。"""
+
+    persons: list[FoundPerson]
+    institutions: list[FoundInstitution]
+    registrations: list[FoundRegistration]
+    applications: list[FoundApplication]
+
+
+class CountRow(Answer):
+    key: str
+    label: str
+    count: int
+
+
+class ApplicationCounts(Answer):
+    group_by: Annotated[str, enum_of(GROUPS)]
+    rows: list[CountRow]
+    total: int
+
+
+class RegisterCountRow(Answer):
+    division: Division
+    division_name: str
+    institution_type: str
+    physicians: int
+    nurses: int
+    institutions: int
+
+
+class RegisterTotals(Answer):
+    physicians: int
+    nurses: int
+    institutions: int
+
+
+class RegisterCounts(Answer):
+    rows: list[RegisterCountRow]
+    totals: RegisterTotals
+    nurses_counted: bool
+
+
+class StageTime(Answer):
+    stage: str
+    label: str
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class ProcessingTimes(Answer):
+    """由申请的办理记录计算：每个环节从进入到离开的时长；百分位为线性插值（同 Excel PERCENTILE.INC）。"""
+
+    stages: list[StageTime]
+    applications: int
+
+
+class BacklogRow(Answer):
+    commission: Division
+    name: str
+    pending: int
+    due_soon: int
+    overdue: int
+
+
+class Backlog(Answer):
+    rows: list[BacklogRow]
+    total: int
+
+
+class AuditEntry(Answer):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    division: Division | None
+    detail: dict[str, Any]
+    sealed: bool = text("已纳入哈希链")
+    seq: int | None
+
+
+class AuditPage(Answer):
+    """新的在前。`medreg audit verify` 校验哈希链。"""
+
+    items: list[AuditEntry]
+    total: int
+    page: int
+    per_page: int
+
+
+class Delivery(Answer):
+    id: int
+    channel: str
+    status: Annotated[str, enum_of(DELIVERY_STATUSES)]
+    status_label: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    identifier: Identifier
+    version: int
+    division: str
+    name: str
+    cursor: str
+
+
+class DeliveryList(Answer):
+    """最多500条，按编号升序。"""
+
+    items: list[Delivery]
+
+
+# --- the public end --------------------------------------------------------------------------------
+
+
+class RegisteringAuthority(Answer):
+    division: Division
+    name: str
+
+
+class PracticePlace(Answer):
+    id: int
+    name: str
+    identifier: Identifier | None
+    main: bool
+
+
+class Record(Answer):
+    identifier: Identifier
+    version: int = Field(ge=1)
+    name: str
+    status_label: str = absent()
+    division: Division
+    registering_authority: RegisteringAuthority
+    registered_on: date = absent()
+    status_since: date = absent("当前状态的起始日期")
+
+
+class PhysicianRecord(Record):
+    """医师公示记录。只含公示字段：不含证件号码、手机号码、出生日期和住址。"""
+
+    kind: Literal["physician"]
+    sex: str = absent()
+    status: PhysicianStatus
+    level: Level = absent()
+    qualification_category: QualificationCategory = absent()
+    practice_category: PracticeCategory = absent()
+    practice_scopes: list[PracticeScope] = absent()
+    institutions: list[PracticePlace]
+    valid_until: date = absent("有效期至（短期执业等）")
+
+
+class NurseRecord(Record):
+    """护士公示记录。只含公示字段：不含证件号码、手机号码、出生日期和住址。"""
+
+    kind: Literal["nurse"]
+    sex: str = absent()
+    status: NurseStatus
+    department: str | None = absent("工作科室")
+    departments: list[str] = absent()
+    institutions: list[PracticePlace]
+    valid_until: date = text("注册有效期至")
+    exam_year: int = absent()
+
+
+class InstitutionRecord(Record):
+    """医疗机构公示记录。"""
+
+    kind: Literal["institution"]
+    institution_id: int = text("signup 和申请中使用的机构编号")
+    uscc: str | None = absent("统一社会信用代码")
+    type: str = absent("医疗机构类别")
+    status: InstitutionStatus
+    address: str = absent()
+    departments: list[str] = absent("诊疗科目")
+    beds: int = absent()
+    legal_rep: str = absent()
+    principal: str = absent()
+    phone: str = absent()
+    fax: str = absent()
+    valid_until: date = absent()
+    next_verification_on: date = absent()
+
+
+class PublicRecord(RootModel[Annotated[PhysicianRecord | NurseRecord | InstitutionRecord, Field(discriminator="kind")]]):
+    """公示记录（最新版本）。"""
+
+
+class FhirResource(BaseModel):
+    """HL7 FHIR R4：医师为 Bundle（Practitioner + 每个执业机构一个 PractitionerRole），医疗机构为 Organization。"""
+
+    model_config = ConfigDict(extra="allow")
+
+    resourceType: Annotated[str, enum_of(("Bundle", "Organization"))]
+
+
+class PhysicianPage(Answer):
+    items: list[PhysicianRecord]
+    next: str | None = text("下一页的 cursor；null 表示没有下一页")
+
+
+class NursePage(Answer):
+    items: list[NurseRecord]
+    next: str | None = text("下一页的 cursor；null 表示没有下一页")
+
+
+class InstitutionPage(Answer):
+    items: list[InstitutionRecord]
+    next: str | None = text("下一页的 cursor；null 表示没有下一页")
+
+
+class RegistrationCheck(Answer):
+    found: bool
+    identifier: str
+    record: PublicRecord = absent("公示记录（found 时）")
+
+
+class RecordVersion(Answer):
+    version: int
+    status: str
+    status_label: str
+    status_since: date | None
+    published_at: datetime
+
+
+class RecordHistory(Answer):
+    """每个公示版本，按版本升序。"""
+
+    identifier: Identifier
+    items: list[RecordVersion]
+
+
+class FeedItem(Answer):
+    cursor: str = text("该版本在公示流中的位置")
+    published_at: datetime
+    record: PublicRecord
+
+
+class Feed(Answer):
+    """一批版本；把 next 作为下次的 since。"""
+
+    items: list[FeedItem]
+    next: str = text("下次调用的 since（没有新版本时不变）")
+
+
+class LicenceRecord(Answer):
+    identifier: Identifier
+    kind: str
+    name: str
+    status: str
+    status_label: str
+    status_since: date | None
+    version: int
+
+
+class LicenceCheck(Answer):
+    """核验结论。"""
+
+    authentic: bool = text("签名是否由本系统的密钥签发")
+    valid_now: bool = text("签名有效且记录当前仍为注册（执业）状态")
+    message: str = text("核验结论")
+    key_id: str | None
+    licence: dict[str, Any] | None = text("证照上签名的字段")
+    record: LicenceRecord | None
+
+
+class BulkFile(Answer):
+    name: str
+    part: Annotated[str, enum_of(("full", "changes"))]
+    cursor: int
+    since: int | None
+    size: int
+    sha256: str
+    url: str = Field(json_schema_extra={"format": "uri"})
+
+
+class BulkListing(Answer):
+    cursor: int | None
+    generated_at: str | None
+    files: list[BulkFile]
+
+
+class Document(BaseModel):
+    """OpenAPI 3.1。"""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str

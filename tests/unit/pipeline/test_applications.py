@@ -1,0 +1,49 @@
+"""pipeline.applications: the bodies of a submission, a resubmission, a withdrawal and the decisions."""
+
+import pytest
+
+from pipeline.applications import (
+    BatchDecision,
+    CommissionDecision,
+    CounterEntry,
+    InstitutionDecision,
+    Resubmission,
+    Submission,
+    Withdrawal,
+)
+from pipeline.fields import validate
+from tests.unit.pipeline.samples import errors
+
+
+def refused(model, data):
+    return errors(lambda d: validate(model, d, whole="body"), data)
+
+
+def test_a_submission_names_a_known_kind_and_leaves_its_data_to_the_kind():
+    body = validate(Submission, {"kind": "physician.first_registration", "data": {"anything": 1}, "extra": 1})
+    assert (body.kind, body.data) == ("physician.first_registration", {"anything": 1})
+    assert refused(Submission, {"kind": "", "data": {}}) == {"kind": ("必填", "required")}
+    assert refused(Submission, {"kind": "physician.time_travel", "data": "x"}) == {
+        "kind": ("不支持的业务类型：physician.time_travel", "choice"), "data": ("申请内容应为对象", "type")}
+    assert refused(CounterEntry, {"data": {}}) == {"kind": ("必填", "required")}
+
+
+def test_a_resubmission_and_a_withdrawal():
+    assert validate(Resubmission, {"data": {}}).data == {}
+    assert refused(Resubmission, {}) == {"data": ("必填", "required")}
+    assert validate(Withdrawal, {}).comment is None
+    assert validate(Withdrawal, {"comment": " 不办了 "}).comment == " 不办了 "
+
+
+@pytest.mark.parametrize("model", [InstitutionDecision, CommissionDecision])
+def test_a_decision_is_checked_by_the_service_once_it_found_the_item(model):
+    # 404 before 400: an unknown decision on another's item must still be "not found", so it passes here.
+    assert validate(model, {"decision": "maybe"}).decision == "maybe"
+    assert refused(model, {"decision": 1}) == {"decision": ("决定应为文本", "type")}
+    assert refused(model, {}) == {"decision": ("必填", "required")}
+
+
+def test_a_batch_leaves_the_ids_as_given_for_the_service():
+    assert validate(BatchDecision, {"ids": ["1"], "decision": "approve"}).ids == ["1"]
+    assert refused(BatchDecision, {"ids": [], "decision": "approve"}) == {"ids": ("必填", "required")}
+    assert refused(BatchDecision, {"ids": 1, "decision": "approve"}) == {"ids": ("申请编号应为列表", "type")}
