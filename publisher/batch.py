@@ -29,13 +29,14 @@ from models import (
     PublicVersion,
 )
 from models.base import utcnow
+from models.imports.writers import among, insert_returning, insert_rows
 from models.settings import Settings
 from publisher.allowlist import public_only, unchanged, with_status_since
 from publisher.channels import channels_for
 from publisher.disclosure import DELIVER, FEED_LOCK, FIRST_ATTEMPT_LEASE
 from publisher.records import institution_record, nurse_body, physician_body
 
-CHUNK = 5000
+CHUNK = 20_000
 
 
 def _table(model: Any) -> Table:
@@ -52,7 +53,7 @@ def _by_id(connection: Connection, model: Any, ids: Iterable[int], *columns: str
     wanted = sorted(set(ids))
     found: dict[int, Any] = {}
     for chunk in _chunks(wanted):
-        query = select(*(table.c[c] for c in columns)).where(table.c[columns[0]].in_(chunk))
+        query = select(*(table.c[c] for c in columns)).where(among(connection, table.c[columns[0]], chunk))
         found.update((row[0], row) for row in connection.execute(query))
     return found
 
@@ -98,7 +99,7 @@ def physician_records(connection: Connection, ids: Sequence[int]) -> list[tuple[
     table = _table(PhysicianPractice)
     for chunk in _chunks(sorted(entries)):
         query = (select(table.c.registration_id, table.c.id, table.c.institution_id, table.c.main)
-                 .where(table.c.registration_id.in_(chunk), table.c.until.is_(None)))
+                 .where(among(connection, table.c.registration_id, chunk), table.c.until.is_(None)))
         for row in connection.execute(query):
             places[row.registration_id].append(row)
     wanted = {e.institution_id for e in entries.values()} | {p.institution_id for rows in places.values() for p in rows}
@@ -159,7 +160,7 @@ def _publish(connection: Connection, settings: Settings, register: str, ids: Seq
     identifiers = [record["identifier"] for _, _, record in records]
     for chunk in _chunks(identifiers):
         query = select(current_table.c.identifier, current_table.c.version, current_table.c.body).where(
-            current_table.c.identifier.in_(chunk))
+            among(connection, current_table.c.identifier, chunk))
         current.update((row.identifier, row) for row in connection.execute(query))
     versions = []
     for entry_id, public_version, record in records:
@@ -174,19 +175,21 @@ def _publish(connection: Connection, settings: Settings, register: str, ids: Seq
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
     now = utcnow()
-    version_table = _table(PublicVersion)
-    statement = version_table.insert().returning(version_table.c.id, sort_by_parameter_order=True)
-    version_ids = [row.id for row in connection.execute(statement, [
+    version_ids = [row.id for row in insert_returning(connection, _table(PublicVersion), [
         {"identifier": body["identifier"], "version": body["version"], "division": body["division"], "body": body,
-         "published_at": now} for _, body in versions])]
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(current_table)
-    columns = ("kind", "name", "division", "institution_id", "uscc", "status", "version", "body", "published_at")
-    connection.execute(insert.on_conflict_do_update(
-        index_elements=["identifier"], set_={c: insert.excluded[c] for c in columns}), [
+         "published_at": now} for _, body in versions], "id")]
+    records_now = [
         {"identifier": body["identifier"], "kind": body["kind"], "name": body["name"], "division": body["division"],
          "institution_id": body["institution_id"] if body["kind"] == "institution" else body["institutions"][0]["id"],
          "uscc": body.get("uscc"), "status": body["status"], "version": body["version"], "body": body,
-         "published_at": now} for _, body in versions])
+         "published_at": now} for _, body in versions]
+    insert_rows(connection, current_table, [row for row in records_now if row["identifier"] not in current])
+    changed = [row for row in records_now if row["identifier"] in current]
+    if changed:
+        insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(current_table)
+        columns = ("kind", "name", "division", "institution_id", "uscc", "status", "version", "body", "published_at")
+        connection.execute(insert.on_conflict_do_update(
+            index_elements=["identifier"], set_={c: insert.excluded[c] for c in columns}), changed)
     entries = _table(TABLES[register])
     connection.execute(update(entries).where(entries.c.id == bindparam("id_")).values(public_version=bindparam("v_")),
                        [{"id_": entry_id, "v_": body["version"]} for entry_id, body in versions])
@@ -203,10 +206,9 @@ def _deliveries(connection: Connection, settings: Settings, versions: list[tuple
     if not wanted:
         return
     table = _table(Delivery)
-    delivery_ids = [row.id for row in connection.execute(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True), wanted)]
-    connection.execute(_table(OutboxMessage).insert(),
-                       [{"task": DELIVER, "payload": {"delivery_id": delivery_id}, "created_at": now} for delivery_id in delivery_ids])
+    delivery_ids = [row.id for row in insert_returning(connection, table, wanted, "id")]
+    insert_rows(connection, _table(OutboxMessage),
+                [{"task": DELIVER, "payload": {"delivery_id": delivery_id}, "created_at": now} for delivery_id in delivery_ids])
 
 
 __all__ = ["publish_entries"]

@@ -9,12 +9,14 @@ Each writer returns the ids of the register entries it created or changed, for t
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, column, select, table, text, update
+from sqlalchemy import ARRAY, JSON, Connection, Table, any_, bindparam, column, select, table, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from models.base import utcnow
@@ -43,6 +45,13 @@ def _postgres(connection: Connection) -> bool:
 
 def _insert(connection: Connection, table: Table) -> Any:
     return (postgresql.insert if _postgres(connection) else sqlite.insert)(table)
+
+
+def among(connection: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`: on PostgreSQL `= ANY(array)`, one parameter however many values."""
+    if _postgres(connection):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def _distinct(connection: Connection, table: str, columns: Iterable[str]) -> str:
@@ -114,13 +123,19 @@ def assessments(connection: Connection, rows: list[dict[str, Any]], today: date)
 # --- identifiers ------------------------------------------------------------------------------------------------
 
 
-def take_serials(connection: Connection, letter: str, division: str, year: int, count: int) -> int:
-    """The first of `count` consecutive serials, taken with one upsert (the row lock queues concurrent issuers)."""
+def take_serials(connection: Connection, letter: str, wanted: dict[str, int], year: int) -> dict[str, int]:
+    """division → the first of its `count` consecutive serials, for every division → count of `wanted`, all taken
+    with one multi-row upsert. No advisory lock: the rows are locked in division order, so concurrent issuers
+    queue behind each other and never collide or deadlock."""
+    if not wanted:
+        return {}
     table = _table(IdentifierSerial)
-    statement = _insert(connection, table).values(kind=letter, division_code=division, year=year, last=count)
+    rows = [{"kind": letter, "division_code": division, "year": year, "last": count} for division, count in sorted(wanted.items())]
+    statement = _insert(connection, table).values(rows)
     statement = statement.on_conflict_do_update(
-        index_elements=["kind", "division_code", "year"], set_={"last": table.c.last + count}).returning(table.c.last)
-    return int(connection.execute(statement).scalar_one()) - count + 1
+        index_elements=["kind", "division_code", "year"], set_={"last": table.c.last + statement.excluded.last}
+    ).returning(table.c.division_code, table.c.last)
+    return {division: int(last) - wanted[division] + 1 for division, last in connection.execute(statement)}
 
 
 def issue(connection: Connection, register: str, divisions_of: Sequence[str], year: int) -> list[str]:
@@ -128,9 +143,7 @@ def issue(connection: Connection, register: str, divisions_of: Sequence[str], ye
     wanted: dict[str, int] = defaultdict(int)
     for division in divisions_of:
         wanted[division] += 1
-    letter = REGISTER_LETTERS[register]
-    next_serial = {division: take_serials(connection, letter, division, year, count)
-                   for division, count in sorted(wanted.items())}
+    next_serial = take_serials(connection, REGISTER_LETTERS[register], wanted, year)
     issued = []
     for division in divisions_of:
         issued.append(format_identifier(register, division, year, next_serial[division]))
@@ -141,14 +154,48 @@ def issue(connection: Connection, register: str, divisions_of: Sequence[str], ye
 def record_issued(connection: Connection, register: str, pairs: Iterable[tuple[str, int]]) -> None:
     now = utcnow()
     rows = [{"value": value, "entry_type": register, "entry_id": entry_id, "issued_at": now} for value, entry_id in pairs]
-    if rows:
-        connection.execute(_table(IssuedIdentifier).insert(), rows)
+    insert_rows(connection, _table(IssuedIdentifier), rows)
 
 
-def _returning(connection: Connection, table: Table, rows: list[dict[str, Any]], *columns: str) -> list[Any]:
-    """Insert the rows; the `columns` of each, in the order of `rows`."""
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert new rows: COPY on PostgreSQL (Python-side column defaults filled in here), executemany elsewhere."""
+    if not rows:
+        return
+    if not _postgres(connection):
+        connection.execute(table.insert(), rows)
+        return
+    columns = [c for c in table.columns if c.key in rows[0] or (c.default is not None and c.key != "id")]
+    defaults = {c.key: c.default.arg for c in columns if c.key not in rows[0] and c.default is not None}  # type: ignore[attr-defined]
+    json_columns = {c.key for c in columns if isinstance(c.type, JSON)}
+    raw = connection.connection.driver_connection
+    names = ", ".join(c.name for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+        for row in rows:
+            values = []
+            for c in columns:
+                value = row[c.key] if c.key in row else _default(defaults[c.key])
+                values.append(json.dumps(value, ensure_ascii=False) if c.key in json_columns else value)
+            copy.write_row(values)
+
+
+def _default(arg: Any) -> Any:
+    """A column's Python-side default: a value, or SQLAlchemy's wrapped callable (which takes a context)."""
+    if callable(arg):
+        return arg(None)
+    return arg
+
+
+def insert_returning(connection: Connection, table: Table, rows: list[dict[str, Any]], *columns: str) -> list[Any]:
+    """Insert the rows; the `columns` of each, in the order of `rows` (on PostgreSQL the ids are taken from the
+    sequence first, so the rows go in by COPY)."""
     if not rows:
         return []
+    if _postgres(connection):
+        ids = connection.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                                      "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars().all()
+        rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
+        insert_rows(connection, table, rows)
+        return [SimpleNamespace(**{c: row[c] for c in columns}) for row in rows]
     statement = table.insert().returning(*(table.c[c] for c in columns), sort_by_parameter_order=True)
     return list(connection.execute(statement, rows))
 
@@ -186,7 +233,7 @@ def institutions(connection: Connection, rows: list[dict[str, Any]], today: date
     identifiers = issue(connection, "institution", [values["registered_by"] for values in new], today.year)
     for values, identifier in zip(new, identifiers, strict=True):
         values.update(identifier=identifier, status="operating")
-    inserted = _returning(connection, table, new, "id", "uscc")
+    inserted = insert_returning(connection, table, new, "id", "uscc")
     record_issued(connection, "institution", zip(identifiers, (row.id for row in inserted), strict=True))
     ids = {row.uscc: row.id for row in inserted}
     changed: set[int] = set(ids.values())
@@ -233,8 +280,7 @@ def set_departments(connection: Connection, wanted: dict[int, list[str]]) -> set
     if removed:
         connection.execute(text("DELETE FROM department_scopes WHERE institution_id = :i AND department = :d"), removed)
         connection.execute(text("DELETE FROM institution_departments WHERE institution_id = :i AND department = :d"), removed)
-    if added:
-        connection.execute(_table(InstitutionDepartment).insert(), added)
+    insert_rows(connection, _table(InstitutionDepartment), added)
     if scopes:
         statement = _insert(connection, _table(DepartmentScope)).on_conflict_do_nothing()
         connection.execute(statement, scopes)
@@ -269,7 +315,7 @@ def persons(connection: Connection, rows: list[dict[str, Any]], profession: str)
             if differs:
                 updates.append({"id_": person.id, **differs})
     result: dict[str, Any] = {key: {"id": row.id, "institution_id": row.institution_id} for key, row in held.items()}
-    for inserted in _returning(connection, _table(Person), new, "id", "id_number_hash", "institution_id"):
+    for inserted in insert_returning(connection, _table(Person), new, "id", "id_number_hash", "institution_id"):
         result[inserted.id_number_hash] = {"id": inserted.id, "institution_id": inserted.institution_id}
     _update(connection, _table(Person), updates)
     return result
@@ -278,8 +324,9 @@ def persons(connection: Connection, rows: list[dict[str, Any]], profession: str)
 def _entries(connection: Connection, model: Any, person_ids: list[int], columns: Sequence[str]) -> dict[int, Any]:
     table = _table(model)
     found: dict[int, Any] = {}
-    for chunk in _chunks(person_ids, 5000):
-        query = select(*(table.c[c] for c in ("id", "person_id", "status", "identifier", *columns))).where(table.c.person_id.in_(chunk))
+    for chunk in _chunks(person_ids, 50_000):
+        query = select(*(table.c[c] for c in ("id", "person_id", "status", "identifier", *columns))).where(
+            among(connection, table.c.person_id, chunk))
         for row in connection.execute(query):
             found[row.person_id] = row
     return found
@@ -345,7 +392,7 @@ def physicians(connection: Connection, rows: list[dict[str, Any]], today: date) 
     identifiers = issue(connection, "physician", [values["commission_code"] for values in new], today.year)
     for values, identifier in zip(new, identifiers, strict=True):
         values["identifier"] = identifier
-    inserted = [row.id for row in _returning(connection, _table(PhysicianRegistration), new, "id")]
+    inserted = [row.id for row in insert_returning(connection, _table(PhysicianRegistration), new, "id")]
     record_issued(connection, "physician", zip(identifiers, inserted, strict=True))
     for entry_id, values in zip(inserted, new, strict=True):
         practices.append({"registration_id": entry_id, "institution_id": values["institution_id"], "main": True,
@@ -359,19 +406,17 @@ def physicians(connection: Connection, rows: list[dict[str, Any]], today: date) 
     if closing:
         connection.execute(text("UPDATE physician_practices SET until = :on WHERE registration_id = :r AND until IS NULL "
                                 "AND main"), closing)
-    if practices:
-        connection.execute(_table(PhysicianPractice).insert(), practices)
-    if events:
-        connection.execute(_table(PhysicianRegistrationEvent).insert(), events)
+    insert_rows(connection, _table(PhysicianPractice), practices)
+    insert_rows(connection, _table(PhysicianRegistrationEvent), events)
     _move_people(connection, moved)
     return inserted + [row["id_"] for row in updates]
 
 
 def _institution_names(connection: Connection, ids: set[int]) -> dict[int, str]:
     names: dict[int, str] = {}
-    for chunk in _chunks(sorted(ids), 5000):
-        names.update(connection.execute(text("SELECT id, name FROM institutions WHERE id IN :ids")
-                                        .bindparams(bindparam("ids", expanding=True)), {"ids": chunk}).all())
+    table = _table(Institution)
+    for chunk in _chunks(sorted(ids), 50_000):
+        names.update(connection.execute(select(table.c.id, table.c.name).where(among(connection, table.c.id, chunk))).all())
     return names
 
 
@@ -427,15 +472,14 @@ def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> l
     identifiers = issue(connection, "nurse", [values["commission_code"] for values in new], today.year)
     for values, identifier in zip(new, identifiers, strict=True):
         values["identifier"] = identifier
-    inserted = [row.id for row in _returning(connection, _table(NurseRegistration), new, "id")]
+    inserted = [row.id for row in insert_returning(connection, _table(NurseRegistration), new, "id")]
     record_issued(connection, "nurse", zip(identifiers, inserted, strict=True))
     for entry_id, values in zip(inserted, new, strict=True):
         events.append({"registration_id": entry_id, "at": now, "event": IMPORTED, "actor": IMPORTER, "from_status": None,
                        "to_status": values["status"], "valid_until": values["valid_until"],
                        "comment": f"执业机构：{names.get(values['institution_id'], '')}，科室：{values['department']}"})
     _update(connection, _table(NurseRegistration), updates)
-    if events:
-        connection.execute(_table(NurseRegistrationEvent).insert(), events)
+    insert_rows(connection, _table(NurseRegistrationEvent), events)
     _move_people(connection, moved)
     return inserted + [row["id_"] for row in updates]
 
