@@ -314,9 +314,12 @@ def persons(connection: Connection, rows: list[dict[str, Any]], profession: str)
                        if getattr(person, c) != v}
             if differs:
                 updates.append({"id_": person.id, **differs})
-    result: dict[str, Any] = {key: {"id": row.id, "institution_id": row.institution_id} for key, row in held.items()}
+    changed = {row["id_"]: row for row in updates}
+    result: dict[str, Any] = {key: {"id": row.id, "institution_id": row.institution_id,
+                                    "changes": {c: [getattr(row, c), v] for c, v in changed.get(row.id, {}).items() if c != "id_"}}
+                              for key, row in held.items()}
     for inserted in insert_returning(connection, _table(Person), new, "id", "id_number_hash", "institution_id"):
-        result[inserted.id_number_hash] = {"id": inserted.id, "institution_id": inserted.institution_id}
+        result[inserted.id_number_hash] = {"id": inserted.id, "institution_id": inserted.institution_id, "changes": {}}
     _update(connection, _table(Person), updates)
     return result
 
@@ -375,10 +378,10 @@ def physicians(connection: Connection, rows: list[dict[str, Any]], today: date) 
                 moved.append((person["id"], values["institution_id"]))
             continue
         differs = {c: values[c] for c in PHYSICIAN_FIELDS if getattr(entry, c) != values[c]}
-        if not differs:
+        if not differs and not person["changes"]:
             continue
         updates.append({"id_": entry.id, **differs, "updated_at": now})
-        changes = {c: [getattr(entry, c), values[c]] for c in differs}
+        changes = {c: [getattr(entry, c), values[c]] for c in differs} | person["changes"]
         if "institution_id" in differs:
             changes["institution"] = [names.get(entry.institution_id), names.get(values["institution_id"])]
             del changes["institution_id"]
@@ -453,7 +456,7 @@ def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> l
                 moved.append((person["id"], values["institution_id"]))
             continue
         differs = {c: values[c] for c in NURSE_FIELDS if getattr(entry, c) != values[c]}
-        if not differs:
+        if not differs and not person["changes"]:
             continue
         if "valid_until" in differs:
             differs["expiry_notices"] = []
@@ -463,6 +466,7 @@ def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> l
         if "institution_id" in differs:
             moved.append((person["id"], values["institution_id"]))
         shown = {c: [getattr(entry, c), values[c]] for c in NURSE_FIELDS if c in differs and c != "institution_id"}
+        shown |= person["changes"]
         if "institution_id" in differs:
             shown["institution"] = [names.get(entry.institution_id), names.get(values["institution_id"])]
         events.append({"registration_id": entry.id, "at": now, "event": REIMPORTED, "actor": IMPORTER,
