@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -75,3 +76,15 @@ def _sign(secret: str, body: str) -> str:
 def sign_push(secret: str, timestamp: str, body: bytes) -> str:
     """X-Medreg-Signature of a disclosure push: HMAC-SHA256 of `TIMESTAMP.BODY` with the channel secret."""
     return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def lookup_hasher(secret: str) -> Callable[[str], str]:
+    """`lookup_hash` with the key derived once, for loading millions of rows."""
+    key = _derive(secret, "lookup")
+    return lambda value: hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def encrypter(secret: str) -> Callable[[str], str]:
+    """`encrypt` with the key derived once, for loading millions of rows."""
+    fernet = _fernet(secret)
+    return lambda value: fernet.encrypt(value.encode()).decode()

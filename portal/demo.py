@@ -29,12 +29,11 @@ import models
 from models import Account, Institution, Person
 from models.crypto import encrypt, hash_password, lookup_hash
 from models.db import must_get, session_scope
-from models.imports import import_divisions, import_institutions, import_physician_qualifications
 from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
+from portal.cli.imports import run_import
 from portal.cli.output import listen_failure
 from portal.cli.users import create_staff_account
-from publisher.disclosure import publish_changed
 
 log = logging.getLogger(__name__)
 
@@ -72,22 +71,22 @@ class DemoAccounts:
 # --- data -----------------------------------------------------------------------------
 
 
-def demo_rows(filename: str) -> list[dict[str, str]]:
+def demo_rows(filename: str) -> list[tuple[int, dict[str, str]]]:
     with (DEMO_DATA / filename).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return list(enumerate(csv.DictReader(handle), start=2))
 
 
 def load_demo_data(session: Session, settings: Settings) -> DemoAccounts:
     """Divisions, institutions, qualification records and one account per role; loading twice changes nothing."""
-    for loader, filename in (
-        (import_divisions, "divisions.csv"),
-        (import_institutions, "institutions.csv"),
-        (import_physician_qualifications, "physician_qualifications.csv"),
+    for kind, filename in (
+        ("divisions", "divisions.csv"),
+        ("institutions", "institutions.csv"),
+        ("physician-qualifications", "physician_qualifications.csv"),
     ):
-        report = loader(session, settings, demo_rows(filename))
+        report = run_import(session.connection(), settings, kind, demo_rows(filename))
         if report.errors:
             raise RuntimeError(f"演示数据 {filename} 有误：{report.errors}")
-        publish_changed(session, settings, report.changed)
+    session.expire_all()
     if session.scalar(select(Account.id).where(Account.username == COMMISSION_USERNAME)) is None:
         create_staff_account(session, "commission", COMMISSION_USERNAME, PASSWORD, division=COMMISSION_DIVISION, admin=True)
     if session.scalar(select(Account.id).where(Account.username == INSTITUTION_USERNAME)) is None:

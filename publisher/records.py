@@ -1,6 +1,8 @@
 """A public record is built from an allow-list of fields: nothing else of a person ever leaves."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from models import Commission, Institution, NurseRegistration, Person, PhysicianRegistration
@@ -13,6 +15,14 @@ def physician_record(session: Session, entry: PhysicianRegistration, version: in
     person = must_get(session, Person, entry.person_id)
     institution = must_get(session, Institution, entry.institution_id)
     commission = must_get(session, Commission, entry.commission_code)
+    return physician_body(entry, person, institution.division_code, physician_institutions(session, entry),
+                          commission.name if commission else "", version)
+
+
+def physician_body(entry: Any, person: Any, division: str, institutions: list[dict], commission_name: str,
+                   version: int) -> dict:
+    """The record of a physician entry from its values (an ORM entry, or a row read in bulk by publisher/batch.py):
+    `entry` has the register's columns, `person` a name and sex, `institutions` is physician_institutions'."""
     return {
         "identifier": entry.identifier,
         "kind": "physician",
@@ -21,13 +31,13 @@ def physician_record(session: Session, entry: PhysicianRegistration, version: in
         "sex": person.sex,
         "status": entry.status,
         "status_label": PHYSICIAN_STATUS_LABELS.get(entry.status, entry.status),
-        "division": institution.division_code,
+        "division": division,
         "level": entry.level,
         "qualification_category": entry.category,
         "practice_category": entry.practice_category,
         "practice_scopes": list(entry.practice_scopes),
-        "institutions": physician_institutions(session, entry),
-        "registering_authority": {"division": entry.commission_code, "name": commission.name if commission else ""},
+        "institutions": institutions,
+        "registering_authority": {"division": entry.commission_code, "name": commission_name},
         "registered_on": entry.registered_on.isoformat(),
         **({"valid_until": entry.valid_until.isoformat()} if entry.valid_until else {}),
     }
@@ -45,7 +55,8 @@ def physician_institutions(session: Session, entry: PhysicianRegistration) -> li
     return shown
 
 
-def institution_record(institution: Institution, commission: Commission | None, version: int) -> dict:
+def institution_record(institution: Any, commission: Any, version: int) -> dict:
+    """`institution`: an Institution, or a row with its columns and `department_names` (publisher/batch.py)."""
     return {
         "identifier": institution.identifier,
         "kind": "institution",
@@ -69,6 +80,12 @@ def nurse_record(session: Session, entry: NurseRegistration, version: int) -> di
     person = must_get(session, Person, entry.person_id)
     institution = must_get(session, Institution, entry.institution_id)
     commission = must_get(session, Commission, entry.commission_code)
+    return nurse_body(entry, person, institution, commission.name if commission else "", version)
+
+
+def nurse_body(entry: Any, person: Any, institution: Any, commission_name: str, version: int) -> dict:
+    """The record of a nurse entry from its values (see physician_body); `institution` has id, name, identifier and
+    division_code."""
     return {
         "identifier": entry.identifier,
         "kind": "nurse",
@@ -82,7 +99,7 @@ def nurse_record(session: Session, entry: NurseRegistration, version: int) -> di
         "institutions": [
             {"id": institution.id, "name": institution.name, "identifier": institution.identifier, "main": True}
         ],
-        "registering_authority": {"division": entry.commission_code, "name": commission.name if commission else ""},
+        "registering_authority": {"division": entry.commission_code, "name": commission_name},
         "registered_on": entry.registered_on.isoformat(),
         "valid_until": entry.valid_until.isoformat(),
     }

@@ -1,98 +1,140 @@
-"""`medreg import KIND FILE.csv`: load reference data or legacy registers, with a progress bar and a
-reason per refused row. Exit 0 all loaded, 1 some rows refused (the good ones are loaded), 2 unknown
-kind or unreadable file."""
+"""`medreg import KIND FILE.csv`: load reference data or legacy registers, streamed and in batches, with a
+progress bar and a reason per refused row (docs/import-formats.md).
+
+Exit 0: every row loaded. 1: rows refused — nothing was written, or with `--load-good-rows` the good rows were.
+2: the file as a whole cannot be loaded (unknown kind, not there, not UTF-8, missing columns, a line too long).
+"""
 from __future__ import annotations
 
 import argparse
-import csv
+import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from sqlalchemy import Connection
 
-from models.db import session_scope
-from models.imports import COLUMNS, LOADERS, ImportReport, missing_columns
-from models.settings import load_settings
+from models.db import engine_for
+from models.imports import COLUMNS, LABELS, FileRefused, Import, ImportReport, read_csv
+from models.settings import Settings, load_settings
 from portal.cli.output import CommandError, err, out
-from publisher.disclosure import publish_changed
+from publisher.batch import publish_entries
 
-LATER_KINDS = ("physicians", "nurses")
-KIND_LABELS = {
-    "divisions": "行政区划",
-    "physician-qualifications": "医师资格",
-    "institutions": "医疗机构",
-    "nurse-exams": "护士执业资格考试合格记录",
-    "assessments": "医师定期考核结果",
-}
+KIND_LABELS = LABELS
+BATCH_ROWS = 20_000
+# Files above this size are cleaned in worker processes (ID numbers are hashed and encrypted there).
+PARALLEL_FROM_BYTES = 8 << 20
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="从CSV文件导入基础数据或存量登记（可重复导入）")
-    parser.add_argument("kind", metavar="KIND", help=f"数据类型：{'、'.join([*LOADERS, *LATER_KINDS])}")
+    parser.add_argument("kind", metavar="KIND", help=f"数据类型：{'、'.join(COLUMNS)}")
     parser.add_argument("file", metavar="FILE.csv", type=Path, help="UTF-8编码、带表头的CSV文件")
+    parser.add_argument("--load-good-rows", action="store_true",
+                        help="有行被拒绝时仍导入其余正确的行（默认：有任何一行被拒绝，整个文件都不导入）")
+    parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS, metavar="N",
+                        help=f"每个事务写入的行数（默认 {BATCH_ROWS}）")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="清洗与加密用的进程数（默认：大文件用全部CPU核，小文件不另起进程；0 不另起进程）")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         check_kind(args.kind)
-        rows = read_rows(args.kind, args.file)
+        rows = read_csv(args.kind, args.file)
     except CommandError as error:
         err().print(error.message)
         return error.exit_code
-    report = load(args.kind, rows)
-    show(report)
+    except FileRefused as error:
+        err().print(error.message)
+        return 2
+    workers = args.workers if args.workers is not None else default_workers(args.file)
+    try:
+        report = load(args.kind, rows, load_good_rows=args.load_good_rows, batch_rows=max(1, args.batch_rows), workers=workers)
+    except FileRefused as error:
+        err().print(f"{error.message}（文件未导入）")
+        return 2
+    show(report, args.load_good_rows)
     return 1 if report.refused else 0
 
 
-def check_kind(kind: str) -> None:
-    if kind in LATER_KINDS:
-        raise CommandError(f"导入类型 {kind} 暂未支持", exit_code=2)
-    if kind not in LOADERS:
-        raise CommandError(f"未知的导入类型 {kind}；可用类型：{'、'.join(LOADERS)}", exit_code=2)
-
-
-def read_rows(kind: str, path: Path) -> list[dict[str, str]]:
-    """Every row of the file; the header must name the kind's columns (a BOM, as Excel writes, is fine)."""
+def default_workers(path: Path) -> int:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = missing_columns(kind, reader.fieldnames)
-            if missing:
-                raise CommandError(
-                    f"文件 {path} 缺少列：{'、'.join(missing)}（{kind} 需要表头 {','.join(COLUMNS[kind])}）", exit_code=2
-                )
-            return [{(key or "").strip(): value for key, value in row.items()} for row in reader]
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise CommandError(f"无法读取文件 {path}：{reason(error)}", exit_code=2) from None
+        big = path.stat().st_size >= PARALLEL_FROM_BYTES
+    except OSError:
+        big = False
+    return (os.cpu_count() or 1) if big else 0
 
 
-def reason(error: Exception) -> str:
-    if isinstance(error, FileNotFoundError):
-        return "文件不存在"
-    if isinstance(error, IsADirectoryError):
-        return "这是一个目录"
-    if isinstance(error, PermissionError):
-        return "没有读取权限"
-    if isinstance(error, UnicodeDecodeError):
-        return "不是UTF-8编码"
-    return str(error)
+def check_kind(kind: str) -> None:
+    if kind not in COLUMNS:
+        raise CommandError(f"未知的导入类型 {kind}；可用类型：{'、'.join(COLUMNS)}", exit_code=2)
 
 
-def load(kind: str, rows: list[dict[str, str]]) -> ImportReport:
+def run_import(connection: Connection, settings: Settings, kind: str, rows: Iterable[tuple[int, dict[str, str]]], *,
+               load_good_rows: bool = False, batch_rows: int = BATCH_ROWS, workers: int = 0,
+               commit: Callable[[], None] | None = None, staged: Callable[[int], None] | None = None,
+               written: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Stage and check every row, then write batch by batch and publish what each batch changed.
+
+    `commit` ends a transaction (after the stage, and after each batch); without it everything stays in the
+    caller's transaction. `staged(n)` is told of rows read, `written(done, total)` of rows written."""
+    job = Import(connection, kind, settings.secret)
+    job.stage(rows, workers, staged)
+    job.check()
+    if commit:
+        commit()
+    if load_good_rows or not job.report.refused:
+        done = 0
+        for batch in job.batches(batch_rows):
+            changed = job.apply_batch(batch)
+            if job.register and changed:
+                job.report.published += publish_entries(connection, settings, job.register, changed)
+            if commit:
+                commit()
+            done += len(batch)
+            if written:
+                written(done, job.staged)
+    job.drop_stage()
+    if commit:
+        commit()
+    return job.report
+
+
+def load(kind: str, rows: Iterable[tuple[int, dict[str, str]]], *, load_good_rows: bool = False,
+         batch_rows: int = BATCH_ROWS, workers: int = 0) -> ImportReport:
     settings = load_settings()
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     console = err()
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task(f"导入{KIND_LABELS[kind]}", total=len(rows))
-        with session_scope(settings.database_url) as session:
-            report = LOADERS[kind](session, settings, rows, progress=lambda: progress.advance(task))
-            publish_changed(session, settings, report.changed)
-            return report
+        reading = progress.add_task(f"检查{KIND_LABELS[kind]}", total=None)
+        writing = progress.add_task(f"写入{KIND_LABELS[kind]}", total=None, visible=False)
+
+        def written(done: int, total: int) -> None:
+            progress.update(writing, completed=done, total=total, visible=True)
+
+        with engine_for(settings.database_url).connect() as connection:
+            try:
+                return run_import(connection, settings, kind, rows, load_good_rows=load_good_rows, batch_rows=batch_rows,
+                                  workers=workers, commit=connection.commit,
+                                  staged=lambda n: progress.advance(reading, n), written=written)
+            except BaseException:
+                connection.rollback()
+                raise
 
 
-def show(report: ImportReport) -> None:
+def show(report: ImportReport, load_good_rows: bool = False) -> None:
     problems = err()
     for error in report.errors:
         column = "" if error.field == "*" else f" {error.field}"
         problems.print(f"第{error.row}行{column}：{error.reason}")
-    out().print(f"{KIND_LABELS[report.kind]}：已导入 {report.loaded} 行，拒绝 {report.refused} 行")
+    if report.unlisted:
+        problems.print(f"……另有 {report.unlisted} 条原因未列出")
+    label = KIND_LABELS[report.kind]
+    if report.refused and not report.applied and not load_good_rows:
+        out().print(f"{label}：已导入 0 行，拒绝 {report.refused} 行（有行被拒绝，整个文件未导入；"
+                    "改正后重新导入，或加 --load-good-rows 只导入正确的行）")
+        return
+    published = f"，公示 {report.published} 条" if report.published else ""
+    out().print(f"{label}：已导入 {report.loaded} 行，拒绝 {report.refused} 行{published}")

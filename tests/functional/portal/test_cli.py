@@ -55,6 +55,11 @@ def test_import_divisions_loads_good_rows_reports_bad_ones_and_is_idempotent(env
     ]
     path = write_csv(tmp_path / "divisions.csv", DIVISION_HEADER, rows)
     code, out, err = run(capsys, "import", "divisions", str(path))
+    assert code == 1 and "已导入 0 行，拒绝 4 行" in out and "整个文件未导入" in out
+    assert "第5行 code：行政区划代码应为6位数字" in err
+    assert db.get(Division, "520000") is None  # a file with a refused row loads nothing
+
+    code, out, err = run(capsys, "import", "divisions", "--load-good-rows", str(path))
     assert code == 1
     assert "已导入 3 行，拒绝 4 行" in out
     assert "第5行 code：行政区划代码应为6位数字" in err
@@ -90,6 +95,8 @@ def test_import_physician_qualifications_keeps_only_a_keyed_hash_of_the_id_numbe
     ]
     path = write_csv(tmp_path / "qualifications.csv", QUALIFICATION_HEADER, rows)
     code, out, err = run(capsys, "import", "physician-qualifications", str(path))
+    assert code == 1 and "已导入 0 行，拒绝 3 行" in out and db.get(PhysicianQualification, certificate) is None
+    code, out, err = run(capsys, "import", "physician-qualifications", "--load-good-rows", str(path))
     assert code == 1
     assert "已导入 2 行，拒绝 3 行" in out
     assert "第4行 id_number：身份证号码校验位错误" in err
@@ -102,7 +109,8 @@ def test_import_physician_qualifications_keeps_only_a_keyed_hash_of_the_id_numbe
     assert good_id not in str([getattr(record, c.key) for c in inspect(PhysicianQualification).columns])
 
     rows[0][1] = "赵一一"
-    code, out, _ = run(capsys, "import", "physician-qualifications", str(write_csv(path, QUALIFICATION_HEADER, rows)))
+    code, out, _ = run(capsys, "import", "physician-qualifications", "--load-good-rows",
+                       str(write_csv(path, QUALIFICATION_HEADER, rows)))
     assert code == 1 and "已导入 2 行，拒绝 3 行" in out
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(PhysicianQualification).where(
@@ -137,6 +145,9 @@ def test_import_institutions_issues_identifiers_and_copies_the_default_scope_map
     ]
     path = write_csv(tmp_path / "institutions.csv", INSTITUTION_HEADER, rows)
     code, out, err = run(capsys, "import", "institutions", str(path))
+    assert code == 1 and "已导入 0 行，拒绝 4 行" in out
+    assert db.scalar(select(Institution).where(Institution.uscc == first)) is None
+    code, out, err = run(capsys, "import", "institutions", "--load-good-rows", str(path))
     assert code == 1
     assert "已导入 2 行，拒绝 4 行" in out
     assert "第4行 uscc：统一社会信用代码校验位错误" in err
@@ -176,7 +187,7 @@ def test_import_refuses_unknown_kinds_and_unreadable_files_with_exit_2(env, tmp_
     code, _, err = run(capsys, "import", "hospitals", str(good))
     assert code == 2 and "未知的导入类型 hospitals" in err
     code, _, err = run(capsys, "import", "nurses", str(good))
-    assert code == 2 and "暂未支持" in err
+    assert code == 2 and "缺少列：id_number" in err
     code, _, err = run(capsys, "import", "divisions", str(tmp_path / "missing.csv"))
     assert code == 2 and "文件不存在" in err
     wrong = write_csv(tmp_path / "wrong.csv", ["code", "title"], [["520000", "贵州省"]])
@@ -282,7 +293,7 @@ def test_init_db_creates_a_fresh_sqlite_database_that_imports_load_into(monkeypa
         assert connection.execute(text("select version_num from alembic_version")).scalar() == "0001"
         assert "institutions" in inspect(connection).get_table_names()
     engine.dispose()
-    # A refused row rolls back only its own savepoint, on SQLite as on PostgreSQL.
+    # With --load-good-rows a refused row is left out and the others load, on SQLite as on PostgreSQL.
     path = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["110000", "北京市", ""], ["11000", "坏", ""], ["110105", "朝阳区", "110000"]])
-    code, out, _ = run(capsys, "import", "divisions", str(path))
+    code, out, _ = run(capsys, "import", "divisions", "--load-good-rows", str(path))
     assert code == 1 and "已导入 2 行，拒绝 1 行" in out

@@ -22,7 +22,7 @@ def test_import_nurse_exams_hashes_the_id_number_refuses_bad_rows_and_updates_on
         [second, "王护士", other_id, "2016"],
         ["12", "", "110105199001011234", "1899"],
     ])
-    code, out, err = run(capsys, "import", "nurse-exams", str(path))
+    code, out, err = run(capsys, "import", "nurse-exams", "--load-good-rows", str(path))
     assert code == 1 and "已导入 2 行，拒绝 1 行" in out
     assert "第4行 certificate_no：证书编号应为6至30位数字或字母" in err
     assert "第4行 name：必填" in err and "第4行 id_number：" in err
@@ -48,7 +48,7 @@ def test_import_assessments_needs_a_known_certificate_and_keeps_one_result_per_p
         ["999999999999", "2024", "合格", "2024-11-30", "某考核机构"],
         [certificate_no, "2025-2023", "优秀", "2999-01-01", ""],
     ])
-    code, out, err = run(capsys, "import", "assessments", str(path))
+    code, out, err = run(capsys, "import", "assessments", "--load-good-rows", str(path))
     assert code == 1 and "已导入 1 行，拒绝 2 行" in out
     assert "第3行 certificate_no：医师资格库中没有该证书编号，请先导入医师资格" in err
     assert "第4行 period：考核周期应为年份（如2024）或起止年份（如2022-2024）" in err

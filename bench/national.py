@@ -1,0 +1,268 @@
+"""The whole national register on one machine: generate it, load it, read it — every figure beside its goal.
+
+    .venv/bin/python bench/national.py --scale 0.01          # a 1 % country (minutes)
+    .venv/bin/python bench/national.py --scale 1.0           # the whole country (hours on 2 cores)
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust; MEDREG_BENCH_PG for another). It makes a database
+`medreg_national_<id>` and a data directory, and drops both at the end unless `--keep`.
+
+Steps (each printed as it finishes, then a table of figures and goals):
+
+1. `medreg generate --out DIR --scale S` (timed).
+2. `medreg import KIND` of every kind in order, each as a subprocess: rows per second, and the peak memory of the
+   import (the resident set of the command and its worker processes together, sampled every 0.1 s from /proc).
+3. Public reads through `medreg serve` with `MEDREG_PUBLIC_RATE=0`: `--requests` record look-ups by identifier
+   from `--clients` threads (requests/s, p99), then name searches (p95), with and without a division.
+4. Commission statistics over the whole country (`portal.services.statistics`, a national account): time each.
+5. The bulk export (`publisher.bulk.export`): records per second.
+
+Not measured here (see bench/README.md): keyset paging depth, the pipeline's latency on a full database.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, pool, text  # noqa: E402
+
+from pipeline.imports import ORDER  # noqa: E402
+
+PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+MEDREG = str(Path(sys.executable).with_name("medreg"))
+GOALS = {"import": 50_000, "memory_mb": 500, "lookup_rps": 1000, "lookup_p99_ms": 20, "search_p95_ms": 50,
+         "statistics_s": 2, "export_rps": 50_000}
+
+
+def group_rss_mb(pgid: int) -> float:
+    """Resident memory of every process in a process group, MB."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:
+                continue
+            with open(f"/proc/{entry}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 1024
+
+
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(seconds, peak MB of the process group, output) of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, group_rss_mb(process.pid))
+        time.sleep(0.1)
+    output = process.stdout.read() if process.stdout else ""
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {process.returncode}:\n{output[-3000:]}")
+    return time.perf_counter() - started, peak, output
+
+
+def count_rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def hammer(urls: list[str], clients: int) -> tuple[float, list[float]]:
+    """Fetch every URL from `clients` threads; (requests/s, latencies in ms)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    position = iter(range(len(urls)))
+
+    def client() -> None:
+        mine = []
+        while True:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                break
+            started = time.perf_counter()
+            with urllib.request.urlopen(urls[index], timeout=30) as answer:
+                answer.read()
+            mine.append((time.perf_counter() - started) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(urls) / (time.perf_counter() - started), latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=None, help="medreg import --workers")
+    parser.add_argument("--data", type=Path, default=None, help="reuse generated files in this directory")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    name = f"medreg_national_{uuid.uuid4().hex[:8]}"
+    url = PG.rsplit("/", 1)[0] + f"/{name}"
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    data = args.data or Path(tempfile.mkdtemp(prefix="medreg-national-"))
+    env = {**os.environ, "MEDREG_DATABASE_URL": url, "MEDREG_SECRET": "national-bench-secret", "MEDREG_PUBLIC_RATE": "0",
+           "MEDREG_CHANNELS": ""}
+    figures: list[tuple[str, str, str]] = []
+    print(f"medreg national benchmark  scale={args.scale}  ({os.cpu_count()} cores)  database {name}", flush=True)
+    try:
+        if args.data is None:
+            seconds, peak, _ = run_measured([MEDREG, "generate", "--out", str(data), "--scale", str(args.scale),
+                                             "--seed", str(args.seed)], env)
+            print(f"generate: {seconds:.1f} s, peak {peak:.0f} MB", flush=True)
+            figures.append(("generate", f"{seconds:.1f} s", "—"))
+        run_measured([MEDREG, "init-db"], env)
+        for kind in ORDER:
+            path = data / f"{kind}.csv"
+            rows = count_rows(path)
+            argv = [MEDREG, "import", kind, str(path)] + (["--workers", str(args.workers)] if args.workers is not None else [])
+            seconds, peak, output = run_measured(argv, env)
+            rate = rows / seconds
+            print(f"import {kind}: {rows} rows in {seconds:.1f} s = {rate:,.0f} rows/s, peak {peak:.0f} MB  | {output.strip()[-80:]}",
+                  flush=True)
+            figures.append((f"import {kind} rows/s", f"{rate:,.0f}", f">= {GOALS['import']:,}"))
+            figures.append((f"import {kind} peak memory", f"{peak:.0f} MB ({rows:,} rows)", f"< {GOALS['memory_mb']} MB at 5 M rows"))
+        reads(args, url, env, data, figures)
+        commission(url, figures)
+        export(url, figures)
+    finally:
+        if not args.keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if args.data is None:
+                shutil.rmtree(data, ignore_errors=True)
+        else:
+            print(f"kept: database {url}, data {data}")
+        admin.dispose()
+    print()
+    print(f"{'figure':48} {'measured':>28}   goal")
+    for label, value, goal in figures:
+        print(f"{label:48} {value:>28}   {goal}")
+    return 0
+
+
+def reads(args: argparse.Namespace, url: str, env: dict[str, str], data: Path, figures: list) -> None:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        identifiers = [row[0] for row in connection.execute(text(
+            "SELECT identifier FROM public_records TABLESAMPLE SYSTEM (5) LIMIT :n"), {"n": args.requests})]
+    engine.dispose()
+    with (data / "physicians.csv").open(encoding="utf-8", newline="") as handle:
+        people = [row for _, row in zip(range(5000), csv.DictReader(handle), strict=False)]
+    port = 20000 + random.randrange(20000)
+    server = subprocess.Popen([MEDREG, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/public/records/{identifiers[0]}", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        random.seed(1)
+        lookups = [f"{base}/api/v1/public/records/{random.choice(identifiers)}" for _ in range(args.requests)]
+        hammer(lookups[: min(500, len(lookups))], args.clients)  # warm-up
+        rate, latencies = hammer(lookups, args.clients)
+        p99 = percentile(latencies, 0.99)
+        print(f"lookup: {rate:,.0f} requests/s, p99 {p99:.1f} ms", flush=True)
+        figures.append(("record by identifier, requests/s", f"{rate:,.0f}", f">= {GOALS['lookup_rps']:,}"))
+        figures.append(("record by identifier, p99", f"{p99:.1f} ms", f"< {GOALS['lookup_p99_ms']} ms"))
+        from urllib.parse import quote
+
+        searches = [f"{base}/api/v1/public/physicians?name={quote(random.choice(people)['name'])}" for _ in range(500)]
+        rate, latencies = hammer(searches, 4)
+        figures.append(("name search p95", f"{percentile(latencies, 0.95):.1f} ms", f"< {GOALS['search_p95_ms']} ms"))
+        by_division = [f"{base}/api/v1/public/physicians?name={quote(p['name'])}&division={p['registered_by'][:2]}"
+                       for p in random.sample(people, min(500, len(people)))]
+        rate, latencies = hammer(by_division, 4)
+        figures.append(("name + province search p95", f"{percentile(latencies, 0.95):.1f} ms", f"< {GOALS['search_p95_ms']} ms"))
+        print(f"search: {figures[-2][1]} p95, with a province {figures[-1][1]} p95", flush=True)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+
+
+def commission(url: str, figures: list) -> None:
+    from types import SimpleNamespace
+
+    from models.db import session_factory
+    from portal.services import statistics as stats
+
+    session = session_factory(url)()
+    national = SimpleNamespace(division_code="000000")
+    province = SimpleNamespace(division_code="440000")
+    try:
+        for label, call in (
+            ("statistics: registers, national", lambda: stats.register_counts(session, national)),
+            ("statistics: registers, 广东", lambda: stats.register_counts(session, province)),
+            ("statistics: applications by division, national",
+             lambda: stats.application_counts(session, national, "division", stats.Period())),
+            ("statistics: processing times, national", lambda: stats.processing_times(session, national, stats.Period())),
+        ):
+            started = time.perf_counter()
+            call()
+            seconds = time.perf_counter() - started
+            figures.append((label, f"{seconds:.2f} s", f"< {GOALS['statistics_s']} s"))
+            print(f"{label}: {seconds:.2f} s", flush=True)
+    finally:
+        session.close()
+
+
+def export(url: str, figures: list) -> None:
+    from models.db import session_factory
+    from publisher.bulk import export as bulk_export
+
+    out = Path(tempfile.mkdtemp(prefix="medreg-bulk-"))
+    session = session_factory(url)()
+    try:
+        started = time.perf_counter()
+        result = bulk_export(session, out, None, lambda description, total: lambda: None)
+        seconds = time.perf_counter() - started
+        rate = result.records / seconds
+        figures.append(("bulk export records/s", f"{rate:,.0f}", f">= {GOALS['export_rps']:,}"))
+        print(f"export: {result.records} records in {seconds:.1f} s = {rate:,.0f}/s", flush=True)
+    finally:
+        session.close()
+        shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

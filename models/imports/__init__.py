@@ -1,0 +1,384 @@
+"""Loading reference data and legacy registers from CSV files (`medreg import`, `medreg demo`), at national scale.
+
+An import runs in three steps, all on one database connection (`Import`):
+
+1. **stage** — the file is read as a stream (`read_csv`: a line is at most `MAX_LINE_BYTES`, the file must be
+   UTF-8), every row is cleaned by the pure rules of `pipeline.imports` (and its ID number hashed and encrypted
+   here), and the clean rows go into a temporary table `import_stage` (COPY on PostgreSQL) in chunks; a refused
+   row is reported with a reason per column. Memory stays bounded whatever the size of the file.
+2. **check** — set-based checks of the staged rows against each other and the database: a key repeated in the
+   file, an unknown division, commission, institution or certificate, a registering commission whose
+   jurisdiction does not hold the division. Refused rows are left out of the stage.
+3. **apply** — the stage is written in batches (`apply_batch`, by kind in `models/imports/writers.py`): set-based
+   upserts that change only what differs, identifier serials taken per batch (one upsert per letter, division
+   and year, never a lock per row). Each batch returns the register entries it created or changed, which the
+   caller publishes (publisher.bulk.publish_entries) in the batch's transaction.
+
+The caller decides the transactions: `medreg import` commits the stage and then each batch (an interrupted
+import keeps the batches it committed; running it again completes it and changes nothing else), the demo
+runs everything in its own transaction. Nothing is applied when any row was refused, unless the caller asks
+for the good rows to load (`load_good_rows`).
+"""
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Connection, text
+
+from models.crypto import encrypter, lookup_hasher
+from pipeline import clock
+from pipeline.imports import (
+    COLUMNS,
+    FIRST_DATA_ROW,
+    LABELS,
+    Cleaner,
+    RowRefused,
+    missing_columns,
+)
+
+__all__ = [
+    "COLUMNS", "LABELS", "MAX_LINE_BYTES", "FileRefused", "Import", "ImportReport", "RowError", "RowRefused",
+    "missing_columns", "read_csv",
+]
+
+MAX_LINE_BYTES = 1 << 20
+MAX_CELL_CHARS = 1 << 17
+# Refused rows listed one reason per line; beyond this many the rest are only counted.
+MAX_LISTED_ERRORS = 1000
+BOM = b"\xef\xbb\xbf"
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be loaded: its Chinese reason; exit status 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    loaded: int = 0
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_LISTED_ERRORS reasons
+    refused_rows: int = 0
+    unlisted: int = 0  # reasons not kept in `errors`
+    published: int = 0
+    applied: bool = False  # the staged rows were written (False: refused as a whole, nothing written)
+
+    @property
+    def refused(self) -> int:
+        return self.refused_rows
+
+    def refuse(self, row: int, reasons: Mapping[str, str]) -> None:
+        self.refused_rows += 1
+        self.add_reasons(row, reasons)
+
+    def add_reasons(self, row: int, reasons: Mapping[str, str]) -> None:
+        for name, reason in reasons.items():
+            if len(self.errors) < MAX_LISTED_ERRORS:
+                self.errors.append(RowError(row, name, reason))
+            else:
+                self.unlisted += 1
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+
+def _lines(handle: IO[bytes], path: Path | str) -> Iterator[str]:
+    number = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise FileRefused(f"无法读取文件 {path}：第{number}行超过{MAX_LINE_BYTES // (1 << 20)} MB，不是有效的CSV行")
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM):]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileRefused(f"无法读取文件 {path}：不是UTF-8编码（第{number}行）") from None
+
+
+def open_error(path: Path | str, error: OSError) -> FileRefused:
+    if isinstance(error, FileNotFoundError):
+        reason = "文件不存在"
+    elif isinstance(error, IsADirectoryError):
+        reason = "这是一个目录"
+    elif isinstance(error, PermissionError):
+        reason = "没有读取权限"
+    else:
+        reason = str(error)
+    return FileRefused(f"无法读取文件 {path}：{reason}")
+
+
+def read_csv(kind: str, path: Path | str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, header → cell) of every record of the file, as a stream; FileRefused for a file that cannot be
+    loaded: not there, not UTF-8, a missing column, a line over MAX_LINE_BYTES, a cell over MAX_CELL_CHARS.
+
+    The header is checked before the first row is given; a later problem is raised when the stream reaches it."""
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise open_error(path, error) from None
+    rows = _records(kind, path, handle)
+    next(rows)  # read and check the header now
+    return rows
+
+
+def _records(kind: str, path: Path | str, handle: IO[bytes]) -> Iterator[Any]:
+    with handle:
+        reader = csv.reader(_lines(handle, path))
+        try:
+            header = [name.strip() for name in next(reader, [])]
+            missing = missing_columns(kind, header)
+            if missing:
+                raise FileRefused(
+                    f"文件 {path} 缺少列：{'、'.join(missing)}（{kind} 需要表头 {','.join(COLUMNS[kind])}）")
+            yield None
+            number = FIRST_DATA_ROW - 1
+            for values in reader:
+                if not values:
+                    continue
+                number += 1
+                yield number, dict(zip(header, values, strict=False))
+        except csv.Error as error:
+            raise FileRefused(f"无法读取文件 {path}：第{reader.line_num}行：{csv_reason(error)}") from None
+        except OSError as error:
+            raise open_error(path, error) from None
+
+
+def csv_reason(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"单元格超过{MAX_CELL_CHARS}个字符"
+    return f"CSV格式错误（{error}）"
+
+
+csv.field_size_limit(MAX_CELL_CHARS)
+
+
+# --- cleaning (also in worker processes) ---------------------------------------------------------------------
+
+# What each kind keeps in the stage, in order: clean values as text (lists joined with ";"). Persons' ID numbers
+# are staged only as their keyed hash (and, for the registers, encrypted).
+STAGE: dict[str, tuple[str, ...]] = {
+    "divisions": ("code", "name", "parent_code"),
+    "physician-qualifications": ("certificate_no", "name", "id_hash", "level", "category", "issued_on"),
+    "institutions": ("uscc", "name", "type", "division_code", "registered_by", "address", "beds", "departments",
+                     "legal_rep", "principal", "phone"),
+    "nurse-exams": ("certificate_no", "name", "id_hash", "passed_year"),
+    "assessments": ("certificate_no", "period", "result", "assessed_on", "assessor"),
+    "physicians": ("id_hash", "id_encrypted", "name", "sex", "birth_date", "certificate_no", "level", "category",
+                   "practice_category", "practice_scopes", "institution_uscc", "registered_on", "registered_by"),
+    "nurses": ("id_hash", "id_encrypted", "name", "sex", "birth_date", "certificate_no", "passed_year",
+               "institution_uscc", "department", "registered_on", "valid_until", "registered_by"),
+}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ";".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class Transform:
+    """Row → staged tuple (or RowRefused): the pure clean, then the keyed hash and encryption of the ID number."""
+
+    def __init__(self, kind: str, secret: str, today: date | None = None) -> None:
+        self.kind = kind
+        self.cleaner = Cleaner(kind, today)
+        self.columns = STAGE[kind]
+        self.hash = lookup_hasher(secret)
+        self.encrypt = encrypter(secret) if kind in ("physicians", "nurses") else None
+
+    def __call__(self, row: Mapping[str, Any]) -> tuple[str | None, ...]:
+        clean = self.cleaner.clean(row)
+        if "id_number" in clean:
+            clean["id_hash"] = self.hash(clean["id_number"])
+            if self.encrypt is not None:
+                clean["id_encrypted"] = self.encrypt(clean["id_number"])
+        return tuple(_text(clean[name]) for name in self.columns)
+
+    def chunk(self, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[list[tuple], list[tuple[int, dict[str, str]]]]:
+        """(staged rows with their row number first, refusals) of a chunk of numbered rows."""
+        staged, refused = [], []
+        for number, row in rows:
+            try:
+                staged.append((number, *self(row)))
+            except RowRefused as error:
+                refused.append((number, error.reasons))
+        return staged, refused
+
+
+_WORKER: Transform | None = None
+
+
+def _start_worker(kind: str, secret: str, today: date) -> None:
+    global _WORKER
+    _WORKER = Transform(kind, secret, today)
+
+
+def _work(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[list[tuple], list[tuple[int, dict[str, str]]]]:
+    assert _WORKER is not None
+    return _WORKER.chunk(rows)
+
+
+def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    chunk: list[tuple[int, dict[str, str]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def transformed(kind: str, secret: str, rows: Iterable[tuple[int, dict[str, str]]], workers: int, chunk: int = 2000,
+                today: date | None = None) -> Iterator[tuple[list[tuple], list[tuple[int, dict[str, str]]]]]:
+    """Clean the rows in `workers` processes (0: in this one), chunk by chunk and in order, with at most a few
+    chunks in flight so memory stays bounded."""
+    today = today or clock.today()
+    if workers <= 0:
+        transform = Transform(kind, secret, today)
+        for part in _chunks(rows, chunk):
+            yield transform.chunk(part)
+        return
+    import multiprocessing
+    from collections import deque
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_start_worker, initargs=(kind, secret, today)) as pool:
+        waiting: deque[Any] = deque()
+        for part in _chunks(rows, chunk):
+            waiting.append(pool.apply_async(_work, (part,)))
+            if len(waiting) >= 2 * workers + 2:
+                yield waiting.popleft().get()
+        while waiting:
+            yield waiting.popleft().get()
+
+
+# --- the import ----------------------------------------------------------------------------------------------
+
+
+Progress = Callable[[int], None]
+
+
+class Import:
+    """One import of one kind on one connection: stage, check, then apply batch by batch (see the module)."""
+
+    def __init__(self, connection: Connection, kind: str, secret: str, *, today: date | None = None) -> None:
+        from models.imports import checks, writers
+
+        self.connection = connection
+        self.kind = kind
+        self.secret = secret
+        self.today = today or clock.today()
+        self.report = ImportReport(kind)
+        self.columns = STAGE[kind]
+        self.postgres = connection.dialect.name == "postgresql"
+        self.staged = 0
+        self._after = 0
+        self._checks = checks
+        self._writer = writers.WRITERS[kind]
+
+    # stage --------------------------------------------------------------------------------------------------
+
+    def create_stage(self) -> None:
+        run = self.connection.exec_driver_sql
+        for table in ("import_stage", "import_refused", "import_ancestry"):
+            run(f"DROP TABLE IF EXISTS {'pg_temp.' if self.postgres else 'temp.'}{table}")
+        columns = ", ".join(f"{name} TEXT" for name in self.columns)
+        run(f"CREATE TEMPORARY TABLE import_stage (rn INTEGER PRIMARY KEY, {columns})")
+        run("CREATE TEMPORARY TABLE import_refused (rn INTEGER NOT NULL, field TEXT NOT NULL, reason TEXT NOT NULL)")
+
+    def stage(self, rows: Iterable[tuple[int, dict[str, str]]], workers: int = 0, progress: Progress | None = None) -> None:
+        """Clean every row and stage the good ones; FileRefused from the reader passes through."""
+        self.create_stage()
+        for staged, refused in transformed(self.kind, self.secret, rows, workers, today=self.today):
+            for number, reasons in refused:
+                self.report.refuse(number, reasons)
+            self.write_stage(staged)
+            self.staged += len(staged)
+            if progress:
+                progress(len(staged) + len(refused))
+
+    def write_stage(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        names = ", ".join(("rn", *self.columns))
+        if self.postgres:
+            raw = self.connection.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(f"COPY import_stage ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in range(len(self.columns) + 1))
+            self.connection.exec_driver_sql(f"INSERT INTO import_stage ({names}) VALUES ({marks})", rows)
+
+    # check --------------------------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Run the set-based checks, report what they refuse and leave those rows out of the stage."""
+        if self.postgres:
+            self.connection.exec_driver_sql("ANALYZE import_stage")
+        self._checks.run(self.connection, self.kind, self.postgres)
+        run = self.connection.execute
+        refused_rows = run(text("SELECT count(DISTINCT rn) FROM import_refused")).scalar_one()
+        self.report.refused_rows += refused_rows
+        if refused_rows:
+            for number, name, reason in run(text(
+                    "SELECT rn, field, reason FROM import_refused ORDER BY rn, field LIMIT :n"), {"n": MAX_LISTED_ERRORS}):
+                self.report.add_reasons(number, {name: reason})
+            total = run(text("SELECT count(*) FROM import_refused")).scalar_one()
+            self.report.unlisted += max(0, total - MAX_LISTED_ERRORS)
+            run(text("DELETE FROM import_stage WHERE rn IN (SELECT rn FROM import_refused)"))
+            self.staged -= refused_rows
+        self.report.errors.sort(key=lambda error: error.row)
+
+    # apply --------------------------------------------------------------------------------------------------
+
+    def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
+        """The staged rows in row order, `size` at a time (each read only when the previous one was applied)."""
+        names = ", ".join(("rn", *self.columns))
+        while True:
+            rows = [dict(row) for row in self.connection.execute(text(
+                f"SELECT {names} FROM import_stage WHERE rn > :after ORDER BY rn LIMIT :n"),
+                {"after": self._after, "n": size}).mappings()]
+            if not rows:
+                return
+            self._after = rows[-1]["rn"]
+            yield rows
+
+    def apply_batch(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Write one batch; the ids of the register entries it created or changed (to publish)."""
+        changed = self._writer(self.connection, rows, self.today)
+        self.report.loaded += len(rows)
+        self.report.applied = True
+        return changed
+
+    @property
+    def register(self) -> str | None:
+        return {"institutions": "institution", "physicians": "physician", "nurses": "nurse"}.get(self.kind)
+
+    def drop_stage(self) -> None:
+        for table in ("import_stage", "import_refused", "import_ancestry"):
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {'pg_temp.' if self.postgres else 'temp.'}{table}")

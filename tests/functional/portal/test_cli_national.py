@@ -1,0 +1,230 @@
+"""`medreg generate` and `medreg import` of every kind, the two registers included, on a generated country at
+scale 0.001 in a database of this module's own: loaded entries are identified, published, searchable and in the
+staff lists and commission query like online ones; a second run changes nothing; a bad file changes nothing."""
+from __future__ import annotations
+
+import csv
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, pool, select, text
+
+from models import (
+    Account,
+    IdentifierSerial,
+    Institution,
+    IssuedIdentifier,
+    NurseRegistration,
+    Person,
+    PhysicianPractice,
+    PhysicianRegistration,
+    PhysicianRegistrationEvent,
+    PublicRecord,
+    PublicVersion,
+)
+from models.crypto import decrypt, lookup_hash
+from models.db import session_factory
+from models.migrate import upgrade
+from pipeline.identifiers import is_valid_identifier
+from pipeline.imports import ORDER
+from portal.cli import main
+from portal.services import commission_search, public
+from portal.services.institution_desk import registered_staff
+from publisher.allowlist import public_only
+from publisher.records import nurse_record, physician_record
+from tests.conftest import PG_ADMIN_URL
+
+SECRET = "national-test-secret"
+PRIVATE = ("id_number", "id_type", "birth_date", "mobile", "address_of_person")
+
+
+@pytest.fixture(scope="module")
+def country_url():
+    name = f"medreg_country_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    from models.db import engine_for
+
+    engine_for(url).dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def country_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("country")
+
+
+@pytest.fixture
+def country(monkeypatch, country_url, country_dir):
+    monkeypatch.setenv("MEDREG_DATABASE_URL", country_url)
+    monkeypatch.setenv("MEDREG_SECRET", SECRET)
+    monkeypatch.delenv("MEDREG_CHANNELS", raising=False)
+    session = session_factory(country_url)()
+    yield session
+    session.rollback()
+    session.close()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def counts(session) -> dict[str, int]:
+    session.rollback()
+    tables = {"persons": Person, "physicians": PhysicianRegistration, "nurses": NurseRegistration,
+              "versions": PublicVersion, "records": PublicRecord, "issued": IssuedIdentifier, "events": PhysicianRegistrationEvent,
+              "institutions": Institution}
+    found = {name: session.scalar(select(func.count()).select_from(model)) for name, model in tables.items()}
+    found["serials"] = session.scalar(select(func.coalesce(func.sum(IdentifierSerial.last), 0)))
+    return found
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_a_generated_country_loads_and_its_registers_are_public_like_online_entries(country, country_dir, tmp_path, capsys):
+    code, out, _ = run(capsys, "generate", "--out", str(country_dir), "--scale", "0.001", "--seed", "7")
+    assert code == 0 and "physicians.csv：4800 行" in out and "nurses.csv：5600 行" in out
+    assert run(capsys, "generate", "--out", str(tmp_path), "--scale", "0.001", "--seed", "7")[0] == 0
+    for kind in ORDER:  # deterministic for a seed
+        assert (tmp_path / f"{kind}.csv").read_bytes() == (country_dir / f"{kind}.csv").read_bytes(), kind
+
+    for kind in ORDER:
+        code, out, err = run(capsys, "import", kind, str(country_dir / f"{kind}.csv"), "--batch-rows", "1500")
+        assert code == 0, (kind, out, err[:2000])
+        assert "拒绝 0 行" in out
+    physicians = rows_of(country_dir / "physicians.csv")
+    nurses = rows_of(country_dir / "nurses.csv")
+    loaded = counts(country)
+    assert loaded["physicians"] == len(physicians) and loaded["nurses"] == len(nurses)
+    assert loaded["persons"] == len(physicians) + len(nurses)
+    assert loaded["records"] == len(physicians) + len(nurses) + loaded["institutions"]
+    assert loaded["issued"] == loaded["records"] == loaded["versions"]
+
+    # One physician, looked at every way an online registration is seen.
+    row = physicians[17]
+    person = country.scalar(select(Person).where(Person.id_number_hash == lookup_hash(SECRET, row["id_number"])))
+    assert person.name == row["name"] and person.profession == "physician" and person.birth_date.isoformat() == row["birth_date"]
+    assert decrypt(SECRET, person.id_number_encrypted) == row["id_number"] and row["id_number"] not in person.id_number_encrypted
+    assert country.scalar(select(Account).where(Account.person_id == person.id)) is None  # no account: can sign up later
+    entry = country.scalar(select(PhysicianRegistration).where(PhysicianRegistration.person_id == person.id))
+    institution = country.get(Institution, entry.institution_id)
+    assert institution.uscc == row["institution_uscc"] and person.institution_id == institution.id
+    assert entry.status == "registered" and entry.commission_code == row["registered_by"]
+    assert entry.practice_scopes == sorted(row["practice_scopes"].split(";"))
+    assert is_valid_identifier(entry.identifier) and entry.identifier.startswith("D" + row["registered_by"])
+    practices = country.scalars(select(PhysicianPractice).where(PhysicianPractice.registration_id == entry.id)).all()
+    assert [(p.institution_id, p.main, p.until) for p in practices] == [(institution.id, True, None)]
+    stored = country.get(PublicRecord, entry.identifier)
+    assert stored.version == 1 and stored.institution_id == institution.id
+    assert stored.body == public_only(stored.body) and not set(PRIVATE) & set(stored.body)
+    rebuilt = physician_record(country, entry, 1)  # what the publish stage would build for the same entry
+    assert {k: v for k, v in stored.body.items() if k != "status_since"} == public_only(rebuilt)
+    assert stored.body["status_since"] == row["registered_on"]
+
+    found = public.search(country, "physicians", {"name": row["name"], "institution": str(institution.id)})
+    assert entry.identifier in [item["identifier"] for item in found["items"]]
+    assert public.record(country, entry.identifier.lower())["name"] == row["name"]
+    assert entry.identifier in [item["identifier"] for item in registered_staff(country, institution.id, "physician")]
+    settings = type("S", (), {"secret": SECRET})()
+    seen = commission_search.persons(country, settings, row["registered_by"][:2], row["id_number"])
+    assert [item["id_number"] for item in seen] == [row["id_number"]]
+
+    nurse_row = nurses[3]
+    nurse_person = country.scalar(select(Person).where(Person.id_number_hash == lookup_hash(SECRET, nurse_row["id_number"])))
+    nurse = country.scalar(select(NurseRegistration).where(NurseRegistration.person_id == nurse_person.id))
+    assert nurse.valid_until.isoformat() == nurse_row["valid_until"] and nurse.department == nurse_row["department"]
+    body = country.get(PublicRecord, nurse.identifier).body
+    assert {k: v for k, v in body.items() if k != "status_since"} == public_only(nurse_record(country, nurse, 1))
+
+    # Loading the same files again changes nothing and issues nothing.
+    for kind in ("institutions", "physicians", "nurses"):
+        code, out, _ = run(capsys, "import", kind, str(country_dir / f"{kind}.csv"))
+        assert code == 0 and "公示" not in out
+    assert counts(country) == loaded
+
+    # A changed row makes one new version of that entry only, and a history row.
+    physicians[17] = {**row, "practice_scopes": "急救医学专业" if row["practice_category"] == "临床" else row["practice_scopes"],
+                      "name": row["name"] + "新"}
+    code, out, _ = run(capsys, "import", "physicians", str(write_rows(tmp_path / "changed.csv", physicians)))
+    assert code == 0 and "公示 1 条" in out
+    country.expire_all()
+    assert country.get(PublicRecord, entry.identifier).version == 2
+    assert country.get(PublicRecord, entry.identifier).body["name"] == row["name"] + "新"
+    after = counts(country)
+    assert after["versions"] == loaded["versions"] + 1 and after["events"] == loaded["events"] + 1
+    assert after["serials"] == loaded["serials"]
+
+
+def test_a_bad_register_file_is_refused_whole_and_changes_nothing(country, country_dir, tmp_path, capsys):
+    nurses = rows_of(country_dir / "nurses.csv")
+    institutions = rows_of(country_dir / "institutions.csv")
+    before = counts(country)
+    first = nurses[0]
+    good = {**first, "id_number": first["id_number"][:14] + "999" + "X", "name": "新护士"}
+    from pipeline.persons import resident_id_check_character
+
+    good["id_number"] = good["id_number"][:17] + resident_id_check_character(good["id_number"][:17])
+    good["sex"] = "男" if int(good["id_number"][16]) % 2 else "女"
+    bad_check = {**good, "id_number": good["id_number"][:17] + ("0" if good["id_number"][17] != "0" else "1")}
+    wrong_sex = {**nurses[1], "sex": "男" if nurses[1]["sex"] == "女" else "女"}
+    unknown = {**nurses[2], "institution_uscc": "12110105000000000Y"}
+    from stdnum.cn import uscc as uscc_number
+
+    unknown["institution_uscc"] = unknown["institution_uscc"][:17] + uscc_number.calc_check_digit(unknown["institution_uscc"][:17])
+    outside = {**nurses[4], "registered_by": "650000" if not institutions[0]["division_code"].startswith("65") else "110000"}
+    outside["institution_uscc"] = institutions[0]["uscc"]
+    if institutions[0]["division_code"].startswith(outside["registered_by"][:2]):
+        outside["registered_by"] = "310000"
+    duplicate = dict(good)
+    path = write_rows(tmp_path / "bad.csv", [good, bad_check, wrong_sex, unknown, outside, duplicate])
+    code, out, err = run(capsys, "import", "nurses", str(path))
+    assert code == 1 and "已导入 0 行，拒绝 5 行" in out and "整个文件未导入" in out
+    assert "第3行 id_number：身份证号码校验位错误" in err
+    assert "第4行 sex：性别与身份证号码不一致" in err
+    assert "第5行 institution_uscc：医疗机构" in err and "不在医疗机构注册库中" in err
+    assert "第6行 registered_by：登记机关" in err and "的辖区不包含医疗机构所在行政区划" in err
+    assert "第7行 id_number：身份证号码与第2行重复" in err
+    assert counts(country) == before
+
+    code, out, _ = run(capsys, "import", "nurses", "--load-good-rows", str(path))
+    assert code == 1 and "已导入 1 行，拒绝 5 行" in out
+    assert counts(country)["nurses"] == before["nurses"] + 1
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"id_number,name\n1,2\n", "缺少列：sex"),
+    ("id_number,name,sex,birth_date,certificate_no,passed_year,institution_uscc,department,registered_on,valid_until,"
+     "registered_by\n1,王芳,女".encode("gb18030"), "不是UTF-8编码"),
+    (None, "超过1 MB"),
+])
+def test_an_unreadable_register_file_exits_2_without_a_traceback(country, tmp_path, capsys, content, message):
+    path = tmp_path / "nurses.csv"
+    if content is None:
+        header = b"id_number,name,sex,birth_date,certificate_no,passed_year,institution_uscc,department,registered_on,valid_until,registered_by\n"
+        path.write_bytes(header + b"1," + b"x" * (3 << 20) + b"\n")
+    else:
+        path.write_bytes(content)
+    before = counts(country)
+    code, _, err = run(capsys, "import", "nurses", str(path))
+    assert code == 2 and message in err and "Traceback" not in err
+    assert counts(country) == before
