@@ -485,6 +485,7 @@ class RegisteredPhysician(Answer):
     level: Level
     practice_category: PracticeCategory
     practice_scopes: list[PracticeScope]
+    main: bool = Field(description="true：以本机构为主要执业机构；false：经多机构执业备案在本机构执业")
 
 
 class RegisteredNurse(Answer):
@@ -524,6 +525,7 @@ class ScopeMap(Answer):
     departments: list[str] = text("本机构登记的诊疗科目")
     map: dict[str, list[str]] = text("诊疗科目 → 执业范围")
     scopes: list[str] = text("可选的执业范围")
+    allowed: dict[str, list[str]] = text("诊疗科目 → 全国对照中该科目对应的执业范围：本机构的对照只能在其中选取（缩小，不能扩大）")
 
 
 class BatchError(Answer):

@@ -5,18 +5,26 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Institution
+from pipeline.lifecycle import Status
 from portal.pages.common import FORM_ERRORS, decision_page, form_error
-from portal.services import accounts, applications
+from portal.services import accounts, applications, institution_desk
+
+PROGRESS = (Status.awaiting_institution, Status.pending_approval, Status.returned, Status.approved, Status.issued,
+            Status.published, Status.rejected, Status.verification_failed, Status.withdrawn)
 
 
 def dashboard(request: Request, **extra) -> dict:
+    """What waits for the institution, and the progress of every application it confirmed or filed, by status."""
     session, account = request.dbsession, request.account
     tasks = applications.institution_tasks(session, account)
+    shown = request.params.get("status", "") if request.params.get("status", "") in PROGRESS else Status.pending_approval
+    progress = institution_desk.tasks(session, account, shown, None, None)
     return {
         "institution": session.get(Institution, account.institution_id),
         "pending": accounts.pending_accounts(session, account.institution_id),
         "tasks": tasks,
-        "names": applications.person_names(session, tasks),
+        "names": applications.person_names(session, tasks + progress["items"]),
+        "progress": progress, "progress_status": shown, "progress_statuses": PROGRESS,
         "issued": None,
         **extra,
     }

@@ -20,6 +20,7 @@ from models import (
     NurseRegistration,
     OtherStaff,
     Person,
+    PhysicianPractice,
     PhysicianRegistration,
 )
 from models.audit import audit
@@ -156,10 +157,16 @@ def staff(session: Session, account: Account, profession: str | None) -> dict:
 
 
 def registered_staff(session: Session, institution_id: int, profession: str) -> list[dict]:
+    """The institution's physicians or nurses: those it is the main institution of, and physicians practising
+    here by a multi-site filing (多机构执业备案)."""
     model: Any = PhysicianRegistration if profession == "physician" else NurseRegistration
+    here = model.institution_id == institution_id
+    if profession == "physician":
+        filed_here = select(PhysicianPractice.registration_id).where(
+            PhysicianPractice.institution_id == institution_id, PhysicianPractice.until.is_(None))
+        here = here | model.id.in_(filed_here)
     rows = session.execute(
-        select(model, Person).join(Person, Person.id == model.person_id)
-        .where(model.institution_id == institution_id).order_by(Person.name).limit(5000)
+        select(model, Person).join(Person, Person.id == model.person_id).where(here).order_by(Person.name).limit(5000)
     )
     items = []
     for entry, person in rows:
@@ -168,7 +175,8 @@ def registered_staff(session: Session, institution_id: int, profession: str) -> 
             "identifier": entry.identifier, "status": entry.status, "registered_on": entry.registered_on.isoformat(),
         }
         if profession == "physician":
-            item.update(level=entry.level, practice_category=entry.practice_category, practice_scopes=list(entry.practice_scopes))
+            item.update(level=entry.level, practice_category=entry.practice_category, practice_scopes=list(entry.practice_scopes),
+                        main=entry.institution_id == institution_id)
         else:
             item.update(department=entry.department, valid_until=entry.valid_until.isoformat())
         items.append(item)
@@ -238,10 +246,12 @@ def scope_map(session: Session, account: Account) -> dict:
     mapped: dict[str, list[str]] = {name: [] for name in institution.department_names}
     for row in institution.scope_map:
         mapped.setdefault(row.department, []).append(row.scope)
+    national = codes.default_scope_map()
     return {
         "departments": institution.department_names,
         "map": {department: sorted(scopes) for department, scopes in mapped.items()},
         "scopes": codes.practice_scopes(),
+        "allowed": {department: sorted(national.get(department, ())) for department in institution.department_names},
     }
 
 
@@ -251,6 +261,7 @@ def replace_scope_map(session: Session, account: Account, body: dict) -> dict:
     if not isinstance(wanted, dict):
         raise invalid({"map": "应为对象：诊疗科目 → 执业范围列表"})
     known_scopes = set(codes.practice_scopes())
+    national = codes.default_scope_map()
     licensed = set(institution.department_names)
     errors: dict[str, str] = {}
     clean: dict[str, list[str]] = {}
@@ -264,6 +275,12 @@ def replace_scope_map(session: Session, account: Account, body: dict) -> dict:
         unknown = [s for s in scopes if s not in known_scopes]
         if unknown:
             errors[f"map.{department}"] = f"不支持的执业范围：{'、'.join(unknown)}"
+            continue
+        # An institution may narrow the national department → scope map (《关于医师执业注册中执业范围的暂行规定》), never widen it.
+        wider = sorted(set(scopes) - national.get(department, frozenset()))
+        if wider:
+            errors[f"map.{department}"] = (f"执业范围{'、'.join(wider)}不在全国诊疗科目与执业范围对照中“{department}”"
+                                           "对应的范围内，只能缩小，不能扩大")
             continue
         clean[department] = sorted(set(scopes))
     if errors:
