@@ -31,9 +31,9 @@ from models.crypto import encrypt, hash_password, lookup_hash
 from models.db import must_get, session_scope
 from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
-from portal.cli.imports import run_import
 from portal.cli.output import listen_failure
 from portal.cli.users import create_staff_account
+from publisher.loading import run_import
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from pipeline.imports import (
 
 __all__ = [
     "COLUMNS", "LABELS", "MAX_LINE_BYTES", "FileRefused", "Import", "ImportReport", "RowError", "RowRefused",
-    "missing_columns", "read_csv",
+    "missing_columns", "read_csv", "read_csv_from",
 ]
 
 MAX_LINE_BYTES = 1 << 20
@@ -135,7 +135,12 @@ def read_csv(kind: str, path: Path | str) -> Iterator[tuple[int, dict[str, str]]
         handle = open(path, "rb")
     except OSError as error:
         raise open_error(path, error) from None
-    rows = _records(kind, path, handle)
+    return read_csv_from(kind, handle, path)
+
+
+def read_csv_from(kind: str, handle: IO[bytes], name: Path | str) -> Iterator[tuple[int, dict[str, str]]]:
+    """As read_csv, from an open binary file (an upload); `name` is what the reasons call it."""
+    rows = _records(kind, name, handle)
     next(rows)  # read and check the header now
     return rows
 

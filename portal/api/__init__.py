@@ -35,6 +35,7 @@ ROUTES = [
     ("api.commission.item", "/api/v1/commission/queue/{id:\\d+}"),
     ("api.commission.counter", "/api/v1/commission/counter"),
     ("api.institution.assessments", "/api/v1/institution/assessments"),
+    ("api.commission.assessments", "/api/v1/commission/assessments"),
     ("api.password_reset.request", "/api/v1/password-reset/request"),
     ("api.password_reset.confirm", "/api/v1/password-reset/confirm"),
     ("api.commission.decisions", "/api/v1/commission/queue/decisions"),

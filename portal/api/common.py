@@ -56,3 +56,14 @@ def application_json(application: Application, with_history: bool = True) -> dic
             for e in application.history
         ]
     return shown
+
+
+def uploaded(request: Request, limit: int) -> tuple[bytes, str]:
+    """A CSV upload: the multipart field `file`, or the raw body sent as text/csv (read to at most `limit` + 1 bytes,
+    so the service can refuse an oversize file by its size)."""
+    upload = request.POST.get("file") if request.content_type == "multipart/form-data" else None
+    if upload is not None and hasattr(upload, "file"):
+        return upload.file.read(limit + 1), upload.filename or ""
+    if request.content_type in ("text/csv", "text/plain"):
+        return request.body[: limit + 1], ""
+    raise invalid({"file": "请以 multipart/form-data 的 file 字段或 text/csv 请求体上传CSV文件"})

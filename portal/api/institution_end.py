@@ -8,8 +8,7 @@ from models import batches
 from pipeline.accounts import PasswordChange
 from pipeline.institutions import ProfileChange, ScopeMapChange, StaffMember, StaffMemberChange, Webhook
 from pipeline.registers.institutions import SetupApproval
-from portal.api.common import api_view, body_of
-from portal.errors import invalid
+from portal.api.common import api_view, body_of, uploaded
 from portal.services import follow_ups, handout, institution_desk, verify_tools
 
 
@@ -122,19 +121,9 @@ def remove_webhook(request: Request):
 # --- batch submission ---------------------------------------------------------------------------------
 
 
-def uploaded(request: Request) -> tuple[bytes, str]:
-    """The CSV: a multipart field `file`, or the raw body sent as text/csv."""
-    upload = request.POST.get("file") if request.content_type == "multipart/form-data" else None
-    if upload is not None and hasattr(upload, "file"):
-        return upload.file.read(batches.MAX_BYTES + 1), upload.filename or ""
-    if request.content_type in ("text/csv", "text/plain"):
-        return request.body[: batches.MAX_BYTES + 1], ""
-    raise invalid({"file": "请以 multipart/form-data 的 file 字段或 text/csv 请求体上传CSV文件"})
-
-
 @api_view(route_name="api.institution.batches", request_method="POST", permission="institution")
 def upload_batch(request: Request):
-    content, filename = uploaded(request)
+    content, filename = uploaded(request, batches.MAX_BYTES)
     batch = batches.create_batch(request.dbsession, request.account, content, filename)
     request.response.status = 202
     return batches.batch_json(batch)

@@ -555,6 +555,21 @@ class Batch(Answer):
     rows: list[BatchRow] = absent("逐行结果（列表中不含）")
 
 
+class ImportRowError(Answer):
+    row: int = Field(description="文件中的行号（表头为第1行）")
+    field: str = Field(description="列名；* 表示与已有数据冲突")
+    reason: str
+
+
+class AssessmentUpload(Answer):
+    """定期考核结果上传的结果：有任何一行被拒绝则整个文件不导入（applied=false）。"""
+
+    loaded: int
+    refused: int
+    applied: bool
+    errors: list[ImportRowError]
+
+
 class BatchList(Answer):
     """最近100个，新的在前。"""
 

@@ -211,6 +211,9 @@ OPERATIONS: list[Op] = [
        (400,), app.BatchDecision,
        text=f"一次最多{MAX_BATCH}件。每件在各自的保存点内办理：不在本辖区（404）、非本级受理（403）或状态不允许"
        "（409）的件在结果中说明原因，其余照常办理。请求本身有误（ids、decision、comment）答 400，不办理任何一件。"),
+    Op("POST", "/commission/assessments", "上传医师定期考核结果（CSV，规则同 medreg import assessments）", COMMISSION,
+       r.AssessmentUpload, (400,), CSV_UPLOAD,
+       text="表头 certificate_no,period,result,assessed_on,assessor；任何一行有误则整个文件不导入，逐行说明原因。"),
     Op("POST", "/commission/counter", "窗口业务录入（录入即批准，随后赋码、公示）", COMMISSION, {201: r.Application}, (400, 409),
        app.CounterEntry, text="任何业务种类均可在窗口录入：窗口专办业务（x-counter-only），以及为到窗口办理的人员或机构代办的各项业务"
        "（Counter.<kind>）。代办业务与网上申请同样核验，核验不通过答 409 并写明全部原因；机构须在录入人员所属卫健委辖区内。"),

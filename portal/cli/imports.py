@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from sqlalchemy import Connection
 
 from models.db import engine_for
-from models.imports import COLUMNS, LABELS, FileRefused, Import, ImportReport, read_csv
-from models.settings import Settings, load_settings
+from models.imports import COLUMNS, LABELS, FileRefused, ImportReport, read_csv
+from models.settings import load_settings
 from portal.cli.output import CommandError, err, out
-from publisher.batch import publish_entries
+from publisher.loading import BATCH_ROWS, run_import
 
 KIND_LABELS = LABELS
-BATCH_ROWS = 20_000
 # Files above this size are cleaned in worker processes (ID numbers are hashed and encrypted there).
 PARALLEL_FROM_BYTES = 8 << 20
 
@@ -70,36 +68,6 @@ def default_workers(path: Path) -> int:
 def check_kind(kind: str) -> None:
     if kind not in COLUMNS:
         raise CommandError(f"未知的导入类型 {kind}；可用类型：{'、'.join(COLUMNS)}", exit_code=2)
-
-
-def run_import(connection: Connection, settings: Settings, kind: str, rows: Iterable[tuple[int, dict[str, str]]], *,
-               load_good_rows: bool = False, batch_rows: int = BATCH_ROWS, workers: int = 0,
-               commit: Callable[[], None] | None = None, staged: Callable[[int], None] | None = None,
-               written: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Stage and check every row, then write batch by batch and publish what each batch changed.
-
-    `commit` ends a transaction (after the stage, and after each batch); without it everything stays in the
-    caller's transaction. `staged(n)` is told of rows read, `written(done, total)` of rows written."""
-    job = Import(connection, kind, settings.secret)
-    job.stage(rows, workers, staged)
-    job.check()
-    if commit:
-        commit()
-    if load_good_rows or not job.report.refused:
-        done = 0
-        for batch in job.batches(batch_rows):
-            changed = job.apply_batch(batch)
-            if job.register and changed:
-                job.report.published += publish_entries(connection, settings, job.register, changed)
-            if commit:
-                commit()
-            done += len(batch)
-            if written:
-                written(done, job.staged)
-    job.drop_stage()
-    if commit:
-        commit()
-    return job.report
 
 
 def load(kind: str, rows: Iterable[tuple[int, dict[str, str]]], *, load_good_rows: bool = False,

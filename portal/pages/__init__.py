@@ -38,6 +38,7 @@ ROUTES = [
     ("commission", "/commission"),
     ("commission.item", "/commission/queue/{id:\\d+}"),
     ("commission.counter", "/commission/counter"),
+    ("commission.assessments", "/commission/assessments"),
     ("commission.decisions", "/commission/decisions"),
     ("commission.accounts", "/commission/accounts"),
     ("commission.account.action", "/commission/accounts/{id:\\d+}/{action:disable|enable|password-reset}"),

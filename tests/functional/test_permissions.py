@@ -141,6 +141,7 @@ CASES = [
     Case("api.commission.stats.processing", "GET", "/api/v1/commission/stats/processing", "commission"),
     Case("api.commission.stats.backlog", "GET", "/api/v1/commission/stats/backlog", "commission"),
     Case("api.commission.export", "GET", "/api/v1/commission/export", "commission"),
+    Case("api.commission.assessments", "POST", "/api/v1/commission/assessments", "commission", {"file": "不是上传的文件"}),
     Case("api.commission.audit", "GET", "/api/v1/commission/audit", "commission"),
     Case("api.commission.deliveries", "GET", "/api/v1/commission/deliveries", "commission"),
 ]

@@ -1,0 +1,43 @@
+"""Loading a CSV file into the registers and publishing what it changed: what `medreg import`, `medreg demo` and a
+commission's upload page all run (models/imports loads; publisher/batch publishes the register entries)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import Connection
+
+from models.imports import Import, ImportReport
+from models.settings import Settings
+from publisher.batch import publish_entries
+
+BATCH_ROWS = 20_000
+
+
+def run_import(connection: Connection, settings: Settings, kind: str, rows: Iterable[tuple[int, dict[str, str]]], *,
+               load_good_rows: bool = False, batch_rows: int = BATCH_ROWS, workers: int = 0,
+               commit: Callable[[], None] | None = None, staged: Callable[[int], None] | None = None,
+               written: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Stage and check every row, then write batch by batch and publish what each batch changed.
+
+    `commit` ends a transaction (after the stage, and after each batch); without it everything stays in the
+    caller's transaction. `staged(n)` is told of rows read, `written(done, total)` of rows written."""
+    job = Import(connection, kind, settings.secret)
+    job.stage(rows, workers, staged)
+    job.check()
+    if commit:
+        commit()
+    if load_good_rows or not job.report.refused:
+        done = 0
+        for batch in job.batches(batch_rows):
+            changed = job.apply_batch(batch)
+            if job.register and changed:
+                job.report.published += publish_entries(connection, settings, job.register, changed)
+            if commit:
+                commit()
+            done += len(batch)
+            if written:
+                written(done, job.staged)
+    job.drop_stage()
+    if commit:
+        commit()
+    return job.report
