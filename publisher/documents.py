@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 FONT = "STSong-Light"
 AUTHOR = "医疗机构、医师、护士电子化注册系统"
+CLOSING = frozenset("，。、；：！？）》」』”’〕")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def wrap(text: str, width: float, size: float) -> list[str]:
     for part in text.split("\n"):
         line = ""
         for char in part:
-            if line and stringWidth(line + char, FONT, size) > width:
+            # Closing punctuation never starts a line (禁则): it may hang past the margin instead.
+            if line and char not in CLOSING and stringWidth(line + char, FONT, size) > width:
                 lines.append(line)
                 line = ""
             line += char
