@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from models import Account, Application
+from models import Account, Application, Institution
 from models.attachments import Attachment, attachments_of
 from models.audit import audit
 from pipeline import materials
@@ -53,7 +53,9 @@ def upload(session: Session, account: Account, application_id: int, material_nam
                             uploaded_by=account.id)
     session.add(attachment)
     session.flush()
-    audit(session, f"account:{account.id}", "attach_material", f"application:{application.id}", application.commission_code,
+    institution = session.get(Institution, application.institution_id) if application.institution_id else None
+    division = application.commission_code or (institution.division_code if institution else None)
+    audit(session, f"account:{account.id}", "attach_material", f"application:{application.id}", division,
           material=material.name, attachment_id=attachment.id, sha256=checked.sha256, size=checked.size)
     return attachment
 
