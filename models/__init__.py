@@ -8,6 +8,7 @@ from models.accounts import Account, ActivationCode
 from models.alerts import InstitutionWebhook, WebhookDelivery
 from models.applications import Application, ApplicationEvent, Notification
 from models.assessments import AssessmentResult
+from models.attachments import Attachment
 from models.audit import AuditEntry
 from models.base import Base
 from models.divisions import Commission, Division
@@ -26,7 +27,7 @@ from models.staff import OtherStaff
 from models.uploads import Batch
 
 __all__ = [
-    "Account", "ActivationCode", "Application", "ApplicationEvent", "AssessmentResult", "AuditEntry", "Base", "Batch",
+    "Account", "ActivationCode", "Application", "ApplicationEvent", "AssessmentResult", "Attachment", "AuditEntry", "Base", "Batch",
     "Commission", "Delivery", "DepartmentScope", "Division", "IdentifierSerial", "Institution", "InstitutionDepartment",
     "InstitutionEvent", "InstitutionWebhook", "IssuedIdentifier", "Notification", "NurseExamRecord",
     "NurseRegistration", "NurseRegistrationEvent", "OtherStaff", "OutboxMessage", "PasswordResetCode", "Person",

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.errors import ValidationFailed
 from pipeline.fields import DataModel, FieldSpec, clean, field_specs
+from pipeline.materials import Material
 
 PERSON, INSTITUTION, COMMISSION = "person", "institution", "commission"
 PARTIES: dict[str, str] = {PERSON: "个人", INSTITUTION: "医疗机构", COMMISSION: "卫生健康委"}
@@ -44,6 +45,9 @@ class PageHints:
 
 
 Refusal = Callable[..., list[str]]
+# (the register entry as it is now — None before a first registration —, the application's data) → the entry's
+# fields the approval would set beyond those the data names itself (a status, a new validity, a list grown by one).
+Preview = Callable[[Mapping[str, Any] | None, Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,9 @@ class Kind:
         name the facts it needs (`person`, `institution`, `nurse`, `data`, `today` …); models/facts.py
         loads each by that name. Counter business has none: the clerk checked it at the counter.
     prefill: for an institution's own kind, (its set-up approval, submitted data) → the data to clean.
+    materials: the supporting documents it asks for (pipeline/attachments.py checks the files).
+    preview: what the approval sets in the register entry beyond the data's own fields (`Preview`); the review
+        page's before/after table (pipeline/review.py) adds it to the data laid over the entry.
     """
 
     name: str
@@ -71,6 +78,8 @@ class Kind:
     commission_approves: bool = True
     also_submitted_by: str | None = None
     prefill: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]] | None = None
+    materials: tuple[Material, ...] = ()
+    preview: Preview | None = None
     facts: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -95,6 +104,9 @@ class Kind:
     def clean(self, data: object, today: Any = None) -> dict[str, Any]:
         """The clean `data` of an application of this kind, or ValidationFailed with a reason per field."""
         return clean(self.data, data, today=today)
+
+    def material(self, name: object) -> Material | None:
+        return next((material for material in self.materials if material.name == name), None)
 
     def fields(self) -> list[FieldSpec]:
         """The fields a form of this kind shows, in order (a batch upload's columns, too)."""
@@ -183,6 +195,9 @@ def problems(kind: Kind) -> list[str]:
         found.append("only an institution's own kind is pre-filled")
     if not kind.name.startswith(f"{kind.profession}."):
         found.append("its name does not start with its profession")
+    names = [material.name for material in kind.materials]
+    if len(set(names)) != len(names) or not all(material.label for material in kind.materials):
+        found.append("materials need distinct names and a label each")
     return found
 
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pipeline.fields import DataModel, Text
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
+from pipeline.previews import cancelled
 from pipeline.registers.institutions import InstitutionFacts, own_business_reasons
 
 
@@ -21,4 +23,6 @@ KIND = Kind(
     name="institution.cancellation", label="医疗机构注销登记", profession="institution", submitted_by=INSTITUTION,
     data=Data, refuse=refuse, time_limit=TimeLimit(20, "本系统默认"),
     page=PageHints(intro="注销后公示记录显示“已注销”，本机构在册人员转卫生健康委跟进。"),
+    materials=(Material("cancellation_statement", "注销说明（含人员安置、病历处理情况）"),),
+    preview=cancelled,
 )

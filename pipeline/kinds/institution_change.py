@@ -8,6 +8,7 @@ from pydantic import model_validator
 
 from pipeline.fields import DataModel, require_one
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
 from pipeline.registers.institutions import (
     Address,
     Beds,
@@ -44,4 +45,5 @@ KIND = Kind(
     name="institution.change", label="医疗机构变更登记", profession="institution", submitted_by=INSTITUTION,
     data=Data, refuse=refuse, time_limit=TimeLimit(20, "本系统默认"),
     page=PageHints(intro="只填写要变更的登记事项；诊疗科目填写变更后的全部科目。"),
+    materials=(Material("change_proof", "变更事项的证明文件", required=False),),
 )

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pipeline.fields import DataModel
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
+from pipeline.previews import operating
 from pipeline.registers.institutions import (
     REGISTER_FIELDS,
     Address,
@@ -53,4 +55,6 @@ KIND = Kind(
     data=Data, refuse=refuse, prefill=prefilled_registration,
     time_limit=TimeLimit(30, "《医疗机构管理条例实施细则》执业登记45日，折合约30个工作日"),
     page=PageHints(intro="登记事项取自卫生健康委录入的设置审批，提交时一并申请。", hidden=REGISTER_FIELDS),
+    materials=(Material("setup_approval", "设置医疗机构批准书"), Material("premises_proof", "场所产权或使用证明", required=False)),
+    preview=operating,
 )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pipeline.fields import DataModel, Text
 from pipeline.kinds import INSTITUTION, Kind, TimeLimit
+from pipeline.previews import operating
 from pipeline.registers.institutions import InstitutionFacts, own_business_reasons
 
 
@@ -20,4 +21,5 @@ def refuse(institution: InstitutionFacts) -> list[str]:
 KIND = Kind(
     name="institution.resumption", label="医疗机构解除停业", profession="institution", submitted_by=INSTITUTION,
     data=Data, refuse=refuse, time_limit=TimeLimit(20, "本系统默认"),
+    preview=operating,
 )

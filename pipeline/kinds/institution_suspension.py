@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pipeline.fields import DataModel, Day, Text
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
+from pipeline.previews import suspended
 from pipeline.registers.institutions import InstitutionFacts, own_business_reasons
 
 
@@ -23,4 +25,6 @@ KIND = Kind(
     name="institution.suspension", label="医疗机构停业", profession="institution", submitted_by=INSTITUTION,
     data=Data, refuse=refuse, time_limit=TimeLimit(20, "本系统默认"),
     page=PageHints(intro="停业期间不能办理本机构人员的注册业务，公示记录显示“已停业”。"),
+    materials=(Material("suspension_statement", "停业说明"),),
+    preview=suspended,
 )

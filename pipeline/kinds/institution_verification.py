@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pipeline.fields import DataModel, Text
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
 from pipeline.registers.institutions import InstitutionFacts, own_business_reasons
 
 
@@ -21,4 +22,5 @@ KIND = Kind(
     name="institution.verification", label="医疗机构校验", profession="institution", submitted_by=INSTITUTION,
     data=Data, refuse=refuse, time_limit=TimeLimit(20, "本系统默认"),
     page=PageHints(intro="床位不满100张的每年校验一次，100张以上的每三年校验一次。"),
+    materials=(Material("practice_report", "校验期内执业情况报告"),),
 )

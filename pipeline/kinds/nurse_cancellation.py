@@ -7,6 +7,7 @@ from typing import Annotated
 from pipeline.fields import DataModel, Text
 from pipeline.kinds import INSTITUTION, PERSON, Kind, PageHints, TimeLimit
 from pipeline.persons import PersonFacts, is_profession
+from pipeline.previews import cancelled
 from pipeline.registers.nurses import NurseEntryFacts, NurseIdentifier
 
 
@@ -33,4 +34,5 @@ KIND = Kind(
     also_submitted_by=INSTITUTION, data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《护士执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="护士本人申请的，由所在机构确认；机构为本机构护士申请的，直接报卫生健康委审批。"),
+    preview=cancelled,
 )

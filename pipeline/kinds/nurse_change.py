@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pipeline.fields import DataModel
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import EMPLOYMENT_PROOF
 from pipeline.persons import PersonFacts, is_profession
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, institution_reasons
 from pipeline.registers.nurses import Department, NurseEntryFacts, registered_reasons
@@ -27,4 +28,5 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(7, "《护士执业注册管理办法》：变更注册7个工作日内办理"),
     page=PageHints(intro="更换执业机构或工作科室。由新执业机构确认，卫生健康委审批。"),
+    materials=(EMPLOYMENT_PROOF,),
 )

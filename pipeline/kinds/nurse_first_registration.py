@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from pipeline.fields import DataModel
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import EXAM_CERTIFICATE, HEALTH_CERTIFICATE, ID_DOCUMENT, Material
 from pipeline.persons import ExamFacts, PersonFacts, is_profession
+from pipeline.previews import registered
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, institution_reasons
 from pipeline.registers.nurses import Department, ExamCertificateNo, NurseEntryFacts, exam_reasons
 
@@ -31,4 +33,6 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《护士执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="须已通过护士执业资格考试（2008年之前考试合格的请到卫生健康行政部门窗口办理）。由执业机构确认，卫生健康委审批。"),
+    materials=(EXAM_CERTIFICATE, ID_DOCUMENT, HEALTH_CERTIFICATE, Material("diploma", "学历证书及临床实习证明", required=False)),
+    preview=registered,
 )

@@ -6,7 +6,9 @@ from typing import Annotated
 
 from pipeline.fields import DataModel
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import HEALTH_CERTIFICATE, Material
 from pipeline.persons import PersonFacts, is_profession
+from pipeline.previews import registered
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, institution_reasons
 from pipeline.registers.nurses import Department, NurseEntryFacts
 
@@ -32,4 +34,6 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《护士执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="注册过期或注销后再次注册。由执业机构确认，卫生健康委审批。"),
+    materials=(HEALTH_CERTIFICATE, Material("training_proof", "继续教育或临床实践培训证明", required=False)),
+    preview=registered,
 )

@@ -6,7 +6,9 @@ from datetime import date
 
 from pipeline.fields import DataModel
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import HEALTH_CERTIFICATE
 from pipeline.persons import PersonFacts, is_profession
+from pipeline.previews import renewed
 from pipeline.registers.institutions import InstitutionFacts, institution_reasons
 from pipeline.registers.nurses import NurseEntryFacts, registered_reasons, renewal_window
 
@@ -33,4 +35,6 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《护士执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="延续注册无需填写内容：请在有效期届满前30日内提交，经所在机构确认、卫生健康委批准后有效期延长五年。"),
+    materials=(HEALTH_CERTIFICATE,),
+    preview=renewed,
 )

@@ -10,6 +10,8 @@ from pydantic_core import PydanticCustomError
 
 from pipeline.fields import Choice, DataModel, Day, Text
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
+from pipeline.previews import cancelled
 from pipeline.registers.physicians import CANCELLATION_REASONS, PhysicianEntryFacts, PhysicianIdentifier, staff_reasons
 
 
@@ -39,4 +41,6 @@ KIND = Kind(
     data=Data, refuse=refuse,
     time_limit=TimeLimit(20, "《医师执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="医师死亡、被宣告失踪、受刑事处罚、受吊销医师执业证书行政处罚等情形的，由主要执业机构申请注销注册，经卫生健康委审批。"),
+    materials=(Material("cause_proof", "注销事由证明（如死亡证明、判决书）"),),
+    preview=cancelled,
 )

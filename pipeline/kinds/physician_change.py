@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pipeline.fields import DataModel
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import EMPLOYMENT_PROOF
 from pipeline.persons import PersonFacts, is_profession
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, institution_reasons, scope_reasons
 from pipeline.registers.physicians import (
@@ -45,4 +46,5 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《医师执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="变更执业机构、执业类别或执业范围。由新执业机构确认，其登记机关审批。"),
+    materials=(EMPLOYMENT_PROOF,),
 )

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pipeline.fields import Choice, DataModel, Day, Text
 from pipeline.kinds import INSTITUTION, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
+from pipeline.previews import filed
 from pipeline.registers.physicians import DEPARTURE_REASONS, PhysicianEntryFacts, PhysicianIdentifier, staff_reasons
 
 
@@ -27,4 +29,6 @@ KIND = Kind(
     data=Data, refuse=refuse,
     time_limit=TimeLimit(20, "《医师执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="医师调离、退休、退职、被辞退、被开除的，由所在机构申请注册备案；经卫生健康委审批后，该医师归入非在册医师库。"),
+    materials=(Material("departure_proof", "离岗证明"),),
+    preview=filed,
 )

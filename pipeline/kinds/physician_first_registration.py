@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Annotated, Any
 
 from pipeline.fields import DataModel
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import EMPLOYMENT_PROOF, HEALTH_CERTIFICATE, ID_DOCUMENT, QUALIFICATION_CERTIFICATE
 from pipeline.persons import PersonFacts, QualificationFacts, is_profession
+from pipeline.previews import registered
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, institution_reasons, scope_reasons
 from pipeline.registers.physicians import (
     CertificateNo,
@@ -39,4 +42,6 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《医师执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="须已取得医师资格（医师资格库中有记录）。提交后由执业机构确认，再由其登记机关审批。"),
+    materials=(QUALIFICATION_CERTIFICATE, ID_DOCUMENT, HEALTH_CERTIFICATE, replace(EMPLOYMENT_PROOF, required=False)),
+    preview=registered,
 )

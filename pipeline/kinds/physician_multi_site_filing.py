@@ -6,7 +6,9 @@ from typing import Annotated
 
 from pipeline.fields import DataModel, PositiveInt
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import Material
 from pipeline.persons import PersonFacts, is_profession
+from pipeline.previews import added_site
 from pipeline.registers.institutions import InstitutionFacts, institution_reasons, scope_reasons
 from pipeline.registers.physicians import PhysicianEntryFacts, registered_reasons
 
@@ -31,4 +33,6 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《医师执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="在主要执业机构以外增加执业机构。由增加的机构确认，其登记机关审批。"),
+    materials=(Material("agreement", "多机构执业协议或聘用证明", required=False),),
+    preview=added_site,
 )

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 
 from pipeline.fields import DataModel, Text
 from pipeline.kinds import PERSON, Kind, PageHints, TimeLimit
+from pipeline.materials import HEALTH_CERTIFICATE, ID_DOCUMENT
 from pipeline.persons import PersonFacts, is_profession
+from pipeline.previews import registered
 from pipeline.registers.institutions import InstitutionFacts, InstitutionId, add_years, institution_reasons, scope_reasons
 from pipeline.registers.physicians import (
     NO_RE_REGISTRATION,
@@ -59,4 +61,6 @@ KIND = Kind(
     data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《医师执业注册管理办法》：受理之日起20个工作日内作出决定"),
     page=PageHints(intro="适用于已备案（非在册）或已注销、且原因已消除的医师。由执业机构确认，其登记机关审批。"),
+    materials=(ID_DOCUMENT, HEALTH_CERTIFICATE),
+    preview=registered,
 )

@@ -112,7 +112,7 @@ Phone = checked(phone, "联系电话", schema={"type": "string", "maxLength": 30
 Fax = checked(lambda value: phone(value, "传真"), "传真", schema={"type": "string", "maxLength": 30})
 DivisionCode = checked(division_code, "所在行政区划", schema={"type": "string", "pattern": "^[0-9]{6}$"})
 InstitutionId = PositiveInt("执业机构", what="执业机构编号", widget="institution",
-                            description="执业机构的编号（公开查询结果中的 institution_id）")
+                            description="执业机构的编号（公开查询结果中的机构编号）")
 
 
 class RegisterFields(DataModel):

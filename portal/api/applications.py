@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from pyramid.request import Request
+from pyramid.view import view_config
 from sqlalchemy import select
 
 from models import Notification
 from pipeline.applications import Resubmission, Submission, Withdrawal
 from portal.api.common import api_view, application_json, body_of
-from portal.services import applications
+from portal.files import file_response, read_upload
+from portal.services import applications, attachments, documents, review
 
 
 @api_view(route_name="api.applications", request_method="POST", permission="authenticated")
@@ -61,3 +63,46 @@ def my_notifications(request: Request):
             for n in request.dbsession.scalars(query)
         ]
     }
+
+
+# --- supporting documents, printed documents, the audited ID number ------------------------------------------
+
+
+@api_view(route_name="api.application.attachments", request_method="POST", permission="authenticated")
+def upload_attachment(request: Request):
+    filename, raw = read_upload(request)
+    attachment = attachments.upload(request.dbsession, request.account, int(request.matchdict["id"]), request.POST.get("material"),
+                                    filename, raw)
+    request.response.status = 201
+    return attachments.attachment_json(attachment)
+
+
+@api_view(route_name="api.application.attachments", request_method="GET", permission="authenticated")
+def list_attachments(request: Request):
+    application, found = attachments.listing(request.dbsession, request.account, int(request.matchdict["id"]))
+    return attachments.listing_json(application, found)
+
+
+@view_config(route_name="api.application.attachment", request_method="GET", permission="authenticated", require_csrf=False)
+def download_attachment(request: Request):
+    attachment = attachments.one(request.dbsession, request.account, int(request.matchdict["id"]), int(request.matchdict["attachment_id"]))
+    return file_response(attachment.content_type, attachments.chunks(attachment.content), attachment.size,
+                         attachments.content_disposition(attachment.name))
+
+
+@view_config(route_name="api.application.receipt", request_method="GET", permission="authenticated", require_csrf=False)
+def receipt(request: Request):
+    pdf, name = documents.receipt(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
+    return file_response("application/pdf", [pdf], len(pdf), documents.disposition(name))
+
+
+@view_config(route_name="api.application.decision", request_method="GET", permission="authenticated", require_csrf=False)
+def decision(request: Request):
+    pdf, name = documents.decision(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
+    return file_response("application/pdf", [pdf], len(pdf), documents.disposition(name))
+
+
+@api_view(route_name="api.application.id_number", request_method="POST", permission="authenticated")
+def reveal_id_number(request: Request):
+    application, number = review.reveal_id_number(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
+    return {"application_id": application.id, "person_id": application.person_id, "id_number": number}

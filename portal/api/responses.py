@@ -18,6 +18,7 @@ from pipeline.fields import CODES
 from pipeline.identifiers import REGISTER_LETTERS
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
+from pipeline.materials import TYPE_LABELS as MATERIAL_TYPES
 from pipeline.persons import PROFESSIONS
 from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
@@ -29,6 +30,7 @@ from portal.services.statistics import GROUPS
 
 IDENTIFIER_PATTERN = f"^[{''.join(REGISTER_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
 DIVISION_PATTERN = "^[0-9]{6}$"
+MATERIAL_NAMES = {m.name: m.label for kind in KINDS.values() for m in kind.materials}
 ACTIVATION_CODE_HOURS = int(ACTIVATION_CODE_TTL.total_seconds() // 3600)
 
 
@@ -230,6 +232,44 @@ class Application(ApplicationSummary):
 
 class ApplicationList(Answer):
     items: list[ApplicationSummary]
+
+
+class MaterialInfo(Answer):
+    """一种申请材料（由业务类型规定，见 docs/kinds.md）。"""
+
+    material: Annotated[str, enum_of(MATERIAL_NAMES, "材料代码")]
+    label: str = text("材料名称")
+    required: bool = text("true：必需材料；缺少时审核页面列为“缺少材料”（不阻止网上提交）")
+
+
+class AttachmentInfo(Answer):
+    """一份已上传的申请材料；文件本身由 GET /api/v1/applications/{id}/attachments/{attachment_id} 下载。"""
+
+    id: int
+    application_id: int
+    material: Annotated[str, enum_of(MATERIAL_NAMES, "材料代码")]
+    material_label: str = text("材料名称")
+    name: str = text("文件名（扩展名按文件内容识别出的类型）")
+    content_type: Annotated[str, enum_of(MATERIAL_TYPES, "按文件开头字节识别的类型")]
+    size: int = text("字节数")
+    sha256: str = Field(pattern="^[0-9a-f]{64}$", description="文件的 SHA-256（十六进制）")
+    uploaded_at: datetime
+
+
+class AttachmentList(Answer):
+    """一件申请的材料：已上传的、该业务规定的、尚缺的必需材料。"""
+
+    items: list[AttachmentInfo]
+    materials: list[MaterialInfo] = text("该业务类型规定的材料")
+    missing: list[MaterialInfo] = text("尚未上传的必需材料")
+
+
+class RevealedIdNumber(Answer):
+    """申请人的完整证件号码（每次查看均写入审计日志 reveal_id_number）。"""
+
+    application_id: int
+    person_id: int
+    id_number: str
 
 
 class TaskList(Answer):

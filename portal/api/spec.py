@@ -22,10 +22,12 @@ from pipeline import applications as app
 from pipeline import institutions as inst
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
+from pipeline.materials import MAX_ATTACHMENT_BYTES
 from pipeline.registers.institutions import SetupApproval
 from pipeline.time_limits import MARKER_LABELS
 from portal.api import responses as r
 from portal.api.schemas import OpenApiSchema, ResponseSchema, component_schemas, kind_schemas, ref
+from portal.services.attachments import ATTACHABLE
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
 from portal.services.lockout import LOCK_AFTER_FAILURES, LOCK_DURATION
 from portal.services.public import MAX_LIMIT
@@ -46,6 +48,7 @@ PATH_PARAMS = {
     "id": {"type": "integer", "minimum": 1},
     "identifier": {"type": "string", "pattern": r.IDENTIFIER_PATTERN},
     "name": {"type": "string"},
+    "attachment_id": {"type": "integer", "minimum": 1},
 }
 
 
@@ -108,6 +111,12 @@ SEARCH = (
 CSV_UPLOAD = {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
                                                "required": ["file"]}},
               "text/csv": {"schema": {"type": "string"}}}
+ATTACHMENT_UPLOAD = {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "material"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "PDF、JPEG 或 PNG 文件"},
+                   "material": {"type": "string", "enum": list(r.MATERIAL_NAMES),
+                                "description": "材料代码：" + labelled(r.MATERIAL_NAMES)}}}}}
+ATTACHABLE_TEXT = "、".join(str(status) for status in sorted(ATTACHABLE))
 SEARCHED = {"physicians": ("检索医师公示记录", r.PhysicianPage), "nurses": ("检索护士公示记录", r.NursePage),
             "institutions": ("检索医疗机构公示记录", r.InstitutionPage)}
 LOCK = f"连续 {LOCK_AFTER_FAILURES} 次密码错误后账号锁定 {int(LOCK_DURATION.total_seconds() // 60)} 分钟（403 locked）"
@@ -141,6 +150,26 @@ OPERATIONS: list[Op] = [
     Op("POST", "/applications/{id}/resubmit", "修改被退回的申请并重新提交", PERSON, r.Application, (400, 404, 409),
        app.Resubmission,
        text="只有“已退回”（returned）的申请可以重新提交，否则答 409。"),
+    Op("POST", "/applications/{id}/attachments", "上传一份申请材料（PDF、JPEG 或 PNG）", PERSON, {201: r.AttachmentInfo},
+       (400, 404, 409), ATTACHMENT_UPLOAD,
+       text=f"multipart/form-data：file 为文件，material 为该业务规定的材料代码（见 GET 的 materials 与 docs/kinds.md）。只有申请人"
+       f"（个人或提交该业务的机构）可以上传，且申请须尚未办结（可撤回的状态：{ATTACHABLE_TEXT}），否则答 409。类型按文件开头字节识别"
+       f"（改扩展名无效），不超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024}MB；不符合的答 400，fields.file 写明是哪种材料、什么原因。"
+       "缺少必需材料不阻止提交，审核页面列为“缺少材料”。"),
+    Op("GET", "/applications/{id}/attachments", "一件申请的材料：已上传的、规定的和尚缺的", PERSON, r.AttachmentList, (404,),
+       text="可见范围与申请相同：申请人、确认或提交该申请的机构、辖区内的卫健委；其他人答 404。"),
+    Op("GET", "/applications/{id}/attachments/{attachment_id}", "下载一份申请材料", PERSON,
+       Files("材料文件（Content-Type 为识别出的类型，Content-Disposition 带文件名）", ("application/pdf", "image/jpeg", "image/png")),
+       (404,), id_of="申请", text="可见范围与申请相同，其他人答 404。"),
+    Op("GET", "/applications/{id}/receipt", "受理回执（PDF）", PERSON, Files("受理回执 PDF", ("application/pdf",)), (404,),
+       text="业务类型、申请编号、提交时间（北京时间）、已收材料、办理时限（工作日）。申请人、相关机构和辖区内的卫健委可下载。"),
+    Op("GET", "/applications/{id}/decision", "卫健委的决定书（PDF）：准予注册决定书或不予注册决定书", PERSON,
+       Files("决定书 PDF", ("application/pdf",)), (404, 409),
+       text="批准（含其后的赋码、公示）或不予批准后可下载；决定书编号为 卫注决〔年份〕第N号（N 为申请编号），日期为北京时间，"
+       "不予注册的写明理由。尚未决定、或该业务无需卫健委审批的答 409。"),
+    Op("POST", "/applications/{id}/id-number", "查看申请人的完整证件号码（写入审计日志）", INSTITUTION, r.RevealedIdNumber, (404,),
+       text="页面上的证件号码默认遮蔽（如 110105********131X）。仅能看到该申请的机构、卫健委工作人员可调用，每次调用写入审计日志 "
+       "reveal_id_number（谁、看了谁的）；个人账号与看不到该申请的答 404。"),
     Op("GET", "/me/registration", "本人的执业注册记录", PERSON, r.MyRegistration),
     Op("GET", "/me/notifications", "通知（站内信）", PERSON, r.NotificationList,
        text="个人：发给本账号的通知；机构账号：发给本机构的通知（如待确认的申请）。"),

@@ -15,7 +15,8 @@ HEADER = """# 业务类型参考（kinds）
 
 本页由 `medreg kinds > docs/kinds.md` 从 `pipeline/kinds/` 生成，勿手工修改。每种业务的 `data` 结构
 （JSON 接口 `POST /api/v1/applications` 与窗口业务 `POST /api/v1/commission/counter` 所收）也在
-`/api/v1/openapi.json` 的 `Data.<kind>` 中，可在 `/api/v1/docs` 浏览。
+`/api/v1/openapi.json` 的 `Data.<kind>` 中，可在 `/api/v1/docs` 浏览。申请材料为 PDF、JPEG 或 PNG（按文件内容识别），
+缺少必需材料不阻止网上提交，审核页面列为“缺少材料”。
 """
 
 
@@ -54,6 +55,8 @@ def section(kind: Kind) -> str:
     specs = field_specs(kind.data)
     lines.append("- `data`：" + ("无需填写内容" if not specs else ""))
     lines += [field_line(spec) for spec in specs]
+    lines.append("- 申请材料（`POST /api/v1/applications/{id}/attachments` 的 `material`）：" + ("无" if not kind.materials else ""))
+    lines += [f"  - `{m.name}` {m.label}（{'必需' if m.required else '可选'}）" for m in kind.materials]
     return "\n".join(lines)
 
 

@@ -51,6 +51,12 @@ ROUTES = [
     ("public.verify_licence", "/public/verify-licence"),
     ("public.bulk", "/public/bulk"),
     ("commission.deliveries", "/commission/deliveries"),
+    ("commission.item.reveal", "/commission/queue/{id:\\d+}/reveal"),
+    ("institution.task.reveal", "/institution/tasks/{id:\\d+}/reveal"),
+    ("application.attachments", "/applications/{id:\\d+}/attachments"),
+    ("application.attachment", "/applications/{id:\\d+}/attachments/{attachment_id:\\d+}"),
+    ("application.receipt", "/applications/{id:\\d+}/receipt.pdf"),
+    ("application.decision", "/applications/{id:\\d+}/decision.pdf"),
 ]
 
 

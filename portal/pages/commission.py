@@ -13,7 +13,7 @@ from pipeline.lifecycle import STATUS_LABELS
 from pipeline.time_limits import MARKER_LABELS
 from portal.errors import REFUSALS
 from portal.pages.common import decision_page, form_error
-from portal.services import applications, workbench
+from portal.services import applications, review, workbench
 
 DECISION_DONE = {"approve": "已批准，正在赋码并公示。", "reject": "已作出不予批准决定。", "return": "已退回申请人修改。"}
 DECISION_LABELS = {"approve": "批准", "reject": "不予批准", "return": "退回修改"}
@@ -75,14 +75,13 @@ def item_page(request: Request, application_id: int, **extra) -> dict:
     if application.status == "pending_approval":
         deadline = workbench.deadline(application.kind, clock.day_of(entered or application.submitted_at),
                                       workbench.clock.today(), limits)
-    attachments = application.data.get("attachments") if isinstance(application.data, dict) else None
     return {
         "application": application,
         "names": applications.person_names(request.dbsession, [application]),
         "institution_names": applications.institution_names(request.dbsession, {application.institution_id or 0}),
         "decidable": application.status == "pending_approval" and application.commission_code == request.account.division_code,
         "deadline": deadline,
-        "attachments": attachments if isinstance(attachments, list) else [],
+        "rv": review.review(request.dbsession, request.medreg, application),
         **extra,
     }
 
@@ -96,3 +95,10 @@ def item(request: Request):
 def decide(request: Request):
     done = DECISION_DONE.get(request.POST.get("decision", ""), "已处理。")
     return decision_page(request, applications.commission_decide, item_page, done, "commission")
+
+
+@view_config(route_name="commission.item.reveal", request_method="POST", renderer="commission_item.jinja2", permission="commission")
+def reveal(request: Request):
+    """Show the applicant's full ID number once, and audit who saw it."""
+    application, number = review.reveal_id_number(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
+    return item_page(request, application.id, revealed=number)

@@ -127,5 +127,6 @@ def audit(request: Request):
         request.response.status = 400
     entries, total = audit_log.audit_page(request.dbsession, request.account, filt)
     pages = max(1, -(-total // audit_log.PER_PAGE))
-    return {"entries": entries, "total": total, "filter": filt, "pages": pages, "error": error,
+    return {"entries": audit_log.shown(request.dbsession, entries), "actions": audit_log.ACTION_LABELS,
+            "total": total, "filter": filt, "pages": pages, "error": error,
             "form": {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}}

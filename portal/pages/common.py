@@ -9,8 +9,9 @@ from pyramid.events import BeforeRender
 from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 
-from models import Account, Person
+from models import Account, Commission, Person
 from pipeline import clock
+from pipeline import review as review_rules
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from pipeline.fields import titles
 from pipeline.kinds import KINDS
@@ -81,6 +82,25 @@ def kind_label(kind: str) -> str:
     return KINDS[kind].label if kind in KINDS else kind
 
 
+def data_rows(application, institution_names: dict | None = None) -> list[tuple[str, str]]:
+    """(Chinese title, value as text) of each field of an application's data: no field name or code reaches a page."""
+    return review_rules.data_rows(KINDS.get(application.kind), application.data or {}, institution_names or {})
+
+
+def entry_status(profession: str | None, status: str | None) -> str:
+    """A register entry's status in Chinese (the physician, nurse or institution register's own labels)."""
+    labels = review_rules.ENTRY_STATUS_LABELS.get(profession or "", {})
+    return labels.get(status or "", "—" if not status else "其他状态")
+
+
+def commission_label(request: Request, code: str | None) -> str:
+    """A commission as a page names it: its name (the division code only if it is not on record)."""
+    if not code:
+        return ""
+    commission = request.dbsession.get(Commission, code)
+    return commission.name if commission else f"行政区划{code}卫生健康委"
+
+
 def profession_of(request: Request) -> str | None:
     """A person's profession (physician or nurse), for the menu that offers only their own business."""
     account = request.account
@@ -100,6 +120,9 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("kind_label", kind_label)
     event.setdefault("role_labels", ROLE_LABELS)
     event.setdefault("data_labels", DATA_LABELS)
+    event.setdefault("data_rows", data_rows)
+    event.setdefault("entry_status", entry_status)
+    event.setdefault("commission_label", lambda code: commission_label(request, code))
     event.setdefault("scopes_by_category", scopes_by_category())
     event.setdefault("when", clock.shown)  # every moment a page shows is Beijing time
     event.setdefault("profession", lambda: profession_of(request))

@@ -7,7 +7,7 @@ from pyramid.view import view_config
 from models import Institution
 from pipeline.lifecycle import Status
 from portal.pages.common import FORM_ERRORS, decision_page, form_error
-from portal.services import accounts, applications, institution_desk
+from portal.services import accounts, applications, attachments, institution_desk, review
 
 PROGRESS = (Status.awaiting_institution, Status.pending_approval, Status.returned, Status.approved, Status.issued,
             Status.published, Status.rejected, Status.verification_failed, Status.withdrawn)
@@ -57,6 +57,8 @@ def task_page(request: Request, application_id: int, **extra) -> dict:
         "names": applications.person_names(request.dbsession, [application]),
         "institution_names": applications.institution_names(request.dbsession, {application.institution_id or 0}),
         "decidable": application.status == "awaiting_institution",
+        "rv": review.review(request.dbsession, request.medreg, application),
+        "attachable": attachments.can_attach(request.account, application),
         **extra,
     }
 
@@ -71,3 +73,10 @@ def decide(request: Request):
     confirmed = request.POST.get("decision", "") == "confirm"
     done = "已确认，申请已提交卫生健康委审批。" if confirmed else "已退回申请人。"
     return decision_page(request, applications.institution_decide, task_page, done, "institution")
+
+
+@view_config(route_name="institution.task.reveal", request_method="POST", renderer="institution_task.jinja2", permission="institution")
+def reveal(request: Request):
+    """Show the applicant's full ID number once, and audit who saw it."""
+    application, number = review.reveal_id_number(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
+    return task_page(request, application.id, revealed=number)

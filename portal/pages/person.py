@@ -10,7 +10,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.pages.kind_forms import form_of, read_form, shown
-from portal.services import applications
+from portal.services import applications, attachments, review
 from publisher.fhir import ACTIVE_STATUSES
 
 
@@ -35,6 +35,8 @@ def application_page(request: Request, application: Application, **extra) -> dic
         "withdrawable": application.status in WITHDRAWABLE,
         "resubmittable": application.status == Status.returned,
         "form": dict(application.data),
+        "rv": review.review(request.dbsession, request.medreg, application),
+        "attachable": attachments.can_attach(request.account, application),
     }
     if page["resubmittable"]:
         page["kf"] = form_of(request, KINDS[application.kind])

@@ -80,3 +80,100 @@ def audit_page(session: Session, account: Account, filt: AuditFilter) -> tuple[l
 def entry_json(entry: AuditEntry) -> dict:
     return {"id": entry.id, "at": entry.at.isoformat(), "actor": entry.actor, "action": entry.action, "target": entry.target,
             "division": entry.division_code, "detail": entry.detail or {}, "sealed": entry.seq is not None, "seq": entry.seq}
+
+
+# --- how the page shows an entry: in Chinese, the codes beside it only where a filter takes them ----------------
+
+ACTION_LABELS: dict[str, str] = {
+    "signup": "实名注册", "activation_code": "发放激活码", "activate": "激活账号", "submit": "提交申请", "counter": "窗口录入",
+    "batch_upload": "批量提交", "attach_material": "上传申请材料", "reveal_id_number": "查看完整证件号码",
+    "institution_confirm": "机构确认", "institution_return": "机构退回",
+    "commission_approve": "批准", "commission_reject": "不予批准", "commission_return": "退回修改",
+    "institution_handout": "分发医疗机构账号", "institution_info_update": "修改机构信息", "institution_webhook": "登记回调地址",
+    "password_change": "修改密码", "password_reset_requested": "申请找回密码", "password_reset": "找回密码",
+    "create_staff_account": "创建工作人员账号", "enable_account": "启用账号", "disable_account": "停用账号", "reset_password": "重置密码",
+}
+TARGET_LABELS: dict[str, str] = {"account": "账号", "application": "申请", "person": "人员", "institution": "医疗机构", "batch": "批次"}
+DETAIL_LABELS: dict[str, str] = {
+    "kind": "业务类型", "application_id": "申请编号", "name": "姓名", "material": "材料", "attachment_id": "材料编号",
+    "sha256": "文件摘要", "size": "字节数", "account_id": "账号编号", "username": "用户名", "admin": "管理员", "sent_to": "发送至",
+    "changed": "变更事项", "url": "回调地址", "rows": "行数",
+}
+ROLE_NAMES = {"person": "个人", "institution": "医疗机构", "commission": "卫健委"}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An audit entry as the page shows it."""
+
+    entry: AuditEntry
+    actor: str
+    action: str
+    target: str
+    detail: list[tuple[str, str]]
+
+
+def _ref(text: str) -> tuple[str, int | None]:
+    prefix, _, number = text.partition(":")
+    return prefix, int(number) if number.isdigit() else None
+
+
+def _detail_value(key: str, value: object) -> str:
+    from pipeline.kinds import KINDS
+    from pipeline.registers.institutions import FIELD_LABELS
+    from pipeline.review import ANY_SPEC
+
+    if key == "kind" and isinstance(value, str):
+        return KINDS[value].label if value in KINDS else "其他业务"
+    if key == "material" and isinstance(value, str):
+        return next((m.label for kind in KINDS.values() for m in kind.materials if m.name == value), "其他材料")
+    if key == "changed" and isinstance(value, list | dict):
+        names = value if isinstance(value, list) else list(value)
+        return "、".join(FIELD_LABELS.get(str(n)) or (ANY_SPEC[str(n)].title if str(n) in ANY_SPEC else "其他事项") for n in names)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def shown(session: Session, entries: list[AuditEntry]) -> list[Shown]:
+    """Each entry with its actor and target named (accounts by role and user name or person), the action and the
+    details in Chinese. An action the table does not know keeps its code."""
+    from models import Institution, Person
+
+    ids = {n for e in entries for text in (e.actor, e.target) for p, n in [_ref(text)] if n is not None
+           and p in ("account", "person", "institution")}
+    accounts = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
+
+    def account_text(number: int | None) -> str:
+        found = accounts.get(number) if number is not None else None
+        if found is None:
+            return f"账号 #{number}"
+        who = found.username
+        if found.role == "person" and found.person_id is not None:
+            person = session.get(Person, found.person_id)
+            who = person.name if person else who
+        elif found.role == "institution" and found.institution_id is not None and not who:
+            institution = session.get(Institution, found.institution_id)
+            who = institution.name if institution else who
+        return f"{ROLE_NAMES.get(found.role, '')}账号 {who or '#' + str(number)}"
+
+    def target_text(text: str) -> str:
+        prefix, number = _ref(text)
+        if prefix == "account":
+            return account_text(number)
+        if prefix == "person" and number is not None:
+            person = session.get(Person, number)
+            return f"人员 {person.name}" if person else f"人员 #{number}"
+        if prefix == "institution" and number is not None:
+            institution = session.get(Institution, number)
+            return institution.name if institution else f"医疗机构 #{number}"
+        return f"{TARGET_LABELS.get(prefix, '对象')} #{number}" if number is not None else text
+
+    result = []
+    for entry in entries:
+        prefix, number = _ref(entry.actor)
+        # Sign-up and activation name the account under the role that acted (person:ID, institution:ID).
+        actor = account_text(number) if prefix in ("account", "person", "institution") else entry.actor
+        detail = [(DETAIL_LABELS.get(k, "其他"), _detail_value(k, v)) for k, v in (entry.detail or {}).items()]
+        result.append(Shown(entry, actor, ACTION_LABELS.get(entry.action, "其他操作"), target_text(entry.target), detail))
+    return result

@@ -10,6 +10,7 @@ that does not exist), so every role sees the same world.
 """
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -85,6 +86,17 @@ CASES = [
     Case("api.application", "GET", "/api/v1/applications/{app_a}", "authenticated", None, APP_A_VIEWERS),
     Case("api.application.withdraw", "POST", "/api/v1/applications/{app_a_closed}/withdraw", "authenticated", {}, CLOSED_APP_OF_A),
     Case("api.application.resubmit", "POST", "/api/v1/applications/{app_a_closed}/resubmit", "authenticated", {"data": {}}, CLOSED_APP_OF_A),
+    # an application's materials, printed documents and the audited ID number: scoped like the application
+    Case("api.application.attachments", "GET", "/api/v1/applications/{app_a}/attachments", "authenticated", None, APP_A_VIEWERS),
+    Case("api.application.attachments", "POST", "/api/v1/applications/{app_a}/attachments", "authenticated", {},
+         {**{r: 404 for r in ROLES if r != "anonymous"}, "person_a": 400}),
+    Case("api.application.attachment", "GET", f"/api/v1/applications/{{app_a}}/attachments/{NOWHERE}", "authenticated", None,
+         {r: 404 for r in ROLES if r != "anonymous"}),
+    Case("api.application.receipt", "GET", "/api/v1/applications/{app_a}/receipt", "authenticated", None, APP_A_VIEWERS),
+    Case("api.application.decision", "GET", "/api/v1/applications/{app_a_closed}/decision", "authenticated", None,
+         {role: 409 if status == 200 else status for role, status in APP_A_VIEWERS.items()}),
+    Case("api.application.id_number", "POST", "/api/v1/applications/{app_a}/id-number", "authenticated", {},
+         {**APP_A_VIEWERS, "person_a": 404}),
     Case("api.me.notifications", "GET", "/api/v1/me/notifications", "authenticated", None, {r: 200 for r in ROLES if r != "anonymous"}),
     # personal end
     Case("api.me.registration", "GET", "/api/v1/me/registration", "person", None, {"person_a": 200, "person_b": 200, "person_c": 200}),
@@ -242,6 +254,17 @@ def matches(status: int, wanted) -> bool:
     return status == wanted
 
 
+def readable(response) -> str:
+    """The answer as text to look for personal data in: JSON as Chinese, a PDF's text, anything else decoded."""
+    if response.content_type == "application/json":
+        return json.dumps(response.json, ensure_ascii=False)
+    if response.content_type == "application/pdf":
+        from pypdf import PdfReader
+
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.body)).pages)
+    return response.body.decode("utf-8", errors="replace")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_endpoint_answers_each_role_as_it_should(world, case):
     wrong, leaks, public_answers = [], [], set()
@@ -249,7 +272,7 @@ def test_endpoint_answers_each_role_as_it_should(world, case):
         response = call(world["api"], case, world["headers"][role], world["values"])
         if not matches(response.status_int, expected(case, role)):
             wrong.append(f"{role}: {response.status_int}, expected {expected(case, role)}: {response.text[:200]}")
-        text = response.text if response.content_type != "application/json" else json.dumps(response.json, ensure_ascii=False)
+        text = readable(response)
         for person, markers in world["markers"].items():
             if person not in MAY_SEE[role] and any(marker in text for marker in markers):
                 leaks.append(f"{role} sees data of person {person}")
