@@ -24,7 +24,7 @@ from models.accounts import Account
 from models.applications import Application
 from models.audit import audit
 from models.base import utcnow
-from models.crypto import lookup_hash
+from models.crypto import lookup_hashes
 from models.db import must_get
 from models.outbox import enqueue
 from models.persons import Person
@@ -135,7 +135,7 @@ def staff_account(session: Session, settings: Settings, institution_id: int, id_
     """The account of a staff member of this institution, found by ID number; 400 naming `id_number` otherwise."""
     if not id_number:
         raise ValidationFailed.one("id_number", "invalid", "个人业务须填写人员的证件号码")
-    person = session.scalar(select(Person).where(Person.id_number_hash == lookup_hash(settings.secret, id_number)))
+    person = session.scalar(select(Person).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, id_number))))
     if person is None or not is_staff(session, person, institution_id):
         raise ValidationFailed.one("id_number", "invalid", "本机构没有该证件号码的人员")
     account = session.scalar(select(Account).where(Account.person_id == person.id))

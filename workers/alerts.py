@@ -138,7 +138,7 @@ def deliver_webhook(settings: Settings, delivery_id: int) -> bool:
         if hook is None:
             delivery.status, delivery.last_error = "dropped", "webhook removed"
             return True
-        url, secret, event, body = hook.url, decrypt(settings.secret, hook.secret_encrypted), delivery.event, delivery.body
+        url, secret, event, body = hook.url, decrypt(settings.secrets, hook.secret_encrypted), delivery.event, delivery.body
     ok, outcome = post_signed(url, secret, event, encode(body))
     with session_scope(settings.database_url) as session:
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)

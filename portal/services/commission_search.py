@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, Institution, NurseRegistration, Person, PhysicianRegistration
-from models.crypto import decrypt, lookup_hash
+from models.crypto import decrypt, lookup_hashes
 from models.settings import Settings
 from pipeline.kinds import KINDS
 from pipeline.routing import jurisdiction_prefix
@@ -34,7 +34,7 @@ def search(session: Session, settings: Settings, account: Account, q: str) -> di
 
 
 def persons(session: Session, settings: Settings, prefix: str, q: str) -> list[dict]:
-    matches = [Person.name.contains(q), Person.id_number_hash == lookup_hash(settings.secret, q), Person.mobile == q]
+    matches = [Person.name.contains(q), Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)), Person.mobile == q]
     rows = session.execute(
         select(Person, Institution).join(Institution, Institution.id == Person.institution_id)
         .where(Institution.division_code.like(f"{prefix}%"), or_(*matches)).order_by(Person.id).limit(LIMIT)
@@ -44,7 +44,7 @@ def persons(session: Session, settings: Settings, prefix: str, q: str) -> list[d
 
 def person_json(settings: Settings, person: Person, institution: Institution) -> dict:
     try:
-        id_number = decrypt(settings.secret, person.id_number_encrypted)
+        id_number = decrypt(settings.secrets, person.id_number_encrypted)
     except ValueError:
         id_number = None  # encrypted under another secret: shown as unavailable, never as a 500
     return {
