@@ -66,7 +66,15 @@ def described(error: Exception) -> tuple[int, str, str, dict[str, str], dict[str
 
 def refusal_response(error: Exception) -> Response:
     """The error answer of a refusal, returned rather than raised (so what the request counted is committed)."""
-    return error_response(*described(error))
+    response = error_response(*described(error))
+    if retry_after := getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def refusal_code(error: Exception) -> str:
+    """The `code` a refusal answers with (for the audit of a failed login)."""
+    return described(error)[1]
 
 
 def is_api(request: Request) -> bool:

@@ -53,10 +53,14 @@ def account_action(request: Request):
     account_id, action = int(request.matchdict["id"]), request.matchdict["action"]
     try:
         if action == "password-reset":
-            sent_to = commission_accounts.reset_password(request.dbsession, request.account, account_id, request.POST.get("mobile") or None)
-            request.session.flash(f"{ACCOUNT_ACTIONS[action]} {sent_to}，对方首次登录须修改密码。")
+            outcome = commission_accounts.reset_password(request.dbsession, request.medreg, request.account, account_id,
+                                                         request.POST.get("mobile") or None)
+            if outcome.request_id is not None:
+                request.session.flash(f"发往非登记手机 {outcome.sent_to} 须另一名管理员批准（请求 #{outcome.request_id}）。")
+            else:
+                request.session.flash(f"{ACCOUNT_ACTIONS[action]} {outcome.sent_to}，对方首次登录须修改密码。")
         else:
-            commission_accounts.set_enabled(request.dbsession, request.account, account_id, action == "enable")
+            commission_accounts.set_enabled(request.dbsession, request.medreg, request.account, account_id, action == "enable")
             request.session.flash(f"{ACCOUNT_ACTIONS[action]} #{account_id}。")
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
