@@ -146,7 +146,7 @@ def deliver_many(settings: Settings, delivery_ids: list[int]) -> int:
         if row.status == "delivered" or channel is None:
             continue
         body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
-        results[row.id] = push(channel, row.body["identifier"], row.body["version"], body)
+        results[row.id] = push(channel, row.body["identifier"], row.body["version"], body, allowed=settings.allowed_push_networks)
     if not results:
         return delivered
     with session_scope(settings.database_url) as session:

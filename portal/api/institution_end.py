@@ -118,7 +118,7 @@ def replace_scope_map(request: Request):
 @api_view(route_name="api.institution.webhook", request_method="PUT", permission="institution")
 def set_webhook(request: Request):
     body = body_of(request, Webhook).model_dump()
-    hook = institution_desk.set_webhook(request.dbsession, request.medreg.secret, request.account, body)
+    hook = institution_desk.set_webhook(request.dbsession, request.medreg, request.account, body)
     return institution_desk.webhook_json(hook)
 
 

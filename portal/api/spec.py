@@ -26,6 +26,7 @@ from pipeline.registers.institutions import SetupApproval
 from pipeline.time_limits import MARKER_LABELS
 from portal.api import responses as r
 from portal.api.schemas import OpenApiSchema, ResponseSchema, component_schemas, kind_schemas, ref
+from portal.headers import MAX_BODY_BYTES, MAX_JSON_BYTES
 from portal.services.attempts import LOGIN
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
 from portal.services.public import MAX_LIMIT
@@ -39,7 +40,8 @@ ERRORS = {
     403: ("Forbidden", "已登录，但当前角色无权进行此操作（首次登录未改密码：password_change_required）"),
     404: ("NotFound", "不存在，或不在调用者的可见范围内（越权访问一律答 404，不泄露是否存在）"),
     409: ("Conflict", "状态冲突或重复（例如重复提交、当前状态不允许该操作）"),
-    413: ("PayloadTooLarge", "请求体过大（JSON 请求体上限见 docs/security.md）"),
+    413: ("PayloadTooLarge", f"请求体过大：JSON 不超过 {MAX_JSON_BYTES // 1024 // 1024} MB，其他（CSV 上传）不超过 "
+                             f"{MAX_BODY_BYTES // 1024 // 1024} MB（docs/security.md）"),
     429: ("TooManyRequests", "请求过于频繁（公示端按客户端限流；同一客户端失败次数过多）；Retry-After 给出等待秒数"),
 }
 DONE = {200: "成功", 201: "已创建", 202: "已受理，后台办理中"}
@@ -309,7 +311,9 @@ def responses(op: Op) -> dict:
     answers = op.answer if isinstance(op.answer, dict) and all(isinstance(k, int) for k in op.answer) else {200: op.answer}
     shown = {str(status): {"description": answer.description if isinstance(answer, Files) else DONE[status],
                            "content": content(answer)} for status, answer in answers.items()}
-    errors = sorted({*op.errors, *(() if op.public else op.auth)})
+    # Any request may be malformed (400: not UTF-8, a bad parameter), and any body too large (413, portal/headers.py).
+    always = (400, 413) if op.method in ("POST", "PUT", "PATCH") else (400,)
+    errors = sorted({*op.errors, *always, *(() if op.public else op.auth)})
     return {**shown, **{str(status): {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in errors}}
 
 

@@ -109,7 +109,7 @@ def profile(request: Request):
     if request.method == "POST":
         try:
             if request.POST.get("form") == "webhook":
-                institution_desk.set_webhook(session, request.medreg.secret, account,
+                institution_desk.set_webhook(session, request.medreg, account,
                                              {"url": request.POST.get("url", ""), "secret": request.POST.get("secret", "")})
                 request.session.flash("回调地址已保存。")
             else:

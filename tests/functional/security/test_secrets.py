@@ -1,0 +1,101 @@
+"""Rule 1: no default secrets outside the demo; licence keys are never made on the spot; secrets rotate."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from models import Person
+from models.crypto import issue_token, lookup_hash
+from models.settings import MissingSecret, Settings, load_settings
+from tests import factories
+from tests.journeys import commission_desk, person_account
+
+OLD_PUBLIC_DEFAULT = "medreg-development-secret-change-me"
+
+
+def environment_without_secret() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key != "MEDREG_SECRET"}
+
+
+def test_settings_refuse_without_a_secret(monkeypatch):
+    monkeypatch.delenv("MEDREG_SECRET", raising=False)
+    with pytest.raises(MissingSecret) as refused:
+        load_settings()
+    assert "MEDREG_SECRET" in refused.value.message and "拒绝启动" in refused.value.message
+    monkeypatch.setenv("MEDREG_SECRET", "short")
+    with pytest.raises(MissingSecret):
+        load_settings()
+    assert load_settings(require=False).secret == "short"  # only what never uses it (migrations, importing the app)
+
+
+def test_the_portal_refuses_to_start_without_a_secret(settings):
+    from portal import make_config
+
+    with pytest.raises(MissingSecret):
+        make_config({}, dataclasses.replace(settings, secret=""))
+
+
+@pytest.mark.parametrize("command", [
+    [sys.executable, "-m", "portal.cli", "serve", "--port", "0"],
+    [sys.executable, "-m", "workers", "relay"],
+    [sys.executable, "-m", "portal.cli", "audit", "verify"],
+])
+def test_processes_and_commands_refuse_to_start_without_a_secret(command, settings):
+    env = {**environment_without_secret(), "MEDREG_DATABASE_URL": settings.database_url, "MEDREG_BROKER_URL": settings.broker_url}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "未设置 MEDREG_SECRET" in done.stderr
+
+
+def test_a_worker_refuses_to_start_without_a_secret(settings):
+    from celery import Celery
+
+    from workers.app import configure, refuse_without_secret
+
+    bare = Celery("bare")
+    configure(bare, dataclasses.replace(settings, secret=""))
+    with pytest.raises(MissingSecret):
+        refuse_without_secret(sender=type("Worker", (), {"app": bare})())
+
+
+def test_a_token_forged_with_the_old_public_default_reads_nothing(api, db):
+    _, commission = commission_desk(api, db)
+    api.get("/api/v1/commission/accounts", headers=commission)
+    for account_id in range(1, 30):
+        forged = issue_token(OLD_PUBLIC_DEFAULT, account_id)
+        api.get("/api/v1/commission/accounts", headers={"Authorization": f"Bearer {forged}"}, status=401)
+
+
+def test_licences_answer_503_without_keys_and_no_key_is_made(app_with, db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bare = app_with(licence_keys="")
+    refused = bare.get("/api/v1/public/records/D110105202600000011/licence", status=503).json["error"]
+    assert refused["code"] == "licence_keys" and "MEDREG_LICENCE_KEYS" in refused["message"]
+    assert not list(tmp_path.rglob("licence-keys.json"))
+
+
+def test_a_rotated_secret_still_finds_and_reads_what_the_old_one_protected(app_with, api, db, settings):
+    """MEDREG_SECRET=new,old: the person stored under the old secret is found by ID number, shown, and logs in with
+    a token the old secret signed; everything new is under the new one."""
+    institution = factories.institution(db, name=factories.unique_name("轮换医院"), division="110105")
+    person = person_account(db, settings, institution.id)
+    db.commit()
+    _, commission = commission_desk(api, db)
+    old_token = issue_token(settings.secret, person["account_id"])
+    rotated = app_with(secret=f"new-secret-{settings.secret},{settings.secret}")
+    current = rotated.app.registry.settings["medreg"]
+    assert isinstance(current, Settings) and current.old_secrets == (settings.secret,)
+    # The commission's token and the person's were signed with the old secret: still good during the rotation.
+    found = rotated.get("/api/v1/commission/search", params={"q": person["id_number"]}, headers=commission).json["persons"]
+    assert [p["id_number"] for p in found] == [person["id_number"]]
+    rotated.get("/api/v1/me/registration", headers={"Authorization": f"Bearer {old_token}"})
+    # A login through the rotated portal finds the person by the old look-up hash, and signs with the new secret.
+    token = rotated.post_json("/api/v1/login", {"username": person["id_number"], "password": "Passw0rd-2026"}).json["token"]
+    api.get("/api/v1/me/registration", headers={"Authorization": f"Bearer {token}"}, status=401)  # the old-only portal
+    stored = db.scalar(select(Person).where(Person.id_number_hash == lookup_hash(settings.secret, person["id_number"])))
+    assert stored is not None
