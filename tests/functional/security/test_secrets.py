@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Person
-from models.crypto import issue_token, lookup_hash
+from models.crypto import encrypt, issue_token, lookup_hash
 from models.settings import MissingSecret, Settings, load_settings
 from tests import factories
 from tests.journeys import commission_desk, person_account
@@ -99,3 +99,66 @@ def test_a_rotated_secret_still_finds_and_reads_what_the_old_one_protected(app_w
     api.get("/api/v1/me/registration", headers={"Authorization": f"Bearer {token}"}, status=401)  # the old-only portal
     stored = db.scalar(select(Person).where(Person.id_number_hash == lookup_hash(settings.secret, person["id_number"])))
     assert stored is not None
+
+
+@pytest.fixture
+def scratch_database(settings):
+    """A database of its own: rotating the suite's database would pull the secret from under every other test."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from models.migrate import upgrade
+    from tests.conftest import PG_ADMIN_URL
+
+    name = f"medreg_rotation_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    from models.db import engine_for
+
+    engine_for(url).dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_rotate_secret_moves_everything_to_the_new_secret(scratch_database, settings, monkeypatch, capsys):
+    from models import InstitutionWebhook, PhysicianQualification
+    from models.crypto import decrypt
+    from models.db import session_scope
+    from models.messages import opened, send_sms
+    from portal.cli import main
+
+    old, new = "the-old-secret-0123456789", "the-new-secret-0123456789"
+    before = dataclasses.replace(settings, database_url=scratch_database, secret=old)
+    with session_scope(scratch_database) as session:
+        factories.divisions(session)
+        institution = factories.institution(session, name="轮换机构", division="110105")
+        person = person_account(session, before, institution.id)
+        session.add(InstitutionWebhook(institution_id=institution.id, url="https://hooks.example.cn/x",
+                                       secret_encrypted=encrypt(old, "hook-secret-0123456789")))
+        send_sms(session, before, person["mobile"], "password_reset_code", code="123456", minutes=10)
+    monkeypatch.setenv("MEDREG_DATABASE_URL", scratch_database)
+    monkeypatch.setenv("MEDREG_SECRET", old)
+    assert main(["rotate-secret"]) == 2  # one secret: nothing to rotate to
+    monkeypatch.setenv("MEDREG_SECRET", f"{new},{old}")
+    assert main(["rotate-secret"]) == 0
+    assert main(["rotate-secret"]) == 0  # twice changes nothing
+    after = dataclasses.replace(settings, database_url=scratch_database, secret=new)  # the old secret dropped
+    with session_scope(scratch_database) as session:
+        stored = session.get(Person, person["person_id"])
+        assert decrypt(new, stored.id_number_encrypted) == person["id_number"]
+        assert stored.id_number_hash == lookup_hash(new, person["id_number"])
+        qualification = session.get(PhysicianQualification, person["certificate_no"])
+        assert qualification.id_number_hash == stored.id_number_hash
+        assert decrypt(new, session.get(InstitutionWebhook, institution.id).secret_encrypted) == "hook-secret-0123456789"
+        from models import OutboxMessage
+
+        queued = session.scalars(select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms")).all()
+        assert opened(after, queued[-1].payload["params"], queued[-1].payload["sealed"])["code"] == "123456"
+    with pytest.raises(ValueError):
+        decrypt(old, stored.id_number_encrypted)
