@@ -130,7 +130,8 @@ def server_error_view(exc: Exception, request: Request) -> Response:
         raise exc
     if (known := client_error(exc)) is not None:
         status, message = known
-        return error_response(status, CLIENT_ERRORS.get(status, "invalid"), message)
+        fields = {"request": message} if status == 400 else None
+        return error_response(status, CLIENT_ERRORS.get(status, "invalid"), message, fields, {"request": "invalid"} if fields else None)
     log.exception("unhandled error on %s", request.path)
     return error_response(500, "server_error", "服务器内部错误，请稍后再试")
 

@@ -12,6 +12,8 @@ account sees, and a limit on the size of a request body (413).
 """
 from __future__ import annotations
 
+import re
+
 from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
@@ -54,6 +56,39 @@ def oversized(request: Request) -> int | None:
     return None
 
 
+# A path segment of digits names a row by id: beyond MAX_ID_DIGITS it cannot exist (ids are 32-bit integers).
+MAX_ID_DIGITS = 9
+_HUGE_ID = re.compile(r"/[0-9]{" + str(MAX_ID_DIGITS + 1) + r",}(?=/|$)")
+
+
+def no_such_id(request: Request) -> Response:
+    from portal.errors import error_response
+
+    if request.path.startswith("/api/"):
+        return error_response(404, "not_found", "资源不存在")
+    from portal.pages.errors import error_page
+
+    return error_page(request, 404, "页面不存在")
+
+
+def has_nul(request: Request) -> bool:
+    """A NUL character in the query string or a form: no text column can store it."""
+    if "%00" in request.query_string:
+        return True
+    return (request.content_type or "") == "application/x-www-form-urlencoded" and b"%00" in request.body
+
+
+def nul_refused(request: Request) -> Response:
+    from portal.errors import error_response
+
+    message = "请求中不能含有空字符（%00）"
+    if request.path.startswith("/api/"):
+        return error_response(400, "invalid", message, {"query": message}, {"query": "invalid"})
+    from portal.pages.errors import error_page
+
+    return error_page(request, 400, message)
+
+
 def logged_in(request: Request) -> bool:
     if request.path.startswith("/api/"):
         return request.headers.get("Authorization", "").startswith("Bearer ")
@@ -66,7 +101,14 @@ def headers_tween_factory(handler, registry):
 
     def headers_tween(request: Request) -> Response:
         limit = oversized(request)
-        response = too_large(request, limit) if limit else handler(request)
+        if limit:
+            response = too_large(request, limit)
+        elif _HUGE_ID.search(request.path):
+            response = no_such_id(request)
+        elif has_nul(request):
+            response = nul_refused(request)
+        else:
+            response = handler(request)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")

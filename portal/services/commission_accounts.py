@@ -52,7 +52,7 @@ def create_staff(session: Session, admin: Account, body: Mapping) -> Account:
     except FieldError as error:
         errors["password"] = str(error)
     division = body.get("division") if body.get("division") is not None else admin.division_code
-    if not isinstance(division, str) or not (len(division) == 6 and division.isdigit()) \
+    if not isinstance(division, str) or not (len(division) == 6 and division.isascii() and division.isdigit()) \
             or not in_jurisdiction(admin.division_code, division) or session.get(Commission, division) is None:
         errors["division"] = "应为本级或下级卫健委的6位行政区划代码"
     make_admin = body.get("admin", False)

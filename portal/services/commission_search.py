@@ -13,6 +13,7 @@ from models.audit import audit
 from models.crypto import decrypt, lookup_hashes
 from models.settings import Settings
 from pipeline.kinds import KINDS
+from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 
@@ -106,7 +107,7 @@ def registrations(session: Session, prefix: str, q: str) -> list[dict]:
 def applications(session: Session, prefix: str, q: str) -> list[dict]:
     matches = [Application.identifier == q.upper(), Person.name.contains(q)]
     number = q.removeprefix("#")
-    if number.isdigit() and len(number) <= 9:
+    if is_count(number):
         matches.append(Application.id == int(number))
     rows = session.execute(
         select(Application, Person.name).outerjoin(Person, Person.id == Application.person_id)

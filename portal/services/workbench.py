@@ -14,6 +14,7 @@ from models import Account, Application, ApplicationEvent, Institution, Person
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
+from pipeline.numbers import is_count
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
 from portal.errors import REFUSALS, described, invalid
@@ -54,7 +55,7 @@ def _int(params: Mapping[str, str], name: str, errors: dict[str, str], low: int,
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+    if not is_count(raw) or int(raw) < low or (high is not None and int(raw) > high):
         errors[name] = f"应为{low}{'至' + str(high) if high else '及以上'}的整数"
         return None
     return int(raw)
@@ -77,7 +78,7 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
     result.kind = kind or None
     division = (params.get("division") or "").strip()
     if division:
-        if not (len(division) == 6 and division.isdigit()) or not in_jurisdiction(account.division_code, division):
+        if not (len(division) == 6 and is_count(division)) or not in_jurisdiction(account.division_code, division):
             errors["division"] = "应为本辖区内的6位行政区划代码"
         result.division = division
     result.institution_id = _int(params, "institution", errors, 1)
