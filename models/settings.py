@@ -66,6 +66,8 @@ class Settings:
     tls: bool = False
     # Failed secret attempts (passwords, codes) from one client address within 15 minutes before it gets 429.
     client_failure_limit: int = 50
+    # Password-reset codes one client address may ask for per hour (each may send an SMS).
+    reset_requests_per_client: int = 20
     # An append-only file that receives a signed checkpoint of the audit chain's head after each seal ("": none).
     audit_checkpoints: str = ""
 
@@ -144,6 +146,7 @@ def load_settings(overrides: dict[str, str] | None = None, require: bool = True)
         allowed_push_networks=networks(pick("MEDREG_ALLOWED_PUSH_NETWORKS", "medreg.allowed_push_networks", "")),
         tls=flag(pick("MEDREG_TLS", "medreg.tls", "")),
         client_failure_limit=int(pick("MEDREG_CLIENT_FAILURE_LIMIT", "medreg.client_failure_limit", "50")),
+        reset_requests_per_client=int(pick("MEDREG_RESET_REQUESTS_PER_CLIENT", "medreg.reset_requests_per_client", "20")),
         audit_checkpoints=pick("MEDREG_AUDIT_CHECKPOINTS", "medreg.audit_checkpoints", ""),
     )
     return require_secret(settings) if require else settings

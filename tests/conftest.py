@@ -85,6 +85,7 @@ def settings(database_url, broker_url, receiver, tmp_path_factory):
         allowed_push_networks=("127.0.0.1/32",),
         # The whole suite logs in from one address; tests/functional/security/ checks the default limit.
         client_failure_limit=100_000,
+        reset_requests_per_client=100_000,
         audit_checkpoints=str(tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"),
     )
 

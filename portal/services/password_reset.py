@@ -35,8 +35,6 @@ RESET_ESCALATE_AFTER = 10
 RESET_LONG_LENGTH = 10
 LONG_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RESEND_AFTER = timedelta(seconds=60)
-# Code requests from one client address per hour (each one may send an SMS).
-REQUESTS_PER_CLIENT = 20
 SENT_MESSAGE = "如该账号存在且登记了手机号码，验证码已发送至该手机，10分钟内有效"
 BAD_CODE = "验证码错误、已使用或已过期，请核对或重新获取"
 
@@ -69,7 +67,8 @@ def request_reset(session: Session, settings: Settings, username: object, client
     client_key = keyed_digest(settings.secret, "attempts", f"reset-request|{client}")
     if until := attempts.locked_until(session, "reset-request", client_key):
         raise too_many_from_client(until)
-    attempts.count_failure(session, "reset-request", client_key, REQUESTS_PER_CLIENT, timedelta(hours=1), timedelta(hours=1))
+    attempts.count_failure(session, "reset-request", client_key, settings.reset_requests_per_client, timedelta(hours=1),
+                           timedelta(hours=1))
     account = find_login(session, settings, username)
     mobile = account_mobile(session, account) if account is not None and account.status != "disabled" else None
     if account is None or not mobile:

@@ -18,6 +18,7 @@ from schemathesis.core import NotSet
 from webtest import TestApp
 
 from tests import factories
+from tests.conftest import CHECKS
 from tests.journeys import commission_desk, institution_desk, login, person_account
 
 FUZZ_EXAMPLES = int(os.environ.get("MEDREG_FUZZ_EXAMPLES", "6"))
@@ -107,4 +108,7 @@ def test_no_generated_request_gets_a_server_error(wsgi_app, callers, role):
                 run()
             except (Unsatisfiable, FailedHealthCheck):
                 continue  # nothing schemathesis could generate for this mode
+    # Statuses the document does not list are problems here too. The shape of a 200 is not: other tests write public
+    # records straight into the database that no API would produce, and an unfiltered search here lists them.
+    problems += [v for check in CHECKS for v in check.take() if "does not list status" in v]
     assert problems == [], "\n".join(problems[:30])

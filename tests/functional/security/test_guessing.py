@@ -158,3 +158,12 @@ def test_sign_up_answers_the_same_for_a_taken_id_number_and_tells_the_owner(api,
 
 def test_counters_live_in_the_database(db):
     assert db.scalar(select(AttemptCounter.id).limit(1)) is not None
+
+
+def test_asking_for_reset_codes_is_limited_per_address(app_with):
+    portal = app_with(reset_requests_per_client=3)
+    sender = client("198.18.0.9")
+    for n in range(3):
+        portal.post_json("/api/v1/password-reset/request", {"username": f"1370000{n:04d}"}, **sender)
+    refused = portal.post_json("/api/v1/password-reset/request", {"username": "13700009999"}, status=429, **sender)
+    assert refused.json["error"]["code"] == "rate_limited" and refused.headers["Retry-After"]
