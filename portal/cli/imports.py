@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
+from models.audit import AuditEntry
+from models.base import utcnow
 from models.db import engine_for
 from models.imports import COLUMNS, LABELS, FileRefused, Import, ImportReport, read_csv
 from models.settings import Settings, load_settings
@@ -97,6 +99,11 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
             if written:
                 written(done, job.staged)
     job.drop_stage()
+    # One audit entry per run (a register of millions of rows is not audited row by row).
+    report = job.report
+    connection.execute(insert(AuditEntry).values(
+        at=utcnow(), actor="command:medreg import", action="import", target=f"register:{kind}", division_code=None,
+        detail={"loaded": report.loaded, "refused": report.refused, "published": report.published, "applied": report.applied}))
     if commit:
         commit()
     return job.report
