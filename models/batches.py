@@ -57,8 +57,13 @@ def parse_csv(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed.one("file", "invalid", "文件应为UTF-8编码的CSV") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    if "\x00" in text:
+        raise ValidationFailed.one("file", "invalid", "文件中不能含有空字符")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in (reader.fieldnames or [])]
+    except csv.Error as error:
+        raise ValidationFailed.one("file", "invalid", f"CSV格式错误：{error}") from None
     if "kind" not in header:
         raise ValidationFailed.one("file", "invalid", "第1行应为表头，且须含 kind 列（业务类型）")
     try:

@@ -14,7 +14,7 @@ from models import Account, Application, ApplicationEvent, Institution, Person
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
-from pipeline.numbers import is_count
+from pipeline.numbers import MAX_INT, is_count
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
 from portal.errors import REFUSALS, described, invalid
@@ -225,7 +225,7 @@ def parse_batch(body: Mapping) -> tuple[list[int], str, str]:
         errors["ids"] = "应为非空的申请编号列表"
     elif len(ids) > MAX_BATCH:
         errors["ids"] = f"一次最多{MAX_BATCH}件"
-    elif not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+    elif not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_INT for i in ids):
         errors["ids"] = "申请编号应为正整数"
     if decision not in ("approve", "reject", "return"):
         errors["decision"] = "只能是 approve、reject 或 return"

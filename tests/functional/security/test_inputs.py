@@ -91,3 +91,15 @@ def test_an_application_naming_an_institution_that_does_not_exist_is_a_400(api, 
                                                                  "practice_scope": "内科专业", "institution_id": institution_id}}
         error = api.post_json("/api/v1/applications", body, headers=headers, status=400).json["error"]
         assert "institution_id" in str(error["fields"])
+
+
+def test_a_batch_file_that_is_not_csv_and_a_decision_on_huge_ids_are_400(api, db):
+    desk = institution_desk(api, db, name=factories.unique_name("坏文件医院"))
+    for content in (b"kind\rid\n\r\x00", b'kind,"a\rb\n', b"\x00kind\n1\n"):
+        error = api.post("/api/v1/institution/batches", content, content_type="text/csv", headers=desk.headers,
+                         status=400).json["error"]
+        assert "file" in error["fields"]
+    _, commission = commission_desk(api, db)
+    error = api.post_json("/api/v1/commission/queue/decisions", {"ids": [2**31, 1], "decision": "approve"}, headers=commission,
+                          status=400).json["error"]
+    assert "ids" in error["fields"]
