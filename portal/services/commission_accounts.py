@@ -58,13 +58,20 @@ def create_staff(session: Session, admin: Account, body: Mapping) -> Account:
     make_admin = body.get("admin", False)
     if not isinstance(make_admin, bool):
         errors["admin"] = "应为 true 或 false"
+    mobile = body.get("mobile")
+    if mobile not in (None, ""):
+        try:
+            mobile = mobile_rule(mobile)
+        except FieldError as error:
+            errors["mobile"] = str(error)
     if errors or not isinstance(username, str):
         raise invalid(errors)
     username = username.strip()
     if session.scalar(select(Account.id).where(Account.username == username)):
         raise conflict(f"用户名 {username} 已存在")
     account = Account(username=username, role="commission", status="active", division_code=division,
-                      admin=make_admin, password_hash=hash_password(body["password"]), must_change_password=True)
+                      admin=make_admin, password_hash=hash_password(body["password"]), must_change_password=True,
+                      mobile=mobile or None)
     session.add(account)
     session.flush()
     audit(session, actor_of(admin), "create_staff_account", f"account:{account.id}", division, username=username, admin=make_admin)

@@ -102,3 +102,15 @@ def test_a_nurse_cannot_withdraw_the_cancellation_her_institution_filed(api, db,
     db.refresh(filed)
     assert filed.status == "pending_approval"
     assert api.post_json(f"/api/v1/applications/{filed.id}/withdraw", {}, headers=desk.headers).json["status"] == "withdrawn"
+
+
+def test_a_colleagues_password_goes_to_their_own_mobile_on_record_or_waits_for_a_second_administrator(api, db):
+    _, admin = commission(api, db, admin=True)
+    username = unique_username("colleague")
+    created = api.post_json("/api/v1/commission/accounts", {"username": username, "password": "Colleague-2026",
+                            "division": "110105", "mobile": "13700001111"}, headers=admin, status=201).json
+    sent = api.post_json(f"/api/v1/commission/accounts/{created['id']}/password-reset", {}, headers=admin, status=202).json
+    assert sent["status"] == "sent" and sent["sent_to"] == "137****1111"
+    elsewhere = api.post_json(f"/api/v1/commission/accounts/{created['id']}/password-reset", {"mobile": CLERK_MOBILE},
+                              headers=admin, status=202).json
+    assert elsewhere["status"] == "awaiting_second_admin"
