@@ -114,3 +114,23 @@ def test_a_colleagues_password_goes_to_their_own_mobile_on_record_or_waits_for_a
     elsewhere = api.post_json(f"/api/v1/commission/accounts/{created['id']}/password-reset", {"mobile": CLERK_MOBILE},
                               headers=admin, status=202).json
     assert elsewhere["status"] == "awaiting_second_admin"
+
+
+def test_the_second_administrator_approves_on_the_accounts_page(api, db, desk, wsgi_app):
+    from webtest import TestApp
+
+    _, first = commission(api, db, admin=True)
+    username = unique_username("second")
+    staff_account(db, "commission", username, division="110105").admin = True
+    db.commit()
+    asked = api.post_json(f"/api/v1/commission/accounts/{account_id_of(db, desk)}/password-reset", {"mobile": "13912340077"},
+                          headers=first, status=202).json
+    browser = TestApp(wsgi_app)
+    form = browser.get("/login").forms[0]
+    form["username"], form["password"] = username, PASSWORD
+    form.submit()
+    page = browser.get("/commission/accounts")
+    assert f"#{asked['request_id']}" in page.html.select_one("#account-requests").text
+    approve = next(f for f in page.forms.values() if f.action.endswith(f"/account-requests/{asked['request_id']}/approve"))
+    assert approve.submit().status_int == 302
+    assert sms_queued_to(db, "13912340077") == 1
