@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,11 @@ def file_format(raw: str | None) -> str:
     return chosen
 
 
+@lru_cache(maxsize=512)
 def rendered(payload: str, chosen: str) -> bytes:
+    """The PDF or PNG of a signed payload. Ed25519 signs deterministically, so a record's payload is the same all day:
+    drawing it is CPU work done once per record, day and format in each process (a public endpoint must not let
+    anyone make the server draw the same licence a thousand times a second)."""
     return licence.pdf(payload) if chosen == "pdf" else licence.png(payload)
 
 
