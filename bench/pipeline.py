@@ -186,11 +186,12 @@ def run_one(args: argparse.Namespace, layout: str, with_floor: bool) -> Result:
     settings = Settings(
         database_url=backing.database_url, broker_url=backing.broker_url, secret="bench-secret-" + uuid.uuid4().hex,
         sms_backend=f"file:{log_dir}/sms.jsonl", channels=parse_channels(channels_json(receiver_port)),
+        allowed_push_networks=("127.0.0.1/32",),  # the bench's own receiver
     )
     processes = Processes({
         "MEDREG_DATABASE_URL": settings.database_url, "MEDREG_BROKER_URL": settings.broker_url,
         "MEDREG_SECRET": settings.secret, "MEDREG_SMS_BACKEND": settings.sms_backend,
-        "MEDREG_CHANNELS": channels_json(receiver_port),
+        "MEDREG_CHANNELS": channels_json(receiver_port), "MEDREG_ALLOWED_PUSH_NETWORKS": "127.0.0.1/32",
         # The bench runs and measures one relay process of its own.
         "MEDREG_WORKER_RELAY": "0",
     }, log_dir)

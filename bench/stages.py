@@ -69,7 +69,7 @@ def measure(stage: str, n: int, profile: bool) -> None:
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
         upgrade(url)
-        settings = Settings(database_url=url, broker_url="memory://", secret="stages", sms_backend="file:/dev/null")
+        settings = Settings(database_url=url, broker_url="memory://", secret="stages-bench-secret-0", sms_backend="file:/dev/null")
         arrange(settings, stage, n)
         statements = [0]
         event.listen(engine_for(url), "before_cursor_execute", lambda *args: statements.__setitem__(0, statements[0] + 1))

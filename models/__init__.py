@@ -4,11 +4,12 @@
 Importing it never imports Celery, Pyramid or the publisher.
 """
 
-from models.accounts import Account, ActivationCode
+from models.accounts import Account, AccountRequest, ActivationCode
 from models.alerts import InstitutionWebhook, WebhookDelivery
 from models.applications import Application, ApplicationEvent, Notification
 from models.assessments import AssessmentResult
 from models.attachments import Attachment
+from models.attempts import AttemptCounter
 from models.audit import AuditEntry
 from models.base import Base
 from models.divisions import Commission, Division
@@ -27,7 +28,8 @@ from models.staff import OtherStaff
 from models.uploads import Batch
 
 __all__ = [
-    "Account", "ActivationCode", "Application", "ApplicationEvent", "AssessmentResult", "Attachment", "AuditEntry", "Base", "Batch",
+    "Account", "AccountRequest", "ActivationCode", "Application", "ApplicationEvent", "AssessmentResult", "Attachment", "AttemptCounter",
+    "AuditEntry", "Base", "Batch",
     "Commission", "Delivery", "DepartmentScope", "Division", "IdentifierSerial", "Institution", "InstitutionDepartment",
     "InstitutionEvent", "InstitutionWebhook", "IssuedIdentifier", "Notification", "NurseExamRecord",
     "NurseRegistration", "NurseRegistrationEvent", "OtherStaff", "OutboxMessage", "PasswordResetCode", "Person",

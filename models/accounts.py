@@ -29,6 +29,18 @@ class Account(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every token and page session carries the epoch it was issued under; raising it ends them all at once
+    # (a password change or reset, a logout, disabling the account: end_sessions).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A staff account's own mobile on record: where an administrator may send it a new password without a second one.
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    # The commission account that last set this account's password (hand-out, reset): it may not approve what this
+    # account confirmed, so nobody holds both ends of one application (docs/security.md, separation of duties).
+    credentials_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+    def end_sessions(self) -> None:
+        """End every bearer token and page session of this account, now."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
 
 class ActivationCode(Base):
@@ -43,3 +55,22 @@ class ActivationCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Wrong codes typed against it; at ACTIVATION_MAX_ATTEMPTS it is spent.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class AccountRequest(Base):
+    """An administrator's request that needs a second administrator: a new password sent to a mobile other than the
+    one on record. It expires after a day; the second administrator's approval carries it out."""
+
+    __tablename__ = "account_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    mobile: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]

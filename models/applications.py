@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from models.audit import audit
 from models.base import Base, utcnow
 from pipeline import lifecycle
 
@@ -41,6 +42,10 @@ class Application(Base):
         """Change status if the life cycle allows it for this actor, and write the history row."""
         lifecycle.check(self.kind, self.status, target, actor_role)
         self.record(actor, self.status, target, comment)
+        if actor_role == "system" and (session := object_session(self)) is not None:
+            # The workers' acts (verification, issuing, publishing) are audited like a person's.
+            audit(session, f"system:{actor}", f"system_{target}", f"application:{self.id}", self.commission_code,
+                  kind=self.kind, **({"identifier": self.identifier} if self.identifier else {}))
         self.status = target
 
     def record(self, actor: str, from_status: str | None, to_status: str, comment: str = "") -> None:

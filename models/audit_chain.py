@@ -9,13 +9,18 @@ on SQLite the database's single writer (BEGIN IMMEDIATE).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hmac
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
-from models.base import as_utc
+from models.base import as_utc, utcnow
+from models.crypto import keyed_digest
 from models.db import session_scope
 from models.settings import Settings
 from pipeline.audit_chain import GENESIS, Break, Sealed, chain_key, first_break, seal
@@ -79,20 +84,87 @@ def sealed_entries(session: Session, page: int = 5000) -> Iterator[Sealed]:
         session.expunge_all()
 
 
-def verify_chain(session: Session, secret: str) -> tuple[Break | None, int, int]:
-    """(the first break or None, how many entries are sealed, how many are not yet)."""
-    broken = first_break(chain_key(secret), sealed_entries(session))
+def verify_chain(session: Session, secret: str | Sequence[str], checkpoints_path: str = "") -> tuple[Break | None, int, int]:
+    """(the first break or None, how many entries are sealed, how many are not yet). Every configured secret is tried
+    (newest first: a rotation leaves older entries under the old key); the signed checkpoints of `checkpoints_path`
+    must verify and match the chain."""
+    secrets = [secret] if isinstance(secret, str) else list(secret)
+    try:
+        checkpoints = read_checkpoints(checkpoints_path, secrets)
+    except CheckpointError as error:
+        return Break(0, error.seq, str(error)), 0, 0
+    broken = first_break([chain_key(s) for s in secrets], sealed_entries(session), checkpoints)
     sealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_not(None))) or 0
     unsealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_(None))) or 0
     return broken, sealed, unsealed
 
 
 def seal_once(settings: Settings) -> int:
-    """Seal every committed entry not yet in the chain, a batch per transaction; how many were sealed."""
+    """Seal every committed entry not yet in the chain, a batch per transaction; how many were sealed. Each sealing
+    transaction is followed by a signed checkpoint of the head (if a checkpoint file is configured)."""
     total = 0
     while True:
         with session_scope(settings.database_url) as session:
             sealed = seal_pending(session, settings.secret)
+            head = chain_head(session)
+        if sealed:
+            write_checkpoint(settings, *head)
         total += sealed
         if sealed < SEAL_BATCH:
             return total
+
+
+# --- signed checkpoints, outside the database ---------------------------------------------------------------
+
+
+class CheckpointError(ValueError):
+    def __init__(self, message: str, seq: int = 0) -> None:
+        super().__init__(message)
+        self.seq = seq
+
+
+def checkpoint_body(seq: int, head: str, at: str) -> str:
+    return json.dumps({"seq": seq, "hash": head, "at": at}, sort_keys=True, separators=(",", ":"))
+
+
+def write_checkpoint(settings: Settings, seq: int, head: str) -> None:
+    """Append `{"seq", "hash", "at", "sig"}` to the checkpoint file: the chain had `seq` entries ending in `head`.
+    Signed with a key derived from MEDREG_SECRET, which the database never holds; the file is append-only (O_APPEND;
+    operators make it so for the database user too, e.g. another host, `chattr +a`, a log shipper)."""
+    if not settings.audit_checkpoints:
+        return
+    at = utcnow().isoformat(timespec="seconds")
+    body = checkpoint_body(seq, head, at)
+    line = json.dumps({"seq": seq, "hash": head, "at": at, "sig": keyed_digest(settings.secret, "audit-checkpoint", body)})
+    path = Path(settings.audit_checkpoints)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(descriptor, (line + "\n").encode())
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def read_checkpoints(path: str, secrets: Sequence[str]) -> dict[int, str]:
+    """Chain position → hash of every checkpoint in the file; CheckpointError if one is not signed by a configured
+    secret or they go backwards (the file was edited)."""
+    if not path or not Path(path).exists():
+        return {}
+    found: dict[int, str] = {}
+    last = 0
+    for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+            seq, head, at, sig = int(item["seq"]), str(item["hash"]), str(item["at"]), str(item["sig"])
+        except (ValueError, KeyError, TypeError):
+            raise CheckpointError(f"检查点文件第 {number} 行格式有误（文件被改动）") from None
+        body = checkpoint_body(seq, head, at)
+        if not any(hmac.compare_digest(sig, keyed_digest(secret, "audit-checkpoint", body)) for secret in secrets):
+            raise CheckpointError(f"检查点文件第 {number} 行签名不符（文件被改动）", seq)
+        if seq < last:
+            raise CheckpointError(f"检查点文件第 {number} 行的链位置倒退（文件被改动）", seq)
+        found[seq], last = head, seq
+    return found

@@ -24,7 +24,7 @@ from models.accounts import Account
 from models.applications import Application
 from models.audit import audit
 from models.base import utcnow
-from models.crypto import lookup_hash
+from models.crypto import lookup_hashes
 from models.db import must_get
 from models.outbox import enqueue
 from models.persons import Person
@@ -57,8 +57,13 @@ def parse_csv(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationFailed.one("file", "invalid", "文件应为UTF-8编码的CSV") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    if "\x00" in text:
+        raise ValidationFailed.one("file", "invalid", "文件中不能含有空字符")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in (reader.fieldnames or [])]
+    except csv.Error as error:
+        raise ValidationFailed.one("file", "invalid", f"CSV格式错误：{error}") from None
     if "kind" not in header:
         raise ValidationFailed.one("file", "invalid", "第1行应为表头，且须含 kind 列（业务类型）")
     try:
@@ -135,7 +140,7 @@ def staff_account(session: Session, settings: Settings, institution_id: int, id_
     """The account of a staff member of this institution, found by ID number; 400 naming `id_number` otherwise."""
     if not id_number:
         raise ValidationFailed.one("id_number", "invalid", "个人业务须填写人员的证件号码")
-    person = session.scalar(select(Person).where(Person.id_number_hash == lookup_hash(settings.secret, id_number)))
+    person = session.scalar(select(Person).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, id_number))))
     if person is None or not is_staff(session, person, institution_id):
         raise ValidationFailed.one("id_number", "invalid", "本机构没有该证件号码的人员")
     account = session.scalar(select(Account).where(Account.person_id == person.id))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts import Account
 from models.applications import Application
-from models.crypto import encrypt, lookup_hash
+from models.crypto import encrypt, lookup_hash, lookup_hashes
 from models.db import dialect_of, must_get
 from models.persons import Person
 from models.registers.institutions import Institution, institution_facts
@@ -94,7 +94,7 @@ def counter_institution(session: Session, account: Account, institution_id: int)
 def person_by_id_number(session: Session, settings: Settings, clean: dict[str, Any], profession: str,
                         business: str) -> Person | None:
     """The person with this ID number, if any — of the right profession and name, or refused."""
-    person = session.scalar(select(Person).where(Person.id_number_hash == lookup_hash(settings.secret, clean["id_number"])))
+    person = session.scalar(select(Person).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, clean["id_number"]))))
     if person is None:
         return None
     if person.profession != profession:
@@ -135,7 +135,7 @@ def qualification(session: Session, settings: Settings, account: Account, clean:
     if pending is not None:
         raise Conflict(f"医师资格证书编号 {certificate_no} 已有一件正在办理的窗口录入（#{pending}），不能重复录入")
     id_hash = lookup_hash(settings.secret, clean["id_number"])
-    person_id = session.scalar(select(Person.id).where(Person.id_number_hash == id_hash))
+    person_id = session.scalar(select(Person.id).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, clean["id_number"]))))
     return Entry(person_id, None, {**_without_id_number(clean), "id_number_hash": id_hash})
 
 
@@ -158,12 +158,11 @@ def short_term_practice(session: Session, settings: Settings, account: Account, 
 @enters(nurse_pre2008_first_registration.KIND)
 def nurse_before_2008(session: Session, settings: Settings, account: Account, clean: dict[str, Any]) -> Entry:
     institution = counter_institution(session, account, clean["institution_id"])
-    id_hash = lookup_hash(settings.secret, clean["id_number"])
     person = person_by_id_number(session, settings, clean, "nurse", "护士注册")
     if person is not None and nurse_entry(session, person.id) is not None:
         raise Conflict("该护士已有注册记录，不能再次办理首次注册（过期或注销后请办理重新注册）")
     exam = session.get(NurseExamRecord, clean["certificate_no"])
-    if exam is not None and (exam.id_number_hash != id_hash or exam.name != clean["name"]):
+    if exam is not None and (exam.id_number_hash not in lookup_hashes(settings.secrets, clean["id_number"]) or exam.name != clean["name"]):
         raise ValidationFailed.one("certificate_no", "conflict", "该编号的考试合格记录属于他人")
     if exam is not None and exam.passed_year != clean["passed_year"]:
         raise ValidationFailed.one("passed_year", "mismatch", f"与考试合格记录不一致（记录为{exam.passed_year}年）")

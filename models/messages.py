@@ -27,4 +27,4 @@ def send_sms(session: Session, settings: Settings, to: str, name: str, **params:
 
 def opened(settings: Settings, params: dict[str, str], sealed: list[str]) -> dict[str, str]:
     """The variables of a queued message with its secret ones decrypted."""
-    return {key: decrypt(settings.secret, value) if key in sealed else value for key, value in params.items()}
+    return {key: decrypt(settings.secrets, value) if key in sealed else value for key, value in params.items()}

@@ -55,6 +55,9 @@ def submit(session: Session, account: Account, kind_name: object, data: object) 
     if kind.profession == "institution":
         data = institution_data(session, account, kind, data)
     clean = kind.clean(data)
+    if "institution_id" in clean and session.get(Institution, clean["institution_id"]) is None:
+        # Verification would refuse it, but the row could not even be written (a foreign key): say so now.
+        raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在")
     person_id, institution_id = subject_of(session, account, kind, clean)
     application = Application(
         kind=kind.name, status=initial_status(kind.name), applicant_account_id=account.id,

@@ -133,6 +133,8 @@ class StaffAccount(DataModel):
     division: Annotated[str, Loose("行政区划", {"type": "string", "pattern": "^[0-9]{6}$"},
                                    description="本级或下级卫健委的行政区划代码，默认本级")] | None = None
     admin: Annotated[bool, checked(flag, "管理员", schema={"type": "boolean"})] = False
+    mobile: Annotated[str, dataclasses.replace(Mobile, title="本人手机", description="登记的本人手机：重置密码时新密码只发往这里，"
+                                               "发往其他手机须另一名管理员批准")] | None = None
 
 
 class OneTimePassword(DataModel):

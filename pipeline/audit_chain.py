@@ -2,7 +2,11 @@
 
 hash(n) = HMAC-SHA256(key, prev_hash(n) + "\n" + canonical JSON of entry n's content and position),
 prev_hash(1) = GENESIS. The key derives from MEDREG_SECRET, so someone who can write the table but does
-not hold the secret cannot re-seal a changed entry.
+not hold the secret cannot re-seal a changed entry. After a rotation (MEDREG_SECRET=new,old) older entries verify
+under the old key, newer ones under the new: along the chain a key may only give way to a newer one, never back.
+
+Deleting the newest entries leaves a chain that is whole but short: the signed checkpoints (models/audit_chain.py,
+kept outside the database) record the head's position and hash, and `first_break` is told what they recorded.
 """
 
 from __future__ import annotations
@@ -46,15 +50,28 @@ class Break:
     reason: str
 
 
-def first_break(key: bytes, entries: Iterable[Sealed]) -> Break | None:
-    """Walk sealed entries in seq order; the first whose position, link or hash is wrong."""
-    expected_seq, previous = 1, GENESIS
+def first_break(keys: bytes | list[bytes], entries: Iterable[Sealed], checkpoints: dict[int, str] | None = None) -> Break | None:
+    """Walk sealed entries in seq order; the first whose position, link or hash is wrong, or that differs from a
+    checkpoint; and a chain that ends before the newest checkpoint (its newest entries were deleted).
+
+    `keys`: newest first; `checkpoints`: chain position → the hash a signed checkpoint recorded there."""
+    keys = [keys] if isinstance(keys, bytes) else keys
+    checkpoints = checkpoints or {}
+    expected_seq, previous, newest_key = 1, GENESIS, len(keys) - 1
+    last_id = 0
     for entry in entries:
         if entry.seq != expected_seq:
             return Break(entry.id, entry.seq, f"链位置应为 {expected_seq}，实为 {entry.seq}（有条目被删除）")
         if entry.prev_hash != previous:
             return Break(entry.id, entry.seq, "前一条目的哈希不符（前一条目被改动、删除或替换）")
-        if entry.hash != seal(key, previous, entry.content):
+        matching = [i for i in range(newest_key + 1) if entry.hash == seal(keys[i], previous, entry.content)]
+        if not matching:
             return Break(entry.id, entry.seq, "内容与哈希不符（条目被改动）")
-        expected_seq, previous = expected_seq + 1, entry.hash
+        newest_key = min(matching)
+        if entry.seq in checkpoints and checkpoints[entry.seq] != entry.hash:
+            return Break(entry.id, entry.seq, "与签名检查点记录的哈希不符（条目被改动或链被重写）")
+        expected_seq, previous, last_id = expected_seq + 1, entry.hash or GENESIS, entry.id
+    if checkpoints and max(checkpoints) >= expected_seq:
+        return Break(last_id, expected_seq - 1, f"签名检查点记录链已到位置 {max(checkpoints)}，实际只到 {expected_seq - 1}"
+                                                "（最新的条目被删除）")
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.config import Configurator
 
 from models.completeness import check as check_kinds
-from models.settings import Settings, load_settings
+from models.settings import Settings, load_settings, require_secret
 
 
 def main(global_config: dict | None = None, **ini_settings: str):
@@ -14,12 +14,13 @@ def main(global_config: dict | None = None, **ini_settings: str):
 
 
 def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | None = None) -> Configurator:
-    """The configured app; `medreg` (tests, `medreg demo`) replaces what the environment and .ini say."""
+    """The configured app; `medreg` (tests, `medreg demo`) replaces what the environment and .ini say.
+    Without a secret it refuses to start (models.settings.MissingSecret)."""
     check_kinds()
     ini_settings = dict(ini_settings or {})
     settings: dict[str, object] = {
         "tm.manager_hook": "pyramid_tm.explicit_manager", "jinja2.directories": "portal:templates",
-        **ini_settings, "medreg": medreg or load_settings(ini_settings),
+        **ini_settings, "medreg": require_secret(medreg or load_settings(ini_settings)),
     }
     config = Configurator(settings=settings)
     config.include("pyramid_tm")
@@ -28,6 +29,7 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
     config.include("portal.security")
     config.include("portal.renderers")
     config.include("portal.errors")
+    config.include("portal.headers")
     config.include("portal.ratelimit")
     config.include("portal.api")
     config.include("portal.pages")

@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 
 import models
 from models import Account, Institution, Person
-from models.crypto import encrypt, hash_password, lookup_hash
+from models.crypto import encrypt, hash_password, lookup_hash, lookup_hashes
 from models.db import must_get, session_scope
 from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
 from portal.cli.output import listen_failure
 from portal.cli.users import create_staff_account
+from publisher.licence_keys import DEV_KEY_FILE, dev_document
 from publisher.loading import run_import
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def load_demo_data(session: Session, settings: Settings) -> DemoAccounts:
         ("institutions", "institutions.csv"),
         ("physician-qualifications", "physician_qualifications.csv"),
     ):
-        report = run_import(session.connection(), settings, kind, demo_rows(filename))
+        report = run_import(session.connection(), settings, kind, demo_rows(filename), actor="command:medreg demo")
         if report.errors:
             raise RuntimeError(f"演示数据 {filename} 有误：{report.errors}")
     session.expire_all()
@@ -99,7 +100,7 @@ def load_demo_data(session: Session, settings: Settings) -> DemoAccounts:
 
 def ensure_active_person(session: Session, settings: Settings, demo: DemoPerson, institution: Institution) -> None:
     id_hash = lookup_hash(settings.secret, demo.id_number)
-    if session.scalar(select(Person.id).where(Person.id_number_hash == id_hash)) is not None:
+    if session.scalar(select(Person.id).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, demo.id_number)))) is not None:
         return
     person = Person(
         profession="physician", name=demo.name, sex=demo.sex, birth_date=date.fromisoformat(demo.birth_date),
@@ -139,12 +140,16 @@ def demo_settings(var: Path, own_channels: tuple[Channel, ...]) -> Settings:
     """Files under `var`, the receiver's channels plus any other channel MEDREG_CHANNELS names."""
     own = {channel.name for channel in own_channels}
     channels = own_channels + tuple(c for c in parse_channels(os.environ.get("MEDREG_CHANNELS")) if c.name not in own)
+    dev_document(var)  # the demo's own licence keyring, made once
     return Settings(
         database_url=f"sqlite:///{var}/medreg.sqlite",
         broker_url=f"sqla+sqlite:///{var}/broker.sqlite",
         secret=demo_secret(var),
         sms_backend=f"file:{var}/sms.jsonl",
         channels=channels,
+        licence_keys=os.environ.get("MEDREG_LICENCE_KEYS") or f"file:{var / DEV_KEY_FILE}",
+        # The demo's reference receiver listens on 127.0.0.1: the one private address its pushes may reach.
+        allowed_push_networks=("127.0.0.1/32",),
     )
 
 
@@ -156,7 +161,9 @@ def child_environment(settings: Settings, var: Path) -> dict[str, str]:
         "MEDREG_VAR": str(var),
         "MEDREG_DATABASE_URL": settings.database_url,
         "MEDREG_BROKER_URL": settings.broker_url,
-        "MEDREG_SECRET": settings.secret,
+        "MEDREG_SECRET": ",".join(settings.secrets),
+        "MEDREG_LICENCE_KEYS": settings.licence_keys,
+        "MEDREG_ALLOWED_PUSH_NETWORKS": ",".join(settings.allowed_push_networks),
         "MEDREG_SMS_BACKEND": settings.sms_backend,
         "MEDREG_CHANNELS": json.dumps(channels),
         # The demo runs `medreg relay` itself; one relay suits a SQLite file best.

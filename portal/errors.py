@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
+from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
@@ -66,7 +66,15 @@ def described(error: Exception) -> tuple[int, str, str, dict[str, str], dict[str
 
 def refusal_response(error: Exception) -> Response:
     """The error answer of a refusal, returned rather than raised (so what the request counted is committed)."""
-    return error_response(*described(error))
+    response = error_response(*described(error))
+    if retry_after := getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def refusal_code(error: Exception) -> str:
+    """The `code` a refusal answers with (for the audit of a failed login)."""
+    return described(error)[1]
 
 
 def is_api(request: Request) -> bool:
@@ -93,24 +101,39 @@ def forbidden_view(request: Request) -> Response:
         return error_response(403, "forbidden", "无权进行此操作")
     if request.account is None:
         return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))
-    return Response(request.localizer.translate("无权访问此页面"), status=403, content_type="text/plain", charset="utf-8")
+    return error_response(403, "forbidden", "无权访问此页面")
 
 
 @notfound_view_config()
 def notfound_view(request: Request) -> Response:
-    if is_api(request):
-        return error_response(404, "not_found", "资源不存在")
-    return Response("页面不存在", status=404, content_type="text/plain", charset="utf-8")
+    return error_response(404, "not_found", "资源不存在")
+
+
+CLIENT_ERRORS = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 406: "not_acceptable", 409: "conflict", 411: "length_required", 413: "too_large", 415: "unsupported_media_type"}
+BAD_ENCODING = "请求不是合法的 UTF-8 文本"
+
+
+def client_error(exc: Exception) -> tuple[int, str] | None:
+    """(status, message) of what is the client's fault although a view did not refuse it: an HTTP error raised by
+    the framework (405, 415, …), a query string or form that is not UTF-8. None for a real server error."""
+    if isinstance(exc, HTTPException) and 400 <= exc.code < 500:
+        return exc.code, exc.explanation or exc.title
+    if isinstance(exc, UnicodeError):
+        return 400, BAD_ENCODING
+    return None
 
 
 @exception_view_config(Exception)
 def server_error_view(exc: Exception, request: Request) -> Response:
     if isinstance(exc, (HTTPNotFound, HTTPForbidden)):
         raise exc
+    if (known := client_error(exc)) is not None:
+        status, message = known
+        fields = {"request": message} if status == 400 else None
+        return error_response(status, CLIENT_ERRORS.get(status, "invalid"), message, fields, {"request": "invalid"} if fields else None)
     log.exception("unhandled error on %s", request.path)
-    if is_api(request):
-        return error_response(500, "server_error", "服务器内部错误，请稍后再试")
-    return Response("服务器内部错误，请稍后再试", status=500, content_type="text/plain", charset="utf-8")
+    return error_response(500, "server_error", "服务器内部错误，请稍后再试")
 
 
 def includeme(config: Configurator) -> None:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
-from pyramid.tweens import INGRESS
 
 from portal.errors import error_response
 
@@ -67,7 +66,9 @@ def too_many(request: Request, wait: float) -> Response:
     if request.path.startswith("/api/"):
         response = error_response(429, "rate_limited", message)
     else:
-        response = Response(message, status=429, content_type="text/plain", charset="utf-8")
+        from portal.pages.errors import error_page
+
+        response = error_page(request, 429, message)
     response.headers["Retry-After"] = seconds
     return response
 
@@ -90,4 +91,4 @@ def rate_limit_tween_factory(handler, registry):
 
 def includeme(config: Configurator) -> None:
     # First of all tweens: a refused request opens no transaction and touches no database.
-    config.add_tween("portal.ratelimit.rate_limit_tween_factory", under=INGRESS)
+    config.add_tween("portal.ratelimit.rate_limit_tween_factory", under="portal.headers.headers_tween_factory")

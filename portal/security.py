@@ -2,6 +2,10 @@
 
 Permissions are the roles (`person`, `institution`, `commission`); whose data a caller may see is
 checked by the services, which answer 404 for anything outside the caller's scope.
+
+Both carry the account's session epoch (`Account.session_epoch`); a request counts as the account's only while
+the account is active and its epoch is still the one the token or session was issued under, so a password change,
+a reset, a logout or disabling the account ends every token and session at once (docs/security.md).
 """
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ class MedregSecurityPolicy:
             return Allowed("public")
         if account is None:
             return Denied("not logged in")
-        if permission == "password":
+        if permission in ("password", "account"):
+            # Changing one's own password, logging out: allowed even with a one-time password not yet changed.
             return Allowed(permission)
         if account.must_change_password:
             # A handed-out account with its one-time password may do nothing but set its own.
@@ -42,6 +47,7 @@ class MedregSecurityPolicy:
 
     def remember(self, request: Request, userid: int, **kw) -> list:
         request.session["account_id"] = userid
+        request.session["epoch"] = int(kw.get("epoch", 0))
         return []
 
     def forget(self, request: Request, **kw) -> list:
@@ -50,27 +56,38 @@ class MedregSecurityPolicy:
 
 
 def current_account(request: Request) -> Account | None:
-    account_id = _account_id_from_request(request)
-    if account_id is None:
+    claim = _claim_from_request(request)
+    if claim is None:
         return None
+    account_id, epoch = claim
     account = request.dbsession.get(Account, account_id)
-    if account is None or account.status != "active":
+    if account is None or account.status != "active" or (account.session_epoch or 0) != epoch:
         return None
     return account
 
 
-def _account_id_from_request(request: Request) -> int | None:
+def _claim_from_request(request: Request) -> tuple[int, int] | None:
+    """(account id, session epoch) the request presents: from the bearer token under /api/, else the page session."""
     if request.path.startswith("/api/"):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
-        return read_token(request.medreg.secret, header.removeprefix("Bearer ").strip())
-    return request.session.get("account_id")
+        return read_token(request.medreg.secrets, header.removeprefix("Bearer ").strip())
+    account_id, epoch = request.session.get("account_id"), request.session.get("epoch", 0)
+    if not isinstance(account_id, int) or not isinstance(epoch, int):
+        return None
+    return account_id, epoch
+
+
+# Idle page sessions end after this many seconds (the cookie is re-signed on every request that changes it).
+SESSION_TIMEOUT_SECONDS = 30 * 60
 
 
 def includeme(config: Configurator) -> None:
-    secret = config.registry.settings["medreg"].secret
-    config.set_session_factory(SignedCookieSessionFactory(secret + ":session", httponly=True, samesite="Lax"))
+    settings = config.registry.settings["medreg"]
+    config.set_session_factory(SignedCookieSessionFactory(
+        settings.secret + ":session", httponly=True, samesite="Lax", secure=settings.tls,
+        timeout=SESSION_TIMEOUT_SECONDS, reissue_time=60))
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     # Pages are protected against CSRF; the JSON API authenticates with bearer tokens, which a
     # browser never sends by itself, so API views opt out (api_config sets require_csrf=False).

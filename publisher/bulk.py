@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import PublicVersion
 from models.base import utcnow
+from pipeline.spreadsheet import safe_cell
 
 CSV_COLUMNS = (
     "identifier", "kind", "version", "name", "sex", "status", "status_label", "status_since", "division",
@@ -43,7 +44,8 @@ def csv_value(value: object) -> str:
 
 
 def csv_row(record: dict) -> dict[str, str]:
-    return {column: csv_value(record.get(column)) for column in CSV_COLUMNS}
+    """A record as a CSV row; text that a spreadsheet would run as a formula is neutralised (pipeline.spreadsheet)."""
+    return {column: str(safe_cell(csv_value(record.get(column)))) for column in CSV_COLUMNS}
 
 
 def latest_cursor(session: Session) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from models import Commission, Delivery, Institution, NurseRegistration, PhysicianRegistration, PublicRecord, PublicVersion
+from models.audit import audit
 from models.base import utcnow
 from models.db import session_scope
 from models.outbox import enqueue
@@ -84,7 +85,10 @@ def publish_entry(session: Session, settings: Settings, register: str, entry: An
     _, record_of = REGISTERS[register]
     current = session.get(PublicRecord, entry.identifier)
     entry.public_version = max(entry.public_version, current.version if current else 0) + 1
-    return publish_version(session, settings, record_of(session, entry, entry.public_version))
+    version = publish_version(session, settings, record_of(session, entry, entry.public_version))
+    audit(session, "system:publisher", "publish", f"{register}:{entry.identifier}", version=entry.public_version,
+          status=getattr(entry, "status", None))
+    return version
 
 
 def publish_if_changed(session: Session, settings: Settings, register: str, entry: Any) -> PublicVersion | None:
@@ -146,7 +150,7 @@ def deliver_many(settings: Settings, delivery_ids: list[int]) -> int:
         if row.status == "delivered" or channel is None:
             continue
         body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
-        results[row.id] = push(channel, row.body["identifier"], row.body["version"], body)
+        results[row.id] = push(channel, row.body["identifier"], row.body["version"], body, allowed=settings.allowed_push_networks)
     if not results:
         return delivered
     with session_scope(settings.database_url) as session:

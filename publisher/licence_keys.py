@@ -6,7 +6,9 @@ half only). Rotation: add a new key, make it `signing`, keep the old ones — ev
 names its key id in its payload, so it still verifies. `medreg licence rotate-key` does exactly that.
 
 Where it comes from (Settings.licence_keys, i.e. MEDREG_LICENCE_KEYS): the JSON itself, or `file:PATH`
-to a file holding it, or nothing — then a development keyring generated once into var/licence-keys.json.
+to a file holding it. Without one, licences are not available (the endpoints answer 503 saying so): no key is
+ever made on the spot. `medreg demo` makes a development keyring once into var/licence-keys.json (`dev_document`)
+and points its settings at it.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from pipeline import clock
 
 DEV_KEY_FILE = "licence-keys.json"
+NOT_CONFIGURED = ("未配置电子证照签名密钥（MEDREG_LICENCE_KEYS），电子证照暂不可用；"
+                  "请运营方用 medreg licence new-keys --file PATH 生成密钥并配置后重启")
 
 
 class KeyringError(ValueError):
@@ -103,7 +107,7 @@ def read_document(raw: str, var_dir: Path) -> dict:
     raw = raw.strip()
     try:
         if not raw:
-            return dev_document(var_dir)
+            raise KeyringError(NOT_CONFIGURED)
         if raw.startswith("file:"):
             return json.loads(Path(raw.removeprefix("file:")).read_text(encoding="utf-8"))
         return json.loads(raw)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
+from models.audit import AuditEntry
+from models.base import utcnow
 from models.imports import Import, ImportReport
 from models.settings import Settings
 from publisher.batch import publish_entries
@@ -16,11 +18,12 @@ BATCH_ROWS = 20_000
 def run_import(connection: Connection, settings: Settings, kind: str, rows: Iterable[tuple[int, dict[str, str]]], *,
                load_good_rows: bool = False, batch_rows: int = BATCH_ROWS, workers: int = 0,
                commit: Callable[[], None] | None = None, staged: Callable[[int], None] | None = None,
-               written: Callable[[int, int], None] | None = None) -> ImportReport:
+               written: Callable[[int, int], None] | None = None, actor: str | None = "command:medreg import") -> ImportReport:
     """Stage and check every row, then write batch by batch and publish what each batch changed.
 
     `commit` ends a transaction (after the stage, and after each batch); without it everything stays in the
-    caller's transaction. `staged(n)` is told of rows read, `written(done, total)` of rows written."""
+    caller's transaction. `staged(n)` is told of rows read, `written(done, total)` of rows written. `actor` gets
+    one audit entry for the run (None: the caller audits it, as the upload page does with the account)."""
     job = Import(connection, kind, settings.secret)
     job.stage(rows, workers, staged)
     job.check()
@@ -38,6 +41,12 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
             if written:
                 written(done, job.staged)
     job.drop_stage()
+    if actor:
+        # One audit entry per run (a register of millions of rows is not audited row by row).
+        report = job.report
+        connection.execute(insert(AuditEntry).values(
+            at=utcnow(), actor=actor, action="import", target=f"register:{kind}", division_code=None,
+            detail={"loaded": report.loaded, "refused": report.refused, "published": report.published, "applied": report.applied}))
     if commit:
         commit()
     return job.report

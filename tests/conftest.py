@@ -6,6 +6,7 @@ tests/unit/ uses none of these (`pytest -m unit` runs without servers); tests/fu
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -66,6 +67,7 @@ def receiver():
 @pytest.fixture(scope="session")
 def settings(database_url, broker_url, receiver, tmp_path_factory):
     from models.settings import Channel, Settings
+    from publisher.licence_keys import new_keyring_document
 
     channels = (
         Channel(name="national", url=receiver.url("national"), prefix="", secret="national-secret", format="json"),
@@ -78,6 +80,13 @@ def settings(database_url, broker_url, receiver, tmp_path_factory):
         secret="test-secret-" + RUN_ID,
         sms_backend=f"file:{tmp_path_factory.mktemp('sms')}/sms.jsonl",
         channels=channels,
+        licence_keys=json.dumps(new_keyring_document("test-1")),
+        # The tests' own receiver and webhooks listen on 127.0.0.1: allowed here, refused by default (test_ssrf.py).
+        allowed_push_networks=("127.0.0.1/32",),
+        # The whole suite logs in from one address; tests/functional/security/ checks the default limit.
+        client_failure_limit=100_000,
+        reset_requests_per_client=100_000,
+        audit_checkpoints=str(tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"),
     )
 
 

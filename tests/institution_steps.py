@@ -57,8 +57,8 @@ def hand_out(api: TestApp, settings, commission_headers: dict, **overrides) -> d
 def first_login(api: TestApp, username: str, one_time_password: str) -> dict:
     token = api.post_json("/api/v1/login", {"username": username, "password": one_time_password}).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    api.post_json("/api/v1/password", {"old_password": one_time_password, "new_password": NEW_PASSWORD}, headers=headers)
-    return headers
+    changed = api.post_json("/api/v1/password", {"old_password": one_time_password, "new_password": NEW_PASSWORD}, headers=headers)
+    return {"Authorization": f"Bearer {changed.json['token']}"}  # the change ended the old token
 
 
 def submit(api: TestApp, headers: dict, kind: str, data: dict, status: int = 201) -> dict:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -23,6 +21,7 @@ from models.crypto import decrypt, sign_push
 from models.db import must_get, session_scope
 from models.outbox import enqueue
 from models.settings import Settings
+from publisher import egress
 from workers.app import app, settings_of
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,6 @@ EVENT_OF_STATUS: dict[str, str] = {"registered": "approved", "filed": "filed", "
 PROFESSION_LABELS = {"physician": "医师", "nurse": "护士"}
 MAX_BACKOFF_SECONDS = 3600
 DELIVERY_LEASE = timedelta(minutes=5)
-TIMEOUT_SECONDS = 10.0
 
 
 StaffEntry = PhysicianRegistration | NurseRegistration
@@ -107,21 +105,16 @@ def encode(body: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def post_signed(url: str, secret: str, event: str, body: bytes) -> tuple[bool, str]:
+def post_signed(url: str, secret: str, event: str, body: bytes, allowed: tuple[str, ...] = ()) -> tuple[bool, str]:
+    """The signed POST, through publisher.egress: the address is checked again now (it resolves to a public address,
+    or one of `allowed`), no redirect is followed, short time-out."""
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(url, data=body, method="POST", headers={
+    return egress.post(url, body, {
         "Content-Type": "application/json",
         "X-Medreg-Signature": sign_push(secret, timestamp, body),
         "X-Medreg-Timestamp": timestamp,
         "X-Medreg-Event": event,
-    })
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return 200 <= response.status < 300, f"HTTP {response.status}"
-    except urllib.error.HTTPError as exc:
-        return False, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError) as exc:
-        return False, str(getattr(exc, "reason", exc))
+    }, allowed)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -138,8 +131,8 @@ def deliver_webhook(settings: Settings, delivery_id: int) -> bool:
         if hook is None:
             delivery.status, delivery.last_error = "dropped", "webhook removed"
             return True
-        url, secret, event, body = hook.url, decrypt(settings.secret, hook.secret_encrypted), delivery.event, delivery.body
-    ok, outcome = post_signed(url, secret, event, encode(body))
+        url, secret, event, body = hook.url, decrypt(settings.secrets, hook.secret_encrypted), delivery.event, delivery.body
+    ok, outcome = post_signed(url, secret, event, encode(body), settings.allowed_push_networks)
     with session_scope(settings.database_url) as session:
         delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
         if delivery is None or delivery.status == "delivered":

@@ -6,11 +6,11 @@ message delivered twice changes nothing the second time.
 """
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, signals
 from kombu import Exchange, Queue
 
 from models.completeness import check as check_kinds
-from models.settings import Settings, load_settings
+from models.settings import Settings, load_settings, require_secret
 
 QUEUES = ("verify", "notify", "route", "issue", "publish")
 
@@ -88,7 +88,16 @@ def transport_options(broker_url: str) -> dict:
     return {"confirm_publish": True}
 
 
-app = make_celery(load_settings())
+# Importing the app needs no secret (the tests configure it); starting a worker or beat does.
+app = make_celery(load_settings(require=False))
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def refuse_without_secret(sender=None, **_: object) -> None:
+    """A worker or beat without MEDREG_SECRET must not start: it would seal, sign and encrypt with nothing."""
+    celery_app = getattr(sender, "app", None) or app
+    require_secret(settings_of(celery_app))
 
 
 def settings_of(celery_app: Celery) -> Settings:

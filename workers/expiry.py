@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Institution, Notification, NurseRegistration, Person, PhysicianRegistration
+from models.audit import audit
 from models.db import must_get, session_scope
 from models.messages import send_sms
 from models.registers import nurses, physicians
@@ -45,6 +46,8 @@ def expire_lapsed(session: Session, settings: Settings, today: date) -> int:
     ).all()
     for entry in lapsed:
         nurses.expire(entry, EXPIRY_SERVICE)
+        audit(session, "system:expiry", "nurse_registration_expired", f"nurse:{entry.identifier or entry.id}",
+              entry.commission_code, until=entry.valid_until.isoformat())
         if entry.identifier:  # an entry still waiting for its identifier is published when it gets one
             publish_entry(session, settings, "nurse", entry)
         name = must_get(session, Person, entry.person_id).name
@@ -108,6 +111,8 @@ def lapse_short_term_once(settings: Settings, today: date | None = None) -> int:
         ).all()
         for entry in due:
             if physicians.lapse(session, entry, today):
+                audit(session, "system:expiry", "short_term_practice_lapsed", f"physician:{entry.identifier or entry.id}",
+                      entry.commission_code)
                 if entry.identifier:
                     publish_entry(session, settings, "physician", entry)
                 lapsed += 1

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from models import Institution, InstitutionEvent, Notification
+from models.audit import audit
 from models.db import session_scope
 from models.settings import Settings
 from pipeline import clock
@@ -34,6 +35,8 @@ def flag_verification_due_once(settings: Settings, today: date | None = None) ->
             state = verification_state(entry.next_verification_on, today)
             if state == entry.verification_state:
                 continue
+            audit(session, "system:校验提醒服务", "institution_verification_state", f"institution:{entry.id}", entry.division_code,
+                  state=state or "", was=entry.verification_state or "")
             entry.verification_state = state
             if not state:
                 counts["cleared"] += 1

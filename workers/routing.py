@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Application, Commission
+from models.audit import audit
 from models.registers.institutions import institution_facts
 from pipeline.lifecycle import Status
 from pipeline.routing import approving_commission
@@ -21,6 +22,7 @@ def route_application(session: Session, application: Application) -> None:
     application.commission_code = code
     label = commission.name if commission else code
     application.record("分派服务", application.status, application.status, f"已分派至{label}审批")
+    audit(session, "system:分派服务", "system_routed", f"application:{application.id}", code)
 
 
 @app.task(name="workers.routing.route", bind=True)

@@ -5,6 +5,7 @@ from pyramid.config import Configurator
 
 ROUTES = [
     ("api.login", "/api/v1/login"),
+    ("api.logout", "/api/v1/logout"),
     ("api.signup", "/api/v1/signup"),
     ("api.activate", "/api/v1/activate"),
     ("api.applications", "/api/v1/applications"),
@@ -48,6 +49,8 @@ ROUTES = [
     ("api.commission.account.disable", "/api/v1/commission/accounts/{id:\\d+}/disable"),
     ("api.commission.account.enable", "/api/v1/commission/accounts/{id:\\d+}/enable"),
     ("api.commission.account.password_reset", "/api/v1/commission/accounts/{id:\\d+}/password-reset"),
+    ("api.commission.account_requests", "/api/v1/commission/account-requests"),
+    ("api.commission.account_request.approve", "/api/v1/commission/account-requests/{id:\\d+}/approve"),
     ("api.commission.search", "/api/v1/commission/search"),
     ("api.commission.stats", "/api/v1/commission/stats"),
     ("api.commission.stats.registers", "/api/v1/commission/stats/registers"),

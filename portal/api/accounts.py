@@ -4,24 +4,30 @@ from __future__ import annotations
 from pyramid.request import Request
 
 from models import Institution, Person
-from models.crypto import issue_token
+from models.audit import audit
+from models.crypto import TOKEN_TTL_SECONDS, issue_token
 from pipeline.accounts import Activation, Login, SignUp
 from portal.api.common import api_view, body_of
-from portal.errors import REFUSALS, refusal_response
+from portal.errors import REFUSALS, refusal_code, refusal_response
 from portal.services import accounts, institution_desk
+from portal.services.attempts import client_of
 
 
 @api_view(route_name="api.signup", request_method="POST", permission="public")
 def signup(request: Request):
-    account = accounts.signup(request.dbsession, request.medreg, body_of(request, SignUp).model_dump())
+    # The same answer whether or not the ID number or mobile already has an account (docs/security.md).
+    accounts.signup(request.dbsession, request.medreg, body_of(request, SignUp).model_dump())
     request.response.status = 201
-    return {"account_id": account.id, "status": account.status}
+    return {"status": "pending_activation", "message": accounts.SIGNED_UP}
 
 
 @api_view(route_name="api.activate", request_method="POST", permission="public")
 def activate(request: Request):
     body = body_of(request, Activation)
-    account = accounts.activate(request.dbsession, request.medreg, body.username, body.code)
+    try:
+        account = accounts.activate(request.dbsession, request.medreg, body.username, body.code, client_of(request))
+    except REFUSALS as refusal:
+        return refusal_response(refusal)  # returned, not raised: the failed attempt is committed
     return {"account_id": account.id, "status": account.status}
 
 
@@ -29,12 +35,15 @@ def activate(request: Request):
 def login(request: Request):
     body = body_of(request, Login)
     try:
-        account = accounts.login(request.dbsession, request.medreg, body.username, body.password)
+        account = accounts.login(request.dbsession, request.medreg, body.username, body.password, client_of(request))
     except REFUSALS as refusal:
         # Returned, not raised: the transaction commits, so a wrong password is counted.
+        audit(request.dbsession, f"client:{client_of(request)}", "login_failed", "login", reason=refusal_code(refusal))
         return refusal_response(refusal)
+    audit(request.dbsession, f"account:{account.id}", "login", f"account:{account.id}", account.division_code, via="api")
     answer = {
-        "token": issue_token(request.medreg.secret, account.id),
+        "token": issue_token(request.medreg.secret, account.id, account.session_epoch),
+        "expires_in": TOKEN_TTL_SECONDS,
         "role": account.role,
         "account_id": account.id,
         "institution_id": account.institution_id,
@@ -74,3 +83,12 @@ def staff_accounts(request: Request):
 def activation_code(request: Request):
     code = accounts.issue_activation_code(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
     return {"code": code, "expires_in_hours": int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)}
+
+
+@api_view(route_name="api.logout", request_method="POST", permission="account")
+def logout(request: Request):
+    """End every token and page session of the account (every device), this one included."""
+    request.account.end_sessions()
+    audit(request.dbsession, f"account:{request.account.id}", "logout", f"account:{request.account.id}",
+          request.account.division_code, via="api")
+    return {"status": "logged_out"}

@@ -38,7 +38,8 @@ def create_staff(request: Request):
 
 
 def _account_action(request: Request, enabled: bool):
-    account = commission_accounts.set_enabled(request.dbsession, request.account, int(request.matchdict["id"]), enabled)
+    account = commission_accounts.set_enabled(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]),
+                                              enabled)
     return {"id": account.id, "status": account.status}
 
 
@@ -54,10 +55,35 @@ def enable(request: Request):
 
 @api_view(route_name="api.commission.account.password_reset", request_method="POST", permission="commission")
 def password_reset(request: Request):
+    commission_accounts.require_admin(request.account)  # who may, before what: 403 before 400
     body = body_of(request, OneTimePassword, optional=True)
-    sent_to = commission_accounts.reset_password(request.dbsession, request.account, int(request.matchdict["id"]), body.mobile)
+    outcome = commission_accounts.reset_password(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]),
+                                                 body.mobile)
     request.response.status = 202
-    return {"id": int(request.matchdict["id"]), "sent_to": sent_to, "must_change_password": True}
+    if outcome.request_id is not None:
+        return {"id": int(request.matchdict["id"]), "sent_to": outcome.sent_to, "status": "awaiting_second_admin",
+                "request_id": outcome.request_id}
+    return {"id": int(request.matchdict["id"]), "sent_to": outcome.sent_to, "status": "sent", "must_change_password": True}
+
+
+def request_json(request, account) -> dict:
+    return {"id": request.id, "account_id": account.id, "username": account.username, "role": account.role,
+            "sent_to": commission_accounts.masked(request.mobile), "requested_by": request.requested_by,
+            "status": request.status, "created_at": request.created_at.isoformat(), "expires_at": request.expires_at.isoformat()}
+
+
+@api_view(route_name="api.commission.account_requests", request_method="GET", permission="commission")
+def account_requests(request: Request):
+    rows = commission_accounts.pending_requests(request.dbsession, request.account)
+    return {"items": [request_json(item, account) for item, account in rows]}
+
+
+@api_view(route_name="api.commission.account_request.approve", request_method="POST", permission="commission")
+def approve_account_request(request: Request):
+    item, account = commission_accounts.approve_request(request.dbsession, request.medreg, request.account,
+                                                        int(request.matchdict["id"]))
+    request.response.status = 202
+    return {"id": account.id, "sent_to": commission_accounts.masked(item.mobile), "status": "sent", "must_change_password": True}
 
 
 @api_view(route_name="api.commission.search", request_method="GET", permission="commission")

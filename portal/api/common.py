@@ -21,14 +21,38 @@ def api_view(**settings):
     return view_config(**settings)
 
 
+MAX_JSON_DEPTH = 32
+
+
 def json_body(request: Request) -> dict:
+    """The body as a JSON object; 400 on field `body` for anything else: not JSON, not UTF-8, nested deeper than
+    MAX_JSON_DEPTH, or holding text no database can store (a lone surrogate such as "\\ud800")."""
     try:
         body = request.json_body
-    except ValueError:
+    except (ValueError, RecursionError):
         raise invalid({"body": "请求体必须是 JSON 对象"}) from None
     if not isinstance(body, dict):
         raise invalid({"body": "请求体必须是 JSON 对象"})
+    if problem := unstorable(body):
+        raise invalid({"body": problem})
     return body
+
+
+def unstorable(value: object, depth: int = 0) -> str | None:
+    """Why a parsed JSON value cannot be taken (None if it can)."""
+    if depth > MAX_JSON_DEPTH:
+        return f"JSON 嵌套不能超过 {MAX_JSON_DEPTH} 层"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "文本中含有无效的 Unicode 字符（单独的代理项）"
+        return "文本中不能含有空字符" if "\x00" in value else None
+    if isinstance(value, dict):
+        return next((p for key, item in value.items() if (p := unstorable(key, depth + 1) or unstorable(item, depth + 1))), None)
+    if isinstance(value, list):
+        return next((p for item in value if (p := unstorable(item, depth + 1))), None)
+    return None
 
 
 def body_of(request: Request, model: type[M], optional: bool = False) -> M:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pyramid.request import Request
 
 from models import batches
+from models.crypto import TOKEN_TTL_SECONDS, issue_token
 from pipeline.accounts import PasswordChange
 from pipeline.institutions import ProfileChange, ScopeMapChange, StaffMember, StaffMemberChange, Webhook
 from pipeline.registers.institutions import SetupApproval
 from portal.api.common import api_view, body_of, uploaded
+from portal.errors import REFUSALS, refusal_response
 from portal.services import follow_ups, handout, institution_desk, verify_tools
+from portal.services.attempts import client_of
 
 
 def matched_id(request: Request) -> int:
@@ -22,7 +25,7 @@ def matched_id(request: Request) -> int:
 @api_view(route_name="api.commission.institutions", request_method="POST", permission="commission")
 def create_institution(request: Request):
     body = body_of(request, SetupApproval).model_dump(mode="json", exclude_none=True)
-    institution, login = handout.create_institution(request.dbsession, request.account, body)
+    institution, login = handout.create_institution(request.dbsession, request.medreg, request.account, body)
     request.response.status = 201
     return {"institution_id": institution.id, "account_id": login.id, "status": institution.status,
             "sms_sent_to": handout.masked(institution.mobile)}
@@ -39,8 +42,15 @@ def commission_follow_ups(request: Request):
 @api_view(route_name="api.password", request_method="POST", permission="password")
 def change_password(request: Request):
     body = body_of(request, PasswordChange)
-    handout.change_password(request.dbsession, request.account, body.old_password, body.new_password)
-    return {"changed": True, "must_change_password": False}
+    try:
+        account = handout.change_password(request.dbsession, request.medreg, request.account, body.old_password,
+                                          body.new_password, client_of(request))
+    except REFUSALS as refusal:
+        return refusal_response(refusal)  # returned, not raised: a wrong old password is counted
+    # Every token of the account ended with the change, this one too; the answer carries its successor.
+    return {"changed": True, "must_change_password": False,
+            "token": issue_token(request.medreg.secret, account.id, account.session_epoch),
+            "expires_in": TOKEN_TTL_SECONDS}
 
 
 # --- profile and history --------------------------------------------------------------------------
@@ -108,7 +118,7 @@ def replace_scope_map(request: Request):
 @api_view(route_name="api.institution.webhook", request_method="PUT", permission="institution")
 def set_webhook(request: Request):
     body = body_of(request, Webhook).model_dump()
-    hook = institution_desk.set_webhook(request.dbsession, request.medreg.secret, request.account, body)
+    hook = institution_desk.set_webhook(request.dbsession, request.medreg, request.account, body)
     return institution_desk.webhook_json(hook)
 
 

@@ -47,6 +47,7 @@ def licence(request: Request):
     response = Response(body=licences.rendered(payload, chosen), content_type=licences.FORMATS[chosen])
     response.content_disposition = f'inline; filename="licence-{body["identifier"]}.{chosen}"'
     response.headers["X-Medreg-Licence-Payload"] = payload.encode("ascii").decode("latin-1")
+    response.headers["Cache-Control"] = "public, max-age=600"  # the same payload all day; a proxy may serve it too
     return response
 
 

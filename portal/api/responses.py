@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 
+from models.crypto import TOKEN_TTL_SECONDS
 from pipeline import codes
 from pipeline.fields import CODES
 from pipeline.identifiers import REGISTER_LETTERS
@@ -102,7 +103,9 @@ class Error(Answer):
 class LoginResult(Answer):
     """登录成功。"""
 
-    token: str = text("Bearer 令牌，12小时内有效；每次请求仍会检查账号状态")
+    token: str = text(f"Bearer 令牌，{TOKEN_TTL_SECONDS // 60}分钟内有效；每次请求仍会检查账号状态，修改或重置密码、退出登录、"
+                      "账号停用后立即失效")
+    expires_in: int = text("令牌有效秒数")
     role: Annotated[str, enum_of(("person", "institution", "commission"))]
     account_id: int
     institution_id: int | None
@@ -113,8 +116,10 @@ class LoginResult(Answer):
 
 
 class SignedUp(Answer):
-    account_id: int
+    """无论证件号码、手机号码是否已登记账号，回答都相同（已登记时短信告知其登记手机）。"""
+
     status: Literal["pending_activation"]
+    message: str
 
 
 class Activated(Answer):
@@ -123,8 +128,18 @@ class Activated(Answer):
 
 
 class PasswordChanged(Answer):
+    """密码已修改；该账号此前的全部令牌和页面会话均已失效，本次请求的令牌也不例外。"""
+
     changed: Literal[True]
     must_change_password: Literal[False]
+    token: str = text("新的 Bearer 令牌（原令牌已失效）")
+    expires_in: int = text("令牌有效秒数")
+
+
+class LoggedOut(Answer):
+    """已退出：该账号的全部令牌和页面会话均已失效（所有设备）。"""
+
+    status: Literal["logged_out"]
 
 
 class ResetCodeSent(Answer):
@@ -184,11 +199,30 @@ class AccountStatus(Answer):
 
 
 class OneTimePasswordSent(Answer):
-    """已重置，短信发送中；应答不含密码。"""
+    """已重置，短信发送中；应答不含密码。发往非登记手机时尚未重置：status 为 awaiting_second_admin，须另一名管理员批准
+    （POST /api/v1/commission/account-requests/{request_id}/approve）。"""
 
     id: int
     sent_to: str = text("打码后的手机号码")
-    must_change_password: Literal[True]
+    status: Annotated[str, enum_of({"sent": "已重置并发送", "awaiting_second_admin": "等待另一名管理员批准"})]
+    must_change_password: Literal[True] = absent("已重置：首次登录须修改")
+    request_id: int = absent("待批准请求的编号")
+
+
+class AccountRequest(Answer):
+    id: int
+    account_id: int
+    username: str | None
+    role: Annotated[str, enum_of(("institution", "commission"))]
+    sent_to: str = text("打码后的手机号码")
+    requested_by: int = text("发起请求的管理员账号")
+    status: Literal["pending"]
+    created_at: datetime
+    expires_at: datetime
+
+
+class AccountRequestList(Answer):
+    items: list[AccountRequest]
 
 
 # --- applications --------------------------------------------------------------------------------

@@ -27,9 +27,10 @@ from pipeline.registers.institutions import SetupApproval
 from pipeline.time_limits import MARKER_LABELS
 from portal.api import responses as r
 from portal.api.schemas import OpenApiSchema, ResponseSchema, component_schemas, kind_schemas, ref
+from portal.headers import MAX_BODY_BYTES, MAX_JSON_BYTES
 from portal.services.attachments import ATTACHABLE
+from portal.services.attempts import LOGIN
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
-from portal.services.lockout import LOCK_AFTER_FAILURES, LOCK_DURATION
 from portal.services.public import MAX_LIMIT
 from portal.services.statistics import GROUPS, REPORTS
 from portal.services.workbench import MAX_BATCH, MAX_PER_PAGE, SORTS
@@ -41,7 +42,9 @@ ERRORS = {
     403: ("Forbidden", "已登录，但当前角色无权进行此操作（首次登录未改密码：password_change_required）"),
     404: ("NotFound", "不存在，或不在调用者的可见范围内（越权访问一律答 404，不泄露是否存在）"),
     409: ("Conflict", "状态冲突或重复（例如重复提交、当前状态不允许该操作）"),
-    429: ("TooManyRequests", "请求过于频繁（公示端按客户端限流）；Retry-After 给出等待秒数"),
+    413: ("PayloadTooLarge", f"请求体过大：JSON 不超过 {MAX_JSON_BYTES // 1024 // 1024} MB，其他（CSV 上传）不超过 "
+                             f"{MAX_BODY_BYTES // 1024 // 1024} MB（docs/security.md）"),
+    429: ("TooManyRequests", "请求过于频繁（公示端按客户端限流；同一客户端失败次数过多）；Retry-After 给出等待秒数"),
 }
 DONE = {200: "成功", 201: "已创建", 202: "已受理，后台办理中"}
 PATH_PARAMS = {
@@ -119,25 +122,33 @@ ATTACHMENT_UPLOAD = {"multipart/form-data": {"schema": {
 ATTACHABLE_TEXT = "、".join(str(status) for status in sorted(ATTACHABLE))
 SEARCHED = {"physicians": ("检索医师公示记录", r.PhysicianPage), "nurses": ("检索护士公示记录", r.NursePage),
             "institutions": ("检索医疗机构公示记录", r.InstitutionPage)}
-LOCK = f"连续 {LOCK_AFTER_FAILURES} 次密码错误后账号锁定 {int(LOCK_DURATION.total_seconds() // 60)} 分钟（403 locked）"
+LOCK = (f"同一客户端连续 {LOGIN.pair.failures} 次、所有客户端合计 {LOGIN.subject.failures if LOGIN.subject else 0} 次密码错误后"
+        f"锁定 {int(LOGIN.pair.lock.total_seconds() // 60)} 分钟（403 locked）")
 
 OPERATIONS: list[Op] = [
     # --- accounts ----------------------------------------------------------------------------------
-    Op("POST", "/login", "登录，取得 Bearer 令牌", ACCOUNTS, r.LoginResult, (400, 401, 403), acc.Login, public=True,
-       text=f"密码错误计入失败次数，{LOCK}；成功登录清零。未激活的个人账号答 403 not_activated，停用账号答 403 disabled。"),
-    Op("POST", "/signup", "实名注册（医师、护士）", PERSON, {201: r.SignedUp}, (400, 409), acc.SignUp, public=True,
-       text="注册后由所在机构发放激活码。证件号码或手机号码已被其他账号使用时答 409。未知字段被忽略。"),
-    Op("POST", "/activate", "用机构发放的激活码激活账号", PERSON, r.Activated, (400, 409), acc.Activation, public=True,
-       text="激活码无效或过期答 400（字段 code）；账号已激活答 409。"),
-    Op("POST", "/password", "修改密码（首次登录必须先修改）", ACCOUNTS, r.PasswordChanged, (400,), acc.PasswordChange,
+    Op("POST", "/login", "登录，取得 Bearer 令牌", ACCOUNTS, r.LoginResult, (400, 401, 403, 429), acc.Login, public=True,
+       text=f"用户名不存在与密码错误的应答相同，均计入失败次数：{LOCK}；成功登录清零。同一客户端失败过多答 429。"
+       "未激活的个人账号答 403 not_activated，停用账号答 403 disabled。"),
+    Op("POST", "/signup", "实名注册（医师、护士）", PERSON, {201: r.SignedUp}, (400,), acc.SignUp, public=True,
+       text="注册后由所在机构发放激活码。无论证件号码或手机号码是否已登记账号，应答都相同（已登记时短信告知其登记手机，"
+       "不新建账号）。未知字段被忽略。"),
+    Op("POST", "/activate", "用机构发放的激活码激活账号", PERSON, r.Activated, (400, 403, 429), acc.Activation, public=True,
+       text="账号不存在、已激活、激活码错误或失效一律答 400（字段 code）并计入次数：一个激活码错误5次作废，"
+       "同一账号、同一客户端另有上限（403 locked、429，见 docs/security.md）。"),
+    Op("POST", "/logout", "退出登录：该账号的全部令牌和页面会话立即失效（所有设备）", ACCOUNTS, r.LoggedOut, auth=(401,)),
+    Op("POST", "/password", "修改密码（首次登录必须先修改）", ACCOUNTS, r.PasswordChanged, (400, 403, 429), acc.PasswordChange,
        auth=(401,),
-       text="分发的初始密码（must_change_password）登录后，其余接口一律答 403 password_change_required，直至在此修改。"),
-    Op("POST", "/password-reset/request", "找回密码：向账号登记的手机发送验证码", ACCOUNTS, r.ResetCodeSent, (400,),
+       text="分发的初始密码（must_change_password）登录后，其余接口一律答 403 password_change_required，直至在此修改。"
+       "原密码错误计入次数（403 locked、429）。修改后该账号原有的全部令牌和会话失效，应答给出新令牌。"),
+    Op("POST", "/password-reset/request", "找回密码：向账号登记的手机发送验证码", ACCOUNTS, r.ResetCodeSent, (400, 429),
        acc.PasswordResetRequest, public=True,
-       text="验证码6位、10分钟内有效、只能使用一次；再次申请使之前的验证码作废（60秒内不重发）。"),
-    Op("POST", "/password-reset/confirm", "找回密码：用短信验证码设置新密码", ACCOUNTS, r.PasswordResetDone, (400,),
+       text="验证码10分钟内有效、只能使用一次；60秒内不重发，已发出的最近3个验证码均可使用。同一账号一天内验证码错误过多后，"
+       "新验证码改为10位字母数字。同一客户端每小时最多申请20次（429）。"),
+    Op("POST", "/password-reset/confirm", "找回密码：用短信验证码设置新密码", ACCOUNTS, r.PasswordResetDone, (400, 403, 429),
        acc.PasswordReset, public=True,
-       text=f"验证码错误答 400（字段 code）并计入次数，错误5次后作废。成功后解除登录锁定（{LOCK}）。"),
+       text=f"验证码错误（或账号不存在）一律答 400（字段 code）并计入次数，每个验证码错误5次后作废。成功后解除登录锁定（{LOCK}），"
+       "该账号的全部令牌和会话失效。"),
     # --- the personal end (and an institution's own submissions) --------------------------------------
     Op("POST", "/applications", "提交申请", PERSON, {201: r.Submitted}, (400, 409), app.Submission,
        text="个人提交本人职业的个人业务；机构提交机构业务（含医师注册备案、注销和护士注销）。业务种类不适用于当前账号答 403；"
@@ -254,11 +265,17 @@ OPERATIONS: list[Op] = [
     Op("POST", "/commission/accounts", "创建本级或下级卫健委工作人员账号（仅管理员）", COMMISSION, {201: r.ManagedAccount},
        (400, 409),
        acc.StaffAccount, text="密码不会出现在任何应答中；首次登录须修改。用户名已存在答 409。"),
-    Op("POST", "/commission/accounts/{id}/disable", "停用账号", COMMISSION, r.AccountStatus, (404, 409), id_of="账号",
-       text="辖区内的医疗机构账号；管理员还可停用本级及下级工作人员账号（本人除外）。"),
-    Op("POST", "/commission/accounts/{id}/enable", "重新启用账号", COMMISSION, r.AccountStatus, (404, 409), id_of="账号"),
-    Op("POST", "/commission/accounts/{id}/password-reset", "重置密码：生成一次性密码，短信发送，首次登录须修改", COMMISSION,
-       {202: r.OneTimePasswordSent}, (400, 404), acc.OneTimePassword, id_of="账号", body_required=False),
+    Op("POST", "/commission/accounts/{id}/disable", "停用账号（仅管理员）", COMMISSION, r.AccountStatus, (404, 409), id_of="账号",
+       text="辖区内的医疗机构账号和本级及下级工作人员账号（本人除外）；非管理员答 403。停用后该账号的全部令牌和会话立即失效。"),
+    Op("POST", "/commission/accounts/{id}/enable", "重新启用账号（仅管理员）", COMMISSION, r.AccountStatus, (404, 409),
+       id_of="账号"),
+    Op("POST", "/commission/accounts/{id}/password-reset", "重置密码：生成一次性密码，短信发送，首次登录须修改（仅管理员）",
+       COMMISSION, {202: r.OneTimePasswordSent}, (400, 404), acc.OneTimePassword, id_of="账号", body_required=False,
+       text="发往登记的手机（机构负责人手机、工作人员本人手机）时立即重置；发往其他手机时只生成待批准请求（status "
+       "awaiting_second_admin），须另一名管理员批准。"),
+    Op("GET", "/commission/account-requests", "待另一名管理员批准的请求（仅管理员）", COMMISSION, r.AccountRequestList),
+    Op("POST", "/commission/account-requests/{id}/approve", "批准另一名管理员发起的重置密码请求（仅管理员）", COMMISSION,
+       {202: r.OneTimePasswordSent}, (404,), id_of="请求", text="发起人本人不能批准（403 second_admin_required）。"),
     Op("GET", "/commission/search", "信息查询：辖区内的人员、机构、注册记录和申请", COMMISSION, r.SearchResults, (400,),
        params=(q("q", STRING, "姓名（包含）、证件号码、手机号码、电子化注册识别码、统一社会信用代码或申请编号"),)),
     Op("GET", "/commission/stats", "业务申请统计：按受理机关、业务类型、状态或提交月份计数", COMMISSION, r.ApplicationCounts,
@@ -326,7 +343,9 @@ def responses(op: Op) -> dict:
     answers = op.answer if isinstance(op.answer, dict) and all(isinstance(k, int) for k in op.answer) else {200: op.answer}
     shown = {str(status): {"description": answer.description if isinstance(answer, Files) else DONE[status],
                            "content": content(answer)} for status, answer in answers.items()}
-    errors = sorted({*op.errors, *(() if op.public else op.auth)})
+    # Any request may be malformed (400: not UTF-8, a bad parameter), and any body too large (413, portal/headers.py).
+    always = (400, 413) if op.method in ("POST", "PUT", "PATCH") else (400,)
+    errors = sorted({*op.errors, *always, *(() if op.public else op.auth)})
     return {**shown, **{str(status): {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in errors}}
 
 

@@ -9,9 +9,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from portal.cli import audit, database, exports, generate, imports, kinds, licences, publishing, servers, users
+from portal.cli import audit, database, exports, generate, imports, kinds, licences, publishing, secrets, servers, users
 
-COMMANDS = (database, imports, generate, users, servers, exports, publishing, licences, audit, kinds)
+COMMANDS = (database, imports, generate, users, servers, exports, publishing, licences, audit, secrets, kinds)
 
 
 def build_parser() -> argparse.ArgumentParser:

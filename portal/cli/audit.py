@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     settings = load_settings()
     with session_scope(settings.database_url) as session:
-        broken, sealed, unsealed = verify_chain(session, settings.secret)
+        broken, sealed, unsealed = verify_chain(session, settings.secrets, settings.audit_checkpoints)
     if broken is not None:
         err().print(f"审计日志哈希链校验失败：第一个被破坏的条目为 #{broken.id}（链位置 {broken.seq}）：{broken.reason}")
         return 1

@@ -32,14 +32,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = load_settings().database_url
+    url = load_settings(require=False).database_url
     init_database(url)
     out().print(f"数据库已是最新结构：{shown(url)}")
     return 0
 
 
 def run_current(args: argparse.Namespace) -> int:
-    url = load_settings().database_url
+    url = load_settings(require=False).database_url
     at = migrate.current(url)
     newest = migrate.head()
     out().print(f"数据库 {shown(url)}：{'、'.join(at) or '尚未迁移'}（最新：{'、'.join(newest)}）")

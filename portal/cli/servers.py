@@ -17,6 +17,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="用生产级WSGI服务器（waitress）运行门户，配置取自环境变量")
     serve.add_argument("--host", default="0.0.0.0", help="监听地址（默认 0.0.0.0）")
     serve.add_argument("--port", type=int, default=6543, help="端口（默认 6543）")
+    serve.add_argument("--trusted-proxy", default=os.environ.get("MEDREG_TRUSTED_PROXY", ""),
+                       help="反向代理的地址（如 127.0.0.1，或 * 表示任意）：只信任它转发的 X-Forwarded-For/-Proto，"
+                            "限流和失败计数才看到真实客户端（默认取 MEDREG_TRUSTED_PROXY，不设置则不信任任何代理）")
+    serve.add_argument("--trusted-proxy-count", type=int, default=int(os.environ.get("MEDREG_TRUSTED_PROXY_COUNT", "1")),
+                       help="客户端与门户之间的代理层数（默认 1）")
     serve.set_defaults(run=run_serve)
 
     relay = subparsers.add_parser("relay", help="运行发件箱转发进程：把已提交的消息发布到消息队列")
@@ -44,9 +49,14 @@ def run_serve(args: argparse.Namespace) -> int:
     from waitress.server import create_server
 
     from portal import main
+    from portal.headers import MAX_BODY_BYTES
 
+    proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_count": args.trusted_proxy_count,
+             "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host",
+             "clear_untrusted_proxy_headers": True} if args.trusted_proxy else {}
     try:
-        server = create_server(main({}), host=args.host, port=args.port, threads=PORTAL_THREADS)
+        server = create_server(main({}), host=args.host, port=args.port, threads=PORTAL_THREADS,
+                               max_request_body_size=MAX_BODY_BYTES, **proxy)
     except OSError as error:
         err().print(listen_failure(args.host, args.port, error))
         return 2

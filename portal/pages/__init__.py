@@ -42,6 +42,7 @@ ROUTES = [
     ("commission.decisions", "/commission/decisions"),
     ("commission.accounts", "/commission/accounts"),
     ("commission.account.action", "/commission/accounts/{id:\\d+}/{action:disable|enable|password-reset}"),
+    ("commission.account_request.approve", "/commission/account-requests/{id:\\d+}/approve"),
     ("commission.search", "/commission/search"),
     ("commission.stats", "/commission/stats"),
     ("commission.export", "/commission/export"),

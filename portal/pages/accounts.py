@@ -7,10 +7,12 @@ from pyramid.request import Request
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from models.audit import audit
 from pipeline.persons import ID_TYPES
-from portal.errors import REFUSALS
+from portal.errors import REFUSALS, refusal_code
 from portal.pages.common import FORM_ERRORS, form_error, home_of, safe_next
 from portal.services import accounts
+from portal.services.attempts import client_of
 
 SIGNUP_FIELDS = ("profession", "name", "sex", "birth_date", "id_type", "id_number", "mobile", "password", "institution_id")
 
@@ -27,14 +29,18 @@ def login(request: Request):
         return {"next": next_url}
     username = request.POST.get("username", "").strip()
     try:
-        account = accounts.login(request.dbsession, request.medreg, username, request.POST.get("password", ""))
+        account = accounts.login(request.dbsession, request.medreg, username, request.POST.get("password", ""),
+                                 client_of(request))
     except REFUSALS as refusal:
         # Kept, not doomed: the failed attempt the service counted must be committed.
         error = form_error(request, refusal, keep=True)
+        audit(request.dbsession, f"client:{client_of(request)}", "login_failed", "login", reason=refusal_code(refusal))
         request.response.status = error.status
         return {"error": error, "form": {"username": username}, "next": next_url}
+    audit(request.dbsession, f"account:{account.id}", "login", f"account:{account.id}", account.division_code, via="page")
+    request.session.invalidate()  # a new session for the logged-in browser: nothing from before carries over
     new_csrf_token(request)
-    headers = remember(request, account.id)
+    headers = remember(request, account.id, epoch=account.session_epoch)
     return HTTPFound(location=safe_next(request, next_url) or home_of(request, account), headers=headers)
 
 
@@ -45,6 +51,11 @@ def logout_confirm(request: Request):
 
 @view_config(route_name="logout", request_method="POST", permission="public")
 def logout(request: Request):
+    """Logging out ends every session and token of the account, on every device."""
+    if request.account is not None:
+        request.account.end_sessions()
+        audit(request.dbsession, f"account:{request.account.id}", "logout", f"account:{request.account.id}",
+              request.account.division_code, via="page")
     headers = forget(request)
     return HTTPFound(location=request.route_url("home"), headers=headers)
 
@@ -64,7 +75,7 @@ def signup(request: Request):
         error = form_error(request, refusal)
         request.response.status = error.status
         return {**signup_choices(request), "error": error, "form": {**data, "password": ""}}
-    request.session.flash("注册成功。请向所选执业机构领取激活码，激活后即可登录。")
+    request.session.flash(accounts.SIGNED_UP)
     return HTTPFound(location=request.route_url("activate_page"))
 
 
@@ -74,9 +85,9 @@ def activate(request: Request):
         return {}
     form = {"username": request.POST.get("username", "").strip(), "code": request.POST.get("code", "").strip()}
     try:
-        accounts.activate(request.dbsession, request.medreg, form["username"], form["code"])
+        accounts.activate(request.dbsession, request.medreg, form["username"], form["code"], client_of(request))
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
+        error = form_error(request, refusal, keep=True)  # a wrong code still counts
         request.response.status = error.status
         return {"error": error, "form": form}
     request.session.flash("账号已激活，请登录。")

@@ -10,6 +10,7 @@ from models import Commission
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
+from pipeline.numbers import is_count
 from pipeline.time_limits import MARKER_LABELS
 from portal.errors import REFUSALS
 from portal.pages.common import decision_page, form_error
@@ -50,7 +51,7 @@ def queue(request: Request):
 
 @view_config(route_name="commission.decisions", request_method="POST", renderer="commission.jinja2", permission="commission")
 def decide_many(request: Request):
-    ids = [int(value) for value in request.POST.getall("ids") if value.isdigit()]
+    ids = [int(value) for value in request.POST.getall("ids") if is_count(value)]
     body = {"ids": ids, "decision": request.POST.get("decision"), "comment": request.POST.get("comment", "")}
     try:
         ids, decision, comment = workbench.parse_batch(body)

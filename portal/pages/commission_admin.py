@@ -25,8 +25,24 @@ def accounts_page(request: Request, **extra) -> dict:
     prefix = jurisdiction_prefix(account.division_code)
     divisions = list(session.query(Commission).filter(Commission.division_code.like(f"{prefix}%"))
                      .order_by(Commission.division_code).limit(500)) if account.admin else []
-    return {"institutions": institutions, "staff": staff, "divisions": divisions, "q": q,
-            "statuses": commission_accounts.ACCOUNT_STATUSES, **extra}
+    requests = commission_accounts.pending_requests(session, account) if account.admin else []
+    return {"institutions": institutions, "staff": staff, "divisions": divisions, "q": q, "requests": requests,
+            "masked": commission_accounts.masked, "statuses": commission_accounts.ACCOUNT_STATUSES, **extra}
+
+
+@view_config(route_name="commission.account_request.approve", request_method="POST", renderer="commission_accounts.jinja2",
+             permission="commission")
+def approve_account_request(request: Request):
+    """A second administrator approves another's request to send a new password to a mobile not on record."""
+    try:
+        item, target = commission_accounts.approve_request(request.dbsession, request.medreg, request.account,
+                                                           int(request.matchdict["id"]))
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return accounts_page(request, error=error)
+    request.session.flash(f"已批准请求 #{item.id}：账号 {target.username} 的新密码已短信发送至 {commission_accounts.masked(item.mobile)}。")
+    return HTTPFound(location=request.route_url("commission.accounts"))
 
 
 @view_config(route_name="commission.accounts", request_method="GET", renderer="commission_accounts.jinja2", permission="commission")
@@ -53,10 +69,14 @@ def account_action(request: Request):
     account_id, action = int(request.matchdict["id"]), request.matchdict["action"]
     try:
         if action == "password-reset":
-            sent_to = commission_accounts.reset_password(request.dbsession, request.account, account_id, request.POST.get("mobile") or None)
-            request.session.flash(f"{ACCOUNT_ACTIONS[action]} {sent_to}，对方首次登录须修改密码。")
+            outcome = commission_accounts.reset_password(request.dbsession, request.medreg, request.account, account_id,
+                                                         request.POST.get("mobile") or None)
+            if outcome.request_id is not None:
+                request.session.flash(f"发往非登记手机 {outcome.sent_to} 须另一名管理员批准（请求 #{outcome.request_id}）。")
+            else:
+                request.session.flash(f"{ACCOUNT_ACTIONS[action]} {outcome.sent_to}，对方首次登录须修改密码。")
         else:
-            commission_accounts.set_enabled(request.dbsession, request.account, account_id, action == "enable")
+            commission_accounts.set_enabled(request.dbsession, request.medreg, request.account, account_id, action == "enable")
             request.session.flash(f"{ACCOUNT_ACTIONS[action]} #{account_id}。")
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)

@@ -1,25 +1,55 @@
 """Errors on pages are pages: a refusal renders in Chinese with its status, a wrong role gets 403."""
 from __future__ import annotations
 
+import logging
+from html import escape
+
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPFound
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from portal.errors import Refused
+from portal.errors import Refused, client_error
 from portal.pages.common import form_error
 
+log = logging.getLogger(__name__)
 # Views with more predicates win over portal.errors' JSON views, so these answer only off the API.
 PAGES = r"^/(?!api/)"
 
 
+FALLBACK = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{status}</title>"
+            "<link rel=\"stylesheet\" href=\"/static/portal.css\"></head><body><main class=\"panel narrow\">"
+            "<h1>{title}</h1><p class=\"alert\" role=\"alert\">{message}</p><p><a class=\"button secondary\" href=\"/\">返回首页</a>"
+            "</p></main></body></html>")
+TITLES = {403: "无权访问", 404: "未找到", 413: "请求过大", 429: "请求过于频繁", 500: "系统繁忙"}
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
-    response = render_to_response("error.jinja2", {"status": status, "message": message}, request=request)
+    """The styled Chinese page of an error; if even that cannot be drawn (the database is down), a static one."""
+    try:
+        response = render_to_response("error.jinja2", {"status": status, "message": message, "title": TITLES.get(status)},
+                                      request=request)
+    except Exception:  # the error page must not fail in turn
+        log.exception("the error page could not be rendered")
+        response = Response(FALLBACK.format(status=status, title=TITLES.get(status, "无法办理"), message=escape(message)),
+                            content_type="text/html", charset="utf-8")
     response.status = status
     return response
+
+
+@exception_view_config(Exception, path_info=PAGES)
+def failure_page(exc: Exception, request: Request) -> Response:
+    """Anything else on a page: the client's fault (405, not UTF-8, …) says so; a server error says only that it
+    happened — never a trace, a query or a path — and is logged."""
+    if isinstance(exc, (HTTPNotFound, HTTPForbidden)):
+        raise exc
+    if (known := client_error(exc)) is not None:
+        return error_page(request, *known)
+    log.exception("unhandled error on %s", request.path)
+    return error_page(request, 500, "服务器内部错误，请稍后再试；如反复出现，请联系系统运营方")
 
 
 @exception_view_config(Refused, path_info=PAGES)

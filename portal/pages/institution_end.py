@@ -2,8 +2,10 @@
 scope map, verification tools, batch uploads, inbox; the commission's set-up approval; everyone's password."""
 from __future__ import annotations
 
+from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
+from pyramid.security import remember
 from pyramid.view import view_config
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.pages.kind_forms import form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, verify_tools
+from portal.services.attempts import client_of
 
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
                 "approval_no", "phone", "fax")
@@ -36,11 +39,15 @@ def password(request: Request):
     if request.method != "POST":
         return {"forced": forced}
     try:
-        handout.change_password(request.dbsession, request.account, request.POST.get("old_password", ""),
-                                request.POST.get("new_password", ""))
+        handout.change_password(request.dbsession, request.medreg, request.account, request.POST.get("old_password", ""),
+                                request.POST.get("new_password", ""), client_of(request))
     except FORM_ERRORS as error:
-        return {"forced": forced, "error": refused(request, error)}
-    request.session.flash("密码已修改。")
+        return {"forced": forced, "error": refused(request, error, keep=True)}  # a wrong old password still counts
+    # The change ended every session of the account, this one too: this browser gets a new one, the others are out.
+    request.session.invalidate()
+    remember(request, request.account.id, epoch=request.account.session_epoch)
+    new_csrf_token(request)
+    request.session.flash("密码已修改，其他设备上的登录已失效。")
     return HTTPFound(location=request.route_url({"institution": "institution", "commission": "commission"}.get(request.account.role, "me")))
 
 
@@ -56,7 +63,7 @@ def setup_approval(request: Request):
     data = {key: value for key, value in form.items() if value}
     data["departments"] = request.POST.getall("departments")
     try:
-        institution, _ = handout.create_institution(request.dbsession, request.account, data)
+        institution, _ = handout.create_institution(request.dbsession, request.medreg, request.account, data)
     except FORM_ERRORS as error:
         return {**choices, "form": {**form, "departments": data["departments"]}, "error": refused(request, error)}
     request.session.flash(f"已录入“{institution.name}”的设置审批，账号和初始密码已短信发送至 {handout.masked(institution.mobile)}。")
@@ -102,7 +109,7 @@ def profile(request: Request):
     if request.method == "POST":
         try:
             if request.POST.get("form") == "webhook":
-                institution_desk.set_webhook(session, request.medreg.secret, account,
+                institution_desk.set_webhook(session, request.medreg, account,
                                              {"url": request.POST.get("url", ""), "secret": request.POST.get("secret", "")})
                 request.session.flash("回调地址已保存。")
             else:

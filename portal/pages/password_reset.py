@@ -7,6 +7,7 @@ from pyramid.view import view_config
 
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.services import password_reset
+from portal.services.attempts import client_of
 from portal.services.practice_records import institution_assessments
 
 
@@ -18,7 +19,7 @@ def password_reset_page(request: Request):
     if request.POST.get("step") == "confirm":
         try:
             password_reset.confirm_reset(request.dbsession, request.medreg, username, request.POST.get("code", ""),
-                                         request.POST.get("password", ""))
+                                         request.POST.get("password", ""), client_of(request))
         except FORM_ERRORS as refusal:
             error = form_error(request, refusal, keep=True)  # a wrong code still counts
             request.response.status = error.status
@@ -26,7 +27,7 @@ def password_reset_page(request: Request):
         request.session.flash("密码已重置，请用新密码登录。")
         return HTTPFound(location=request.route_url("login_page"))
     try:
-        password_reset.request_reset(request.dbsession, request.medreg, username)
+        password_reset.request_reset(request.dbsession, request.medreg, username, client_of(request))
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
         request.response.status = error.status

@@ -1,6 +1,7 @@
 """Sign-up, activation, login and activation codes."""
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import Account, ActivationCode, Institution, Person
 from models.audit import audit
 from models.base import as_utc, utcnow
-from models.crypto import encrypt, hash_password, lookup_hash, verify_password
+from models.crypto import encrypt, hash_password, lookup_hash, lookup_hashes, verify_password
 from models.db import must_get
 from models.messages import send_sms
 from models.registers.nurses import nurse_entry
@@ -19,22 +20,35 @@ from models.settings import Settings
 from models.submission import institutions_of
 from pipeline.accounts import clean_signup
 from portal.errors import Refused, conflict, invalid, not_found
-from portal.services.lockout import count_failed_login, refuse_if_locked
+from portal.services.attempts import ACTIVATE, LOGIN, Attempt, subject_of
 
 ACTIVATION_CODE_TTL = timedelta(hours=72)
 
 
-def signup(session: Session, settings: Settings, data: dict) -> Account:
+SIGNED_UP = ("注册申请已受理。如信息无误，请向所选执业机构领取激活码，激活后即可登录；"
+             "如该证件号码或手机号码已登记账号，将短信告知其登记手机。")
+
+
+def signup(session: Session, settings: Settings, data: dict) -> Account | None:
+    """A new account waiting for activation, or None when the ID number already has an account or the mobile belongs to
+    someone else: then the registered mobile is told by SMS, and the caller answers exactly as for a new account (the
+    answer never says whether an ID number or a mobile is registered; the password is hashed either way, same time)."""
     clean = clean_signup(data)
     institution = session.get(Institution, clean["institution_id"])
     if institution is None or institution.identifier is None or institution.status != "operating":
         raise invalid({"institution_id": "执业机构不存在、未取得电子化注册识别码或不在执业状态"})
-    id_hash = lookup_hash(settings.secret, clean["id_number"])
-    person = session.scalar(select(Person).where(Person.id_number_hash == id_hash))
+    password_hash = hash_password(clean["password"])
+    hashes = lookup_hashes(settings.secrets, clean["id_number"])
+    person = session.scalar(select(Person).where(Person.id_number_hash.in_(hashes)))
     if person is not None and session.scalar(select(Account.id).where(Account.person_id == person.id)):
-        raise conflict("该证件号码已注册账号")
-    if session.scalar(select(Person.id).where(Person.mobile == clean["mobile"], Person.id_number_hash != id_hash)):
-        raise conflict("该手机号码已被其他账号使用")
+        send_sms(session, settings, person.mobile, "signup_refused", what="证件号码")
+        audit(session, "anonymous", "signup_refused", f"person:{person.id}", institution.division_code, reason="id_number")
+        return None
+    holder = session.scalar(select(Person).where(Person.mobile == clean["mobile"], Person.id_number_hash.not_in(hashes)).limit(1))
+    if holder is not None:
+        send_sms(session, settings, clean["mobile"], "signup_refused", what="手机号码")
+        audit(session, "anonymous", "signup_refused", f"person:{holder.id}", institution.division_code, reason="mobile")
+        return None
     if person is not None:
         person = matched_person(session, person, clean, institution)
     else:
@@ -45,7 +59,7 @@ def signup(session: Session, settings: Settings, data: dict) -> Account:
             birth_date=clean["birth_date"],
             id_type=clean["id_type"],
             id_number_encrypted=encrypt(settings.secret, clean["id_number"]),
-            id_number_hash=id_hash,
+            id_number_hash=lookup_hash(settings.secret, clean["id_number"]),
             mobile=clean["mobile"],
             institution_id=institution.id,
         )
@@ -56,7 +70,7 @@ def signup(session: Session, settings: Settings, data: dict) -> Account:
         status="pending_activation",
         person_id=person.id,
         institution_id=institution.id,
-        password_hash=hash_password(clean["password"]),
+        password_hash=password_hash,
     )
     session.add(account)
     session.flush()
@@ -89,36 +103,34 @@ def staff_institutions(session: Session, person: Person) -> set[int]:
 
 def find_login(session: Session, settings: Settings, username: str) -> Account | None:
     """Staff log in with a username; persons with their ID number or their mobile."""
-    username = (username or "").strip()
-    if not username:
+    username = (username or "").strip() if isinstance(username, str) else ""
+    if not username or len(username) > 64:
         return None
     account = session.scalar(select(Account).where(Account.username == username))
     if account is not None:
         return account
-    person_id = session.scalar(
-        select(Person.id).where(or_(Person.id_number_hash == lookup_hash(settings.secret, username), Person.mobile == username))
-    )
+    person_id = session.scalar(select(Person.id).where(
+        or_(Person.id_number_hash.in_(lookup_hashes(settings.secrets, username)), Person.mobile == username)).limit(1))
     if person_id is None:
         return None
     return session.scalar(select(Account).where(Account.person_id == person_id))
 
 
-def login(session: Session, settings: Settings, username: str, password: str) -> Account:
-    """The account, or Refused. A wrong password counts a failure, so the caller must commit even on refusal."""
+def login(session: Session, settings: Settings, username: str, password: str, client: str = "unknown") -> Account:
+    """The account, or Refused. A failure is counted (portal/services/attempts.py), so the caller must commit even on
+    refusal. The same answer, after one argon2 verification, whether the name is unknown or the password wrong."""
     if not username or not password:
         raise invalid({k: "必填" for k, v in (("username", username), ("password", password)) if not v})
     account = find_login(session, settings, username)
-    if account is None:
-        raise Refused(401, "unauthorized", "用户名或密码错误")
-    refuse_if_locked(account)
-    if not verify_password(account.password_hash, password):
-        count_failed_login(account)
-        raise Refused(401, "unauthorized", "用户名或密码错误")
+    attempt = Attempt(session, settings, LOGIN, subject_of(account, username), client)
+    attempt.refuse_if_locked()
+    if not verify_password(account.password_hash if account is not None else None, password) or account is None:
+        raise attempt.failed() or Refused(401, "unauthorized", "用户名或密码错误")
+    attempt.succeeded()
     if account.status == "pending_activation":
         raise Refused(403, "not_activated", "账号尚未激活，请向所在机构领取激活码")
     if account.status != "active":
         raise Refused(403, "disabled", "账号已停用")
-    account.failed_logins, account.locked_until = 0, None
     return account
 
 
@@ -132,8 +144,17 @@ def pending_accounts(session: Session, institution_id: int, status: str = "pendi
     return [(account, person) for account, person in rows]
 
 
-def code_hash(settings: Settings, account_id: int, code: str) -> str:
-    return lookup_hash(settings.secret, f"activation:{account_id}:{code.strip()}")
+ACTIVATION_MAX_ATTEMPTS = 5
+BAD_ACTIVATION = "账号或激活码有误，或激活码已失效，请核对或向所在机构重新领取"
+
+
+def code_hash(settings: Settings, account_id: int, code: str, secret: str | None = None) -> str:
+    return lookup_hash(secret or settings.secret, f"activation:{account_id}:{code.strip()}")
+
+
+def code_matches(settings: Settings, account_id: int, code: str, stored: str) -> bool:
+    """The code against its stored hash under every configured secret (a rotation does not void codes in flight)."""
+    return any(hmac.compare_digest(stored, code_hash(settings, account_id, code, secret)) for secret in settings.secrets)
 
 
 def issue_activation_code(session: Session, settings: Settings, institution_account: Account, account_id: int) -> str:
@@ -160,25 +181,31 @@ def issue_activation_code(session: Session, settings: Settings, institution_acco
     return code
 
 
-def activate(session: Session, settings: Settings, username: str, code: str) -> Account:
+def activate(session: Session, settings: Settings, username: str, code: str, client: str = "unknown") -> Account:
+    """Activate with the institution's code. Every failure — no such account, already active, wrong, spent or expired
+    code — is the same 400 and is counted (the caller commits even on refusal): a code allows ACTIVATION_MAX_ATTEMPTS
+    wrong guesses, the name and the client are limited too (portal/services/attempts.py)."""
     fields = {k: "必填" for k, v in (("username", username), ("code", code)) if not v}
     if fields:
         raise invalid(fields)
     account = find_login(session, settings, username)
-    if account is None or account.role != "person":
-        raise invalid({"username": "账号不存在"})
-    if account.status != "pending_activation":
-        raise conflict("该账号已激活")
+    attempt = Attempt(session, settings, ACTIVATE, subject_of(account, username), client)
+    attempt.refuse_if_locked()
     now = utcnow()
-    record = session.scalar(
-        select(ActivationCode).where(
-            ActivationCode.account_id == account.id,
-            ActivationCode.code_hash == code_hash(settings, account.id, str(code)),
-            ActivationCode.used_at.is_(None),
+    record = None
+    if account is not None and account.role == "person" and account.status == "pending_activation":
+        record = session.scalar(
+            select(ActivationCode).where(ActivationCode.account_id == account.id, ActivationCode.used_at.is_(None))
+            .order_by(ActivationCode.id.desc()).limit(1).with_for_update()
         )
-    )
-    if record is None or as_utc(record.expires_at) < now:
-        raise invalid({"code": "激活码无效或已过期"})
+    usable = record is not None and as_utc(record.expires_at) >= now and (record.attempts or 0) < ACTIVATION_MAX_ATTEMPTS
+    if account is None or record is None or not usable or not code_matches(settings, account.id, str(code), record.code_hash):
+        if record is not None and usable:
+            record.attempts = (record.attempts or 0) + 1
+            if record.attempts >= ACTIVATION_MAX_ATTEMPTS:
+                record.used_at = now
+        raise attempt.failed() or invalid({"code": BAD_ACTIVATION})
+    attempt.succeeded()
     record.used_at = now
     account.status = "active"
     audit(session, f"person:{account.id}", "activate", f"account:{account.id}")

@@ -67,14 +67,29 @@ def list_own(session: Session, account: Account) -> list[Application]:
     return list(session.scalars(query))
 
 
+def filed_by(account: Account, application: Application) -> bool:
+    """The party that filed the application: its own account, or for an institution's filing, the institution."""
+    if application.applicant_account_id == account.id:
+        return True
+    return account.role == "institution" and application.person_id is None and application.institution_id == account.institution_id \
+        and get_kind(application.kind).submitted_by == "institution"
+
+
 def withdraw(session: Session, account: Account, application_id: int, comment: str = "") -> Application:
+    """Only the party that filed an application withdraws it (a nurse cannot withdraw the cancellation her institution
+    filed about her); anyone else who can see it gets 403."""
     application = own_application(session, account, application_id, lock=True)
+    if not filed_by(account, application):
+        raise Refused(403, "forbidden", "只有提交该申请的一方可以撤回")
+    audit(session, f"account:{account.id}", "withdraw", f"application:{application.id}", application.commission_code)
     application.move_to(Status.withdrawn, account.role, actor_label(session, account), comment or "申请人撤回")
     return application
 
 
 def resubmit(session: Session, account: Account, application_id: int, data: object) -> Application:
     application = own_application(session, account, application_id, lock=True)
+    if not filed_by(account, application):
+        raise Refused(403, "forbidden", "只有提交该申请的一方可以修改后重新提交")
     if application.status != Status.returned:
         raise conflict("只有被退回的申请可以修改后重新提交")
     application.data = get_kind(application.kind).clean(data)
@@ -83,6 +98,7 @@ def resubmit(session: Session, account: Account, application_id: int, data: obje
     application.findings = []
     application.move_to(Status.submitted, account.role, actor_label(session, account), "修改后重新提交")
     enqueue(session, VERIFY, application_id=application.id)
+    audit(session, f"account:{account.id}", "resubmit", f"application:{application.id}")
     return application
 
 
@@ -136,6 +152,7 @@ def commission_decide(session: Session, account: Account, application_id: int, d
         raise not_found("申请")
     if application.commission_code != account.division_code:
         raise Refused(403, "forbidden", "只有受理该申请的卫生健康委可以审批，上级委员会只能查看")
+    refuse_both_ends(session, account, application)
     actor = actor_label(session, account)
     comment = (comment or "").strip()
     if decision == "approve":
@@ -151,6 +168,17 @@ def commission_decide(session: Session, account: Account, application_id: int, d
         raise invalid({"decision": "只能是 approve、reject 或 return"})
     audit(session, f"account:{account.id}", f"commission_{decision}", f"application:{application.id}", account.division_code)
     return application
+
+
+def refuse_both_ends(session: Session, account: Account, application: Application) -> None:
+    """Separation of duties: nobody decides at the commission what they confirmed or filed as the institution. An
+    institution account whose password went to a mobile this commission account chose (models.accounts.Account.
+    credentials_by) counts as this account's own."""
+    institution_ids = {application.institution_id} - {None}
+    held = session.scalar(select(Account.id).where(
+        Account.role == "institution", Account.institution_id.in_(institution_ids), Account.credentials_by == account.id).limit(1))
+    if held is not None:
+        raise Refused(403, "separation_of_duties", "您曾为该机构账号指定接收密码的手机，不能审批该机构参与确认或提交的申请")
 
 
 def my_registration(session: Session, account: Account) -> dict:

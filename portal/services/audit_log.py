@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, AuditEntry
 from pipeline import clock
+from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 
@@ -44,10 +45,10 @@ def parse_audit_filter(params: Mapping[str, str]) -> AuditFilter:
         if raw:
             try:
                 setattr(result, name, parse_moment(raw, end_of_day=name == "until"))
-            except ValueError:
+            except (ValueError, OverflowError):
                 errors[name] = "应为YYYY-MM-DD，或带时区的ISO 8601时间"
     page = (params.get("page") or "1").strip()
-    if not page.isdigit() or int(page) < 1:
+    if not is_count(page) or int(page) < 1:
         errors["page"] = "应为正整数"
     else:
         result.page = int(page)

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import Account, Commission, Institution
+from models import Account, AccountRequest, Commission, Institution
 from models.audit import audit
+from models.base import as_utc, utcnow
 from models.crypto import hash_password
-from models.outbox import enqueue
+from models.messages import send_sms
+from models.settings import Settings
 from pipeline.fields import FieldError
 from pipeline.persons import mobile as mobile_rule
 from pipeline.persons import password as password_rule
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from portal.cli.users import USERNAME
 from portal.errors import Refused, conflict, invalid, not_found
+from portal.services.attempts import lift_login_lock
 
-SEND_SMS = "workers.notifications.send_sms"
+REQUEST_TTL = timedelta(hours=24)
 ACCOUNT_STATUSES = {"active": "正常", "disabled": "已停用", "pending_activation": "待激活"}
 MAX_LIST = 500
 
@@ -47,19 +52,26 @@ def create_staff(session: Session, admin: Account, body: Mapping) -> Account:
     except FieldError as error:
         errors["password"] = str(error)
     division = body.get("division") if body.get("division") is not None else admin.division_code
-    if not isinstance(division, str) or not (len(division) == 6 and division.isdigit()) \
+    if not isinstance(division, str) or not (len(division) == 6 and division.isascii() and division.isdigit()) \
             or not in_jurisdiction(admin.division_code, division) or session.get(Commission, division) is None:
         errors["division"] = "应为本级或下级卫健委的6位行政区划代码"
     make_admin = body.get("admin", False)
     if not isinstance(make_admin, bool):
         errors["admin"] = "应为 true 或 false"
+    mobile = body.get("mobile")
+    if mobile not in (None, ""):
+        try:
+            mobile = mobile_rule(mobile)
+        except FieldError as error:
+            errors["mobile"] = str(error)
     if errors or not isinstance(username, str):
         raise invalid(errors)
     username = username.strip()
     if session.scalar(select(Account.id).where(Account.username == username)):
         raise conflict(f"用户名 {username} 已存在")
     account = Account(username=username, role="commission", status="active", division_code=division,
-                      admin=make_admin, password_hash=hash_password(body["password"]), must_change_password=True)
+                      admin=make_admin, password_hash=hash_password(body["password"]), must_change_password=True,
+                      mobile=mobile or None)
     session.add(account)
     session.flush()
     audit(session, actor_of(admin), "create_staff_account", f"account:{account.id}", division, username=username, admin=make_admin)
@@ -90,8 +102,10 @@ def list_accounts(session: Session, account: Account, role: str = "institution",
 
 
 def managed_account(session: Session, actor: Account, account_id: int) -> Account:
-    """An account the actor may manage: an institution account of its jurisdiction, or (administrators) a staff
-    account of its own or a lower division other than its own. Anything else is 404."""
+    """An account the actor may manage: an administrator's, of an institution of its jurisdiction or (staff) of its own
+    or a lower division, never its own. A non-administrator gets 403 before anything is looked up; anything outside
+    the jurisdiction is 404."""
+    require_admin(actor)
     account = session.get(Account, account_id, with_for_update=True)
     if account is None or account.id == actor.id:
         raise not_found("账号")
@@ -99,12 +113,12 @@ def managed_account(session: Session, actor: Account, account_id: int) -> Accoun
         institution = session.get(Institution, account.institution_id)
         if institution is not None and in_jurisdiction(actor.division_code, institution.division_code):
             return account
-    elif account.role == "commission" and actor.admin and in_jurisdiction(actor.division_code, account.division_code):
+    elif account.role == "commission" and in_jurisdiction(actor.division_code, account.division_code):
         return account
     raise not_found("账号")
 
 
-def set_enabled(session: Session, actor: Account, account_id: int, enabled: bool) -> Account:
+def set_enabled(session: Session, settings: Settings, actor: Account, account_id: int, enabled: bool) -> Account:
     account = managed_account(session, actor, account_id)
     target = "active" if enabled else "disabled"
     if account.status == target:
@@ -114,6 +128,9 @@ def set_enabled(session: Session, actor: Account, account_id: int, enabled: bool
     account.status = target
     if enabled:
         account.failed_logins, account.locked_until = 0, None
+        lift_login_lock(session, settings, account)
+    else:
+        account.end_sessions()  # every token and page session of the account ends now
     audit(session, actor_of(actor), "enable_account" if enabled else "disable_account", f"account:{account.id}",
           actor.division_code, username=account.username)
     return account
@@ -128,32 +145,93 @@ def one_time_password() -> str:
             return value
 
 
-def reset_password(session: Session, actor: Account, account_id: int, mobile: object = None) -> str:
-    """A new one-time password, sent by SMS to `mobile` or the institution's responsible person; returns the
-    masked number it went to. The password itself is never returned."""
-    account = managed_account(session, actor, account_id)
-    target = mobile
-    if target in (None, ""):
+def mobile_on_record(session: Session, account: Account) -> str:
+    """Where a new password may go without a second administrator: an institution's responsible person, a staff
+    account's own mobile ("" if none is recorded)."""
+    if account.role == "institution":
         institution = session.get(Institution, account.institution_id) if account.institution_id else None
-        target = getattr(institution, "mobile", "") if institution else ""
-        if not target:
-            raise invalid({"mobile": "该账号没有登记负责人手机号码，请填写接收新密码的手机号码"})
+        return (getattr(institution, "mobile", "") or "") if institution else ""
+    return account.mobile or ""
+
+
+@dataclass(frozen=True)
+class ResetOutcome:
+    sent_to: str  # masked
+    request_id: int | None = None  # set when a second administrator must approve first
+
+
+def reset_password(session: Session, settings: Settings, actor: Account, account_id: int, mobile: object = None) -> ResetOutcome:
+    """A new one-time password by SMS to the mobile on record. To any other mobile it waits for a second
+    administrator (`approve_request`): one administrator alone can never send an account's password to a phone of
+    their choosing. The password itself is never returned."""
+    account = managed_account(session, actor, account_id)
+    on_record = mobile_on_record(session, account)
+    target = mobile if mobile not in (None, "") else on_record
+    if not target:
+        raise invalid({"mobile": "该账号没有登记手机号码，请填写接收新密码的手机号码（须另一名管理员批准）"})
     try:
         target = mobile_rule(target)
     except FieldError as error:
         raise invalid({"mobile": str(error)}) from None
+    if target != on_record:
+        request = AccountRequest(account_id=account.id, requested_by=actor.id, mobile=target,
+                                 expires_at=utcnow() + REQUEST_TTL)
+        session.add(request)
+        session.flush()
+        audit(session, actor_of(actor), "reset_password_requested", f"account:{account.id}", actor.division_code,
+              username=account.username, sent_to=masked(target), request_id=request.id)
+        return ResetOutcome(masked(target), request.id)
+    send_new_password(session, settings, actor, account, target, chosen_by=None)
+    return ResetOutcome(masked(target))
+
+
+def send_new_password(session: Session, settings: Settings, actor: Account, account: Account, target: str,
+                      chosen_by: int | None) -> None:
+    """`chosen_by`: the administrator who chose a mobile not on record — from now on the account's credentials count as
+    theirs, so they may not approve what this account confirms (portal/services/applications.py)."""
     password = one_time_password()
     account.password_hash = hash_password(password)
     account.must_change_password = True
     account.failed_logins, account.locked_until = 0, None
-    enqueue(session, SEND_SMS, to=target, text=f"【电子化注册】账号 {account.username} 的密码已重置，新密码为 {password}，"
-                                               "请登录后立即修改。")
+    account.credentials_by = chosen_by
+    account.end_sessions()
+    lift_login_lock(session, settings, account)
+    send_sms(session, settings, target, "password_reset_by_commission", username=account.username or "", password=password)
     audit(session, actor_of(actor), "reset_password", f"account:{account.id}", actor.division_code,
           username=account.username, sent_to=masked(target))
-    return masked(target)
+
+
+def pending_requests(session: Session, actor: Account) -> list[tuple[AccountRequest, Account]]:
+    """Requests of the jurisdiction waiting for a second administrator (administrators only)."""
+    require_admin(actor)
+    rows = session.execute(select(AccountRequest, Account).join(Account, Account.id == AccountRequest.account_id)
+                           .where(AccountRequest.status == "pending", AccountRequest.expires_at > utcnow())
+                           .order_by(AccountRequest.id).limit(MAX_LIST)).all()
+    shown = []
+    for request, account in rows:
+        try:
+            managed_account(session, actor, account.id)
+        except Refused:
+            continue
+        shown.append((request, account))
+    return shown
+
+
+def approve_request(session: Session, settings: Settings, actor: Account, request_id: int) -> tuple[AccountRequest, Account]:
+    """A second administrator (not the one who asked, with the account in their jurisdiction) carries a request out."""
+    require_admin(actor)
+    request = session.get(AccountRequest, request_id, with_for_update=True)
+    if request is None or request.status != "pending" or as_utc(request.expires_at) <= utcnow():
+        raise not_found("待批准的请求")
+    account = managed_account(session, actor, request.account_id)
+    if request.requested_by == actor.id:
+        raise Refused(403, "second_admin_required", "须由另一名管理员批准本人发起的请求")
+    request.status, request.decided_by, request.decided_at = "approved", actor.id, utcnow()
+    send_new_password(session, settings, actor, account, request.mobile, chosen_by=request.requested_by)
+    audit(session, actor_of(actor), "reset_password_approved", f"account:{account.id}", actor.division_code,
+          request_id=request.id, requested_by=request.requested_by)
+    return request, account
 
 
 def masked(mobile: str) -> str:
     return mobile[:3] + "****" + mobile[-4:]
-
-

@@ -9,9 +9,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, Institution, NurseRegistration, Person, PhysicianRegistration
-from models.crypto import decrypt, lookup_hash
+from models.audit import audit
+from models.crypto import decrypt, lookup_hashes
 from models.settings import Settings
 from pipeline.kinds import KINDS
+from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 
@@ -25,16 +27,30 @@ def search(session: Session, settings: Settings, account: Account, q: str) -> di
     if len(q) > 100:
         raise invalid({"q": "查询内容过长"})
     prefix = jurisdiction_prefix(account.division_code)
-    return {
+    found = {
         "persons": persons(session, settings, prefix, q),
         "institutions": institutions(session, prefix, q),
         "registrations": registrations(session, prefix, q),
         "applications": applications(session, prefix, q),
     }
+    # Every query is audited, never in clear: who searched, for what kind of thing, and whose full ID numbers were shown.
+    by_id_number = bool(session.scalar(select(Person.id).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)))
+                                       .limit(1)))
+    revealed = [person["id"] for person in found["persons"] if person["id_number"]]
+    audit(session, f"account:{account.id}", "search_by_id_number" if by_id_number else "search", "persons", account.division_code,
+          query=masked_query(q), results=sum(len(items) for items in found.values()))
+    if revealed:
+        audit(session, f"account:{account.id}", "reveal_id_number", "persons", account.division_code, persons=revealed)
+    return found
+
+
+def masked_query(q: str) -> str:
+    """What an audit entry keeps of a query: enough to recognise it, not an ID number or a mobile in clear."""
+    return q if len(q) <= 4 else q[:2] + "*" * (len(q) - 4) + q[-2:]
 
 
 def persons(session: Session, settings: Settings, prefix: str, q: str) -> list[dict]:
-    matches = [Person.name.contains(q), Person.id_number_hash == lookup_hash(settings.secret, q), Person.mobile == q]
+    matches = [Person.name.contains(q), Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)), Person.mobile == q]
     rows = session.execute(
         select(Person, Institution).join(Institution, Institution.id == Person.institution_id)
         .where(Institution.division_code.like(f"{prefix}%"), or_(*matches)).order_by(Person.id).limit(LIMIT)
@@ -44,7 +60,7 @@ def persons(session: Session, settings: Settings, prefix: str, q: str) -> list[d
 
 def person_json(settings: Settings, person: Person, institution: Institution) -> dict:
     try:
-        id_number = decrypt(settings.secret, person.id_number_encrypted)
+        id_number = decrypt(settings.secrets, person.id_number_encrypted)
     except ValueError:
         id_number = None  # encrypted under another secret: shown as unavailable, never as a 500
     return {
@@ -91,7 +107,7 @@ def registrations(session: Session, prefix: str, q: str) -> list[dict]:
 def applications(session: Session, prefix: str, q: str) -> list[dict]:
     matches = [Application.identifier == q.upper(), Person.name.contains(q)]
     number = q.removeprefix("#")
-    if number.isdigit() and len(number) <= 9:
+    if is_count(number):
         matches.append(Application.id == int(number))
     rows = session.execute(
         select(Application, Person.name).outerjoin(Person, Person.id == Application.person_id)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from models import Account, Commission, Division, Institution, InstitutionEvent
 from models.audit import audit
 from models.crypto import hash_password, verify_password
-from models.outbox import enqueue
+from models.messages import send_sms
 from models.registers.institutions import set_departments
+from models.settings import Settings
 from models.submission import actor_label
 from pipeline.fields import FieldError
 from pipeline.fields import clean as clean_data
@@ -21,8 +22,8 @@ from pipeline.persons import password as password_rule
 from pipeline.registers.institutions import SetupApproval
 from pipeline.routing import in_jurisdiction
 from portal.errors import Refused, invalid
+from portal.services.attempts import PASSWORD, Attempt, subject_of
 
-SEND_SMS = "workers.notifications.send_sms"
 ONE_TIME_PASSWORD_LENGTH = 12
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -45,12 +46,7 @@ def institution_username(session: Session, division_code: str) -> str:
     return f"{prefix}{serial:04d}"
 
 
-def handout_sms(institution: Institution, username: str, password: str) -> str:
-    return (f"【电子化注册】{institution.name}医疗机构端账号已开通。用户名：{username}，初始密码：{password}。"
-            "首次登录须修改密码，请勿将密码告知他人。")
-
-
-def create_institution(session: Session, account: Account, data: object) -> tuple[Institution, Account]:
+def create_institution(session: Session, settings: Settings, account: Account, data: object) -> tuple[Institution, Account]:
     """Enter a set-up approval and hand out the institution's account (commission staff, own jurisdiction)."""
     clean = clean_data(SetupApproval, data, whole="body")
     division = session.get(Division, clean["division_code"])
@@ -78,7 +74,9 @@ def create_institution(session: Session, account: Account, data: object) -> tupl
     session.add(InstitutionEvent(institution_id=institution.id, actor=actor, action="setup_approval",
                                  text=f"设置审批录入，账号已分发（短信发送至 {masked(clean['mobile'])}）",
                                  detail={"setup": institution.setup}))
-    enqueue(session, SEND_SMS, to=clean["mobile"], text=handout_sms(institution, username, password))
+    # The password is sealed in the outbox (models/messages.py), never stored in clear while it waits.
+    send_sms(session, settings, clean["mobile"], "institution_account", institution=institution.name, username=username,
+             password=password)
     audit(session, f"account:{account.id}", "institution_handout", f"institution:{institution.id}", account.division_code,
           account_id=login.id)
     return institution, login
@@ -88,12 +86,18 @@ def masked(mobile: str) -> str:
     return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else "****"
 
 
-def change_password(session: Session, account: Account, old_password: object, new_password: object) -> Account:
+def change_password(session: Session, settings: Settings, account: Account, old_password: object, new_password: object,
+                    client: str = "unknown") -> Account:
+    """Set a new password after checking the old one (attempts limited, portal/services/attempts.py: the caller commits
+    even on refusal); every other token and session of the account ends."""
     fields = {name: "必填" for name, value in (("old_password", old_password), ("new_password", new_password)) if not value}
     if fields:
         raise invalid(fields)
+    attempt = Attempt(session, settings, PASSWORD, subject_of(account, ""), client)
+    attempt.refuse_if_locked()
     if not isinstance(old_password, str) or not verify_password(account.password_hash, old_password):
-        raise invalid({"old_password": "原密码不正确"})
+        raise attempt.failed() or invalid({"old_password": "原密码不正确"})
+    attempt.succeeded()
     try:
         clean = password_rule(new_password)
     except FieldError as error:
@@ -102,6 +106,7 @@ def change_password(session: Session, account: Account, old_password: object, ne
         raise invalid({"new_password": "新密码不能与原密码相同"})
     account.password_hash = hash_password(clean)
     account.must_change_password = False
+    account.end_sessions()
     audit(session, f"account:{account.id}", "password_change", f"account:{account.id}", account.division_code)
     return account
 

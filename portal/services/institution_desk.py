@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -26,6 +25,7 @@ from models import (
 from models.audit import audit
 from models.base import utcnow
 from models.crypto import encrypt
+from models.settings import Settings
 from models.submission import actor_label
 from pipeline import codes
 from pipeline.errors import ValidationFailed
@@ -35,6 +35,7 @@ from pipeline.lifecycle import Status
 from pipeline.persons import SEX_ALIASES, SEXES
 from pipeline.registers.institutions import FIELD_LABELS, PROFILE_FIELDS, STATUS_LABELS, phone
 from portal.errors import invalid, not_found
+from publisher import egress
 
 PROFESSIONS = ("physician", "nurse", "other")
 STAFF_FIELDS = ("name", "sex", "post", "title", "phone")
@@ -292,6 +293,7 @@ def replace_scope_map(session: Session, account: Account, body: dict) -> dict:
     )
     session.add(InstitutionEvent(institution_id=institution.id, actor=actor_label(session, account), action="scope_map",
                                  text="修改诊疗科目与执业范围对照：" + "、".join(clean), detail={"map": clean}))
+    audit(session, f"account:{account.id}", "institution_scope_map", f"institution:{institution.id}", map=clean)
     session.flush()
     return scope_map(session, account)
 
@@ -346,12 +348,15 @@ def webhook_json(hook: InstitutionWebhook | None) -> dict | None:
     return {"url": hook.url, "updated_at": hook.updated_at.isoformat()}
 
 
-def set_webhook(session: Session, secret: str, account: Account, body: dict) -> InstitutionWebhook:
+def set_webhook(session: Session, settings: Settings, account: Account, body: dict) -> InstitutionWebhook:
+    """Register the webhook; its address must resolve to public addresses only (publisher.egress), checked again at
+    every delivery."""
     url, hook_secret = body.get("url"), body.get("secret")
     errors = {}
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if not isinstance(url, str) or not parts or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
-        errors["url"] = "应为 http:// 或 https:// 开头的网址"
+    try:
+        egress.check_url(url, settings.allowed_push_networks)
+    except egress.Blocked as blocked:
+        errors["url"] = str(blocked)
     if not isinstance(hook_secret, str) or not 16 <= len(hook_secret) <= 200 or not re.fullmatch(r"\S+", hook_secret):
         errors["secret"] = "签名密钥应为16至200个非空白字符"
     errors.update({key: "不支持的字段" for key in body if key not in ("url", "secret")})
@@ -361,7 +366,7 @@ def set_webhook(session: Session, secret: str, account: Account, body: dict) -> 
     if hook is None:
         hook = InstitutionWebhook(institution_id=account.institution_id)
         session.add(hook)
-    hook.url, hook.secret_encrypted, hook.updated_at = url, encrypt(secret, hook_secret), utcnow()
+    hook.url, hook.secret_encrypted, hook.updated_at = url, encrypt(settings.secret, hook_secret), utcnow()
     audit(session, f"account:{account.id}", "institution_webhook", f"institution:{account.institution_id}", url=url)
     session.flush()
     return hook
@@ -372,3 +377,4 @@ def remove_webhook(session: Session, account: Account) -> None:
     if hook is None:
         raise not_found("回调地址")
     session.delete(hook)
+    audit(session, f"account:{account.id}", "institution_webhook_removed", f"institution:{account.institution_id}")

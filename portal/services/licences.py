@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -25,14 +26,16 @@ def keyring(settings: Settings) -> Keyring:
 
 
 def payload_for(session: Session, settings: Settings, identifier: str, today: date | None = None) -> tuple[dict, str]:
-    """The record and its signed payload; only an active record (registered, operating) gets a licence."""
+    """The record and its signed payload; only an active record (registered, operating) gets a licence. Without a
+    keyring, 503 before anything else."""
+    ring = keyring(settings)
     row = session.get(PublicRecord, identifier.strip().upper())
     if row is None:
         raise not_found("公示记录")
     if row.status not in ACTIVE_STATUSES:
         label = row.body.get("status_label") or row.status
         raise conflict(f"该记录当前状态为“{label}”，不签发电子证照")
-    return row.body, licence.sign(keyring(settings), row.body, today or clock.today())
+    return row.body, licence.sign(ring, row.body, today or clock.today())
 
 
 def file_format(raw: str | None) -> str:
@@ -42,7 +45,11 @@ def file_format(raw: str | None) -> str:
     return chosen
 
 
+@lru_cache(maxsize=512)
 def rendered(payload: str, chosen: str) -> bytes:
+    """The PDF or PNG of a signed payload. Ed25519 signs deterministically, so a record's payload is the same all day:
+    drawing it is CPU work done once per record, day and format in each process (a public endpoint must not let
+    anyone make the server draw the same licence a thousand times a second)."""
     return licence.pdf(payload) if chosen == "pdf" else licence.png(payload)
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Institution, PublicRecord, PublicVersion
+from pipeline.numbers import is_count
 from portal.errors import invalid, not_found
 
 KINDS = {"physicians": "physician", "nurses": "nurse", "institutions": "institution"}
@@ -14,7 +15,7 @@ MAX_LIMIT = 100
 def page_limit(raw: str | None, default: int = 20) -> int:
     if raw in (None, ""):
         return default
-    if not str(raw).isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not is_count(str(raw), MAX_LIMIT) or int(str(raw)) < 1:
         raise invalid({"limit": f"必须是 1 到 {MAX_LIMIT} 之间的整数"})
     return int(raw)
 
@@ -26,11 +27,11 @@ def search(session: Session, plural_kind: str, params: dict[str, str]) -> dict:
     if name := (params.get("name") or "").strip():
         query = query.where(PublicRecord.name.contains(name, autoescape=True))
     if division := (params.get("division") or "").strip():
-        if not division.isdigit() or len(division) > 6:
+        if not is_count(division) or len(division) > 6:
             raise invalid({"division": "行政区划代码应为不超过 6 位的数字"})
         query = query.where(PublicRecord.division.startswith(division.rstrip("0") if len(division) == 6 else division))
     if institution := (params.get("institution") or "").strip():
-        if institution.isdigit():
+        if is_count(institution):
             query = query.where(PublicRecord.institution_id == int(institution))
         else:
             ids = select(Institution.id).where(Institution.name.contains(institution, autoescape=True))
@@ -57,7 +58,7 @@ def record(session: Session, identifier: str) -> dict:
 def feed(session: Session, since: str | None, limit_raw: str | None) -> dict:
     since_id = 0
     if since not in (None, ""):
-        if not str(since).isdigit():
+        if not is_count(str(since)):
             raise invalid({"since": "游标应为非负整数"})
         since_id = int(since)
     limit = page_limit(limit_raw, default=100)

@@ -33,6 +33,9 @@ class Period:
     until: date | None = None
 
 
+MIN_DAY, MAX_DAY = date(1900, 1, 1), date(9998, 12, 31)  # a day past the last still makes a date
+
+
 def parse_period(params: Mapping[str, str]) -> Period:
     errors, period = {}, Period()
     for name in ("since", "until"):
@@ -42,6 +45,10 @@ def parse_period(params: Mapping[str, str]) -> Period:
                 setattr(period, name, date.fromisoformat(raw))
             except ValueError:
                 errors[name] = "日期格式应为YYYY-MM-DD"
+    for name in ("since", "until"):
+        moment = getattr(period, name)
+        if moment is not None and not MIN_DAY <= moment <= MAX_DAY:
+            errors[name] = f"日期应在 {MIN_DAY.isoformat()} 至 {MAX_DAY.isoformat()} 之间"
     if not errors and period.since and period.until and period.since > period.until:
         errors["until"] = "不能早于开始日期"
     if errors:

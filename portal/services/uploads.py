@@ -25,7 +25,7 @@ def upload_assessments(session: Session, settings: Settings, account: Account, c
     shown = filename or "上传的文件"
     try:
         rows = read_csv_from("assessments", io.BytesIO(content), shown)
-        report = run_import(session.connection(), settings, "assessments", rows)
+        report = run_import(session.connection(), settings, "assessments", rows, actor=None)
     except FileRefused as error:
         raise ValidationFailed.one("file", "format", error.message) from None
     audit(session, f"account:{account.id}", "upload_assessments", "assessments", account.division_code,

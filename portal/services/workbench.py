@@ -14,6 +14,7 @@ from models import Account, Application, ApplicationEvent, Institution, Person
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
+from pipeline.numbers import MAX_INT, is_count
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
 from portal.errors import REFUSALS, described, invalid
@@ -54,7 +55,7 @@ def _int(params: Mapping[str, str], name: str, errors: dict[str, str], low: int,
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+    if not is_count(raw) or int(raw) < low or (high is not None and int(raw) > high):
         errors[name] = f"应为{low}{'至' + str(high) if high else '及以上'}的整数"
         return None
     return int(raw)
@@ -77,7 +78,7 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
     result.kind = kind or None
     division = (params.get("division") or "").strip()
     if division:
-        if not (len(division) == 6 and division.isdigit()) or not in_jurisdiction(account.division_code, division):
+        if not (len(division) == 6 and is_count(division)) or not in_jurisdiction(account.division_code, division):
             errors["division"] = "应为本辖区内的6位行政区划代码"
         result.division = division
     result.institution_id = _int(params, "institution", errors, 1)
@@ -224,7 +225,7 @@ def parse_batch(body: Mapping) -> tuple[list[int], str, str]:
         errors["ids"] = "应为非空的申请编号列表"
     elif len(ids) > MAX_BATCH:
         errors["ids"] = f"一次最多{MAX_BATCH}件"
-    elif not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+    elif not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_INT for i in ids):
         errors["ids"] = "申请编号应为正整数"
     if decision not in ("approve", "reject", "return"):
         errors["decision"] = "只能是 approve、reject 或 return"

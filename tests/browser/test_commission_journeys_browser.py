@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 import uuid
 
 import pytest
@@ -93,7 +94,7 @@ def test_viewing_and_exporting_the_statistics(portal_url, browser, wsgi_app, set
     expect(page.locator("#stats-processing svg.chart")).to_contain_text("卫健委审批")
     with page.expect_download() as download:
         page.click("#export-applications-csv")
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["业务类型", "名称", "申请数"] and ["nurse.change", "护士变更注册", "2"] in rows
     with page.expect_download() as download:
         page.click("#export-registers-xlsx")

@@ -17,7 +17,16 @@ from tests import commission_world as cw
 def env(monkeypatch, settings):
     monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("MEDREG_SECRET", settings.secret)
+    monkeypatch.setenv("MEDREG_AUDIT_CHECKPOINTS", settings.audit_checkpoints)
     return settings
+
+
+def tamper(db, statement: str, **params) -> None:
+    """What only someone past the database's own guard can do (a superuser skipping the append-only trigger):
+    the chain must still tell."""
+    db.execute(text("SET LOCAL session_replication_role = replica"))
+    db.execute(text(statement), params)
+    db.commit()
 
 
 def verify(capsys) -> tuple[int, str]:
@@ -51,15 +60,13 @@ def test_a_changed_entry_is_named_and_exit_1(env, capsys, db):
     seal_once(env)
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "test_tamper"))
     assert verify(capsys)[0] == 0
-    db.execute(text("UPDATE audit_log SET target = 'application:2' WHERE id = :id"), {"id": entry.id})
-    db.commit()
+    tamper(db, "UPDATE audit_log SET target = 'application:2' WHERE id = :id", id=entry.id)
     try:
         code, output = verify(capsys)
         assert code == 1
         assert f"#{entry.id}" in output and "内容与哈希不符" in output
     finally:
-        db.execute(text("UPDATE audit_log SET target = 'application:1' WHERE id = :id"), {"id": entry.id})
-        db.commit()
+        tamper(db, "UPDATE audit_log SET target = 'application:1' WHERE id = :id", id=entry.id)
     assert verify(capsys)[0] == 0
 
 
@@ -70,8 +77,7 @@ def test_a_deleted_entry_breaks_the_chain_at_the_next_one(env, capsys, db):
     seal_once(env)
     first, second = db.scalars(select(AuditEntry).where(AuditEntry.actor == "test:delete").order_by(AuditEntry.seq)).all()
     saved = {c.name: getattr(first, c.name) for c in AuditEntry.__table__.columns}
-    db.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": first.id})
-    db.commit()
+    tamper(db, "DELETE FROM audit_log WHERE id = :id", id=first.id)
     try:
         code, output = verify(capsys)
         assert code == 1 and f"#{second.id}" in output
@@ -79,6 +85,60 @@ def test_a_deleted_entry_breaks_the_chain_at_the_next_one(env, capsys, db):
         db.execute(AuditEntry.__table__.insert().values(**saved))  # the row put back as it was, id and all
         db.commit()
     assert verify(capsys)[0] == 0
+
+
+def test_deleting_the_newest_entries_is_found_by_the_signed_checkpoints(env, capsys, db):
+    audit(db, "test:newest", "commission_approve", "application:999")  # e.g. an approval someone wants gone
+    db.commit()
+    seal_once(env)
+    newest = db.scalar(select(AuditEntry).where(AuditEntry.actor == "test:newest"))
+    saved = {c.name: getattr(newest, c.name) for c in AuditEntry.__table__.columns}
+    tamper(db, "DELETE FROM audit_log WHERE id = :id", id=newest.id)
+    try:
+        code, output = verify(capsys)
+        assert code == 1 and "最新的条目被删除" in output
+    finally:
+        db.execute(AuditEntry.__table__.insert().values(**saved))
+        db.commit()
+    assert verify(capsys)[0] == 0
+
+
+def test_an_edited_checkpoint_file_is_found(env, capsys, db):
+    from pathlib import Path
+
+    audit(db, "test:checkpoint", "test_checkpoint", "x")
+    db.commit()
+    seal_once(env)
+    path = Path(env.audit_checkpoints)
+    kept = path.read_text(encoding="utf-8")
+    lines = kept.splitlines()
+    path.write_text("\n".join([*lines[:-1], lines[-1].replace('"seq": ', '"seq": 1')]) + "\n", encoding="utf-8")
+    try:
+        code, output = verify(capsys)
+        assert code == 1 and "检查点" in output
+    finally:
+        path.write_text(kept, encoding="utf-8")
+    assert verify(capsys)[0] == 0
+
+
+def test_the_database_user_cannot_change_or_delete_an_entry(env, db):
+    from sqlalchemy.exc import DBAPIError
+
+    audit(db, "test:guard", "test_guard", "x")
+    db.commit()
+    seal_once(env)
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.actor == "test:guard"))
+    for statement in ("UPDATE audit_log SET target = 'y' WHERE id = :id", "UPDATE audit_log SET seq = seq WHERE id = :id",
+                      "DELETE FROM audit_log WHERE id = :id", "TRUNCATE audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.execute(text(statement), {"id": entry.id})
+        db.rollback()
+    audit(db, "test:guard", "test_guard_unsealed", "x")
+    db.commit()
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.execute(text("UPDATE audit_log SET actor = 'someone else' WHERE action = 'test_guard_unsealed'"))
+    db.rollback()
+    assert seal_once(env) >= 1  # sealing, the one change allowed, still works
 
 
 # --- the jurisdiction's log --------------------------------------------------------------------------

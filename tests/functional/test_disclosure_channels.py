@@ -137,6 +137,7 @@ def test_repeated_failures_park_a_delivery_for_the_commission_and_replay_sends_i
     assert record["identifier"] in page.get("/commission/deliveries").html.select_one("#deliveries").text
 
     monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MEDREG_SECRET", settings.secret)
     assert medreg(["publish", "replay"]) == 2
     assert medreg(["publish", "replay", "--id", "999999999"]) == 1
     assert deliveries(db, ids)[0].status == "parked"  # an unknown id replays nothing
@@ -170,7 +171,7 @@ def test_the_reference_receiver_refuses_forged_stale_and_replayed_pushes(site):
     url, identifier = site.url(JSON_CHANNEL), record["identifier"]
     newer = encode({**record, "version": 2})
     channel = Channel(JSON_CHANNEL, url, "", "json-secret")
-    assert push(channel, identifier, 2, newer).ok
+    assert push(channel, identifier, 2, newer, allowed=("127.0.0.1/32",)).ok
     assert site.held(JSON_CHANNEL)[identifier]["version"] == 2
 
     older = encode({**record, "version": 1})

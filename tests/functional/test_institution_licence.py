@@ -48,7 +48,10 @@ def test_hand_out_sends_the_credentials_by_sms_and_the_first_login_must_change_t
     weak = api.post_json("/api/v1/password", {"old_password": handed["one_time_password"], "new_password": "short"},
                          headers=headers, status=400)
     assert "new_password" in weak.json["error"]["fields"]
-    api.post_json("/api/v1/password", {"old_password": handed["one_time_password"], "new_password": NEW_PASSWORD}, headers=headers)
+    changed = api.post_json("/api/v1/password", {"old_password": handed["one_time_password"], "new_password": NEW_PASSWORD},
+                            headers=headers).json
+    api.get("/api/v1/institution/profile", headers=headers, status=401)  # the change ended every earlier token
+    headers = {"Authorization": f"Bearer {changed['token']}"}
     api.post_json("/api/v1/login", {"username": handed["username"], "password": handed["one_time_password"]}, status=401)
     again = api.post_json("/api/v1/login", {"username": handed["username"], "password": NEW_PASSWORD}).json
     assert again["must_change_password"] is False

@@ -68,6 +68,7 @@ def test_feed_gives_every_version_in_publication_order_and_pages_by_cursor(api, 
 
 def test_export_writes_snapshot_and_changes_that_read_back(api, settings, history, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MEDREG_SECRET", settings.secret)
     out = tmp_path / "bulk"
     assert medreg(["export", "public", "--out", str(out), "--since", history["start"]]) == 0
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -102,6 +103,7 @@ def test_export_writes_snapshot_and_changes_that_read_back(api, settings, histor
 
 def test_portal_serves_the_newest_bulk_files_and_nothing_else(settings, history, tmp_path, monkeypatch):
     monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MEDREG_SECRET", settings.secret)
     out = tmp_path / "served"
     assert medreg(["export", "public", "--out", str(out), "--since", history["start"]]) == 0
     (out / "secret.txt").write_text("not for download", encoding="utf-8")
@@ -126,6 +128,7 @@ def test_portal_serves_the_newest_bulk_files_and_nothing_else(settings, history,
 def test_public_end_settings_come_from_the_environment(monkeypatch, tmp_path):
     from models.settings import load_settings
 
+    monkeypatch.setenv("MEDREG_SECRET", "a-secret-of-the-environment")
     monkeypatch.setenv("MEDREG_BULK_DIR", str(tmp_path))
     monkeypatch.setenv("MEDREG_LICENCE_KEYS", "file:/etc/medreg/licence-keys.json")
     monkeypatch.setenv("MEDREG_PARK_AFTER_ATTEMPTS", "5")

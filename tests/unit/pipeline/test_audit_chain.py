@@ -38,3 +38,24 @@ def test_an_empty_chain_is_whole_and_the_seal_ignores_key_order():
     assert seal(key, GENESIS, {"a": 1, "b": "乙"}) == seal(key, GENESIS, {"b": "乙", "a": 1})
     assert canonical({"b": "乙", "a": 1}) == '{"a":1,"b":"乙"}'.encode()
     assert len(GENESIS) == 64 and set(GENESIS) == {"0"}
+
+
+def test_after_a_rotation_a_key_may_give_way_to_a_newer_one_never_back():
+    old, new = chain_key("old-secret"), chain_key("new-secret")
+    first = seal(old, GENESIS, {"n": 1})
+    second = seal(new, first, {"n": 2})
+    entries = [Sealed(1, 1, {"n": 1}, GENESIS, first), Sealed(2, 2, {"n": 2}, first, second)]
+    assert first_break([new, old], entries) is None
+    forged = seal(old, second, {"n": 3})  # someone holding only the retired key appends after a newer entry
+    assert first_break([new, old], [*entries, Sealed(3, 3, {"n": 3}, second, forged)]).id == 3
+
+
+def test_a_chain_shorter_than_its_newest_checkpoint_lost_its_newest_entries():
+    key = chain_key("secret")
+    first = seal(key, GENESIS, {"n": 1})
+    second = seal(key, first, {"n": 2})
+    entries = [Sealed(1, 1, {"n": 1}, GENESIS, first), Sealed(2, 2, {"n": 2}, first, second)]
+    assert first_break(key, entries, {2: second}) is None
+    cut = first_break(key, entries[:1], {2: second})
+    assert cut is not None and "最新的条目被删除" in cut.reason
+    assert "检查点" in first_break(key, entries, {2: "0" * 64}).reason

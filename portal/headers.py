@@ -1,0 +1,129 @@
+"""What every answer carries, and what no request may be: security headers, no caching of anything a logged-in
+account sees, and a limit on the size of a request body (413).
+
+- `Content-Security-Policy`: only this site's own scripts, styles, images (and `data:` images, which Swagger UI's
+  stylesheet uses), no plugins, no framing (`frame-ancestors 'none'`), forms post only here.
+- `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin`, `X-Frame-Options: DENY` (older browsers).
+- `Cache-Control: no-store` on every answer to a logged-in account (pages with decrypted ID numbers, exports) and
+  on every answer that sets a cookie.
+- `Strict-Transport-Security` when the deployment says it is served over TLS (Settings.tls, MEDREG_TLS).
+- A JSON body over MAX_JSON_BYTES, or any body over MAX_BODY_BYTES (CSV uploads), is refused with 413 before a
+  view reads it. Limits are listed in docs/security.md.
+"""
+from __future__ import annotations
+
+import re
+
+from pyramid.config import Configurator
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.tweens import INGRESS
+
+MAX_JSON_BYTES = 4 * 1024 * 1024  # a 2 MB photo is 2.7 MB in base64
+MAX_BODY_BYTES = 8 * 1024 * 1024
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def body_limit(request: Request) -> int:
+    media = (request.content_type or "").lower()
+    return MAX_JSON_BYTES if media == "application/json" or media.endswith("+json") else MAX_BODY_BYTES
+
+
+def too_large(request: Request, limit: int) -> Response:
+    from portal.errors import error_response
+
+    message = f"请求体过大（上限 {limit // (1024 * 1024)} MB）"
+    if request.path.startswith("/api/"):
+        return error_response(413, "too_large", message, {"body": message}, {"body": "too_large"})
+    from portal.pages.errors import error_page
+
+    return error_page(request, 413, message)
+
+
+def oversized(request: Request) -> int | None:
+    """The limit a request's body exceeds (declared length, or what a chunked body turns out to hold), or None."""
+    limit = body_limit(request)
+    length = request.content_length
+    if length is not None:
+        return limit if length > limit else None
+    if request.method in ("POST", "PUT", "PATCH") and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        body = request.body_file_raw.read(limit + 1)
+        if len(body) > limit:
+            return limit
+        request.body = body
+    return None
+
+
+# A path segment of digits names a row by id: beyond MAX_ID_DIGITS it cannot exist (ids are 32-bit integers).
+MAX_ID_DIGITS = 9
+_HUGE_ID = re.compile(r"/[0-9]{" + str(MAX_ID_DIGITS + 1) + r",}(?=/|$)")
+
+
+def no_such_id(request: Request) -> Response:
+    from portal.errors import error_response
+
+    if request.path.startswith("/api/"):
+        return error_response(404, "not_found", "资源不存在")
+    from portal.pages.errors import error_page
+
+    return error_page(request, 404, "页面不存在")
+
+
+def has_nul(request: Request) -> bool:
+    """A NUL character in the query string or a form: no text column can store it."""
+    if "%00" in request.query_string:
+        return True
+    return (request.content_type or "") == "application/x-www-form-urlencoded" and b"%00" in request.body
+
+
+def nul_refused(request: Request) -> Response:
+    from portal.errors import error_response
+
+    message = "请求中不能含有空字符（%00）"
+    if request.path.startswith("/api/"):
+        return error_response(400, "invalid", message, {"query": message}, {"query": "invalid"})
+    from portal.pages.errors import error_page
+
+    return error_page(request, 400, message)
+
+
+def logged_in(request: Request) -> bool:
+    if request.path.startswith("/api/"):
+        return request.headers.get("Authorization", "").startswith("Bearer ")
+    # The page session as the cookie says (no database look-up out here, after the transaction).
+    return "account_id" in request.session
+
+
+def headers_tween_factory(handler, registry):
+    tls = registry.settings["medreg"].tls
+
+    def headers_tween(request: Request) -> Response:
+        limit = oversized(request)
+        if limit:
+            response = too_large(request, limit)
+        elif _HUGE_ID.search(request.path):
+            response = no_such_id(request)
+        elif has_nul(request):
+            response = nul_refused(request)
+        else:
+            response = handler(request)
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if logged_in(request) or "Set-Cookie" in headers:
+            headers["Cache-Control"] = "no-store"
+            headers["Pragma"] = "no-cache"
+        if tls:
+            headers["Strict-Transport-Security"] = HSTS
+        return response
+
+    return headers_tween
+
+
+def includeme(config: Configurator) -> None:
+    # Above everything but the rate limit: even a refused or failed request gets the headers.
+    config.add_tween("portal.headers.headers_tween_factory", under=INGRESS)

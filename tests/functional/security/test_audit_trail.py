@@ -1,0 +1,53 @@
+"""Rule 8: the audit trail is complete — logins and failed logins, searches by ID number and reveals of a full ID
+number, withdrawals, scope-map and webhook changes, and every worker's act are audited (tamper-evidence is in
+tests/functional/test_audit_chain.py)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models import Account, AuditEntry
+from tests import factories
+from tests.functional.security.conftest import client
+from tests.journeys import PASSWORD, active_physician, commission_desk, institution_desk, submit_first_registration, wait_for
+
+
+def actions(db, **where) -> list[str]:
+    db.expire_all()
+    query = select(AuditEntry.action)
+    for column, value in where.items():
+        query = query.where(getattr(AuditEntry, column) == value)
+    return list(db.scalars(query))
+
+
+def test_logins_and_failed_logins_are_audited(api, db):
+    desk = institution_desk(api, db, name=factories.unique_name("审计医院"))
+    api.post_json("/api/v1/login", {"username": desk.username, "password": "Wrong-passw0rd"}, status=401, **client("192.0.2.200"))
+    assert "login_failed" in actions(db, actor="client:192.0.2.200")
+    account_id = db.scalar(select(Account.id).where(Account.username == desk.username))
+    assert "login" in actions(db, target=f"account:{account_id}")
+
+
+def test_searches_by_id_number_and_reveals_are_audited_without_the_number(api, db, settings, workers):
+    desk = institution_desk(api, db, name=factories.unique_name("审计医院"))
+    person = active_physician(api, db, settings, desk)
+    _, commission = commission_desk(api, db)
+    api.get("/api/v1/commission/search", params={"q": person["id_number"]}, headers=commission)
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.action.in_(["search_by_id_number", "reveal_id_number"]))
+                         .order_by(AuditEntry.id.desc()).limit(2)).all()
+    assert {entry.action for entry in entries} == {"search_by_id_number", "reveal_id_number"}
+    assert all(person["id_number"] not in str(entry.detail) for entry in entries)
+
+
+def test_withdrawals_scope_maps_webhooks_and_worker_acts_are_audited(api, db, settings, workers):
+    desk = institution_desk(api, db, name=factories.unique_name("审计医院"))
+    person = active_physician(api, db, settings, desk)
+    created = submit_first_registration(api, person, desk.id)
+    target = f"application:{created['id']}"
+    wait_for(lambda: "system_verifying" in actions(db, target=target))
+    api.post_json(f"/api/v1/applications/{created['id']}/withdraw", {}, headers=person["headers"], status=(200, 409))
+    assert {"submit", "system_verifying"} <= set(actions(db, target=target))
+    api.put_json("/api/v1/institution/webhook", {"url": "https://hooks.example.cn/medreg", "secret": "s" * 20},
+                 headers=desk.headers, status=(200, 400))
+    api.put_json("/api/v1/institution/scope-map", {"map": {}}, headers=desk.headers)
+    assert "institution_scope_map" in actions(db, target=f"institution:{desk.id}")
+    assert PASSWORD not in str(db.scalars(select(AuditEntry.detail)).all())
