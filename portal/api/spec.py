@@ -97,12 +97,12 @@ DIVISION = {"type": "string", "pattern": r.DIVISION_PATTERN}
 PAGE = q("page", {"type": "integer", "minimum": 1}, "页码", 1)
 PERIOD = (q("since", DATE, "提交日期起（含）"), q("until", DATE, "提交日期止（含）"))
 SEARCH = (
-    q("name", STRING, "姓名或名称包含"),
+    q("name", STRING, "姓名或名称包含；结果按相关度排序：与之相同、以之开头、其余包含它的"),
     q("division", {"type": "string", "pattern": "^[0-9]{1,6}$"}, "行政区划代码或其前缀；6位代码包含其下级"),
     q("institution", STRING, "机构编号，或机构名称包含"),
     q("uscc", STRING, "统一社会信用代码（机构）"),
     q("identifier", STRING, "电子化注册识别码"),
-    q("cursor", STRING, "上一页返回的 next"),
+    q("cursor", STRING, "上一页返回的 next（不透明，原样传回）"),
     q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"每页条数，1至{MAX_LIMIT}", 20),
 )
 CSV_UPLOAD = {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
@@ -248,7 +248,9 @@ OPERATIONS: list[Op] = [
        text="连续失败达到 park_after_attempts 次的推送为 parked，由 medreg publish replay 重新推送。"),
     # --- the public end (no login; rate-limited per client) ---------------------------------------------
     *(Op("GET", f"/public/{plural}", summary, PUBLIC, page, (400, 429), public=True, params=SEARCH,
-         text="按识别码排序的一页；把 next 作为下一页的 cursor，next 为 null 表示没有下一页（任意深度都一样快）。")
+         text="一页结果。不带 name 时按识别码排序；带 name 时按相关度：姓名（名称）与之相同的在前，其次以之开头的，"
+              "再次其余包含它的，同一档内按名称（Unicode 码位）再按识别码。把 next 作为下一页的 cursor，"
+              "next 为 null 表示没有下一页（任意深度都一样快）。")
       for plural, (summary, page) in SEARCHED.items()),
     Op("GET", "/public/records/{identifier}", "一条公示记录（最新版本）", PUBLIC,
        {200: {"application/json": r.PublicRecord, "application/fhir+json": r.FhirResource}}, (400, 404, 429), public=True,

@@ -1,0 +1,53 @@
+"""reads at national scale: names searched by their grams, ranked and paged in index order
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-03 00:02:41.047148
+
+PostgreSQL only for what SQLite (the embedded demo) has no use for or cannot do: the medreg_grams function and
+the GIN indexes on it (models/search.py), and the "C" collation of public_records.name (a prefix is one range of
+the index; ranked search pages in code point order, as SQLite compares anyway).
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from models.search import GRAMS_FUNCTION
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+GRAM_INDEXES = (("ix_institutions_name_grams", "institutions"), ("ix_persons_name_grams", "persons"),
+                ("ix_public_records_name_grams", "public_records"))
+
+
+def postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('public_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_public_records_kind_name')
+    if postgresql():
+        op.alter_column('public_records', 'name', type_=sa.String(200, collation='C'), existing_type=sa.String(200),
+                        existing_nullable=False)
+        op.execute(GRAMS_FUNCTION)
+        for name, table in GRAM_INDEXES:
+            op.create_index(name, table, [sa.literal_column('medreg_grams(name)')], unique=False, postgresql_using='gin')
+    with op.batch_alter_table('public_records', schema=None) as batch_op:
+        batch_op.create_index('ix_public_records_kind_name_identifier', ['kind', 'name', 'identifier'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('public_records', schema=None) as batch_op:
+        batch_op.drop_index('ix_public_records_kind_name_identifier')
+    if postgresql():
+        for name, table in GRAM_INDEXES:
+            op.drop_index(name, table_name=table, postgresql_using='gin')
+        op.execute("DROP FUNCTION IF EXISTS medreg_grams(text)")
+        op.alter_column('public_records', 'name', type_=sa.String(200), existing_type=sa.String(200, collation='C'),
+                        existing_nullable=False)
+    with op.batch_alter_table('public_records', schema=None) as batch_op:
+        batch_op.create_index('ix_public_records_kind_name', ['kind', 'name'], unique=False)
