@@ -21,7 +21,6 @@ Not measured here (see bench/README.md): keyset paging depth, the pipeline's lat
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import random
 import shutil
@@ -43,6 +42,7 @@ from pipeline.imports import ORDER  # noqa: E402
 
 PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEDREG = str(Path(sys.executable).with_name("medreg"))
+STEPS = ("imports", "reads", "statistics", "export")
 GOALS = {"import": 50_000, "memory_mb": 500, "lookup_rps": 1000, "lookup_p99_ms": 20, "search_p95_ms": 50,
          "statistics_s": 2, "export_rps": 50_000}
 
@@ -93,22 +93,45 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def hammer(urls: list[str], clients: int) -> tuple[float, list[float]]:
-    """Fetch every URL from `clients` threads; (requests/s, latencies in ms)."""
+    """Fetch every URL from `clients` threads, each over one kept-alive HTTP/1.1 connection (as a browser or a
+    reverse proxy does); (requests/s, latencies in ms). A non-200 answer stops the run."""
+    import http.client
+    from urllib.parse import urlsplit
+
     latencies: list[float] = []
     lock = threading.Lock()
     position = iter(range(len(urls)))
+    failures: list[str] = []
 
     def client() -> None:
         mine = []
+        connection: http.client.HTTPConnection | None = None
         while True:
             with lock:
                 index = next(position, None)
             if index is None:
                 break
+            parts = urlsplit(urls[index])
             started = time.perf_counter()
-            with urllib.request.urlopen(urls[index], timeout=30) as answer:
-                answer.read()
+            for attempt in (1, 2):
+                if connection is None:
+                    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                try:
+                    connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+                    answer = connection.getresponse()
+                    answer.read()
+                    break
+                except (http.client.HTTPException, OSError):
+                    connection.close()
+                    connection = None
+                    if attempt == 2:
+                        raise
             mine.append((time.perf_counter() - started) * 1000)
+            if answer.status != 200:
+                failures.append(f"{answer.status} {urls[index]}")
+                break
+        if connection is not None:
+            connection.close()
         with lock:
             latencies.extend(mine)
 
@@ -118,6 +141,8 @@ def hammer(urls: list[str], clients: int) -> tuple[float, list[float]]:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[0]}")
     return len(urls) / (time.perf_counter() - started), latencies
 
 
@@ -130,26 +155,35 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="medreg import --workers")
     parser.add_argument("--data", type=Path, default=None, help="reuse generated files in this directory")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--database", default=None,
+                        help="an existing database (a name) that a --keep run loaded: skip generate and imports, migrate it to head")
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"which steps, of {','.join(STEPS)}")
+    parser.add_argument("--processes", type=int, default=None, help="medreg serve --processes (default: its own)")
     args = parser.parse_args()
+    steps = set(args.steps.split(","))
+    if steps - set(STEPS):
+        parser.error(f"unknown steps: {', '.join(sorted(steps - set(STEPS)))}")
 
-    name = f"medreg_national_{uuid.uuid4().hex[:8]}"
+    reuse = args.database is not None
+    name = args.database or f"medreg_national_{uuid.uuid4().hex[:8]}"
     url = PG.rsplit("/", 1)[0] + f"/{name}"
     admin = create_engine(PG, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    if not reuse:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     data = args.data or Path(tempfile.mkdtemp(prefix="medreg-national-"))
     env = {**os.environ, "MEDREG_DATABASE_URL": url, "MEDREG_SECRET": "national-bench-secret", "MEDREG_PUBLIC_RATE": "0",
            "MEDREG_CHANNELS": ""}
     figures: list[tuple[str, str, str]] = []
     print(f"medreg national benchmark  scale={args.scale}  ({os.cpu_count()} cores)  database {name}", flush=True)
     try:
-        if args.data is None:
+        if args.data is None and not reuse:
             seconds, peak, _ = run_measured([MEDREG, "generate", "--out", str(data), "--scale", str(args.scale),
                                              "--seed", str(args.seed)], env)
             print(f"generate: {seconds:.1f} s, peak {peak:.0f} MB", flush=True)
             figures.append(("generate", f"{seconds:.1f} s", "—"))
         run_measured([MEDREG, "init-db"], env)
-        for kind in ORDER:
+        for kind in ORDER if not reuse and "imports" in steps else ():
             path = data / f"{kind}.csv"
             rows = count_rows(path)
             argv = [MEDREG, "import", kind, str(path)] + (["--workers", str(args.workers)] if args.workers is not None else [])
@@ -159,11 +193,14 @@ def main() -> int:
                   flush=True)
             figures.append((f"import {kind} rows/s", f"{rate:,.0f}", f">= {GOALS['import']:,}"))
             figures.append((f"import {kind} peak memory", f"{peak:.0f} MB ({rows:,} rows)", f"< {GOALS['memory_mb']} MB at 5 M rows"))
-        reads(args, url, env, data, figures)
-        commission(url, figures)
-        export(url, figures)
+        if "reads" in steps:
+            reads(args, url, env, figures)
+        if "statistics" in steps:
+            commission(url, figures)
+        if "export" in steps:
+            export(url, figures)
     finally:
-        if not args.keep:
+        if not args.keep and not reuse:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if args.data is None:
@@ -178,16 +215,17 @@ def main() -> int:
     return 0
 
 
-def reads(args: argparse.Namespace, url: str, env: dict[str, str], data: Path, figures: list) -> None:
+def reads(args: argparse.Namespace, url: str, env: dict[str, str], figures: list) -> None:
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         identifiers = [row[0] for row in connection.execute(text(
             "SELECT identifier FROM public_records TABLESAMPLE SYSTEM (5) LIMIT :n"), {"n": args.requests})]
+        people = [{"name": row[0], "registered_by": row[1]} for row in connection.execute(text(
+            "SELECT name, division FROM public_records TABLESAMPLE SYSTEM (5) WHERE kind = 'physician' LIMIT 5000"))]
     engine.dispose()
-    with (data / "physicians.csv").open(encoding="utf-8", newline="") as handle:
-        people = [row for _, row in zip(range(5000), csv.DictReader(handle), strict=False)]
     port = 20000 + random.randrange(20000)
-    server = subprocess.Popen([MEDREG, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+    processes = ["--processes", str(args.processes)] if args.processes else []
+    server = subprocess.Popen([MEDREG, "serve", "--host", "127.0.0.1", "--port", str(port), *processes], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,7 +1,7 @@
 """The public end: search the published registers, read one record, follow the feed. No login."""
 from __future__ import annotations
 
-from sqlalchemy import literal, select, tuple_
+from sqlalchemy import Engine, Text, cast, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from models import Institution, PublicRecord, PublicVersion
@@ -89,6 +89,23 @@ def ranked(session: Session, name: str, conditions: list, cursor: str, limit: in
     last = found[-1] if found else None
     return {"items": [row.body for _, row in found],
             "next": ranking.encode_cursor(last[0], last[1].name, last[1].identifier) if more and last else None}
+
+
+RECORD_SQL = "SELECT body::text FROM public_records WHERE identifier = %(identifier)s"
+
+
+def record_text(reader: Engine, identifier: str) -> str:
+    """One record's JSON as stored (the publisher wrote it with the portal's own JSON settings): no session,
+    no transaction, no parsing and serialising again."""
+    identifier = identifier.strip().upper()
+    with reader.connect() as connection:
+        if connection.dialect.name == "postgresql":  # plain SQL: no statement to build, compile or look up in the cache
+            text = connection.exec_driver_sql(RECORD_SQL, {"identifier": identifier}).scalar()
+        else:
+            text = connection.execute(select(cast(PublicRecord.body, Text)).where(PublicRecord.identifier == identifier)).scalar()
+    if text is None:
+        raise not_found("公示记录")
+    return text
 
 
 def record(session: Session, identifier: str) -> dict:
