@@ -688,6 +688,8 @@ class RegisterCounts(Answer):
     rows: list[RegisterCountRow]
     totals: RegisterTotals
     nurses_counted: bool
+    as_of: datetime | None = Field(description="the figures are as of this refresh of the register summary (celery beat); "
+                                               "null: counted at the request")
 
 
 class StageTime(Answer):

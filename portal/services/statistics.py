@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from models import Account, Application, ApplicationEvent, Division, Institution, NurseRegistration, PhysicianRegistration
+from models import Account, Application, ApplicationEvent, Division, RegisterSummary, summaries
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.routing import jurisdiction_prefix
-from pipeline.statistics import stage_durations, summarise
+from pipeline.statistics import STAGE_LABELS, STAGE_OF_STATUS, stage_durations, summarise
 from pipeline.time_limits import deadline
 from portal.errors import invalid
 from portal.services.workbench import entered_commission
@@ -95,39 +95,91 @@ def application_counts(session: Session, account: Account, group_by: str, period
 
 def register_counts(session: Session, account: Account) -> dict:
     """Registered physicians and nurses (status registered) and registered institutions (holding an identifier,
-    not cancelled), by the institution's division and type."""
+    not cancelled), by the institution's division and type: from register_summary as of its last refresh
+    (models/summaries.py), or counted now where it was never refreshed. `as_of` says which."""
     prefix = jurisdiction_prefix(account.division_code)
-    in_scope = Institution.division_code.like(f"{prefix}%")
-    table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"physicians": 0, "nurses": 0, "institutions": 0})
-    people: list[tuple[str, Any]] = [
-        ("physicians", PhysicianRegistration), ("nurses", NurseRegistration)]
-    for column, model in people:
-        for division, kind, count in session.execute(
-            select(Institution.division_code, Institution.type, func.count())
-            .join(model, model.institution_id == Institution.id)
-            .where(in_scope, model.status == "registered").group_by(Institution.division_code, Institution.type)
-        ):
-            table[(division, kind)][column] = count
-    for division, kind, count in session.execute(
-        select(Institution.division_code, Institution.type, func.count())
-        .where(in_scope, Institution.identifier.is_not(None), Institution.status != "cancelled")
-        .group_by(Institution.division_code, Institution.type)
-    ):
-        table[(division, kind)]["institutions"] = count
-    names = division_names(session, {division for division, _ in table})
-    rows = [{"division": division, "division_name": names.get(division, ""), "institution_type": kind, **counts}
-            for (division, kind), counts in sorted(table.items())]
-    totals = {key: sum(counts[key] for counts in table.values()) for key in ("physicians", "nurses", "institutions")}
-    return {"rows": rows, "totals": totals, "nurses_counted": True}
+    as_of = summaries.refreshed_at(session, summaries.REGISTERS)
+    if as_of is not None:
+        found = session.execute(
+            select(RegisterSummary.division_code, RegisterSummary.institution_type, RegisterSummary.physicians,
+                   RegisterSummary.nurses, RegisterSummary.institutions)
+            .where(RegisterSummary.division_code.like(f"{prefix}%"))
+            .order_by(RegisterSummary.division_code, RegisterSummary.institution_type)).all()
+    else:
+        counted = summaries.register_count_rows(prefix).subquery()
+        found = session.execute(select(counted).order_by(counted.c.division, counted.c.type)).all()
+    names = division_names(session, {row[0] for row in found})
+    rows: list[dict[str, Any]] = [
+        {"division": division, "division_name": names.get(division, ""), "institution_type": kind,
+         "physicians": int(physicians), "nurses": int(nurses), "institutions": int(institutions)}
+        for division, kind, physicians, nurses, institutions in found]
+    totals = {key: sum(row[key] for row in rows) for key in ("physicians", "nurses", "institutions")}
+    return {"rows": rows, "totals": totals, "nurses_counted": True, "as_of": as_of.isoformat() if as_of else None}
 
 
 def processing_times(session: Session, account: Account, period: Period) -> dict:
     """Median and 90th percentile of the time spent in each stage, from the history of the jurisdiction's
-    applications (submitted in the period)."""
+    applications (submitted in the period). In SQL on PostgreSQL (window functions and percentile_cont, which
+    interpolates as pipeline.statistics.percentile does); SQLite (the embedded demo) reads the history rows."""
+    scope = (Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"), *_in_period(period))
+    if session.get_bind().dialect.name != "postgresql":
+        return _processing_times_in_python(session, scope)
+    stage = lambda status: case(STAGE_OF_STATUS, value=status)  # noqa: E731 — NULL for a status outside every stage
+    def lead(column):
+        return func.lead(column).over(partition_by=ApplicationEvent.application_id, order_by=ApplicationEvent.id)
+
+    pairs = (
+        select(ApplicationEvent.application_id, ApplicationEvent.id, ApplicationEvent.at,
+               stage(ApplicationEvent.to_status).label("stage"),
+               lead(ApplicationEvent.at).label("next_at"),
+               stage(lead(ApplicationEvent.to_status)).label("next_stage"))
+        .join(Application, Application.id == ApplicationEvent.application_id).where(*scope)
+        .subquery()
+    )
+    # A stage's span runs over consecutive history rows of that stage and ends at the first row of another stage
+    # (or of none); one still open at the last row is not counted. `run` numbers the spans of an application.
+    ends = pairs.c.next_stage.is_distinct_from(pairs.c.stage)
+    spans_rows = (
+        select(pairs.c.application_id, pairs.c.stage, ends.label("ends"),
+               func.extract("epoch", pairs.c.next_at - pairs.c.at).label("seconds"),
+               func.count().filter(ends).over(partition_by=pairs.c.application_id, order_by=pairs.c.id,
+                                             rows=(None, -1)).label("run"))
+        .where(pairs.c.stage.is_not(None), pairs.c.next_at.is_not(None))
+        .subquery()
+    )
+    spans = (
+        select(spans_rows.c.stage, (func.sum(spans_rows.c.seconds) / 3600).label("hours"))
+        .group_by(spans_rows.c.application_id, spans_rows.c.run, spans_rows.c.stage)
+        .having(func.bool_or(spans_rows.c.ends))
+        .subquery()
+    )
+    figures = {
+        row.stage: row for row in session.execute(
+            select(spans.c.stage, func.count().label("count"),
+                   func.percentile_cont(0.5).within_group(spans.c.hours).label("median"),
+                   func.percentile_cont(0.9).within_group(spans.c.hours).label("p90"))
+            .group_by(spans.c.stage))
+    }
+    applications = session.scalar(
+        select(func.count(func.distinct(ApplicationEvent.application_id)))
+        .join(Application, Application.id == ApplicationEvent.application_id).where(*scope)) or 0
+    stages = []
+    for name, label in STAGE_LABELS.items():
+        row = figures.get(name)
+        stages.append({"stage": name, "label": label, "count": row.count if row else 0,
+                       "median_hours": _hours(row.median) if row else None, "p90_hours": _hours(row.p90) if row else None})
+    return {"stages": stages, "applications": applications}
+
+
+def _hours(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _processing_times_in_python(session: Session, scope) -> dict:
     events = session.execute(
         select(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.to_status)
         .join(Application, Application.id == ApplicationEvent.application_id)
-        .where(Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"), *_in_period(period))
+        .where(*scope)
         .order_by(ApplicationEvent.application_id, ApplicationEvent.id)
     ).all()
     by_application: dict[int, list] = defaultdict(list)

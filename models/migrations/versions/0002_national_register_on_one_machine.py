@@ -1,4 +1,5 @@
-"""reads at national scale: names searched by their grams, ranked and paged in index order
+"""the national register on one machine: names searched by their grams, ranked and paged in index order;
+summaries for the statistics
 
 Revision ID: 0002
 Revises: 0001
@@ -28,6 +29,20 @@ def postgresql() -> bool:
 
 
 def upgrade() -> None:
+    op.create_table('register_summary',
+    sa.Column('division_code', sa.String(length=6), nullable=False),
+    sa.Column('institution_type', sa.String(length=50), nullable=False),
+    sa.Column('physicians', sa.Integer(), nullable=False),
+    sa.Column('nurses', sa.Integer(), nullable=False),
+    sa.Column('institutions', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('division_code', 'institution_type', name=op.f('pk_register_summary'))
+    )
+    op.create_table('summary_refreshes',
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('seconds', sa.Double(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_summary_refreshes'))
+    )
     with op.batch_alter_table('public_records', schema=None) as batch_op:
         batch_op.drop_index('ix_public_records_kind_name')
     if postgresql():
@@ -41,6 +56,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('summary_refreshes')
+    op.drop_table('register_summary')
     with op.batch_alter_table('public_records', schema=None) as batch_op:
         batch_op.drop_index('ix_public_records_kind_name_identifier')
     if postgresql():
