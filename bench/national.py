@@ -42,7 +42,7 @@ from pipeline.imports import ORDER  # noqa: E402
 
 PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEDREG = str(Path(sys.executable).with_name("medreg"))
-STEPS = ("imports", "reads", "statistics", "export")
+STEPS = ("imports", "applications", "reads", "statistics", "export")
 GOALS = {"import": 50_000, "memory_mb": 500, "lookup_rps": 1000, "lookup_p99_ms": 20, "search_p95_ms": 50,
          "statistics_s": 2, "export_rps": 50_000}
 
@@ -159,6 +159,8 @@ def main() -> int:
                         help="an existing database (a name) that a --keep run loaded: skip generate and imports, migrate it to head")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"which steps, of {','.join(STEPS)}")
     parser.add_argument("--processes", type=int, default=None, help="medreg serve --processes (default: its own)")
+    parser.add_argument("--applications", type=int, default=None,
+                        help="synthetic applications with their histories, for the statistics (default: scale × 5,000,000)")
     args = parser.parse_args()
     steps = set(args.steps.split(","))
     if steps - set(STEPS):
@@ -193,6 +195,8 @@ def main() -> int:
                   flush=True)
             figures.append((f"import {kind} rows/s", f"{rate:,.0f}", f">= {GOALS['import']:,}"))
             figures.append((f"import {kind} peak memory", f"{peak:.0f} MB ({rows:,} rows)", f"< {GOALS['memory_mb']} MB at 5 M rows"))
+        if "applications" in steps:
+            synthesise_applications(url, args.applications or int(args.scale * 5_000_000), figures)
         if "reads" in steps:
             reads(args, url, env, figures)
         if "statistics" in steps:
@@ -258,10 +262,57 @@ def reads(args: argparse.Namespace, url: str, env: dict[str, str], figures: list
         server.wait(timeout=30)
 
 
+def synthesise_applications(url: str, count: int, figures: list) -> None:
+    """`count` applications over the country's county commissions, in a year, each with a history through the
+    stages (a few returned, rejected, still waiting), written by set-based SQL: what the statistics read."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        applicant = connection.execute(text(
+            "INSERT INTO accounts (username, password_hash, role, status, admin, must_change_password, failed_logins, created_at) "
+            "VALUES ('bench-applicant-' || md5(random()::text), 'x', 'person', 'active', false, false, 0, now()) RETURNING id")).scalar()
+        script = """
+            CREATE TEMP TABLE bench_commissions AS
+            SELECT division_code, row_number() OVER (ORDER BY division_code) AS n FROM commissions WHERE division_code NOT LIKE '%00';
+            INSERT INTO applications (kind, status, applicant_account_id, commission_code, data, findings, submitted_at, updated_at)
+            SELECT (ARRAY['physician.first_registration','nurse.first_registration','physician.change','nurse.renewal'])[1 + g % 4],
+                   CASE WHEN g % 10 = 0 THEN 'pending_approval' WHEN g % 23 = 0 THEN 'rejected' ELSE 'published' END,
+                   :applicant, c.division_code, '{}', '[]',
+                   timestamptz '2026-01-01 00:00+08' + (g % 365) * interval '1 day' + (g % 1440) * interval '1 minute',
+                   now()
+            FROM generate_series(1, :count) AS g
+            JOIN bench_commissions c ON c.n = 1 + g % (SELECT count(*) FROM bench_commissions);
+            INSERT INTO application_events (application_id, at, actor, from_status, to_status, comment)
+            SELECT a.id, a.submitted_at + step.after * (1 + a.id % 7), 'bench', step.from_status, step.to_status, ''
+            FROM applications a
+            CROSS JOIN (VALUES (0, interval '0 hours', NULL, 'submitted'), (1, interval '10 minutes', 'submitted', 'verifying'),
+                               (2, interval '1 hour', 'verifying', 'awaiting_institution'),
+                               (3, interval '20 hours', 'awaiting_institution', 'pending_approval'),
+                               (4, interval '60 hours', 'pending_approval', 'approved'), (5, interval '61 hours', 'approved', 'issued'),
+                               (6, interval '62 hours', 'issued', 'published')) AS step(n, after, from_status, to_status)
+            WHERE a.applicant_account_id = :applicant
+              AND (a.status = 'published' OR (a.status = 'pending_approval' AND step.n <= 3)
+                   OR (a.status = 'rejected' AND step.n <= 3))
+            ORDER BY a.id, step.n;
+            INSERT INTO application_events (application_id, at, actor, from_status, to_status, comment)
+            SELECT id, submitted_at + interval '100 hours', 'bench', 'pending_approval', 'rejected', ''
+            FROM applications WHERE applicant_account_id = :applicant AND status = 'rejected';
+            ANALYZE applications; ANALYZE application_events
+        """
+        for statement in script.split(";"):
+            connection.execute(text(statement.replace(":applicant", str(int(applicant))).replace(":count", str(int(count)))))
+        events = connection.execute(text("SELECT count(*) FROM application_events")).scalar()
+    engine.dispose()
+    seconds = time.perf_counter() - started
+    print(f"applications: {count:,} with {events:,} history rows in {seconds:.1f} s", flush=True)
+    figures.append(("synthetic applications (history rows)", f"{count:,} ({events:,})", "—"))
+
+
 def commission(url: str, figures: list) -> None:
     from types import SimpleNamespace
 
     from models.db import session_factory
+    from models.summaries import refresh_registers
     from portal.services import statistics as stats
 
     session = session_factory(url)()
@@ -269,11 +320,18 @@ def commission(url: str, figures: list) -> None:
     province = SimpleNamespace(division_code="440000")
     try:
         for label, call in (
-            ("statistics: registers, national", lambda: stats.register_counts(session, national)),
-            ("statistics: registers, 广东", lambda: stats.register_counts(session, province)),
+            ("statistics: registers counted live, national", lambda: stats.register_counts(session, national)),
+            ("statistics: registers counted live, 广东", lambda: stats.register_counts(session, province)),
             ("statistics: applications by division, national",
              lambda: stats.application_counts(session, national, "division", stats.Period())),
+            ("statistics: applications by month, national",
+             lambda: stats.application_counts(session, national, "month", stats.Period())),
             ("statistics: processing times, national", lambda: stats.processing_times(session, national, stats.Period())),
+            ("statistics: processing times, 广东", lambda: stats.processing_times(session, province, stats.Period())),
+            ("statistics: backlog, national", lambda: stats.backlog(session, national, {})),
+            ("statistics: refresh of the register summary (beat)", lambda: (refresh_registers(session), session.commit())),
+            ("statistics: registers from the summary, national", lambda: stats.register_counts(session, national)),
+            ("statistics: registers from the summary, 广东", lambda: stats.register_counts(session, province)),
         ):
             started = time.perf_counter()
             call()
