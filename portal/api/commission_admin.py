@@ -62,7 +62,8 @@ def password_reset(request: Request):
 
 @api_view(route_name="api.commission.search", request_method="GET", permission="commission")
 def search(request: Request):
-    return commission_search.search(request.dbsession, request.medreg, request.account, request.params.get("q", ""))
+    return commission_search.search(request.dbsession, request.medreg, request.account, request.params.get("q", ""),
+                                    request.params)
 
 
 @api_view(route_name="api.commission.stats", request_method="GET", permission="commission")

@@ -648,13 +648,24 @@ class FoundApplication(Answer):
     submitted_at: datetime
 
 
+class SearchNext(Answer):
+    """每类的下一页游标（null：没有更多）；以 section=该类、cursor=此值 取下一页。"""
+
+    persons: str | None
+    institutions: str | None
+    registrations: str | None
+    applications: str | None
+
+
 class SearchResults(Answer):
-    """各类结果，每类最多50条。人员结果含卫健委可见的非公开字段：证件号码（解密显示）、出生日期、手机号码。"""
+    """各类结果，每类每页 limit 条（默认50）；给出 section 时只查该类。人员结果含卫健委可见的非公开字段：
+    证件号码（解密显示）、出生日期、手机号码。"""
 
     persons: list[FoundPerson]
     institutions: list[FoundInstitution]
     registrations: list[FoundRegistration]
     applications: list[FoundApplication]
+    next: SearchNext
 
 
 class CountRow(Answer):
