@@ -263,6 +263,7 @@ class QueuePage(Answer):
     total: int
     page: int
     per_page: int
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class RefusedItem(Answer):

@@ -200,7 +200,8 @@ OPERATIONS: list[Op] = [
                q("waiting_min", {"type": "integer", "minimum": 0}, "在卫健委已等待的工作日数，至少"),
                q("marker", tuple(MARKER_LABELS), "时限标记：" + labelled(MARKER_LABELS)),
                q("sort", tuple(SORTS), "排序：" + labelled(SORTS), "waiting"), PAGE,
-               q("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页件数", MAX_PER_PAGE)),
+               q("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页件数", MAX_PER_PAGE),
+               q("cursor", STRING, "上一页返回的 next（排序须相同）：按游标翻页，任意深度都一样快；给出时忽略 page")),
        text="辖区为本行政区划及其下级。上级卫健委可查看下级受理的申请，只有受理该申请的卫健委可以审批。时限默认值见 "
        "pipeline/data/time_limits.csv，可用 MEDREG_TIME_LIMITS（kind=天数,…）覆盖；临近到期为 due_soon，超过到期日为 overdue。"),
     Op("GET", "/commission/queue/{id}", "辖区内的一件申请", COMMISSION, r.Application, (404,)),

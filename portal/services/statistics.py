@@ -18,9 +18,8 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.routing import jurisdiction_prefix
 from pipeline.statistics import STAGE_LABELS, STAGE_OF_STATUS, stage_durations, summarise
-from pipeline.time_limits import deadline
 from portal.errors import invalid
-from portal.services.workbench import entered_commission
+from portal.services.workbench import marker_condition, waiting_since
 
 GROUPS = {"division": "受理机关（行政区划）", "kind": "业务类型", "status": "状态", "month": "提交月份"}
 REPORTS = {"applications": "业务申请统计", "registers": "注册人员与机构统计", "processing": "各环节办理时长",
@@ -191,23 +190,20 @@ def _processing_times_in_python(session: Session, scope) -> dict:
 
 def backlog(session: Session, account: Account, limits: dict[str, int], today: date | None = None) -> dict:
     """Applications waiting for each commission of the jurisdiction, and how many of them are near or past
-    their time limit."""
+    their time limit: counted in SQL, a time-limit marker being a range of waiting_since per kind."""
     today = today or clock.today()
-    entered = entered_commission()
+    since = waiting_since()
     rows = session.execute(
-        select(Application.commission_code, Application.kind, func.coalesce(entered.c.since, Application.submitted_at))
-        .outerjoin(entered, entered.c.application_id == Application.id)
+        select(Application.commission_code, func.count(),
+               func.count().filter(marker_condition(since, "due_soon", limits, today)),
+               func.count().filter(marker_condition(since, "overdue", limits, today)))
         .where(Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"),
                Application.status == Status.pending_approval)
+        .group_by(Application.commission_code).order_by(Application.commission_code)
     ).all()
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"pending": 0, "due_soon": 0, "overdue": 0})
-    for code, kind, since in rows:
-        marker = deadline(kind, clock.day_of(since), today, limits).marker
-        counts[code]["pending"] += 1
-        if marker != "on_time":
-            counts[code][marker] += 1
-    names = division_names(session, set(counts))
-    items = [{"commission": code, "name": names.get(code, code), **c} for code, c in sorted(counts.items())]
+    names = division_names(session, {str(row[0]) for row in rows})
+    items = [{"commission": code, "name": names.get(str(code), code), "pending": pending, "due_soon": due_soon, "overdue": overdue}
+             for code, pending, due_soon, overdue in rows]
     return {"rows": items, "total": sum(r["pending"] for r in items)}
 
 

@@ -1,5 +1,5 @@
 """the national register on one machine: names searched by their grams, ranked and paged in index order;
-summaries for the statistics
+summaries for the statistics; when each application last entered 待审批, for the workbench's keyset paging
 
 Revision ID: 0002
 Revises: 0001
@@ -29,6 +29,18 @@ def postgresql() -> bool:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('waiting_since', sa.DateTime(timezone=True), nullable=True))
+    # From the history: the last row entering 待审批 from another status (routing's own row stays in it).
+    op.execute("""
+        UPDATE applications SET waiting_since = entered.since
+        FROM (SELECT application_id, max(at) AS since FROM application_events
+              WHERE to_status = 'pending_approval' AND (from_status IS NULL OR from_status <> 'pending_approval')
+              GROUP BY application_id) AS entered
+        WHERE applications.id = entered.application_id
+    """)
+    op.create_index('ix_applications_status_waiting', 'applications',
+                    ['status', sa.literal_column('coalesce(waiting_since, submitted_at)'), 'id'], unique=False)
     op.create_table('register_summary',
     sa.Column('division_code', sa.String(length=6), nullable=False),
     sa.Column('institution_type', sa.String(length=50), nullable=False),
@@ -56,6 +68,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_applications_status_waiting', table_name='applications')
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_column('waiting_since')
     op.drop_table('summary_refreshes')
     op.drop_table('register_summary')
     with op.batch_alter_table('public_records', schema=None) as batch_op:
