@@ -350,7 +350,7 @@ def export(url: str, figures: list) -> None:
     session = session_factory(url)()
     try:
         started = time.perf_counter()
-        result = bulk_export(session, out, None, lambda description, total: lambda: None)
+        result = bulk_export(session, out, None, lambda description, total: lambda count: None)
         seconds = time.perf_counter() - started
         rate = result.records / seconds
         figures.append(("bulk export records/s", f"{rate:,.0f}", f">= {GOALS['export_rps']:,}"))

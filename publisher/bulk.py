@@ -4,6 +4,12 @@ The cursor is the feed's (public_versions.id): a snapshot taken at cursor C hold
 every record published up to C, and the changes file `since S` holds every version after S up to C, in
 publication order, so a site that loaded a snapshot can follow with changes files or the feed.
 `manifest.json` names the newest files and their cursors; the portal serves what the manifest lists.
+
+At national scale (11 million records) the snapshot is one ordered read of public_records in a REPEATABLE READ
+transaction — the cursor is the newest version that transaction sees, and public_records holds, in it, exactly the
+newest version of every record up to that cursor — streamed from a server-side cursor in batches, each record's
+stored JSON parsed once (orjson) and written to both files, with the files' SHA-256 computed as they are written.
+Memory stays bounded by one batch.
 """
 from __future__ import annotations
 
@@ -12,14 +18,16 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+import orjson
+from sqlalchemy import Connection, Engine, Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from models import PublicVersion
+from models import PublicRecord, PublicVersion
 from models.base import utcnow
 
 CSV_COLUMNS = (
@@ -30,6 +38,8 @@ CSV_COLUMNS = (
 CHANGE_COLUMNS = ("cursor", "published_at", *CSV_COLUMNS)
 MANIFEST = "manifest.json"
 BATCH = 1000
+STREAM_BATCH = 5000
+NDJSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
 
 def csv_value(value: object) -> str:
@@ -50,27 +60,14 @@ def latest_cursor(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.max(PublicVersion.id), 0))) or 0)
 
 
-def newest_versions(session: Session, until: int) -> Iterator[PublicVersion]:
-    """The newest version of every record as of `until`, by identifier, read in batches."""
-    newest = (
-        select(PublicVersion.identifier, func.max(PublicVersion.version).label("version"))
-        .where(PublicVersion.id <= until)
-        .group_by(PublicVersion.identifier)
-        .subquery()
-    )
-    after = ""
-    while True:
-        rows = session.scalars(
-            select(PublicVersion)
-            .join(newest, (PublicVersion.identifier == newest.c.identifier) & (PublicVersion.version == newest.c.version))
-            .where(PublicVersion.identifier > after)
-            .order_by(PublicVersion.identifier)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        after = rows[-1].identifier
+def snapshot_bodies(connection: Connection) -> Iterator[dict]:
+    """Every record's newest version as the connection's transaction sees public_records, by identifier: read
+    through a server-side cursor, STREAM_BATCH rows at a time, the stored JSON text parsed once here."""
+    rows = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
+        select(cast(PublicRecord.body, Text)).order_by(PublicRecord.identifier))
+    for partition in rows.partitions():
+        for (text,) in partition:
+            yield orjson.loads(text)
 
 
 def versions_between(session: Session, since: int, until: int) -> Iterator[PublicVersion]:
@@ -93,23 +90,66 @@ class ExportResult:
     changes: int | None
 
 
+class HashingFile:
+    """A binary file that keeps the SHA-256 of what is written to it."""
+
+    def __init__(self, path: str) -> None:
+        self.handle = open(path, "wb")
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.handle.write(data)
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class CsvText:
+    """What csv.writer writes, kept as text until the batch is flushed as UTF-8 into a HashingFile."""
+
+    def __init__(self, target: HashingFile) -> None:
+        self.target, self.parts = target, []  # type: ignore[var-annotated]
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def flush(self) -> None:
+        self.target.write("".join(self.parts).encode("utf-8"))
+        self.parts.clear()
+
+
 def write_pair(out_dir: Path, stem: str, rows: Iterable[tuple[dict, dict[str, str]]], columns: tuple[str, ...],
-               advance: Callable[[], None]) -> int:
-    """Write STEM.ndjson and STEM.csv together (one pass over the rows); atomically, via temporary names."""
+               advance: Callable[[int], None]) -> tuple[int, dict[str, str]]:
+    """Write STEM.ndjson and STEM.csv together (one pass over the rows); atomically, via temporary names.
+    (rows written, {file name: SHA-256})."""
     ndjson_path, csv_path = out_dir / f"{stem}.ndjson", out_dir / f"{stem}.csv"
+    ndjson, table = HashingFile(f"{ndjson_path}.part"), HashingFile(f"{csv_path}.part")
     count = 0
-    with (open(f"{ndjson_path}.part", "w", encoding="utf-8") as ndjson,
-          open(f"{csv_path}.part", "w", encoding="utf-8-sig", newline="") as table):
-        writer = csv.DictWriter(table, fieldnames=columns)
-        writer.writeheader()
+    try:
+        table.write("\ufeff".encode())  # UTF-8 with BOM: spreadsheet programs then read the Chinese
+        text = CsvText(table)
+        writer = csv.writer(text)
+        writer.writerow(columns)
+        lines: list[bytes] = []
         for line, row in rows:
-            ndjson.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-            writer.writerow(row)
+            lines.append(orjson.dumps(line, option=NDJSON_OPTIONS))
+            writer.writerow([row[column] for column in columns])
             count += 1
-            advance()
+            if count % STREAM_BATCH == 0:
+                ndjson.write(b"".join(lines))
+                lines.clear()
+                text.flush()
+                advance(STREAM_BATCH)
+        ndjson.write(b"".join(lines))
+        text.flush()
+        advance(count % STREAM_BATCH)
+    finally:
+        ndjson.close()
+        table.close()
     os.replace(f"{ndjson_path}.part", ndjson_path)
     os.replace(f"{csv_path}.part", csv_path)
-    return count
+    return count, {ndjson_path.name: ndjson.digest.hexdigest(), csv_path.name: table.digest.hexdigest()}
 
 
 def read_manifest(out_dir: Path) -> dict | None:
@@ -127,21 +167,30 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def export(session: Session, out_dir: Path, since: int | None, progress: Callable[[str, int], Callable[[], None]]) -> ExportResult:
+def export(session: Session, out_dir: Path, since: int | None,
+           progress: Callable[[str, int], Callable[[int], None]]) -> ExportResult:
     """Write the snapshot at the newest cursor, and the changes since `since` if given.
 
-    `progress(description, total)` returns the function to call once per row written.
-    """
+    `progress(description, total)` returns the function to call with the number of rows written, as they are."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    cursor = latest_cursor(session)
-    total = session.scalar(
-        select(func.count(func.distinct(PublicVersion.identifier))).where(PublicVersion.id <= cursor)
-    ) or 0
-    full_stem = f"public-full-{cursor}"
-    records = write_pair(
-        out_dir, full_stem, ((v.body, csv_row(v.body)) for v in newest_versions(session, cursor)), CSV_COLUMNS,
-        progress("全量快照", total),
-    )
+    bind = session.get_bind()
+    # A connection of its own, in one REPEATABLE READ transaction (PostgreSQL): the cursor and the rows agree.
+    own = bind.connect() if isinstance(bind, Engine) else None
+    snapshot = own if own is not None else session.connection()
+    try:
+        if own is not None and own.dialect.name == "postgresql":
+            snapshot = own.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with snapshot.begin() if own is not None else nullcontext():
+            cursor = int(snapshot.scalar(select(func.coalesce(func.max(PublicVersion.id), 0))) or 0)
+            total = snapshot.scalar(select(func.count()).select_from(PublicRecord)) or 0
+            full_stem = f"public-full-{cursor}"
+            records, digests = write_pair(
+                out_dir, full_stem, ((body, csv_row(body)) for body in snapshot_bodies(snapshot)), CSV_COLUMNS,
+                progress("全量快照", total),
+            )
+    finally:
+        if own is not None:
+            own.close()
     files = [f"{full_stem}.csv", f"{full_stem}.ndjson"]
     changes = None
     manifest: dict[str, Any] = {"cursor": cursor, "generated_at": utcnow().isoformat(), "full": {"cursor": cursor, "records": records,
@@ -149,7 +198,7 @@ def export(session: Session, out_dir: Path, since: int | None, progress: Callabl
     if since is not None:
         change_total = session.scalar(select(func.count()).where(PublicVersion.id > since, PublicVersion.id <= cursor)) or 0
         stem = f"public-changes-{since}-{cursor}"
-        changes = write_pair(
+        changes, change_digests = write_pair(
             out_dir,
             stem,
             (
@@ -162,9 +211,10 @@ def export(session: Session, out_dir: Path, since: int | None, progress: Callabl
             CHANGE_COLUMNS,
             progress("增量文件", change_total),
         )
+        digests.update(change_digests)
         manifest["changes"] = {"since": since, "cursor": cursor, "versions": changes, "files": [f"{stem}.csv", f"{stem}.ndjson"]}
         files += manifest["changes"]["files"]
-    manifest["sha256"] = {name: sha256_of(out_dir / name) for name in files}
+    manifest["sha256"] = {name: digests[name] for name in files}
     (out_dir / f"{MANIFEST}.part").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(out_dir / f"{MANIFEST}.part", out_dir / MANIFEST)
     return ExportResult(cursor, files, records, changes)

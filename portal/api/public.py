@@ -23,7 +23,9 @@ def record(request: Request):
     output = request.params.get("format", "json")
     if output == "json":  # the hot path of the public end: the stored JSON as it is
         text = public.record_text(request.registry["public_reader"], request.matchdict["identifier"])
-        return Response(body=text.encode("utf-8"), content_type="application/json", charset="utf-8")
+        response = Response(body=text.encode("utf-8"), content_type="application/json")
+        response.charset = "utf-8"
+        return response
     body = public.record(request.dbsession, request.matchdict["identifier"])
     if output == "fhir":
         request.response.content_type = "application/fhir+json"

@@ -1,6 +1,7 @@
 """The public end: search the published registers, read one record, follow the feed. No login."""
 from __future__ import annotations
 
+import orjson
 from sqlalchemy import Engine, Text, cast, literal, select, tuple_
 from sqlalchemy.orm import Session
 
@@ -105,6 +106,8 @@ def record_text(reader: Engine, identifier: str) -> str:
             text = connection.execute(select(cast(PublicRecord.body, Text)).where(PublicRecord.identifier == identifier)).scalar()
     if text is None:
         raise not_found("公示记录")
+    if "\\u" in text:  # stored with \uXXXX escapes (the ORM's default): answer raw UTF-8 as every other answer
+        return orjson.dumps(orjson.loads(text)).decode()
     return text
 
 
