@@ -17,10 +17,12 @@ import csv
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Queue
 from typing import Any
 
 import orjson
@@ -36,6 +38,7 @@ CSV_COLUMNS = (
     "uscc", "type", "address", "departments", "beds", "registering_authority", "registered_on", "valid_until",
 )
 CHANGE_COLUMNS = ("cursor", "published_at", *CSV_COLUMNS)
+_EMPTY = ("",) * len(CSV_COLUMNS)  # what a field the record does not have is written as
 MANIFEST = "manifest.json"
 BATCH = 1000
 STREAM_BATCH = 5000
@@ -56,6 +59,11 @@ def csv_row(record: dict) -> dict[str, str]:
     return {column: csv_value(record.get(column)) for column in CSV_COLUMNS}
 
 
+def csv_fields(record: dict) -> list[str]:
+    """csv_row's values in CSV_COLUMNS order, the common case (a string) first: this runs 11 million times."""
+    return [value if value.__class__ is str else csv_value(value) for value in map(record.get, CSV_COLUMNS, _EMPTY)]
+
+
 def latest_cursor(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.max(PublicVersion.id), 0))) or 0)
 
@@ -65,9 +73,33 @@ def snapshot_bodies(connection: Connection) -> Iterator[dict]:
     through a server-side cursor, STREAM_BATCH rows at a time, the stored JSON text parsed once here."""
     rows = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(
         select(cast(PublicRecord.body, Text)).order_by(PublicRecord.identifier))
-    for partition in rows.partitions():
+    loads = orjson.loads
+    for partition in prefetched(rows.partitions()):
         for (text,) in partition:
-            yield orjson.loads(text)
+            yield loads(text)
+
+
+def prefetched(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """The batches, fetched by a thread of their own up to `depth` ahead: the database sends the next batch while
+    this thread writes the last one (the driver lets go of the GIL while it waits)."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                queue.put(batch)
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put(error)
+        queue.put(done)
+
+    thread = threading.Thread(target=fetch, name="bulk-export-fetch", daemon=True)
+    thread.start()
+    while (item := queue.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    thread.join()
 
 
 def versions_between(session: Session, since: int, until: int) -> Iterator[PublicVersion]:
@@ -119,10 +151,10 @@ class CsvText:
         self.parts.clear()
 
 
-def write_pair(out_dir: Path, stem: str, rows: Iterable[tuple[dict, dict[str, str]]], columns: tuple[str, ...],
+def write_pair(out_dir: Path, stem: str, rows: Iterable[tuple[dict, list[str]]], columns: tuple[str, ...],
                advance: Callable[[int], None]) -> tuple[int, dict[str, str]]:
-    """Write STEM.ndjson and STEM.csv together (one pass over the rows); atomically, via temporary names.
-    (rows written, {file name: SHA-256})."""
+    """Write STEM.ndjson and STEM.csv together (one pass over the rows: (NDJSON object, CSV fields in `columns`
+    order)); atomically, via temporary names. (rows written, {file name: SHA-256})."""
     ndjson_path, csv_path = out_dir / f"{stem}.ndjson", out_dir / f"{stem}.csv"
     ndjson, table = HashingFile(f"{ndjson_path}.part"), HashingFile(f"{csv_path}.part")
     count = 0
@@ -134,7 +166,7 @@ def write_pair(out_dir: Path, stem: str, rows: Iterable[tuple[dict, dict[str, st
         lines: list[bytes] = []
         for line, row in rows:
             lines.append(orjson.dumps(line, option=NDJSON_OPTIONS))
-            writer.writerow([row[column] for column in columns])
+            writer.writerow(row)
             count += 1
             if count % STREAM_BATCH == 0:
                 ndjson.write(b"".join(lines))
@@ -185,7 +217,7 @@ def export(session: Session, out_dir: Path, since: int | None,
             total = snapshot.scalar(select(func.count()).select_from(PublicRecord)) or 0
             full_stem = f"public-full-{cursor}"
             records, digests = write_pair(
-                out_dir, full_stem, ((body, csv_row(body)) for body in snapshot_bodies(snapshot)), CSV_COLUMNS,
+                out_dir, full_stem, ((body, csv_fields(body)) for body in snapshot_bodies(snapshot)), CSV_COLUMNS,
                 progress("全量快照", total),
             )
     finally:
@@ -204,7 +236,7 @@ def export(session: Session, out_dir: Path, since: int | None,
             (
                 (
                     {"cursor": str(v.id), "published_at": v.published_at.isoformat(), "record": v.body},
-                    {"cursor": str(v.id), "published_at": v.published_at.isoformat(), **csv_row(v.body)},
+                    [str(v.id), v.published_at.isoformat(), *csv_fields(v.body)],
                 )
                 for v in versions_between(session, since, cursor)
             ),
