@@ -93,11 +93,15 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
                 job.report.published += publish_entries(connection, settings, job.register, changed)
             if commit:
                 commit()
+                job.analyze_grown()
+                commit()
             done += len(batch)
             if written:
                 written(done, job.staged)
     job.drop_stage()
     if commit:
+        commit()
+        job.analyze_grown()  # what the load wrote is planned with the right statistics from the first query on
         commit()
     return job.report
 
