@@ -394,6 +394,14 @@ class Import:
             self.connection.exec_driver_sql(f'ANALYZE "{name}"')
         return grown
 
+    def clean_gin_pending(self) -> None:
+        """Merge the pending lists of the GIN (name) indexes into the indexes: a load leaves megabytes of entries
+        there that every search would read one by one until VACUUM merged them. PostgreSQL only."""
+        if self.postgres:
+            self.connection.exec_driver_sql(
+                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin'")
+
     def drop_stage(self) -> None:
         for table in ("import_stage", "import_refused", "import_ancestry"):
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {'pg_temp.' if self.postgres else 'temp.'}{table}")

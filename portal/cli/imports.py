@@ -102,6 +102,7 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
     if commit:
         commit()
         job.analyze_grown()  # what the load wrote is planned with the right statistics from the first query on
+        job.clean_gin_pending()
         commit()
     return job.report
 
