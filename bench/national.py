@@ -213,9 +213,9 @@ def main() -> int:
             print(f"kept: database {url}, data {data}")
         admin.dispose()
     print()
-    print(f"{'figure':48} {'measured':>28}   goal")
+    print(f"{'figure':66} {'measured':>26}   goal")
     for label, value, goal in figures:
-        print(f"{label:48} {value:>28}   {goal}")
+        print(f"{label:66} {value:>26}   {goal}")
     return 0
 
 
@@ -312,10 +312,12 @@ def commission(url: str, figures: list) -> None:
     from types import SimpleNamespace
 
     from models.db import session_factory
-    from models.summaries import refresh_registers
+    from models.summaries import refresh_processing, refresh_registers
     from portal.services import statistics as stats
 
     session = session_factory(url)()
+    session.execute(text("DELETE FROM summary_refreshes"))  # counted live first, then from the summaries
+    session.commit()
     national = SimpleNamespace(division_code="000000")
     province = SimpleNamespace(division_code="440000")
     try:
@@ -332,11 +334,18 @@ def commission(url: str, figures: list) -> None:
             ("statistics: refresh of the register summary (beat)", lambda: (refresh_registers(session), session.commit())),
             ("statistics: registers from the summary, national", lambda: stats.register_counts(session, national)),
             ("statistics: registers from the summary, 广东", lambda: stats.register_counts(session, province)),
+            ("statistics: refresh of the stage-time histogram (beat, first)", lambda: (refresh_processing(session), session.commit())),
+            ("statistics: refresh of the stage-time histogram (beat, nothing new)",
+             lambda: (refresh_processing(session), session.commit())),
+            ("statistics: processing times from the histogram, national",
+             lambda: stats.processing_times(session, national, stats.Period())),
+            ("statistics: processing times from the histogram, 广东",
+             lambda: stats.processing_times(session, province, stats.Period())),
         ):
             started = time.perf_counter()
             call()
             seconds = time.perf_counter() - started
-            figures.append((label, f"{seconds:.2f} s", f"< {GOALS['statistics_s']} s"))
+            figures.append((label, f"{seconds:.2f} s", "— (in the background)" if "refresh" in label else f"< {GOALS['statistics_s']} s"))
             print(f"{label}: {seconds:.2f} s", flush=True)
     finally:
         session.close()

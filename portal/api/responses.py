@@ -717,6 +717,8 @@ class ProcessingTimes(Answer):
 
     stages: list[StageTime]
     applications: int
+    as_of: datetime | None = Field(description="全国或省级、整月的统计取自定时刷新的环节时长直方图（百分位误差不超过0.5%），为其刷新时间；"
+                                               "null：请求时计算")
 
 
 class BacklogRow(Answer):

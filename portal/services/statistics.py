@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from models import Account, Application, ApplicationEvent, Division, RegisterSummary, summaries
+from models import Account, Application, ApplicationEvent, Division, RegisterSummary, StageTimeHistogram, summaries
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.routing import jurisdiction_prefix
-from pipeline.statistics import STAGE_LABELS, STAGE_OF_STATUS, stage_durations, summarise
+from pipeline.statistics import STAGE_LABELS, stage_durations, summarise, summarise_histograms
 from portal.errors import invalid
 from portal.services.workbench import marker_condition, waiting_since
 
@@ -118,45 +118,27 @@ def register_counts(session: Session, account: Account) -> dict:
 
 def processing_times(session: Session, account: Account, period: Period) -> dict:
     """Median and 90th percentile of the time spent in each stage, from the history of the jurisdiction's
-    applications (submitted in the period). In SQL on PostgreSQL (window functions and percentile_cont, which
-    interpolates as pipeline.statistics.percentile does); SQLite (the embedded demo) reads the history rows."""
-    scope = (Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"), *_in_period(period))
-    if session.get_bind().dialect.name != "postgresql":
-        return _processing_times_in_python(session, scope)
-    stage = lambda status: case(STAGE_OF_STATUS, value=status)  # noqa: E731 — NULL for a status outside every stage
-    def lead(column):
-        return func.lead(column).over(partition_by=ApplicationEvent.application_id, order_by=ApplicationEvent.id)
+    applications (submitted in the period).
 
-    pairs = (
-        select(ApplicationEvent.application_id, ApplicationEvent.id, ApplicationEvent.at,
-               stage(ApplicationEvent.to_status).label("stage"),
-               lead(ApplicationEvent.at).label("next_at"),
-               stage(lead(ApplicationEvent.to_status)).label("next_stage"))
-        .join(Application, Application.id == ApplicationEvent.application_id).where(*scope)
-        .subquery()
-    )
-    # A stage's span runs over consecutive history rows of that stage and ends at the first row of another stage
-    # (or of none); one still open at the last row is not counted. `run` numbers the spans of an application.
-    ends = pairs.c.next_stage.is_distinct_from(pairs.c.stage)
-    spans_rows = (
-        select(pairs.c.application_id, pairs.c.stage, ends.label("ends"),
-               func.extract("epoch", pairs.c.next_at - pairs.c.at).label("seconds"),
-               func.count().filter(ends).over(partition_by=pairs.c.application_id, order_by=pairs.c.id,
-                                             rows=(None, -1)).label("run"))
-        .where(pairs.c.stage.is_not(None), pairs.c.next_at.is_not(None))
-        .subquery()
-    )
-    spans = (
-        select(spans_rows.c.stage, (func.sum(spans_rows.c.seconds) / 3600).label("hours"))
-        .group_by(spans_rows.c.application_id, spans_rows.c.run, spans_rows.c.stage)
-        .having(func.bool_or(spans_rows.c.ends))
-        .subquery()
-    )
+    The country and a province over whole months read the stage-time histogram beat refreshes (models/summaries.py;
+    percentiles within 0.5 %, `as_of` says when); anything else is computed now, in SQL on PostgreSQL (window
+    functions and percentile_cont, which interpolates as pipeline.statistics.percentile does) — a city's or county's
+    applications are few enough. SQLite (the embedded demo) reads the history rows."""
+    prefix = jurisdiction_prefix(account.division_code)
+    scope = (Application.commission_code.like(f"{prefix}%"), *_in_period(period))
+    if session.get_bind().dialect.name != "postgresql":
+        return {**_processing_times_in_python(session, scope), "as_of": None}
+    months = _whole_months(period)
+    as_of = summaries.refreshed_at(session, summaries.PROCESSING) if len(prefix) <= 2 and months is not None else None
+    if as_of is not None and months is not None:
+        return _processing_times_from_histogram(session, prefix, months, as_of)
+    spans = summaries.stage_spans(*scope)
+    hours = spans.c.seconds / 3600
     figures = {
         row.stage: row for row in session.execute(
             select(spans.c.stage, func.count().label("count"),
-                   func.percentile_cont(0.5).within_group(spans.c.hours).label("median"),
-                   func.percentile_cont(0.9).within_group(spans.c.hours).label("p90"))
+                   func.percentile_cont(0.5).within_group(hours).label("median"),
+                   func.percentile_cont(0.9).within_group(hours).label("p90"))
             .group_by(spans.c.stage))
     }
     applications = session.scalar(
@@ -167,7 +149,32 @@ def processing_times(session: Session, account: Account, period: Period) -> dict
         row = figures.get(name)
         stages.append({"stage": name, "label": label, "count": row.count if row else 0,
                        "median_hours": _hours(row.median) if row else None, "p90_hours": _hours(row.p90) if row else None})
-    return {"stages": stages, "applications": applications}
+    return {"stages": stages, "applications": applications, "as_of": None}
+
+
+def _whole_months(period: Period) -> tuple[str | None, str | None] | None:
+    """(first month, last month) as YYYY-MM when the period is made of whole months (open ends allowed), else None."""
+    if period.since and period.since.day != 1:
+        return None
+    if period.until and (period.until + timedelta(days=1)).day != 1:
+        return None
+    return (period.since.strftime("%Y-%m") if period.since else None, period.until.strftime("%Y-%m") if period.until else None)
+
+
+def _processing_times_from_histogram(session: Session, prefix: str, months: tuple[str | None, str | None], as_of) -> dict:
+    conditions: list[ColumnElement[bool]] = [StageTimeHistogram.province.like(f"{prefix}%")]
+    if months[0]:
+        conditions.append(StageTimeHistogram.month >= months[0])
+    if months[1]:
+        conditions.append(StageTimeHistogram.month <= months[1])
+    rows = session.execute(
+        select(StageTimeHistogram.stage, StageTimeHistogram.bucket, func.sum(StageTimeHistogram.count))
+        .where(*conditions).group_by(StageTimeHistogram.stage, StageTimeHistogram.bucket)).all()
+    histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for stage, bucket, count in rows:  # at most a few thousand buckets, whatever the number of applications
+        histograms[stage].append((int(bucket), int(count)))
+    applications = sum(count for _, count in histograms.pop(summaries.APPLICATIONS, []))
+    return {"stages": summarise_histograms(histograms), "applications": applications, "as_of": as_of.isoformat()}
 
 
 def _hours(value) -> float | None:

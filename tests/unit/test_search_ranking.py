@@ -43,3 +43,19 @@ def test_cursor_round_trips(tier, name, identifier):
 def test_bad_cursors_are_refused(bad):
     with pytest.raises(search.BadCursor):
         search.decode_cursor(bad)
+
+
+# --- durations as histograms (pipeline/statistics.py), beside the exact percentile ---------------------------------
+
+
+@given(st.lists(st.floats(min_value=0, max_value=3e7, allow_nan=False), min_size=1, max_size=300), st.sampled_from([0.0, 0.1, 0.5, 0.9, 1.0]))
+def test_a_percentile_from_buckets_is_within_half_a_percent_of_the_exact_one(durations, fraction):
+    from collections import Counter
+
+    from pipeline import statistics
+
+    exact = statistics.percentile(durations, fraction)
+    counts = list(Counter(statistics.bucket_of(d) for d in durations).items())
+    approximate = statistics.histogram_percentile(counts, fraction)
+    assert exact is not None and approximate is not None
+    assert abs(approximate - exact) <= 0.006 * exact + 1.0  # 0.5 % of the bucket, and durations under a second count as 0

@@ -49,6 +49,14 @@ def upgrade() -> None:
     sa.Column('institutions', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('division_code', 'institution_type', name=op.f('pk_register_summary'))
     )
+    op.create_table('stage_time_histogram',
+    sa.Column('province', sa.String(length=2), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('province', 'month', 'stage', 'bucket', name=op.f('pk_stage_time_histogram'))
+    )
     op.create_table('summary_refreshes',
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
@@ -72,6 +80,7 @@ def downgrade() -> None:
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.drop_column('waiting_since')
     op.drop_table('summary_refreshes')
+    op.drop_table('stage_time_histogram')
     op.drop_table('register_summary')
     with op.batch_alter_table('public_records', schema=None) as batch_op:
         batch_op.drop_index('ix_public_records_kind_name_identifier')
