@@ -2,21 +2,26 @@
 
     .venv/bin/python bench/national.py --scale 0.01          # a 1 % country (minutes)
     .venv/bin/python bench/national.py --scale 1.0           # the whole country (hours on 2 cores)
+    .venv/bin/python bench/national.py --database NAME --steps reads,statistics   # again, on a country kept by --keep
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust; MEDREG_BENCH_PG for another). It makes a database
 `medreg_national_<id>` and a data directory, and drops both at the end unless `--keep`.
 
-Steps (each printed as it finishes, then a table of figures and goals):
+Steps (`--steps`, each printed as it finishes, then a table of figures and goals):
 
-1. `medreg generate --out DIR --scale S` (timed).
-2. `medreg import KIND` of every kind in order, each as a subprocess: rows per second, and the peak memory of the
-   import (the resident set of the command and its worker processes together, sampled every 0.1 s from /proc).
-3. Public reads through `medreg serve` with `MEDREG_PUBLIC_RATE=0`: `--requests` record look-ups by identifier
-   from `--clients` threads (requests/s, p99), then name searches (p95), with and without a division.
-4. Commission statistics over the whole country (`portal.services.statistics`, a national account): time each.
-5. The bulk export (`publisher.bulk.export`): records per second.
+1. imports: `medreg generate --out DIR --scale S`, then `medreg import KIND` of every kind in order, each as a
+   subprocess: rows per second, and the peak memory of the import (the resident set of the command and its worker
+   processes together, sampled every 0.1 s from /proc).
+2. applications: synthetic applications with their histories (`--applications`, default scale × 5,000,000),
+   written by set-based SQL, for the statistics.
+3. reads: through `medreg serve` (its default processes, or `--processes`) with `MEDREG_PUBLIC_RATE=0`:
+   `--requests` record look-ups by identifier from `--clients` threads over kept-alive connections
+   (requests/s, p99), then name searches (p95), with and without a province.
+4. statistics: each commission statistic of a national and a provincial account, counted at the request, then
+   the refreshes of the summaries beat keeps and the same statistics from them.
+5. export: the bulk export (`publisher.bulk.export`) by one process and by every core: records per second.
 
-Not measured here (see bench/README.md): keyset paging depth, the pipeline's latency on a full database.
+The pipeline on a full database: bench/pipeline.py --template NAME (a country kept by --keep).
 """
 from __future__ import annotations
 
