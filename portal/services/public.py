@@ -96,8 +96,8 @@ RECORD_SQL = "SELECT body::text FROM public_records WHERE identifier = %(identif
 
 
 def record_text(reader: Engine, identifier: str) -> str:
-    """One record's JSON as stored (the publisher wrote it with the portal's own JSON settings): no session,
-    no transaction, no parsing and serialising again."""
+    """One record's JSON text as stored: no session, no transaction, no parsing and serialising again (but for a
+    text stored with \\uXXXX escapes, which is re-encoded so that the answer is UTF-8 as every other)."""
     identifier = identifier.strip().upper()
     with reader.connect() as connection:
         if connection.dialect.name == "postgresql":  # plain SQL: no statement to build, compile or look up in the cache
