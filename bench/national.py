@@ -340,7 +340,7 @@ def commission(url: str, figures: list) -> None:
             ("statistics: registers from the summary, national", lambda: stats.register_counts(session, national)),
             ("statistics: registers from the summary, 广东", lambda: stats.register_counts(session, province)),
             ("statistics: refresh of the stage-time histogram (beat, first)", lambda: (refresh_processing(session), session.commit())),
-            ("statistics: refresh of the stage-time histogram (beat, nothing new)",
+            ("statistics: refresh of the stage-time histogram (beat, again)",
              lambda: (refresh_processing(session), session.commit())),
             ("statistics: processing times from the histogram, national",
              lambda: stats.processing_times(session, national, stats.Period())),
