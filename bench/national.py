@@ -178,7 +178,7 @@ def main() -> int:
     if not reuse:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    data = args.data or Path(tempfile.mkdtemp(prefix="medreg-national-"))
+    data = args.data or (Path(tempfile.mkdtemp(prefix="medreg-national-")) if not reuse else Path("."))
     env = {**os.environ, "MEDREG_DATABASE_URL": url, "MEDREG_SECRET": "national-bench-secret", "MEDREG_PUBLIC_RATE": "0",
            "MEDREG_CHANNELS": ""}
     figures: list[tuple[str, str, str]] = []
@@ -214,7 +214,7 @@ def main() -> int:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if args.data is None:
                 shutil.rmtree(data, ignore_errors=True)
-        else:
+        elif not reuse:
             print(f"kept: database {url}, data {data}")
         admin.dispose()
     print()
