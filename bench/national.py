@@ -2,26 +2,30 @@
 
     .venv/bin/python bench/national.py --scale 0.01          # a 1 % country (minutes)
     .venv/bin/python bench/national.py --scale 1.0           # the whole country (hours on 2 cores)
+    .venv/bin/python bench/national.py --database NAME --steps reads,statistics   # again, on a country kept by --keep
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust; MEDREG_BENCH_PG for another). It makes a database
 `medreg_national_<id>` and a data directory, and drops both at the end unless `--keep`.
 
-Steps (each printed as it finishes, then a table of figures and goals):
+Steps (`--steps`, each printed as it finishes, then a table of figures and goals):
 
-1. `medreg generate --out DIR --scale S` (timed).
-2. `medreg import KIND` of every kind in order, each as a subprocess: rows per second, and the peak memory of the
-   import (the resident set of the command and its worker processes together, sampled every 0.1 s from /proc).
-3. Public reads through `medreg serve` with `MEDREG_PUBLIC_RATE=0`: `--requests` record look-ups by identifier
-   from `--clients` threads (requests/s, p99), then name searches (p95), with and without a division.
-4. Commission statistics over the whole country (`portal.services.statistics`, a national account): time each.
-5. The bulk export (`publisher.bulk.export`): records per second.
+1. imports: `medreg generate --out DIR --scale S`, then `medreg import KIND` of every kind in order, each as a
+   subprocess: rows per second, and the peak memory of the import (the resident set of the command and its worker
+   processes together, sampled every 0.1 s from /proc).
+2. applications: synthetic applications with their histories (`--applications`, default scale × 5,000,000),
+   written by set-based SQL, for the statistics.
+3. reads: through `medreg serve` (its default processes, or `--processes`) with `MEDREG_PUBLIC_RATE=0`:
+   `--requests` record look-ups by identifier from `--clients` threads over kept-alive connections
+   (requests/s, p99), then name searches (p95), with and without a province.
+4. statistics: each commission statistic of a national and a provincial account, counted at the request, then
+   the refreshes of the summaries beat keeps and the same statistics from them.
+5. export: the bulk export (`publisher.bulk.export`) by one process and by every core: records per second.
 
-Not measured here (see bench/README.md): keyset paging depth, the pipeline's latency on a full database.
+The pipeline on a full database: bench/pipeline.py --template NAME (a country kept by --keep).
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import random
 import shutil
@@ -43,6 +47,7 @@ from pipeline.imports import ORDER  # noqa: E402
 
 PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEDREG = str(Path(sys.executable).with_name("medreg"))
+STEPS = ("imports", "applications", "reads", "statistics", "export")
 GOALS = {"import": 50_000, "memory_mb": 500, "lookup_rps": 1000, "lookup_p99_ms": 20, "search_p95_ms": 50,
          "statistics_s": 2, "export_rps": 50_000}
 
@@ -93,22 +98,45 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def hammer(urls: list[str], clients: int) -> tuple[float, list[float]]:
-    """Fetch every URL from `clients` threads; (requests/s, latencies in ms)."""
+    """Fetch every URL from `clients` threads, each over one kept-alive HTTP/1.1 connection (as a browser or a
+    reverse proxy does); (requests/s, latencies in ms). A non-200 answer stops the run."""
+    import http.client
+    from urllib.parse import urlsplit
+
     latencies: list[float] = []
     lock = threading.Lock()
     position = iter(range(len(urls)))
+    failures: list[str] = []
 
     def client() -> None:
         mine = []
+        connection: http.client.HTTPConnection | None = None
         while True:
             with lock:
                 index = next(position, None)
             if index is None:
                 break
+            parts = urlsplit(urls[index])
             started = time.perf_counter()
-            with urllib.request.urlopen(urls[index], timeout=30) as answer:
-                answer.read()
+            for attempt in (1, 2):
+                if connection is None:
+                    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                try:
+                    connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+                    answer = connection.getresponse()
+                    answer.read()
+                    break
+                except (http.client.HTTPException, OSError):
+                    connection.close()
+                    connection = None
+                    if attempt == 2:
+                        raise
             mine.append((time.perf_counter() - started) * 1000)
+            if answer.status != 200:
+                failures.append(f"{answer.status} {urls[index]}")
+                break
+        if connection is not None:
+            connection.close()
         with lock:
             latencies.extend(mine)
 
@@ -118,6 +146,8 @@ def hammer(urls: list[str], clients: int) -> tuple[float, list[float]]:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[0]}")
     return len(urls) / (time.perf_counter() - started), latencies
 
 
@@ -130,26 +160,37 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="medreg import --workers")
     parser.add_argument("--data", type=Path, default=None, help="reuse generated files in this directory")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--database", default=None,
+                        help="an existing database (a name) that a --keep run loaded: skip generate and imports, migrate it to head")
+    parser.add_argument("--steps", default=",".join(STEPS), help=f"which steps, of {','.join(STEPS)}")
+    parser.add_argument("--processes", type=int, default=None, help="medreg serve --processes (default: its own)")
+    parser.add_argument("--applications", type=int, default=None,
+                        help="synthetic applications with their histories, for the statistics (default: scale × 5,000,000)")
     args = parser.parse_args()
+    steps = set(args.steps.split(","))
+    if steps - set(STEPS):
+        parser.error(f"unknown steps: {', '.join(sorted(steps - set(STEPS)))}")
 
-    name = f"medreg_national_{uuid.uuid4().hex[:8]}"
+    reuse = args.database is not None
+    name = args.database or f"medreg_national_{uuid.uuid4().hex[:8]}"
     url = PG.rsplit("/", 1)[0] + f"/{name}"
     admin = create_engine(PG, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    data = args.data or Path(tempfile.mkdtemp(prefix="medreg-national-"))
+    if not reuse:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    data = args.data or (Path(tempfile.mkdtemp(prefix="medreg-national-")) if not reuse else Path("."))
     env = {**os.environ, "MEDREG_DATABASE_URL": url, "MEDREG_SECRET": "national-bench-secret", "MEDREG_PUBLIC_RATE": "0",
            "MEDREG_CHANNELS": ""}
     figures: list[tuple[str, str, str]] = []
     print(f"medreg national benchmark  scale={args.scale}  ({os.cpu_count()} cores)  database {name}", flush=True)
     try:
-        if args.data is None:
+        if args.data is None and not reuse:
             seconds, peak, _ = run_measured([MEDREG, "generate", "--out", str(data), "--scale", str(args.scale),
                                              "--seed", str(args.seed)], env)
             print(f"generate: {seconds:.1f} s, peak {peak:.0f} MB", flush=True)
             figures.append(("generate", f"{seconds:.1f} s", "—"))
         run_measured([MEDREG, "init-db"], env)
-        for kind in ORDER:
+        for kind in ORDER if not reuse and "imports" in steps else ():
             path = data / f"{kind}.csv"
             rows = count_rows(path)
             argv = [MEDREG, "import", kind, str(path)] + (["--workers", str(args.workers)] if args.workers is not None else [])
@@ -159,35 +200,41 @@ def main() -> int:
                   flush=True)
             figures.append((f"import {kind} rows/s", f"{rate:,.0f}", f">= {GOALS['import']:,}"))
             figures.append((f"import {kind} peak memory", f"{peak:.0f} MB ({rows:,} rows)", f"< {GOALS['memory_mb']} MB at 5 M rows"))
-        reads(args, url, env, data, figures)
-        commission(url, figures)
-        export(url, figures)
+        if "applications" in steps:
+            synthesise_applications(url, args.applications or int(args.scale * 5_000_000), figures)
+        if "reads" in steps:
+            reads(args, url, env, figures)
+        if "statistics" in steps:
+            commission(url, figures)
+        if "export" in steps:
+            export(url, figures)
     finally:
-        if not args.keep:
+        if not args.keep and not reuse:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if args.data is None:
                 shutil.rmtree(data, ignore_errors=True)
-        else:
+        elif not reuse:
             print(f"kept: database {url}, data {data}")
         admin.dispose()
     print()
-    print(f"{'figure':48} {'measured':>28}   goal")
+    print(f"{'figure':66} {'measured':>26}   goal")
     for label, value, goal in figures:
-        print(f"{label:48} {value:>28}   {goal}")
+        print(f"{label:66} {value:>26}   {goal}")
     return 0
 
 
-def reads(args: argparse.Namespace, url: str, env: dict[str, str], data: Path, figures: list) -> None:
+def reads(args: argparse.Namespace, url: str, env: dict[str, str], figures: list) -> None:
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         identifiers = [row[0] for row in connection.execute(text(
             "SELECT identifier FROM public_records TABLESAMPLE SYSTEM (5) LIMIT :n"), {"n": args.requests})]
+        people = [{"name": row[0], "registered_by": row[1]} for row in connection.execute(text(
+            "SELECT name, division FROM public_records TABLESAMPLE SYSTEM (5) WHERE kind = 'physician' LIMIT 5000"))]
     engine.dispose()
-    with (data / "physicians.csv").open(encoding="utf-8", newline="") as handle:
-        people = [row for _, row in zip(range(5000), csv.DictReader(handle), strict=False)]
     port = 20000 + random.randrange(20000)
-    server = subprocess.Popen([MEDREG, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+    processes = ["--processes", str(args.processes)] if args.processes else []
+    server = subprocess.Popen([MEDREG, "serve", "--host", "127.0.0.1", "--port", str(port), *processes], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -220,48 +267,119 @@ def reads(args: argparse.Namespace, url: str, env: dict[str, str], data: Path, f
         server.wait(timeout=30)
 
 
+def synthesise_applications(url: str, count: int, figures: list) -> None:
+    """`count` applications over the country's county commissions, in a year, each with a history through the
+    stages (a few returned, rejected, still waiting), written by set-based SQL: what the statistics read."""
+    engine = create_engine(url, poolclass=pool.NullPool)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        applicant = connection.execute(text(
+            "INSERT INTO accounts (username, password_hash, role, status, admin, must_change_password, failed_logins, created_at) "
+            "VALUES ('bench-applicant-' || md5(random()::text), 'x', 'person', 'active', false, false, 0, now()) RETURNING id")).scalar()
+        script = """
+            CREATE TEMP TABLE bench_commissions AS
+            SELECT division_code, row_number() OVER (ORDER BY division_code) AS n FROM commissions WHERE division_code NOT LIKE '%00';
+            INSERT INTO applications (kind, status, applicant_account_id, commission_code, data, findings, submitted_at, updated_at)
+            SELECT (ARRAY['physician.first_registration','nurse.first_registration','physician.change','nurse.renewal'])[1 + g % 4],
+                   CASE WHEN g % 10 = 0 THEN 'pending_approval' WHEN g % 23 = 0 THEN 'rejected' ELSE 'published' END,
+                   :applicant, c.division_code, '{}', '[]',
+                   timestamptz '2026-01-01 00:00+08' + (g % 365) * interval '1 day' + (g % 1440) * interval '1 minute',
+                   now()
+            FROM generate_series(1, :count) AS g
+            JOIN bench_commissions c ON c.n = 1 + g % (SELECT count(*) FROM bench_commissions);
+            INSERT INTO application_events (application_id, at, actor, from_status, to_status, comment)
+            SELECT a.id, a.submitted_at + step.after * (1 + a.id % 7), 'bench', step.from_status, step.to_status, ''
+            FROM applications a
+            CROSS JOIN (VALUES (0, interval '0 hours', NULL, 'submitted'), (1, interval '10 minutes', 'submitted', 'verifying'),
+                               (2, interval '1 hour', 'verifying', 'awaiting_institution'),
+                               (3, interval '20 hours', 'awaiting_institution', 'pending_approval'),
+                               (4, interval '60 hours', 'pending_approval', 'approved'), (5, interval '61 hours', 'approved', 'issued'),
+                               (6, interval '62 hours', 'issued', 'published')) AS step(n, after, from_status, to_status)
+            WHERE a.applicant_account_id = :applicant
+              AND (a.status = 'published' OR (a.status = 'pending_approval' AND step.n <= 3)
+                   OR (a.status = 'rejected' AND step.n <= 3))
+            ORDER BY a.id, step.n;
+            INSERT INTO application_events (application_id, at, actor, from_status, to_status, comment)
+            SELECT id, submitted_at + interval '100 hours', 'bench', 'pending_approval', 'rejected', ''
+            FROM applications WHERE applicant_account_id = :applicant AND status = 'rejected';
+            ANALYZE applications; ANALYZE application_events
+        """
+        for statement in script.split(";"):
+            connection.execute(text(statement.replace(":applicant", str(int(applicant))).replace(":count", str(int(count)))))
+        events = connection.execute(text("SELECT count(*) FROM application_events")).scalar()
+    engine.dispose()
+    seconds = time.perf_counter() - started
+    print(f"applications: {count:,} with {events:,} history rows in {seconds:.1f} s", flush=True)
+    figures.append(("synthetic applications (history rows)", f"{count:,} ({events:,})", "—"))
+
+
 def commission(url: str, figures: list) -> None:
     from types import SimpleNamespace
 
     from models.db import session_factory
+    from models.summaries import refresh_processing, refresh_registers
     from portal.services import statistics as stats
 
     session = session_factory(url)()
+    session.execute(text("DELETE FROM summary_refreshes"))  # counted live first, then from the summaries
+    session.commit()
     national = SimpleNamespace(division_code="000000")
     province = SimpleNamespace(division_code="440000")
     try:
         for label, call in (
-            ("statistics: registers, national", lambda: stats.register_counts(session, national)),
-            ("statistics: registers, 广东", lambda: stats.register_counts(session, province)),
+            ("statistics: registers counted live, national", lambda: stats.register_counts(session, national)),
+            ("statistics: registers counted live, 广东", lambda: stats.register_counts(session, province)),
             ("statistics: applications by division, national",
              lambda: stats.application_counts(session, national, "division", stats.Period())),
+            ("statistics: applications by month, national",
+             lambda: stats.application_counts(session, national, "month", stats.Period())),
             ("statistics: processing times, national", lambda: stats.processing_times(session, national, stats.Period())),
+            ("statistics: processing times, 广东", lambda: stats.processing_times(session, province, stats.Period())),
+            ("statistics: backlog, national", lambda: stats.backlog(session, national, {})),
+            ("statistics: refresh of the register summary (beat)", lambda: (refresh_registers(session), session.commit())),
+            ("statistics: registers from the summary, national", lambda: stats.register_counts(session, national)),
+            ("statistics: registers from the summary, 广东", lambda: stats.register_counts(session, province)),
+            ("statistics: refresh of the stage-time histogram (beat, first)", lambda: (refresh_processing(session), session.commit())),
+            ("statistics: refresh of the stage-time histogram (beat, again)",
+             lambda: (refresh_processing(session), session.commit())),
+            ("statistics: processing times from the histogram, national",
+             lambda: stats.processing_times(session, national, stats.Period())),
+            ("statistics: processing times from the histogram, 广东",
+             lambda: stats.processing_times(session, province, stats.Period())),
         ):
             started = time.perf_counter()
             call()
             seconds = time.perf_counter() - started
-            figures.append((label, f"{seconds:.2f} s", f"< {GOALS['statistics_s']} s"))
+            figures.append((label, f"{seconds:.2f} s", "— (in the background)" if "refresh" in label else f"< {GOALS['statistics_s']} s"))
             print(f"{label}: {seconds:.2f} s", flush=True)
     finally:
         session.close()
 
 
 def export(url: str, figures: list) -> None:
+    """The snapshot written by one process, then by one process per core (what medreg export does from
+    publisher.bulk.PARALLEL_FROM records on; forced here whatever the scale)."""
     from models.db import session_factory
-    from publisher.bulk import export as bulk_export
+    from publisher import bulk
 
-    out = Path(tempfile.mkdtemp(prefix="medreg-bulk-"))
     session = session_factory(url)()
+    default = bulk.PARALLEL_FROM
     try:
-        started = time.perf_counter()
-        result = bulk_export(session, out, None, lambda description, total: lambda: None)
-        seconds = time.perf_counter() - started
-        rate = result.records / seconds
-        figures.append(("bulk export records/s", f"{rate:,.0f}", f">= {GOALS['export_rps']:,}"))
-        print(f"export: {result.records} records in {seconds:.1f} s = {rate:,.0f}/s", flush=True)
+        for label, parallel_from in (("bulk export records/s, one process", 10**12), ("bulk export records/s, every core", 0)):
+            out = Path(tempfile.mkdtemp(prefix="medreg-bulk-"))
+            bulk.PARALLEL_FROM = parallel_from
+            try:
+                started = time.perf_counter()
+                result = bulk.export(session, out, None, lambda description, total: lambda count: None)
+                seconds = time.perf_counter() - started
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+            rate = result.records / seconds
+            figures.append((label, f"{rate:,.0f}", f">= {GOALS['export_rps']:,}"))
+            print(f"{label}: {result.records} records in {seconds:.1f} s = {rate:,.0f}/s", flush=True)
     finally:
+        bulk.PARALLEL_FROM = default
         session.close()
-        shutil.rmtree(out, ignore_errors=True)
 
 
 if __name__ == "__main__":

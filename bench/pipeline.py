@@ -112,6 +112,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="sample every process with py-spy during the timed run and print the hottest functions (slows the run)")
     parser.add_argument("--keep", action="store_true", help="keep the database, vhost and logs (prints where)")
+    parser.add_argument("--template", default=None,
+                        help="copy this database (e.g. a country kept by bench/national.py --keep) instead of starting empty: "
+                             "the pipeline on a full database")
     args = parser.parse_args(argv)
     args.layouts = list(LAYOUTS) if args.layout == "all" else args.layout.split(",")
     for name in args.layouts:
@@ -180,7 +183,7 @@ def start_stack(processes: Processes, args: argparse.Namespace, layout: str, bac
 
 
 def run_one(args: argparse.Namespace, layout: str, with_floor: bool) -> Result:
-    backing = Backing()
+    backing = Backing(template=args.template)
     log_dir = Path(tempfile.mkdtemp(prefix=f"medreg-bench-{backing.run_id}-"))
     receiver_port = free_port()
     settings = Settings(

@@ -37,6 +37,7 @@ class Backing:
     """The run's own PostgreSQL database and RabbitMQ vhost."""
 
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    template: str | None = None  # a database to copy (e.g. a country loaded by bench/national.py --keep), else empty
 
     @property
     def name(self) -> str:
@@ -55,7 +56,8 @@ class Backing:
 
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+            copy = f' TEMPLATE "{self.template}"' if self.template else ""
+            connection.execute(text(f'CREATE DATABASE "{self.name}"{copy}'))
         admin.dispose()
         upgrade(self.database_url)
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", self.name], check=True, capture_output=True)

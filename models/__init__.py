@@ -25,6 +25,7 @@ from models.registers.nurses import NurseRegistration, NurseRegistrationEvent
 from models.registers.physicians import PhysicianPractice, PhysicianRegistration, PhysicianRegistrationEvent
 from models.registers.qualifications import NurseExamRecord, PhysicianQualification
 from models.staff import OtherStaff
+from models.summaries import RegisterSummary, StageTimeHistogram, SummaryRefresh
 from models.uploads import Batch
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "InstitutionEvent", "InstitutionWebhook", "IssuedIdentifier", "Notification", "NurseExamRecord",
     "NurseRegistration", "NurseRegistrationEvent", "OtherStaff", "OutboxMessage", "PasswordResetCode", "Person",
     "PersonProfile", "PhysicianPractice", "PhysicianQualification", "PhysicianRegistration",
-    "PhysicianRegistrationEvent", "PublicRecord", "PublicVersion", "StaffFollowUp", "WebhookDelivery",
+    "PhysicianRegistrationEvent", "PublicRecord", "PublicVersion", "RegisterSummary", "StaffFollowUp", "StageTimeHistogram",
+    "SummaryRefresh", "WebhookDelivery",
 ]

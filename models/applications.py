@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, event, func, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from models.audit import audit
 from models.base import Base, utcnow
@@ -19,6 +19,8 @@ class Application(Base):
         Index("ix_applications_institution_status", "institution_id", "status"),
         Index("ix_applications_commission_status", "commission_code", "status"),
         Index("ix_applications_status_id", "status", "id"),
+        # The workbench's default order (waiting longest first), paged by keyset (portal/services/workbench.py).
+        Index("ix_applications_status_waiting", "status", func.coalesce(text("waiting_since"), text("submitted_at")), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,6 +35,9 @@ class Application(Base):
     identifier: Mapped[str | None] = mapped_column(String(19))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it last entered 待审批 (routing's own history row, pending → pending, does not count): how long the
+    # commission has had it. Kept by `note_waiting_since` from the history rows as they are flushed.
+    waiting_since: Mapped[datetime | None]
 
     history: Mapped[list[ApplicationEvent]] = relationship(
         order_by="ApplicationEvent.id", cascade="all, delete-orphan", back_populates="application"
@@ -76,6 +81,23 @@ class ApplicationEvent(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
 
     application: Mapped[Application] = relationship(back_populates="history")
+
+
+WAITING = lifecycle.Status.pending_approval
+
+
+@event.listens_for(Session, "before_flush")
+def note_waiting_since(session: Session, flush_context, instances) -> None:
+    """A new history row entering 待审批 from another status sets its application's waiting_since."""
+    for item in session.new:
+        if isinstance(item, ApplicationEvent) and item.to_status == WAITING and item.from_status != WAITING:
+            application = item.application
+            if application is not None:
+                at = item.at or utcnow()
+                if item.at is None:
+                    item.at = at
+                if application.waiting_since is None or at >= application.waiting_since:
+                    application.waiting_since = at
 
 
 class Notification(Base):

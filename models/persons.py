@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+from models.search import grams_of
 
 
 class Person(Base):
@@ -24,3 +25,6 @@ class Person(Base):
     mobile: Mapped[str] = mapped_column(String(20), index=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_persons_name_grams", grams_of(Person.name), postgresql_using="gin").ddl_if(dialect="postgresql")

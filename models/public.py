@@ -2,21 +2,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DDL, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+from models.search import GRAMS_FUNCTION, grams_of
+
+# Names compare by code point on PostgreSQL (collation "C", as SQLite and Python compare strings): a prefix
+# is one range of the (kind, name, identifier) index, and ranked search pages in that index's order.
+NAME = String(200).with_variant(String(200, collation="C"), "postgresql")
 
 
 class PublicRecord(Base):
     """The newest published version of a register entry, as the public sees it (privacy-filtered)."""
 
     __tablename__ = "public_records"
-    __table_args__ = (Index("ix_public_records_kind_name", "kind", "name"),)
+    __table_args__ = (Index("ix_public_records_kind_name_identifier", "kind", "name", "identifier"),)
 
     identifier: Mapped[str] = mapped_column(String(19), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(NAME)
     division: Mapped[str] = mapped_column(String(6), index=True)
     # The main practice institution of a person, or the institution itself: for search by institution.
     institution_id: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -25,6 +30,11 @@ class PublicRecord(Base):
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict]
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Search inside names (models/search.py); PostgreSQL only, where medreg_grams exists.
+event.listen(Base.metadata, "before_create", DDL(GRAMS_FUNCTION).execute_if(dialect="postgresql"))
+Index("ix_public_records_name_grams", grams_of(PublicRecord.name), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class PublicVersion(Base):

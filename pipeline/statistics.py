@@ -74,3 +74,53 @@ def summarise(durations: Iterable[tuple[str, float]]) -> list[dict]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+# --- durations summarised as histograms (models/summaries.py): buckets 1 % wide ------------------------------------
+
+BUCKET_RATIO = 1.01
+
+
+def bucket_of(seconds: float) -> int:
+    """The bucket of a duration: -1 for under a second, else floor(log_1.01(seconds)) (the same in SQL)."""
+    if seconds < 1:
+        return -1
+    return math.floor(math.log(seconds) / math.log(BUCKET_RATIO))
+
+
+def bucket_value(bucket: int) -> float:
+    """The seconds a bucket stands for: its geometric middle (within 0.5 % of every duration in it)."""
+    return 0.0 if bucket < 0 else BUCKET_RATIO ** (bucket + 0.5)
+
+
+def histogram_percentile(counts: Sequence[tuple[int, int]], fraction: float) -> float | None:
+    """percentile() of the durations a histogram [(bucket, count)…] holds, each taken at its bucket's value:
+    the same interpolation between closest ranks. None for no durations."""
+    ordered = sorted((bucket, count) for bucket, count in counts if count > 0)
+    total = sum(count for _, count in ordered)
+    if not total:
+        return None
+    rank = fraction * (total - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    values: dict[int, float] = {}
+    seen = 0
+    for bucket, count in ordered:
+        for position in (low, high):
+            if position not in values and seen <= position < seen + count:
+                values[position] = bucket_value(bucket)
+        seen += count
+        if high in values:
+            break
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+def summarise_histograms(histograms: dict[str, list[tuple[int, int]]]) -> list[dict]:
+    """summarise(), from a histogram per stage."""
+    result = []
+    for stage, label in STAGE_LABELS.items():
+        counts = histograms.get(stage, [])
+        median, p90 = histogram_percentile(counts, 0.5), histogram_percentile(counts, 0.9)
+        result.append({"stage": stage, "label": label, "count": sum(count for _, count in counts),
+                       "median_hours": _round(None if median is None else median / 3600),
+                       "p90_hours": _round(None if p90 is None else p90 / 3600)})
+    return result

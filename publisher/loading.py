@@ -37,6 +37,8 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
                 job.report.published += publish_entries(connection, settings, job.register, changed)
             if commit:
                 commit()
+                job.analyze_grown()
+                commit()
             done += len(batch)
             if written:
                 written(done, job.staged)
@@ -48,5 +50,8 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
             at=utcnow(), actor=actor, action="import", target=f"register:{kind}", division_code=None,
             detail={"loaded": report.loaded, "refused": report.refused, "published": report.published, "applied": report.applied}))
     if commit:
+        commit()
+        job.analyze_grown()  # what the load wrote is planned with the right statistics from the first query on
+        job.clean_gin_pending()
         commit()
     return job.report

@@ -6,6 +6,8 @@ message delivered twice changes nothing the second time.
 """
 from __future__ import annotations
 
+import os
+
 from celery import Celery, signals
 from kombu import Exchange, Queue
 
@@ -25,6 +27,7 @@ TASK_QUEUES = {
     "workers.alerts.deliver": "notify",
     "workers.alerts.retry_due": "notify",
     "workers.institution_checks.flag_verification_due": "notify",
+    "workers.summaries.refresh": "notify",
     "workers.batch_uploads.process": "verify",
     "workers.routing.route": "route",
     "workers.identifiers.issue": "issue",
@@ -38,7 +41,7 @@ def make_celery(settings: Settings) -> Celery:
     app = Celery("medreg", broker=settings.broker_url, include=[
         "workers.verification", "workers.notifications", "workers.routing",
         "workers.identifiers", "workers.publication", "workers.maintenance", "workers.audit", "workers.expiry",
-        "workers.alerts", "workers.institution_checks", "workers.batch_uploads",
+        "workers.alerts", "workers.institution_checks", "workers.batch_uploads", "workers.summaries",
     ])
     exchange = Exchange("medreg", type="direct", durable=True)
     app.conf.update(
@@ -62,6 +65,8 @@ def make_celery(settings: Settings) -> Celery:
             "seal-audit-chain": {"task": "workers.audit.seal", "schedule": 5.0},
             "retry-staff-alert-webhooks": {"task": "workers.alerts.retry_due", "schedule": 30.0},
             "flag-institution-verification-due": {"task": "workers.institution_checks.flag_verification_due", "schedule": 6 * 3600.0},
+            "refresh-statistics-summaries": {"task": "workers.summaries.refresh",
+                                             "schedule": float(os.environ.get("MEDREG_SUMMARY_INTERVAL") or 600)},
         },
         timezone="Asia/Shanghai",
         enable_utc=True,

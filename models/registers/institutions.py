@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, exists, select
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.applications import Application
@@ -14,6 +14,7 @@ from models.base import Base, utcnow
 from models.follow_ups import StaffFollowUp
 from models.persons import Person
 from models.registers import applies
+from models.search import grams_of
 from pipeline import clock
 from pipeline.codes import default_scope_map
 from pipeline.kinds import (
@@ -68,6 +69,9 @@ class Institution(Base):
     @property
     def department_names(self) -> list[str]:
         return [d.department for d in self.departments]
+
+
+Index("ix_institutions_name_grams", grams_of(Institution.name), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class InstitutionDepartment(Base):

@@ -23,7 +23,7 @@ def queue(request: Request):
     filt = workbench.parse_queue_filter(request.params, request.account)
     page = workbench.queue_page(request.dbsession, request.account, filt, workbench.time_limits(request.registry.settings))
     return {"items": [queue_item_json(item) for item in page.items], "total": page.total, "page": filt.page,
-            "per_page": filt.per_page}
+            "per_page": filt.per_page, "next": page.next}
 
 
 @api_view(route_name="api.commission.item", request_method="GET", permission="commission")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from pyramid.request import Request
-from pyramid.response import Response
+from pyramid.response import FileIter, Response
 
 from pipeline.accounts import OneTimePassword, StaffAccount
 from portal.api.common import api_view, body_of
@@ -88,7 +88,8 @@ def approve_account_request(request: Request):
 
 @api_view(route_name="api.commission.search", request_method="GET", permission="commission")
 def search(request: Request):
-    return commission_search.search(request.dbsession, request.medreg, request.account, request.params.get("q", ""))
+    return commission_search.search(request.dbsession, request.medreg, request.account, request.params.get("q", ""),
+                                    request.params)
 
 
 @api_view(route_name="api.commission.stats", request_method="GET", permission="commission")
@@ -122,9 +123,10 @@ def export_response(request: Request) -> Response:
         raise invalid({"report": "应为 " + "、".join(statistics.REPORTS)})
     title, headers, rows = statistics.report_table(request.dbsession, request.account, report, request.params,
                                                    workbench.time_limits(request.registry.settings))
-    response = Response(body=exports.render(fmt, title, headers, rows), content_type=exports.FORMATS[fmt].split(";")[0])
     if fmt == "csv":
-        response.charset = "utf-8"
+        response = Response(app_iter=exports.csv_chunks(headers, rows), content_type="text/csv", charset="utf-8")
+    else:
+        response = Response(app_iter=FileIter(exports.xlsx_file(title, headers, rows)), content_type=exports.FORMATS[fmt])
     filename = f"{title}.{fmt}"
     response.content_disposition = f"attachment; filename=\"{report}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
     return response

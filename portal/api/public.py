@@ -20,8 +20,13 @@ def search(request: Request):
 
 @api_view(route_name="api.public.record", request_method="GET", permission="public")
 def record(request: Request):
-    body = public.record(request.dbsession, request.matchdict["identifier"])
     output = request.params.get("format", "json")
+    if output == "json":  # the hot path of the public end: the stored JSON as it is
+        text = public.record_text(request.registry["public_reader"], request.matchdict["identifier"])
+        response = Response(body=text.encode("utf-8"), content_type="application/json")
+        response.charset = "utf-8"
+        return response
+    body = public.record(request.dbsession, request.matchdict["identifier"])
     if output == "fhir":
         request.response.content_type = "application/fhir+json"
         return fhir.render(body)

@@ -337,6 +337,7 @@ class QueuePage(Answer):
     total: int
     page: int
     per_page: int
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class RefusedItem(Answer):
@@ -739,13 +740,24 @@ class FoundApplication(Answer):
     submitted_at: datetime
 
 
+class SearchNext(Answer):
+    """每类的下一页游标（null：没有更多）；以 section=该类、cursor=此值 取下一页。"""
+
+    persons: str | None
+    institutions: str | None
+    registrations: str | None
+    applications: str | None
+
+
 class SearchResults(Answer):
-    """各类结果，每类最多50条。人员结果含卫健委可见的非公开字段：证件号码（解密显示）、出生日期、手机号码。"""
+    """各类结果，每类每页 limit 条（默认50）；给出 section 时只查该类。人员结果含卫健委可见的非公开字段：
+    证件号码（解密显示）、出生日期、手机号码。"""
 
     persons: list[FoundPerson]
     institutions: list[FoundInstitution]
     registrations: list[FoundRegistration]
     applications: list[FoundApplication]
+    next: SearchNext
 
 
 class CountRow(Answer):
@@ -779,6 +791,8 @@ class RegisterCounts(Answer):
     rows: list[RegisterCountRow]
     totals: RegisterTotals
     nurses_counted: bool
+    as_of: datetime | None = Field(description="the figures are as of this refresh of the register summary (celery beat); "
+                                               "null: counted at the request")
 
 
 class StageTime(Answer):
@@ -794,6 +808,8 @@ class ProcessingTimes(Answer):
 
     stages: list[StageTime]
     applications: int
+    as_of: datetime | None = Field(description="全国或省级、整月的统计取自定时刷新的环节时长直方图（百分位误差不超过0.5%），为其刷新时间；"
+                                               "null：请求时计算")
 
 
 class BacklogRow(Answer):

@@ -103,12 +103,12 @@ DIVISION = {"type": "string", "pattern": r.DIVISION_PATTERN}
 PAGE = q("page", {"type": "integer", "minimum": 1}, "页码", 1)
 PERIOD = (q("since", DATE, "提交日期起（含）"), q("until", DATE, "提交日期止（含）"))
 SEARCH = (
-    q("name", STRING, "姓名或名称包含"),
+    q("name", STRING, "姓名或名称包含；结果按相关度排序：与之相同、以之开头、其余包含它的"),
     q("division", {"type": "string", "pattern": "^[0-9]{1,6}$"}, "行政区划代码或其前缀；6位代码包含其下级"),
     q("institution", STRING, "机构编号，或机构名称包含"),
     q("uscc", STRING, "统一社会信用代码（机构）"),
     q("identifier", STRING, "电子化注册识别码"),
-    q("cursor", STRING, "上一页返回的 next"),
+    q("cursor", STRING, "上一页返回的 next（不透明，原样传回）"),
     q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"每页条数，1至{MAX_LIMIT}", 20),
 )
 CSV_UPLOAD = {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
@@ -240,7 +240,8 @@ OPERATIONS: list[Op] = [
                q("waiting_min", {"type": "integer", "minimum": 0}, "在卫健委已等待的工作日数，至少"),
                q("marker", tuple(MARKER_LABELS), "时限标记：" + labelled(MARKER_LABELS)),
                q("sort", tuple(SORTS), "排序：" + labelled(SORTS), "waiting"), PAGE,
-               q("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页件数", MAX_PER_PAGE)),
+               q("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}, "每页件数", MAX_PER_PAGE),
+               q("cursor", STRING, "上一页返回的 next（排序须相同）：按游标翻页，任意深度都一样快；给出时忽略 page")),
        text="辖区为本行政区划及其下级。上级卫健委可查看下级受理的申请，只有受理该申请的卫健委可以审批。时限默认值见 "
        "pipeline/data/time_limits.csv，可用 MEDREG_TIME_LIMITS（kind=天数,…）覆盖；临近到期为 due_soon，超过到期日为 overdue。"),
     Op("GET", "/commission/queue/{id}", "辖区内的一件申请", COMMISSION, r.Application, (404,)),
@@ -277,7 +278,11 @@ OPERATIONS: list[Op] = [
     Op("POST", "/commission/account-requests/{id}/approve", "批准另一名管理员发起的重置密码请求（仅管理员）", COMMISSION,
        {202: r.OneTimePasswordSent}, (404,), id_of="请求", text="发起人本人不能批准（403 second_admin_required）。"),
     Op("GET", "/commission/search", "信息查询：辖区内的人员、机构、注册记录和申请", COMMISSION, r.SearchResults, (400,),
-       params=(q("q", STRING, "姓名（包含）、证件号码、手机号码、电子化注册识别码、统一社会信用代码或申请编号"),)),
+       params=(q("q", STRING, "姓名（包含）、证件号码、手机号码、电子化注册识别码、统一社会信用代码或申请编号"),
+               q("section", ("persons", "institutions", "registrations", "applications"), "只查这一类（翻页时必填）"),
+               q("cursor", STRING, "该类上一页返回的 next 中的游标"),
+               q("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "每类每页条数，1至200", 50)),
+       text="人员、机构按编号升序，注册记录先医师后护士、各按编号升序，申请按编号降序；翻页用游标，任意深度都一样快。"),
     Op("GET", "/commission/stats", "业务申请统计：按受理机关、业务类型、状态或提交月份计数", COMMISSION, r.ApplicationCounts,
        (400,), params=(q("group_by", tuple(GROUPS), labelled(GROUPS), "kind"), *PERIOD)),
     Op("GET", "/commission/stats/registers", "注册医师、护士和登记机构数，按行政区划和机构类别", COMMISSION, r.RegisterCounts),
@@ -297,7 +302,9 @@ OPERATIONS: list[Op] = [
        text="连续失败达到 park_after_attempts 次的推送为 parked，由 medreg publish replay 重新推送。"),
     # --- the public end (no login; rate-limited per client) ---------------------------------------------
     *(Op("GET", f"/public/{plural}", summary, PUBLIC, page, (400, 429), public=True, params=SEARCH,
-         text="按识别码排序的一页；把 next 作为下一页的 cursor，next 为 null 表示没有下一页（任意深度都一样快）。")
+         text="一页结果。不带 name 时按识别码排序；带 name 时按相关度：姓名（名称）与之相同的在前，其次以之开头的，"
+              "再次其余包含它的，同一档内按名称（Unicode 码位）再按识别码。把 next 作为下一页的 cursor，"
+              "next 为 null 表示没有下一页（任意深度都一样快）。")
       for plural, (summary, page) in SEARCHED.items()),
     Op("GET", "/public/records/{identifier}", "一条公示记录（最新版本）", PUBLIC,
        {200: {"application/json": r.PublicRecord, "application/fhir+json": r.FhirResource}}, (400, 404, 429), public=True,

@@ -49,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
     console = err()
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
 
-        def bar(description: str, total: int) -> Callable[[], None]:
+        def bar(description: str, total: int) -> Callable[[int], None]:
             task = progress.add_task(description, total=total)
-            return lambda: progress.advance(task)
+            return lambda count: progress.advance(task, count)
 
         with session_scope(settings.database_url) as session:
             result = bulk.export(session, args.out, since, bar)

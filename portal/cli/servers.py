@@ -22,6 +22,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                             "限流和失败计数才看到真实客户端（默认取 MEDREG_TRUSTED_PROXY，不设置则不信任任何代理）")
     serve.add_argument("--trusted-proxy-count", type=int, default=int(os.environ.get("MEDREG_TRUSTED_PROXY_COUNT", "1")),
                        help="客户端与门户之间的代理层数（默认 1）")
+    serve.add_argument("--processes", type=int, default=None,
+                       help="进程数，共用同一监听端口（默认：本机CPU核数；1 则在本进程内运行）")
+    serve.add_argument("--threads", type=int, default=PORTAL_THREADS, help=f"每个进程的线程数（默认 {PORTAL_THREADS}）")
     serve.set_defaults(run=run_serve)
 
     relay = subparsers.add_parser("relay", help="运行发件箱转发进程：把已提交的消息发布到消息队列")
@@ -46,27 +49,149 @@ def stop_on_signals() -> threading.Event:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from waitress.server import create_server
+    """Pre-fork: this process opens the listening socket, then runs `--processes` waitress servers on it
+    (default: one per CPU), each its own process with its own app and database pool; the kernel hands each
+    connection to one of them. SIGTERM or Ctrl-C stops them all: each finishes the requests it is serving."""
+    processes = (os.cpu_count() or 1) if args.processes is None else args.processes
+    if processes < 1 or args.threads < 1:
+        err().print("--processes 与 --threads 应为正整数")
+        return 2
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as error:
+        err().print(listen_failure(args.host, args.port, error))
+        return 2
+    port = sock.getsockname()[1]
+    options = waitress_options(args)
+    if processes == 1:
+        out().print(f"门户已启动：http://{args.host}:{port}/")
+        code = serve_on(sock, options)
+    else:
+        out().print(f"门户已启动：http://{args.host}:{port}/（{processes} 个进程，每个 {args.threads} 个线程）")
+        code = PreFork(sock, processes, options).run()
+    out().print("门户已停止")
+    return code
 
-    from portal import main
+
+def listening_socket(host: str, port: int):
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+def waitress_options(args: argparse.Namespace) -> dict:
+    """Threads, the body limit (a larger body is refused before it is read) and the proxy whose forwarded headers
+    are believed: only then do the rate limits and failure counts see the real client."""
     from portal.headers import MAX_BODY_BYTES
 
     proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_count": args.trusted_proxy_count,
              "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host",
              "clear_untrusted_proxy_headers": True} if args.trusted_proxy else {}
-    try:
-        server = create_server(main({}), host=args.host, port=args.port, threads=PORTAL_THREADS,
-                               max_request_body_size=MAX_BODY_BYTES, **proxy)
-    except OSError as error:
-        err().print(listen_failure(args.host, args.port, error))
-        return 2
-    out().print(f"门户已启动：http://{args.host}:{server.effective_port}/")
+    return {"threads": args.threads, "max_request_body_size": MAX_BODY_BYTES, **proxy}
+
+
+def serve_on(sock, options: dict) -> int:
+    """One waitress server on an open socket, until Ctrl-C or SIGTERM; in-flight requests are finished."""
+    from waitress.server import create_server
+
+    from portal import main
+
+    def interrupt(*_) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+    server = create_server(main({}), sockets=[sock], **options)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
-    out().print("门户已停止")
+    finally:
+        server.close()
     return 0
+
+
+class PreFork:
+    """The parent of the serving processes: starts them, starts again one that dies (unless it died at start,
+    which is a configuration error: then everything stops), and stops them all on SIGTERM or Ctrl-C."""
+
+    def __init__(self, sock, processes: int, options: dict) -> None:
+        self.sock, self.processes, self.options = sock, processes, options
+        self.children: dict[int, float] = {}  # pid → when it started
+
+    def spawn(self) -> None:
+        import time
+
+        pid = os.fork()
+        if pid == 0:  # the child: serve until told to stop, then leave without running the parent's clean-up
+            code = 1
+            try:
+                code = serve_on(self.sock, self.options)
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        self.children[pid] = time.monotonic()
+
+    def run(self) -> int:
+        import time
+
+        stop = stop_on_signals()
+        for _ in range(self.processes):
+            self.spawn()
+        code = 0
+        while not stop.is_set():
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                stop.wait(0.2)
+                continue
+            started = self.children.pop(pid, None)
+            if started is None:
+                continue
+            if time.monotonic() - started < 2:
+                err().print(f"门户进程 {pid} 启动即退出（{os.waitstatus_to_exitcode(status)}），停止全部进程")
+                code = 1
+                break
+            err().print(f"门户进程 {pid} 意外退出（{os.waitstatus_to_exitcode(status)}），重新启动")
+            self.spawn()
+        self.stop_children()
+        self.sock.close()
+        return code
+
+    def stop_children(self, grace: float = 20.0) -> None:
+        import time
+
+        for pid in self.children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while self.children and time.monotonic() < deadline:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+            if pid:
+                self.children.pop(pid, None)
+            else:
+                time.sleep(0.05)
+        for pid in self.children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        self.children.clear()
 
 
 def run_relay(args: argparse.Namespace) -> int:

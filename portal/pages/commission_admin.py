@@ -91,7 +91,7 @@ def search(request: Request):
     if not q.strip():
         return {"q": q, "results": None}
     try:
-        results = commission_search.search(request.dbsession, request.medreg, request.account, q)
+        results = commission_search.search(request.dbsession, request.medreg, request.account, q, request.params)
     except REFUSALS as refusal:
         request.response.status = 400
         return {"q": q, "results": None, "error": form_error(request, refusal, keep=True)}

@@ -1,14 +1,20 @@
 """Query 信息查询 at the commission end: persons, institutions, register entries and applications of the
 jurisdiction, found by name, ID number, mobile, identifier, credit code or application number, with the private
-fields a commission may see (the ID number decrypted for display)."""
+fields a commission may see (the ID number decrypted for display).
+
+Every section pages through any number of results: `next` holds a cursor per section (null: no more), and
+`section` + `cursor` (+ `limit`) fetch that section's next page alone. Keyset cursors: a page at any depth costs
+what the first does. Names are matched through the gram index (models/search.py)."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, Institution, NurseRegistration, Person, PhysicianRegistration
+from models import search as name_index
 from models.audit import audit
 from models.crypto import decrypt, lookup_hashes
 from models.settings import Settings
@@ -18,30 +24,45 @@ from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 
 LIMIT = 50
+MAX_LIMIT = 200
+SECTIONS = ("persons", "institutions", "registrations", "applications")
 
 
-def search(session: Session, settings: Settings, account: Account, q: str) -> dict:
+def search(session: Session, settings: Settings, account: Account, q: str, params: Mapping[str, str] | None = None) -> dict:
     q = (q or "").strip()
+    params = params or {}
     if not q:
         raise invalid({"q": "请输入姓名、证件号码、手机号码、识别码、统一社会信用代码或申请编号"})
     if len(q) > 100:
         raise invalid({"q": "查询内容过长"})
+    section = (params.get("section") or "").strip()
+    if section and section not in SECTIONS:
+        raise invalid({"section": "应为 " + "、".join(SECTIONS)})
+    cursor = (params.get("cursor") or "").strip()
+    if cursor and not section:
+        raise invalid({"cursor": "翻页时须同时给出 section"})
+    limit = _limit(params.get("limit"))
     prefix = jurisdiction_prefix(account.division_code)
-    found = {
-        "persons": persons(session, settings, prefix, q),
-        "institutions": institutions(session, prefix, q),
-        "registrations": registrations(session, prefix, q),
-        "applications": applications(session, prefix, q),
-    }
+    results: dict[str, Any] = {name: [] for name in SECTIONS}
+    results["next"] = dict.fromkeys(SECTIONS)
+    for name in (section,) if section else SECTIONS:
+        after = _cursor(name, cursor) if cursor else None
+        if name == "persons":
+            items, more = persons(session, settings, prefix, q, limit, after)
+        else:
+            finder = {"institutions": institutions, "registrations": registrations, "applications": applications}[name]
+            items, more = finder(session, prefix, q, limit, after)
+        results[name] = items
+        results["next"][name] = _next_cursor(name, items) if more else None
     # Every query is audited, never in clear: who searched, for what kind of thing, and whose full ID numbers were shown.
     by_id_number = bool(session.scalar(select(Person.id).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)))
                                        .limit(1)))
-    revealed = [person["id"] for person in found["persons"] if person["id_number"]]
+    revealed = [person["id"] for person in results["persons"] if person["id_number"]]
     audit(session, f"account:{account.id}", "search_by_id_number" if by_id_number else "search", "persons", account.division_code,
-          query=masked_query(q), results=sum(len(items) for items in found.values()))
+          query=masked_query(q), results=sum(len(results[name]) for name in SECTIONS))
     if revealed:
         audit(session, f"account:{account.id}", "reveal_id_number", "persons", account.division_code, persons=revealed)
-    return found
+    return results
 
 
 def masked_query(q: str) -> str:
@@ -49,13 +70,41 @@ def masked_query(q: str) -> str:
     return q if len(q) <= 4 else q[:2] + "*" * (len(q) - 4) + q[-2:]
 
 
-def persons(session: Session, settings: Settings, prefix: str, q: str) -> list[dict]:
-    matches = [Person.name.contains(q), Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)), Person.mobile == q]
-    rows = session.execute(
-        select(Person, Institution).join(Institution, Institution.id == Person.institution_id)
-        .where(Institution.division_code.like(f"{prefix}%"), or_(*matches)).order_by(Person.id).limit(LIMIT)
-    ).all()
-    return [person_json(settings, person, institution) for person, institution in rows]
+def _limit(raw: str | None) -> int:
+    if raw in (None, ""):
+        return LIMIT
+    if not is_count(str(raw), MAX_LIMIT) or int(str(raw)) < 1:
+        raise invalid({"limit": f"必须是 1 到 {MAX_LIMIT} 之间的整数"})
+    return int(raw)
+
+
+def _cursor(section: str, raw: str) -> tuple[str, int]:
+    """persons, institutions: an id (ascending); applications: an id (descending); registrations: profession:id."""
+    profession, _, number = raw.rpartition(":") if section == "registrations" else ("", "", raw)
+    if not is_count(number) or (section == "registrations" and profession not in ("physician", "nurse")):
+        raise invalid({"cursor": "无效的游标：请使用上一页返回的 next"})
+    return profession, int(number)
+
+
+def _next_cursor(section: str, items: list[dict]) -> str:
+    last = items[-1]
+    return f"{last['profession']}:{last['id']}" if section == "registrations" else str(last["id"])
+
+
+def _page(rows: Sequence, limit: int) -> tuple[list, bool]:
+    return list(rows[:limit]), len(rows) > limit
+
+
+def persons(session: Session, settings: Settings, prefix: str, q: str, limit: int = LIMIT,
+            after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
+    matches = [name_index.contains(session, Person.name, q), Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)),
+               Person.mobile == q]
+    query = (select(Person, Institution).join(Institution, Institution.id == Person.institution_id)
+             .where(Institution.division_code.like(f"{prefix}%"), or_(*matches)))
+    if after:
+        query = query.where(Person.id > after[1])
+    rows, more = _page(session.execute(query.order_by(Person.id).limit(limit + 1)).all(), limit)
+    return [person_json(settings, person, institution) for person, institution in rows], more
 
 
 def person_json(settings: Settings, person: Person, institution: Institution) -> dict:
@@ -70,52 +119,63 @@ def person_json(settings: Settings, person: Person, institution: Institution) ->
     }
 
 
-def institutions(session: Session, prefix: str, q: str) -> list[dict]:
-    rows = session.scalars(
-        select(Institution).where(
-            Institution.division_code.like(f"{prefix}%"),
-            or_(Institution.name.contains(q), Institution.uscc == q.upper(), Institution.identifier == q.upper()),
-        ).order_by(Institution.id).limit(LIMIT)
-    ).all()
+def institutions(session: Session, prefix: str, q: str, limit: int = LIMIT,
+                 after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
+    query = select(Institution).where(
+        Institution.division_code.like(f"{prefix}%"),
+        or_(name_index.contains(session, Institution.name, q), Institution.uscc == q.upper(), Institution.identifier == q.upper()),
+    )
+    if after:
+        query = query.where(Institution.id > after[1])
+    rows, more = _page(list(session.scalars(query.order_by(Institution.id).limit(limit + 1))), limit)
     return [
         {"id": i.id, "name": i.name, "uscc": i.uscc, "type": i.type, "division": i.division_code, "status": i.status,
          "identifier": i.identifier, "registered_by": i.registered_by, "address": i.address, "legal_rep": i.legal_rep,
          "principal": i.principal, "phone": i.phone, "mobile": getattr(i, "mobile", "")}
         for i in rows
-    ]
+    ], more
 
 
-def registrations(session: Session, prefix: str, q: str) -> list[dict]:
-    found = []
-    models: list[tuple[str, Any]] = [
-        ("physician", PhysicianRegistration), ("nurse", NurseRegistration)]
-    for profession, model in models:
-        rows = session.execute(
-            select(model, Person.name, Institution.name)
-            .join(Person, Person.id == model.person_id).join(Institution, Institution.id == model.institution_id)
-            .where(Institution.division_code.like(f"{prefix}%"), or_(Person.name.contains(q), model.identifier == q.upper()))
-            .order_by(model.id).limit(LIMIT)
-        ).all()
+def registrations(session: Session, prefix: str, q: str, limit: int = LIMIT,
+                  after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
+    """Physicians' entries, then nurses', each by id."""
+    found: list[dict] = []
+    models: list[tuple[str, Any]] = [("physician", PhysicianRegistration), ("nurse", NurseRegistration)]
+    for rank, (profession, model) in enumerate(models):
+        if after and rank < [name for name, _ in models].index(after[0]):
+            continue
+        query = (select(model, Person.name, Institution.name)
+                 .join(Person, Person.id == model.person_id).join(Institution, Institution.id == model.institution_id)
+                 .where(Institution.division_code.like(f"{prefix}%"),
+                        or_(name_index.contains(session, Person.name, q), model.identifier == q.upper())))
+        if after and after[0] == profession:
+            query = query.where(model.id > after[1])
+        rows = session.execute(query.order_by(model.id).limit(limit + 1 - len(found))).all()
         found += [
             {"profession": profession, "id": entry.id, "identifier": entry.identifier, "name": name, "status": entry.status,
              "institution": institution, "commission": entry.commission_code, "registered_on": entry.registered_on.isoformat()}
             for entry, name, institution in rows
         ]
-    return found
+        if len(found) > limit:
+            break
+    return _page(found, limit)
 
 
-def applications(session: Session, prefix: str, q: str) -> list[dict]:
-    matches = [Application.identifier == q.upper(), Person.name.contains(q)]
+def applications(session: Session, prefix: str, q: str, limit: int = LIMIT,
+                 after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
+    """Newest first."""
+    matches = [Application.identifier == q.upper(), name_index.contains(session, Person.name, q)]
     number = q.removeprefix("#")
     if is_count(number):
         matches.append(Application.id == int(number))
-    rows = session.execute(
-        select(Application, Person.name).outerjoin(Person, Person.id == Application.person_id)
-        .where(Application.commission_code.like(f"{prefix}%"), or_(*matches)).order_by(Application.id.desc()).limit(LIMIT)
-    ).all()
+    query = (select(Application, Person.name).outerjoin(Person, Person.id == Application.person_id)
+             .where(Application.commission_code.like(f"{prefix}%"), or_(*matches)))
+    if after:
+        query = query.where(Application.id < after[1])
+    rows, more = _page(session.execute(query.order_by(Application.id.desc()).limit(limit + 1)).all(), limit)
     return [
         {"id": a.id, "kind": a.kind, "kind_label": KINDS[a.kind].label if a.kind in KINDS else a.kind, "status": a.status,
          "applicant": name, "commission": a.commission_code, "identifier": a.identifier,
          "submitted_at": a.submitted_at.isoformat()}
         for a, name in rows
-    ]
+    ], more

@@ -1,10 +1,13 @@
 """The public end: search the published registers, read one record, follow the feed. No login."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import Engine, Text, cast, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from models import Institution, PublicRecord, PublicVersion
+from models import search as name_index
+from pipeline import search as ranking
 from pipeline.numbers import is_count
 from portal.errors import invalid, not_found
 
@@ -21,31 +24,92 @@ def page_limit(raw: str | None, default: int = 20) -> int:
 
 
 def search(session: Session, plural_kind: str, params: dict[str, str]) -> dict:
-    """Keyset paging on the identifier: any page is as cheap as the first, and there is no cap on depth."""
+    """Without a name: keyset paging on the identifier. With a name: ranked (exact name, then names starting with it,
+    then names containing it; pipeline/search.py), keyset paging on (rank, name, identifier) with an opaque cursor.
+    Either way any page is as cheap as the first, and there is no cap on depth."""
     limit = page_limit(params.get("limit"))
-    query = select(PublicRecord).where(PublicRecord.kind == KINDS[plural_kind])
+    conditions = filters(session, plural_kind, params)
+    cursor = (params.get("cursor") or "").strip()
     if name := (params.get("name") or "").strip():
-        query = query.where(PublicRecord.name.contains(name, autoescape=True))
-    if division := (params.get("division") or "").strip():
-        if not is_count(division) or len(division) > 6:
-            raise invalid({"division": "行政区划代码应为不超过 6 位的数字"})
-        query = query.where(PublicRecord.division.startswith(division.rstrip("0") if len(division) == 6 else division))
-    if institution := (params.get("institution") or "").strip():
-        if is_count(institution):
-            query = query.where(PublicRecord.institution_id == int(institution))
-        else:
-            ids = select(Institution.id).where(Institution.name.contains(institution, autoescape=True))
-            query = query.where(PublicRecord.institution_id.in_(ids))
-    if uscc := (params.get("uscc") or "").strip():
-        query = query.where(PublicRecord.uscc == uscc.upper())
-    if identifier := (params.get("identifier") or "").strip():
-        query = query.where(PublicRecord.identifier == identifier.upper())
-    if cursor := (params.get("cursor") or "").strip():
+        return ranked(session, name, conditions, cursor, limit)
+    query = select(PublicRecord).where(*conditions)
+    if cursor:
         query = query.where(PublicRecord.identifier > cursor)
     rows = list(session.scalars(query.order_by(PublicRecord.identifier).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": [row.body for row in rows], "next": rows[-1].identifier if more else None}
+
+
+def filters(session: Session, plural_kind: str, params: dict[str, str]) -> list:
+    conditions: list = [PublicRecord.kind == KINDS[plural_kind]]
+    if division := (params.get("division") or "").strip():
+        if not is_count(division) or len(division) > 6:
+            raise invalid({"division": "行政区划代码应为不超过 6 位的数字"})
+        conditions.append(PublicRecord.division.startswith(division.rstrip("0") if len(division) == 6 else division))
+    if institution := (params.get("institution") or "").strip():
+        if is_count(institution):
+            conditions.append(PublicRecord.institution_id == int(institution))
+        else:
+            ids = select(Institution.id).where(name_index.contains(session, Institution.name, institution))
+            conditions.append(PublicRecord.institution_id.in_(ids))
+    if uscc := (params.get("uscc") or "").strip():
+        conditions.append(PublicRecord.uscc == uscc.upper())
+    if identifier := (params.get("identifier") or "").strip():
+        conditions.append(PublicRecord.identifier == identifier.upper())
+    return conditions
+
+
+def ranked(session: Session, name: str, conditions: list, cursor: str, limit: int) -> dict:
+    """Each rank is its own query, in order, until the page (and one more, to know there is a next page) is full."""
+    after: tuple[int, str, str] | None = None
+    if cursor:
+        try:
+            after = ranking.decode_cursor(cursor)
+        except ranking.BadCursor:
+            raise invalid({"cursor": "无效的游标：请使用上一页返回的 next"}) from None
+    escaped = name.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    tiers = {
+        ranking.EXACT: [PublicRecord.name == name],
+        ranking.PREFIX: [PublicRecord.name.like(f"{escaped}%", escape="/"), PublicRecord.name != name],
+        ranking.INSIDE: [name_index.contains(session, PublicRecord.name, name),
+                         PublicRecord.name.not_like(f"{escaped}%", escape="/")],
+    }
+    found: list[tuple[int, PublicRecord]] = []
+    for tier, matches in tiers.items():
+        if after is not None and tier < after[0]:
+            continue
+        query = select(PublicRecord).where(*conditions, *matches)
+        if after is not None and tier == after[0]:
+            query = query.where(tuple_(PublicRecord.name, PublicRecord.identifier) > tuple_(literal(after[1]), literal(after[2])))
+        wanted = limit + 1 - len(found)
+        found += [(tier, row) for row in session.scalars(query.order_by(PublicRecord.name, PublicRecord.identifier).limit(wanted))]
+        if len(found) > limit:
+            break
+    more = len(found) > limit
+    found = found[:limit]
+    last = found[-1] if found else None
+    return {"items": [row.body for _, row in found],
+            "next": ranking.encode_cursor(last[0], last[1].name, last[1].identifier) if more and last else None}
+
+
+RECORD_SQL = "SELECT body::text FROM public_records WHERE identifier = %(identifier)s"
+
+
+def record_text(reader: Engine, identifier: str) -> str:
+    """One record's JSON text as stored: no session, no transaction, no parsing and serialising again (but for a
+    text stored with \\uXXXX escapes, which is re-encoded so that the answer is UTF-8 as every other)."""
+    identifier = identifier.strip().upper()
+    with reader.connect() as connection:
+        if connection.dialect.name == "postgresql":  # plain SQL: no statement to build, compile or look up in the cache
+            text = connection.exec_driver_sql(RECORD_SQL, {"identifier": identifier}).scalar()
+        else:
+            text = connection.execute(select(cast(PublicRecord.body, Text)).where(PublicRecord.identifier == identifier)).scalar()
+    if text is None:
+        raise not_found("公示记录")
+    if "\\u" in text:  # stored with \uXXXX escapes (the ORM's default): answer raw UTF-8 as every other answer
+        return orjson.dumps(orjson.loads(text)).decode()
+    return text
 
 
 def record(session: Session, identifier: str) -> dict:

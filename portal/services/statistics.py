@@ -9,18 +9,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from models import Account, Application, ApplicationEvent, Division, Institution, NurseRegistration, PhysicianRegistration
+from models import Account, Application, ApplicationEvent, Division, RegisterSummary, StageTimeHistogram, summaries
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.routing import jurisdiction_prefix
-from pipeline.statistics import stage_durations, summarise
-from pipeline.time_limits import deadline
+from pipeline.statistics import STAGE_LABELS, stage_durations, summarise, summarise_histograms
 from portal.errors import invalid
-from portal.services.workbench import entered_commission
+from portal.services.workbench import marker_condition, waiting_since
 
 GROUPS = {"division": "受理机关（行政区划）", "kind": "业务类型", "status": "状态", "month": "提交月份"}
 REPORTS = {"applications": "业务申请统计", "registers": "注册人员与机构统计", "processing": "各环节办理时长",
@@ -102,39 +101,98 @@ def application_counts(session: Session, account: Account, group_by: str, period
 
 def register_counts(session: Session, account: Account) -> dict:
     """Registered physicians and nurses (status registered) and registered institutions (holding an identifier,
-    not cancelled), by the institution's division and type."""
+    not cancelled), by the institution's division and type: from register_summary as of its last refresh
+    (models/summaries.py), or counted now where it was never refreshed. `as_of` says which."""
     prefix = jurisdiction_prefix(account.division_code)
-    in_scope = Institution.division_code.like(f"{prefix}%")
-    table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"physicians": 0, "nurses": 0, "institutions": 0})
-    people: list[tuple[str, Any]] = [
-        ("physicians", PhysicianRegistration), ("nurses", NurseRegistration)]
-    for column, model in people:
-        for division, kind, count in session.execute(
-            select(Institution.division_code, Institution.type, func.count())
-            .join(model, model.institution_id == Institution.id)
-            .where(in_scope, model.status == "registered").group_by(Institution.division_code, Institution.type)
-        ):
-            table[(division, kind)][column] = count
-    for division, kind, count in session.execute(
-        select(Institution.division_code, Institution.type, func.count())
-        .where(in_scope, Institution.identifier.is_not(None), Institution.status != "cancelled")
-        .group_by(Institution.division_code, Institution.type)
-    ):
-        table[(division, kind)]["institutions"] = count
-    names = division_names(session, {division for division, _ in table})
-    rows = [{"division": division, "division_name": names.get(division, ""), "institution_type": kind, **counts}
-            for (division, kind), counts in sorted(table.items())]
-    totals = {key: sum(counts[key] for counts in table.values()) for key in ("physicians", "nurses", "institutions")}
-    return {"rows": rows, "totals": totals, "nurses_counted": True}
+    as_of = summaries.refreshed_at(session, summaries.REGISTERS)
+    if as_of is not None:
+        found = session.execute(
+            select(RegisterSummary.division_code, RegisterSummary.institution_type, RegisterSummary.physicians,
+                   RegisterSummary.nurses, RegisterSummary.institutions)
+            .where(RegisterSummary.division_code.like(f"{prefix}%"))
+            .order_by(RegisterSummary.division_code, RegisterSummary.institution_type)).all()
+    else:
+        counted = summaries.register_count_rows(prefix).subquery()
+        found = session.execute(select(counted).order_by(counted.c.division, counted.c.type)).all()
+    names = division_names(session, {row[0] for row in found})
+    rows: list[dict[str, Any]] = [
+        {"division": division, "division_name": names.get(division, ""), "institution_type": kind,
+         "physicians": int(physicians), "nurses": int(nurses), "institutions": int(institutions)}
+        for division, kind, physicians, nurses, institutions in found]
+    totals = {key: sum(row[key] for row in rows) for key in ("physicians", "nurses", "institutions")}
+    return {"rows": rows, "totals": totals, "nurses_counted": True, "as_of": as_of.isoformat() if as_of else None}
 
 
 def processing_times(session: Session, account: Account, period: Period) -> dict:
     """Median and 90th percentile of the time spent in each stage, from the history of the jurisdiction's
-    applications (submitted in the period)."""
+    applications (submitted in the period).
+
+    The country and a province over whole months read the stage-time histogram beat refreshes (models/summaries.py;
+    percentiles within 0.5 %, `as_of` says when); anything else is computed now, in SQL on PostgreSQL (window
+    functions and percentile_cont, which interpolates as pipeline.statistics.percentile does) — a city's or county's
+    applications are few enough. SQLite (the embedded demo) reads the history rows."""
+    prefix = jurisdiction_prefix(account.division_code)
+    scope = (Application.commission_code.like(f"{prefix}%"), *_in_period(period))
+    if session.get_bind().dialect.name != "postgresql":
+        return {**_processing_times_in_python(session, scope), "as_of": None}
+    months = _whole_months(period)
+    as_of = summaries.refreshed_at(session, summaries.PROCESSING) if len(prefix) <= 2 and months is not None else None
+    if as_of is not None and months is not None:
+        return _processing_times_from_histogram(session, prefix, months, as_of)
+    spans = summaries.stage_spans(*scope)
+    hours = spans.c.seconds / 3600
+    figures = {
+        row.stage: row for row in session.execute(
+            select(spans.c.stage, func.count().label("count"),
+                   func.percentile_cont(0.5).within_group(hours).label("median"),
+                   func.percentile_cont(0.9).within_group(hours).label("p90"))
+            .group_by(spans.c.stage))
+    }
+    applications = session.scalar(
+        select(func.count(func.distinct(ApplicationEvent.application_id)))
+        .join(Application, Application.id == ApplicationEvent.application_id).where(*scope)) or 0
+    stages = []
+    for name, label in STAGE_LABELS.items():
+        row = figures.get(name)
+        stages.append({"stage": name, "label": label, "count": row.count if row else 0,
+                       "median_hours": _hours(row.median) if row else None, "p90_hours": _hours(row.p90) if row else None})
+    return {"stages": stages, "applications": applications, "as_of": None}
+
+
+def _whole_months(period: Period) -> tuple[str | None, str | None] | None:
+    """(first month, last month) as YYYY-MM when the period is made of whole months (open ends allowed), else None."""
+    if period.since and period.since.day != 1:
+        return None
+    if period.until and (period.until + timedelta(days=1)).day != 1:
+        return None
+    return (period.since.strftime("%Y-%m") if period.since else None, period.until.strftime("%Y-%m") if period.until else None)
+
+
+def _processing_times_from_histogram(session: Session, prefix: str, months: tuple[str | None, str | None], as_of) -> dict:
+    conditions: list[ColumnElement[bool]] = [StageTimeHistogram.province.like(f"{prefix}%")]
+    if months[0]:
+        conditions.append(StageTimeHistogram.month >= months[0])
+    if months[1]:
+        conditions.append(StageTimeHistogram.month <= months[1])
+    rows = session.execute(
+        select(StageTimeHistogram.stage, StageTimeHistogram.bucket, func.sum(StageTimeHistogram.count))
+        .where(*conditions).group_by(StageTimeHistogram.stage, StageTimeHistogram.bucket)).all()
+    histograms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for stage, bucket, count in rows:  # at most a few thousand buckets, whatever the number of applications
+        histograms[stage].append((int(bucket), int(count)))
+    applications = sum(count for _, count in histograms.pop(summaries.APPLICATIONS, []))
+    return {"stages": summarise_histograms(histograms), "applications": applications, "as_of": as_of.isoformat()}
+
+
+def _hours(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _processing_times_in_python(session: Session, scope) -> dict:
     events = session.execute(
         select(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.to_status)
         .join(Application, Application.id == ApplicationEvent.application_id)
-        .where(Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"), *_in_period(period))
+        .where(*scope)
         .order_by(ApplicationEvent.application_id, ApplicationEvent.id)
     ).all()
     by_application: dict[int, list] = defaultdict(list)
@@ -146,23 +204,20 @@ def processing_times(session: Session, account: Account, period: Period) -> dict
 
 def backlog(session: Session, account: Account, limits: dict[str, int], today: date | None = None) -> dict:
     """Applications waiting for each commission of the jurisdiction, and how many of them are near or past
-    their time limit."""
+    their time limit: counted in SQL, a time-limit marker being a range of waiting_since per kind."""
     today = today or clock.today()
-    entered = entered_commission()
+    since = waiting_since()
     rows = session.execute(
-        select(Application.commission_code, Application.kind, func.coalesce(entered.c.since, Application.submitted_at))
-        .outerjoin(entered, entered.c.application_id == Application.id)
+        select(Application.commission_code, func.count(),
+               func.count().filter(marker_condition(since, "due_soon", limits, today)),
+               func.count().filter(marker_condition(since, "overdue", limits, today)))
         .where(Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"),
                Application.status == Status.pending_approval)
+        .group_by(Application.commission_code).order_by(Application.commission_code)
     ).all()
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"pending": 0, "due_soon": 0, "overdue": 0})
-    for code, kind, since in rows:
-        marker = deadline(kind, clock.day_of(since), today, limits).marker
-        counts[code]["pending"] += 1
-        if marker != "on_time":
-            counts[code][marker] += 1
-    names = division_names(session, set(counts))
-    items = [{"commission": code, "name": names.get(code, code), **c} for code, c in sorted(counts.items())]
+    names = division_names(session, {str(row[0]) for row in rows})
+    items = [{"commission": code, "name": names.get(str(code), code), "pending": pending, "due_soon": due_soon, "overdue": overdue}
+             for code, pending, due_soon, overdue in rows]
     return {"rows": items, "total": sum(r["pending"] for r in items)}
 
 

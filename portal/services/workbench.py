@@ -2,15 +2,17 @@
 time-limit markers, and decisions on several items at once."""
 from __future__ import annotations
 
+import base64
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
-from models import Account, Application, ApplicationEvent, Institution, Person
+from models import Account, Application, Institution, Person
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
@@ -42,6 +44,7 @@ class QueueFilter:
     sort: str = "waiting"
     page: int = 1
     per_page: int = MAX_PER_PAGE
+    after: tuple | None = None  # the sort key of the previous page's last item (`cursor`): keyset paging
 
     def query_args(self) -> dict[str, str]:
         """The filter as query parameters (for the page's links), without the page number."""
@@ -93,22 +96,19 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
     result.sort = sort
     result.page = _int(params, "page", errors, 1) or 1
     result.per_page = _int(params, "per_page", errors, 1, MAX_PER_PAGE) or default_per_page
+    cursor = (params.get("cursor") or "").strip()
+    if cursor and "sort" not in errors:
+        result.after = parse_cursor(cursor, sort)
+        if result.after is None:
+            errors["cursor"] = "无效的游标：请使用上一页返回的 next（排序须相同）"
     if errors:
         raise invalid(errors)
     return result
 
 
-def entered_commission():
-    """When each application last entered 待审批 (routing's own history row stays in that status)."""
-    return (
-        select(ApplicationEvent.application_id.label("application_id"), func.max(ApplicationEvent.at).label("since"))
-        .where(
-            ApplicationEvent.to_status == Status.pending_approval,
-            or_(ApplicationEvent.from_status.is_(None), ApplicationEvent.from_status != Status.pending_approval),
-        )
-        .group_by(ApplicationEvent.application_id)
-        .subquery()
-    )
+def waiting_since():
+    """When the commission got it: when it last entered 待审批 (Application.waiting_since), else its submission."""
+    return func.coalesce(Application.waiting_since, Application.submitted_at)
 
 
 @dataclass
@@ -126,16 +126,24 @@ class QueuePage:
     total: int
     filter: QueueFilter
     limits: dict[str, int] = field(default_factory=dict)
+    next: str | None = None  # the cursor of the next page (keyset), None on the last
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.filter.per_page))
 
 
+ORDERS = {  # sort → (key expressions, descending)
+    "waiting": ((waiting_since(), Application.id), False), "-waiting": ((waiting_since(), Application.id), True),
+    "submitted": ((Application.submitted_at, Application.id), False),
+    "-submitted": ((Application.submitted_at, Application.id), True),
+    "id": ((Application.id,), False), "-id": ((Application.id,), True),
+}
+
+
 def queue_page(session: Session, account: Account, filt: QueueFilter, limits: dict[str, int], today: date | None = None) -> QueuePage:
     today = today or clock.today()
-    entered = entered_commission()
-    since = func.coalesce(entered.c.since, Application.submitted_at)
+    since = waiting_since()
     conditions: list[ColumnElement[bool]] = [Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%")]
     if filt.status:
         conditions.append(Application.status == filt.status)
@@ -150,32 +158,60 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
         conditions.append(since < clock.start_of_day(latest + timedelta(days=1)))
     if filt.marker:
         conditions.append(Application.status == Status.pending_approval)
-        conditions.append(_marker_condition(since, filt.marker, limits, today))
-    base = select(Application, entered.c.since).outerjoin(entered, entered.c.application_id == Application.id).where(*conditions)
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
-    order = {
-        "waiting": (since.asc(), Application.id.asc()), "-waiting": (since.desc(), Application.id.desc()),
-        "submitted": (Application.submitted_at.asc(), Application.id.asc()),
-        "-submitted": (Application.submitted_at.desc(), Application.id.desc()),
-        "id": (Application.id.asc(),), "-id": (Application.id.desc(),),
-    }[filt.sort]
-    page = base.order_by(*order).limit(filt.per_page).offset((filt.page - 1) * filt.per_page)
-    rows = session.execute(page.options(selectinload(Application.history))).all()
-    applications = [row[0] for row in rows]
+        conditions.append(marker_condition(since, filt.marker, limits, today))
+    total = session.scalar(select(func.count()).select_from(Application).where(*conditions))
+    keys, descending = ORDERS[filt.sort]
+    page = select(Application).where(*conditions)
+    if filt.after is not None:
+        # keyset: strictly after the last item of the previous page, in the page's order
+        bound = tuple_(*(literal(value) for value in filt.after))
+        page = page.where(tuple_(*keys) < bound if descending else tuple_(*keys) > bound)
+    else:
+        page = page.offset((filt.page - 1) * filt.per_page)
+    page = page.order_by(*(key.desc() if descending else key.asc() for key in keys)).limit(filt.per_page + 1)
+    applications = list(session.scalars(page.options(selectinload(Application.history))))
+    more = len(applications) > filt.per_page
+    applications = applications[:filt.per_page]
     persons = _names(session, Person, {a.person_id for a in applications})
     institutions = _names(session, Institution, {a.institution_id for a in applications})
     items = [
         QueueItem(
             application=application,
-            since=entered_since,
-            deadline=deadline(application.kind, clock.day_of(entered_since or application.submitted_at), today, limits)
+            since=application.waiting_since,
+            deadline=deadline(application.kind, clock.day_of(application.waiting_since or application.submitted_at), today, limits)
             if application.status == Status.pending_approval else None,
-            applicant=persons.get(application.person_id),
-            institution=institutions.get(application.institution_id),
+            applicant=persons.get(application.person_id) if application.person_id else None,
+            institution=institutions.get(application.institution_id) if application.institution_id else None,
         )
-        for application, entered_since in rows
+        for application in applications
     ]
-    return QueuePage(items, total or 0, filt, limits)
+    last = applications[-1] if applications else None
+    return QueuePage(items, total or 0, filt, limits, next=cursor_of(filt.sort, last) if more and last else None)
+
+
+def cursor_of(sort: str, application: Application) -> str:
+    """The page's last item as an opaque cursor: its sort key."""
+    key: list = [application.id]
+    if sort.lstrip("-") == "waiting":
+        key.insert(0, (application.waiting_since or application.submitted_at).isoformat())
+    elif sort.lstrip("-") == "submitted":
+        key.insert(0, application.submitted_at.isoformat())
+    raw = json.dumps([sort, *key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def parse_cursor(raw: str, sort: str) -> tuple | None:
+    """The sort key a cursor holds, or None if it is not one of ours for this sort."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        cursor_sort, *key = decoded
+        if cursor_sort != sort or not key or not isinstance(key[-1], int):
+            return None
+        if len(key) == 2:
+            return datetime.fromisoformat(key[0]), key[1]
+        return (key[0],) if len(key) == 1 else None
+    except (ValueError, TypeError):
+        return None
 
 
 def _latest_start_for(today: date, working_days: int) -> date:
@@ -184,7 +220,7 @@ def _latest_start_for(today: date, working_days: int) -> date:
     return mainland_calendar().subtract_working_days(today, working_days)
 
 
-def _marker_condition(since, marker: str, limits: dict[str, int], today: date):
+def marker_condition(since, marker: str, limits: dict[str, int], today: date):
     """Per kind: the start days whose deadline shows `marker` today, as ranges of `since`."""
     clauses = []
     for kind in KINDS:

@@ -206,3 +206,32 @@ def test_register_entries_are_found_by_identifier(api, world, settings):
 
 def test_an_empty_query_is_refused(api, world):
     api.get("/api/v1/commission/search", params={"q": " "}, headers=world.desks["county"].headers, status=400)
+
+
+def test_search_pages_through_every_result_of_each_section(api, world, db, settings):
+    """61 people whose names hold the query (more than a page): `next` per section, `section` + `cursor` fetch the
+    rest, each once."""
+    from tests.journeys import person_account
+
+    name = f"翻页{world.tag}"
+    made = [person_account(db, settings, world.institutions["county"].id, name=f"{name}某{n}")["person_id"] for n in range(61)]
+    db.commit()
+    headers = world.desks["county"].headers
+    first = api.get("/api/v1/commission/search", params={"q": name}, headers=headers).json
+    assert [p["id"] for p in first["persons"]] == sorted(made)[:50]
+    assert first["next"]["persons"] == str(sorted(made)[49]) and first["next"]["institutions"] is None
+    seen, cursor, pages = [p["id"] for p in first["persons"]], first["next"]["persons"], 1
+    while cursor:
+        page = api.get("/api/v1/commission/search", params={"q": name, "section": "persons", "cursor": cursor, "limit": 7},
+                       headers=headers).json
+        assert page["institutions"] == page["applications"] == page["registrations"] == []
+        seen += [p["id"] for p in page["persons"]]
+        cursor, pages = page["next"]["persons"], pages + 1
+    assert seen == sorted(made) and pages == 3
+    # applications newest first, paged the same way
+    apps = api.get("/api/v1/commission/search", params={"q": name, "section": "applications", "limit": 1}, headers=headers).json
+    assert apps["next"]["applications"] is None or apps["next"]["applications"].isdigit()
+    for params, field in (({"section": "nobody"}, "section"), ({"cursor": "5"}, "cursor"), ({"section": "persons", "cursor": "x"}, "cursor"),
+                          ({"section": "registrations", "cursor": "vet:3"}, "cursor"), ({"limit": "0"}, "limit")):
+        answer = api.get("/api/v1/commission/search", params={"q": name, **params}, headers=headers, status=400).json
+        assert field in answer["error"]["fields"]

@@ -166,3 +166,95 @@ def test_the_xlsx_export_reads_back_as_the_figures(api, world):
 def test_a_bad_export_is_refused_naming_the_field(api, world, params, field):
     answer = api.get("/api/v1/commission/export", params=params, headers=world.desks["city"].headers, status=400)
     assert field in answer.json["error"]["fields"]
+
+
+def test_processing_times_in_sql_match_the_rules_in_python(db, world):
+    """Random histories (returns, resubmissions, statuses outside every stage, stages still open): the SQL of
+    processing_times gives exactly what pipeline.statistics gives from the same rows."""
+    try:
+        _random_histories_match(db, world)
+    finally:
+        db.rollback()
+
+
+def _random_histories_match(db, world):
+    import random
+    from types import SimpleNamespace
+
+    from models import Application
+    from portal.services import statistics
+
+    rng = random.Random(7)
+    statuses = ["submitted", "verifying", "awaiting_institution", "pending_approval", "returned", "approved", "issued",
+                "published", "rejected", "withdrawn"]
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    for n in range(120):
+        at, events = start + timedelta(hours=n), []
+        for _ in range(rng.randint(1, 9)):
+            at += timedelta(minutes=rng.randint(0, 600), seconds=rng.randint(0, 59))
+            events.append((at, rng.choice(statuses)))
+        cw.application(db, world.person["account_id"], None, "physician.first_registration", world.codes["county"], events)
+    db.flush()
+    account = SimpleNamespace(division_code=world.codes["county"])
+    period = statistics.Period(date(2025, 6, 1), date(2025, 6, 30))
+    in_sql = statistics.processing_times(db, account, period)
+    in_python = statistics._processing_times_in_python(db, (
+        Application.commission_code.like(f"{world.codes['county']}%"), *statistics._in_period(period)))
+    assert in_sql.pop("as_of") is None
+    assert in_sql == in_python
+    assert in_sql["applications"] == 120 and sum(s["count"] for s in in_sql["stages"]) > 100
+
+
+def test_register_counts_come_from_the_summary_beat_refreshes(api, db, world):
+    """Counted now until the summary is first refreshed; then as of the refresh (the answer says when), and the
+    same figures."""
+    from models import RegisterSummary, SummaryRefresh
+    from models.summaries import refresh_registers
+
+    live = stats(api, world, path="/registers")
+    db.query(SummaryRefresh).delete()
+    db.commit()
+    assert stats(api, world, path="/registers")["as_of"] is None
+    refresh_registers(db)
+    db.commit()
+    try:
+        summarised = stats(api, world, path="/registers")
+        assert summarised["as_of"] is not None
+        assert {**summarised, "as_of": None} == {**live, "as_of": None}
+        county = stats(api, world, level="county", path="/registers")
+        assert county["totals"] == {"physicians": 2, "nurses": 1, "institutions": 1}
+    finally:
+        db.query(SummaryRefresh).delete()
+        db.query(RegisterSummary).delete()
+        db.commit()
+
+
+def test_processing_times_of_the_country_and_a_province_come_from_the_histogram_beat_refreshes(api, db, world):
+    """After a refresh, the national and provincial figures over whole months come from the histogram (within
+    0.5 % of the exact ones, `as_of` set); a city's, or any period not made of whole months, is computed now."""
+    from models import StageTimeHistogram, SummaryRefresh
+    from models.summaries import PROCESSING, refresh_processing
+
+    exact = stats(api, world, level="province", path="/processing")
+    assert exact["as_of"] is None
+    assert refresh_processing(db) >= 2  # every (province, month) the first time
+    db.commit()
+    try:
+        for params in ({}, {"since": "2026-01-01", "until": "2026-02-28"}):
+            summed = stats(api, world, level="province", path="/processing", **params)
+            assert summed["as_of"] is not None and summed["applications"] == exact["applications"]
+            for got, want in zip(summed["stages"], exact["stages"], strict=True):
+                assert (got["stage"], got["count"]) == (want["stage"], want["count"])
+                for key in ("median_hours", "p90_hours"):
+                    assert abs(got[key] - want[key]) <= 0.006 * want[key] + 0.01, (got, want)
+        assert stats(api, world, level="province", path="/processing", since="2026-01-02")["as_of"] is None  # not a whole month
+        assert stats(api, world, level="city", path="/processing")["as_of"] is None
+        before = stats(api, world, level="province", path="/processing")
+        refresh_processing(db)  # only groups with an application changed in the last minute or so are recomputed
+        db.commit()
+        again = stats(api, world, level="province", path="/processing")
+        assert again["stages"] == before["stages"] and again["as_of"] > before["as_of"]
+    finally:
+        db.query(StageTimeHistogram).delete()
+        db.query(SummaryRefresh).filter(SummaryRefresh.name == PROCESSING).delete()
+        db.commit()

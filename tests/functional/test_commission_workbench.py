@@ -84,6 +84,26 @@ def test_filters_sorting_and_paging(api, world, params, expected):
     assert ids(answer) == named(world, *expected)
 
 
+@pytest.mark.parametrize("sort", ["waiting", "-waiting", "submitted", "-submitted", "id", "-id"])
+@pytest.mark.parametrize("per_page", [1, 2, 4])
+def test_keyset_paging_by_cursor_gives_the_same_order_as_one_page(api, world, sort, per_page):
+    whole = ids(queue(api, world, status="all", sort=sort))
+    seen, cursor, pages = [], None, 0
+    while True:
+        answer = queue(api, world, status="all", sort=sort, per_page=str(per_page), **({"cursor": cursor} if cursor else {}))
+        seen += ids(answer)
+        pages += 1
+        assert answer["total"] == 6
+        cursor = answer["next"]
+        if cursor is None:
+            break
+    assert seen == whole and pages == -(-len(whole) // per_page)
+    assert "cursor" in queue(api, world, expect=400, cursor="garbage")["error"]["fields"]
+    first = queue(api, world, status="all", sort=sort, per_page="1")
+    other = "id" if sort != "id" else "-id"
+    assert "cursor" in queue(api, world, expect=400, status="all", sort=other, cursor=first["next"])["error"]["fields"]
+
+
 def test_the_institution_filter_and_every_status(api, world):
     assert set(ids(queue(api, world, institution=str(world.institutions["county"].id)))) == set(
         named(world, "on_time", "due_soon", "overdue", "city"))

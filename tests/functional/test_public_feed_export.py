@@ -137,3 +137,22 @@ def test_public_end_settings_come_from_the_environment(monkeypatch, tmp_path):
     loaded = load_settings()
     assert (loaded.bulk_dir, loaded.licence_keys, loaded.park_after_attempts, loaded.public_rate_per_second, loaded.public_burst) == (
         str(tmp_path), "file:/etc/medreg/licence-keys.json", 5, 2.5, 9)
+
+
+def test_the_snapshot_written_by_worker_processes_is_the_same_file(db, tmp_path, monkeypatch):
+    """A big snapshot is encoded by one process per core, each in the export's own database snapshot, range by range:
+    the files are byte for byte what one process writes."""
+    from publisher import bulk
+
+    one, many = tmp_path / "one", tmp_path / "many"
+    bulk.export(db, one, None, lambda description, total: lambda count: None)
+    monkeypatch.setattr(bulk, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(bulk, "RANGES_PER_WORKER", 7)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    bulk.export(db, many, None, lambda description, total: lambda count: None)
+    names = sorted(path.name for path in one.iterdir())
+    assert names == sorted(path.name for path in many.iterdir())
+    for name in names:
+        if name != "manifest.json":
+            assert (one / name).read_bytes() == (many / name).read_bytes(), name
+    assert bulk.read_manifest(one)["sha256"] == bulk.read_manifest(many)["sha256"]

@@ -124,7 +124,7 @@ def test_no_private_field_reaches_any_public_output(api, db, settings, tmp_path_
         outputs.append(api.get("/api/v1/public/verify-licence", params={"payload": payload}).text)
     outputs.append(api.get("/api/v1/public/feed", params={"since": since, "limit": 100}).text)
     out = tmp_path_factory.mktemp("privacy-export")
-    bulk.export(db, out, since, lambda description, total: lambda: None)
+    bulk.export(db, out, since, lambda description, total: lambda count: None)
     outputs += [path.read_text(encoding="utf-8-sig") for path in sorted(out.iterdir())]
 
     for person in persons:

@@ -83,6 +83,37 @@ def test_search_by_name_with_division_or_institution(api, published):
     assert all(i["institutions"][0]["id"] == main["id"] for i in by_institution_id)
 
 
+RANKED_DIVISION = "650105"  # the ranking test's own names
+
+
+def test_name_search_ranks_exact_then_prefix_then_inside_and_pages_at_any_depth(api, db, published):
+    factories.division(db, RANKED_DIVISION, "乌鲁木齐排序测试区", "650000")
+    db.commit()
+    place = [{"id": published["first"].id, "name": published["first"].name, "identifier": published["first"].identifier}]
+    names = ["天明"] * 5 + ["天明远", "天明志", "天明远"] + ["李天明", "王天明辉", "欧阳天明"] + ["天亮", "明天", "天"]
+    records = []
+    for number, name in enumerate(names):
+        record = public_records.person_record("physician", RANKED_DIVISION, number, place)
+        records.append({**record, "name": name})
+    stored = public_records.store(db, records)
+    expected = sorted((r for r in stored if "天明" in r["name"]),
+                      key=lambda r: (0 if r["name"] == "天明" else 1 if r["name"].startswith("天明") else 2, r["name"], r["identifier"]))
+    for limit in (1, 2, 3, 4, 100):
+        items, pages = page_through(api, "/api/v1/public/physicians", limit=limit, name="天明", division=RANKED_DIVISION)
+        assert [i["identifier"] for i in items] == [r["identifier"] for r in expected], limit
+        assert pages == max(1, -(-len(expected) // limit))
+    assert [i["name"] for i in items] == ["天明"] * 5 + ["天明志", "天明远", "天明远", "李天明", "欧阳天明", "王天明辉"]
+    # one character: every name holding it, the one equal to it first
+    single, _ = page_through(api, "/api/v1/public/physicians", limit=4, name="天", division=RANKED_DIVISION)
+    assert [i["name"] for i in single][:1] == ["天"] and len(single) == len(names)
+    # a cursor that is not one we handed out is refused, naming the field
+    assert api.get("/api/v1/public/physicians", params={"name": "天明", "cursor": "garbage!"}, status=400).json["error"]["fields"] == {
+        "cursor": "无效的游标：请使用上一页返回的 next"}
+    # the page: a "next" link that carries the ranked cursor
+    page = api.get("/public", params={"kind": "physicians", "name": "天明", "division": RANKED_DIVISION, "limit": 2})
+    assert page.status_int == 200
+
+
 def test_search_by_identifier_and_credit_code(api, published):
     nurse = mine(published["records"], "nurse")[5]
     found = api.get("/api/v1/public/nurses", params={"identifier": nurse["identifier"].lower()}).json["items"]

@@ -293,7 +293,7 @@ def test_init_db_creates_a_fresh_sqlite_database_that_imports_load_into(monkeypa
     assert run(capsys, "init-db")[0] == 0  # migrating an up-to-date database is a no-op
     engine = create_engine(url)
     with engine.connect() as connection:
-        assert (connection.execute(text("select version_num from alembic_version")).scalar(),) == head()
+        assert (connection.execute(text("select version_num from alembic_version")).scalar(),) == head()  # the newest revision
         assert "institutions" in inspect(connection).get_table_names()
     engine.dispose()
     # With --load-good-rows a refused row is left out and the others load, on SQLite as on PostgreSQL.

@@ -146,7 +146,7 @@ def test_a_generated_country_loads_and_its_registers_are_public_like_online_entr
     assert public.record(country, entry.identifier.lower())["name"] == row["name"]
     assert entry.identifier in [item["identifier"] for item in registered_staff(country, institution.id, "physician")]
     settings = type("S", (), {"secret": SECRET, "secrets": (SECRET,)})()
-    seen = commission_search.persons(country, settings, row["registered_by"][:2], row["id_number"])
+    seen, _ = commission_search.persons(country, settings, row["registered_by"][:2], row["id_number"])
     assert [item["id_number"] for item in seen] == [row["id_number"]]
 
     nurse_row = nurses[3]
