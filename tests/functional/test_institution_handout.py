@@ -18,7 +18,7 @@ from models.outbox import OutboxMessage
 from portal.cli import main
 from tests import factories
 from tests.institution_steps import NEW_PASSWORD, credentials_from_sms, first_login, sms_to
-from tests.journeys import commission_desk, login, person_account, staff_account, unique_username, wait_for
+from tests.journeys import commission_desk, login, page_session, person_account, staff_account, unique_username, wait_for
 
 _serial = itertools.count(1)
 HEADER = ["uscc", "name", "type", "division_code", "registered_by", "address", "beds", "departments", "legal_rep",
@@ -150,3 +150,41 @@ def test_a_hand_out_is_refused_outside_the_jurisdiction_on_a_bad_mobile_and_for_
         api.post_json(path, {"mobile": "13800000000"}, headers=headers, status=403)
     assert state(db, institution.id) == before
 
+
+def test_the_commission_hands_the_account_out_on_the_institution_page(wsgi_app, api, db, settings, imported):
+    institution = imported("110105")
+    username, _ = commission_desk(api, db, "110105")
+    app = page_session(wsgi_app, username)
+    found = app.get("/commission/search", params={"q": institution.name})
+    assert f"/commission/institutions/{institution.id}" in found.text  # reached from 信息查询
+    page = app.get(f"/commission/institutions/{institution.id}")
+    assert "尚无账号" in page.text and "分发账号" in page.text and "style=" not in page.text and "<script" not in page.text
+
+    form = page.forms["handout-form"]
+    form["mobile"] = "138abc"
+    refused = form.submit(status=400)
+    assert refused.html.select_one("#mobile-error").text == "手机号码应为11位中国大陆手机号"
+    assert refused.forms["handout-form"]["mobile"].value == "138abc"
+    db.expire_all()
+    assert db.scalar(select(Account).where(Account.institution_id == institution.id)) is None
+
+    mobile = factories.unique_mobile()
+    form = refused.forms["handout-form"]
+    form["mobile"] = mobile
+    done = form.submit(status=302).follow()
+    masked = mobile[:3] + "****" + mobile[-4:]
+    assert f"已为“{institution.name}”分发账号，用户名和初始密码已短信发送至 {masked}" in done.html.select_one(".flash").text
+    assert "handout-form" not in done.forms and "不能重复分发" in done.text
+    db.expire_all()
+    account = db.scalar(select(Account).where(Account.institution_id == institution.id))
+    assert account.must_change_password and account.username in done.text and mobile not in done.text
+
+    # Another province's commission gets the same 404 page as for an institution that does not exist.
+    other, _ = commission_desk(api, db, "310104")
+    elsewhere = page_session(wsgi_app, other)
+    assert elsewhere.get(f"/commission/institutions/{institution.id}", status=404).text.count(institution.name) == 0
+    elsewhere.get("/commission/institutions/999999999", status=404)
+    neighbour = factories.institution(db, name=factories.unique_name("邻院"), division="110105")
+    institution_desk = staff_account(db, "institution", unique_username("inst"), institution_id=neighbour.id)
+    db.commit()
+    page_session(wsgi_app, institution_desk.username).get(f"/commission/institutions/{institution.id}", status=403)
