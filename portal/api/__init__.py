@@ -25,6 +25,7 @@ ROUTES = [
     ("api.institution.task", "/api/v1/institution/tasks/{id:\\d+}"),
     ("api.commission.queue", "/api/v1/commission/queue"),
     ("api.commission.institutions", "/api/v1/commission/institutions"),
+    ("api.commission.institution.account", "/api/v1/commission/institutions/{id:\\d+}/account"),
     ("api.commission.follow_ups", "/api/v1/commission/follow-ups"),
     ("api.password", "/api/v1/password"),
     ("api.institution.profile", "/api/v1/institution/profile"),

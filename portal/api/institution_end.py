@@ -6,7 +6,7 @@ from pyramid.request import Request
 
 from models import batches
 from models.crypto import TOKEN_TTL_SECONDS, issue_token
-from pipeline.accounts import PasswordChange
+from pipeline.accounts import InstitutionHandout, PasswordChange
 from pipeline.institutions import ProfileChange, ScopeMapChange, StaffMember, StaffMemberChange, Webhook
 from pipeline.registers.institutions import SetupApproval
 from portal.api.common import api_view, body_of, uploaded
@@ -28,6 +28,16 @@ def create_institution(request: Request):
     institution, login = handout.create_institution(request.dbsession, request.medreg, request.account, body)
     request.response.status = 201
     return {"institution_id": institution.id, "account_id": login.id, "status": institution.status,
+            "sms_sent_to": handout.masked(institution.mobile)}
+
+
+@api_view(route_name="api.commission.institution.account", request_method="POST", permission="commission")
+def hand_out_account(request: Request):
+    """An institution already in the register (imported, registered at the counter) gets its account."""
+    body = body_of(request, InstitutionHandout).model_dump(exclude_none=True)
+    institution, login = handout.hand_out(request.dbsession, request.medreg, request.account, matched_id(request), body)
+    request.response.status = 201
+    return {"institution_id": institution.id, "account_id": login.id, "must_change_password": True,
             "sms_sent_to": handout.masked(institution.mobile)}
 
 

@@ -674,6 +674,15 @@ class HandedOut(Answer):
     sms_sent_to: str = text("打码后的负责人手机号码")
 
 
+class AccountHandedOut(Answer):
+    """已为在册机构创建账号；用户名与初始密码仅以短信发送。"""
+
+    institution_id: int
+    account_id: int
+    must_change_password: Literal[True] = text("首次登录须修改密码")
+    sms_sent_to: str = text("打码后的负责人手机号码")
+
+
 class FollowUp(Answer):
     id: int
     profession: Annotated[str, enum_of(("physician", "nurse"))]

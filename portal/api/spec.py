@@ -231,6 +231,11 @@ OPERATIONS: list[Op] = [
     Op("POST", "/commission/institutions", "录入设置审批并分发医疗机构账号", COMMISSION, {201: r.HandedOut}, (400,),
        SetupApproval,
        text="所在行政区划须在本卫健委辖区内。用户名和初始密码以短信发送至负责人手机；首次登录须修改密码。"),
+    Op("POST", "/commission/institutions/{id}/account", "为在册医疗机构分发账号（导入或窗口登记、尚无账号的机构）", COMMISSION,
+       {201: r.AccountHandedOut}, (400, 404, 409), acc.InstitutionHandout, id_of="机构",
+       text="机构须在本卫健委辖区内，否则（或机构不存在）答 404。所填手机号码登记为机构的负责人手机；用户名和初始密码以短信发送至该号码，"
+       "应答不含密码；首次登录须修改密码。机构已有账号（任何状态）或已注销答 409，需要新密码时由管理员重置。"
+       "发往的不是原登记的负责人手机时，该账号的密码视为经办人指定，经办人不能审批该机构参与确认或提交的申请（职责分离）。"),
     Op("GET", "/commission/follow-ups", "待跟进的人员注册（如执业机构已注销）", COMMISSION, r.FollowUpList),
     Op("GET", "/commission/queue", "审批工作台：辖区内的申请，可筛选、排序、分页，带办理时限标记", COMMISSION, r.QueuePage,
        (400,), params=(q("status", [*map(str, Status), "all"], "状态；all 为全部", "pending_approval"),

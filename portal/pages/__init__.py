@@ -23,6 +23,8 @@ ROUTES = [
     ("institution", "/institution"),
     ("password_page", "/password"),
     ("commission.institution_new", "/commission/institutions/new"),
+    ("commission.institution", "/commission/institutions/{id:\\d+}"),
+    ("commission.institution.account", "/commission/institutions/{id:\\d+}/account"),
     ("institution.business", "/institution/business"),
     ("institution.profile", "/institution/profile"),
     ("institution.staff", "/institution/staff"),

@@ -18,6 +18,7 @@ from portal.pages.common import FORM_ERRORS, form_error
 from portal.pages.kind_forms import form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, verify_tools
 from portal.services.attempts import client_of
+from portal.services.commission_accounts import ACCOUNT_STATUSES
 
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
                 "approval_no", "phone", "fax")
@@ -68,6 +69,37 @@ def setup_approval(request: Request):
         return {**choices, "form": {**form, "departments": data["departments"]}, "error": refused(request, error)}
     request.session.flash(f"已录入“{institution.name}”的设置审批，账号和初始密码已短信发送至 {handout.masked(institution.mobile)}。")
     return HTTPFound(location=request.route_url("commission.institution_new"))
+
+
+def institution_page(request: Request, **extra) -> dict:
+    """An institution of the jurisdiction as the commission sees it, with its account or the hand-out form."""
+    session = request.dbsession
+    institution = handout.visible_institution(session, request.account, int(request.matchdict["id"]))
+    return {"institution": institution, "login": handout.account_of(session, institution.id), "masked": handout.masked,
+            "account_statuses": ACCOUNT_STATUSES, "form": {}, **COMMON, **extra}
+
+
+@view_config(route_name="commission.institution", renderer="commission_institution.jinja2", permission="commission")
+def commission_institution(request: Request):
+    return institution_page(request)
+
+
+@view_config(route_name="commission.institution.account", request_method="POST", renderer="commission_institution.jinja2",
+             permission="commission")
+def hand_out_account(request: Request):
+    """分发账号 for an institution already in the register: the username and password go by SMS, never on the page."""
+    mobile = request.POST.get("mobile", "").strip()
+    try:
+        institution, _ = handout.hand_out(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]),
+                                          {"mobile": mobile} if mobile else {})
+    except FORM_ERRORS as error:
+        shown_error = refused(request, error)
+        if shown_error.status == 404:
+            raise
+        return institution_page(request, error=shown_error, form={"mobile": mobile})
+    request.session.flash(f"已为“{institution.name}”分发账号，用户名和初始密码已短信发送至 {handout.masked(institution.mobile)}，"
+                          "机构首次登录须修改密码。")
+    return HTTPFound(location=request.route_url("commission.institution", id=institution.id))
 
 
 # --- licence business ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Account hand-out 账号分发 and passwords: the commission enters an institution's set-up approval 设置审批 and
-creates its account; the username and a one-time password go by SMS to the responsible person's mobile; the
-first login must set a new password."""
+creates its account, or hands an account out to an institution already in the register (imported by `medreg import
+institutions`, registered at the counter) that has none; the username and a one-time password go by SMS to the
+responsible person's mobile; the first login must set a new password."""
 from __future__ import annotations
 
 import secrets
@@ -16,12 +17,13 @@ from models.messages import send_sms
 from models.registers.institutions import set_departments
 from models.settings import Settings
 from models.submission import actor_label
+from pipeline.accounts import InstitutionHandout
 from pipeline.fields import FieldError
 from pipeline.fields import clean as clean_data
 from pipeline.persons import password as password_rule
 from pipeline.registers.institutions import SetupApproval
 from pipeline.routing import in_jurisdiction
-from portal.errors import Refused, invalid
+from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.attempts import PASSWORD, Attempt, subject_of
 
 ONE_TIME_PASSWORD_LENGTH = 12
@@ -65,20 +67,68 @@ def create_institution(session: Session, settings: Settings, account: Account, d
     session.add(institution)
     set_departments(institution, clean["departments"])
     session.flush()
-    username, password = institution_username(session, clean["division_code"]), one_time_password()
-    login = Account(username=username, role="institution", status="active", institution_id=institution.id,
-                    password_hash=hash_password(password), must_change_password=True)
-    session.add(login)
-    session.flush()
+    login = new_account(session, settings, institution, clean["mobile"])
     actor = actor_label(session, account)
     session.add(InstitutionEvent(institution_id=institution.id, actor=actor, action="setup_approval",
                                  text=f"设置审批录入，账号已分发（短信发送至 {masked(clean['mobile'])}）",
                                  detail={"setup": institution.setup}))
-    # The password is sealed in the outbox (models/messages.py), never stored in clear while it waits.
-    send_sms(session, settings, clean["mobile"], "institution_account", institution=institution.name, username=username,
-             password=password)
     audit(session, f"account:{account.id}", "institution_handout", f"institution:{institution.id}", account.division_code,
           account_id=login.id)
+    return institution, login
+
+
+def new_account(session: Session, settings: Settings, institution: Institution, mobile: str,
+                credentials_by: int | None = None) -> Account:
+    """The institution's account with a one-time password, sent by SMS to `mobile`; the first login must change it."""
+    username, password = institution_username(session, institution.division_code), one_time_password()
+    login = Account(username=username, role="institution", status="active", institution_id=institution.id,
+                    password_hash=hash_password(password), must_change_password=True, credentials_by=credentials_by)
+    session.add(login)
+    session.flush()
+    # The password is sealed in the outbox (models/messages.py), never stored in clear while it waits.
+    send_sms(session, settings, mobile, "institution_account", institution=institution.name, username=username,
+             password=password)
+    return login
+
+
+def visible_institution(session: Session, account: Account, institution_id: int, lock: bool = False) -> Institution:
+    """An institution of the commission account's jurisdiction; anything else, existing or not, is the same 404."""
+    institution = session.get(Institution, institution_id, with_for_update=lock)
+    if institution is None or not account.division_code or not in_jurisdiction(account.division_code, institution.division_code):
+        raise not_found("医疗机构")
+    return institution
+
+
+def account_of(session: Session, institution_id: int) -> Account | None:
+    """The institution's account (the first, should there be several), whatever its status."""
+    return session.scalar(select(Account).where(Account.role == "institution", Account.institution_id == institution_id)
+                          .order_by(Account.id).limit(1))
+
+
+def hand_out(session: Session, settings: Settings, actor: Account, institution_id: int, data: object) -> tuple[Institution, Account]:
+    """Hand out the account of an institution already in the register that has none (commission staff, own
+    jurisdiction, as for a set-up approval): the mobile given becomes the responsible person's mobile on record and
+    receives the username and a one-time password. 404 outside the jurisdiction, 409 if it has an account (of any
+    status: a new password is the administrators' reset), 400 on a bad mobile; nothing is changed on refusal.
+
+    The password goes to a mobile the actor typed, so unless it is the one already on record the new account's
+    credentials count as the actor's (Account.credentials_by, the separation of duties in
+    portal/services/applications.py), as with a reset to a chosen mobile (portal/services/commission_accounts.py)."""
+    institution = visible_institution(session, actor, institution_id, lock=True)  # a second hand-out waits, then sees 409
+    if account_of(session, institution.id) is not None:
+        raise conflict(f"“{institution.name}”已有医疗机构账号，不能重复分发；如需新密码，请管理员在账号管理中重置")
+    if institution.status == "cancelled":
+        raise conflict(f"“{institution.name}”已注销，不能分发账号")
+    mobile = clean_data(InstitutionHandout, data, whole="body")["mobile"]
+    chosen_by = None if institution.mobile and institution.mobile == mobile else actor.id
+    before = institution.mobile or ""
+    institution.mobile = mobile
+    login = new_account(session, settings, institution, mobile, credentials_by=chosen_by)
+    session.add(InstitutionEvent(institution_id=institution.id, actor=actor_label(session, actor), action="account_handout",
+                                 text=f"账号已分发（短信发送至 {masked(mobile)}）",
+                                 detail={"account_id": login.id, "mobile_changed": before != mobile}))
+    audit(session, f"account:{actor.id}", "institution_handout", f"institution:{institution.id}", actor.division_code,
+          account_id=login.id, sent_to=masked(mobile))
     return institution, login
 
 

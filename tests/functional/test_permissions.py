@@ -140,6 +140,9 @@ CASES = [
     Case("api.commission.decisions", "POST", "/api/v1/commission/queue/decisions", "commission", {}),
     Case("api.commission.counter", "POST", "/api/v1/commission/counter", "commission", {}),
     Case("api.commission.institutions", "POST", "/api/v1/commission/institutions", "commission", {}),
+    # Institution X already has its account (inst_x): its commissions get 409 and nothing changes; Xuhui's is told nothing.
+    Case("api.commission.institution.account", "POST", "/api/v1/commission/institutions/{x_id}/account", "commission",
+         {"mobile": "13800000000"}, {"com_chaoyang": 409, "com_beijing": 409, "com_xuhui": 404}),
     Case("api.commission.follow_ups", "GET", "/api/v1/commission/follow-ups", "commission"),
     Case("api.commission.accounts", "GET", "/api/v1/commission/accounts", "commission"),
     # Staff accounts are for commission administrators only; none of these commission accounts is one.
@@ -220,7 +223,7 @@ def world(wsgi_app, settings):
     headers = log_in_all()
     values = {
         "app_a": app_a.id, "app_a_closed": app_a_closed.id, "app_b": app_b.id, "account_a": a["account_id"],
-        "account_inst_x": inst_x.id, "x_identifier": x.identifier, "x_name": x.name, "name_a": a["name"],
+        "account_inst_x": inst_x.id, "x_id": x.id, "x_identifier": x.identifier, "x_name": x.name, "name_a": a["name"],
         "name_other": name_other, "cert_other": cert_other, "spare_login": usernames["spare"], "password": "Passw0rd-2026",
     }
     markers = {key: [p["name"], p["mobile"], p["id_number"]] + ([p["certificate_no"]] if p["certificate_no"] else [])

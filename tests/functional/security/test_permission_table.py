@@ -50,7 +50,8 @@ def world(wsgi_app, settings):
                              expires_at=utcnow() + timedelta(hours=1))
     db.add(request)
     db.commit()
-    objects = {"申请": application.id, "账号": them["account_id"], "人员": other.id, "批次": batch.id, "请求": request.id}
+    objects = {"申请": application.id, "账号": them["account_id"], "人员": other.id, "批次": batch.id, "请求": request.id,
+               "机构": theirs.id}
     # The institution account of the other side too, for the account operations (disable, enable, reset).
     institution_objects = {**objects, "账号": their_institution.id}
     headers = {"anonymous": {}, "person": login(api, me["mobile"]), **{role: login(api, name) for role, name in names.items()}}
@@ -60,7 +61,7 @@ def world(wsgi_app, settings):
 
 
 def test_every_operation_with_an_id_is_in_the_table():
-    assert {op.id_of for op in BY_ID} <= {"申请", "账号", "人员", "批次", "请求"}, "a new kind of object: add it to the world"
+    assert {op.id_of for op in BY_ID} <= {"申请", "账号", "人员", "批次", "请求", "机构"}, "a new kind of object: add it to the world"
     assert len(BY_ID) >= 14
 
 
