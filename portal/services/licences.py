@@ -12,7 +12,7 @@ from pipeline import clock
 from portal.errors import Refused, conflict, invalid, not_found
 from publisher import licence
 from publisher.fhir import ACTIVE_STATUSES
-from publisher.licence_keys import Keyring, KeyringError, keyring_for
+from publisher.licence_keys import Keyring, KeyringError, b64, keyring_for
 
 MAX_PAYLOAD = 4000
 FORMATS = {"png": "image/png", "pdf": "application/pdf"}
@@ -51,6 +51,19 @@ def rendered(payload: str, chosen: str) -> bytes:
     drawing it is CPU work done once per record, day and format in each process (a public endpoint must not let
     anyone make the server draw the same licence a thousand times a second)."""
     return licence.pdf(payload) if chosen == "pdf" else licence.png(payload)
+
+
+def public_keys(settings: Settings) -> dict:
+    """The keys that verify licences, as a verifier needs them: never a private half. 503 without a keyring."""
+    ring = keyring(settings)
+    return {"keys": [{
+        "kid": key.kid,
+        "algorithm": key.algorithm,
+        "public_key": b64(key.public),
+        "status": "signing" if key.kid == ring.signing_kid else "verify_only",
+        "valid_from": key.created.isoformat() if key.created else None,
+        "valid_until": key.retired.isoformat() if key.retired and key.kid != ring.signing_kid else None,
+    } for key in ring.listed]}
 
 
 def verify(session: Session, settings: Settings, payload: str | None) -> dict:
