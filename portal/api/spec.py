@@ -313,12 +313,14 @@ OPERATIONS: list[Op] = [
     Op("GET", "/public/records/{identifier}/history", "一条记录的状态变更记录（每个公示版本）", PUBLIC, r.RecordHistory,
        (404, 429),
        public=True),
-    Op("GET", "/public/records/{identifier}/licence", "电子证照（PDF 或 PNG），含签名二维码", PUBLIC,
-       Files("电子证照文件；响应头 X-Medreg-Licence-Payload 为二维码内容", ("application/pdf", "image/png")),
+    Op("GET", "/public/records/{identifier}/licence", "电子证照（PDF、PNG 或 OFD），含签名二维码", PUBLIC,
+       Files("电子证照文件；响应头 X-Medreg-Licence-Payload 为二维码内容", ("application/pdf", "image/png", "application/ofd")),
        (400, 404, 409, 429, 503),
-       public=True, params=(q("format", ("pdf", "png"), "文件格式", "pdf"),),
+       public=True, params=(q("format", ("pdf", "png", "ofd"), "文件格式：pdf、png，或 ofd（GB/T 33190 版式文档）", "pdf"),),
        text="只为注册（执业）状态的记录签发；备案、注销、过期、停业的记录答 409。二维码内容为 MEDREG1.<base64url 规范化 JSON>."
-       "<base64url Ed25519 签名>，JSON 含 kid（密钥编号），可离线核验。"),
+       "<base64url Ed25519 签名>，JSON 含 kid（密钥编号），可离线核验（公钥见 /public/licence-keys）。OFD 为 ZIP 容器："
+       "OFD.xml 的 DocInfo 含标题（证照名称与识别码）与 CustomData（证照标识、持证者、发证机关、签发日期、签名密钥编号、"
+       "签名数据即二维码内容），页面为矢量文字、边框与二维码图片。"),
     Op("GET", "/public/verify-licence", "核验电子证照二维码内容", PUBLIC, r.LicenceCheck, (400, 429, 503), public=True,
        params=(q("payload", STRING, "扫描二维码得到的内容（MEDREG1. 开头）"),),
        text="签名无效或密钥未知答 200 且 authentic 为 false；内容根本不是证照二维码答 400。"),

@@ -15,7 +15,7 @@ from publisher.fhir import ACTIVE_STATUSES
 from publisher.licence_keys import Keyring, KeyringError, b64, keyring_for
 
 MAX_PAYLOAD = 4000
-FORMATS = {"png": "image/png", "pdf": "application/pdf"}
+FORMATS = {"pdf": "application/pdf", "png": "image/png", "ofd": "application/ofd"}  # OFD: GB/T 33190 版式文档
 
 
 def keyring(settings: Settings) -> Keyring:
@@ -41,16 +41,16 @@ def payload_for(session: Session, settings: Settings, identifier: str, today: da
 def file_format(raw: str | None) -> str:
     chosen = (raw or "pdf").lower()
     if chosen not in FORMATS:
-        raise invalid({"format": "只能是 pdf 或 png"})
+        raise invalid({"format": "只能是 pdf、png 或 ofd"})
     return chosen
 
 
 @lru_cache(maxsize=512)
 def rendered(payload: str, chosen: str) -> bytes:
-    """The PDF or PNG of a signed payload. Ed25519 signs deterministically, so a record's payload is the same all day:
+    """The PDF, PNG or OFD of a signed payload. Ed25519 signs deterministically, so a record's payload is the same all day:
     drawing it is CPU work done once per record, day and format in each process (a public endpoint must not let
     anyone make the server draw the same licence a thousand times a second)."""
-    return licence.pdf(payload) if chosen == "pdf" else licence.png(payload)
+    return {"pdf": licence.pdf, "png": licence.png, "ofd": licence.ofd}[chosen](payload)
 
 
 def public_keys(settings: Settings) -> dict:
