@@ -1,7 +1,8 @@
 """The electronic licence 电子证照: a signed QR payload that verifies offline, drawn as PNG and PDF.
 
 The payload is `MEDREG1.<fields>.<signature>`: the fields are canonical JSON (sorted keys, no spaces,
-UTF-8) in URL-safe base64, the signature is Ed25519 over exactly those bytes. The fields are the
+UTF-8) in URL-safe base64, the signature is Ed25519 over exactly those bytes (or SM2 with SM3, for a key of
+that algorithm: then the fields also say `"alg": "SM2"`; publisher/sm2.py). The fields are the
 licence's key facts — identifier, kind, version, name and what the licence attests — taken from the
 public record only, plus the issue date and the id of the key that signed. Anyone holding the public
 keys can check a scanned licence without asking the portal; the portal's check adds whether the
@@ -19,7 +20,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 
 from publisher.fhir import ACTIVE_STATUSES
-from publisher.licence_keys import Keyring, b64, unb64
+from publisher.licence_keys import ALGORITHM, Keyring, b64, unb64
 
 PREFIX = "MEDREG1"
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -89,7 +90,10 @@ def canonical(fields: dict) -> bytes:
 
 
 def sign(keyring: Keyring, record: dict, issued_on: date) -> str:
-    body = canonical(licence_fields(record, keyring.signing_kid, issued_on))
+    fields = licence_fields(record, keyring.signing_kid, issued_on)
+    if keyring.signing_algorithm != ALGORITHM:  # Ed25519 payloads stay as they always were
+        fields["alg"] = keyring.signing_algorithm
+    body = canonical(fields)
     return f"{PREFIX}.{b64(body)}.{b64(keyring.signing_key.sign(body))}"
 
 
@@ -115,6 +119,8 @@ def check(keyring: Keyring, payload: str) -> Checked:
     key = keyring.public_keys.get(fields["kid"])
     if key is None:
         return Checked(fields, False, f"签名密钥 {fields['kid']} 不是本系统的密钥")
+    if fields.get("alg", ALGORITHM) != keyring.algorithm(fields["kid"]):  # the key decides, never the payload
+        return Checked(fields, False, "签名无效：证照内容被篡改或伪造")
     try:
         key.verify(signature, body)
     except InvalidSignature:
@@ -210,8 +216,13 @@ def layout(fields: dict) -> list[Frame | Words | QrSpot]:
     side = 440
     items.append(QrSpot(WIDTH - side - 80, 200, side))
     items.append(Words(WIDTH - side // 2 - 80, 200 + side + 30, "扫码核验（可离线验证签名）", 26, "#333333", centred=True))
-    items.append(Words(WIDTH // 2, HEIGHT - 70, f"签名密钥：{fields['kid']} · Ed25519 数字签名", 22, "#777777", centred=True))
+    footer = f"签名密钥：{fields['kid']} · {algorithm_shown(fields)} 数字签名"
+    items.append(Words(WIDTH // 2, HEIGHT - 70, footer, 22, "#777777", centred=True))
     return items
+
+
+def algorithm_shown(fields: dict) -> str:
+    return "SM2/SM3" if fields.get("alg") == "SM2" else ALGORITHM
 
 
 def fields_of(payload: str) -> dict:
@@ -310,7 +321,7 @@ def ofd(payload: str) -> bytes:
         custom={name: value for name, value in (
             ("证照标识", fields["identifier"]), ("证照名称", title), ("持证者", fields["name"]),
             ("发证机关", fields.get("authority") or ""), ("签发日期", fields["issued_on"]),
-            ("有效期至", fields.get("valid_until") or ""), ("签名算法", "Ed25519"), ("签名密钥编号", fields["kid"]),
+            ("有效期至", fields.get("valid_until") or ""), ("签名算法", algorithm_shown(fields)), ("签名密钥编号", fields["kid"]),
             ("签名数据", payload),
         ) if value},
     )

@@ -47,9 +47,9 @@ def file_format(raw: str | None) -> str:
 
 @lru_cache(maxsize=512)
 def rendered(payload: str, chosen: str) -> bytes:
-    """The PDF, PNG or OFD of a signed payload. Ed25519 signs deterministically, so a record's payload is the same all day:
-    drawing it is CPU work done once per record, day and format in each process (a public endpoint must not let
-    anyone make the server draw the same licence a thousand times a second)."""
+    """The PDF, PNG or OFD of a signed payload. Ed25519 and our SM2 (derived nonce) sign deterministically, so a
+    record's payload is the same all day: drawing it is CPU work done once per record, day and format in each process
+    (a public endpoint must not let anyone make the server draw the same licence a thousand times a second)."""
     return {"pdf": licence.pdf, "png": licence.png, "ofd": licence.ofd}[chosen](payload)
 
 

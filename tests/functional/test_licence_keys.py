@@ -1,11 +1,13 @@
 """The public keys that verify electronic licences 电子证照: `GET /api/v1/public/licence-keys` lists every key of
 the keyring with its algorithm, status and validity, never a private half; the listed key verifies a licence
 offline; after `medreg licence rotate-key` both keys are listed, the old one verify-only with the day it stopped
-signing; keyring files from before the dates existed still load."""
+signing; keyring files from before the dates existed still load; an SM2 key signs licences listed as SM2."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import zipfile
 from datetime import date
 
 import pytest
@@ -111,3 +113,35 @@ def test_rotation_stamps_dates_and_bad_dates_or_algorithms_are_refused(monkeypat
     for broken in ({**first["keys"][0], "created": "gestern"}, {**first["keys"][0], "algorithm": "RSA"}):
         with pytest.raises(KeyringError):
             parse_keyring({"signing": "a", "keys": [broken]})
+
+
+def test_an_sm2_key_signs_licences_that_verify_and_is_listed_as_sm2(settings, record, tmp_path):
+    from publisher import licence
+    from publisher.licence_keys import b64
+    from publisher.sm2 import Sm2PublicKey
+
+    key_file = tmp_path / "licence-keys.json"
+    assert medreg(["licence", "new-keys", "--file", str(key_file), "--kid", "ed-a"]) == 0
+    old_payload = payload_of(portal_with(settings, key_file.read_text()), record["identifier"])
+    assert medreg(["licence", "rotate-key", "--file", str(key_file), "--kid", "sm2-b", "--algorithm", "SM2"]) == 0
+    portal = portal_with(settings, key_file.read_text())
+    answer = portal.get("/api/v1/public/licence-keys").json
+    assert [(k["kid"], k["algorithm"], k["status"]) for k in answer["keys"]] == [
+        ("sm2-b", "SM2", "signing"), ("ed-a", "Ed25519", "verify_only")]
+    sm2_key = Sm2PublicKey(unb64(answer["keys"][0]["public_key"]))  # 65 bytes, 04 ‖ x ‖ y, on the curve
+
+    payload = payload_of(portal, record["identifier"])
+    assert payload == payload_of(portal, record["identifier"])  # deterministic like Ed25519: cached all day
+    _, body, signature = payload.split(".")
+    sm2_key.verify(unb64(signature), unb64(body))  # what an offline verifier does with the published key
+    fields = json.loads(unb64(body))
+    assert (fields["kid"], fields["alg"]) == ("sm2-b", "SM2")
+    for good, kid in ((payload, "sm2-b"), (old_payload, "ed-a")):
+        verdict = portal.get("/api/v1/public/verify-licence", params={"payload": good}).json
+        assert (verdict["authentic"], verdict["valid_now"], verdict["key_id"]) == (True, True, kid)
+    # The key decides the algorithm, not the payload: a payload that drops or changes "alg" does not verify.
+    for forged_fields in ({k: v for k, v in fields.items() if k != "alg"}, {**fields, "alg": "Ed25519"}):
+        forged = f"{licence.PREFIX}.{b64(licence.canonical(forged_fields))}.{signature}"
+        assert portal.get("/api/v1/public/verify-licence", params={"payload": forged}).json["authentic"] is False
+    ofd = portal.get(f"/api/v1/public/records/{record['identifier']}/licence", params={"format": "ofd"})
+    assert b"SM2/SM3" in zipfile.ZipFile(io.BytesIO(ofd.body)).read("OFD.xml")
