@@ -171,6 +171,7 @@ def qr_image(payload: str):
 
 WIDTH, HEIGHT = 1400, 960  # the licence picture, in pixels; the PDF and OFD pages are A4 landscape
 BACKGROUND = "#fffdf6"
+TEXT_BOTTOM = 850  # the field lines end above this, clear of the footer
 NOTO_ASCENT, NOTO_DESCENT = 1.16, 0.29  # of the em: where Pillow's anchors sit about the baseline in Noto Sans CJK
 SIGNED_BY = "医疗机构、医师、护士电子化注册系统"
 
@@ -206,12 +207,17 @@ def layout(fields: dict) -> list[Frame | Words | QrSpot]:
         Frame((36, 36, WIDTH - 36, HEIGHT - 36), "#c9a227", 2),
         Words(WIDTH // 2, 100, TITLES.get(fields["kind"], "电子证照"), 60, "#9b1c1c", centred=True),
     ]
+    shown = [(label, wrap(value, 15)) for label, value in lines_of(fields)]
+    # 50 px a line while everything fits above the footer (y 890); a long record (an institution's name and address)
+    # gets its lines closer together instead of running into it.
+    rows = sum(len(chunks) for _, chunks in shown)
+    step = min(50, (TEXT_BOTTOM - 190 - 6 * len(shown)) // max(rows, 1))
     y = 190
-    for label, value in lines_of(fields):
+    for label, chunks in shown:
         items.append(Words(90, y, f"{label}：", 30, "#555555"))
-        for chunk in wrap(value, 15):
+        for chunk in chunks:
             items.append(Words(360, y, chunk, 32, "#111111"))
-            y += 50
+            y += step
         y += 6
     side = 440
     items.append(QrSpot(WIDTH - side - 80, 200, side))
@@ -264,6 +270,8 @@ def wrap(text: str, width: float) -> list[str]:
         if line and used + step > width:
             lines.append(line)
             line, used = "", 0.0
+        if not line and lines and character == " ":
+            continue  # a wrapped line does not start with a space
         line, used = line + character, used + step
     return [*lines, line] if line or not lines else lines
 

@@ -83,3 +83,18 @@ def test_lines_wrap_by_width_so_codes_stay_whole():
     assert licence.wrap("D65060120260000031X", 15) == ["D65060120260000031X"]
     assert licence.wrap("内科专业、外科专业、儿科专业、妇产科专业", 15) == ["内科专业、外科专业、儿科专业、", "妇产科专业"]
     assert licence.wrap("", 15) == [""] and licence.wrap("a" * 30, 15) == ["a" * 25, "a" * 5]
+
+
+def test_a_long_record_gets_closer_lines_instead_of_running_into_the_footer():
+    institution = {"identifier": "J65060120260000043X", "kind": "institution", "version": 1, "name": "伊宁市第一人民医院（伊犁州立医院分院）",
+                   "registering_authority": {"name": "伊宁市卫生健康委员会"}, "registered_on": "2026-01-02",
+                   "uscc": "12654002MB1234567X", "type": "综合医院", "address": "新疆维吾尔自治区伊犁哈萨克自治州伊宁市斯大林街 1 号 某楼",
+                   "departments": ["内科", "外科", "儿科"], "valid_until": "2031-01-01"}
+    keyring = parse_keyring(new_keyring_document("unit-1"))
+    for record, step in ((RECORD, 50), (institution, None)):
+        fields = licence.fields_of(licence.sign(keyring, record, date(2026, 12, 3)))
+        values = [item for item in licence.layout(fields) if isinstance(item, licence.Words) and item.x == 360]
+        assert values[-1].y + 40 <= licence.TEXT_BOTTOM
+        if step:
+            assert values[1].y - values[0].y == step + 6  # one line, then the gap between fields
+    assert licence.wrap("斯大林街 1 号 某楼", 6.8) == ["斯大林街 1 号", "某楼"]  # no wrapped line starts with a space
