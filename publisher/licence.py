@@ -1,7 +1,8 @@
 """The electronic licence 电子证照: a signed QR payload that verifies offline, drawn as PNG and PDF.
 
 The payload is `MEDREG1.<fields>.<signature>`: the fields are canonical JSON (sorted keys, no spaces,
-UTF-8) in URL-safe base64, the signature is Ed25519 over exactly those bytes. The fields are the
+UTF-8) in URL-safe base64, the signature is Ed25519 over exactly those bytes (or SM2 with SM3, for a key of
+that algorithm: then the fields also say `"alg": "SM2"`; publisher/sm2.py). The fields are the
 licence's key facts — identifier, kind, version, name and what the licence attests — taken from the
 public record only, plus the issue date and the id of the key that signed. Anyone holding the public
 keys can check a scanned licence without asking the portal; the portal's check adds whether the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 
 from publisher.fhir import ACTIVE_STATUSES
-from publisher.licence_keys import Keyring, b64, unb64
+from publisher.licence_keys import ALGORITHM, Keyring, b64, unb64
 
 PREFIX = "MEDREG1"
 FONT_PATH = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -88,7 +90,10 @@ def canonical(fields: dict) -> bytes:
 
 
 def sign(keyring: Keyring, record: dict, issued_on: date) -> str:
-    body = canonical(licence_fields(record, keyring.signing_kid, issued_on))
+    fields = licence_fields(record, keyring.signing_kid, issued_on)
+    if keyring.signing_algorithm != ALGORITHM:  # Ed25519 payloads stay as they always were
+        fields["alg"] = keyring.signing_algorithm
+    body = canonical(fields)
     return f"{PREFIX}.{b64(body)}.{b64(keyring.signing_key.sign(body))}"
 
 
@@ -114,6 +119,8 @@ def check(keyring: Keyring, payload: str) -> Checked:
     key = keyring.public_keys.get(fields["kid"])
     if key is None:
         return Checked(fields, False, f"签名密钥 {fields['kid']} 不是本系统的密钥")
+    if fields.get("alg", ALGORITHM) != keyring.algorithm(fields["kid"]):  # the key decides, never the payload
+        return Checked(fields, False, "签名无效：证照内容被篡改或伪造")
     try:
         key.verify(signature, body)
     except InvalidSignature:
@@ -162,38 +169,111 @@ def qr_image(payload: str):
     return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
 
 
+WIDTH, HEIGHT = 1400, 960  # the licence picture, in pixels; the PDF and OFD pages are A4 landscape
+BACKGROUND = "#fffdf6"
+TEXT_BOTTOM = 850  # the field lines end above this, clear of the footer
+NOTO_ASCENT, NOTO_DESCENT = 1.16, 0.29  # of the em: where Pillow's anchors sit about the baseline in Noto Sans CJK
+SIGNED_BY = "医疗机构、医师、护士电子化注册系统"
+
+
+@dataclass(frozen=True)
+class Frame:
+    box: tuple[int, int, int, int]  # left, top, right, bottom; the line is drawn inside it
+    colour: str
+    width: int
+
+
+@dataclass(frozen=True)
+class Words:
+    x: int
+    y: int
+    text: str
+    size: int
+    colour: str
+    centred: bool = False  # (x, y) is the middle of the line; otherwise its left end at the ascender line
+
+
+@dataclass(frozen=True)
+class QrSpot:
+    x: int
+    y: int
+    side: int
+
+
+def layout(fields: dict) -> list[Frame | Words | QrSpot]:
+    """What the licence shows and where, in the picture's pixels: the one layout of the PNG, the PDF and the OFD."""
+    items: list[Frame | Words | QrSpot] = [
+        Frame((20, 20, WIDTH - 20, HEIGHT - 20), "#9b1c1c", 6),
+        Frame((36, 36, WIDTH - 36, HEIGHT - 36), "#c9a227", 2),
+        Words(WIDTH // 2, 100, TITLES.get(fields["kind"], "电子证照"), 60, "#9b1c1c", centred=True),
+    ]
+    shown = [(label, wrap(value, 15)) for label, value in lines_of(fields)]
+    # 50 px a line while everything fits above the footer (y 890); a long record (an institution's name and address)
+    # gets its lines closer together instead of running into it.
+    rows = sum(len(chunks) for _, chunks in shown)
+    step = min(50, (TEXT_BOTTOM - 190 - 6 * len(shown)) // max(rows, 1))
+    y = 190
+    for label, chunks in shown:
+        items.append(Words(90, y, f"{label}：", 30, "#555555"))
+        for chunk in chunks:
+            items.append(Words(360, y, chunk, 32, "#111111"))
+            y += step
+        y += 6
+    side = 440
+    items.append(QrSpot(WIDTH - side - 80, 200, side))
+    items.append(Words(WIDTH - side // 2 - 80, 200 + side + 30, "扫码核验（可离线验证签名）", 26, "#333333", centred=True))
+    footer = f"签名密钥：{fields['kid']} · {algorithm_shown(fields)} 数字签名"
+    items.append(Words(WIDTH // 2, HEIGHT - 70, footer, 22, "#777777", centred=True))
+    return items
+
+
+def algorithm_shown(fields: dict) -> str:
+    return "SM2/SM3" if fields.get("alg") == "SM2" else ALGORITHM
+
+
+def fields_of(payload: str) -> dict:
+    return json.loads(unb64(payload.split(".")[1]))
+
+
+def qr_picture(payload: str, side: int):
+    from PIL import Image
+
+    return qr_image(payload).resize((side, side), Image.Resampling.NEAREST)
+
+
 def png(payload: str) -> bytes:
     from PIL import Image, ImageDraw, ImageFont
 
-    fields = json.loads(unb64(payload.split(".")[1]))
-    width, height = 1400, 960
-    image = Image.new("RGB", (width, height), "#fffdf6")
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    font = lambda size: ImageFont.truetype(str(FONT_PATH), size, index=FONT_INDEX_SC)  # noqa: E731
-    draw.rectangle((20, 20, width - 20, height - 20), outline="#9b1c1c", width=6)
-    draw.rectangle((36, 36, width - 36, height - 36), outline="#c9a227", width=2)
-    title = TITLES.get(fields["kind"], "电子证照")
-    draw.text((width // 2, 100), title, font=font(60), fill="#9b1c1c", anchor="mm")
-    y, label_font, value_font = 190, font(30), font(32)
-    for label, value in lines_of(fields):
-        draw.text((90, y), f"{label}：", font=label_font, fill="#555555")
-        for chunk in wrap(value, 15):
-            draw.text((360, y), chunk, font=value_font, fill="#111111")
-            y += 50
-        y += 6
-    code = qr_image(payload)
-    side = 440
-    code = code.resize((side, side), Image.Resampling.NEAREST)
-    image.paste(code, (width - side - 80, 200))
-    draw.text((width - side // 2 - 80, 200 + side + 30), "扫码核验（可离线验证签名）", font=font(26), fill="#333333", anchor="mm")
-    draw.text((width // 2, height - 70), f"签名密钥：{fields['kid']} · Ed25519 数字签名", font=font(22), fill="#777777", anchor="mm")
+    fonts: dict[int, ImageFont.FreeTypeFont] = {}
+    for item in layout(fields_of(payload)):
+        if isinstance(item, Frame):
+            draw.rectangle(item.box, outline=item.colour, width=item.width)
+        elif isinstance(item, Words):
+            if item.size not in fonts:
+                fonts[item.size] = ImageFont.truetype(str(FONT_PATH), item.size, index=FONT_INDEX_SC)
+            draw.text((item.x, item.y), item.text, font=fonts[item.size], fill=item.colour, anchor="mm" if item.centred else "la")
+        else:
+            image.paste(qr_picture(payload, item.side), (item.x, item.y))
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
 
 
-def wrap(text: str, width: int) -> list[str]:
-    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+def wrap(text: str, width: float) -> list[str]:
+    """Lines of at most `width` ems: a CJK character takes one, any other about 0.6 in Noto Sans CJK (so an identifier
+    or a credit code stays on one line)."""
+    lines, line, used = [], "", 0.0
+    for character in text:
+        step = 1.0 if unicodedata.east_asian_width(character) in ("W", "F") else 0.6
+        if line and used + step > width:
+            lines.append(line)
+            line, used = "", 0.0
+        if not line and lines and character == " ":
+            continue  # a wrapped line does not start with a space
+        line, used = line + character, used + step
+    return [*lines, line] if line or not lines else lines
 
 
 def pdf(payload: str) -> bytes:
@@ -208,14 +288,14 @@ def pdf(payload: str) -> bytes:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    fields = json.loads(unb64(payload.split(".")[1]))
+    fields = fields_of(payload)
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     out = io.BytesIO()
     page_width, page_height = landscape(A4)
     sheet = canvas.Canvas(out, pagesize=(page_width, page_height))
     sheet.setTitle(f"{TITLES.get(fields['kind'], '电子证照')} {fields['identifier']}")
-    sheet.setAuthor("医疗机构、医师、护士电子化注册系统")
-    picture_height = page_width * 960 / 1400
+    sheet.setAuthor(SIGNED_BY)
+    picture_height = page_width * HEIGHT / WIDTH
     sheet.drawImage(ImageReader(io.BytesIO(png(payload))), 0, (page_height - picture_height) / 2, page_width, picture_height)
     text = sheet.beginText(40, page_height - 40)
     text.setTextRenderMode(3)  # invisible: for search and copy only
@@ -228,3 +308,50 @@ def pdf(payload: str) -> bytes:
     sheet.showPage()
     sheet.save()
     return out.getvalue()
+
+
+def ofd(payload: str) -> bytes:
+    """The licence as an OFD document (GB/T 33190): the PDF's A4 landscape page, drawn as vector text, frames and the
+    QR code image, so it is searchable and prints sharp. DocInfo names the licence (the registration identifier is
+    its identifier: the project issues no separate GB/T 36904 licence number) and CustomData carries the licence's
+    metadata and the signed payload, which verifies like the QR code (`GET /api/v1/public/verify-licence`)."""
+    from publisher import ofd as doc
+
+    fields = fields_of(payload)
+    title = TITLES.get(fields["kind"], "电子证照")
+    page_width, page_height = 297.0, 210.0
+    scale = page_width / WIDTH  # millimetres per pixel of the picture
+    top = (page_height - HEIGHT * scale) / 2
+    document = doc.Document(
+        title=f"{title} {fields['identifier']}", page_width=page_width, page_height=page_height,
+        author=fields.get("authority") or SIGNED_BY, subject=title, created=date.fromisoformat(fields["issued_on"]),
+        creator=SIGNED_BY,
+        custom={name: value for name, value in (
+            ("证照标识", fields["identifier"]), ("证照名称", title), ("持证者", fields["name"]),
+            ("发证机关", fields.get("authority") or ""), ("签发日期", fields["issued_on"]),
+            ("有效期至", fields.get("valid_until") or ""), ("签名算法", algorithm_shown(fields)), ("签名密钥编号", fields["kid"]),
+            ("签名数据", payload),
+        ) if value},
+    )
+    document.objects.append(doc.Rect(0, top, page_width, HEIGHT * scale, fill=BACKGROUND))
+    for item in layout(fields):
+        if isinstance(item, Frame):
+            left, upper, right, lower = item.box
+            inset = item.width / 2  # Pillow draws the line inside the box; OFD centres it on the path
+            document.objects.append(doc.Rect((left + inset) * scale, top + (upper + inset) * scale,
+                                             (right - left - item.width) * scale, (lower - upper - item.width) * scale,
+                                             stroke=item.colour, line_width=item.width * scale))
+        elif isinstance(item, Words):
+            size = item.size * scale
+            if item.centred:
+                x = item.x * scale - doc.text_width(item.text, size) / 2
+                baseline = top + (item.y + (NOTO_ASCENT - NOTO_DESCENT) / 2 * item.size) * scale
+            else:
+                x, baseline = item.x * scale, top + (item.y + NOTO_ASCENT * item.size) * scale
+            document.objects.append(doc.Text(x, baseline, item.text, size, item.colour))
+        else:
+            picture = io.BytesIO()
+            qr_picture(payload, item.side).save(picture, format="PNG")
+            document.objects.append(doc.Image(item.x * scale, top + item.y * scale, item.side * scale, item.side * scale,
+                                              picture.getvalue(), name="qrcode.png"))
+    return doc.render(document)

@@ -1,9 +1,19 @@
-"""The Ed25519 keys that sign electronic licences, and their rotation.
+"""The keys that sign electronic licences (Ed25519, or SM2 with SM3), and their rotation.
 
 A keyring is JSON: `{"signing": KID, "keys": [{"kid": KID, "private": B64}, {"kid": OLD, "public": B64}]}`.
 The `signing` key signs new licences; every key listed verifies (a retired key may be kept as its public
 half only). Rotation: add a new key, make it `signing`, keep the old ones — every licence already issued
 names its key id in its payload, so it still verifies. `medreg licence rotate-key` does exactly that.
+
+An entry may also carry `created` and `retired` (ISO dates): the first day the key signed and the day it
+stopped signing (it still verifies after). They are what `GET /api/v1/public/licence-keys` publishes as the
+key's validity; new keys are stamped `created`, rotation stamps the outgoing key `retired`. Files written
+before these existed stay valid (their dates are simply unknown, published as null).
+
+An entry may name its `algorithm`: `Ed25519` (the default: entries without one are Ed25519) or `SM2` (the
+national standard GB/T 32918, signing over SM3; publisher/sm2.py). Raw key bytes in base64url either way:
+Ed25519 32-byte private seed and public key; SM2 32-byte private scalar, 65-byte uncompressed public point.
+Keys of both algorithms may sit in one keyring, e.g. rotating from Ed25519 to SM2 keeps Ed25519 licences valid.
 
 Where it comes from (Settings.licence_keys, i.e. MEDREG_LICENCE_KEYS): the JSON itself, or `file:PATH`
 to a file holding it. Without one, licences are not available (the endpoints answer 503 saying so): no key is
@@ -17,13 +27,19 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from pipeline import clock
+from publisher.sm2 import Sm2PrivateKey, Sm2PublicKey
 
+ALGORITHM = "Ed25519"  # the default
+ALGORITHMS = ("Ed25519", "SM2")
+PrivateKey = Ed25519PrivateKey | Sm2PrivateKey
+PublicKey = Ed25519PublicKey | Sm2PublicKey
 DEV_KEY_FILE = "licence-keys.json"
 NOT_CONFIGURED = ("未配置电子证照签名密钥（MEDREG_LICENCE_KEYS），电子证照暂不可用；"
                   "请运营方用 medreg licence new-keys --file PATH 生成密钥并配置后重启")
@@ -34,10 +50,33 @@ class KeyringError(ValueError):
 
 
 @dataclass(frozen=True)
+class KeyInfo:
+    """What may be published of one key: never its private half."""
+
+    kid: str
+    algorithm: str
+    public: bytes
+    created: date | None
+    retired: date | None
+
+
+@dataclass(frozen=True)
 class Keyring:
     signing_kid: str
-    signing_key: Ed25519PrivateKey
-    public_keys: dict[str, Ed25519PublicKey]
+    signing_key: PrivateKey
+    public_keys: dict[str, PublicKey]
+    listed: tuple[KeyInfo, ...] = ()  # every key in the file's order, for publishing
+
+    @property
+    def signing_algorithm(self) -> str:
+        return algorithm_of(self.signing_key)
+
+    def algorithm(self, kid: str) -> str:
+        return algorithm_of(self.public_keys[kid])
+
+
+def algorithm_of(key: PrivateKey | PublicKey) -> str:
+    return "SM2" if isinstance(key, Sm2PrivateKey | Sm2PublicKey) else ALGORITHM
 
 
 def b64(raw: bytes) -> str:
@@ -48,28 +87,56 @@ def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def private_bytes(key: Ed25519PrivateKey) -> bytes:
+def private_bytes(key: PrivateKey) -> bytes:
+    if isinstance(key, Sm2PrivateKey):
+        return key.private_bytes_raw()
     return key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
 
-def public_bytes(key: Ed25519PublicKey) -> bytes:
+def public_bytes(key: PublicKey) -> bytes:
+    if isinstance(key, Sm2PublicKey):
+        return key.public_bytes_raw()
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
-def new_key_entry(kid: str) -> dict[str, str]:
-    return {"kid": kid, "private": b64(private_bytes(Ed25519PrivateKey.generate()))}
+def check_algorithm(algorithm: str) -> str:
+    if algorithm not in ALGORITHMS:
+        raise KeyringError(f"签名算法 {algorithm} 不受支持（只支持 {'、'.join(ALGORITHMS)}）")
+    return algorithm
 
 
-def new_keyring_document(kid: str | None = None) -> dict:
+def private_key(entry: dict) -> PrivateKey:
+    raw = unb64(entry["private"])
+    if entry.get("algorithm", ALGORITHM) == "SM2":
+        return Sm2PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def public_key(entry: dict) -> PublicKey:
+    raw = unb64(entry["public"])
+    if entry.get("algorithm", ALGORITHM) == "SM2":
+        return Sm2PublicKey(raw)
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def new_key_entry(kid: str, algorithm: str = ALGORITHM) -> dict[str, str]:
+    key = Sm2PrivateKey.generate() if check_algorithm(algorithm) == "SM2" else Ed25519PrivateKey.generate()
+    return {"kid": kid, "algorithm": algorithm, "private": b64(private_bytes(key)), "created": clock.today().isoformat()}
+
+
+def new_keyring_document(kid: str | None = None, algorithm: str = ALGORITHM) -> dict:
     kid = kid or f"{clock.today():%Y%m%d}-1"
-    return {"signing": kid, "keys": [new_key_entry(kid)]}
+    return {"signing": kid, "keys": [new_key_entry(kid, algorithm)]}
 
 
-def rotate(document: dict, kid: str) -> dict:
+def rotate(document: dict, kid: str, algorithm: str = ALGORITHM) -> dict:
     """A new signing key `kid`; every key already there stays, so licences it signed still verify."""
     if any(entry["kid"] == kid for entry in document.get("keys", [])):
         raise KeyringError(f"密钥编号 {kid} 已存在")
-    return {"signing": kid, "keys": [new_key_entry(kid), *document.get("keys", [])]}
+    today = clock.today().isoformat()
+    kept = [{**entry, "retired": today} if entry["kid"] == document.get("signing") and not entry.get("retired") else entry
+            for entry in document.get("keys", [])]
+    return {"signing": kid, "keys": [new_key_entry(kid, algorithm), *kept]}
 
 
 def retire_private_halves(document: dict) -> dict:
@@ -77,30 +144,40 @@ def retire_private_halves(document: dict) -> dict:
     kept = []
     for entry in document["keys"]:
         if entry["kid"] != document["signing"] and "private" in entry:
-            key = Ed25519PrivateKey.from_private_bytes(unb64(entry["private"]))
-            entry = {"kid": entry["kid"], "public": b64(public_bytes(key.public_key()))}
+            key = private_key(entry)
+            kept_fields = {name: entry[name] for name in ("algorithm", "created", "retired") if name in entry}
+            entry = {"kid": entry["kid"], "public": b64(public_bytes(key.public_key())), **kept_fields}
         kept.append(entry)
     return {**document, "keys": kept}
+
+
+def optional_date(entry: dict, name: str) -> date | None:
+    value = entry.get(name)
+    return None if value is None else date.fromisoformat(value)
 
 
 def parse_keyring(document: dict) -> Keyring:
     try:
         signing_kid = document["signing"]
-        public_keys: dict[str, Ed25519PublicKey] = {}
+        public_keys: dict[str, PublicKey] = {}
+        listed = []
         signing_key = None
         for entry in document["keys"]:
+            algorithm = check_algorithm(entry.get("algorithm", ALGORITHM))
             if "private" in entry:
-                private = Ed25519PrivateKey.from_private_bytes(unb64(entry["private"]))
+                private = private_key(entry)
                 public_keys[entry["kid"]] = private.public_key()
                 if entry["kid"] == signing_kid:
                     signing_key = private
             else:
-                public_keys[entry["kid"]] = Ed25519PublicKey.from_public_bytes(unb64(entry["public"]))
+                public_keys[entry["kid"]] = public_key(entry)
+            listed.append(KeyInfo(entry["kid"], algorithm, public_bytes(public_keys[entry["kid"]]),
+                                  optional_date(entry, "created"), optional_date(entry, "retired")))
     except (KeyError, TypeError, ValueError) as error:
         raise KeyringError(f"电子证照密钥配置格式有误：{error}") from None
     if signing_key is None:
         raise KeyringError(f"电子证照密钥配置中没有签名密钥 {signing_kid} 的私钥")
-    return Keyring(signing_kid, signing_key, public_keys)
+    return Keyring(signing_kid, signing_key, public_keys, tuple(listed))
 
 
 def read_document(raw: str, var_dir: Path) -> dict:

@@ -65,6 +65,7 @@ ROUTES = [
     ("api.public.history", "/api/v1/public/records/{identifier}/history"),
     ("api.public.licence", "/api/v1/public/records/{identifier}/licence"),
     ("api.public.verify_licence", "/api/v1/public/verify-licence"),
+    ("api.public.licence_keys", "/api/v1/public/licence-keys"),
     ("api.public.bulk", "/api/v1/public/bulk"),
     ("api.public.bulk_file", "/api/v1/public/bulk/{name}"),
     ("api.commission.deliveries", "/api/v1/commission/deliveries"),

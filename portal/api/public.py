@@ -61,6 +61,13 @@ def verify_licence(request: Request):
     return licences.verify(request.dbsession, request.medreg, request.params.get("payload"))
 
 
+@api_view(route_name="api.public.licence_keys", request_method="GET", permission="public")
+def licence_keys(request: Request):
+    answer = licences.public_keys(request.medreg)
+    request.response.headers["Cache-Control"] = "public, max-age=300"  # changes only when the keyring is rotated
+    return answer
+
+
 def bulk_dir(request: Request) -> Path:
     return Path(request.medreg.bulk_dir or "var/bulk")
 

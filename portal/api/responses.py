@@ -1031,6 +1031,22 @@ class LicenceCheck(Answer):
     record: LicenceRecord | None
 
 
+class LicenceKey(Answer):
+    kid: str = text("密钥编号（证照二维码内容中的 kid）")
+    algorithm: Annotated[str, enum_of({"Ed25519": "Ed25519 签名（RFC 8032）",
+                                       "SM2": "SM2 签名（GB/T 32918.2），杂凑 SM3，签名者 ID 1234567812345678，签名为 r‖s 64 字节"})]
+    public_key: str = text("公钥原始字节的 base64url（无填充）：Ed25519 为 32 字节；SM2 为 65 字节非压缩点 04‖x‖y")
+    status: Annotated[str, enum_of({"signing": "当前签发新证照", "verify_only": "已停止签发，仅用于核验此前签发的证照"})]
+    valid_from: date | None = text("启用日期（起签发证照）；密钥文件未记载时为 null")
+    valid_until: date | None = text("停止签发的日期；此后签发日期的证照不应再用此密钥签名；仍在签发时为 null")
+
+
+class LicenceKeys(Answer):
+    """核验电子证照签名的公钥（不含私钥）。"""
+
+    keys: list[LicenceKey]
+
+
 class BulkFile(Answer):
     name: str
     part: Annotated[str, enum_of(("full", "changes"))]

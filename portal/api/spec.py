@@ -45,6 +45,7 @@ ERRORS = {
     413: ("PayloadTooLarge", f"请求体过大：JSON 不超过 {MAX_JSON_BYTES // 1024 // 1024} MB，其他（CSV 上传）不超过 "
                              f"{MAX_BODY_BYTES // 1024 // 1024} MB（docs/security.md）"),
     429: ("TooManyRequests", "请求过于频繁（公示端按客户端限流；同一客户端失败次数过多）；Retry-After 给出等待秒数"),
+    503: ("ServiceUnavailable", "暂不可用：运营方尚未配置所需的设置（电子证照未配置签名密钥时 code 为 licence_keys）"),
 }
 DONE = {200: "成功", 201: "已创建", 202: "已受理，后台办理中"}
 PATH_PARAMS = {
@@ -317,15 +318,22 @@ OPERATIONS: list[Op] = [
     Op("GET", "/public/records/{identifier}/history", "一条记录的状态变更记录（每个公示版本）", PUBLIC, r.RecordHistory,
        (404, 429),
        public=True),
-    Op("GET", "/public/records/{identifier}/licence", "电子证照（PDF 或 PNG），含签名二维码", PUBLIC,
-       Files("电子证照文件；响应头 X-Medreg-Licence-Payload 为二维码内容", ("application/pdf", "image/png")),
-       (400, 404, 409, 429),
-       public=True, params=(q("format", ("pdf", "png"), "文件格式", "pdf"),),
+    Op("GET", "/public/records/{identifier}/licence", "电子证照（PDF、PNG 或 OFD），含签名二维码", PUBLIC,
+       Files("电子证照文件；响应头 X-Medreg-Licence-Payload 为二维码内容", ("application/pdf", "image/png", "application/ofd")),
+       (400, 404, 409, 429, 503),
+       public=True, params=(q("format", ("pdf", "png", "ofd"), "文件格式：pdf、png，或 ofd（GB/T 33190 版式文档）", "pdf"),),
        text="只为注册（执业）状态的记录签发；备案、注销、过期、停业的记录答 409。二维码内容为 MEDREG1.<base64url 规范化 JSON>."
-       "<base64url Ed25519 签名>，JSON 含 kid（密钥编号），可离线核验。"),
-    Op("GET", "/public/verify-licence", "核验电子证照二维码内容", PUBLIC, r.LicenceCheck, (400, 429), public=True,
+       "<base64url 签名>，JSON 含 kid（密钥编号）；签名为 Ed25519，或 SM2（SM3 杂凑，此时 JSON 含 \"alg\": \"SM2\"），"
+       "以 kid 所指密钥的算法为准，可离线核验（公钥见 /public/licence-keys）。OFD 为 ZIP 容器："
+       "OFD.xml 的 DocInfo 含标题（证照名称与识别码）与 CustomData（证照标识、持证者、发证机关、签发日期、签名密钥编号、"
+       "签名数据即二维码内容），页面为矢量文字、边框与二维码图片。"),
+    Op("GET", "/public/verify-licence", "核验电子证照二维码内容", PUBLIC, r.LicenceCheck, (400, 429, 503), public=True,
        params=(q("payload", STRING, "扫描二维码得到的内容（MEDREG1. 开头）"),),
        text="签名无效或密钥未知答 200 且 authentic 为 false；内容根本不是证照二维码答 400。"),
+    Op("GET", "/public/licence-keys", "核验电子证照签名的公钥（算法、状态、有效期）", PUBLIC, r.LicenceKeys, (429, 503),
+       public=True,
+       text="离线核验方用它核验二维码内容：按内容中的 kid 取公钥，以该公钥的 algorithm 对第二段解码后的字节核验第三段签名"
+            "（SM2 签名为 r‖s 64 字节，签名者 ID 1234567812345678）。只列公钥，从不含私钥；未配置签名密钥时答 503。"),
     Op("GET", "/public/feed", "公示流：按公示顺序列出每条记录的每个版本", PUBLIC, r.Feed, (400, 429), public=True,
        params=(q("since", {"type": "string", "pattern": "^[0-9]*$"}, "上次返回的 next；省略则从头开始"),
                q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"1至{MAX_LIMIT}", 100)),

@@ -2,7 +2,8 @@
 that signs electronic licences (publisher/licence_keys.py). Point MEDREG_LICENCE_KEYS at `file:PATH`.
 
 Rotation adds a new signing key and keeps every old one, so licences already issued still verify;
-restart the portal to pick the new keyring up. Exit 0 done, 1 refused, 2 unusable file.
+restart the portal to pick the new keyring up. `--algorithm SM2` makes an SM2 (GB/T 32918, with SM3) key
+instead of Ed25519; both may sit in one keyring. Exit 0 done, 1 refused, 2 unusable file.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import os
 from pathlib import Path
 
 from portal.cli.output import err, out
-from publisher.licence_keys import KeyringError, new_keyring_document, parse_keyring, rotate
+from publisher.licence_keys import ALGORITHM, ALGORITHMS, KeyringError, new_keyring_document, parse_keyring, rotate
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -21,10 +22,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     create = actions.add_parser("new-keys", help="生成新的密钥文件")
     create.add_argument("--file", required=True, type=Path)
     create.add_argument("--kid", help="密钥编号（默认按日期）")
+    create.add_argument("--algorithm", choices=ALGORITHMS, default=ALGORITHM, help="签名算法（默认 Ed25519）")
     create.set_defaults(run=run_new)
     rotation = actions.add_parser("rotate-key", help="加入新的签名密钥，保留旧密钥用于核验")
     rotation.add_argument("--file", required=True, type=Path)
     rotation.add_argument("--kid", required=True, help="新密钥编号")
+    rotation.add_argument("--algorithm", choices=ALGORITHMS, default=ALGORITHM, help="新密钥的签名算法（默认 Ed25519）")
     rotation.set_defaults(run=run_rotate)
 
 
@@ -40,9 +43,9 @@ def run_new(args: argparse.Namespace) -> int:
     if args.file.exists():
         err().print(f"{args.file} 已存在；轮换请用 rotate-key")
         return 1
-    document = new_keyring_document(args.kid)
+    document = new_keyring_document(args.kid, args.algorithm)
     write_private(args.file, document)
-    out().print(f"已生成签名密钥 {document['signing']}：{args.file}")
+    out().print(f"已生成签名密钥 {document['signing']}（{args.algorithm}）：{args.file}")
     return 0
 
 
@@ -50,7 +53,7 @@ def run_rotate(args: argparse.Namespace) -> int:
     try:
         document = json.loads(args.file.read_text(encoding="utf-8"))
         parse_keyring(document)
-        rotated = rotate(document, args.kid)
+        rotated = rotate(document, args.kid, args.algorithm)
     except (OSError, ValueError) as error:
         err().print(f"无法轮换 {args.file}：{error}")
         return 2 if not isinstance(error, KeyringError) else 1

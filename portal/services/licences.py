@@ -12,10 +12,10 @@ from pipeline import clock
 from portal.errors import Refused, conflict, invalid, not_found
 from publisher import licence
 from publisher.fhir import ACTIVE_STATUSES
-from publisher.licence_keys import Keyring, KeyringError, keyring_for
+from publisher.licence_keys import Keyring, KeyringError, b64, keyring_for
 
 MAX_PAYLOAD = 4000
-FORMATS = {"png": "image/png", "pdf": "application/pdf"}
+FORMATS = {"pdf": "application/pdf", "png": "image/png", "ofd": "application/ofd"}  # OFD: GB/T 33190 版式文档
 
 
 def keyring(settings: Settings) -> Keyring:
@@ -41,16 +41,29 @@ def payload_for(session: Session, settings: Settings, identifier: str, today: da
 def file_format(raw: str | None) -> str:
     chosen = (raw or "pdf").lower()
     if chosen not in FORMATS:
-        raise invalid({"format": "只能是 pdf 或 png"})
+        raise invalid({"format": "只能是 pdf、png 或 ofd"})
     return chosen
 
 
 @lru_cache(maxsize=512)
 def rendered(payload: str, chosen: str) -> bytes:
-    """The PDF or PNG of a signed payload. Ed25519 signs deterministically, so a record's payload is the same all day:
-    drawing it is CPU work done once per record, day and format in each process (a public endpoint must not let
-    anyone make the server draw the same licence a thousand times a second)."""
-    return licence.pdf(payload) if chosen == "pdf" else licence.png(payload)
+    """The PDF, PNG or OFD of a signed payload. Ed25519 and our SM2 (derived nonce) sign deterministically, so a
+    record's payload is the same all day: drawing it is CPU work done once per record, day and format in each process
+    (a public endpoint must not let anyone make the server draw the same licence a thousand times a second)."""
+    return {"pdf": licence.pdf, "png": licence.png, "ofd": licence.ofd}[chosen](payload)
+
+
+def public_keys(settings: Settings) -> dict:
+    """The keys that verify licences, as a verifier needs them: never a private half. 503 without a keyring."""
+    ring = keyring(settings)
+    return {"keys": [{
+        "kid": key.kid,
+        "algorithm": key.algorithm,
+        "public_key": b64(key.public),
+        "status": "signing" if key.kid == ring.signing_kid else "verify_only",
+        "valid_from": key.created.isoformat() if key.created else None,
+        "valid_until": key.retired.isoformat() if key.retired and key.kid != ring.signing_kid else None,
+    } for key in ring.listed]}
 
 
 def verify(session: Session, settings: Settings, payload: str | None) -> dict:

@@ -44,7 +44,7 @@ def test_public_search_record_and_licence_check_on_a_phone(portal_url, browser, 
     expect(page.locator("h1")).to_have_text(active["name"])
     expect(page.locator("#record-status")).to_have_text("注册")
     expect(page.locator("#status-history tbody tr")).to_have_count(1)
-    expect(page.locator("#licence-links a")).to_have_count(2)
+    expect(page.locator("#licence-links a")).to_have_count(3)
     pdf_link = page.locator("#licence-links a", has_text="PDF").get_attribute("href")
     with urllib.request.urlopen(pdf_link if pdf_link.startswith("http") else portal_url + pdf_link, timeout=30) as response:
         assert response.headers["Content-Type"] == "application/pdf"

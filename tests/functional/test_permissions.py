@@ -73,6 +73,7 @@ CASES = [
     Case("api.public.history", "GET", "/api/v1/public/records/{x_identifier}/history", "public"),
     Case("api.public.licence", "GET", "/api/v1/public/records/{x_identifier}/licence", "public"),
     Case("api.public.verify_licence", "GET", "/api/v1/public/verify-licence", "public"),
+    Case("api.public.licence_keys", "GET", "/api/v1/public/licence-keys", "public", None, dict.fromkeys(ROLES, 200)),
     Case("api.public.feed", "GET", "/api/v1/public/feed", "public", None, dict.fromkeys(ROLES, 200)),
     Case("api.public.bulk", "GET", "/api/v1/public/bulk", "public"),
     Case("api.public.bulk_file", "GET", "/api/v1/public/bulk/no-such-file.csv", "public"),

@@ -24,8 +24,10 @@ def test_my_registration_page_links_to_my_licence_only_while_published_and_activ
     assert links == {
         "电子证照（PDF）": f"http://localhost/api/v1/public/records/{person['identifier']}/licence?format=pdf",
         "电子证照（图片）": f"http://localhost/api/v1/public/records/{person['identifier']}/licence?format=png",
+        "电子证照（OFD）": f"http://localhost/api/v1/public/records/{person['identifier']}/licence?format=ofd",
     }
     assert browser.get(links["电子证照（图片）"]).content_type == "image/png"
+    assert browser.get(links["电子证照（OFD）"]).content_type == "application/ofd"
 
     db.execute(update(PublicRecord).where(PublicRecord.identifier == person["identifier"]).values(status="cancelled"))
     db.commit()
