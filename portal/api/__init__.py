@@ -58,6 +58,7 @@ ROUTES = [
     ("api.commission.stats.processing", "/api/v1/commission/stats/processing"),
     ("api.commission.stats.backlog", "/api/v1/commission/stats/backlog"),
     ("api.commission.export", "/api/v1/commission/export"),
+    ("api.commission.register_export", "/api/v1/commission/registers/export"),
     ("api.commission.audit", "/api/v1/commission/audit"),
     ("api.public.search", "/api/v1/public/{kind:physicians|nurses|institutions}"),
     ("api.public.record", "/api/v1/public/records/{identifier}"),

@@ -6,10 +6,21 @@ from urllib.parse import quote
 from pyramid.request import Request
 from pyramid.response import FileIter, Response
 
+from models.audit import audit as write_audit
+from models.db import engine_for
 from pipeline.accounts import OneTimePassword, StaffAccount
+from pipeline.routing import jurisdiction_prefix
 from portal.api.common import api_view, body_of
 from portal.errors import invalid
-from portal.services import audit_log, commission_accounts, commission_search, exports, statistics, workbench
+from portal.services import (
+    audit_log,
+    commission_accounts,
+    commission_search,
+    exports,
+    register_exports,
+    statistics,
+    workbench,
+)
 from portal.services.statistics import parse_group, parse_period
 
 
@@ -135,6 +146,41 @@ def export_response(request: Request) -> Response:
 @api_view(route_name="api.commission.export", request_method="GET", permission="commission")
 def export(request: Request):
     return export_response(request)
+
+
+def register_export_response(request: Request) -> Response:
+    """The register named by `register` (physicians, nurses, institutions) of the caller's jurisdiction as a CSV or
+    XLSX download, streamed from a connection of its own (portal/services/register_exports.py); one audit entry per
+    export, with the row count (shared by the API and the statistics page)."""
+    register, fmt = register_exports.parse(request.params)
+    account = request.account
+    stream = register_exports.RegisterStream(engine_for(request.medreg.database_url), register,
+                                             jurisdiction_prefix(account.division_code))
+    try:
+        if fmt == "xlsx" and stream.count > register_exports.XLSX_MAX_ROWS:
+            raise invalid({"format": f"共 {stream.count} 行，超过 Excel 工作表的行数上限（{register_exports.XLSX_MAX_ROWS} 行），"
+                                     "请导出 CSV"})
+        write_audit(request.dbsession, f"account:{account.id}", "export_register", f"register:{register}",
+                    account.division_code, register=register, format=fmt, rows=stream.count)
+    except BaseException:
+        stream.close()
+        raise
+    # Should the request fail after this (its transaction not committing), the body is never read: close it then.
+    request.add_finished_callback(lambda done: stream.close() if done.exception is not None else None)
+    download = register_exports.Download(stream, fmt)
+    if fmt == "csv":
+        response = Response(app_iter=download, content_type="text/csv", charset="utf-8")
+    else:
+        response = Response(app_iter=download, content_type=exports.FORMATS[fmt])
+    filename = f"{stream.title}.{fmt}"
+    response.content_disposition = f"attachment; filename=\"{register}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
+    response.headers["X-Medreg-Rows"] = str(stream.count)
+    return response
+
+
+@api_view(route_name="api.commission.register_export", request_method="GET", permission="commission")
+def register_export(request: Request):
+    return register_export_response(request)
 
 
 @api_view(route_name="api.commission.audit", request_method="GET", permission="commission")

@@ -32,6 +32,8 @@ from portal.services.attachments import ATTACHABLE
 from portal.services.attempts import LOGIN
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
 from portal.services.public import MAX_LIMIT
+from portal.services.register_exports import HEADERS as REGISTER_HEADERS
+from portal.services.register_exports import REGISTERS
 from portal.services.statistics import GROUPS, REPORTS
 from portal.services.workbench import MAX_BATCH, MAX_PER_PAGE, SORTS
 
@@ -299,6 +301,14 @@ OPERATIONS: list[Op] = [
        Files("文件下载；CSV 为带 BOM 的 UTF-8", ("text/csv", XLSX)),
        (400,), params=(q("report", tuple(REPORTS), labelled(REPORTS)), q("format", ("csv", "xlsx"), "文件格式", "csv"),
                        q("group_by", tuple(GROUPS), "report=applications 时的分组"), *PERIOD)),
+    Op("GET", "/commission/registers/export", "导出辖区的登记名册：医师、护士或医疗机构（CSV 或 XLSX，流式传输）", COMMISSION,
+       Files("文件下载；CSV 为带 BOM 的 UTF-8；响应头 X-Medreg-Rows 为行数（不含表头）", ("text/csv", XLSX)),
+       (400,), params=({**q("register", tuple(REGISTERS), labelled(REGISTERS)), "required": True},
+                       q("format", ("csv", "xlsx"), "文件格式", "csv")),
+       text="辖区内（含下级）执业机构所在的全部登记条目，各种状态都在内，按编号升序，表头为中文："
+            + "；".join(f"{REGISTERS[name]}：{'、'.join(headers)}" for name, headers in REGISTER_HEADERS.items())
+            + "。不含身份证件号码、出生日期和手机号码（docs/commission.md）。每次导出写一条审计日志（export_register，"
+              "含名册、格式和行数）。XLSX 超过工作表行数上限（1048575 行）时答 400，请导出 CSV。"),
     Op("GET", "/commission/audit", "辖区的审计日志", COMMISSION, r.AuditPage, (400,),
        params=(q("actor", STRING, "操作者（包含）"), q("action", STRING, "操作"),
                q("since", STRING, "起：YYYY-MM-DD 或带时区的 ISO 8601 时间"),

@@ -48,6 +48,7 @@ ROUTES = [
     ("commission.search", "/commission/search"),
     ("commission.stats", "/commission/stats"),
     ("commission.export", "/commission/export"),
+    ("commission.register_export", "/commission/registers/export"),
     ("commission.audit", "/commission/audit"),
     ("public", "/public"),
     ("public.record", "/public/records/{identifier}"),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from models import Commission
 from pipeline.routing import jurisdiction_prefix
-from portal.api.commission_admin import export_response
+from portal.api.commission_admin import export_response, register_export_response
 from portal.errors import REFUSALS, described
 from portal.pages.charts import bar_chart
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.services import audit_log, commission_accounts, commission_search, statistics, workbench
+from portal.services import audit_log, commission_accounts, commission_search, register_exports, statistics, workbench
 
 ACCOUNT_ACTIONS = {"disable": "已停用账号", "enable": "已重新启用账号", "password-reset": "已重置密码，新密码已短信发送至"}
 
@@ -114,7 +115,7 @@ def stats(request: Request):
     backlog = statistics.backlog(session, account, workbench.time_limits(request.registry.settings))
     return {
         "error": error, "group": group, "groups": statistics.GROUPS, "period": period, "counts": counts,
-        "registers": registers, "processing": processing, "backlog": backlog,
+        "registers": registers, "processing": processing, "backlog": backlog, "register_exports": register_exports.REGISTERS,
         "charts": {
             "counts": bar_chart([(r["label"], r["count"]) for r in counts["rows"]], f"业务申请数（按{statistics.GROUPS[group]}）", " 件"),
             "registers": bar_chart([(f"{r['division_name'] or r['division']} {r['institution_type']}", r["physicians"] + r["nurses"])
@@ -127,15 +128,25 @@ def stats(request: Request):
     }
 
 
+def _download(request: Request, respond) -> Response:
+    """A download, or its refusal as plain text (a link or a GET form led here, not a page to show again)."""
+    try:
+        return respond(request)
+    except REFUSALS as refusal:
+        request.response.status, _, message, fields, _ = described(refusal)
+        request.response.content_type = "text/plain"
+        request.response.text = "\n".join([message, *fields.values()])
+        return request.response
+
+
 @view_config(route_name="commission.export", permission="commission")
 def export(request: Request):
-    try:
-        return export_response(request)
-    except REFUSALS as refusal:
-        request.response.status, _, message, _, _ = described(refusal)
-        request.response.content_type = "text/plain"
-        request.response.text = message
-        return request.response
+    return _download(request, export_response)
+
+
+@view_config(route_name="commission.register_export", permission="commission")
+def register_export(request: Request):
+    return _download(request, register_export_response)
 
 
 @view_config(route_name="commission.audit", renderer="commission_audit.jinja2", permission="commission")

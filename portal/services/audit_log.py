@@ -13,6 +13,7 @@ from pipeline import clock
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
+from portal.services.register_exports import REGISTERS
 
 PER_PAGE = 100
 
@@ -93,12 +94,13 @@ ACTION_LABELS: dict[str, str] = {
     "institution_handout": "分发医疗机构账号", "institution_info_update": "修改机构信息", "institution_webhook": "登记回调地址",
     "password_change": "修改密码", "password_reset_requested": "申请找回密码", "password_reset": "找回密码",
     "create_staff_account": "创建工作人员账号", "enable_account": "启用账号", "disable_account": "停用账号", "reset_password": "重置密码",
+    "export_register": "导出登记名册",
 }
 TARGET_LABELS: dict[str, str] = {"account": "账号", "application": "申请", "person": "人员", "institution": "医疗机构", "batch": "批次"}
 DETAIL_LABELS: dict[str, str] = {
     "kind": "业务类型", "application_id": "申请编号", "name": "姓名", "material": "材料", "attachment_id": "材料编号",
     "sha256": "文件摘要", "size": "字节数", "account_id": "账号编号", "username": "用户名", "admin": "管理员", "sent_to": "发送至",
-    "changed": "变更事项", "url": "回调地址", "rows": "行数",
+    "changed": "变更事项", "url": "回调地址", "rows": "行数", "register": "名册", "format": "文件格式",
 }
 ROLE_NAMES = {"person": "个人", "institution": "医疗机构", "commission": "卫健委"}
 
@@ -131,6 +133,8 @@ def _detail_value(key: str, value: object) -> str:
     if key == "changed" and isinstance(value, list | dict):
         names = value if isinstance(value, list) else list(value)
         return "、".join(FIELD_LABELS.get(str(n)) or (ANY_SPEC[str(n)].title if str(n) in ANY_SPEC else "其他事项") for n in names)
+    if key == "register" and isinstance(value, str):
+        return REGISTERS.get(value, "其他名册")
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
@@ -168,6 +172,8 @@ def shown(session: Session, entries: list[AuditEntry]) -> list[Shown]:
         if prefix == "institution" and number is not None:
             institution = session.get(Institution, number)
             return institution.name if institution else f"医疗机构 #{number}"
+        if prefix == "register":
+            return REGISTERS.get(text.partition(":")[2], "登记名册")
         return f"{TARGET_LABELS.get(prefix, '对象')} #{number}" if number is not None else text
 
     result = []

@@ -167,6 +167,9 @@ CASES = [
     Case("api.commission.stats.processing", "GET", "/api/v1/commission/stats/processing", "commission"),
     Case("api.commission.stats.backlog", "GET", "/api/v1/commission/stats/backlog", "commission"),
     Case("api.commission.export", "GET", "/api/v1/commission/export", "commission"),
+    # The register of the caller's jurisdiction (no ID numbers, no mobiles): Xuhui's holds nothing of Chaoyang's.
+    Case("api.commission.register_export", "GET", "/api/v1/commission/registers/export?register=physicians", "commission",
+         None, {"com_chaoyang": 200, "com_xuhui": 200, "com_beijing": 200}),
     Case("api.commission.assessments", "POST", "/api/v1/commission/assessments", "commission", {"file": "不是上传的文件"}),
     Case("api.commission.audit", "GET", "/api/v1/commission/audit", "commission"),
     Case("api.commission.deliveries", "GET", "/api/v1/commission/deliveries", "commission"),

@@ -13,7 +13,8 @@ from tests import commission_world as cw
 from tests.journeys import page_session
 
 PAGES = ["/commission", "/commission/accounts", "/commission/search?q=%E6%B5%8B", "/commission/stats",
-         "/commission/stats?group_by=month", "/commission/audit", "/commission/export?report=registers&format=csv"]
+         "/commission/stats?group_by=month", "/commission/audit", "/commission/export?report=registers&format=csv",
+         "/commission/registers/export?register=institutions&format=csv"]
 
 
 @pytest.fixture(scope="module")
