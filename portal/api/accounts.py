@@ -35,7 +35,7 @@ def activate(request: Request):
 def login(request: Request):
     body = body_of(request, Login)
     try:
-        account = accounts.login(request.dbsession, request.medreg, body.username, body.password, client_of(request))
+        account = accounts.login(request.dbsession, request.medreg, body.username, body.password, client_of(request), otp=body.otp)
     except REFUSALS as refusal:
         # Returned, not raised: the transaction commits, so a wrong password is counted.
         audit(request.dbsession, f"client:{client_of(request)}", "login_failed", "login", reason=refusal_code(refusal))

@@ -30,7 +30,7 @@ def login(request: Request):
     username = request.POST.get("username", "").strip()
     try:
         account = accounts.login(request.dbsession, request.medreg, username, request.POST.get("password", ""),
-                                 client_of(request))
+                                 client_of(request), otp=request.POST.get("otp", "").strip() or None)
     except REFUSALS as refusal:
         # Kept, not doomed: the failed attempt the service counted must be committed.
         error = form_error(request, refusal, keep=True)
