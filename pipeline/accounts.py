@@ -100,6 +100,22 @@ class Login(DataModel):
     otp: Annotated[str, OneTimeCode] | None = None
 
 
+class TotpEnrol(DataModel):
+    """A staff account asks for a secret to bind in its authenticator app; the service checks the password first."""
+
+    model_config = ConfigDict(extra="ignore", title="绑定动态口令：获取密钥")
+
+    password: Annotated[str, Given("密码", description="本账号的登录密码")]
+
+
+class TotpConfirm(DataModel):
+    """A staff account confirms the secret it was given by typing the code its app now shows."""
+
+    model_config = ConfigDict(extra="ignore", title="绑定动态口令：确认")
+
+    otp: Annotated[str, dataclasses.replace(OneTimeCode, description="认证应用添加该密钥后当前显示的6位数字")]
+
+
 class PasswordChange(DataModel):
     """A logged-in account sets a new password; the service checks the old one first, then the new one."""
 

@@ -140,6 +140,12 @@ OPERATIONS: list[Op] = [
        text="账号不存在、已激活、激活码错误或失效一律答 400（字段 code）并计入次数：一个激活码错误5次作废，"
        "同一账号、同一客户端另有上限（403 locked、429，见 docs/security.md）。"),
     Op("POST", "/logout", "退出登录：该账号的全部令牌和页面会话立即失效（所有设备）", ACCOUNTS, r.LoggedOut, auth=(401,)),
+    Op("POST", "/totp/enrol", "绑定动态口令：获取密钥（卫健委、医疗机构工作人员账号）", ACCOUNTS, r.TotpSecret, (400, 409, 429),
+       acc.TotpEnrol, text="先核对登录密码（错误答 400 并计入次数，同修改密码）。个人账号答 403。已绑定的账号答 409：更换（如手机遗失）"
+       "须由运维人员用 medreg enrol-totp 办理。再次申请会换发新的待绑定密钥；确认前登录不受影响。"),
+    Op("POST", "/totp/confirm", "绑定动态口令：提交认证应用显示的6位数字，完成绑定", ACCOUNTS, r.TotpEnrolled, (400, 409, 429),
+       acc.TotpConfirm, text="口令错误答 400（字段 otp）并计入次数（同一客户端5次、合计10次后锁定，403 locked）。"
+       "未先获取密钥或已绑定答 409。绑定后登录须同时填写 otp。"),
     Op("POST", "/password", "修改密码（首次登录必须先修改）", ACCOUNTS, r.PasswordChanged, (400, 403, 429), acc.PasswordChange,
        auth=(401,),
        text="分发的初始密码（must_change_password）登录后，其余接口一律答 403 password_change_required，直至在此修改。"

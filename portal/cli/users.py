@@ -21,6 +21,7 @@ from pipeline.accounts import USERNAME
 from pipeline.fields import FieldError
 from pipeline.persons import password as password_rule
 from portal.cli.output import CommandError, err, out
+from portal.services.accounts import enrol_totp
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +36,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--admin", action="store_true", help="卫健委管理员：可为本级及下级创建工作人员账号（--role commission）"
     )
     parser.set_defaults(run=run)
+    enrol = subparsers.add_parser(
+        "enrol-totp", help="为已有的卫健委或医疗机构账号绑定（或更换，如手机遗失）动态口令，打印新密钥；原密钥立即失效"
+    )
+    enrol.add_argument("--username", required=True, help="账号的用户名")
+    enrol.set_defaults(run=run_enrol)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,11 +59,33 @@ def run(args: argparse.Namespace) -> int:
         err().print(error.message)
         return error.exit_code
     label = "卫健委" if args.role == "commission" else "医疗机构"
+    out().print(f"已创建{label}账号 {args.username}（{where}）", markup=False)
+    print_secret(secret, args.username.strip())
+    return 0
+
+
+def print_secret(secret: str, username: str) -> None:
     console = out()
-    console.print(f"已创建{label}账号 {args.username}（{where}）", markup=False)
     console.print(f"TOTP: {secret}", markup=False)
-    console.print(totp.provisioning_uri(secret, args.username.strip()), markup=False)
+    console.print(totp.provisioning_uri(secret, username), markup=False)
     console.print("登录时须同时填写认证应用显示的6位动态口令；请把上述密钥只交给账号本人。", markup=False)
+
+
+def run_enrol(args: argparse.Namespace) -> int:
+    """A new second factor for a staff account (one created before, or in the portal; a lost phone): the old secret,
+    and any pending self-enrolment, stop working at once."""
+    settings = load_settings()
+    username = args.username.strip()
+    with session_scope(settings.database_url) as session:
+        account = session.scalar(select(Account).where(Account.username == username))
+        if account is None or account.role not in ("commission", "institution"):
+            err().print(f"没有用户名为 {username} 的卫健委或医疗机构账号", markup=False)
+            return 1
+        replaced = bool(account.totp_secret_encrypted)
+        secret = enrol_totp(settings, account)
+        audit(session, f"cli:{operator()}", "totp_enrolled", f"account:{account.id}", account.division_code, replaced=replaced)
+    out().print(f"已为账号 {username} {'更换' if replaced else '绑定'}动态口令", markup=False)
+    print_secret(secret, username)
     return 0
 
 

@@ -22,6 +22,7 @@ ROUTES = [
     ("me.business", "/me/business"),
     ("institution", "/institution"),
     ("password_page", "/password"),
+    ("totp_page", "/account/totp"),
     ("commission.institution_new", "/commission/institutions/new"),
     ("institution.business", "/institution/business"),
     ("institution.profile", "/institution/profile"),

@@ -93,6 +93,7 @@ ACTION_LABELS: dict[str, str] = {
     "institution_handout": "分发医疗机构账号", "institution_info_update": "修改机构信息", "institution_webhook": "登记回调地址",
     "password_change": "修改密码", "password_reset_requested": "申请找回密码", "password_reset": "找回密码",
     "create_staff_account": "创建工作人员账号", "enable_account": "启用账号", "disable_account": "停用账号", "reset_password": "重置密码",
+    "totp_enrol": "获取动态口令密钥", "totp_enrolled": "绑定动态口令",
 }
 TARGET_LABELS: dict[str, str] = {"account": "账号", "application": "申请", "person": "人员", "institution": "医疗机构", "batch": "批次"}
 DETAIL_LABELS: dict[str, str] = {

@@ -181,3 +181,84 @@ def test_the_login_page_takes_the_code(wsgi_app, db, enrolled):
     done = form.submit()
     assert done.status_int == 302
     assert done.follow().status_int == 200
+
+
+# --- binding a second factor later: the account itself, or an operator ---------------------------------------
+
+
+def test_a_staff_account_binds_its_own_second_factor(api, db):
+    username, headers = commission_desk(api, db, "110105")
+    api.post_json("/api/v1/totp/confirm", {"otp": "123456"}, headers=headers, status=409)  # nothing to confirm yet
+    wrong = api.post_json("/api/v1/totp/enrol", {"password": "Wrong-passw0rd"}, headers=headers, status=400).json["error"]
+    assert "password" in wrong["fields"]
+    given = api.post_json("/api/v1/totp/enrol", {"password": PASSWORD}, headers=headers).json
+    assert given["status"] == "pending" and f"secret={given['secret']}" in given["otpauth_uri"]
+    # Until it is confirmed the account still logs in with its password alone.
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD})
+    secret = api.post_json("/api/v1/totp/enrol", {"password": PASSWORD}, headers=headers).json["secret"]  # a new one
+    assert secret != given["secret"]
+    stale = api.post_json("/api/v1/totp/confirm", {"otp": step_code(given["secret"])}, headers=headers, status=400).json
+    assert "otp" in stale["error"]["fields"]
+    assert api.post_json("/api/v1/totp/confirm", {"otp": step_code(secret)}, headers=headers).json == {"status": "enrolled"}
+    api.post_json("/api/v1/totp/enrol", {"password": PASSWORD}, headers=headers, status=409)  # bound: not replaced from a session
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD}, status=400)
+    # The confirming code's step is spent; the next one logs in.
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(secret)}, status=401)
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(secret, 1)})
+    account_id = db.scalar(select(Account.id).where(Account.username == username))
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.target == f"account:{account_id}", AuditEntry.action.like("totp%")))
+    assert set(actions) == {"totp_enrol", "totp_enrolled"}
+    assert secret not in str(db.scalars(select(AuditEntry.detail).where(AuditEntry.target == f"account:{account_id}")).all())
+
+
+def test_persons_have_no_second_factor_to_bind(api, db, settings):
+    institution = factories.institution(db, name=factories.unique_name("个人口令医院"), division="110105")
+    person = person_account(db, settings, institution.id)
+    db.commit()
+    token = api.post_json("/api/v1/login", {"username": person["mobile"], "password": PASSWORD}).json["token"]
+    refused = api.post_json("/api/v1/totp/enrol", {"password": PASSWORD}, headers={"Authorization": f"Bearer {token}"}, status=403)
+    assert refused.json["error"]["code"] == "forbidden"
+
+
+def test_wrong_confirming_codes_are_limited(api, db):
+    _, headers = commission_desk(api, db, "110105")
+    secret = api.post_json("/api/v1/totp/enrol", {"password": PASSWORD}, headers=headers).json["secret"]
+    bad = str((int(step_code(secret)) + 500_000) % 10**6).zfill(6)
+    for _ in range(4):
+        api.post_json("/api/v1/totp/confirm", {"otp": bad}, headers=headers, status=400, **client("203.0.113.81"))
+    locked = api.post_json("/api/v1/totp/confirm", {"otp": bad}, headers=headers, status=403, **client("203.0.113.81")).json
+    assert locked["error"]["code"] == "locked"
+
+
+def test_the_settings_page_binds_the_second_factor(wsgi_app, api, db):
+    username, _ = commission_desk(api, db, "110105")
+    browser = page_session(wsgi_app, username)
+    page = browser.get("/account/totp")
+    assert "获取密钥" in page.text and "style=" not in page.text and "<script>" not in page.text
+    form = page.forms["totp-enrol-form"]
+    form["password"] = PASSWORD
+    shown = form.submit()
+    secret = shown.html.find(id="totp-secret").text
+    form = shown.forms["totp-confirm-form"]
+    form["otp"] = str((int(step_code(secret)) + 1) % 10**6).zfill(6)
+    assert "动态口令不正确" in form.submit(status=400).text
+    form = browser.get("/account/totp").forms["totp-confirm-form"]  # pending: the code form stays
+    form["otp"] = step_code(secret)
+    assert "已绑定动态口令" in form.submit().follow().text
+    # The login page then needs the code.
+    login_form = page_session(wsgi_app).get("/login").forms["login-form"]
+    login_form["username"], login_form["password"], login_form["otp"] = username, PASSWORD, step_code(secret, 1)
+    assert login_form.submit().status_int == 302
+
+
+def test_enrol_totp_binds_or_replaces_the_second_factor_of_an_existing_account(cli_env, api, db, capsys):
+    username, _ = commission_desk(api, db, "110105")
+    assert main(["enrol-totp", "--username", username]) == 0
+    first = TOTP_LINE.search(capsys.readouterr().out).group(1)
+    assert main(["enrol-totp", "--username", username]) == 0  # a lost phone: a new secret, the old one void
+    out = capsys.readouterr().out
+    assert "更换" in out
+    second = TOTP_LINE.search(out).group(1)
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(first)}, status=401)
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(second)})
+    assert main(["enrol-totp", "--username", "no-such-staff"]) == 1
