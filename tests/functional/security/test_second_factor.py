@@ -14,12 +14,13 @@ from sqlalchemy import select
 from models import Account, AuditEntry
 from models.crypto import decrypt
 from portal.cli import main
+from portal.services.accounts import enrol_totp
 from tests import factories
 from tests.functional.portal.test_cli import fresh_uscc
 from tests.functional.security.conftest import client
 from tests.functional.test_migrations import ROOT, medreg_command
 from tests.institution_steps import hand_out
-from tests.journeys import PASSWORD, commission_desk, page_session, person_account, unique_username
+from tests.journeys import PASSWORD, commission_desk, login, page_session, person_account, staff_account, unique_username
 
 TOTP_LINE = re.compile(r"^TOTP: ([A-Z2-7]+)$", re.MULTILINE)
 
@@ -262,3 +263,18 @@ def test_enrol_totp_binds_or_replaces_the_second_factor_of_an_existing_account(c
     api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(first)}, status=401)
     api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(second)})
     assert main(["enrol-totp", "--username", "no-such-staff"]) == 1
+
+
+def test_an_administrators_password_reset_keeps_the_second_factor(api, db, settings):
+    factories.divisions(db)
+    admin = staff_account(db, "commission", unique_username("admin"), division="110105")
+    admin.admin = True
+    staff = staff_account(db, "commission", unique_username("bound"), division="110105")
+    staff.mobile = "13800000071"
+    enrol_totp(settings, staff)
+    db.commit()
+    before = staff.totp_secret_encrypted
+    answer = api.post_json(f"/api/v1/commission/accounts/{staff.id}/password-reset", {}, headers=login(api, admin.username), status=202)
+    assert answer.json["status"] == "sent"
+    db.refresh(staff)
+    assert staff.totp_secret_encrypted == before and staff.must_change_password is True
