@@ -22,6 +22,7 @@ from tests.functional.test_migrations import ROOT, medreg_command
 from tests.institution_steps import hand_out
 from tests.journeys import PASSWORD, commission_desk, login, page_session, person_account, staff_account, unique_username
 
+# Client addresses of this module's own (100.64.7.x): a client lock left here must not reach another module's test.
 TOTP_LINE = re.compile(r"^TOTP: ([A-Z2-7]+)$", re.MULTILINE)
 
 
@@ -127,29 +128,29 @@ def test_wrong_codes_are_limited_like_wrong_passwords(api, app_with, db, enrolle
     bad = str((int(step_code(secret)) + 500_000) % 10**6).zfill(6)
     attempt = {"username": username, "password": PASSWORD, "otp": bad}
     for _ in range(4):
-        api.post_json("/api/v1/login", attempt, status=401, **client("203.0.113.61"))
-    locked = api.post_json("/api/v1/login", attempt, status=403, **client("203.0.113.61")).json["error"]
+        api.post_json("/api/v1/login", attempt, status=401, **client("100.64.7.1"))
+    locked = api.post_json("/api/v1/login", attempt, status=403, **client("100.64.7.1")).json["error"]
     assert locked["code"] == "locked"
     # Locked: even the right code is refused from there until the lock ends.
-    api.post_json("/api/v1/login", {**attempt, "otp": step_code(secret)}, status=403, **client("203.0.113.61"))
+    api.post_json("/api/v1/login", {**attempt, "otp": step_code(secret)}, status=403, **client("100.64.7.1"))
 
     # One address guessing codes across accounts: 429 once the address's limit is reached.
     portal = app_with(client_failure_limit=3)
     for _ in range(2):
-        portal.post_json("/api/v1/login", attempt, status=(401, 403), **client("203.0.113.62"))
-    refused = portal.post_json("/api/v1/login", attempt, status=429, **client("203.0.113.62"))
+        portal.post_json("/api/v1/login", attempt, status=(401, 403), **client("100.64.7.2"))
+    refused = portal.post_json("/api/v1/login", attempt, status=429, **client("100.64.7.2"))
     assert refused.headers["Retry-After"]
 
 
 def test_a_missing_code_is_not_counted_and_does_not_clear_the_failures(api, db, enrolled):
     username, _ = enrolled
     for _ in range(3):
-        api.post_json("/api/v1/login", {"username": username, "password": "Wrong-passw0rd"}, status=401, **client("203.0.113.71"))
+        api.post_json("/api/v1/login", {"username": username, "password": "Wrong-passw0rd"}, status=401, **client("100.64.7.3"))
     for _ in range(5):  # forgetting the code is no failure ...
-        api.post_json("/api/v1/login", {"username": username, "password": PASSWORD}, status=400, **client("203.0.113.71"))
+        api.post_json("/api/v1/login", {"username": username, "password": PASSWORD}, status=400, **client("100.64.7.3"))
     # ... nor a success: two more failures lock the pair.
-    api.post_json("/api/v1/login", {"username": username, "password": "Wrong-passw0rd"}, status=401, **client("203.0.113.71"))
-    api.post_json("/api/v1/login", {"username": username, "password": "Wrong-passw0rd"}, status=403, **client("203.0.113.71"))
+    api.post_json("/api/v1/login", {"username": username, "password": "Wrong-passw0rd"}, status=401, **client("100.64.7.3"))
+    api.post_json("/api/v1/login", {"username": username, "password": "Wrong-passw0rd"}, status=403, **client("100.64.7.3"))
 
 
 def test_accounts_without_a_secret_log_in_as_before(api, db, settings, workers):
@@ -226,8 +227,8 @@ def test_wrong_confirming_codes_are_limited(api, db):
     secret = api.post_json("/api/v1/totp/enrol", {"password": PASSWORD}, headers=headers).json["secret"]
     bad = str((int(step_code(secret)) + 500_000) % 10**6).zfill(6)
     for _ in range(4):
-        api.post_json("/api/v1/totp/confirm", {"otp": bad}, headers=headers, status=400, **client("203.0.113.81"))
-    locked = api.post_json("/api/v1/totp/confirm", {"otp": bad}, headers=headers, status=403, **client("203.0.113.81")).json
+        api.post_json("/api/v1/totp/confirm", {"otp": bad}, headers=headers, status=400, **client("100.64.7.4"))
+    locked = api.post_json("/api/v1/totp/confirm", {"otp": bad}, headers=headers, status=403, **client("100.64.7.4")).json
     assert locked["error"]["code"] == "locked"
 
 
