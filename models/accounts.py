@@ -37,6 +37,13 @@ class Account(Base):
     # The commission account that last set this account's password (hand-out, reset): it may not approve what this
     # account confirmed, so nobody holds both ends of one application (docs/security.md, separation of duties).
     credentials_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    # The second factor of a staff account (pipeline/totp.py): its TOTP secret, encrypted like an ID number
+    # (models/crypto.py; `medreg rotate-secret` re-encrypts it). Without one the account logs in with its password.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(300))
+    # The last time-step a code was accepted in: a code of it or of an earlier step is refused (no replay).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # A secret handed out by self-enrolment, waiting for its first code before it replaces totp_secret_encrypted.
+    totp_pending_encrypted: Mapped[str | None] = mapped_column(String(300))
 
     def end_sessions(self) -> None:
         """End every bearer token and page session of this account, now."""

@@ -6,6 +6,7 @@ under the new one, a batch per transaction, so the old secret can then be droppe
 - persons: the ID number re-encrypted, its look-up hash recomputed; the qualification and exam records holding the
   person's old hash get the new one in the same transaction (verification compares the two);
 - institution webhook secrets, re-encrypted;
+- staff accounts' TOTP secrets (the second factor, and one waiting for its first code), re-encrypted;
 - secret variables of SMS still waiting in the outbox, re-encrypted.
 
 What cannot be moved is counted: qualification or exam records of nobody in the persons table (the registers keep
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 
+from models.accounts import Account
 from models.alerts import InstitutionWebhook
 from models.crypto import decrypt, encrypt, lookup_hash
 from models.db import session_scope
@@ -35,6 +37,7 @@ class RotationReport:
     persons: int = 0
     reference_records: int = 0
     webhooks: int = 0
+    totp_secrets: int = 0
     messages: int = 0
     unreadable: list[int] = field(default_factory=list)  # person ids no configured secret opens
     left_under_old: int = 0  # qualification / exam records matching no person: not movable here (may be under either)
@@ -71,6 +74,13 @@ def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
         for hook in session.scalars(select(InstitutionWebhook)):
             hook.secret_encrypted = encrypt(new, decrypt(settings.secrets, hook.secret_encrypted))
             report.webhooks += 1
+        enrolled = select(Account).where(Account.totp_secret_encrypted.is_not(None) | Account.totp_pending_encrypted.is_not(None))
+        for account in session.scalars(enrolled):
+            if account.totp_secret_encrypted:
+                account.totp_secret_encrypted = encrypt(new, decrypt(settings.secrets, account.totp_secret_encrypted))
+            if account.totp_pending_encrypted:
+                account.totp_pending_encrypted = encrypt(new, decrypt(settings.secrets, account.totp_pending_encrypted))
+            report.totp_secrets += 1
         waiting = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.task == "workers.notifications.send_sms")
         for message in session.scalars(waiting):
             sealed = message.payload.get("sealed") or []

@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 
 from pipeline.fields import Choice, DataModel, FieldError, Given, Loose, PositiveInt, checked, validate
 from pipeline.persons import PROFESSIONS, BirthDate, IdNumber, IdType, Mobile, Name, Password, Sex
+from pipeline.totp import otp
 
 # Starts with a letter, so it can never be taken for a person's ID number or mobile (they log in with those).
 USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{2,63}")
@@ -51,6 +52,8 @@ IssuedCode = checked(lambda value: code(value, "激活码"), "激活码", schema
                          description="所在机构发放的6位激活码")
 ResetCode = checked(lambda value: code(value, "验证码"), "验证码", schema={"type": "string", "pattern": CODE_PATTERN},
                     description="短信中的6位验证码")
+OneTimeCode = checked(otp, "动态口令", schema={"type": "string", "pattern": CODE_PATTERN},
+                      description="卫健委和医疗机构工作人员账号如已绑定动态口令（TOTP），须填写认证应用当前显示的6位数字；其他账号省略")
 StaffUsername = checked(username, "用户名", schema={"type": "string", "pattern": f"^{USERNAME.pattern}$"},
                         description="字母开头，3至64位字母、数字或 _ . -")
 
@@ -87,12 +90,30 @@ class Activation(DataModel):
 
 
 class Login(DataModel):
-    """Any account logs in; the service counts a wrong password (so the password is taken as given)."""
+    """Any account logs in; the service counts a wrong password (so the password is taken as given), and for an
+    account with a second factor a wrong or reused code the same way (so the code is taken as given too)."""
 
     model_config = ConfigDict(extra="ignore", title="登录")
 
     username: Annotated[str, LoginName]
     password: Annotated[str, Given("密码")]
+    otp: Annotated[str, OneTimeCode] | None = None
+
+
+class TotpEnrol(DataModel):
+    """A staff account asks for a secret to bind in its authenticator app; the service checks the password first."""
+
+    model_config = ConfigDict(extra="ignore", title="绑定动态口令：获取密钥")
+
+    password: Annotated[str, Given("密码", description="本账号的登录密码")]
+
+
+class TotpConfirm(DataModel):
+    """A staff account confirms the secret it was given by typing the code its app now shows."""
+
+    model_config = ConfigDict(extra="ignore", title="绑定动态口令：确认")
+
+    otp: Annotated[str, dataclasses.replace(OneTimeCode, description="认证应用添加该密钥后当前显示的6位数字")]
 
 
 class PasswordChange(DataModel):

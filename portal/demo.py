@@ -88,6 +88,8 @@ def load_demo_data(session: Session, settings: Settings) -> DemoAccounts:
         if report.errors:
             raise RuntimeError(f"演示数据 {filename} 有误：{report.errors}")
     session.expire_all()
+    # No `settings` given: the demo's staff accounts get no second factor (TOTP), so the logins printed stay
+    # a username and a password (docs/security.md).
     if session.scalar(select(Account.id).where(Account.username == COMMISSION_USERNAME)) is None:
         create_staff_account(session, "commission", COMMISSION_USERNAME, PASSWORD, division=COMMISSION_DIVISION, admin=True)
     if session.scalar(select(Account.id).where(Account.username == INSTITUTION_USERNAME)) is None:

@@ -27,8 +27,10 @@ def staff_account(session, role: str, username: str, institution_id: int | None 
     return account
 
 
-def login(api: TestApp, username: str, password: str = PASSWORD) -> dict[str, str]:
-    token = api.post_json("/api/v1/login", {"username": username, "password": password}).json["token"]
+def login(api: TestApp, username: str, password: str = PASSWORD, otp: str | None = None) -> dict[str, str]:
+    """Bearer headers of a logged-in account; `otp`: the current code of an account with a second factor."""
+    body = {"username": username, "password": password, **({"otp": otp} if otp else {})}
+    token = api.post_json("/api/v1/login", body).json["token"]
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -6,6 +6,8 @@ from pyramid.config import Configurator
 ROUTES = [
     ("api.login", "/api/v1/login"),
     ("api.logout", "/api/v1/logout"),
+    ("api.totp.enrol", "/api/v1/totp/enrol"),
+    ("api.totp.confirm", "/api/v1/totp/confirm"),
     ("api.signup", "/api/v1/signup"),
     ("api.activate", "/api/v1/activate"),
     ("api.applications", "/api/v1/applications"),

@@ -6,10 +6,11 @@ from pyramid.request import Request
 from models import Institution, Person
 from models.audit import audit
 from models.crypto import TOKEN_TTL_SECONDS, issue_token
-from pipeline.accounts import Activation, Login, SignUp
+from pipeline import totp
+from pipeline.accounts import Activation, Login, SignUp, TotpConfirm, TotpEnrol
 from portal.api.common import api_view, body_of
 from portal.errors import REFUSALS, refusal_code, refusal_response
-from portal.services import accounts, institution_desk
+from portal.services import accounts, institution_desk, second_factor
 from portal.services.attempts import client_of
 
 
@@ -35,7 +36,7 @@ def activate(request: Request):
 def login(request: Request):
     body = body_of(request, Login)
     try:
-        account = accounts.login(request.dbsession, request.medreg, body.username, body.password, client_of(request))
+        account = accounts.login(request.dbsession, request.medreg, body.username, body.password, client_of(request), otp=body.otp)
     except REFUSALS as refusal:
         # Returned, not raised: the transaction commits, so a wrong password is counted.
         audit(request.dbsession, f"client:{client_of(request)}", "login_failed", "login", reason=refusal_code(refusal))
@@ -92,3 +93,27 @@ def logout(request: Request):
     audit(request.dbsession, f"account:{request.account.id}", "logout", f"account:{request.account.id}",
           request.account.division_code, via="api")
     return {"status": "logged_out"}
+
+
+@api_view(route_name="api.totp.enrol", request_method="POST", permission="authenticated")
+def totp_enrol(request: Request):
+    """A staff account's second factor, bound by itself: the secret, shown once (docs/security.md)."""
+    second_factor.check_staff(request.account)
+    body = body_of(request, TotpEnrol)
+    try:
+        secret = second_factor.start(request.dbsession, request.medreg, request.account, body.password, client_of(request))
+    except REFUSALS as refusal:
+        return refusal_response(refusal)  # returned, not raised: a wrong password is counted
+    name = request.account.username or f"account-{request.account.id}"
+    return {"status": "pending", "secret": secret, "otpauth_uri": totp.provisioning_uri(secret, name)}
+
+
+@api_view(route_name="api.totp.confirm", request_method="POST", permission="authenticated")
+def totp_confirm(request: Request):
+    second_factor.check_staff(request.account)
+    body = body_of(request, TotpConfirm)
+    try:
+        second_factor.confirm(request.dbsession, request.medreg, request.account, body.otp, client_of(request))
+    except REFUSALS as refusal:
+        return refusal_response(refusal)  # returned, not raised: a wrong code is counted
+    return {"status": "enrolled"}

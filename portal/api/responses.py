@@ -142,6 +142,20 @@ class LoggedOut(Answer):
     status: Literal["logged_out"]
 
 
+class TotpSecret(Answer):
+    """待绑定的动态口令密钥，只显示这一次；在认证应用中添加后，用 POST /api/v1/totp/confirm 提交其显示的6位数字。"""
+
+    status: Literal["pending"]
+    secret: str = text("Base32 密钥（RFC 6238：SHA-1、6位、30秒）")
+    otpauth_uri: str = text("otpauth://totp/… 地址，可生成二维码供认证应用扫描")
+
+
+class TotpEnrolled(Answer):
+    """动态口令已绑定：此后登录须同时填写 otp。"""
+
+    status: Literal["enrolled"]
+
+
 class ResetCodeSent(Answer):
     """无论账号是否存在，回答都相同。"""
 

@@ -132,7 +132,10 @@ OPERATIONS: list[Op] = [
     # --- accounts ----------------------------------------------------------------------------------
     Op("POST", "/login", "登录，取得 Bearer 令牌", ACCOUNTS, r.LoginResult, (400, 401, 403, 429), acc.Login, public=True,
        text=f"用户名不存在与密码错误的应答相同，均计入失败次数：{LOCK}；成功登录清零。同一客户端失败过多答 429。"
-       "未激活的个人账号答 403 not_activated，停用账号答 403 disabled。"),
+       "未激活的个人账号答 403 not_activated，停用账号答 403 disabled。"
+       "已绑定动态口令（TOTP：SHA-1、6位、30秒）的卫健委、医疗机构账号还须填写 otp（认证应用当前显示的6位数字，前后各容差30秒，"
+       "同一时间步的口令只能用一次）：密码正确而未填 otp 答 400（字段 otp，代码 required，不计入失败次数）；"
+       "otp 错误或已用过，与密码错误的应答相同（401），并计入同一失败次数限制。未绑定的账号（个人、短信分发的机构账号）无需 otp。"),
     Op("POST", "/signup", "实名注册（医师、护士）", PERSON, {201: r.SignedUp}, (400,), acc.SignUp, public=True,
        text="注册后由所在机构发放激活码。无论证件号码或手机号码是否已登记账号，应答都相同（已登记时短信告知其登记手机，"
        "不新建账号）。未知字段被忽略。"),
@@ -140,6 +143,12 @@ OPERATIONS: list[Op] = [
        text="账号不存在、已激活、激活码错误或失效一律答 400（字段 code）并计入次数：一个激活码错误5次作废，"
        "同一账号、同一客户端另有上限（403 locked、429，见 docs/security.md）。"),
     Op("POST", "/logout", "退出登录：该账号的全部令牌和页面会话立即失效（所有设备）", ACCOUNTS, r.LoggedOut, auth=(401,)),
+    Op("POST", "/totp/enrol", "绑定动态口令：获取密钥（卫健委、医疗机构工作人员账号）", ACCOUNTS, r.TotpSecret, (400, 409, 429),
+       acc.TotpEnrol, text="先核对登录密码（错误答 400 并计入次数，同修改密码）。个人账号答 403。已绑定的账号答 409：更换（如手机遗失）"
+       "须由运维人员用 medreg enrol-totp 办理。再次申请会换发新的待绑定密钥；确认前登录不受影响。"),
+    Op("POST", "/totp/confirm", "绑定动态口令：提交认证应用显示的6位数字，完成绑定", ACCOUNTS, r.TotpEnrolled, (400, 409, 429),
+       acc.TotpConfirm, text="口令错误答 400（字段 otp）并计入次数（同一客户端5次、合计10次后锁定，403 locked）。"
+       "未先获取密钥或已绑定答 409。绑定后登录须同时填写 otp。"),
     Op("POST", "/password", "修改密码（首次登录必须先修改）", ACCOUNTS, r.PasswordChanged, (400, 403, 429), acc.PasswordChange,
        auth=(401,),
        text="分发的初始密码（must_change_password）登录后，其余接口一律答 403 password_change_required，直至在此修改。"

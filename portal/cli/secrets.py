@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
         err().print(str(error))
         return 2
     out().print(f"已用新密钥重新加密、重算哈希：人员 {report.persons} 人，资格与考试记录 {report.reference_records} 条，"
-                f"回调密钥 {report.webhooks} 个，待发短信 {report.messages} 条")
+                f"回调密钥 {report.webhooks} 个，动态口令密钥 {report.totp_secrets} 个，待发短信 {report.messages} 条")
     if report.unreadable:
         err().print(f"{len(report.unreadable)} 人的证件号码无法用任何已配置的密钥解密（人员编号 {report.unreadable[:20]}）")
     if report.left_under_old:

@@ -22,6 +22,7 @@ ROUTES = [
     ("me.business", "/me/business"),
     ("institution", "/institution"),
     ("password_page", "/password"),
+    ("totp_page", "/account/totp"),
     ("commission.institution_new", "/commission/institutions/new"),
     ("commission.institution", "/commission/institutions/{id:\\d+}"),
     ("commission.institution.account", "/commission/institutions/{id:\\d+}/account"),

@@ -1,4 +1,4 @@
-"""Home, login, logout, real-name sign-up and activation."""
+"""Home, login, logout, real-name sign-up and activation; a staff account binding its second factor."""
 from __future__ import annotations
 
 from pyramid.csrf import new_csrf_token
@@ -8,10 +8,11 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 
 from models.audit import audit
+from pipeline import totp
 from pipeline.persons import ID_TYPES
 from portal.errors import REFUSALS, refusal_code
 from portal.pages.common import FORM_ERRORS, form_error, home_of, safe_next
-from portal.services import accounts
+from portal.services import accounts, second_factor
 from portal.services.attempts import client_of
 
 SIGNUP_FIELDS = ("profession", "name", "sex", "birth_date", "id_type", "id_number", "mobile", "password", "institution_id")
@@ -30,7 +31,7 @@ def login(request: Request):
     username = request.POST.get("username", "").strip()
     try:
         account = accounts.login(request.dbsession, request.medreg, username, request.POST.get("password", ""),
-                                 client_of(request))
+                                 client_of(request), otp=request.POST.get("otp", "").strip() or None)
     except REFUSALS as refusal:
         # Kept, not doomed: the failed attempt the service counted must be committed.
         error = form_error(request, refusal, keep=True)
@@ -92,3 +93,27 @@ def activate(request: Request):
         return {"error": error, "form": form}
     request.session.flash("账号已激活，请登录。")
     return HTTPFound(location=request.route_url("login_page"))
+
+
+@view_config(route_name="totp_page", renderer="totp.jinja2", permission="authenticated")
+def totp_page(request: Request):
+    """A staff account binds its second factor: password → the secret shown once → the app's first code."""
+    account = request.account
+    second_factor.check_staff(account)
+    shown = {"bound": second_factor.is_bound(account), "pending": bool(account.totp_pending_encrypted)}
+    if request.method != "POST":
+        return shown
+    client = client_of(request)
+    try:
+        if request.POST.get("step") == "confirm":
+            second_factor.confirm(request.dbsession, request.medreg, account, request.POST.get("otp", "").strip(), client)
+        else:
+            secret = second_factor.start(request.dbsession, request.medreg, account, request.POST.get("password", ""), client)
+            name = account.username or f"account-{account.id}"
+            return {**shown, "pending": True, "secret": secret, "uri": totp.provisioning_uri(secret, name)}
+    except REFUSALS as refusal:
+        error = form_error(request, refusal, keep=True)  # a wrong password or code still counts
+        request.response.status = error.status
+        return {**shown, "error": error}
+    request.session.flash("动态口令已绑定：此后登录须同时填写认证应用显示的6位数字。")
+    return HTTPFound(location=request.route_url("totp_page"))

@@ -3,21 +3,23 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Account, ActivationCode, Institution, Person
 from models.audit import audit
 from models.base import as_utc, utcnow
-from models.crypto import encrypt, hash_password, lookup_hash, lookup_hashes, verify_password
+from models.crypto import decrypt, encrypt, hash_password, lookup_hash, lookup_hashes, verify_password
 from models.db import must_get
 from models.messages import send_sms
 from models.registers.nurses import nurse_entry
 from models.registers.physicians import physician_entry
 from models.settings import Settings
 from models.submission import institutions_of
+from pipeline import totp
 from pipeline.accounts import clean_signup
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.attempts import ACTIVATE, LOGIN, Attempt, subject_of
@@ -116,22 +118,62 @@ def find_login(session: Session, settings: Settings, username: str) -> Account |
     return session.scalar(select(Account).where(Account.person_id == person_id))
 
 
-def login(session: Session, settings: Settings, username: str, password: str, client: str = "unknown") -> Account:
+BAD_LOGIN = "用户名或密码错误"
+OTP_REQUIRED = "该账号已绑定动态口令，请输入认证应用当前显示的6位数字"
+
+
+def login(session: Session, settings: Settings, username: str, password: str, client: str = "unknown",
+          otp: str | None = None) -> Account:
     """The account, or Refused. A failure is counted (portal/services/attempts.py), so the caller must commit even on
-    refusal. The same answer, after one argon2 verification, whether the name is unknown or the password wrong."""
+    refusal. The same answer, after one argon2 verification, whether the name is unknown or the password wrong.
+
+    An account with a second factor (a TOTP secret: staff accounts enrolled by `medreg create-user` or by themselves)
+    also needs the current code: none given, after the right password, is 400 on `otp` (not counted: nothing was
+    guessed); a wrong one, or one of a step already used, is the wrong password's 401, counted by the same limit."""
     if not username or not password:
         raise invalid({k: "必填" for k, v in (("username", username), ("password", password)) if not v})
     account = find_login(session, settings, username)
     attempt = Attempt(session, settings, LOGIN, subject_of(account, username), client)
     attempt.refuse_if_locked()
     if not verify_password(account.password_hash if account is not None else None, password) or account is None:
-        raise attempt.failed() or Refused(401, "unauthorized", "用户名或密码错误")
+        raise attempt.failed() or Refused(401, "unauthorized", BAD_LOGIN)
+    if account.totp_secret_encrypted:
+        if not otp:
+            raise invalid({"otp": OTP_REQUIRED}, {"otp": "required"})
+        if not accept_code(session, settings, account, otp):
+            raise attempt.failed() or Refused(401, "unauthorized", BAD_LOGIN)
     attempt.succeeded()
     if account.status == "pending_activation":
         raise Refused(403, "not_activated", "账号尚未激活，请向所在机构领取激活码")
     if account.status != "active":
         raise Refused(403, "disabled", "账号已停用")
     return account
+
+
+def accept_code(session: Session, settings: Settings, account: Account, code: str, secret: str | None = None) -> bool:
+    """Whether `code` is current for the account's secret (or `secret`, being confirmed) and of a later step than any
+    accepted before; if so that step is recorded, in one conditional UPDATE, so two logins racing with the same code
+    cannot both pass."""
+    secret = secret or decrypt(settings.secrets, account.totp_secret_encrypted or "")
+    step = totp.accepted_step(secret, code, time.time(), account.totp_last_step)
+    if step is None:
+        return False
+    later = or_(Account.totp_last_step.is_(None), Account.totp_last_step < step)
+    moved = session.execute(update(Account).where(Account.id == account.id, later).values(totp_last_step=step)
+                            .execution_options(synchronize_session=False))
+    if not getattr(moved, "rowcount", 0):
+        return False
+    account.totp_last_step = step
+    return True
+
+
+def enrol_totp(settings: Settings, account: Account) -> str:
+    """A new secret for the account, encrypted at rest; the caller shows it once (`TOTP: …`)."""
+    secret = totp.new_secret()
+    account.totp_secret_encrypted = encrypt(settings.secret, secret)
+    account.totp_last_step = None
+    account.totp_pending_encrypted = None
+    return secret
 
 
 def pending_accounts(session: Session, institution_id: int, status: str = "pending_activation") -> list[tuple[Account, Person]]:

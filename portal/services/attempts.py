@@ -1,6 +1,7 @@
-"""Attempt limits on every secret a person types: a password at login, a password-reset code, an activation code, the
-old password when changing it. Counted in the database (models/attempts.py), so they hold across portal processes
-and survive asking for a new code; only failures count.
+"""Attempt limits on every secret a person types: a password at login (and a staff account's TOTP code with it), a
+password-reset code, an activation code, the old password when changing it, the first code of a second factor.
+Counted in the database (models/attempts.py), so they hold across portal processes and survive asking for a new
+code; only failures count.
 
 Three counters per attempt:
 
@@ -50,6 +51,8 @@ LOGIN = Purpose("login", pair=Limit(5, MINUTES_15, MINUTES_15), subject=Limit(20
 ACTIVATE = Purpose("activate", pair=Limit(5, MINUTES_15, MINUTES_15), subject=Limit(10, timedelta(hours=24), timedelta(hours=1)))
 RESET = Purpose("reset", pair=Limit(5, MINUTES_15, MINUTES_15), subject=None)
 PASSWORD = Purpose("password", pair=Limit(5, MINUTES_15, MINUTES_15), subject=Limit(10, timedelta(hours=1), timedelta(hours=1)))
+# The first code of a second factor being bound (portal/services/second_factor.py); codes at login count as LOGIN.
+TOTP_CONFIRM = Purpose("totp", pair=Limit(5, MINUTES_15, MINUTES_15), subject=Limit(10, timedelta(hours=1), timedelta(hours=1)))
 RESET_WINDOW = timedelta(hours=24)
 CLIENT_WINDOW = MINUTES_15
 

@@ -95,6 +95,7 @@ ACTION_LABELS: dict[str, str] = {
     "password_change": "修改密码", "password_reset_requested": "申请找回密码", "password_reset": "找回密码",
     "create_staff_account": "创建工作人员账号", "enable_account": "启用账号", "disable_account": "停用账号", "reset_password": "重置密码",
     "export_register": "导出登记名册",
+    "totp_enrol": "获取动态口令密钥", "totp_enrolled": "绑定动态口令",
 }
 TARGET_LABELS: dict[str, str] = {"account": "账号", "application": "申请", "person": "人员", "institution": "医疗机构", "batch": "批次"}
 DETAIL_LABELS: dict[str, str] = {

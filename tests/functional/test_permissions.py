@@ -83,6 +83,9 @@ CASES = [
     Case("api.password", "POST", "/api/v1/password", "authenticated", {}),
     # Ends every token of the caller: the test logs each role in again afterwards.
     Case("api.logout", "POST", "/api/v1/logout", "authenticated", {}),
+    # Staff bind their own second factor; with no password (enrol) or nothing pending (confirm) nothing changes.
+    Case("api.totp.enrol", "POST", "/api/v1/totp/enrol", "authenticated", {}, {f"person_{k}": 403 for k in "abc"}),
+    Case("api.totp.confirm", "POST", "/api/v1/totp/confirm", "authenticated", {"otp": "123456"}, {f"person_{k}": 403 for k in "abc"}),
     Case("api.applications", "GET", "/api/v1/applications", "authenticated", None, {r: 200 for r in ROLES if r != "anonymous"}),
     Case("api.applications", "POST", "/api/v1/applications", "authenticated",
          {"kind": "physician.first_registration", "data": {}},

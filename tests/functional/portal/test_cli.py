@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 import secrets
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from stdnum.cn import uscc as uscc_number
 
 from models import Account, AuditEntry, Commission, Division, Institution, PhysicianQualification, PublicRecord
-from models.crypto import lookup_hash, verify_password
+from models.crypto import decrypt, lookup_hash, verify_password
 from models.migrate import head
+from models.settings import load_settings
 from pipeline.codes import default_scope_map
 from portal.cli import main
 from tests import factories
@@ -210,8 +213,10 @@ def test_create_user_makes_a_commission_account_with_an_argon2_hash_and_an_audit
     monkeypatch.setenv("MEDREG_PASSWORD", "Approve2026ok")
     code, out, _ = run(capsys, "create-user", "--role", "commission", "--division", "110105", "--username", username)
     assert code == 0 and username in out
+    secret = re.search(r"^TOTP: ([A-Z2-7]{32})$", out, re.MULTILINE).group(1)
     account = db.scalar(select(Account).where(Account.username == username))
     assert account.role == "commission" and account.division_code == "110105" and account.status == "active"
+    assert decrypt(load_settings().secrets, account.totp_secret_encrypted) == secret
     assert account.password_hash.startswith("$argon2id$") and verify_password(account.password_hash, "Approve2026ok")
     assert db.scalar(select(AuditEntry).where(AuditEntry.target == f"account:{account.id}", AuditEntry.action == "create_account"))
 
@@ -221,11 +226,12 @@ def test_create_user_admin_flag_makes_a_commission_administrator_who_can_create_
     db.commit()
     username = f"admin{next(_serial)}{secrets.token_hex(2)}"
     monkeypatch.setenv("MEDREG_PASSWORD", "Approve2026ok")
-    code, _, _ = run(capsys, "create-user", "--role", "commission", "--division", "110000", "--username", username, "--admin")
+    code, out, _ = run(capsys, "create-user", "--role", "commission", "--division", "110000", "--username", username, "--admin")
     assert code == 0
     db.expire_all()
     assert db.scalar(select(Account).where(Account.username == username)).admin is True
-    token = api.post_json("/api/v1/login", {"username": username, "password": "Approve2026ok"}).json["token"]
+    otp = pyotp.TOTP(re.search(r"^TOTP: ([A-Z2-7]+)$", out, re.MULTILINE).group(1)).now()
+    token = api.post_json("/api/v1/login", {"username": username, "password": "Approve2026ok", "otp": otp}).json["token"]
     staff = f"staff{next(_serial)}{secrets.token_hex(2)}"
     api.post_json(
         "/api/v1/commission/accounts",

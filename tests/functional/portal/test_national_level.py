@@ -3,8 +3,10 @@ province, is set up with `medreg create-user`, sees every application in the cou
 it, and its statistics cover the country."""
 from __future__ import annotations
 
+import re
 import secrets
 
+import pyotp
 import pytest
 
 from models import Institution
@@ -27,7 +29,8 @@ def test_a_national_commission_sees_the_country_and_approves_what_is_routed_to_i
     monkeypatch.setenv("MEDREG_PASSWORD", "National2026ok")
     code, out, _ = run(capsys, "create-user", "--role", "commission", "--division", "000000", "--username", username)
     assert code == 0 and username in out
-    national = login(api, username, "National2026ok")
+    secret = re.search(r"^TOTP: ([A-Z2-7]+)$", out, re.MULTILINE).group(1)  # create-user enrols the second factor
+    national = login(api, username, "National2026ok", otp=pyotp.TOTP(secret).now())
 
     # Applications in two provinces, each waiting for its own commission.
     _, beijing = commission_desk(api, db, "110105")

@@ -9,7 +9,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from models import Person
+from models import Account, Person
 from models.crypto import encrypt, issue_token, lookup_hash
 from models.settings import MissingSecret, Settings, load_settings
 from tests import factories
@@ -142,6 +142,9 @@ def test_rotate_secret_moves_everything_to_the_new_secret(scratch_database, sett
         session.add(InstitutionWebhook(institution_id=institution.id, url="https://hooks.example.cn/x",
                                        secret_encrypted=encrypt(old, "hook-secret-0123456789")))
         send_sms(session, before, person["mobile"], "password_reset_code", code="123456", minutes=10)
+        staff = Account(username="rotation-staff", role="commission", division_code="110105", password_hash="x",
+                        totp_secret_encrypted=encrypt(old, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"))
+        session.add(staff)
     monkeypatch.setenv("MEDREG_DATABASE_URL", scratch_database)
     monkeypatch.setenv("MEDREG_SECRET", old)
     assert main(["rotate-secret"]) == 2  # one secret: nothing to rotate to
@@ -156,6 +159,8 @@ def test_rotate_secret_moves_everything_to_the_new_secret(scratch_database, sett
         qualification = session.get(PhysicianQualification, person["certificate_no"])
         assert qualification.id_number_hash == stored.id_number_hash
         assert decrypt(new, session.get(InstitutionWebhook, institution.id).secret_encrypted) == "hook-secret-0123456789"
+        enrolled = session.scalar(select(Account).where(Account.username == "rotation-staff"))
+        assert decrypt(new, enrolled.totp_secret_encrypted) == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the second factor
         from models import OutboxMessage
 
         queued = session.scalars(select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms")).all()
