@@ -40,8 +40,11 @@ class Account(Base):
     # The second factor of a staff account (pipeline/totp.py): its TOTP secret, encrypted like an ID number
     # (models/crypto.py; `medreg rotate-secret` re-encrypts it). Without one the account logs in with its password.
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(300))
-    # The last time-step a code was accepted in: a code of it or of an earlier step is refused (no replay).
+    # The last time-step a code was accepted in: a code of an earlier step is refused, and one of that step too,
+    # except from the client that used it (no replay from elsewhere; a script may log in twice within 30 s).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # A keyed hash of that client's address (models/crypto.py keyed_digest), never the address itself.
+    totp_last_client: Mapped[str | None] = mapped_column(String(64))
     # A secret handed out by self-enrolment, waiting for its first code before it replaces totp_secret_encrypted.
     totp_pending_encrypted: Mapped[str | None] = mapped_column(String(300))
 

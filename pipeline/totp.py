@@ -2,8 +2,11 @@
 SHA-1, 6 digits, 30-second steps, as every authenticator app reads an otpauth:// URI.
 
 A code is accepted in its own step or one step either side (±30 s of clock drift), and only in a step later than
-the last one the account accepted, so a code seen once (over a shoulder, in a log) cannot log in again. The
-caller keeps that step (models: Account.totp_last_step) and counts a wrong code like a wrong password.
+the last one the account accepted, so a code seen once (over a shoulder, in a log) cannot log in again — except
+that the client which used that step may use it again (`same_step`): a script or a second tab on the same machine
+that logs in twice within 30 s computes the same code, and refusing it there protects nothing. The caller keeps
+that step and client (models: Account.totp_last_step, totp_last_client) and counts a wrong code like a wrong
+password.
 """
 from __future__ import annotations
 
@@ -41,15 +44,18 @@ def code_at(secret: str, step: int) -> str:
     return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS).generate_otp(step)
 
 
-def accepted_step(secret: str, code: str, moment: float, last_step: int | None = None, window: int = WINDOW) -> int | None:
+def accepted_step(secret: str, code: str, moment: float, last_step: int | None = None, window: int = WINDOW,
+                  same_step: bool = False) -> int | None:
     """The step `code` belongs to if it is current (within `window` steps of `moment`) and later than `last_step`,
-    the last step the account accepted; None otherwise. Every candidate is compared, in constant time."""
+    the last step the account accepted (or that step itself, with `same_step`); None otherwise. Every candidate is
+    compared, in constant time."""
     if not isinstance(code, str) or not CODE.fullmatch(code):
         return None
     now = step_of(moment)
     found = None
     for step in range(now - window, now + window + 1):
-        if hmac.compare_digest(code_at(secret, step), code) and (last_step is None or step > last_step) and found is None:
+        fresh = last_step is None or step > last_step or (same_step and step == last_step)
+        if hmac.compare_digest(code_at(secret, step), code) and fresh and found is None:
             found = step
     return found
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models import Account, ActivationCode, Institution, Person
 from models.audit import audit
 from models.base import as_utc, utcnow
-from models.crypto import decrypt, encrypt, hash_password, lookup_hash, lookup_hashes, verify_password
+from models.crypto import decrypt, encrypt, hash_password, keyed_digest, lookup_hash, lookup_hashes, verify_password
 from models.db import must_get
 from models.messages import send_sms
 from models.registers.nurses import nurse_entry
@@ -129,7 +129,8 @@ def login(session: Session, settings: Settings, username: str, password: str, cl
 
     An account with a second factor (a TOTP secret: staff accounts enrolled by `medreg create-user` or by themselves)
     also needs the current code: none given, after the right password, is 400 on `otp` (not counted: nothing was
-    guessed); a wrong one, or one of a step already used, is the wrong password's 401, counted by the same limit."""
+    guessed); a wrong one, or one of a step already used (by another client), is the wrong password's 401, counted by
+    the same limit."""
     if not username or not password:
         raise invalid({k: "必填" for k, v in (("username", username), ("password", password)) if not v})
     account = find_login(session, settings, username)
@@ -140,7 +141,7 @@ def login(session: Session, settings: Settings, username: str, password: str, cl
     if account.totp_secret_encrypted:
         if not otp:
             raise invalid({"otp": OTP_REQUIRED}, {"otp": "required"})
-        if not accept_code(session, settings, account, otp):
+        if not accept_code(session, settings, account, otp, client=client):
             raise attempt.failed() or Refused(401, "unauthorized", BAD_LOGIN)
     attempt.succeeded()
     if account.status == "pending_activation":
@@ -150,20 +151,27 @@ def login(session: Session, settings: Settings, username: str, password: str, cl
     return account
 
 
-def accept_code(session: Session, settings: Settings, account: Account, code: str, secret: str | None = None) -> bool:
+def accept_code(session: Session, settings: Settings, account: Account, code: str, secret: str | None = None,
+                client: str | None = None) -> bool:
     """Whether `code` is current for the account's secret (or `secret`, being confirmed) and of a later step than any
-    accepted before; if so that step is recorded, in one conditional UPDATE, so two logins racing with the same code
-    cannot both pass."""
+    accepted before — or of that same step from the same client (pipeline/totp.py); if so the step and client are
+    recorded, in one conditional UPDATE, so two logins from different clients racing with the same code cannot
+    both pass."""
     secret = secret or decrypt(settings.secrets, account.totp_secret_encrypted or "")
-    step = totp.accepted_step(secret, code, time.time(), account.totp_last_step)
+    seen_from = keyed_digest(settings.secret, "totp-client", client) if client and client != "unknown" else None
+    same_client = seen_from is not None and account.totp_last_client == seen_from
+    step = totp.accepted_step(secret, code, time.time(), account.totp_last_step, same_step=same_client)
     if step is None:
         return False
-    later = or_(Account.totp_last_step.is_(None), Account.totp_last_step < step)
-    moved = session.execute(update(Account).where(Account.id == account.id, later).values(totp_last_step=step)
+    allowed = or_(Account.totp_last_step.is_(None), Account.totp_last_step < step)
+    if same_client:
+        allowed = or_(allowed, (Account.totp_last_step == step) & (Account.totp_last_client == seen_from))
+    moved = session.execute(update(Account).where(Account.id == account.id, allowed)
+                            .values(totp_last_step=step, totp_last_client=seen_from)
                             .execution_options(synchronize_session=False))
     if not getattr(moved, "rowcount", 0):
         return False
-    account.totp_last_step = step
+    account.totp_last_step, account.totp_last_client = step, seen_from
     return True
 
 
@@ -171,7 +179,7 @@ def enrol_totp(settings: Settings, account: Account) -> str:
     """A new secret for the account, encrypted at rest; the caller shows it once (`TOTP: …`)."""
     secret = totp.new_secret()
     account.totp_secret_encrypted = encrypt(settings.secret, secret)
-    account.totp_last_step = None
+    account.totp_last_step, account.totp_last_client = None, None
     account.totp_pending_encrypted = None
     return secret
 

@@ -20,11 +20,13 @@ def upgrade() -> None:
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret_encrypted', sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_client', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_pending_encrypted', sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_column('totp_pending_encrypted')
+        batch_op.drop_column('totp_last_client')
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_secret_encrypted')

@@ -110,14 +110,21 @@ def test_login_needs_the_current_code_once(api, db, enrolled):
                          status=401).json == wrong_password
 
     code = step_code(secret)
-    answer = api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": code}).json
+    here, elsewhere = client("100.64.7.20"), client("100.64.7.21")
+    answer = api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": code}, **here).json
     assert answer["role"] == "commission" and answer["token"]
     api.get("/api/v1/commission/queue", headers={"Authorization": f"Bearer {answer['token']}"})
-    # The same code again — replayed, or the same step's code — is refused like a wrong one; so is the step before.
-    assert api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": code}, status=401).json == wrong_password
-    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(secret, -1)}, status=401)
-    # The next step's code (the app's clock 30 s ahead) is still accepted, once.
-    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(secret, 1)})
+    # The same code replayed from another client is refused like a wrong one; so is the step before, from anywhere.
+    assert api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": code}, status=401,
+                         **elsewhere).json == wrong_password
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(secret, -1)}, status=401,
+                  **here)
+    # The client that used it may log in again within the step (a script logging in twice computes the same code).
+    again = api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": code}, **here).json
+    assert again["token"] and again["token"] != answer["token"]
+    # The next step's code (the app's clock 30 s ahead) is accepted, and then the current step no longer is, even here.
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": step_code(secret, 1)}, **elsewhere)
+    api.post_json("/api/v1/login", {"username": username, "password": PASSWORD, "otp": code}, status=401, **here)
     account = db.scalar(select(Account).where(Account.username == username))
     db.refresh(account)
     assert account.totp_last_step == int(time.time()) // 30 + 1 or account.totp_last_step == int(time.time()) // 30 + 2

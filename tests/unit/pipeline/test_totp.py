@@ -43,6 +43,13 @@ def test_a_step_already_accepted_or_earlier_is_refused():
     assert totp.accepted_step(secret, totp.code_at(secret, now + 1), MOMENT, last_step=now) == now + 1
 
 
+def test_the_client_that_used_a_step_may_use_it_again_but_not_an_earlier_one():
+    secret = totp.new_secret()
+    now = totp.step_of(MOMENT)
+    assert totp.accepted_step(secret, totp.code_at(secret, now), MOMENT, last_step=now, same_step=True) == now
+    assert totp.accepted_step(secret, totp.code_at(secret, now - 1), MOMENT, last_step=now, same_step=True) is None
+
+
 @pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "12 345", None, 123456])
 def test_anything_but_six_digits_is_refused(code):
     assert totp.accepted_step(totp.new_secret(), code, MOMENT) is None
