@@ -21,10 +21,11 @@ from portal.cli import (
     publishing,
     secrets,
     servers,
+    status,
     users,
 )
 
-COMMANDS = (database, imports, generate, users, servers, exports, publishing, licences, audit, secrets, kinds)
+COMMANDS = (database, imports, generate, users, servers, exports, publishing, licences, audit, secrets, kinds, status)
 
 
 def build_parser() -> argparse.ArgumentParser:
