@@ -32,6 +32,17 @@ QUIET_LOGGERS = ("sqlalchemy", "alembic", "kombu", "amqp", "waitress.queue", "ur
 _MARK = "_medreg_json"
 
 
+def task_fields_only(logger: object, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Celery hands its task lines a `data` extra holding the task's arguments and result; the arguments may hold a
+    mobile (an SMS in the outbox), so only the task's id, name and run time are kept."""
+    data = event_dict.pop("data", None)
+    if isinstance(data, Mapping):
+        for key, field in (("id", "task_id"), ("name", "task"), ("runtime", "runtime_s")):
+            if key in data:
+                event_dict.setdefault(field, data[key])
+    return event_dict
+
+
 def pre_chain() -> list:
     """What every line gets: the bound context, level, logger name, `extra` fields and the time (UTC)."""
     return [
@@ -39,6 +50,7 @@ def pre_chain() -> list:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
+        task_fields_only,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
     ]
 
