@@ -97,6 +97,30 @@ def test_a_celery_worker_writes_json_lines(settings, tmp_path):
     assert all({"ts", "level", "logger", "event"} <= line.keys() for line in lines)
 
 
+def test_celery_beat_writes_json_lines(settings, tmp_path):
+    """Beat on a broker nobody listens at (so it sends the test workers no periodic task): its start and its
+    complaints about the broker are JSON lines."""
+    environment = {**worker_environment(settings), "MEDREG_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"}
+    log = tmp_path / "beat.log"
+    with log.open("w") as handle:
+        beat = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
+                                 "--schedule", str(tmp_path / "schedule")],
+                                cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while "celery beat started" not in log.read_text() and time.monotonic() < deadline and beat.poll() is None:
+                time.sleep(0.2)
+            beat.send_signal(signal.SIGTERM)
+            beat.wait(timeout=30)
+        finally:
+            if beat.poll() is None:
+                beat.kill()
+                beat.wait()
+    lines = json_lines(log.read_text())
+    assert any(line["event"] == "celery beat started" for line in lines), lines
+    assert all({"ts", "level", "logger", "event"} <= line.keys() for line in lines)
+
+
 def test_the_relay_writes_json_lines(settings):
     relay = subprocess.Popen([sys.executable, "-m", "workers", "relay"], cwd=ROOT, env=worker_environment(settings),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
