@@ -103,7 +103,7 @@ class CachedBrokerCheck:
 class QueueState:
     name: str
     messages: int | None = None  # None: the queue could not be looked at
-    consumers: int | None = None
+    consumers: int | None = None  # None: not known (also on a transport that cannot count them)
     problem: str | None = None
 
 
@@ -113,10 +113,15 @@ def queue_states(url: str, names: tuple[str, ...]) -> list[QueueState]:
     states = []
     with broker_connection(url) as connection:
         connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)
+        # kombu's database transport (the embedded default) counts messages but cannot know its consumers.
+        counts_consumers = connection.transport.driver_type == "amqp"
         for name in names:
             channel = connection.channel()
             try:
                 _, messages, consumers = channel.queue_declare(queue=name, passive=True)
+                if not counts_consumers:
+                    states.append(QueueState(name, int(messages)))
+                    continue
                 problem = None if consumers else "没有消费者（工作进程未运行？）"
                 states.append(QueueState(name, int(messages), int(consumers), problem))
             except Exception as error:

@@ -137,7 +137,8 @@ def show(report: dict) -> None:
                 console.print(f"  {queue['name']:<8} {ok(False)}　{e(queue['problem'])}")
             else:
                 mark = "" if not queue["problem"] else f"　[red]{e(queue['problem'])}[/red]"
-                console.print(f"  {queue['name']:<8} 待处理消息 {queue['messages']:>6}　消费者 {queue['consumers']:>3}{mark}")
+                consumers = "  —" if queue["consumers"] is None else f"{queue['consumers']:>3}"
+                console.print(f"  {queue['name']:<8} 待处理消息 {queue['messages']:>6}　消费者 {consumers}{mark}")
     if "outbox" in report:
         outbox = report["outbox"]
         oldest = f"，最早一条已等待 {minutes(outbox['oldest_age_seconds'])}" if outbox["waiting"] else ""
