@@ -120,11 +120,19 @@ def configure_logging(level: int | str | None = None, stream: str = "stderr") ->
             root.removeHandler(handler)
     root.addHandler(json_handler(stream))
     logging.captureWarnings(True)  # Python's warnings too (Celery's, as root), as lines of the logger py.warnings
+    sys.excepthook = log_uncaught  # and an exception that ends the process, rather than a bare traceback
     root.setLevel(min(chosen, logging.WARNING))
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(chosen)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(chosen, logging.WARNING))
+
+
+def log_uncaught(kind: type[BaseException], value: BaseException, trace: Any) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, trace)
+        return
+    logging.getLogger("medreg").critical("uncaught %s: %s", kind.__name__, value, exc_info=(kind, value, trace))
 
 
 def bind(**values: object) -> Mapping[str, Any]:
