@@ -19,7 +19,8 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 60
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    # hide_parameters: an error's message (now on a log line) names the statement, never the values it was given.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, hide_parameters=True)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -32,7 +33,7 @@ def _sqlite_engine(url: str) -> Engine:
     (Session.begin_nested) behave.
     """
     engine = create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}, hide_parameters=True
     )
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)

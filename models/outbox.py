@@ -7,6 +7,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
 
+# The broker's queues, one per stage of the pipeline (workers/app.py routes every task to one of them); named here so
+# the portal's `medreg status` and /readyz can look at them without importing the workers.
+STAGE_QUEUES = ("verify", "notify", "route", "issue", "publish")
+
 
 class OutboxMessage(Base):
     """A task to send, written in the same transaction as the change that causes it.

@@ -29,6 +29,7 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
     config.include("portal.security")
     config.include("portal.renderers")
     config.include("portal.errors")
+    config.include("portal.observe")
     config.include("portal.headers")
     config.include("portal.ratelimit")
     config.include("portal.hot_path")

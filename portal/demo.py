@@ -29,6 +29,7 @@ import models
 from models import Account, Institution, Person
 from models.crypto import encrypt, hash_password, lookup_hash, lookup_hashes
 from models.db import must_get, session_scope
+from models.logs import configure_logging, level_of
 from models.settings import Channel, Settings, parse_channels
 from portal.cli.database import init_database
 from portal.cli.output import listen_failure
@@ -233,7 +234,9 @@ def run(args: argparse.Namespace) -> int:
 
     var = args.var.resolve()
     var.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The portal's own log lines (warnings and worse; JSON like every process's) share the terminal with the banner;
+    # the children's lines go to their files under `var`.
+    configure_logging(level_of(None, "WARNING"))
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())

@@ -6,11 +6,15 @@ The workers' own entry points, so the portal's commands start worker processes w
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
 
+from models.logs import configure_logging
 from models.settings import load_settings
+
+log = logging.getLogger("workers.relay")
 
 
 def relay(args: argparse.Namespace) -> int:
@@ -21,9 +25,9 @@ def relay(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: stop.set())
-    print("发件箱转发已启动，按 Ctrl-C 停止", flush=True)
+    log.info("发件箱转发已启动，按 Ctrl-C 停止")
     run_relay(app, app.conf.medreg, stop, idle_sleep=args.idle_sleep)
-    print("发件箱转发已停止", flush=True)
+    log.info("发件箱转发已停止")
     return 0
 
 
@@ -46,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     relay_command.set_defaults(run=relay)
     commands.add_parser("declare-queues", help="在消息队列中创建各阶段的队列").set_defaults(run=declare_queues)
     args = parser.parse_args(argv)
+    configure_logging()  # JSON lines on standard error (MEDREG_LOG_LEVEL, default INFO)
     return int(args.run(args))
 
 

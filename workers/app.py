@@ -12,9 +12,10 @@ from celery import Celery, signals
 from kombu import Exchange, Queue
 
 from models.completeness import check as check_kinds
+from models.outbox import STAGE_QUEUES
 from models.settings import Settings, load_settings, require_secret
 
-QUEUES = ("verify", "notify", "route", "issue", "publish")
+QUEUES = STAGE_QUEUES
 
 TASK_QUEUES = {
     "workers.verification.verify": "verify",
@@ -72,6 +73,9 @@ def make_celery(settings: Settings) -> Celery:
         enable_utc=True,
     )
     configure(app, settings)
+    from workers.logs import use_quiet_beat
+
+    use_quiet_beat(app)
     from workers.relay import EmbeddedRelay, embedded_relay_enabled
 
     if embedded_relay_enabled():

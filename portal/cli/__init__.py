@@ -9,9 +9,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from portal.cli import audit, database, exports, generate, imports, kinds, licences, publishing, secrets, servers, users
+from models.logs import configure_logging, level_of
+from portal.cli import (
+    audit,
+    database,
+    exports,
+    generate,
+    imports,
+    kinds,
+    licences,
+    publishing,
+    secrets,
+    servers,
+    status,
+    users,
+)
 
-COMMANDS = (database, imports, generate, users, servers, exports, publishing, licences, audit, secrets, kinds)
+COMMANDS = (database, imports, generate, users, servers, exports, publishing, licences, audit, secrets, kinds, status)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # What the commands log (not what they print): JSON lines on standard error, warnings and worse unless
+    # MEDREG_LOG_LEVEL says otherwise; `medreg serve` logs from INFO (its access log).
+    configure_logging(level_of(None, "WARNING"))
     try:
         return args.run(args)
     except KeyboardInterrupt:

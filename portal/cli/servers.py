@@ -1,14 +1,21 @@
 """The long-running processes: `medreg serve` (the portal), `medreg relay` (the outbox relay) and
-`medreg receiver` (a reference disclosure site). Each runs in the foreground until Ctrl-C or SIGTERM."""
+`medreg receiver` (a reference disclosure site). Each runs in the foreground until Ctrl-C or SIGTERM.
+
+`medreg serve` writes only JSON lines (models/logs.py): its start and stop on standard output (the address it
+listens on is in the line), everything else — the access log, errors — on standard error."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
 import threading
 
+from models.logs import configure_logging, json_handler
 from portal.cli.output import CommandError, err, listen_failure, out
+
+log = logging.getLogger("medreg.serve")
 
 PORTAL_THREADS = 8
 
@@ -52,25 +59,65 @@ def run_serve(args: argparse.Namespace) -> int:
     """Pre-fork: this process opens the listening socket, then runs `--processes` waitress servers on it
     (default: one per CPU), each its own process with its own app and database pool; the kernel hands each
     connection to one of them. SIGTERM or Ctrl-C stops them all: each finishes the requests it is serving."""
+    configure_logging()
+    announce = announcer()
     processes = (os.cpu_count() or 1) if args.processes is None else args.processes
     if processes < 1 or args.threads < 1:
-        err().print("--processes 与 --threads 应为正整数")
+        log.error("--processes 与 --threads 应为正整数")
         return 2
     try:
         sock = listening_socket(args.host, args.port)
     except OSError as error:
-        err().print(listen_failure(args.host, args.port, error))
+        log.error(listen_failure(args.host, args.port, error))
         return 2
     port = sock.getsockname()[1]
     options = waitress_options(args)
+    url = f"http://{args.host}:{port}/"
     if processes == 1:
-        out().print(f"门户已启动：http://{args.host}:{port}/")
+        announce.info(f"门户已启动：{url}", extra={"url": url, "processes": 1, "threads": args.threads})
         code = serve_on(sock, options)
     else:
-        out().print(f"门户已启动：http://{args.host}:{port}/（{processes} 个进程，每个 {args.threads} 个线程）")
-        code = PreFork(sock, processes, options).run()
-    out().print("门户已停止")
+        announce.info(f"门户已启动：{url}（{processes} 个进程，每个 {args.threads} 个线程）",
+                      extra={"url": url, "processes": processes, "threads": args.threads})
+        with shared_metrics():
+            code = PreFork(sock, processes, options).run()
+    announce.info("门户已停止")
     return code
+
+
+def announcer() -> logging.Logger:
+    """The logger of the portal's start and stop: JSON lines on standard output (where a supervisor or a test looks
+    for the address), not mixed into the access log on standard error."""
+    announce = logging.getLogger("medreg.serve.lifecycle")
+    announce.handlers = [json_handler("stdout")]
+    announce.propagate = False
+    announce.setLevel(logging.INFO)
+    return announce
+
+
+class shared_metrics:
+    """The serving processes count requests in one PROMETHEUS_MULTIPROC_DIR (portal/metrics.py), so a scrape answered
+    by any of them reports all: a fresh temporary directory unless one is given (then its old counts are cleared)."""
+
+    def __enter__(self) -> None:
+        import tempfile
+        from pathlib import Path
+
+        self.made: str | None = None
+        given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if given:
+            for stale in Path(given).glob("*.db"):
+                stale.unlink(missing_ok=True)
+        else:
+            self.made = tempfile.mkdtemp(prefix="medreg-metrics-")
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = self.made
+
+    def __exit__(self, *_: object) -> None:
+        if self.made:
+            import shutil
+
+            shutil.rmtree(self.made, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 
 def listening_socket(host: str, port: int):
@@ -138,9 +185,7 @@ class PreFork:
             try:
                 code = serve_on(self.sock, self.options)
             except BaseException:
-                import traceback
-
-                traceback.print_exc()
+                log.exception("门户进程 %s 出错退出", os.getpid())
             finally:
                 os._exit(code)
         self.children[pid] = time.monotonic()
@@ -161,10 +206,10 @@ class PreFork:
             if started is None:
                 continue
             if time.monotonic() - started < 2:
-                err().print(f"门户进程 {pid} 启动即退出（{os.waitstatus_to_exitcode(status)}），停止全部进程")
+                log.error(f"门户进程 {pid} 启动即退出（{os.waitstatus_to_exitcode(status)}），停止全部进程")
                 code = 1
                 break
-            err().print(f"门户进程 {pid} 意外退出（{os.waitstatus_to_exitcode(status)}），重新启动")
+            log.warning(f"门户进程 {pid} 意外退出（{os.waitstatus_to_exitcode(status)}），重新启动")
             self.spawn()
         self.stop_children()
         self.sock.close()
