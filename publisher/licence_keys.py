@@ -16,13 +16,19 @@ Ed25519 32-byte private seed and public key; SM2 32-byte private scalar, 65-byte
 Keys of both algorithms may sit in one keyring, e.g. rotating from Ed25519 to SM2 keeps Ed25519 licences valid.
 
 Where it comes from (Settings.licence_keys, i.e. MEDREG_LICENCE_KEYS): the JSON itself, or `file:PATH`
-to a file holding it. Without one, licences are not available (the endpoints answer 503 saying so): no key is
-ever made on the spot. `medreg demo` makes a development keyring once into var/licence-keys.json (`dev_document`)
-and points its settings at it.
+to a file holding it. Without one, the keyring is derived from MEDREG_SECRET (`derived_document`): an Ed25519 key
+per secret listed, the first signing, the others (an old secret during a rotation) still verifying — the same keys
+in every process and after every restart, so a deployment configured as the outside contract lists it has working
+licences. No key is ever made at random on the spot. A dedicated keyring (its own rotation, SM2, a key that
+outlives the secret) is what a production deployment should configure. A keyring that is set but unusable answers
+503 saying why. `medreg demo` makes a development keyring once into var/licence-keys.json (`dev_document`) and
+points its settings at it.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -192,6 +198,22 @@ def read_document(raw: str, var_dir: Path) -> dict:
         raise KeyringError(f"无法读取电子证照密钥配置：{error}") from None
 
 
+DERIVED_INFO = b"medreg licence signing key, Ed25519, v1"
+
+
+def derived_document(secrets: tuple[str, ...]) -> dict:
+    """The keyring derived from the deployment's secrets: HMAC-SHA256(secret, DERIVED_INFO) is an Ed25519 seed. Key
+    ids name the public key (`s-` + 8 hex of its SHA-256), never the secret."""
+    keys = []
+    for secret in secrets:
+        seed = hmac.new(secret.encode(), DERIVED_INFO, hashlib.sha256).digest()
+        public = public_bytes(Ed25519PrivateKey.from_private_bytes(seed).public_key())
+        keys.append({"kid": "s-" + hashlib.sha256(public).hexdigest()[:8], "algorithm": ALGORITHM, "private": b64(seed)})
+    if not keys:
+        raise KeyringError(NOT_CONFIGURED)
+    return {"signing": keys[0]["kid"], "keys": keys}
+
+
 def dev_document(var_dir: Path) -> dict:
     """The development keyring, generated once; processes racing to create it all end with the same file."""
     path = var_dir / DEV_KEY_FILE
@@ -209,11 +231,13 @@ def dev_document(var_dir: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-_cache: dict[tuple[str, str], Keyring] = {}
+_cache: dict[tuple[str, str, tuple[str, ...]], Keyring] = {}
 
 
-def keyring_for(raw: str, var_dir: Path) -> Keyring:
-    key = (raw, str(var_dir))
+def keyring_for(raw: str, var_dir: Path, secrets: tuple[str, ...] = ()) -> Keyring:
+    """The configured keyring; without one (`raw` empty), the one derived from `secrets` (MEDREG_SECRET)."""
+    key = (raw, str(var_dir), secrets if not raw.strip() else ())
     if key not in _cache:
-        _cache[key] = parse_keyring(read_document(raw, var_dir))
+        document = read_document(raw, var_dir) if raw.strip() or not secrets else derived_document(secrets)
+        _cache[key] = parse_keyring(document)
     return _cache[key]

@@ -8,6 +8,7 @@ from models import Account, Application, Institution, Person, PhysicianRegistrat
 from models.audit import audit
 from models.db import must_get
 from models.outbox import enqueue
+from models.routing import commission_for, route_application
 from models.submission import VERIFY, actor_label, submit
 from pipeline.kinds import get_kind
 from pipeline.lifecycle import Actor, Status
@@ -41,11 +42,20 @@ def is_own(account: Account, application: Application) -> bool:
 
 
 def visible_application(session: Session, account: Account, application_id: int) -> Application:
-    """An application the account may see: its own, its institution's staff's, or its jurisdiction's."""
+    """An application the account may see: its own, its institution's staff's, or its jurisdiction's (for a
+    commission, also one its institution confirmed a moment ago that the route stage has not routed yet)."""
     application = session.get(Application, application_id)
-    if application is None or not can_see(account, application):
+    if application is None or not (can_see(account, application) or routed_here_next(session, account, application)):
         raise not_found("申请")
     return application
+
+
+def routed_here_next(session: Session, account: Account, application: Application) -> bool:
+    """Whether an application waiting for the route stage will be routed into the commission's jurisdiction."""
+    if account.role != "commission" or application.status != Status.pending_approval or application.commission_code:
+        return False
+    code = commission_for(session, application)
+    return code is not None and code.startswith(jurisdiction_prefix(account.division_code))
 
 
 def can_see(account: Account, application: Application) -> bool:
@@ -148,6 +158,8 @@ def commission_queue(session: Session, account: Account, status: str = Status.pe
 
 def commission_decide(session: Session, account: Account, application_id: int, decision: str, comment: str = "") -> Application:
     application = session.get(Application, application_id, with_for_update=True)
+    if application is not None and routed_here_next(session, account, application):
+        route_application(session, application)  # the route stage had not got to it; it will find it routed
     if application is None or not can_see(account, application):
         raise not_found("申请")
     if application.commission_code != account.division_code:

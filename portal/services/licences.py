@@ -20,7 +20,7 @@ FORMATS = {"pdf": "application/pdf", "png": "image/png", "ofd": "application/ofd
 
 def keyring(settings: Settings) -> Keyring:
     try:
-        return keyring_for(settings.licence_keys, DEFAULT_VAR.resolve())
+        return keyring_for(settings.licence_keys, DEFAULT_VAR.resolve(), tuple(s for s in settings.secrets if s))
     except KeyringError as error:
         raise Refused(503, "licence_keys", str(error)) from None
 

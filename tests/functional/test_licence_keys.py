@@ -93,9 +93,32 @@ def test_a_keyring_without_dates_still_loads_and_lists_unknown_validity_as_null(
     assert answer["keys"][0]["status"] == "signing"
 
 
-def test_no_keyring_answers_503_with_the_configuration_message(settings):
-    refused = portal_with(settings, "").get("/api/v1/public/licence-keys", status=503).json["error"]
-    assert refused["code"] == "licence_keys" and "MEDREG_LICENCE_KEYS" in refused["message"]
+def test_without_a_keyring_the_key_derived_from_the_secret_signs_the_same_in_every_process(settings, record):
+    """A deployment configured as the outside contract lists it (no MEDREG_LICENCE_KEYS) has working licences: every
+    portal process derives the same Ed25519 key from MEDREG_SECRET, so a licence one signed verifies at another."""
+    first, second = portal_with(settings, ""), portal_with(settings, "")
+    answer = first.get("/api/v1/public/licence-keys").json
+    assert answer == second.get("/api/v1/public/licence-keys").json
+    [key] = answer["keys"]
+    assert key["kid"].startswith("s-") and key["algorithm"] == "Ed25519" and key["status"] == "signing"
+    assert settings.secret not in json.dumps(answer)
+    payload = payload_of(first, record["identifier"])
+    assert verify_with(key, payload)["kid"] == key["kid"]
+    assert second.get("/api/v1/public/verify-licence", params={"payload": payload}).json["authentic"] is True
+
+
+def test_a_rotated_secret_signs_with_its_new_key_and_old_licences_still_verify(settings, record):
+    old_payload = payload_of(portal_with(settings, ""), record["identifier"])
+    rotated = portal_with(dataclasses.replace(settings, secret=f"new-{settings.secret}", old_secrets=(settings.secret,)), "")
+    keys = rotated.get("/api/v1/public/licence-keys").json["keys"]
+    assert [key["status"] for key in keys] == ["signing", "verify_only"]
+    assert verify_with(keys[0], payload_of(rotated, record["identifier"]))["kid"] == keys[0]["kid"]
+    assert rotated.get("/api/v1/public/verify-licence", params={"payload": old_payload}).json["authentic"] is True
+
+
+def test_an_unusable_keyring_answers_503_saying_why(settings):
+    refused = portal_with(settings, "file:/nonexistent/licence-keys.json").get("/api/v1/public/licence-keys", status=503).json
+    assert refused["error"]["code"] == "licence_keys" and "电子证照密钥" in refused["error"]["message"]
 
 
 def test_rotation_stamps_dates_and_bad_dates_or_algorithms_are_refused(monkeypatch):

@@ -71,12 +71,17 @@ def test_a_token_forged_with_the_old_public_default_reads_nothing(api, db):
         api.get("/api/v1/commission/accounts", headers={"Authorization": f"Bearer {forged}"}, status=401)
 
 
-def test_licences_answer_503_without_keys_and_no_key_is_made(app_with, db, tmp_path, monkeypatch):
+def test_without_a_keyring_licences_use_a_key_derived_from_the_secret_and_none_is_made(app_with, db, tmp_path, monkeypatch):
+    """No random key on the spot (it would differ per process and die with it): the derived key is the same in every
+    process, written nowhere, and a keyring that is set but unusable answers 503."""
     monkeypatch.chdir(tmp_path)
-    bare = app_with(licence_keys="")
-    refused = bare.get("/api/v1/public/records/D110105202600000011/licence", status=503).json["error"]
-    assert refused["code"] == "licence_keys" and "MEDREG_LICENCE_KEYS" in refused["message"]
-    assert not list(tmp_path.rglob("licence-keys.json"))
+    first, second = app_with(licence_keys=""), app_with(licence_keys="")
+    listed = first.get("/api/v1/public/licence-keys").json
+    assert listed == second.get("/api/v1/public/licence-keys").json and listed["keys"][0]["kid"].startswith("s-")
+    assert not list(tmp_path.rglob("licence-keys*"))
+    broken = app_with(licence_keys="{not json")
+    refused = broken.get("/api/v1/public/records/D110105202600000011/licence", status=503).json["error"]
+    assert refused["code"] == "licence_keys" and "电子证照密钥" in refused["message"]
 
 
 def test_a_rotated_secret_still_finds_and_reads_what_the_old_one_protected(app_with, api, db, settings):
