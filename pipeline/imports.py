@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pipeline import clock, codes
