@@ -303,6 +303,7 @@ class Import:
         self.staged = 0
         self._after = 0
         self._checks = checks
+        self._writers = writers
         self._writer = writers.WRITERS[kind]
 
     # stage --------------------------------------------------------------------------------------------------
@@ -362,8 +363,9 @@ class Import:
     # apply --------------------------------------------------------------------------------------------------
 
     def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
-        """The staged rows in row order, `size` at a time (each read only when the previous one was applied)."""
-        names = ", ".join(("rn", *self.columns))
+        """The staged rows in row order, `size` at a time (each read only when the previous one was applied); for
+        the kinds written by INSERT ... SELECT from the stage, only their row numbers."""
+        names = "rn" if self.kind in self._writers.FROM_STAGE else ", ".join(("rn", *self.columns))
         while True:
             rows = [dict(row) for row in self.connection.execute(text(
                 f"SELECT {names} FROM import_stage WHERE rn > :after ORDER BY rn LIMIT :n"),

@@ -522,6 +522,9 @@ def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> l
     return Changed(inserted + [row["id_"] for row in updates], inserted)
 
 
+# The kinds whose writers read the batch from the stage themselves (by its range of row numbers).
+FROM_STAGE = frozenset({"divisions", "physician-qualifications", "nurse-exams", "assessments"})
+
 WRITERS: dict[str, Writer] = {
     "divisions": divisions,
     "physician-qualifications": qualifications,
