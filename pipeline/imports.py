@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pipeline import clock, codes
@@ -191,6 +192,28 @@ def cells(row: Mapping[str, Any], cleaners: Cleaners, optional: Iterable[str] = 
     return clean
 
 
+# Columns whose values repeat across a register (a code, a date, an institution, a list of scopes): each distinct
+# value is checked once per Cleaner. Never a person's ID number, name or certificate, nor a row's own key.
+REPEATED = frozenset({
+    "sex", "level", "category", "practice_category", "practice_scopes", "institution_uscc", "registered_on",
+    "registered_by", "birth_date", "passed_year", "department", "valid_until", "division_code", "type", "departments",
+    "beds", "issued_on", "period", "result", "assessed_on", "assessor", "parent_code",
+})
+REMEMBERED_VALUES = 1 << 16
+
+
+def remembered(cleaner: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`cleaner` with its last REMEMBERED_VALUES clean values kept (a refused value is checked again each time);
+    a list comes back as a new list each time, so no row shares one with another."""
+    cached = lru_cache(maxsize=REMEMBERED_VALUES)(cleaner)
+
+    def check(value: str) -> Any:
+        clean = cached(value)
+        return list(clean) if isinstance(clean, list) else clean
+
+    return check
+
+
 class Cleaner:
     """Cleans the rows of one kind as of `today`: `clean(row)` → the clean values, or RowRefused."""
 
@@ -248,6 +271,7 @@ class Cleaner:
             }
         else:
             raise KeyError(kind)
+        self.cleaners = {name: remembered(cleaner) if name in REPEATED else cleaner for name, cleaner in self.cleaners.items()}
 
     def clean(self, row: Mapping[str, Any]) -> dict[str, Any]:
         clean = cells(row, self.cleaners, self.optional)

@@ -1,10 +1,12 @@
 """The portal: Pyramid pages and JSON API. It validates, authorises, writes and enqueues; it never waits on a worker."""
 from __future__ import annotations
 
-from pyramid.config import Configurator
+from typing import TYPE_CHECKING
 
-from models.completeness import check as check_kinds
 from models.settings import Settings, load_settings, require_secret
+
+if TYPE_CHECKING:  # imported when an app is made, not by every `medreg` command (portal.cli is inside this package)
+    from pyramid.config import Configurator
 
 
 def main(global_config: dict | None = None, **ini_settings: str):
@@ -16,6 +18,10 @@ def main(global_config: dict | None = None, **ini_settings: str):
 def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | None = None) -> Configurator:
     """The configured app; `medreg` (tests, `medreg demo`) replaces what the environment and .ini say.
     Without a secret it refuses to start (models.settings.MissingSecret)."""
+    from pyramid.config import Configurator
+
+    from models.completeness import check as check_kinds
+
     check_kinds()
     ini_settings = dict(ini_settings or {})
     settings: dict[str, object] = {

@@ -29,7 +29,7 @@ from models import (
     PublicVersion,
 )
 from models.base import utcnow
-from models.imports.writers import among, insert_returning, insert_rows
+from models.imports.writers import FIRST_VERSION, among, insert_returning, insert_rows
 from models.settings import Settings
 from pipeline import clock
 from publisher.allowlist import public_only, unchanged, with_status_since
@@ -145,14 +145,19 @@ TABLES: dict[str, Any] = {"institution": Institution, "physician": PhysicianRegi
 
 def publish_entries(connection: Connection, settings: Settings, register: str, ids: Sequence[int],
                     today: date | None = None) -> int:
-    """Publish the entries (of `register`, by id) whose public record changed; how many got a new version."""
+    """Publish the entries (of `register`, by id) whose public record changed; how many got a new version.
+
+    Entries in `ids.fresh` (models.imports.writers.Changed) were inserted by this transaction with public_version
+    already FIRST_VERSION: they get that version and their rows are not updated."""
     published = 0
+    fresh: frozenset[int] = getattr(ids, "fresh", frozenset())
     for chunk in _chunks(sorted(set(ids))):
-        published += _publish(connection, settings, register, chunk, today or clock.today())
+        published += _publish(connection, settings, register, chunk, today or clock.today(), fresh)
     return published
 
 
-def _publish(connection: Connection, settings: Settings, register: str, ids: Sequence[int], today: date) -> int:
+def _publish(connection: Connection, settings: Settings, register: str, ids: Sequence[int], today: date,
+             fresh: frozenset[int] = frozenset()) -> int:
     records = BUILDERS[register](connection, ids)
     if not records:
         return 0
@@ -164,10 +169,14 @@ def _publish(connection: Connection, settings: Settings, register: str, ids: Seq
             among(connection, current_table.c.identifier, chunk))
         current.update((row.identifier, row) for row in connection.execute(query))
     versions = []
+    stored: dict[int, int] = {}
     for entry_id, public_version, record in records:
         held = current.get(record["identifier"])
         if held is not None and unchanged(held.body, {**record, "version": held.version}):
             continue
+        stored[entry_id] = public_version
+        if entry_id in fresh:
+            public_version -= FIRST_VERSION  # inserted as already published: the version it was inserted for
         version = max(public_version, held.version if held else 0) + 1
         body = with_status_since(public_only({**record, "version": version}), held.body if held else None, today)
         versions.append((entry_id, body))
@@ -192,8 +201,10 @@ def _publish(connection: Connection, settings: Settings, register: str, ids: Seq
         connection.execute(insert.on_conflict_do_update(
             index_elements=["identifier"], set_={c: insert.excluded[c] for c in columns}), changed)
     entries = _table(TABLES[register])
-    connection.execute(update(entries).where(entries.c.id == bindparam("id_")).values(public_version=bindparam("v_")),
-                       [{"id_": entry_id, "v_": body["version"]} for entry_id, body in versions])
+    outdated = [{"id_": entry_id, "v_": body["version"]} for entry_id, body in versions if stored[entry_id] != body["version"]]
+    if outdated:
+        connection.execute(update(entries).where(entries.c.id == bindparam("id_")).values(public_version=bindparam("v_")),
+                           outdated)
     _deliveries(connection, settings, [(version_id, body) for version_id, (_, body) in zip(version_ids, versions, strict=True)], now)
     return len(versions)
 

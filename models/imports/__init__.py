@@ -303,6 +303,7 @@ class Import:
         self.staged = 0
         self._after = 0
         self._checks = checks
+        self._writers = writers
         self._writer = writers.WRITERS[kind]
 
     # stage --------------------------------------------------------------------------------------------------
@@ -362,8 +363,9 @@ class Import:
     # apply --------------------------------------------------------------------------------------------------
 
     def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
-        """The staged rows in row order, `size` at a time (each read only when the previous one was applied)."""
-        names = ", ".join(("rn", *self.columns))
+        """The staged rows in row order, `size` at a time (each read only when the previous one was applied); for
+        the kinds written by INSERT ... SELECT from the stage, only their row numbers."""
+        names = "rn" if self.kind in self._writers.FROM_STAGE else ", ".join(("rn", *self.columns))
         while True:
             rows = [dict(row) for row in self.connection.execute(text(
                 f"SELECT {names} FROM import_stage WHERE rn > :after ORDER BY rn LIMIT :n"),
@@ -385,16 +387,18 @@ class Import:
         return {"institutions": "institution", "physicians": "physician", "nurses": "nurse"}.get(self.kind)
 
     def analyze_grown(self) -> list[str]:
-        """ANALYZE the tables this import has grown or changed by a fifth since their statistics were taken.
+        """ANALYZE the tables this import has doubled (or changed half of) since their statistics were taken.
 
         Without it the batches of a big load into an empty register are planned with the statistics of empty tables
         (autovacuum catches up a minute or more later): each batch's look-ups of what is already there become
-        scans of everything loaded so far. PostgreSQL only; outside a transaction of the import's own."""
+        scans of everything loaded so far. Doubling (not a fifth, as autovacuum) keeps it to a few ANALYZEs per
+        load (log2 of its batches): each one samples every grown table and computes the name index's grams of
+        the sample, seconds per round. PostgreSQL only; outside a transaction of the import's own."""
         if not self.postgres:
             return []
         grown = [name for (name,) in self.connection.exec_driver_sql(
             "SELECT relname FROM pg_stat_user_tables WHERE schemaname = 'public' AND n_mod_since_analyze > 1000 "
-            "AND n_mod_since_analyze > 0.2 * n_live_tup ORDER BY relname")]
+            "AND n_mod_since_analyze >= 0.5 * n_live_tup ORDER BY relname")]
         for name in grown:
             self.connection.exec_driver_sql(f'ANALYZE "{name}"')
         return grown

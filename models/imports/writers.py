@@ -5,7 +5,10 @@ stage per table. Institutions and the two registers read what the batch's rows a
 table, decide in Python what is new or changed, and write each table with one multi-row statement; new entries
 get their identifiers from serials taken once per (letter, division, year) for the whole batch.
 
-Each writer returns the ids of the register entries it created or changed, for the caller to publish.
+Each writer returns the ids of the register entries it created or changed, for the caller to publish. New entries
+go in with `public_version` already 1 (`FIRST_VERSION`), the version the caller publishes for them in the same
+transaction: their ids are also listed in `Changed.fresh`, so publishing does not rewrite every new row (a second
+tuple and index entries per row, and a dead tuple left behind) only to set it.
 """
 from __future__ import annotations
 
@@ -31,6 +34,17 @@ from pipeline.identifiers import REGISTER_LETTERS, format_identifier
 IMPORTER = "存量数据导入"
 IMPORTED = "存量注册导入"
 REIMPORTED = "存量注册更新"
+
+FIRST_VERSION = 1
+
+
+class Changed(list[int]):
+    """The ids of the entries a batch created or changed; `fresh`: those it created (inserted with FIRST_VERSION)."""
+
+    def __init__(self, ids: Iterable[int] = (), fresh: Iterable[int] = ()) -> None:
+        super().__init__(ids)
+        self.fresh = frozenset(fresh)
+
 
 Writer = Callable[[Connection, list[dict[str, Any]], date], list[int]]
 
@@ -129,6 +143,18 @@ def take_serials(connection: Connection, letter: str, wanted: dict[str, int], ye
     queue behind each other and never collide or deadlock."""
     if not wanted:
         return {}
+    if _postgres(connection):
+        # Two array parameters, not a VALUES list of four parameters per division: SQLAlchemy compiling that
+        # statement afresh for each batch (thousands of divisions) cost more than the batch's serials themselves.
+        divisions = sorted(wanted)
+        taken = connection.execute(text(
+            "INSERT INTO identifier_serials (kind, division_code, year, last) "
+            "SELECT :kind, w.division, :year, w.count "
+            "FROM unnest(CAST(:divisions AS TEXT[]), CAST(:counts AS INTEGER[])) AS w(division, count) ORDER BY w.division "
+            "ON CONFLICT (kind, division_code, year) DO UPDATE SET last = identifier_serials.last + EXCLUDED.last "
+            "RETURNING division_code, last"),
+            {"kind": letter, "year": year, "divisions": divisions, "counts": [wanted[d] for d in divisions]})
+        return {division: int(last) - wanted[division] + 1 for division, last in taken}
     table = _table(IdentifierSerial)
     rows = [{"kind": letter, "division_code": division, "year": year, "last": count} for division, count in sorted(wanted.items())]
     statement = _insert(connection, table).values(rows)
@@ -237,11 +263,12 @@ def institutions(connection: Connection, rows: list[dict[str, Any]], today: date
     new = [values for values in wanted if values["uscc"] not in existing]
     identifiers = issue(connection, "institution", [values["registered_by"] for values in new], today.year)
     for values, identifier in zip(new, identifiers, strict=True):
-        values.update(identifier=identifier, status="operating")
+        values.update(identifier=identifier, status="operating", public_version=FIRST_VERSION)
     inserted = insert_returning(connection, table, new, "id", "uscc")
     record_issued(connection, "institution", zip(identifiers, (row.id for row in inserted), strict=True))
     ids = {row.uscc: row.id for row in inserted}
-    changed: set[int] = set(ids.values())
+    ids_new = list(ids.values())
+    changed: set[int] = set(ids_new)
     updates = []
     for values in wanted:
         held = existing.get(values["uscc"])
@@ -258,7 +285,7 @@ def institutions(connection: Connection, rows: list[dict[str, Any]], today: date
             changed.add(held.id)
     _update(connection, table, updates)
     departments_changed = set_departments(connection, {ids[row["uscc"]]: row["departments"].split(";") for row in rows})
-    return sorted(changed | departments_changed)
+    return Changed(sorted(changed | departments_changed), ids_new)
 
 
 def set_departments(connection: Connection, wanted: dict[int, list[str]]) -> set[int]:
@@ -378,7 +405,8 @@ def physicians(connection: Connection, rows: list[dict[str, Any]], today: date) 
         }
         entry = held.get(person["id"])
         if entry is None:
-            new.append({**values, "person_id": person["id"], "status": "registered", "updated_at": now})
+            new.append({**values, "person_id": person["id"], "status": "registered", "updated_at": now,
+                        "public_version": FIRST_VERSION})
             if person["institution_id"] != values["institution_id"]:
                 moved.append((person["id"], values["institution_id"]))
             continue
@@ -417,7 +445,7 @@ def physicians(connection: Connection, rows: list[dict[str, Any]], today: date) 
     insert_rows(connection, _table(PhysicianPractice), practices)
     insert_rows(connection, _table(PhysicianRegistrationEvent), events)
     _move_people(connection, moved)
-    return inserted + [row["id_"] for row in updates]
+    return Changed(inserted + [row["id_"] for row in updates], inserted)
 
 
 def _institution_names(connection: Connection, ids: set[int]) -> dict[int, str]:
@@ -456,7 +484,8 @@ def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> l
         status = "registered" if values["valid_until"] >= today else "expired"
         entry = held.get(person["id"])
         if entry is None:
-            new.append({**values, "person_id": person["id"], "status": status, "expiry_notices": [], "updated_at": now})
+            new.append({**values, "person_id": person["id"], "status": status, "expiry_notices": [], "updated_at": now,
+                        "public_version": FIRST_VERSION})
             if person["institution_id"] != values["institution_id"]:
                 moved.append((person["id"], values["institution_id"]))
             continue
@@ -490,8 +519,11 @@ def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> l
     _update(connection, _table(NurseRegistration), updates)
     insert_rows(connection, _table(NurseRegistrationEvent), events)
     _move_people(connection, moved)
-    return inserted + [row["id_"] for row in updates]
+    return Changed(inserted + [row["id_"] for row in updates], inserted)
 
+
+# The kinds whose writers read the batch from the stage themselves (by its range of row numbers).
+FROM_STAGE = frozenset({"divisions", "physician-qualifications", "nurse-exams", "assessments"})
 
 WRITERS: dict[str, Writer] = {
     "divisions": divisions,

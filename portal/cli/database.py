@@ -12,8 +12,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from models import migrate
-from models.migrate import upgrade
 from models.settings import load_settings
 from portal.cli.output import err, out
 
@@ -40,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
 def run_current(args: argparse.Namespace) -> int:
     url = load_settings(require=False).database_url
+    from models import migrate  # alembic: imported by the commands that use it, not by every command
+
     at = migrate.current(url)
     newest = migrate.head()
     out().print(f"数据库 {shown(url)}：{'、'.join(at) or '尚未迁移'}（最新：{'、'.join(newest)}）")
@@ -55,6 +55,8 @@ def run_revision(args: argparse.Namespace) -> int:
         err().print(f"{args.versions} 不是目录")
         return 2
     ensure_sqlite_directory(url)
+    from models import migrate
+
     made = migrate.revision(url, args.message, args.versions)
     out().print(f"已生成迁移版本 {made.revision}：{made.path}")
     if made.empty:
@@ -66,6 +68,8 @@ def run_revision(args: argparse.Namespace) -> int:
 
 def init_database(url: str) -> None:
     ensure_sqlite_directory(url)
+    from models.migrate import upgrade
+
     upgrade(url)
 
 

@@ -20,8 +20,9 @@ from portal.cli.output import CommandError, err, out
 from publisher.loading import BATCH_ROWS, run_import
 
 KIND_LABELS = LABELS
-# Files above this size are cleaned in worker processes (ID numbers are hashed and encrypted there).
-PARALLEL_FROM_BYTES = 8 << 20
+# Files above this size (about 20,000 register rows) are cleaned in worker processes (ID numbers are hashed and
+# encrypted there) while this process stages what they cleaned; below it a pool costs more than it saves.
+PARALLEL_FROM_BYTES = 2 << 20
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

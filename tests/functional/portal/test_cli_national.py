@@ -135,7 +135,7 @@ def test_a_generated_country_loads_and_its_registers_are_public_like_online_entr
     practices = country.scalars(select(PhysicianPractice).where(PhysicianPractice.registration_id == entry.id)).all()
     assert [(p.institution_id, p.main, p.until) for p in practices] == [(institution.id, True, None)]
     stored = country.get(PublicRecord, entry.identifier)
-    assert stored.version == 1 and stored.institution_id == institution.id
+    assert stored.version == 1 and stored.institution_id == institution.id and entry.public_version == 1
     assert stored.body == public_only(stored.body) and not set(PRIVATE) & set(stored.body)
     rebuilt = physician_record(country, entry, 1)  # what the publish stage would build for the same entry
     assert {k: v for k, v in stored.body.items() if k != "status_since"} == public_only(rebuilt)
@@ -170,9 +170,57 @@ def test_a_generated_country_loads_and_its_registers_are_public_like_online_entr
     country.expire_all()
     assert country.get(PublicRecord, entry.identifier).version == 2
     assert country.get(PublicRecord, entry.identifier).body["name"] == row["name"] + "新"
+    assert country.get(PhysicianRegistration, entry.id).public_version == 2
     after = counts(country)
     assert after["versions"] == loaded["versions"] + 1 and after["events"] == loaded["events"] + 1
     assert after["serials"] == loaded["serials"]
+
+
+def new_nurses(nurses: list[dict[str, str]], count: int) -> list[dict[str, str]]:
+    """`count` nurses not in the file: rows of it with another ID number (same birth date) and name."""
+    from pipeline.persons import resident_id_check_character
+
+    made = []
+    for i, row in enumerate(nurses[10:10 + count]):
+        body = row["id_number"][:14] + f"{880 + i:03d}"
+        number = body + resident_id_check_character(body)
+        made.append({**row, "id_number": number, "name": f"续导护士{i}", "sex": "男" if int(number[16]) % 2 else "女"})
+    return made
+
+
+def test_an_interrupted_register_import_keeps_whole_batches_and_a_second_run_completes_it(
+        country, country_url, country_dir, tmp_path, capsys, monkeypatch):
+    import publisher.loading
+
+    path = write_rows(tmp_path / "more.csv", new_nurses(rows_of(country_dir / "nurses.csv"), 3))
+    before = counts(country)
+    publish = publisher.loading.publish_entries
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the second batch is being published
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(publisher.loading, "publish_entries", interrupted)
+    code, _, _ = run(capsys, "import", "nurses", str(path), "--batch-rows", "1", "--workers", "0")
+    assert code == 130
+    after = counts(country)
+    assert after["nurses"] == before["nurses"] + 1 and after["persons"] == before["persons"] + 1  # the first batch only
+    assert after["records"] == before["records"] + 1 and after["versions"] == before["versions"] + 1
+    assert after["issued"] == before["issued"] + 1 and after["serials"] == before["serials"] + 1
+
+    monkeypatch.setattr(publisher.loading, "publish_entries", publish)
+    code, out, _ = run(capsys, "import", "nurses", str(path), "--batch-rows", "1")
+    assert code == 0 and "公示 2 条" in out
+    done = counts(country)
+    assert done["nurses"] == before["nurses"] + 3 and done["records"] == before["records"] + 3
+    assert done["issued"] == before["issued"] + 3 == before["issued"] + (done["serials"] - before["serials"])
+    from models.db import engine_for
+
+    with engine_for(country_url).connect() as connection:  # the command's pooled connection: the batches' setting ended with them
+        assert connection.exec_driver_sql("SHOW session_replication_role").scalar() == "origin"
 
 
 def test_a_bad_register_file_is_refused_whole_and_changes_nothing(country, country_dir, tmp_path, capsys):
