@@ -15,8 +15,10 @@ Steps (`--steps`, each printed as it finishes, then a table of figures and goals
 2. applications: synthetic applications with their histories (`--applications`, default scale × 5,000,000),
    written by set-based SQL, for the statistics.
 3. reads: through `medreg serve` (its default processes, or `--processes`) with `MEDREG_PUBLIC_RATE=0`:
-   `--requests` record look-ups by identifier from `--clients` threads over kept-alive connections
-   (requests/s, p99), then name searches (p95), with and without a province.
+   `--requests` record look-ups by identifier from `--clients` threads over kept-alive connections, as fast as
+   they go (requests/s and the p99 at that saturation), then the same look-ups offered at exactly 1,000/s, open
+   loop (the p99 the goal names: at that load, latency counted from when each request was due), then name
+   searches (p95), with and without a province.
 4. statistics: each commission statistic of a national and a provincial account, counted at the request, then
    the refreshes of the summaries beat keeps and the same statistics from them.
 5. export: the bulk export (`publisher.bulk.export`) by one process and by every core: records per second.
@@ -183,6 +185,54 @@ def hammer(urls: list[str], clients: int) -> tuple[float, list[float]]:
     return len(urls) / (time.perf_counter() - started), latencies
 
 
+def paced(urls: list[str], rate: float, clients: int) -> tuple[float, list[float]]:
+    """Open loop: request k is due at start + k/rate, whoever is free sends it; its latency counts from when it was
+    due, so a server that falls behind is charged for the wait (no coordinated omission). (achieved requests/s,
+    latencies in ms). What a look-up costs at a given load, where `hammer` measures the most it can take."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    latencies: list[float] = []
+    lock = threading.Lock()
+    position = iter(range(len(urls)))
+    failures: list[str] = []
+    start = time.perf_counter() + 0.05
+
+    def client() -> None:
+        mine = []
+        connection: http.client.HTTPConnection | None = None
+        while True:
+            with lock:
+                index = next(position, None)
+            if index is None:
+                break
+            due = start + index / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            parts = urlsplit(urls[index])
+            if connection is None:
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            connection.request("GET", parts.path)
+            answer = connection.getresponse()
+            answer.read()
+            mine.append((time.perf_counter() - due) * 1000)
+            if answer.status != 200:
+                failures.append(f"{answer.status} {urls[index]}")
+                break
+        if connection is not None:
+            connection.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return len(urls) / (time.perf_counter() - start), latencies
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=0.01)
@@ -286,7 +336,13 @@ def reads(args: argparse.Namespace, url: str, env: dict[str, str], figures: list
         p99 = percentile(latencies, 0.99)
         print(f"lookup: {rate:,.0f} requests/s, p99 {p99:.1f} ms", flush=True)
         figures.append(("record by identifier, requests/s", f"{rate:,.0f}", f">= {GOALS['lookup_rps']:,}"))
-        figures.append(("record by identifier, p99", f"{p99:.1f} ms", f"< {GOALS['lookup_p99_ms']} ms"))
+        figures.append(("record by identifier, p99 (at the most it takes)", f"{p99:.1f} ms", f"< {GOALS['lookup_p99_ms']} ms"))
+        # The goal is a p99 at ≥ 1,000 requests/s: offered at exactly that rate, open loop, as users arrive.
+        rate, latencies = paced(lookups, GOALS["lookup_rps"], args.clients)
+        p99 = percentile(latencies, 0.99)
+        print(f"lookup at {GOALS['lookup_rps']:,}/s offered: {rate:,.0f} requests/s, p99 {p99:.1f} ms", flush=True)
+        figures.append((f"record by identifier, p99 at {GOALS['lookup_rps']:,}/s offered ({rate:,.0f}/s served)",
+                        f"{p99:.1f} ms", f"< {GOALS['lookup_p99_ms']} ms"))
         from urllib.parse import quote
 
         searches = [f"{base}/api/v1/public/physicians?name={quote(random.choice(people)['name'])}" for _ in range(500)]
