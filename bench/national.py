@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, pool, text  # noqa: E402
 
 from pipeline.imports import ORDER  # noqa: E402
+from pipeline.kinds import KINDS  # noqa: E402
 
 PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEDREG = str(Path(sys.executable).with_name("medreg"))
@@ -371,7 +372,7 @@ def synthesise_applications(url: str, count: int, figures: list) -> None:
             CREATE TEMP TABLE bench_commissions AS
             SELECT division_code, row_number() OVER (ORDER BY division_code) AS n FROM commissions WHERE division_code NOT LIKE '%00';
             INSERT INTO applications (kind, status, applicant_account_id, commission_code, data, findings, submitted_at, updated_at)
-            SELECT (ARRAY['physician.first_registration','nurse.first_registration','physician.change','nurse.renewal'])[1 + g % 4],
+            SELECT (ARRAY[:kinds])[1 + g % :kind_count],
                    CASE WHEN g % 10 = 0 THEN 'pending_approval' WHEN g % 23 = 0 THEN 'rejected' ELSE 'published' END,
                    :applicant, c.division_code, '{}', '[]',
                    timestamptz '2026-01-01 00:00+08' + (g % 365) * interval '1 day' + (g % 1440) * interval '1 minute',
@@ -395,8 +396,16 @@ def synthesise_applications(url: str, count: int, figures: list) -> None:
             FROM applications WHERE applicant_account_id = :applicant AND status = 'rejected';
             ANALYZE applications; ANALYZE application_events
         """
+        # Kinds a person submits, their institution confirms and a commission approves (pipeline/kinds: the one place
+        # that names them), e.g. 医师首次注册 and 护士首次注册.
+        online = [kind for kind in KINDS.values() if kind.institution_confirms and kind.commission_approves
+                  and kind.submitted_by == "person"]
+        kinds = [name for profession in ("physician", "nurse")
+                 for name in [kind.name for kind in online if kind.profession == profession][:2]]
         for statement in script.split(";"):
-            connection.execute(text(statement.replace(":applicant", str(int(applicant))).replace(":count", str(int(count)))))
+            connection.execute(text(statement.replace(":applicant", str(int(applicant))).replace(":count", str(int(count)))
+                                    .replace(":kinds", ",".join(f"'{name}'" for name in kinds))
+                                    .replace(":kind_count", str(len(kinds)))))
         events = connection.execute(text("SELECT count(*) FROM application_events")).scalar()
     engine.dispose()
     seconds = time.perf_counter() - started
