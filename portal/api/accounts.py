@@ -17,9 +17,10 @@ from portal.services.attempts import client_of
 @api_view(route_name="api.signup", request_method="POST", permission="public")
 def signup(request: Request):
     # The same answer whether or not the ID number or mobile already has an account (docs/security.md).
-    accounts.signup(request.dbsession, request.medreg, body_of(request, SignUp).model_dump())
+    account = accounts.signup(request.dbsession, request.medreg, body_of(request, SignUp).model_dump())
     request.response.status = 201
-    return {"status": "pending_activation", "message": accounts.SIGNED_UP}
+    account_id = account.id if account is not None else accounts.unused_account_id(request.dbsession)
+    return {"account_id": account_id, "status": "pending_activation", "message": accounts.SIGNED_UP}
 
 
 @api_view(route_name="api.activate", request_method="POST", permission="public")

@@ -118,6 +118,7 @@ class LoginResult(Answer):
 class SignedUp(Answer):
     """无论证件号码、手机号码是否已登记账号，回答都相同（已登记时短信告知其登记手机）。"""
 
+    account_id: int = Field(description="新账号的编号（机构发放激活码时使用）；已登记时为一个不会分配给任何账号的编号")
     status: Literal["pending_activation"]
     message: str
 

@@ -6,7 +6,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from models import Account, ActivationCode, Institution, Person
@@ -78,6 +78,15 @@ def signup(session: Session, settings: Settings, data: dict) -> Account | None:
     session.flush()
     audit(session, f"person:{account.id}", "signup", f"account:{account.id}", institution.division_code)
     return account
+
+
+def unused_account_id(session: Session) -> int:
+    """The answer's account id when no account was made (the ID number or mobile already has one): drawn from the
+    accounts' own id sequence, as a new account's would be, so neither the number nor the ids after it tell the two
+    answers apart; no account ever gets it. (SQLite, the embedded demo, has no sequence: the next id there.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.scalar(text("SELECT nextval(pg_get_serial_sequence('accounts', 'id'))")))
+    return int(session.scalar(select(func.max(Account.id))) or 0) + 1
 
 
 def matched_person(session: Session, person: Person, clean: dict, institution: Institution) -> Person:

@@ -1,6 +1,7 @@
 """Rule 2: codes and passwords cannot be guessed, and the answers do not say whether an account exists."""
 from __future__ import annotations
 
+import json
 import re
 import statistics
 import time
@@ -9,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from models import AttemptCounter, AuditEntry, PasswordResetCode
+from models import Account, AttemptCounter, AuditEntry, PasswordResetCode
 from models.base import utcnow
 from portal.services.password_reset import BAD_CODE, RESET_ESCALATE_AFTER, RESET_LONG_LENGTH
 from tests import factories
@@ -151,7 +152,16 @@ def test_sign_up_answers_the_same_for_a_taken_id_number_and_tells_the_owner(api,
     taken = api.post_json("/api/v1/signup", {**again, "mobile": factories.unique_mobile()}, status=201).json
     mobile_taken = api.post_json("/api/v1/signup", {**again, "id_number": factories.resident_id(born), "mobile": person["mobile"]},
                                  status=201).json
-    assert fresh == taken == mobile_taken
+    after = api.post_json("/api/v1/signup", {**again, "id_number": factories.resident_id(born), "mobile": factories.unique_mobile()},
+                          status=201).json
+    answers = [fresh, taken, mobile_taken, after]
+    assert len({json.dumps({k: v for k, v in a.items() if k != "account_id"}, sort_keys=True) for a in answers}) == 1
+    # Every answer carries an account id, the refused ones too, drawn from the same sequence in order: neither the
+    # number nor the next new account's number shows that no account was made.
+    ids = [a["account_id"] for a in answers]
+    assert ids == sorted(ids) and len(set(ids)) == 4
+    made = set(db.scalars(select(Account.id).where(Account.id.in_(ids))))
+    assert made == {ids[0], ids[3]}
     wait_for(lambda: any("证件号码" in text for text in sms_to(settings, person["mobile"])))
     assert db.scalar(select(AuditEntry.id).where(AuditEntry.action == "signup_refused")) is not None
 
