@@ -71,16 +71,22 @@ def physicians(prefix: str) -> Select:
                .where(PhysicianPractice.registration_id == PhysicianRegistration.id, PhysicianPractice.until.is_(None),
                       PhysicianPractice.main.is_(False))
                .scalar_subquery())
-    return (select(Person.name, Person.sex, PhysicianRegistration.identifier, PhysicianRegistration.level,
-                   PhysicianRegistration.practice_category, PhysicianRegistration.practice_scopes, Institution.name,
-                   further, Division.name, PhysicianRegistration.status, PhysicianRegistration.registered_on,
-                   PhysicianRegistration.valid_until)
-            .select_from(PhysicianRegistration)
-            .join(Person, Person.id == PhysicianRegistration.person_id)
-            .join(Institution, Institution.id == PhysicianRegistration.institution_id)
+    return person_register(PhysicianRegistration, prefix, PhysicianRegistration.level,
+                           PhysicianRegistration.practice_category, PhysicianRegistration.practice_scopes, Institution.name,
+                           further, Division.name, PhysicianRegistration.status, PhysicianRegistration.registered_on,
+                           PhysicianRegistration.valid_until)
+
+
+def person_register(entry: Any, prefix: str, *columns: Any) -> Select:
+    """Name, sex and identifier of every entry of a person register (`entry`: its model) whose institution is in the
+    jurisdiction `prefix`, then `columns` (of the entry, its Institution and that institution's Division)."""
+    return (select(Person.name, Person.sex, entry.identifier, *columns)
+            .select_from(entry)
+            .join(Person, Person.id == entry.person_id)
+            .join(Institution, Institution.id == entry.institution_id)
             .outerjoin(Division, Division.code == Institution.division_code)
             .where(Institution.division_code.like(f"{prefix}%"))
-            .order_by(PhysicianRegistration.id))
+            .order_by(entry.id))
 
 
 def physician_row(row: Any) -> list:
@@ -90,14 +96,8 @@ def physician_row(row: Any) -> list:
 
 
 def nurses(prefix: str) -> Select:
-    return (select(Person.name, Person.sex, NurseRegistration.identifier, Institution.name, NurseRegistration.department,
-                   Division.name, NurseRegistration.status, NurseRegistration.registered_on, NurseRegistration.valid_until)
-            .select_from(NurseRegistration)
-            .join(Person, Person.id == NurseRegistration.person_id)
-            .join(Institution, Institution.id == NurseRegistration.institution_id)
-            .outerjoin(Division, Division.code == Institution.division_code)
-            .where(Institution.division_code.like(f"{prefix}%"))
-            .order_by(NurseRegistration.id))
+    return person_register(NurseRegistration, prefix, Institution.name, NurseRegistration.department, Division.name,
+                           NurseRegistration.status, NurseRegistration.registered_on, NurseRegistration.valid_until)
 
 
 def nurse_row(row: Any) -> list:
