@@ -74,25 +74,30 @@ def worker_environment(settings) -> dict[str, str]:
             "MEDREG_CHANNELS": json.dumps([asdict(channel) for channel in settings.channels]), "MEDREG_WORKER_RELAY": "0"}
 
 
-def test_a_celery_worker_writes_json_lines(settings, tmp_path):
-    queue = f"test-logs-{uuid.uuid4().hex[:8]}"
-    log = tmp_path / "worker.log"
+def run_until_logged(log: Path, marker: str, environment: dict[str, str], arguments: list[str]) -> list[dict]:
+    """`celery -A workers ARGUMENTS` with its output in `log`, until `marker` is written (at most 60 s), then SIGTERM;
+    the JSON lines it wrote."""
     with log.open("w") as handle:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers", "worker", "-Q", queue, "-c", "1", "-P", "solo",
-             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"],
-            cwd=ROOT, env=worker_environment(settings), stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers", *arguments], cwd=ROOT,
+                                   env=environment, stdout=handle, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
-            while "ready." not in log.read_text() and time.monotonic() < deadline and worker.poll() is None:
+            while marker not in log.read_text() and time.monotonic() < deadline and process.poll() is None:
                 time.sleep(0.2)
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=30)
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
         finally:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
-    lines = json_lines(log.read_text())
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return json_lines(log.read_text())
+
+
+def test_a_celery_worker_writes_json_lines(settings, tmp_path):
+    queue = f"test-logs-{uuid.uuid4().hex[:8]}"
+    lines = run_until_logged(tmp_path / "worker.log", "ready.", worker_environment(settings),
+                             ["worker", "-Q", queue, "-c", "1", "-P", "solo", "-n", f"{queue}@%h", "--without-gossip",
+                              "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"])
     assert any(line["event"].endswith("ready.") and line["logger"].startswith("celery") for line in lines), lines
     assert all({"ts", "level", "logger", "event"} <= line.keys() for line in lines)
 
@@ -101,22 +106,8 @@ def test_celery_beat_writes_json_lines(settings, tmp_path):
     """Beat on a broker nobody listens at (so it sends the test workers no periodic task): its start and its
     complaints about the broker are JSON lines."""
     environment = {**worker_environment(settings), "MEDREG_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"}
-    log = tmp_path / "beat.log"
-    with log.open("w") as handle:
-        beat = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
-                                 "--schedule", str(tmp_path / "schedule")],
-                                cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while "celery beat started" not in log.read_text() and time.monotonic() < deadline and beat.poll() is None:
-                time.sleep(0.2)
-            beat.send_signal(signal.SIGTERM)
-            beat.wait(timeout=30)
-        finally:
-            if beat.poll() is None:
-                beat.kill()
-                beat.wait()
-    lines = json_lines(log.read_text())
+    lines = run_until_logged(tmp_path / "beat.log", "celery beat started", environment,
+                             ["beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "schedule")])
     assert any(line["event"] == "celery beat started" for line in lines), lines
     assert all({"ts", "level", "logger", "event"} <= line.keys() for line in lines)
 
