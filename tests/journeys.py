@@ -1,6 +1,7 @@
 """Steps of a user's journey over the JSON API, shared by the integration tests."""
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable
@@ -191,3 +192,10 @@ def wait_routed(api: TestApp, commission_headers: dict, application_id: int, tim
         return next((item for item in items if item["id"] == application_id), None)
 
     return wait_for(routed, timeout)
+
+
+def portal_with(settings, **changes) -> TestApp:
+    """A portal over the test database with some settings changed (licence keys, attempt limits, a bulk directory …)."""
+    from portal import make_config
+
+    return TestApp(make_config({}, dataclasses.replace(settings, **changes)).make_wsgi_app())

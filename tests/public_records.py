@@ -71,3 +71,14 @@ def store(session: Session, records: list[dict]) -> list[dict]:
     ])
     session.commit()
     return stored
+
+
+def store_in(settings, records: list[dict]) -> list[dict]:
+    """`store` in a session of its own on the test database (for module fixtures, which cannot use `db`)."""
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    try:
+        return store(session, records)
+    finally:
+        session.close()

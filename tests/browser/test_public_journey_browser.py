@@ -15,15 +15,10 @@ DIVISION = "650801"
 
 @pytest.fixture(scope="module")
 def records(settings):
-    from models.db import session_factory
-
-    session = session_factory(settings.database_url)()
     place = [{"id": 21, "name": "喀什浏览器测试医院", "identifier": None}]
     active = public_records.person_record("physician", DIVISION, 10, place, status="registered")
     namesake = {**public_records.person_record("physician", DIVISION, 11, place, status="cancelled"), "name": active["name"]}
-    stored = public_records.store(session, [active, namesake])
-    session.close()
-    return stored
+    return public_records.store_in(settings, [active, namesake])
 
 
 def test_public_search_record_and_licence_check_on_a_phone(portal_url, browser, records):

@@ -18,33 +18,26 @@ from pipeline import clock
 from portal.cli import main as medreg
 from publisher import licence
 from publisher.licence_keys import b64, new_keyring_document, parse_keyring, retire_private_halves, rotate, unb64
-from tests import public_records
+from tests import journeys, public_records
 
 DIVISION = "650601"
 FIRST_KEYS = new_keyring_document("2025-a")
 
 
 def portal_with(settings, document: dict) -> TestApp:
-    from portal import make_config
-
-    return TestApp(make_config({}, dataclasses.replace(settings, licence_keys=json.dumps(document))).make_wsgi_app())
+    return journeys.portal_with(settings, licence_keys=json.dumps(document))
 
 
 @pytest.fixture(scope="module")
 def records(settings):
-    from models.db import session_factory
-
-    session = session_factory(settings.database_url)()
     place = [{"id": 1, "name": "伊犁测试医院", "identifier": None}]
-    stored = public_records.store(session, [
+    return public_records.store_in(settings, [
         public_records.person_record("physician", DIVISION, 1, place, status="registered"),
         public_records.person_record("physician", DIVISION, 2, place, status="registered"),
         public_records.person_record("nurse", DIVISION, 3, place, status="registered"),
         public_records.institution_record(DIVISION, 4, 990_004, status="operating"),
         public_records.person_record("physician", DIVISION, 5, place, status="cancelled"),
     ])
-    session.close()
-    return stored
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +144,7 @@ def test_key_rotation_keeps_old_licences_verifiable(settings, records, tmp_path)
         verdict = after.get("/api/v1/public/verify-licence", params={"payload": payload}).json
         assert (verdict["authentic"], verdict["valid_now"], verdict["key_id"]) == (True, True, kid)
     # The old key may be kept as its public half only; old licences still verify.
-    from portal import make_config
-
-    retired = TestApp(make_config({}, dataclasses.replace(settings, licence_keys="file:" + str(key_file))).make_wsgi_app())
+    retired = journeys.portal_with(settings, licence_keys="file:" + str(key_file))
     key_file.write_text(json.dumps(retire_private_halves(rotated)))
     assert retired.get("/api/v1/public/verify-licence", params={"payload": old}).json["authentic"] is True
     # A portal that only knows the old key cannot vouch for the new one.

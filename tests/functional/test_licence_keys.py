@@ -17,25 +17,19 @@ from webtest import TestApp
 from pipeline import clock
 from portal.cli import main as medreg
 from publisher.licence_keys import KeyringError, new_keyring_document, parse_keyring, retire_private_halves, rotate, unb64
-from tests import public_records
+from tests import journeys, public_records
 
 DIVISION = "650603"
 
 
 def portal_with(settings, keys: str) -> TestApp:
-    from portal import make_config
-
-    return TestApp(make_config({}, dataclasses.replace(settings, licence_keys=keys)).make_wsgi_app())
+    return journeys.portal_with(settings, licence_keys=keys)
 
 
 @pytest.fixture(scope="module")
 def record(settings) -> dict:
-    from models.db import session_factory
-
-    session = session_factory(settings.database_url)()
     place = [{"id": 1, "name": "伊宁公钥测试医院", "identifier": None}]
-    stored = public_records.store(session, [public_records.person_record("physician", DIVISION, 31, place, status="registered")])
-    session.close()
+    stored = public_records.store_in(settings, [public_records.person_record("physician", DIVISION, 31, place, status="registered")])
     return stored[0]
 
 

@@ -4,7 +4,6 @@ signed payload and the payload in CustomData verifies at /api/v1/public/verify-l
 is refused naming the field."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -17,6 +16,7 @@ from webtest import TestApp
 
 from publisher.licence_keys import new_keyring_document
 from tests import public_records
+from tests.journeys import portal_with
 
 DIVISION = "650604"
 NS = {"ofd": "http://www.ofdspec.org/2016"}
@@ -25,24 +25,17 @@ KEYS = new_keyring_document("ofd-2026")
 
 @pytest.fixture(scope="module")
 def portal(settings) -> TestApp:
-    from portal import make_config
-
-    return TestApp(make_config({}, dataclasses.replace(settings, licence_keys=json.dumps(KEYS))).make_wsgi_app())
+    return portal_with(settings, licence_keys=json.dumps(KEYS))
 
 
 @pytest.fixture(scope="module")
 def records(settings) -> list[dict]:
-    from models.db import session_factory
-
-    session = session_factory(settings.database_url)()
     place = [{"id": 1, "name": "伊宁版式测试医院", "identifier": None}]
-    stored = public_records.store(session, [
+    return public_records.store_in(settings, [
         public_records.person_record("physician", DIVISION, 41, place, status="registered"),
         public_records.person_record("nurse", DIVISION, 42, place, status="registered"),
         public_records.institution_record(DIVISION, 43, 990_043, status="operating"),
     ])
-    session.close()
-    return stored
 
 
 def part(archive: zipfile.ZipFile, name: str) -> ET.Element:

@@ -3,7 +3,6 @@ itself, its payload verifies offline with nothing but the public key, and a payl
 changed does not."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 
@@ -17,6 +16,7 @@ from webtest import TestApp
 from publisher import licence
 from publisher.licence_keys import b64, new_keyring_document, unb64
 from tests import public_records
+from tests.journeys import portal_with
 
 DIVISION = "650602"
 KEYS = new_keyring_document("qr-2026")
@@ -24,23 +24,16 @@ KEYS = new_keyring_document("qr-2026")
 
 @pytest.fixture(scope="module")
 def portal(settings) -> TestApp:
-    from portal import make_config
-
-    return TestApp(make_config({}, dataclasses.replace(settings, licence_keys=json.dumps(KEYS))).make_wsgi_app())
+    return portal_with(settings, licence_keys=json.dumps(KEYS))
 
 
 @pytest.fixture(scope="module")
 def records(settings) -> list[dict]:
-    from models.db import session_factory
-
-    session = session_factory(settings.database_url)()
     place = [{"id": 1, "name": "伊宁扫码测试医院", "identifier": None}]
-    stored = public_records.store(session, [
+    return public_records.store_in(settings, [
         public_records.person_record("physician", DIVISION, 21, place, status="registered"),
         public_records.institution_record(DIVISION, 22, 990_022, status="operating"),
     ])
-    session.close()
-    return stored
 
 
 def published_public_key() -> Ed25519PublicKey:

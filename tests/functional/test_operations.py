@@ -1,24 +1,12 @@
 """Operations (docs/operations.md): /healthz, /readyz, /metrics, and an X-Request-Id on every answer."""
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
 from webtest import TestApp
 
 from models import OutboxMessage
-
-
-@pytest.fixture
-def app_with(settings):
-    """A portal over the test database with some settings changed."""
-    from portal import make_config
-
-    def build(**changes) -> TestApp:
-        return TestApp(make_config({}, dataclasses.replace(settings, **changes)).make_wsgi_app())
-
-    return build
 
 
 def test_healthz_answers_ok_without_a_login(api):

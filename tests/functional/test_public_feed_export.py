@@ -9,10 +9,10 @@ import json
 
 import pytest
 from sqlalchemy import text
-from webtest import TestApp
 
 from portal.cli import main as medreg
 from tests import public_records
+from tests.journeys import portal_with
 
 DIVISION = "650201"
 
@@ -107,9 +107,7 @@ def test_portal_serves_the_newest_bulk_files_and_nothing_else(settings, history,
     out = tmp_path / "served"
     assert medreg(["export", "public", "--out", str(out), "--since", history["start"]]) == 0
     (out / "secret.txt").write_text("not for download", encoding="utf-8")
-    from portal import make_config
-
-    portal = TestApp(make_config({}, dataclasses.replace(settings, bulk_dir=str(out))).make_wsgi_app())
+    portal = portal_with(settings, bulk_dir=str(out))
     listing = portal.get("/api/v1/public/bulk").json
     names = {item["name"] for item in listing["files"]}
     assert len(names) == 4 and all(name.startswith(("public-full-", "public-changes-")) for name in names)
@@ -121,7 +119,7 @@ def test_portal_serves_the_newest_bulk_files_and_nothing_else(settings, history,
     portal.get("/api/v1/public/bulk/..%2Fmanifest.json", status=404)
     page = portal.get("/public/bulk")
     assert {a.text for a in page.html.select("#bulk-files a")} == names
-    empty = TestApp(make_config({}, dataclasses.replace(settings, bulk_dir=str(tmp_path / "none"))).make_wsgi_app())
+    empty = portal_with(settings, bulk_dir=str(tmp_path / "none"))
     assert empty.get("/api/v1/public/bulk").json["files"] == []
 
 

@@ -15,18 +15,13 @@ DIVISION = "650701"
 
 @pytest.fixture(scope="module")
 def records(settings):
-    from models.db import session_factory
-
-    session = session_factory(settings.database_url)()
     main = {"id": 11, "name": "阿勒泰测试医院", "identifier": public_records.identifier("institution", DIVISION)}
     branch = {"id": 12, "name": "阿勒泰测试诊所", "identifier": None}
-    stored = public_records.store(session, [
+    return public_records.store_in(settings, [
         public_records.person_record("physician", DIVISION, 1, [main, branch], status="registered"),
         public_records.person_record("nurse", DIVISION, 2, [main], status="registered"),
         public_records.institution_record(DIVISION, 3, 990_103, status="operating"),
     ])
-    session.close()
-    return stored
 
 
 def bundle_of(api, identifier: str) -> Bundle:

@@ -1,23 +1,8 @@
 """Tests that attack: one module per rule of docs/security.md. Each tries what an attacker would and asserts it fails."""
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
-
-import pytest
-from webtest import TestApp
-
-
-@pytest.fixture
-def app_with(settings):
-    """A portal over the test database with some settings changed (e.g. the default attempt limits)."""
-    from portal import make_config
-
-    def build(**changes) -> TestApp:
-        return TestApp(make_config({}, dataclasses.replace(settings, **changes)).make_wsgi_app())
-
-    return build
 
 
 def sms_to(settings, mobile: str) -> list[str]:
