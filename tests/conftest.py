@@ -11,6 +11,8 @@ import os
 import subprocess
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -22,25 +24,32 @@ RUN_ID = uuid.uuid4().hex[:10]
 os.environ["MEDREG_WORKER_RELAY"] = "0"
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    from sqlalchemy import create_engine, text
+@contextmanager
+def migrated_database(name: str) -> Iterator[str]:
+    """A new PostgreSQL database `name` at the newest schema, dropped afterwards (however its users left it)."""
+    from sqlalchemy import create_engine, pool, text
 
+    from models.db import engine_for
     from models.migrate import upgrade
 
-    name = f"medreg_test_{RUN_ID}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    from models.db import engine_for
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        engine_for(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
-    engine_for(url).dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+
+@pytest.fixture(scope="session")
+def database_url():
+    with migrated_database(f"medreg_test_{RUN_ID}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

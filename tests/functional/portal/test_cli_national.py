@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, pool, select, text
+from sqlalchemy import func, select
 
 from models import (
     Account,
@@ -25,7 +25,6 @@ from models import (
 )
 from models.crypto import decrypt, lookup_hash
 from models.db import session_factory
-from models.migrate import upgrade
 from pipeline.identifiers import is_valid_identifier
 from pipeline.imports import ORDER
 from portal.cli import main
@@ -33,7 +32,7 @@ from portal.services import commission_search, public
 from portal.services.institution_desk import registered_staff
 from publisher.allowlist import public_only
 from publisher.records import nurse_record, physician_record
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import migrated_database
 
 SECRET = "national-test-secret"
 PRIVATE = ("id_number", "id_type", "birth_date", "mobile", "address_of_person")
@@ -41,19 +40,8 @@ PRIVATE = ("id_number", "id_type", "birth_date", "mobile", "address_of_person")
 
 @pytest.fixture(scope="module")
 def country_url():
-    name = f"medreg_country_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    from models.db import engine_for
-
-    engine_for(url).dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_database(f"medreg_country_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -111,24 +111,10 @@ def scratch_database(settings):
     """A database of its own: rotating the suite's database would pull the secret from under every other test."""
     import uuid
 
-    from sqlalchemy import create_engine, text
+    from tests.conftest import migrated_database
 
-    from models.migrate import upgrade
-    from tests.conftest import PG_ADMIN_URL
-
-    name = f"medreg_rotation_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    from models.db import engine_for
-
-    engine_for(url).dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_database(f"medreg_rotation_{uuid.uuid4().hex[:8]}") as url:
+        yield url
 
 
 def test_rotate_secret_moves_everything_to_the_new_secret(scratch_database, settings, monkeypatch, capsys):
