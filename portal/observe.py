@@ -31,6 +31,7 @@ from models.logs import bind, unbind
 from portal import metrics
 from portal.headers import CSP
 from portal.health import CachedBrokerCheck, check_database
+from portal.hot_path import PREFIX as HOT_PATH_PREFIX
 from portal.renderers import CHARSET, CONTENT_TYPE, dumps
 
 access_log = logging.getLogger("medreg.access")
@@ -52,9 +53,7 @@ def route_of(request: Request) -> str:
     route = getattr(request, "matched_route", None)
     if route is not None:
         return "static" if route.name.startswith("__") else route.name
-    from portal.hot_path import PREFIX
-
-    if request.path_info.startswith(PREFIX):
+    if request.path_info.startswith(HOT_PATH_PREFIX):
         return "api.public.record"  # answered by the hot path, before the router
     return "unmatched"
 
