@@ -11,6 +11,7 @@ from models.audit import AuditEntry
 from models.base import utcnow
 from models.imports import Import, ImportReport
 from models.settings import Settings
+from publisher import new_entries
 from publisher.batch import publish_entries
 
 BATCH_ROWS = 20_000
@@ -63,16 +64,24 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
     if load_good_rows or not job.report.refused:
         done = 0
         checked_keys = trusted_keys(connection)
-        for batch in job.batches(batch_rows):
+        fresh = new_entries.applies(connection, job.register)
+        for first, last, count in job.ranges(batch_rows):
             with checked_keys():
-                changed = job.apply_batch(batch)
-                if job.register and changed:
-                    job.report.published += publish_entries(connection, settings, job.register, changed)
+                if fresh:  # persons never seen: written and published in SQL (publisher/new_entries.py)
+                    written_new = new_entries.write(connection, settings, job.register or "", first, last, job.today)
+                    job.report.loaded += written_new
+                    job.report.published += written_new
+                    job.report.applied = True
+                batch = job.rows_in(first, last)
+                if batch:
+                    changed = job.apply_batch(batch)
+                    if job.register and changed:
+                        job.report.published += publish_entries(connection, settings, job.register, changed)
             if commit:
                 commit()
                 job.analyze_grown()
                 commit()
-            done += len(batch)
+            done += count
             if written:
                 written(done, job.staged)
     job.drop_stage()

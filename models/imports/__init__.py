@@ -362,18 +362,25 @@ class Import:
 
     # apply --------------------------------------------------------------------------------------------------
 
-    def batches(self, size: int) -> Iterator[list[dict[str, Any]]]:
-        """The staged rows in row order, `size` at a time (each read only when the previous one was applied); for
-        the kinds written by INSERT ... SELECT from the stage, only their row numbers."""
-        names = "rn" if self.kind in self._writers.FROM_STAGE else ", ".join(("rn", *self.columns))
+    def ranges(self, size: int) -> Iterator[tuple[int, int, int]]:
+        """(first, last, count): the staged rows in row order, `size` at a time, each range found only when the
+        previous one was applied (a writer may remove the rows it wrote from the stage)."""
         while True:
-            rows = [dict(row) for row in self.connection.execute(text(
-                f"SELECT {names} FROM import_stage WHERE rn > :after ORDER BY rn LIMIT :n"),
-                {"after": self._after, "n": size}).mappings()]
-            if not rows:
+            last, count = self.connection.execute(text(
+                "SELECT max(rn), count(*) FROM (SELECT rn FROM import_stage WHERE rn > :after ORDER BY rn LIMIT :n) b"),
+                {"after": self._after, "n": size}).one()
+            if not count:
                 return
-            self._after = rows[-1]["rn"]
-            yield rows
+            yield self._after + 1, int(last), int(count)
+            self._after = int(last)
+
+    def rows_in(self, first: int, last: int) -> list[dict[str, Any]]:
+        """The staged rows `first`..`last`; for the kinds written by INSERT ... SELECT from the stage, only their row
+        numbers."""
+        names = "rn" if self.kind in self._writers.FROM_STAGE else ", ".join(("rn", *self.columns))
+        return [dict(row) for row in self.connection.execute(text(
+            f"SELECT {names} FROM import_stage WHERE rn BETWEEN :first AND :last ORDER BY rn"),
+            {"first": first, "last": last}).mappings()]
 
     def apply_batch(self, rows: list[dict[str, Any]]) -> list[int]:
         """Write one batch; the ids of the register entries it created or changed (to publish)."""
@@ -412,5 +419,5 @@ class Import:
                 "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin'")
 
     def drop_stage(self) -> None:
-        for table in ("import_stage", "import_refused", "import_ancestry"):
+        for table in ("import_stage", "import_refused", "import_ancestry", "import_new", "import_fresh"):
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS {'pg_temp.' if self.postgres else 'temp.'}{table}")

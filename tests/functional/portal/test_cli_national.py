@@ -178,11 +178,11 @@ def new_nurses(nurses: list[dict[str, str]], count: int) -> list[dict[str, str]]
 
 def test_an_interrupted_register_import_keeps_whole_batches_and_a_second_run_completes_it(
         country, country_url, country_dir, tmp_path, capsys, monkeypatch):
-    import publisher.loading
+    import publisher.new_entries
 
     path = write_rows(tmp_path / "more.csv", new_nurses(rows_of(country_dir / "nurses.csv"), 3))
     before = counts(country)
-    publish = publisher.loading.publish_entries
+    publish = publisher.new_entries._publish  # new persons are written and published in SQL
     calls = []
 
     def interrupted(*args, **kwargs):
@@ -191,7 +191,7 @@ def test_an_interrupted_register_import_keeps_whole_batches_and_a_second_run_com
             raise KeyboardInterrupt  # Ctrl-C while the second batch is being published
         return publish(*args, **kwargs)
 
-    monkeypatch.setattr(publisher.loading, "publish_entries", interrupted)
+    monkeypatch.setattr(publisher.new_entries, "_publish", interrupted)
     code, _, _ = run(capsys, "import", "nurses", str(path), "--batch-rows", "1", "--workers", "0")
     assert code == 130
     after = counts(country)
@@ -199,7 +199,7 @@ def test_an_interrupted_register_import_keeps_whole_batches_and_a_second_run_com
     assert after["records"] == before["records"] + 1 and after["versions"] == before["versions"] + 1
     assert after["issued"] == before["issued"] + 1 and after["serials"] == before["serials"] + 1
 
-    monkeypatch.setattr(publisher.loading, "publish_entries", publish)
+    monkeypatch.setattr(publisher.new_entries, "_publish", publish)
     code, out, _ = run(capsys, "import", "nurses", str(path), "--batch-rows", "1")
     assert code == 0 and "公示 2 条" in out
     done = counts(country)
