@@ -74,7 +74,7 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
                     job.report.applied = True
                 batch = job.rows_in(first, last)
                 if batch:
-                    changed = job.apply_batch(batch)
+                    changed = job.apply_batch(batch, count if job.reads_range else None)
                     if job.register and changed:
                         job.report.published += publish_entries(connection, settings, job.register, changed)
             if commit:

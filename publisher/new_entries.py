@@ -1,9 +1,9 @@
 """The new entries of a register import, written and published by set-based SQL (PostgreSQL).
 
-On a first national load nearly every row of a register file is a person the register has never seen. For those
-rows the person, the entry with its identifier, its practice, its history row, its first public version, its
-current public record and its deliveries are each one `INSERT … SELECT` from the import's stage: a dozen
-statements per batch whatever its size. No row's values pass through Python; only its row number and registering
+On a first national load nearly every row of a register file is an institution or a person the register has never
+seen. For those rows the person, the entry with its identifier, its practice or departments, its history row, its
+first public version, its current public record and its deliveries are each one `INSERT … SELECT` from the
+import's stage: a dozen statements per batch whatever its size. No row's values pass through Python; only its row number and registering
 division do, for the identifier's serial and check character (models/imports/writers.issue, as on every path).
 
 Every other row (a person already on record, a changed entry) takes the general path: models/imports/writers.py
@@ -20,17 +20,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import JSON, Connection, text
 
-from models.base import utcnow
-from models.imports.writers import FIRST_VERSION, IMPORTED, IMPORTER, issue
+from models.base import Base, utcnow
+from models.imports.writers import FIRST_VERSION, IMPORTED, IMPORTER, dumps, issue
 from models.settings import Settings
+from pipeline.codes import default_scope_map
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
 from publisher.disclosure import DELIVER, FEED_LOCK, FIRST_ATTEMPT_LEASE
 
-REGISTERS = frozenset({"physician", "nurse"})
-ENTRY_TABLES = {"physician": "physician_registrations", "nurse": "nurse_registrations"}
+REGISTERS = frozenset({"institution", "physician", "nurse"})
+ENTRY_TABLES = {"institution": "institutions", "physician": "physician_registrations", "nurse": "nurse_registrations"}
 
 
 def applies(connection: Connection, register: str | None) -> bool:
@@ -77,6 +78,19 @@ def physician_body() -> str:
         ("status_since", "to_json(f.registered_on)"))
 
 
+def institution_body() -> str:
+    """publisher.records.institution_record of a new institution, then status_since (the day it was published, as
+    publisher.allowlist.with_status_since stamps a record without registered_on)."""
+    departments = ("(SELECT to_json(array_agg(d.department ORDER BY d.department)) FROM institution_departments d "
+                   "WHERE d.institution_id = f.entry_id)")
+    return json_object(
+        ("identifier", "to_json(f.identifier)"), ("kind", "'\"institution\"'"), ("version", str(FIRST_VERSION)),
+        ("institution_id", "to_json(f.entry_id)"), ("name", "to_json(f.name)"), ("uscc", "to_json(f.uscc)"),
+        ("type", "to_json(f.type)"), ("status", "to_json(f.status)"), ("division", "to_json(f.division)"),
+        ("address", "to_json(f.address_)"), ("departments", departments), ("beds", "to_json(f.beds_)"),
+        ("registering_authority", _authority()), ("status_since", "to_json(CAST(:today AS TEXT))"))
+
+
 def nurse_body() -> str:
     """publisher.records.nurse_body of a new entry, then status_since."""
     return json_object(
@@ -92,23 +106,30 @@ def nurse_body() -> str:
 
 
 def write(connection: Connection, settings: Settings, register: str, first: int, last: int, today: date) -> int:
-    """Write and publish the stage rows `first`..`last` whose person is not on record; remove them from the stage.
-    How many rows that was (each made one entry and one public version)."""
+    """Write and publish the stage rows `first`..`last` whose institution or person is not on record; remove them
+    from the stage. How many rows that was (each made one entry and one public version)."""
     run = connection.execute
     keys = run(text(
-        "SELECT s.rn, s.registered_by FROM import_stage s WHERE s.rn BETWEEN :first AND :last "
-        "AND NOT EXISTS (SELECT 1 FROM persons p WHERE p.id_number_hash = s.id_hash) ORDER BY s.rn"),
-        {"first": first, "last": last}).all()
+        f"SELECT s.rn, s.registered_by FROM import_stage s WHERE s.rn BETWEEN :first AND :last AND NOT EXISTS ({KNOWN[register]}) "
+        "ORDER BY s.rn"), {"first": first, "last": last}).all()
     if not keys:
         return 0
     _number(connection, register, keys, today)
     now = utcnow()
     values = {"now": now, "today": today, "profession": register, "event": IMPORTED, "actor": IMPORTER}
-    for statement in PERSON_ROWS[register]():
-        run(text(statement), values)
-    _publish(connection, settings, register, now)
+    for statement, defaults in ROWS[register]():
+        run(text(statement), {**values, **defaults})
+    _publish(connection, settings, register, now, today)
     run(text("DELETE FROM import_stage s USING import_fresh f WHERE s.rn = f.rn"))
     return len(keys)
+
+
+# Whether a stage row `s` is already on record (then the general path takes it).
+KNOWN = {
+    "institution": "SELECT 1 FROM institutions i WHERE i.uscc = s.uscc",
+    "physician": "SELECT 1 FROM persons p WHERE p.id_number_hash = s.id_hash",
+    "nurse": "SELECT 1 FROM persons p WHERE p.id_number_hash = s.id_hash",
+}
 
 
 def _number(connection: Connection, register: str, keys: Sequence[Any], today: date) -> None:
@@ -123,86 +144,158 @@ def _number(connection: Connection, register: str, keys: Sequence[Any], today: d
     with raw.cursor() as cursor, cursor.copy("COPY import_new (rn, identifier) FROM STDIN") as copy:  # type: ignore[union-attr]
         for (rn, _), identifier in zip(keys, identifiers, strict=True):
             copy.write_row((rn, identifier))
-    labels = PHYSICIAN_STATUS_LABELS if register == "physician" else NURSE_STATUS_LABELS
-    status = ("CAST('registered' AS TEXT)" if register == "physician"
-              else "CASE WHEN CAST(s.valid_until AS DATE) >= :today THEN 'registered' ELSE 'expired' END")
-    label = "CASE " + " ".join(f"WHEN {status} = '{key}' THEN '{value}'" for key, value in labels.items()) + " END"
+    person = register != "institution"
+    ids = ("nextval(pg_get_serial_sequence('persons', 'id')) AS person_id, " if person else "") + (
+        f"nextval(pg_get_serial_sequence('{ENTRY_TABLES[register]}', 'id')) AS entry_id, "
+        "nextval(pg_get_serial_sequence('public_versions', 'id')) AS version_id")
     # The ids are taken in row order, as the general path takes them.
     connection.execute(text(
-        "CREATE TEMPORARY TABLE import_fresh AS SELECT *, nextval(pg_get_serial_sequence('persons', 'id')) AS person_id, "
-        f"nextval(pg_get_serial_sequence('{ENTRY_TABLES[register]}', 'id')) AS entry_id, "
-        "nextval(pg_get_serial_sequence('public_versions', 'id')) AS version_id FROM ("
-        f"SELECT n.identifier, s.*, {status} AS status, {label} AS status_label, "
-        "i.id AS institution_id, i.name AS institution_name, i.identifier AS institution_identifier, "
-        "i.division_code AS division, coalesce(c.name, '') AS commission_name "
-        "FROM import_new n JOIN import_stage s USING (rn) JOIN institutions i ON i.uscc = s.institution_uscc "
+        f"CREATE TEMPORARY TABLE import_fresh AS SELECT *, {ids} FROM (SELECT n.identifier, s.*, {FRESH[register]()}, "
+        "coalesce(c.name, '') AS commission_name FROM import_new n JOIN import_stage s USING (rn) "
+        f"{'JOIN institutions i ON i.uscc = s.institution_uscc ' if person else ''}"
         "LEFT JOIN commissions c ON c.division_code = s.registered_by ORDER BY n.rn) AS ordered"), {"today": today})
 
 
-def _person() -> str:
-    return ("INSERT INTO persons (id, profession, name, sex, birth_date, id_type, id_number_encrypted, id_number_hash, "
-            "mobile, institution_id, created_at) SELECT f.person_id, :profession, f.name, f.sex, CAST(f.birth_date AS DATE), "
-            "'resident_id', f.id_encrypted, f.id_hash, '', f.institution_id, :now FROM import_fresh f ORDER BY f.rn")
+def _labelled(status: str, labels: dict[str, str]) -> str:
+    label = "CASE " + " ".join(f"WHEN {status} = '{key}' THEN '{value}'" for key, value in labels.items()) + " END"
+    return f"{status} AS status, {label} AS status_label"
 
 
-def _issued(register: str) -> str:
-    return (f"INSERT INTO issued_identifiers (value, entry_type, entry_id, issued_at) SELECT f.identifier, '{register}', "
-            "f.entry_id, :now FROM import_fresh f ORDER BY f.rn")
+def _institution_fresh() -> str:
+    """An institution row's cleaned values as the general path writes them (blank optional columns: "" and 0)."""
+    return ("CAST('operating' AS TEXT) AS status, s.division_code AS division, coalesce(s.address, '') AS address_, "
+            "coalesce(CAST(s.beds AS INTEGER), 0) AS beds_, coalesce(s.legal_rep, '') AS legal_rep_, "
+            "coalesce(s.principal, '') AS principal_, coalesce(s.phone, '') AS phone_")
 
 
-def physician_rows() -> list[str]:
+def _person_fresh(labels: dict[str, str], status: str) -> Any:
+    def columns() -> str:
+        return (f"{_labelled(status, labels)}, i.id AS institution_id, i.name AS institution_name, "
+                "i.identifier AS institution_identifier, i.division_code AS division")
+    return columns
+
+
+FRESH = {
+    "institution": _institution_fresh,
+    "physician": _person_fresh(PHYSICIAN_STATUS_LABELS, "CAST('registered' AS TEXT)"),
+    "nurse": _person_fresh(NURSE_STATUS_LABELS,
+                           "CASE WHEN CAST(s.valid_until AS DATE) >= :today THEN 'registered' ELSE 'expired' END"),
+}
+
+
+def _insert(table: str, columns: dict[str, str], order: str = "f.rn") -> tuple[str, dict[str, Any]]:
+    """INSERT INTO `table` the `columns` (name → SQL of import_fresh `f`) of every new row, and every other column
+    with a default in the model its default, as the general path's insert_rows fills them in."""
+    model = Base.metadata.tables[table]
+    defaults = {c.key: c.default.arg for c in model.columns  # type: ignore[attr-defined]
+                if c.default is not None and c.key != "id" and c.key not in columns}
+    values = dict(columns)
+    params: dict[str, Any] = {}
+    for name, arg in defaults.items():
+        value = arg(None) if callable(arg) else arg
+        if isinstance(model.c[name].type, JSON):
+            params[f"default_{name}"] = dumps(value)
+            values[name] = f"CAST(:default_{name} AS JSON)"
+        else:
+            params[f"default_{name}"] = value
+            values[name] = f":default_{name}"
+    return (f"INSERT INTO {table} ({', '.join(values)}) SELECT {', '.join(values.values())} FROM import_fresh f "
+            f"ORDER BY {order}", params)
+
+
+def _person() -> tuple[str, dict[str, Any]]:
+    return _insert("persons", {
+        "id": "f.person_id", "profession": ":profession", "name": "f.name", "sex": "f.sex",
+        "birth_date": "CAST(f.birth_date AS DATE)", "id_type": "'resident_id'", "id_number_encrypted": "f.id_encrypted",
+        "id_number_hash": "f.id_hash", "mobile": "''", "institution_id": "f.institution_id", "created_at": ":now"})
+
+
+def _issued(register: str) -> tuple[str, dict[str, Any]]:
+    return _insert("issued_identifiers", {"value": "f.identifier", "entry_type": f"'{register}'", "entry_id": "f.entry_id",
+                                          "issued_at": ":now"})
+
+
+def institution_rows() -> list[tuple[str, dict[str, Any]]]:
+    departments = "FROM import_fresh f CROSS JOIN LATERAL unnest(string_to_array(f.departments, ';')) AS d(department)"
+    return [
+        _insert("institutions", {
+            "id": "f.entry_id", "uscc": "f.uscc", "name": "f.name", "type": "f.type", "division_code": "f.division_code",
+            "registered_by": "f.registered_by", "address": "f.address_", "beds": "f.beds_", "legal_rep": "f.legal_rep_",
+            "principal": "f.principal_", "phone": "f.phone_", "identifier": "f.identifier", "status": "f.status",
+            "public_version": str(FIRST_VERSION)}),
+        _issued("institution"),
+        (f"INSERT INTO institution_departments (institution_id, department) SELECT f.entry_id, d.department {departments}", {}),
+        # Each department starts from the default scope map (pipeline.codes.default_scope_map), as set_departments does.
+        ("INSERT INTO department_scopes (institution_id, department, scope) SELECT f.entry_id, d.department, m.scope "
+         f"{departments} JOIN (SELECT * FROM unnest(CAST(:map_departments AS TEXT[]), CAST(:map_scopes AS TEXT[]))) "
+         "AS m(department, scope) ON m.department = d.department ORDER BY f.rn, m.scope ON CONFLICT DO NOTHING",
+         _scope_map()),
+    ]
+
+
+def _scope_map() -> dict[str, list[str]]:
+    pairs = sorted((department, scope) for department, scopes in default_scope_map().items() for scope in scopes)
+    return {"map_departments": [d for d, _ in pairs], "map_scopes": [s for _, s in pairs]}
+
+
+def physician_rows() -> list[tuple[str, dict[str, Any]]]:
     changes = json_object(
         ("institution", "'[null,' || to_json(f.institution_name) || ']'"),
         ("practice_category", "'[null,' || to_json(f.practice_category) || ']'"),
         ("practice_scopes", f"'[null,' || {_scopes('f.practice_scopes')} || ']'"))
     return [
         _person(),
-        "INSERT INTO physician_registrations (id, person_id, certificate_no, level, category, practice_category, "
-        "practice_scopes, institution_id, commission_code, status, status_reason, identifier, registered_on, "
-        "public_version, updated_at) SELECT f.entry_id, f.person_id, f.certificate_no, f.level, f.category, "
-        f"f.practice_category, CAST({_scopes('f.practice_scopes')} AS JSON), f.institution_id, f.registered_by, f.status, '', "
-        f"f.identifier, CAST(f.registered_on AS DATE), {FIRST_VERSION}, :now FROM import_fresh f ORDER BY f.rn",
+        _insert("physician_registrations", {
+            "id": "f.entry_id", "person_id": "f.person_id", "certificate_no": "f.certificate_no", "level": "f.level",
+            "category": "f.category", "practice_category": "f.practice_category",
+            "practice_scopes": f"CAST({_scopes('f.practice_scopes')} AS JSON)", "institution_id": "f.institution_id",
+            "commission_code": "f.registered_by", "status": "f.status", "identifier": "f.identifier",
+            "registered_on": "CAST(f.registered_on AS DATE)", "public_version": str(FIRST_VERSION), "updated_at": ":now"}),
         _issued("physician"),
-        "INSERT INTO physician_practices (registration_id, institution_id, main, since) "
-        "SELECT f.entry_id, f.institution_id, TRUE, CAST(f.registered_on AS DATE) FROM import_fresh f ORDER BY f.rn",
-        "INSERT INTO physician_registration_events (registration_id, at, event, actor, from_status, to_status, changes, "
-        f"comment) SELECT f.entry_id, :now, :event, :actor, NULL, f.status, CAST({changes} AS JSON), '' "
-        "FROM import_fresh f ORDER BY f.rn",
+        _insert("physician_practices", {"registration_id": "f.entry_id", "institution_id": "f.institution_id",
+                                        "main": "TRUE", "since": "CAST(f.registered_on AS DATE)"}),
+        _insert("physician_registration_events", {
+            "registration_id": "f.entry_id", "at": ":now", "event": ":event", "actor": ":actor", "from_status": "NULL",
+            "to_status": "f.status", "changes": f"CAST({changes} AS JSON)"}),
     ]
 
 
-def nurse_rows() -> list[str]:
+def nurse_rows() -> list[tuple[str, dict[str, Any]]]:
     return [
         _person(),
-        "INSERT INTO nurse_registrations (id, person_id, certificate_no, passed_year, institution_id, department, "
-        "commission_code, status, identifier, registered_on, valid_until, expiry_notices, public_version, updated_at) "
-        "SELECT f.entry_id, f.person_id, f.certificate_no, CAST(f.passed_year AS INTEGER), f.institution_id, f.department, "
-        "f.registered_by, f.status, f.identifier, CAST(f.registered_on AS DATE), CAST(f.valid_until AS DATE), "
-        f"CAST('[]' AS JSON), {FIRST_VERSION}, :now FROM import_fresh f ORDER BY f.rn",
+        _insert("nurse_registrations", {
+            "id": "f.entry_id", "person_id": "f.person_id", "certificate_no": "f.certificate_no",
+            "passed_year": "CAST(f.passed_year AS INTEGER)", "institution_id": "f.institution_id",
+            "department": "f.department", "commission_code": "f.registered_by", "status": "f.status",
+            "identifier": "f.identifier", "registered_on": "CAST(f.registered_on AS DATE)",
+            "valid_until": "CAST(f.valid_until AS DATE)", "public_version": str(FIRST_VERSION), "updated_at": ":now"}),
         _issued("nurse"),
-        "INSERT INTO nurse_registration_events (registration_id, at, event, actor, from_status, to_status, valid_until, "
-        "comment) SELECT f.entry_id, :now, :event, :actor, NULL, f.status, CAST(f.valid_until AS DATE), "
-        "'执业机构：' || coalesce(f.institution_name, '') || '，科室：' || f.department FROM import_fresh f ORDER BY f.rn",
+        _insert("nurse_registration_events", {
+            "registration_id": "f.entry_id", "at": ":now", "event": ":event", "actor": ":actor", "from_status": "NULL",
+            "to_status": "f.status", "valid_until": "CAST(f.valid_until AS DATE)",
+            "comment": "'执业机构：' || coalesce(f.institution_name, '') || '，科室：' || f.department"}),
     ]
 
 
-PERSON_ROWS = {"physician": physician_rows, "nurse": nurse_rows}
-BODIES = {"physician": physician_body, "nurse": nurse_body}
+ROWS = {"institution": institution_rows, "physician": physician_rows, "nurse": nurse_rows}
+BODIES = {"institution": institution_body, "physician": physician_body, "nurse": nurse_body}
 
 
-def _publish(connection: Connection, settings: Settings, register: str, now: Any) -> None:
+def _publish(connection: Connection, settings: Settings, register: str, now: Any, today: date) -> None:
     """Version 1 of every new entry, its current record, and a delivery (with its outbox row) per channel."""
     run = connection.execute
     # The feed reads versions by id in commit order: taken once per batch, as publisher/batch.py does.
     run(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    institution = "f.entry_id" if register == "institution" else "f.institution_id"
+    uscc = "f.uscc" if register == "institution" else "NULL"
     run(text(
         "WITH v AS (INSERT INTO public_versions (id, identifier, version, division, body, published_at) "
         f"SELECT f.version_id, f.identifier, {FIRST_VERSION}, f.division, CAST({BODIES[register]()} AS JSON), :now "
         "FROM import_fresh f ORDER BY f.version_id RETURNING id, body) "
         "INSERT INTO public_records (identifier, kind, name, division, institution_id, uscc, status, version, body, "
-        f"published_at) SELECT f.identifier, :register, f.name, f.division, f.institution_id, NULL, f.status, {FIRST_VERSION}, "
-        "v.body, :now FROM v JOIN import_fresh f ON f.version_id = v.id ORDER BY f.identifier"),
-        {"now": now, "register": register})
+        f"published_at) SELECT f.identifier, :register, f.name, f.division, {institution}, {uscc}, f.status, "
+        f"{FIRST_VERSION}, v.body, :now FROM v JOIN import_fresh f ON f.version_id = v.id ORDER BY f.identifier"),
+        {"now": now, "register": register, "today": today.isoformat()})
     for channel in settings.channels:
         run(text(
             "WITH d AS (INSERT INTO deliveries (version_id, channel, status, attempts, last_error, next_attempt_at) "

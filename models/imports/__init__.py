@@ -232,18 +232,44 @@ class Transform:
                 refused.append((number, error.reasons))
         return staged, refused
 
+    def copy_chunk(self, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[CopyRows, list[tuple[int, dict[str, str]]]]:
+        """As chunk, the staged rows as the text of a PostgreSQL COPY: a worker process formats them, so the process
+        that stages them only passes one string to the database per chunk."""
+        staged, refused = self.chunk(rows)
+        lines = ["\t".join("\\N" if value is None else str(value).translate(COPY_ESCAPES) for value in row) for row in staged]
+        return CopyRows("\n".join(lines) + "\n" if lines else "", len(lines)), refused
+
+
+# COPY's text format: these four characters are written as escapes; NULL is \N.
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass(frozen=True)
+class CopyRows:
+    """Staged rows as COPY text (`count` lines)."""
+
+    text: str
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
 
 _WORKER: Transform | None = None
 
 
-def _start_worker(kind: str, secret: str, today: date) -> None:
-    global _WORKER
+_AS_COPY = False
+
+
+def _start_worker(kind: str, secret: str, today: date, as_copy: bool) -> None:
+    global _WORKER, _AS_COPY
     _WORKER = Transform(kind, secret, today)
+    _AS_COPY = as_copy
 
 
-def _work(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[list[tuple], list[tuple[int, dict[str, str]]]]:
+def _work(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[list[tuple] | CopyRows, list[tuple[int, dict[str, str]]]]:
     assert _WORKER is not None
-    return _WORKER.chunk(rows)
+    return _WORKER.copy_chunk(rows) if _AS_COPY else _WORKER.chunk(rows)
 
 
 def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
@@ -258,9 +284,10 @@ def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[l
 
 
 def transformed(kind: str, secret: str, rows: Iterable[tuple[int, dict[str, str]]], workers: int, chunk: int = 2000,
-                today: date | None = None) -> Iterator[tuple[list[tuple], list[tuple[int, dict[str, str]]]]]:
+                today: date | None = None, as_copy: bool = False,
+                ) -> Iterator[tuple[list[tuple] | CopyRows, list[tuple[int, dict[str, str]]]]]:
     """Clean the rows in `workers` processes (0: in this one), chunk by chunk and in order, with at most a few
-    chunks in flight so memory stays bounded."""
+    chunks in flight so memory stays bounded; `as_copy`: the workers give the staged rows as COPY text."""
     today = today or clock.today()
     if workers <= 0:
         transform = Transform(kind, secret, today)
@@ -271,7 +298,7 @@ def transformed(kind: str, secret: str, rows: Iterable[tuple[int, dict[str, str]
     from collections import deque
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(kind, secret, today)) as pool:
+    with context.Pool(workers, initializer=_start_worker, initargs=(kind, secret, today, as_copy)) as pool:
         waiting: deque[Any] = deque()
         for part in _chunks(rows, chunk):
             waiting.append(pool.apply_async(_work, (part,)))
@@ -319,7 +346,7 @@ class Import:
     def stage(self, rows: Iterable[tuple[int, dict[str, str]]], workers: int = 0, progress: Progress | None = None) -> None:
         """Clean every row and stage the good ones; FileRefused from the reader passes through."""
         self.create_stage()
-        for staged, refused in transformed(self.kind, self.secret, rows, workers, today=self.today):
+        for staged, refused in transformed(self.kind, self.secret, rows, workers, today=self.today, as_copy=self.postgres):
             for number, reasons in refused:
                 self.report.refuse(number, reasons)
             self.write_stage(staged)
@@ -327,16 +354,20 @@ class Import:
             if progress:
                 progress(len(staged) + len(refused))
 
-    def write_stage(self, rows: list[tuple]) -> None:
+    def write_stage(self, rows: list[tuple] | CopyRows) -> None:
         if not rows:
             return
         names = ", ".join(("rn", *self.columns))
         if self.postgres:
             raw = self.connection.connection.driver_connection
             with raw.cursor() as cursor, cursor.copy(f"COPY import_stage ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
-                for row in rows:
-                    copy.write_row(row)
+                if isinstance(rows, CopyRows):
+                    copy.write(rows.text)
+                else:
+                    for row in rows:
+                        copy.write_row(row)
         else:
+            assert not isinstance(rows, CopyRows)
             marks = ", ".join("?" for _ in range(len(self.columns) + 1))
             self.connection.exec_driver_sql(f"INSERT INTO import_stage ({names}) VALUES ({marks})", rows)
 
@@ -375,17 +406,23 @@ class Import:
             self._after = int(last)
 
     def rows_in(self, first: int, last: int) -> list[dict[str, Any]]:
-        """The staged rows `first`..`last`; for the kinds written by INSERT ... SELECT from the stage, only their row
-        numbers."""
-        names = "rn" if self.kind in self._writers.FROM_STAGE else ", ".join(("rn", *self.columns))
+        """The staged rows `first`..`last`. The kinds written by INSERT ... SELECT from the stage read the range
+        themselves: for them, only its two ends."""
+        if self.kind in self._writers.FROM_STAGE:
+            return [{"rn": first}, {"rn": last}]
         return [dict(row) for row in self.connection.execute(text(
-            f"SELECT {names} FROM import_stage WHERE rn BETWEEN :first AND :last ORDER BY rn"),
+            f"SELECT {', '.join(('rn', *self.columns))} FROM import_stage WHERE rn BETWEEN :first AND :last ORDER BY rn"),
             {"first": first, "last": last}).mappings()]
 
-    def apply_batch(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Write one batch; the ids of the register entries it created or changed (to publish)."""
+    @property
+    def reads_range(self) -> bool:
+        return self.kind in self._writers.FROM_STAGE
+
+    def apply_batch(self, rows: list[dict[str, Any]], count: int | None = None) -> list[int]:
+        """Write one batch (`count` rows: by default, as many as `rows`); the ids of the register entries it created
+        or changed (to publish)."""
         changed = self._writer(self.connection, rows, self.today)
-        self.report.loaded += len(rows)
+        self.report.loaded += len(rows) if count is None else count
         self.report.applied = True
         return changed
 

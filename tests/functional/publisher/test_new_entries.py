@@ -26,6 +26,12 @@ CHANNELS = json.dumps([
 
 # Each table as natural keys and values, ids replaced by what they point at; times left out.
 ROWS = {
+    "institutions": "SELECT uscc, name, type, division_code, registered_by, address, beds, legal_rep, principal, phone, fax, "
+                    "status, identifier, mobile, setup::text, next_verification_on, verification_state, public_version "
+                    "FROM institutions",
+    "institution_departments": "SELECT i.uscc, d.department FROM institution_departments d "
+                               "JOIN institutions i ON i.id = d.institution_id",
+    "department_scopes": "SELECT i.uscc, d.department, d.scope FROM department_scopes d JOIN institutions i ON i.id = d.institution_id",
     "persons": "SELECT p.id_number_hash, p.profession, p.name, p.sex, p.birth_date, p.id_type, p.mobile, i.uscc, "
                "p.id_number_encrypted FROM persons p LEFT JOIN institutions i ON i.id = p.institution_id",
     "physician_registrations":
