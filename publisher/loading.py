@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, insert, text
 
@@ -62,28 +63,22 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
     if commit:
         commit()
     if load_good_rows or not job.report.refused:
-        done = 0
-        checked_keys = trusted_keys(connection)
-        fresh = new_entries.applies(connection, job.register)
-        for first, last, count in job.ranges(batch_rows):
-            with checked_keys():
-                if fresh:  # persons never seen: written and published in SQL (publisher/new_entries.py)
-                    written_new = new_entries.write(connection, settings, job.register or "", first, last, job.today)
-                    job.report.loaded += written_new
-                    job.report.published += written_new
-                    job.report.applied = True
-                batch = job.rows_in(first, last)
-                if batch:
-                    changed = job.apply_batch(batch, count if job.reads_range else None)
-                    if job.register and changed:
-                        job.report.published += publish_entries(connection, settings, job.register, changed)
-            if commit:
-                commit()
-                job.analyze_grown()
-                commit()
-            done += count
-            if written:
-                written(done, job.staged)
+        ranges = job.ranges(batch_rows)
+        if commit and workers > 1 and job.register and job.postgres and job.staged > batch_rows:
+            apply_in_parallel(job, settings, ranges, workers, commit, written)
+        else:
+            done = 0
+            checked_keys = trusted_keys(connection)
+            for first, last, count in ranges:
+                with checked_keys():
+                    apply(job, settings, first, last, count)
+                if commit:
+                    commit()
+                    job.analyze_grown()
+                    commit()
+                done += count
+                if written:
+                    written(done, job.staged)
     job.drop_stage()
     if actor:
         # One audit entry per run (a register of millions of rows is not audited row by row).
@@ -97,3 +92,121 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
         job.clean_gin_pending()
         commit()
     return job.report
+
+
+def apply(job: Import, settings: Settings, first: int, last: int, count: int,
+          numbered: new_entries.Numbered | None = None) -> None:
+    """Write and publish the stage rows `first`..`last` (`count` of them) of `job`, in its connection's transaction:
+    new entries in SQL (publisher/new_entries.py), every other row by the general path."""
+    connection = job.connection
+    if new_entries.applies(connection, job.register):
+        written_new = new_entries.write(connection, settings, job.register or "", first, last, job.today, numbered)
+        job.report.loaded += written_new
+        job.report.published += written_new
+        job.report.applied = True
+    batch = job.rows_in(first, last)
+    if batch:
+        changed = job.apply_batch(batch, count if job.reads_range else None)
+        if job.register and changed:
+            job.report.published += publish_entries(connection, settings, job.register, changed)
+
+
+def apply_in_parallel(job: Import, settings: Settings, ranges: Iterable[tuple[int, int, int]], appliers: int,
+                      commit: Callable[[], None], written: Callable[[int, int], None] | None) -> None:
+    """Apply the batches of a register import on `appliers` connections at once, each batch in its own transaction.
+
+    PostgreSQL does a register batch's work on one core; with the batches on two connections, both cores work.
+    This connection keeps the checked stage and hands each batch out: it finds the batch's new rows and takes their
+    serials in a transaction of its own, committed at once (so the appliers do not queue behind each other's serial
+    rows until commit; a batch that then fails leaves its serials unused: the identifiers stay unique, a few
+    serials are skipped), and copies the batch's stage rows to the applier (COPY out and in). The versions are
+    still numbered in commit order: each applier takes the feed lock when it publishes, until it commits.
+
+    An interrupted import keeps the batches its appliers committed, which need not be the first ones; running it
+    again completes it, as in one connection."""
+    import queue
+    import threading
+
+    engine = job.connection.engine
+    todo: queue.Queue[Any] = queue.Queue()
+    finished: queue.Queue[Any] = queue.Queue()
+    stop = threading.Event()
+    parts: list[Import] = []
+
+    def applier() -> None:
+        try:
+            with engine.connect() as own:
+                part = Import(own, job.kind, settings.secret, today=job.today)
+                parts.append(part)
+                part.create_stage()
+                own.commit()
+                checked_keys = trusted_keys(own)
+                while (item := todo.get()) is not None:
+                    if stop.is_set():
+                        continue
+                    first, last, count, data, numbered = item
+                    part.load_stage(data)
+                    with checked_keys():
+                        apply(part, settings, first, last, count, numbered)
+                    own.commit()
+                    part.clear_stage()
+                    part.analyze_grown()
+                    own.commit()
+                    finished.put(count)
+                part.drop_stage()
+                own.commit()
+        except BaseException as error:  # handed to the coordinating thread, which raises it
+            stop.set()
+            finished.put(error)
+
+    threads = [threading.Thread(target=applier, name=f"import-applier-{n}", daemon=True) for n in range(appliers)]
+    for thread in threads:
+        thread.start()
+    done = in_flight = 0
+    errors: list[BaseException] = []
+
+    def collect(block: bool) -> None:
+        nonlocal done, in_flight
+        while True:
+            try:
+                result = finished.get(timeout=0.5) if block else finished.get_nowait()
+            except queue.Empty:
+                return
+            block = False
+            if isinstance(result, BaseException):
+                errors.append(result)
+                continue
+            in_flight -= 1
+            done += result
+            if written:
+                written(done, job.staged)
+
+    try:
+        for first, last, count in ranges:
+            while in_flight >= appliers and not errors:
+                collect(block=True)
+            if errors:
+                break
+            numbered = new_entries.number(job.connection, job.register or "", first, last, job.today) \
+                if new_entries.applies(job.connection, job.register) else None
+            commit()
+            todo.put((first, last, count, job.stage_text(first, last), numbered))
+            in_flight += 1
+            collect(block=False)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for _ in threads:
+            todo.put(None)
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.5)
+                collect(block=False)
+        collect(block=False)
+        for part in parts:
+            job.report.loaded += part.report.loaded
+            job.report.published += part.report.published
+            job.report.applied = job.report.applied or part.report.applied
+    if errors:
+        raise errors[0]

@@ -16,7 +16,6 @@ general path sees only the rest.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -105,23 +104,36 @@ def nurse_body() -> str:
 # --- one batch ---------------------------------------------------------------------------------------------------
 
 
-def write(connection: Connection, settings: Settings, register: str, first: int, last: int, today: date) -> int:
-    """Write and publish the stage rows `first`..`last` whose institution or person is not on record; remove them
-    from the stage. How many rows that was (each made one entry and one public version)."""
-    run = connection.execute
-    keys = run(text(
+Numbered = list[tuple[int, str]]  # (row number, identifier) of each new row of a batch
+
+
+def number(connection: Connection, register: str, first: int, last: int, today: date) -> Numbered:
+    """The stage rows `first`..`last` whose institution or person is not on record, each with its identifier: the
+    serials are taken here, in the caller's transaction (models/imports/writers.issue)."""
+    keys = connection.execute(text(
         f"SELECT s.rn, s.registered_by FROM import_stage s WHERE s.rn BETWEEN :first AND :last AND NOT EXISTS ({KNOWN[register]}) "
         "ORDER BY s.rn"), {"first": first, "last": last}).all()
-    if not keys:
+    identifiers = issue(connection, register, [division for _, division in keys], today.year)
+    return [(rn, identifier) for (rn, _), identifier in zip(keys, identifiers, strict=True)]
+
+
+def write(connection: Connection, settings: Settings, register: str, first: int, last: int, today: date,
+          numbered: Numbered | None = None) -> int:
+    """Write and publish the stage rows `first`..`last` whose institution or person is not on record (`numbered`:
+    as `number` found them, with their identifiers; by default found now); remove them from the stage. How many
+    rows that was (each made one entry and one public version)."""
+    if numbered is None:
+        numbered = number(connection, register, first, last, today)
+    if not numbered:
         return 0
-    _number(connection, register, keys, today)
+    _fresh(connection, register, numbered, today)
     now = utcnow()
     values = {"now": now, "today": today, "profession": register, "event": IMPORTED, "actor": IMPORTER}
     for statement, defaults in ROWS[register]():
-        run(text(statement), {**values, **defaults})
+        connection.execute(text(statement), {**values, **defaults})
     _publish(connection, settings, register, now, today)
-    run(text("DELETE FROM import_stage s USING import_fresh f WHERE s.rn = f.rn"))
-    return len(keys)
+    connection.execute(text("DELETE FROM import_stage s USING import_fresh f WHERE s.rn = f.rn"))
+    return len(numbered)
 
 
 # Whether a stage row `s` is already on record (then the general path takes it).
@@ -132,18 +144,17 @@ KNOWN = {
 }
 
 
-def _number(connection: Connection, register: str, keys: Sequence[Any], today: date) -> None:
+def _fresh(connection: Connection, register: str, numbered: Numbered, today: date) -> None:
     """import_fresh: each new row's stage values, its identifier, the ids its rows will have, its institution and
     commission, as one temporary table the inserts read."""
-    identifiers = issue(connection, register, [division for _, division in keys], today.year)
     run = connection.exec_driver_sql
     for table in ("import_new", "import_fresh"):
         run(f"DROP TABLE IF EXISTS pg_temp.{table}")
     run("CREATE TEMPORARY TABLE import_new (rn INTEGER PRIMARY KEY, identifier TEXT)")
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy("COPY import_new (rn, identifier) FROM STDIN") as copy:  # type: ignore[union-attr]
-        for (rn, _), identifier in zip(keys, identifiers, strict=True):
-            copy.write_row((rn, identifier))
+        for row in numbered:
+            copy.write_row(row)
     person = register != "institution"
     ids = ("nextval(pg_get_serial_sequence('persons', 'id')) AS person_id, " if person else "") + (
         f"nextval(pg_get_serial_sequence('{ENTRY_TABLES[register]}', 'id')) AS entry_id, "
@@ -307,4 +318,4 @@ def _publish(connection: Connection, settings: Settings, register: str, now: Any
             {"channel": channel.name, "prefix": channel.prefix, "due": now + FIRST_ATTEMPT_LEASE, "task": DELIVER, "now": now})
 
 
-__all__ = ["applies", "write"]
+__all__ = ["Numbered", "applies", "number", "write"]

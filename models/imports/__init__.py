@@ -371,6 +371,24 @@ class Import:
             marks = ", ".join("?" for _ in range(len(self.columns) + 1))
             self.connection.exec_driver_sql(f"INSERT INTO import_stage ({names}) VALUES ({marks})", rows)
 
+    def stage_text(self, first: int, last: int) -> bytes:
+        """The staged rows `first`..`last` as COPY text, for another connection's stage (load_stage). PostgreSQL."""
+        names = ", ".join(("rn", *self.columns))
+        raw = self.connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY (SELECT {names} FROM import_stage WHERE rn BETWEEN {int(first)} AND {int(last)} ORDER BY rn) "
+                "TO STDOUT") as copy:
+            return b"".join(bytes(block) for block in copy)
+
+    def load_stage(self, data: bytes) -> None:
+        names = ", ".join(("rn", *self.columns))
+        raw = self.connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY import_stage ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            copy.write(data)
+
+    def clear_stage(self) -> None:
+        self.connection.exec_driver_sql("TRUNCATE import_stage")
+
     # check --------------------------------------------------------------------------------------------------
 
     def check(self) -> None:

@@ -2,7 +2,8 @@
 general path (models/imports/writers.py, publisher/batch.py). Loaded both ways from the same files into two
 databases, every row either path writes must be the same: the persons, the entries with their identifiers, the
 practices, the histories, the public versions and records (byte for byte, as the record is answered as stored),
-the deliveries and their outbox rows."""
+the deliveries and their outbox rows. Batches applied on two connections at once (`--workers 2`) write the
+same, but for the order identifiers and ids were handed out in."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from sqlalchemy import text
 import publisher.new_entries
 from models.crypto import decrypt
 from models.db import engine_for
+from pipeline.identifiers import is_valid_identifier
 from pipeline.imports import ORDER
 from portal.cli import main
 from tests.conftest import migrated_database
@@ -64,14 +66,15 @@ ROWS = {
 }
 
 
-def load_country(url, directory, *, new_entries_in_sql: bool) -> None:
+def load_country(url, directory, *, new_entries_in_sql: bool = True, appliers: int = 0) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MEDREG_DATABASE_URL", url)
         if not new_entries_in_sql:
             patch.setattr(publisher.new_entries, "applies", lambda connection, register: False)
         for kind in ORDER:
             # Small batches: a batch's rows come from many divisions, and one division's serials span batches.
-            assert main(["import", kind, str(directory / f"{kind}.csv"), "--batch-rows", "700"]) == 0, kind
+            argv = ["import", kind, str(directory / f"{kind}.csv"), "--batch-rows", "700", "--workers", str(appliers)]
+            assert main(argv) == 0, kind
 
 
 def table(url, name) -> list[tuple]:
@@ -87,18 +90,57 @@ def both_ways(tmp_path_factory):
     directory = tmp_path_factory.mktemp("country")
     suffix = uuid.uuid4().hex[:10]
     with (pytest.MonkeyPatch.context() as patch, migrated_database(f"medreg_sql_{suffix}") as in_sql,
-          migrated_database(f"medreg_general_{suffix}") as general):
+          migrated_database(f"medreg_general_{suffix}") as general,
+          migrated_database(f"medreg_parallel_{suffix}") as in_parallel):
         patch.setenv("MEDREG_SECRET", SECRET)
         patch.setenv("MEDREG_CHANNELS", CHANNELS)
         assert main(["generate", "--out", str(directory), "--scale", "0.001", "--seed", "11"]) == 0
-        load_country(in_sql, directory, new_entries_in_sql=True)
+        load_country(in_sql, directory)
         load_country(general, directory, new_entries_in_sql=False)
-        yield in_sql, general
+        load_country(in_parallel, directory, appliers=2)
+        yield in_sql, general, in_parallel, directory
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_new_entries_written_in_sql_equal_the_general_path(both_ways, name):
-    in_sql, general = both_ways
+    in_sql, general, _, _ = both_ways
     written = table(in_sql, name)
     assert written, f"{name}: nothing written"
     assert written == table(general, name)
+
+
+def counts(url) -> dict[str, int]:
+    with engine_for(url).connect() as connection:
+        return {name: connection.execute(text(f"SELECT count(*) FROM ({ROWS[name]}) AS rows")).scalar_one()
+                for name in ROWS if name != "identifier_serials"}
+
+
+def bodies(url) -> list[str]:
+    """Every public body with what depends on the order batches committed in (identifiers, ids) left out."""
+    def plain(body: dict) -> str:
+        body = {key: value for key, value in body.items() if key not in ("identifier", "institution_id")}
+        if "institutions" in body:
+            body["institutions"] = [{"name": item["name"], "main": item["main"]} for item in body["institutions"]]
+        return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+    with engine_for(url).connect() as connection:
+        return sorted(plain(json.loads(raw)) for (raw,) in connection.execute(text("SELECT body::text FROM public_versions")))
+
+
+def test_batches_applied_on_two_connections_write_what_one_connection_writes(both_ways, capsys):
+    in_sql, _, in_parallel, directory = both_ways
+    assert counts(in_parallel) == counts(in_sql)
+    assert bodies(in_parallel) == bodies(in_sql)
+    with engine_for(in_parallel).connect() as connection:
+        identifiers = connection.execute(text("SELECT value FROM issued_identifiers")).scalars().all()
+        serials = connection.execute(text("SELECT sum(last) FROM identifier_serials")).scalar_one()
+    assert len(identifiers) == len(set(identifiers)) == serials  # unique, and no serial skipped by a run that succeeded
+    assert all(is_valid_identifier(value) for value in identifiers)
+
+    # Loading the registers again the same way changes nothing.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDREG_DATABASE_URL", in_parallel)
+        for kind in ("institutions", "physicians", "nurses"):
+            assert main(["import", kind, str(directory / f"{kind}.csv"), "--batch-rows", "700", "--workers", "2"]) == 0
+            assert "公示" not in capsys.readouterr().out
+    assert counts(in_parallel) == counts(in_sql)
