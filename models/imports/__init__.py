@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -357,34 +358,34 @@ class Import:
     def write_stage(self, rows: list[tuple] | CopyRows) -> None:
         if not rows:
             return
-        names = ", ".join(("rn", *self.columns))
-        if self.postgres:
-            raw = self.connection.connection.driver_connection
-            with raw.cursor() as cursor, cursor.copy(f"COPY import_stage ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
-                if isinstance(rows, CopyRows):
-                    copy.write(rows.text)
-                else:
-                    for row in rows:
-                        copy.write_row(row)
-        else:
+        if not self.postgres:
             assert not isinstance(rows, CopyRows)
             marks = ", ".join("?" for _ in range(len(self.columns) + 1))
-            self.connection.exec_driver_sql(f"INSERT INTO import_stage ({names}) VALUES ({marks})", rows)
+            self.connection.exec_driver_sql(f"INSERT INTO import_stage ({', '.join(('rn', *self.columns))}) VALUES ({marks})", rows)
+        elif isinstance(rows, CopyRows):
+            self.load_stage(rows.text)
+        else:
+            with self._copy("COPY import_stage ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def load_stage(self, data: str | bytes) -> None:
+        """Stage rows given as COPY text (PostgreSQL)."""
+        with self._copy("COPY import_stage ({names}) FROM STDIN") as copy:
+            copy.write(data)
 
     def stage_text(self, first: int, last: int) -> bytes:
         """The staged rows `first`..`last` as COPY text, for another connection's stage (load_stage). PostgreSQL."""
-        names = ", ".join(("rn", *self.columns))
-        raw = self.connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f"COPY (SELECT {names} FROM import_stage WHERE rn BETWEEN {int(first)} AND {int(last)} ORDER BY rn) "
-                "TO STDOUT") as copy:
+        with self._copy(f"COPY (SELECT {{names}} FROM import_stage WHERE rn BETWEEN {int(first)} AND {int(last)} "
+                        "ORDER BY rn) TO STDOUT") as copy:
             return b"".join(bytes(block) for block in copy)
 
-    def load_stage(self, data: bytes) -> None:
-        names = ", ".join(("rn", *self.columns))
+    @contextmanager
+    def _copy(self, statement: str) -> Iterator[Any]:
+        """A COPY on this connection's driver connection; `{names}` in `statement`: the stage's columns."""
         raw = self.connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY import_stage ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
-            copy.write(data)
+        with raw.cursor() as cursor, cursor.copy(statement.format(names=", ".join(("rn", *self.columns)))) as copy:  # type: ignore[union-attr]
+            yield copy
 
     def clear_stage(self) -> None:
         self.connection.exec_driver_sql("TRUNCATE import_stage")
