@@ -64,7 +64,7 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
         commit()
     if load_good_rows or not job.report.refused:
         ranges = job.ranges(batch_rows)
-        if commit and workers > 1 and job.register and job.postgres and job.staged > batch_rows:
+        if commit and workers > 1 and job.postgres and job.staged > batch_rows:
             apply_in_parallel(job, settings, ranges, workers, commit, written)
         else:
             done = 0
@@ -113,9 +113,10 @@ def apply(job: Import, settings: Settings, first: int, last: int, count: int,
 
 def apply_in_parallel(job: Import, settings: Settings, ranges: Iterable[tuple[int, int, int]], appliers: int,
                       commit: Callable[[], None], written: Callable[[int, int], None] | None) -> None:
-    """Apply the batches of a register import on `appliers` connections at once, each batch in its own transaction.
+    """Apply the batches of an import on `appliers` connections at once, each batch in its own transaction.
 
-    PostgreSQL does a register batch's work on one core; with the batches on two connections, both cores work.
+    PostgreSQL does a batch's work on one core; with the batches on two connections, both cores work. No two
+    batches of a file share a key (the checks refused repeated keys), so they never wait for each other's rows.
     This connection keeps the checked stage and hands each batch out: it finds the batch's new rows and takes their
     serials in a transaction of its own, committed at once (so the appliers do not queue behind each other's serial
     rows until commit; a batch that then fails leaves its serials unused: the identifiers stay unique, a few

@@ -34,7 +34,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS, metavar="N",
                         help=f"每个事务写入的行数（默认 {BATCH_ROWS}）")
     parser.add_argument("--workers", type=int, default=None, metavar="N",
-                        help="清洗与加密用的进程数，登记名册文件同时也是写入用的数据库连接数"
+                        help="清洗与加密用的进程数，也是写入用的数据库连接数"
                              "（默认：大文件用全部CPU核，小文件不另起进程；0 不另起进程）")
     parser.set_defaults(run=run)
 

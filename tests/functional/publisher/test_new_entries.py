@@ -55,6 +55,10 @@ ROWS = {
         "SELECT r.identifier, e.event, e.actor, e.from_status, e.to_status, e.valid_until, e.comment, e.application_id "
         "FROM nurse_registration_events e JOIN nurse_registrations r ON r.id = e.registration_id",
     "issued_identifiers": "SELECT value, entry_type FROM issued_identifiers",
+    "physician_qualifications": "SELECT certificate_no, name, id_number_hash, level, category, issued_on "
+                                "FROM physician_qualifications",
+    "nurse_exam_records": "SELECT certificate_no, name, id_number_hash, passed_year FROM nurse_exam_records",
+    "assessment_results": "SELECT certificate_no, period, result, assessed_on, assessor FROM assessment_results",
     "identifier_serials": "SELECT kind, division_code, year, last FROM identifier_serials",
     "public_versions": "SELECT identifier, version, division, body::text FROM public_versions",
     "public_records": "SELECT identifier, kind, name, division, uscc, status, version, body::text, "
