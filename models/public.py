@@ -6,7 +6,7 @@ from sqlalchemy import DDL, ForeignKey, Index, Integer, String, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
-from models.search import GRAMS_FUNCTION, grams_of
+from models.search import GRAMS_FUNCTION, RECORD_GRAMS_FUNCTION, record_grams_of
 
 # Names compare by code point on PostgreSQL (collation "C", as SQLite and Python compare strings): a prefix
 # is one range of the (kind, name, identifier) index, and ranked search pages in that index's order.
@@ -34,7 +34,9 @@ class PublicRecord(Base):
 
 # Search inside names (models/search.py); PostgreSQL only, where medreg_grams exists.
 event.listen(Base.metadata, "before_create", DDL(GRAMS_FUNCTION).execute_if(dialect="postgresql"))
-Index("ix_public_records_name_grams", grams_of(PublicRecord.name), postgresql_using="gin").ddl_if(dialect="postgresql")
+event.listen(Base.metadata, "before_create", DDL(RECORD_GRAMS_FUNCTION).execute_if(dialect="postgresql"))
+Index("ix_public_records_grams", record_grams_of(PublicRecord.name, PublicRecord.division),
+      postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class PublicVersion(Base):

@@ -3,7 +3,9 @@ pipeline.search.grams) and a GIN index on it, on PostgreSQL; on SQLite (the embe
 plain LIKE over the rows.
 
 `contains(session, column, query)` is the condition "the column contains the query": on PostgreSQL the gram
-index finds the candidate rows and LIKE checks them; elsewhere LIKE alone."""
+index finds the candidate rows and LIKE checks them; elsewhere LIKE alone. Public records are indexed by
+`medreg_record_grams(name, division)`, their name's grams and their division's prefixes (`record_contains`), so a
+name searched within a province reads only that province's candidates."""
 from __future__ import annotations
 
 from sqlalchemy import Text, and_, cast, func, literal
@@ -11,7 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from pipeline.search import query_grams
+from pipeline.search import division_grams, query_grams
 
 # The same grams as pipeline.search.grams, in SQL (char_length and substr count characters, not bytes).
 GRAMS_FUNCTION = """
@@ -25,12 +27,35 @@ $$
 """
 
 
+# A public record's grams: its name's, and its division's prefixes (pipeline.search.DIVISION_PREFIX_LENGTHS).
+RECORD_GRAMS_FUNCTION = """
+CREATE OR REPLACE FUNCTION medreg_record_grams(name text, division text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT medreg_grams(name) || ARRAY['@' || left(division, 2), '@' || left(division, 4), '@' || left(division, 6)]
+$$
+"""
+
+
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
 def grams_of(column) -> ColumnElement:
     return func.medreg_grams(column)
+
+
+def record_grams_of(name, division) -> ColumnElement:
+    return func.medreg_record_grams(name, division)
+
+
+def record_contains(session: Session, name, division, query: str, prefix: str = "") -> ColumnElement[bool]:
+    """A public record's name contains `query` (and, on PostgreSQL, the index is asked for the division `prefix`
+    too; the caller still filters on the division)."""
+    like = name.contains(query, autoescape=True)
+    if not is_postgresql(session) or not query:
+        return like
+    wanted = query_grams(query) + division_grams(prefix)
+    return and_(record_grams_of(name, division).op("@>")(cast(literal(wanted), ARRAY(Text))), like)
 
 
 def contains(session: Session, column, query: str) -> ColumnElement[bool]:

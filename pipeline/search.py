@@ -19,6 +19,27 @@ EXACT, PREFIX, INSIDE = 0, 1, 2
 TIERS = (EXACT, PREFIX, INSIDE)
 
 
+# A public record's index also holds its division's province, prefecture and county (GB/T 2260: the first 2, 4
+# and 6 digits) as "@" and the digits: a name search within a division asks the index for them too, so the rows of
+# a common name elsewhere in the country are never read. A name gram has at most two characters, so none of them
+# is ever one of these.
+DIVISION_PREFIX_LENGTHS = (2, 4, 6)
+
+
+def division_grams(prefix: str) -> list[str]:
+    """What a record's index must hold for its division to start with `prefix` (none for a prefix of another
+    length: the division is then checked on the rows alone)."""
+    return [f"@{prefix}"] if len(prefix) in DIVISION_PREFIX_LENGTHS else []
+
+
+def division_prefix(code: str) -> str:
+    """The prefix a division code stands for: a province (XX0000) its 2 digits, a prefecture (XXXX00) 4, a county
+    6; a shorter code stands for itself."""
+    if len(code) != 6:
+        return code
+    return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+
+
 def grams(value: str) -> list[str]:
     """Every character and every pair of adjacent characters, sorted, without repeats (the index's side)."""
     found = set(value) | {value[i:i + 2] for i in range(len(value) - 1)}

@@ -9,6 +9,7 @@ from models import Institution, PublicRecord, PublicVersion
 from models import search as name_index
 from pipeline import search as ranking
 from pipeline.numbers import is_count
+from pipeline.search import division_prefix
 from portal.errors import invalid, not_found
 
 KINDS = {"physicians": "physician", "nurses": "nurse", "institutions": "institution"}
@@ -31,7 +32,7 @@ def search(session: Session, plural_kind: str, params: dict[str, str]) -> dict:
     conditions = filters(session, plural_kind, params)
     cursor = (params.get("cursor") or "").strip()
     if name := (params.get("name") or "").strip():
-        return ranked(session, name, conditions, cursor, limit)
+        return ranked(session, name, conditions, cursor, limit, division_prefix((params.get("division") or "").strip()))
     query = select(PublicRecord).where(*conditions)
     if cursor:
         query = query.where(PublicRecord.identifier > cursor)
@@ -46,7 +47,7 @@ def filters(session: Session, plural_kind: str, params: dict[str, str]) -> list:
     if division := (params.get("division") or "").strip():
         if not is_count(division) or len(division) > 6:
             raise invalid({"division": "行政区划代码应为不超过 6 位的数字"})
-        conditions.append(PublicRecord.division.startswith(division.rstrip("0") if len(division) == 6 else division))
+        conditions.append(PublicRecord.division.startswith(division_prefix(division)))
     if institution := (params.get("institution") or "").strip():
         if is_count(institution):
             conditions.append(PublicRecord.institution_id == int(institution))
@@ -60,8 +61,9 @@ def filters(session: Session, plural_kind: str, params: dict[str, str]) -> list:
     return conditions
 
 
-def ranked(session: Session, name: str, conditions: list, cursor: str, limit: int) -> dict:
-    """Each rank is its own query, in order, until the page (and one more, to know there is a next page) is full."""
+def ranked(session: Session, name: str, conditions: list, cursor: str, limit: int, division: str = "") -> dict:
+    """Each rank is its own query, in order, until the page (and one more, to know there is a next page) is full.
+    `division`: the prefix the division filter in `conditions` asks for, which the gram index can match too."""
     after: tuple[int, str, str] | None = None
     if cursor:
         try:
@@ -72,7 +74,7 @@ def ranked(session: Session, name: str, conditions: list, cursor: str, limit: in
     tiers = {
         ranking.EXACT: [PublicRecord.name == name],
         ranking.PREFIX: [PublicRecord.name.like(f"{escaped}%", escape="/"), PublicRecord.name != name],
-        ranking.INSIDE: [name_index.contains(session, PublicRecord.name, name),
+        ranking.INSIDE: [name_index.record_contains(session, PublicRecord.name, PublicRecord.division, name, division),
                          PublicRecord.name.not_like(f"{escaped}%", escape="/")],
     }
     found: list[tuple[int, PublicRecord]] = []

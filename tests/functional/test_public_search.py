@@ -183,3 +183,34 @@ def test_public_end_is_rate_limited_per_client_with_retry_after(settings):
     neighbour.get("/api/v1/public/physicians", params={"division": DIVISION, "limit": 1})  # its own bucket
     client.get("/login")  # only the public end is limited
     assert load_settings(require=False).public_rate_per_second == 20.0  # what a deployment gets without configuring it
+
+
+def test_a_name_searched_within_a_county_city_or_province_is_found_there_only(api, db, published):
+    # 650110 ends in 0 like many county codes: it must not stand for 65011x.
+    places = [{"id": published["first"].id, "name": published["first"].name, "identifier": published["first"].identifier}]
+    where = {"650110": ("测程甲", "大测程甲"), "650111": ("测程甲",), "652301": ("大测程甲",)}
+    records = []
+    for division, names in where.items():
+        for name in names:
+            record = public_records.person_record("physician", division, 1, places)
+            records.append({**record, "name": name})
+    stored = {r["identifier"]: r for r in public_records.store(db, records)}
+
+    def found(division: str) -> set[tuple[str, str]]:
+        items, _ = page_through(api, "/api/v1/public/physicians", limit=1, name="测程甲", division=division)
+        return {(i["division"], i["name"]) for i in items if i["identifier"] in stored}
+
+    assert found("650110") == {("650110", "测程甲"), ("650110", "大测程甲")}
+    assert found("650100") == {("650110", "测程甲"), ("650110", "大测程甲"), ("650111", "测程甲")}
+    assert found("650000") == {("650110", "测程甲"), ("650110", "大测程甲"), ("650111", "测程甲"), ("652301", "大测程甲")}
+    assert found("652301") == {("652301", "大测程甲")}
+
+
+def test_the_record_index_holds_the_name_grams_and_the_division_prefixes(db):
+    from sqlalchemy import text
+
+    from pipeline.search import division_grams, division_prefix, grams
+
+    held = db.execute(text("SELECT medreg_record_grams('大测程甲', '650110')")).scalar_one()
+    prefixes = [division_prefix(code) for code in ("650000", "650100", "650110")]
+    assert sorted(held) == sorted(grams("大测程甲") + [g for p in prefixes for g in division_grams(p)])
