@@ -17,7 +17,9 @@ class PublicRecord(Base):
     """The newest published version of a register entry, as the public sees it (privacy-filtered)."""
 
     __tablename__ = "public_records"
-    __table_args__ = (Index("ix_public_records_kind_name_identifier", "kind", "name", "identifier"),)
+    # Ranked name search reads (kind, name, identifier) in order; the division last lets a search within a division
+    # skip other divisions' rows in the index, without reading them (models/search.py, division_range).
+    __table_args__ = (Index("ix_public_records_kind_name_identifier_division", "kind", "name", "identifier", "division"),)
 
     identifier: Mapped[str] = mapped_column(String(19), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
