@@ -87,3 +87,18 @@ def test_login_token_is_refused_on_pages_and_the_cookie_on_the_api(api, db, sett
     desk = institution_desk(api, db, name=factories.unique_name("分离医院"))
     token = login(api, desk.username)
     assert TestApp(wsgi_app).get("/institution", headers=token).status_int == 302
+
+
+def test_the_temporary_files_of_an_upload_are_closed_when_it_is_answered(wsgi_app):
+    seen = {}
+
+    def keeping_environ(environ, start_response):
+        seen["environ"] = environ
+        return wsgi_app(environ, start_response)
+
+    big = "姓名\n" + "测试\n" * 20_000  # over webob's 10 KB: the body and the file each go to a temporary file
+    TestApp(keeping_environ).post("/login", {"username": "x"}, upload_files=[("file", "big.csv", big.encode())], status="*")
+    values, body = seen["environ"]["webob._parsed_post_vars"]
+    uploads = [value.file for value in values.values() if hasattr(value, "file")]
+    assert uploads and all(upload.closed for upload in uploads)
+    assert body.closed
