@@ -156,9 +156,10 @@ def _fresh(connection: Connection, register: str, numbered: Numbered, today: dat
         for row in numbered:
             copy.write_row(row)
     person = register != "institution"
+    # The version ids are taken by _publish, under the feed lock.
     ids = ("nextval(pg_get_serial_sequence('persons', 'id')) AS person_id, " if person else "") + (
         f"nextval(pg_get_serial_sequence('{ENTRY_TABLES[register]}', 'id')) AS entry_id, "
-        "nextval(pg_get_serial_sequence('public_versions', 'id')) AS version_id")
+        "CAST(NULL AS BIGINT) AS version_id")
     # The ids are taken in row order, as the general path takes them.
     connection.execute(text(
         f"CREATE TEMPORARY TABLE import_fresh AS SELECT *, {ids} FROM (SELECT n.identifier, s.*, {FRESH[register]()}, "
@@ -295,8 +296,11 @@ BODIES = {"institution": institution_body, "physician": physician_body, "nurse":
 def _publish(connection: Connection, settings: Settings, register: str, now: Any, today: date) -> None:
     """Version 1 of every new entry, its current record, and a delivery (with its outbox row) per channel."""
     run = connection.execute
-    # The feed reads versions by id in commit order: taken once per batch, as publisher/batch.py does.
+    # The feed reads versions by id and must never see a smaller id commit after a larger one: the ids are taken
+    # under the feed lock, held until this batch commits, as publisher/batch.py and the publish stage take theirs.
     run(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    run(text("UPDATE import_fresh f SET version_id = v.id FROM (SELECT rn, nextval(pg_get_serial_sequence('public_versions', "
+             "'id')) AS id FROM (SELECT rn FROM import_fresh ORDER BY rn) AS o) AS v WHERE f.rn = v.rn"))
     institution = "f.entry_id" if register == "institution" else "f.institution_id"
     uscc = "f.uscc" if register == "institution" else "NULL"
     run(text(

@@ -247,6 +247,42 @@ def test_an_import_stopped_while_two_connections_write_keeps_what_they_committed
     assert len(values) == len(set(values))
 
 
+def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country, country_url, country_dir, tmp_path):
+    """The feed reads versions by id: a batch must take its version ids only once it holds the feed lock, or a
+    version the publish stage commits meanwhile would get a larger id than the batch's and be read before them."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from models.db import engine_for
+    from publisher.disclosure import FEED_LOCK
+
+    path = write_rows(tmp_path / "locked.csv", new_nurses(rows_of(country_dir / "nurses.csv"), 60)[50:])
+    with engine_for(country_url).connect() as publisher:
+        publisher.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})  # as the publish stage does
+        importing = threading.Thread(target=main, args=(["import", "nurses", str(path), "--workers", "0"],))
+        importing.start()
+        for _ in range(300):  # until the import waits for the lock
+            waiting = publisher.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar()
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting, "the import never waited for the feed lock"
+        published_meanwhile = publisher.execute(text("SELECT nextval(pg_get_serial_sequence('public_versions', 'id'))")).scalar()
+        publisher.commit()
+    importing.join(timeout=120)
+    country.rollback()
+    identifiers = [row["id_number"] for row in rows_of(path)]
+    hashes = [lookup_hash(SECRET, number) for number in identifiers]
+    imported = country.scalars(
+        select(PublicVersion.id).join(PublicRecord, PublicRecord.identifier == PublicVersion.identifier)
+        .join(NurseRegistration, NurseRegistration.identifier == PublicRecord.identifier)
+        .join(Person, Person.id == NurseRegistration.person_id).where(Person.id_number_hash.in_(hashes))).all()
+    assert len(imported) == 10
+    assert min(imported) > published_meanwhile
+
+
 def test_a_bad_register_file_is_refused_whole_and_changes_nothing(country, country_dir, tmp_path, capsys):
     nurses = rows_of(country_dir / "nurses.csv")
     institutions = rows_of(country_dir / "institutions.csv")
