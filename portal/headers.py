@@ -100,15 +100,10 @@ def headers_tween_factory(handler, registry):
     tls = registry.settings["medreg"].tls
 
     def headers_tween(request: Request) -> Response:
-        limit = oversized(request)
-        if limit:
-            response = too_large(request, limit)
-        elif _HUGE_ID.search(request.path):
-            response = no_such_id(request)
-        elif has_nul(request):
-            response = nul_refused(request)
-        else:
-            response = handler(request)
+        try:
+            response = answer(request)
+        finally:
+            close_uploads(request)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -119,8 +114,17 @@ def headers_tween_factory(handler, registry):
             headers["Pragma"] = "no-cache"
         if tls:
             headers["Strict-Transport-Security"] = HSTS
-        close_uploads(request)
         return response
+
+    def answer(request: Request) -> Response:
+        limit = oversized(request)
+        if limit:
+            return too_large(request, limit)
+        if _HUGE_ID.search(request.path):
+            return no_such_id(request)
+        if has_nul(request):
+            return nul_refused(request)
+        return handler(request)
 
     return headers_tween
 
