@@ -55,8 +55,10 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
     """Stage and check every row, then write batch by batch and publish what each batch changed.
 
     `commit` ends a transaction (after the stage, and after each batch); without it everything stays in the
-    caller's transaction. `staged(n)` is told of rows read, `written(done, total)` of rows written. `actor` gets
-    one audit entry for the run (None: the caller audits it, as the upload page does with the account)."""
+    caller's transaction. `workers`: the processes that clean the rows and, with `commit`, the connections that
+    write the batches (apply_in_parallel) when there is more than one batch. `staged(n)` is told of rows read,
+    `written(done, total)` of rows written. `actor` gets one audit entry for the run (None: the caller audits it, as
+    the upload page does with the account)."""
     job = Import(connection, kind, settings.secret)
     job.stage(rows, workers, staged)
     job.check()

@@ -427,7 +427,7 @@ class Import:
     def rows_in(self, first: int, last: int) -> list[dict[str, Any]]:
         """The staged rows `first`..`last`. The kinds written by INSERT ... SELECT from the stage read the range
         themselves: for them, only its two ends."""
-        if self.kind in self._writers.FROM_STAGE:
+        if self.reads_range:
             return [{"rn": first}, {"rn": last}]
         return [dict(row) for row in self.connection.execute(text(
             f"SELECT {', '.join(('rn', *self.columns))} FROM import_stage WHERE rn BETWEEN :first AND :last ORDER BY rn"),
