@@ -82,3 +82,13 @@ def store_in(settings, records: list[dict]) -> list[dict]:
         return store(session, records)
     finally:
         session.close()
+
+
+def licence_holders(settings, division: str, hospital: str, first: int, kinds: tuple[str, ...]) -> list[dict]:
+    """One active record of each of `kinds` (physician, nurse, institution) in `division`, numbered from `first`,
+    the persons practising at `hospital`: stored in a session of their own (store_in)."""
+    place = [{"id": 1, "name": hospital, "identifier": None}]
+    records = [institution_record(division, number, 990_000 + number, status="operating") if kind == "institution"
+               else person_record(kind, division, number, place, status="registered")
+               for number, kind in enumerate(kinds, start=first)]
+    return store_in(settings, records)

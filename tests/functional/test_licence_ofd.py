@@ -30,12 +30,7 @@ def portal(settings) -> TestApp:
 
 @pytest.fixture(scope="module")
 def records(settings) -> list[dict]:
-    place = [{"id": 1, "name": "伊宁版式测试医院", "identifier": None}]
-    return public_records.store_in(settings, [
-        public_records.person_record("physician", DIVISION, 41, place, status="registered"),
-        public_records.person_record("nurse", DIVISION, 42, place, status="registered"),
-        public_records.institution_record(DIVISION, 43, 990_043, status="operating"),
-    ])
+    return public_records.licence_holders(settings, DIVISION, "伊宁版式测试医院", 41, ("physician", "nurse", "institution"))
 
 
 def part(archive: zipfile.ZipFile, name: str) -> ET.Element:

@@ -29,11 +29,7 @@ def portal(settings) -> TestApp:
 
 @pytest.fixture(scope="module")
 def records(settings) -> list[dict]:
-    place = [{"id": 1, "name": "伊宁扫码测试医院", "identifier": None}]
-    return public_records.store_in(settings, [
-        public_records.person_record("physician", DIVISION, 21, place, status="registered"),
-        public_records.institution_record(DIVISION, 22, 990_022, status="operating"),
-    ])
+    return public_records.licence_holders(settings, DIVISION, "伊宁扫码测试医院", 21, ("physician", "institution"))
 
 
 def published_public_key() -> Ed25519PublicKey:
