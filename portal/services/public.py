@@ -9,7 +9,6 @@ from models import Institution, PublicRecord, PublicVersion
 from models import search as name_index
 from pipeline import search as ranking
 from pipeline.numbers import is_count
-from pipeline.search import division_prefix
 from portal.errors import invalid, not_found
 
 KINDS = {"physicians": "physician", "nurses": "nurse", "institutions": "institution"}
@@ -32,7 +31,7 @@ def search(session: Session, plural_kind: str, params: dict[str, str]) -> dict:
     conditions = filters(session, plural_kind, params)
     cursor = (params.get("cursor") or "").strip()
     if name := (params.get("name") or "").strip():
-        return ranked(session, name, conditions, cursor, limit, division_prefix((params.get("division") or "").strip()))
+        return ranked(session, name, conditions, cursor, limit, ranking.division_prefix((params.get("division") or "").strip()))
     query = select(PublicRecord).where(*conditions)
     if cursor:
         query = query.where(PublicRecord.identifier > cursor)
@@ -47,7 +46,7 @@ def filters(session: Session, plural_kind: str, params: dict[str, str]) -> list:
     if division := (params.get("division") or "").strip():
         if not is_count(division) or len(division) > 6:
             raise invalid({"division": "行政区划代码应为不超过 6 位的数字"})
-        conditions += name_index.division_range(PublicRecord.division, division_prefix(division))
+        conditions += name_index.division_range(PublicRecord.division, ranking.division_prefix(division))
     if institution := (params.get("institution") or "").strip():
         if is_count(institution):
             conditions.append(PublicRecord.institution_id == int(institution))
