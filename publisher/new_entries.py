@@ -131,8 +131,8 @@ def write(connection: Connection, settings: Settings, register: str, first: int,
     values = {"now": now, "today": today, "profession": register, "event": IMPORTED, "actor": IMPORTER}
     for statement, defaults in ROWS[register]():
         connection.execute(text(statement), {**values, **defaults})
-    _publish(connection, settings, register, now, today)
     connection.execute(text("DELETE FROM import_stage s USING import_fresh f WHERE s.rn = f.rn"))
+    _publish(connection, settings, register, now, today)  # last: it takes the feed lock, held until the commit
     return len(numbered)
 
 
@@ -296,21 +296,25 @@ BODIES = {"institution": institution_body, "physician": physician_body, "nurse":
 def _publish(connection: Connection, settings: Settings, register: str, now: Any, today: date) -> None:
     """Version 1 of every new entry, its current record, and a delivery (with its outbox row) per channel."""
     run = connection.execute
+    institution = "f.entry_id" if register == "institution" else "f.institution_id"
+    uscc = "f.uscc" if register == "institution" else "NULL"
+    # The current records, with the bodies built, before the feed lock: that is most of the batch's publishing.
+    run(text(
+        "INSERT INTO public_records (identifier, kind, name, division, institution_id, uscc, status, version, body, "
+        f"published_at) SELECT f.identifier, :register, f.name, f.division, {institution}, {uscc}, f.status, "
+        f"{FIRST_VERSION}, CAST({BODIES[register]()} AS JSON), :now FROM import_fresh f ORDER BY f.identifier"),
+        {"now": now, "register": register, "today": today.isoformat()})
     # The feed reads versions by id and must never see a smaller id commit after a larger one: the ids are taken
     # under the feed lock, held until this batch commits, as publisher/batch.py and the publish stage take theirs.
+    # Only the versions and deliveries are written under it, so a registration's publish stage waits for them
+    # alone, not for a whole import batch.
     run(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
     run(text("UPDATE import_fresh f SET version_id = v.id FROM (SELECT rn, nextval(pg_get_serial_sequence('public_versions', "
              "'id')) AS id FROM (SELECT rn FROM import_fresh ORDER BY rn) AS o) AS v WHERE f.rn = v.rn"))
-    institution = "f.entry_id" if register == "institution" else "f.institution_id"
-    uscc = "f.uscc" if register == "institution" else "NULL"
     run(text(
-        "WITH v AS (INSERT INTO public_versions (id, identifier, version, division, body, published_at) "
-        f"SELECT f.version_id, f.identifier, {FIRST_VERSION}, f.division, CAST({BODIES[register]()} AS JSON), :now "
-        "FROM import_fresh f ORDER BY f.version_id RETURNING id, body) "
-        "INSERT INTO public_records (identifier, kind, name, division, institution_id, uscc, status, version, body, "
-        f"published_at) SELECT f.identifier, :register, f.name, f.division, {institution}, {uscc}, f.status, "
-        f"{FIRST_VERSION}, v.body, :now FROM v JOIN import_fresh f ON f.version_id = v.id ORDER BY f.identifier"),
-        {"now": now, "register": register, "today": today.isoformat()})
+        "INSERT INTO public_versions (id, identifier, version, division, body, published_at) "
+        f"SELECT f.version_id, f.identifier, {FIRST_VERSION}, f.division, r.body, :now "
+        "FROM import_fresh f JOIN public_records r ON r.identifier = f.identifier ORDER BY f.version_id"), {"now": now})
     for channel in settings.channels:
         run(text(
             "WITH d AS (INSERT INTO deliveries (version_id, channel, status, attempts, last_error, next_attempt_at) "

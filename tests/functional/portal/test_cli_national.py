@@ -4,7 +4,9 @@ staff lists and commission query like online ones; a second run changes nothing;
 from __future__ import annotations
 
 import csv
+import io
 import uuid
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -44,13 +46,39 @@ def country_url():
         yield url
 
 
+def quietly(*argv: str) -> tuple[int, str, str]:
+    """main(argv) with what it prints: (exit status, output, errors)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture(scope="module")
 def country_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("country")
+    """A 0.1 % country from `medreg generate`."""
+    directory = tmp_path_factory.mktemp("country")
+    code, _, err = quietly("generate", "--out", str(directory), "--scale", "0.001", "--seed", "7")
+    assert code == 0, err
+    return directory
+
+
+@pytest.fixture(scope="module")
+def loaded(country_url, country_dir):
+    """The generated country imported kind by kind, so that every test here can start from it: what each import
+    said, {kind: (exit status, output, errors)}."""
+    said = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDREG_DATABASE_URL", country_url)
+        patch.setenv("MEDREG_SECRET", SECRET)
+        patch.delenv("MEDREG_CHANNELS", raising=False)
+        for kind in ORDER:
+            said[kind] = quietly("import", kind, str(country_dir / f"{kind}.csv"), "--batch-rows", "1500")
+    return said
 
 
 @pytest.fixture
-def country(monkeypatch, country_url, country_dir):
+def country(monkeypatch, country_url, loaded):
     monkeypatch.setenv("MEDREG_DATABASE_URL", country_url)
     monkeypatch.setenv("MEDREG_SECRET", SECRET)
     monkeypatch.delenv("MEDREG_CHANNELS", raising=False)
@@ -89,15 +117,15 @@ def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def test_a_generated_country_loads_and_its_registers_are_public_like_online_entries(country, country_dir, tmp_path, capsys):
-    code, out, _ = run(capsys, "generate", "--out", str(country_dir), "--scale", "0.001", "--seed", "7")
+def test_a_generated_country_loads_and_its_registers_are_public_like_online_entries(
+        country, country_dir, loaded, tmp_path, capsys):
+    code, out, _ = run(capsys, "generate", "--out", str(tmp_path), "--scale", "0.001", "--seed", "7")
     assert code == 0 and "physicians.csv：4800 行" in out and "nurses.csv：5600 行" in out
-    assert run(capsys, "generate", "--out", str(tmp_path), "--scale", "0.001", "--seed", "7")[0] == 0
     for kind in ORDER:  # deterministic for a seed
         assert (tmp_path / f"{kind}.csv").read_bytes() == (country_dir / f"{kind}.csv").read_bytes(), kind
 
     for kind in ORDER:
-        code, out, err = run(capsys, "import", kind, str(country_dir / f"{kind}.csv"), "--batch-rows", "1500")
+        code, out, err = loaded[kind]
         assert code == 0, (kind, out, err[:2000])
         assert "拒绝 0 行" in out
     physicians = rows_of(country_dir / "physicians.csv")
@@ -249,7 +277,9 @@ def test_an_import_stopped_while_two_connections_write_keeps_what_they_committed
 
 def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country, country_url, country_dir, tmp_path):
     """The feed reads versions by id: a batch must take its version ids only once it holds the feed lock, or a
-    version the publish stage commits meanwhile would get a larger id than the batch's and be read before them."""
+    version the publish stage commits meanwhile would get a larger id than the batch's and be read before them.
+    And the batch waits for that lock only once its current records are written, so that a registration's publish
+    stage, which needs the lock, never waits for the bulk of an import batch."""
     import threading
     import time
 
@@ -269,6 +299,11 @@ def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country
                 break
             time.sleep(0.05)
         assert waiting, "the import never waited for the feed lock"
+        held = set(publisher.execute(text(
+            "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.granted AND l.mode = 'RowExclusiveLock' "
+            "AND l.pid = (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)")).scalars())
+        assert "public_records" in held and "persons" in held  # written before the lock
+        assert "public_versions" not in held  # written under it
         published_meanwhile = publisher.execute(text("SELECT nextval(pg_get_serial_sequence('public_versions', 'id'))")).scalar()
         publisher.commit()
     importing.join(timeout=120)
