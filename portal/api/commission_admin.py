@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from pyramid.request import Request
-from pyramid.response import FileIter, Response
+from pyramid.response import Response
 
 from models.audit import audit as write_audit
 from models.db import engine_for
@@ -137,7 +137,7 @@ def export_response(request: Request) -> Response:
     if fmt == "csv":
         response = Response(app_iter=exports.csv_chunks(headers, rows), content_type="text/csv", charset="utf-8")
     else:
-        response = Response(app_iter=FileIter(exports.xlsx_file(title, headers, rows)), content_type=exports.FORMATS[fmt])
+        response = Response(app_iter=exports.xlsx_chunks(title, headers, rows), content_type=exports.FORMATS[fmt])
     filename = f"{title}.{fmt}"
     response.content_disposition = f"attachment; filename=\"{report}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
     return response

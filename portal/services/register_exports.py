@@ -185,11 +185,9 @@ class RegisterStream:
 
 
 class Download:
-    """The response body of an export: the CSV chunks, or the XLSX file, produced from `stream` only as the server
-    reads them. `close()` (called by the WSGI server when it is done, also when the client went away or reading
-    never started) gives the connection back."""
-
-    XLSX_CHUNK = 64 * 1024
+    """The response body of an export: the CSV or XLSX chunks, produced from `stream` only as the server reads
+    them. `close()` (called by the WSGI server when it is done, also when the client went away or reading never
+    started) gives the connection back."""
 
     def __init__(self, stream: RegisterStream, fmt: str) -> None:
         self.stream, self.fmt = stream, fmt
@@ -205,10 +203,8 @@ class Download:
         self.stream.close()
 
     def _xlsx(self) -> Iterator[bytes]:
-        with exports.xlsx_file(self.stream.title, self.stream.headers, self.stream.rows()) as handle:
-            self.stream.close()  # the workbook is written: the connection is no longer needed
-            while chunk := handle.read(self.XLSX_CHUNK):
-                yield chunk
+        yield from exports.xlsx_chunks(self.stream.title, self.stream.headers, self.stream.rows())
+        self.stream.close()
 
     def close(self) -> None:
         try:
