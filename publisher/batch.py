@@ -148,19 +148,34 @@ def publish_entries(connection: Connection, settings: Settings, register: str, i
     """Publish the entries (of `register`, by id) whose public record changed; how many got a new version.
 
     Entries in `ids.fresh` (models.imports.writers.Changed) were inserted by this transaction with public_version
-    already FIRST_VERSION: they get that version and their rows are not updated."""
-    published = 0
+    already FIRST_VERSION: they get that version and their rows are not updated.
+
+    The current records are written first; the versions, whose ids the feed reads in order, last, under the feed
+    lock held until the caller commits: a registration's publish stage, which takes that lock too, waits for the
+    versions alone, not for the records of a whole import batch."""
+    versions: list[dict] = []
     fresh: frozenset[int] = getattr(ids, "fresh", frozenset())
+    now = utcnow()
     for chunk in _chunks(sorted(set(ids))):
-        published += _publish(connection, settings, register, chunk, today or clock.today(), fresh)
-    return published
+        versions += _records(connection, register, chunk, today or clock.today(), fresh, now)
+    if not versions:
+        return 0
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    version_ids = [row.id for row in insert_returning(connection, _table(PublicVersion), [
+        {"identifier": body["identifier"], "version": body["version"], "division": body["division"], "body": body,
+         "published_at": now} for body in versions], "id")]
+    _deliveries(connection, settings, list(zip(version_ids, versions, strict=True)), now)
+    return len(versions)
 
 
-def _publish(connection: Connection, settings: Settings, register: str, ids: Sequence[int], today: date,
-             fresh: frozenset[int] = frozenset()) -> int:
+def _records(connection: Connection, register: str, ids: Sequence[int], today: date, fresh: frozenset[int],
+             now: Any) -> list[dict]:
+    """Write the current record of each entry of `ids` whose public record changed; the bodies of their new
+    versions."""
     records = BUILDERS[register](connection, ids)
     if not records:
-        return 0
+        return []
     current_table = _table(PublicRecord)
     current: dict[str, Any] = {}
     identifiers = [record["identifier"] for _, _, record in records]
@@ -181,13 +196,7 @@ def _publish(connection: Connection, settings: Settings, register: str, ids: Seq
         body = with_status_since(public_only({**record, "version": version}), held.body if held else None, today)
         versions.append((entry_id, body))
     if not versions:
-        return 0
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
-    now = utcnow()
-    version_ids = [row.id for row in insert_returning(connection, _table(PublicVersion), [
-        {"identifier": body["identifier"], "version": body["version"], "division": body["division"], "body": body,
-         "published_at": now} for _, body in versions], "id")]
+        return []
     records_now = [
         {"identifier": body["identifier"], "kind": body["kind"], "name": body["name"], "division": body["division"],
          "institution_id": body["institution_id"] if body["kind"] == "institution" else body["institutions"][0]["id"],
@@ -205,8 +214,7 @@ def _publish(connection: Connection, settings: Settings, register: str, ids: Seq
     if outdated:
         connection.execute(update(entries).where(entries.c.id == bindparam("id_")).values(public_version=bindparam("v_")),
                            outdated)
-    _deliveries(connection, settings, [(version_id, body) for version_id, (_, body) in zip(version_ids, versions, strict=True)], now)
-    return len(versions)
+    return [body for _, body in versions]
 
 
 def _deliveries(connection: Connection, settings: Settings, versions: list[tuple[int, dict]], now: Any) -> None:

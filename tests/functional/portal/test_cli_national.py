@@ -275,7 +275,14 @@ def test_an_import_stopped_while_two_connections_write_keeps_what_they_committed
     assert len(values) == len(set(values))
 
 
-def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country, country_url, country_dir, tmp_path):
+def changed_nurses(nurses: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Ten nurses on record, each moved to another department."""
+    return [{**row, "department": "内科" if row["department"] != "内科" else "外科"} for row in nurses[70:80]]
+
+
+@pytest.mark.parametrize("rows", [lambda nurses: new_nurses(nurses, 60)[50:], changed_nurses],
+                         ids=["new entries (written in SQL)", "changed entries (the general path)"])
+def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country, country_url, country_dir, tmp_path, rows):
     """The feed reads versions by id: a batch must take its version ids only once it holds the feed lock, or a
     version the publish stage commits meanwhile would get a larger id than the batch's and be read before them.
     And the batch waits for that lock only once its current records are written, so that a registration's publish
@@ -288,7 +295,7 @@ def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country
     from models.db import engine_for
     from publisher.disclosure import FEED_LOCK
 
-    path = write_rows(tmp_path / "locked.csv", new_nurses(rows_of(country_dir / "nurses.csv"), 60)[50:])
+    path = write_rows(tmp_path / "locked.csv", rows(rows_of(country_dir / "nurses.csv")))
     with engine_for(country_url).connect() as publisher:
         publisher.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})  # as the publish stage does
         importing = threading.Thread(target=main, args=(["import", "nurses", str(path), "--workers", "0"],))
@@ -302,7 +309,7 @@ def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country
         held = set(publisher.execute(text(
             "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.granted AND l.mode = 'RowExclusiveLock' "
             "AND l.pid = (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)")).scalars())
-        assert "public_records" in held and "persons" in held  # written before the lock
+        assert "public_records" in held and "nurse_registrations" in held  # written before the lock
         assert "public_versions" not in held  # written under it
         published_meanwhile = publisher.execute(text("SELECT nextval(pg_get_serial_sequence('public_versions', 'id'))")).scalar()
         publisher.commit()
@@ -311,11 +318,16 @@ def test_imported_versions_take_their_feed_positions_under_the_feed_lock(country
     identifiers = [row["id_number"] for row in rows_of(path)]
     hashes = [lookup_hash(SECRET, number) for number in identifiers]
     imported = country.scalars(
-        select(PublicVersion.id).join(PublicRecord, PublicRecord.identifier == PublicVersion.identifier)
+        select(PublicVersion.id).join(PublicRecord, (PublicRecord.identifier == PublicVersion.identifier)
+                                      & (PublicRecord.version == PublicVersion.version))
         .join(NurseRegistration, NurseRegistration.identifier == PublicRecord.identifier)
         .join(Person, Person.id == NurseRegistration.person_id).where(Person.id_number_hash.in_(hashes))).all()
-    assert len(imported) == 10
+    assert len(imported) == 10  # the current version of each
     assert min(imported) > published_meanwhile
+    departments = {row["department"] for row in rows_of(path)}
+    assert {record.body["department"] for record in country.scalars(select(PublicRecord).where(
+        PublicRecord.identifier.in_(select(NurseRegistration.identifier).join(Person).where(Person.id_number_hash.in_(hashes)))))
+            } == departments
 
 
 def test_a_bad_register_file_is_refused_whole_and_changes_nothing(country, country_dir, tmp_path, capsys):
