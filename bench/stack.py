@@ -56,7 +56,9 @@ class Backing:
 
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            copy = f' TEMPLATE "{self.template}"' if self.template else ""
+            # FILE_COPY (PostgreSQL 15+) copies the files instead of writing every page to the WAL: a national
+            # country (tens of GB) is copied in minutes, not an hour.
+            copy = f' TEMPLATE "{self.template}" STRATEGY FILE_COPY' if self.template else ""
             connection.execute(text(f'CREATE DATABASE "{self.name}"{copy}'))
         admin.dispose()
         upgrade(self.database_url)
