@@ -32,7 +32,7 @@ from bench import cpu  # noqa: E402
 from bench.drive import Api, latencies, percentile, run_phase, stage_medians, wait_delivered  # noqa: E402
 from bench.floor import run_floor  # noqa: E402
 from bench.pyspy import Profiles, summary  # noqa: E402
-from bench.seed import COMMISSION_USER, INSTITUTION_USER, PASSWORD, seed  # noqa: E402
+from bench.seed import PASSWORD, seed  # noqa: E402
 from bench.stack import (  # noqa: E402
     PG_ADMIN_URL,
     Backing,
@@ -115,6 +115,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--template", default=None,
                         help="copy this database (e.g. a country kept by bench/national.py --keep) instead of starting empty: "
                              "the pipeline on a full database")
+    parser.add_argument("--database", default=None,
+                        help="run in this database as it is (it keeps the run's accounts and applications; never dropped): "
+                             "a country too big to copy")
     args = parser.parse_args(argv)
     args.layouts = list(LAYOUTS) if args.layout == "all" else args.layout.split(",")
     for name in args.layouts:
@@ -183,7 +186,7 @@ def start_stack(processes: Processes, args: argparse.Namespace, layout: str, bac
 
 
 def run_one(args: argparse.Namespace, layout: str, with_floor: bool) -> Result:
-    backing = Backing(template=args.template)
+    backing = Backing(template=args.template, existing=args.database)
     log_dir = Path(tempfile.mkdtemp(prefix=f"medreg-bench-{backing.run_id}-"))
     receiver_port = free_port()
     settings = Settings(
@@ -201,11 +204,12 @@ def run_one(args: argparse.Namespace, layout: str, with_floor: bool) -> Result:
     try:
         say(f"[{layout}] setting up database {backing.name} and vhost; seeding {args.warmup + args.n} physicians")
         backing.create()
-        seeded = seed(settings, args.warmup + args.n)
+        # In a database kept between runs, each run seeds apart from the others (its own accounts and numbers).
+        seeded = seed(settings, args.warmup + args.n, run=int(time.time()) % 1000 + 1 if args.database else 0)
         ports, portal_how = start_stack(processes, args, layout, backing, receiver_port)
         api = Api(ports)
-        institution_token = api.login(INSTITUTION_USER, PASSWORD)
-        commission_token = api.login(COMMISSION_USER, PASSWORD)
+        institution_token = api.login(seeded.institution_user, PASSWORD)
+        commission_token = api.login(seeded.commission_user, PASSWORD)
         first = seeded.applicants[0]
         # One applicant logs in for real; the others get the same kind of token without N argon2 checks.
         tokens = {first.account_id: api.login(first.id_number, PASSWORD)}

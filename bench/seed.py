@@ -33,6 +33,8 @@ class Applicant:
 class Seeded:
     institution_id: int
     applicants: list[Applicant]
+    institution_user: str
+    commission_user: str
 
 
 def resident_id(index: int) -> str:
@@ -42,18 +44,22 @@ def resident_id(index: int) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
-def seed(settings: Settings, count: int) -> Seeded:
+def seed(settings: Settings, count: int, run: int = 0) -> Seeded:
+    """`run`: a number of this run in a database that earlier runs seeded too (bench/pipeline.py --database): its
+    accounts, ID numbers and certificates are then apart from theirs."""
     password_hash = hash_password(PASSWORD)
+    suffix = f"-{run}" if run else ""
+    first = run * 2000  # runs of up to 2,000 applicants
     with session_scope(settings.database_url) as session:
-        institution = factories.institution(session, name="朝阳基准测试医院", division=DIVISION)
+        institution = factories.institution(session, name=f"朝阳基准测试医院{suffix}", division=DIVISION)
         session.add_all([
-            Account(username=INSTITUTION_USER, role="institution", status="active", password_hash=password_hash,
+            Account(username=INSTITUTION_USER + suffix, role="institution", status="active", password_hash=password_hash,
                     institution_id=institution.id),
-            Account(username=COMMISSION_USER, role="commission", status="active", password_hash=password_hash,
+            Account(username=COMMISSION_USER + suffix, role="commission", status="active", password_hash=password_hash,
                     division_code=DIVISION),
         ])
         session.flush()
-        id_numbers = [resident_id(i) for i in range(count)]
+        id_numbers = [resident_id(first + i) for i in range(count)]
         names = [f"基准医师{i:05d}" for i in range(count)]
         person_ids = list(session.scalars(
             insert(Person).returning(Person.id, sort_by_parameter_order=True),
@@ -76,11 +82,11 @@ def seed(settings: Settings, count: int) -> Seeded:
                 for person_id in person_ids
             ],
         ))
-        certificates = [f"2011{i:011d}" for i in range(count)]
+        certificates = [f"2011{first + i:011d}" for i in range(count)]
         session.execute(insert(PhysicianQualification), [
             {"certificate_no": certificates[i], "name": names[i], "id_number_hash": lookup_hash(settings.secret, id_numbers[i]),
              "level": "执业医师", "category": "临床", "issued_on": date(2011, 12, 1)}
             for i in range(count)
         ])
         applicants = [Applicant(account_ids[i], certificates[i], id_numbers[i]) for i in range(count)]
-        return Seeded(institution.id, applicants)
+        return Seeded(institution.id, applicants, INSTITUTION_USER + suffix, COMMISSION_USER + suffix)

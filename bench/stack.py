@@ -38,10 +38,11 @@ class Backing:
 
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     template: str | None = None  # a database to copy (e.g. a country loaded by bench/national.py --keep), else empty
+    existing: str | None = None  # a database to run in as it is (written to, never dropped): a country too big to copy
 
     @property
     def name(self) -> str:
-        return f"medreg_bench_{self.run_id}"
+        return self.existing or f"medreg_bench_{self.run_id}"
 
     @property
     def database_url(self) -> str:
@@ -59,7 +60,8 @@ class Backing:
             # FILE_COPY (PostgreSQL 15+) copies the files instead of writing every page to the WAL: a national
             # country (tens of GB) is copied in minutes, not an hour.
             copy = f' TEMPLATE "{self.template}" STRATEGY FILE_COPY' if self.template else ""
-            connection.execute(text(f'CREATE DATABASE "{self.name}"{copy}'))
+            if not self.existing:
+                connection.execute(text(f'CREATE DATABASE "{self.name}"{copy}'))
         admin.dispose()
         upgrade(self.database_url)
         subprocess.run(["rabbitmqctl", "-q", "add_vhost", self.name], check=True, capture_output=True)
@@ -71,10 +73,11 @@ class Backing:
         from models.db import engine_for
 
         engine_for(self.database_url).dispose()
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        admin.dispose()
+        if not self.existing:
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            admin.dispose()
         subprocess.run(["rabbitmqctl", "-q", "delete_vhost", self.name], capture_output=True)
 
 
