@@ -23,7 +23,7 @@ from models.base import as_utc, utcnow
 from models.crypto import keyed_digest
 from models.db import session_scope
 from models.settings import Settings
-from pipeline.audit_chain import GENESIS, Break, Sealed, chain_key, first_break, seal
+from pipeline.audit_chain import DIGESTS, GENESIS, SEALING, Break, Sealed, chain_key, chain_keys, first_break, seal
 
 SEAL_BATCH = 1000
 ADVISORY_LOCK_KEY = 0x6D656472  # "medr": the sealer's PostgreSQL advisory lock
@@ -93,7 +93,7 @@ def verify_chain(session: Session, secret: str | Sequence[str], checkpoints_path
         checkpoints = read_checkpoints(checkpoints_path, secrets)
     except CheckpointError as error:
         return Break(0, error.seq, str(error)), 0, 0
-    broken = first_break([chain_key(s) for s in secrets], sealed_entries(session), checkpoints)
+    broken = first_break(chain_keys(secrets), sealed_entries(session), checkpoints)
     sealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_not(None))) or 0
     unsealed = session.scalar(select(func.count()).where(AuditEntry.seq.is_(None))) or 0
     return broken, sealed, unsealed
@@ -135,7 +135,7 @@ def write_checkpoint(settings: Settings, seq: int, head: str) -> None:
         return
     at = utcnow().isoformat(timespec="seconds")
     body = checkpoint_body(seq, head, at)
-    line = json.dumps({"seq": seq, "hash": head, "at": at, "sig": keyed_digest(settings.secret, "audit-checkpoint", body)})
+    line = json.dumps({"seq": seq, "hash": head, "at": at, "sig": keyed_digest(settings.secret, "audit-checkpoint", body, SEALING)})
     path = Path(settings.audit_checkpoints)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -162,7 +162,9 @@ def read_checkpoints(path: str, secrets: Sequence[str]) -> dict[int, str]:
         except (ValueError, KeyError, TypeError):
             raise CheckpointError(f"检查点文件第 {number} 行格式有误（文件被改动）") from None
         body = checkpoint_body(seq, head, at)
-        if not any(hmac.compare_digest(sig, keyed_digest(secret, "audit-checkpoint", body)) for secret in secrets):
+        # Signed HMAC-SM3, or HMAC-SHA256 by a medreg from before the chain moved to SM3.
+        if not any(hmac.compare_digest(sig, keyed_digest(secret, "audit-checkpoint", body, digest))
+                   for secret in secrets for digest in DIGESTS):
             raise CheckpointError(f"检查点文件第 {number} 行签名不符（文件被改动）", seq)
         if seq < last:
             raise CheckpointError(f"检查点文件第 {number} 行的链位置倒退（文件被改动）", seq)

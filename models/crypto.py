@@ -1,5 +1,11 @@
 """Secrets at rest and in transit: password hashes, ID-number encryption, keyed look-up hashes, API tokens.
 
+Data at rest (ID numbers, second-factor secrets, webhook secrets, sealed SMS variables) is encrypted with SM4, the
+national block cipher (GB/T 32907), in GCM mode: a fresh 96-bit nonce per value, stored as
+`sm4:` + URL-safe base64 of nonce, ciphertext and the 128-bit tag, so a changed value fails to open instead of
+opening to something else. Values written before medreg moved to SM4 are Fernet tokens (AES-128-CBC with
+HMAC-SHA256); they still open, and `medreg rotate-secret` rewrites them in SM4.
+
 Keys derive from MEDREG_SECRET, which may list several secrets, newest first (`new,old`): the first one
 encrypts, hashes and signs everything new; every one of them still decrypts, finds and verifies what an
 older one protected, until `medreg rotate-secret` has moved it to the new one (docs/security.md).
@@ -8,14 +14,18 @@ Functions that only read take `keys` — one secret or the whole list.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import os
 import time
 from collections.abc import Callable, Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 # OWASP's minimum argon2id profile: cheap enough for a counter rush, still memory-hard.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -57,11 +67,50 @@ def lookup_hashes(keys: Keys, value: str) -> list[str]:
     return [lookup_hash(secret, value) for secret in key_list(keys)]
 
 
+SM4 = "sm4:"  # how an SM4 value begins (a Fernet token begins "gAAAA")
+_NONCE, _TAG = 12, 16
+
+
 def encrypt(secret: str, value: str) -> str:
-    return _fernet(secret).encrypt(value.encode()).decode()
+    return encrypter(secret)(value)
 
 
 def decrypt(keys: Keys, token: str) -> str:
+    """The value `token` holds, opened with whichever configured secret sealed it (SM4, or Fernet from before)."""
+    if not token.startswith(SM4):
+        return _decrypt_fernet(keys, token)
+    try:
+        sealed = base64.urlsafe_b64decode(token[len(SM4):])
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("cannot decrypt with this secret") from exc
+    if len(sealed) < _NONCE + _TAG:
+        raise ValueError("cannot decrypt with this secret")
+    nonce, data, tag = sealed[:_NONCE], sealed[_NONCE:-_TAG], sealed[-_TAG:]
+    for secret in key_list(keys):
+        opener = Cipher(algorithms.SM4(_sm4_key(secret)), modes.GCM(nonce, tag)).decryptor()
+        try:
+            return (opener.update(data) + opener.finalize()).decode()
+        except (InvalidTag, UnicodeDecodeError):
+            continue
+    raise ValueError("cannot decrypt with this secret")
+
+
+def sealed_under(secret: str, token: str) -> bool:
+    """Whether `token` is SM4 under `secret` already: what `medreg rotate-secret` leaves as it is."""
+    if not token.startswith(SM4):
+        return False
+    try:
+        decrypt(secret, token)
+    except ValueError:
+        return False
+    return True
+
+
+def _sm4_key(secret: str) -> bytes:
+    return hashlib.new("sm3", f"encrypt-sm4:{secret}".encode()).digest()[:16]  # SM4 keys are 128 bits
+
+
+def _decrypt_fernet(keys: Keys, token: str) -> str:
     try:
         return MultiFernet([_fernet(secret) for secret in key_list(keys)]).decrypt(token.encode()).decode()
     except InvalidToken as exc:
@@ -97,9 +146,10 @@ def _sign(secret: str, body: str) -> str:
     return hmac.new(_derive(secret, "token"), body.encode(), hashlib.sha256).hexdigest()
 
 
-def keyed_digest(secret: str, purpose: str, value: str) -> str:
-    """HMAC-SHA256 of `value` under a key for `purpose` (attempt counters, checkpoints)."""
-    return hmac.new(_derive(secret, purpose), value.encode(), hashlib.sha256).hexdigest()
+def keyed_digest(secret: str, purpose: str, value: str, digest: str = "sha256") -> str:
+    """HMAC of `value` under a key for `purpose` (attempt counters, checkpoints); `digest`: a hashlib name, e.g.
+    "sm3" for the audit chain's checkpoints."""
+    return hmac.new(_derive(secret, purpose), value.encode(), digest).hexdigest()
 
 
 def sign_push(secret: str, timestamp: str, body: bytes) -> str:
@@ -115,5 +165,12 @@ def lookup_hasher(secret: str) -> Callable[[str], str]:
 
 def encrypter(secret: str) -> Callable[[str], str]:
     """`encrypt` with the key derived once, for loading millions of rows."""
-    fernet = _fernet(secret)
-    return lambda value: fernet.encrypt(value.encode()).decode()
+    cipher = algorithms.SM4(_sm4_key(secret))
+
+    def seal(value: str) -> str:
+        nonce = os.urandom(_NONCE)
+        sealer = Cipher(cipher, modes.GCM(nonce)).encryptor()
+        data = sealer.update(value.encode()) + sealer.finalize()
+        return SM4 + base64.urlsafe_b64encode(nonce + data + sealer.tag).decode()
+
+    return seal

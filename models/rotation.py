@@ -1,7 +1,9 @@
 """Moving everything the old secret protected to the new one (`medreg rotate-secret`).
 
 With MEDREG_SECRET=new,old every process already reads what either protects; this re-encrypts and re-hashes it
-under the new one, a batch per transaction, so the old secret can then be dropped from the list:
+under the new one, a batch per transaction, so the old secret can then be dropped from the list. With one secret it
+re-encrypts in SM4 what was encrypted before medreg moved to SM4 (Fernet tokens, models/crypto.py); the hashes stay.
+A value already SM4 under the (new) secret is left as it is:
 
 - persons: the ID number re-encrypted, its look-up hash recomputed; the qualification and exam records holding the
   person's old hash get the new one in the same transaction (verification compares the two);
@@ -22,7 +24,7 @@ from sqlalchemy import func, select, update
 
 from models.accounts import Account
 from models.alerts import InstitutionWebhook
-from models.crypto import decrypt, encrypt, lookup_hash
+from models.crypto import decrypt, encrypt, lookup_hash, sealed_under
 from models.db import session_scope
 from models.outbox import OutboxMessage
 from models.persons import Person
@@ -44,10 +46,11 @@ class RotationReport:
 
 
 def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
-    if not settings.old_secrets:
-        raise ValueError("MEDREG_SECRET 只有一个密钥：轮换时应写作 新密钥,旧密钥")
     report = RotationReport()
     new = settings.secret
+
+    def resealed(token: str) -> str:
+        return token if sealed_under(new, token) else encrypt(new, decrypt(settings.secrets, token))
     after = 0
     while True:
         with session_scope(settings.database_url) as session:
@@ -61,6 +64,8 @@ def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
                     report.unreadable.append(person.id)
                     continue
                 new_hash = lookup_hash(new, number)
+                if person.id_number_hash == new_hash and sealed_under(new, person.id_number_encrypted):
+                    continue  # moved already
                 if person.id_number_hash != new_hash:
                     old_hashes = [lookup_hash(old, number) for old in settings.old_secrets]
                     for model in (PhysicianQualification, NurseExamRecord):
@@ -72,14 +77,18 @@ def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
             after = persons[-1].id
     with session_scope(settings.database_url) as session:
         for hook in session.scalars(select(InstitutionWebhook)):
-            hook.secret_encrypted = encrypt(new, decrypt(settings.secrets, hook.secret_encrypted))
-            report.webhooks += 1
+            if not sealed_under(new, hook.secret_encrypted):
+                hook.secret_encrypted = resealed(hook.secret_encrypted)
+                report.webhooks += 1
         enrolled = select(Account).where(Account.totp_secret_encrypted.is_not(None) | Account.totp_pending_encrypted.is_not(None))
         for account in session.scalars(enrolled):
+            held = [token for token in (account.totp_secret_encrypted, account.totp_pending_encrypted) if token]
+            if all(sealed_under(new, token) for token in held):
+                continue
             if account.totp_secret_encrypted:
-                account.totp_secret_encrypted = encrypt(new, decrypt(settings.secrets, account.totp_secret_encrypted))
+                account.totp_secret_encrypted = resealed(account.totp_secret_encrypted)
             if account.totp_pending_encrypted:
-                account.totp_pending_encrypted = encrypt(new, decrypt(settings.secrets, account.totp_pending_encrypted))
+                account.totp_pending_encrypted = resealed(account.totp_pending_encrypted)
             report.totp_secrets += 1
         waiting = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.task == "workers.notifications.send_sms")
         for message in session.scalars(waiting):
@@ -87,8 +96,10 @@ def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
             if not sealed:
                 continue
             params = dict(message.payload.get("params") or {})
+            if all(sealed_under(new, params[key]) for key in sealed):
+                continue
             for key in sealed:
-                params[key] = encrypt(new, decrypt(settings.secrets, params[key]))
+                params[key] = resealed(params[key])
             message.payload = {**message.payload, "params": params}
             report.messages += 1
         current = select(Person.id_number_hash)

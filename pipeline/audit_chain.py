@@ -1,9 +1,11 @@
 """The audit log's hash chain: each sealed entry's hash covers its content and the hash before it.
 
-hash(n) = HMAC-SHA256(key, prev_hash(n) + "\n" + canonical JSON of entry n's content and position),
-prev_hash(1) = GENESIS. The key derives from MEDREG_SECRET, so someone who can write the table but does
-not hold the secret cannot re-seal a changed entry. After a rotation (MEDREG_SECRET=new,old) older entries verify
-under the old key, newer ones under the new: along the chain a key may only give way to a newer one, never back.
+hash(n) = HMAC-SM3(key, prev_hash(n) + "\n" + canonical JSON of entry n's content and position),
+prev_hash(1) = GENESIS. SM3 (GB/T 32905) is the national hash the rules ask for; entries sealed before medreg moved
+the chain to it are HMAC-SHA256 and still verify, and along the chain SHA-256 may only give way to SM3, never come
+back after it. The key derives from MEDREG_SECRET, so someone who can write the table but does not hold the secret
+cannot re-seal a changed entry. After a rotation (MEDREG_SECRET=new,old) older entries verify under the old key,
+newer ones under the new: along the chain a key may only give way to a newer one, never back.
 
 Deleting the newest entries leaves a chain that is whole but short: the signed checkpoints (models/audit_chain.py,
 kept outside the database) record the head's position and hash, and `first_break` is told what they recorded.
@@ -14,22 +16,38 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 GENESIS = "0" * 64
+SEALING = "sm3"  # what new entries are sealed with
+DIGESTS = ("sm3", "sha256")  # what a chain may hold, newest first
 
 
-def chain_key(secret: str) -> bytes:
-    return hashlib.sha256(f"audit-chain:{secret}".encode()).digest()
+@dataclass(frozen=True)
+class ChainKey:
+    """A chain key and the hash its HMAC uses (a hashlib name, one of DIGESTS)."""
+
+    digest: str
+    key: bytes
+
+
+def chain_key(secret: str, digest: str = SEALING) -> ChainKey:
+    return ChainKey(digest, hashlib.new(digest, f"audit-chain:{secret}".encode()).digest())
+
+
+def chain_keys(secrets: Sequence[str]) -> list[ChainKey]:
+    """Every key entries sealed under `secrets` (newest first) may carry, newest first: each secret's SM3 key, then
+    its SHA-256 one."""
+    return [chain_key(secret, digest) for secret in secrets for digest in DIGESTS]
 
 
 def canonical(content: dict) -> bytes:
     return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def seal(key: bytes, prev_hash: str, content: dict) -> str:
-    return hmac.new(key, prev_hash.encode() + b"\n" + canonical(content), hashlib.sha256).hexdigest()
+def seal(key: ChainKey, prev_hash: str, content: dict) -> str:
+    return hmac.new(key.key, prev_hash.encode() + b"\n" + canonical(content), key.digest).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -50,12 +68,13 @@ class Break:
     reason: str
 
 
-def first_break(keys: bytes | list[bytes], entries: Iterable[Sealed], checkpoints: dict[int, str] | None = None) -> Break | None:
+def first_break(keys: ChainKey | list[ChainKey], entries: Iterable[Sealed], checkpoints: dict[int, str] | None = None
+                ) -> Break | None:
     """Walk sealed entries in seq order; the first whose position, link or hash is wrong, or that differs from a
     checkpoint; and a chain that ends before the newest checkpoint (its newest entries were deleted).
 
     `keys`: newest first; `checkpoints`: chain position → the hash a signed checkpoint recorded there."""
-    keys = [keys] if isinstance(keys, bytes) else keys
+    keys = [keys] if isinstance(keys, ChainKey) else keys
     checkpoints = checkpoints or {}
     expected_seq, previous, newest_key = 1, GENESIS, len(keys) - 1
     last_id = 0

@@ -121,6 +121,41 @@ def test_an_edited_checkpoint_file_is_found(env, capsys, db):
     assert verify(capsys)[0] == 0
 
 
+def test_a_chain_sealed_with_sha256_before_the_move_to_sm3_verifies_and_goes_on_in_sm3(monkeypatch, settings, tmp_path, capsys):
+    """A database whose chain and checkpoints were signed HMAC-SHA256 (medreg before the move to SM3): it still
+    verifies, and what is sealed from now on is HMAC-SM3."""
+    import dataclasses
+    import uuid
+
+    from models import audit_chain
+    from pipeline.audit_chain import chain_key, seal
+    from tests.conftest import migrated_database
+
+    with migrated_database(f"medreg_chain_{uuid.uuid4().hex[:8]}") as url:
+        here = dataclasses.replace(settings, database_url=url, audit_checkpoints=str(tmp_path / "checkpoints.jsonl"))
+        for name, value in (("MEDREG_DATABASE_URL", url), ("MEDREG_SECRET", here.secret),
+                            ("MEDREG_AUDIT_CHECKPOINTS", here.audit_checkpoints)):
+            monkeypatch.setenv(name, value)
+        factory = session_factory(url)
+        with monkeypatch.context() as before:  # medreg as it was
+            before.setattr(audit_chain, "chain_key", lambda secret: chain_key(secret, "sha256"))
+            before.setattr(audit_chain, "SEALING", "sha256")
+            with factory() as session:
+                audit(session, "test:before", "test_before", "x")
+                session.commit()
+            assert seal_once(here) == 1
+        with factory() as session:
+            audit(session, "test:after", "test_after", "y")
+            session.commit()
+        assert seal_once(here) == 1
+        assert verify(capsys)[0] == 0
+        with factory() as session:
+            old, new = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+            assert old.hash == seal(chain_key(here.secret, "sha256"), old.prev_hash, audit_chain.content_of(old, 1))
+            assert new.hash == seal(chain_key(here.secret), new.prev_hash, audit_chain.content_of(new, 2))
+            assert new.prev_hash == old.hash and chain_key(here.secret).digest == "sm3"
+
+
 def test_the_database_user_cannot_change_or_delete_an_entry(env, db):
     from sqlalchemy.exc import DBAPIError
 

@@ -119,6 +119,51 @@ def scratch_database(settings):
         yield url
 
 
+def sealed_values(database_url: str, person_id: int) -> list:
+    """Every encrypted value the rotation tests seed, as stored."""
+    from models import InstitutionWebhook, OutboxMessage
+    from models.db import session_scope
+
+    with session_scope(database_url) as session:
+        return [session.get(Person, person_id).id_number_encrypted,
+                *session.scalars(select(InstitutionWebhook.secret_encrypted)),
+                *session.scalars(select(Account.totp_secret_encrypted).where(Account.totp_secret_encrypted.is_not(None))),
+                *[message.payload["params"] for message in session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.task == "workers.notifications.send_sms"))]]
+
+
+def test_one_secret_re_encrypts_in_sm4_what_was_encrypted_before(scratch_database, settings, monkeypatch):
+    """Data written before medreg used SM4 is Fernet: still read, and moved to SM4 by rotate-secret with the same
+    secret, its look-up hashes unchanged."""
+    from models import InstitutionWebhook
+    from models.crypto import _fernet, decrypt
+    from models.db import session_scope
+    from portal.cli import main
+
+    secret = "the-only-secret-0123456789"
+    here = dataclasses.replace(settings, database_url=scratch_database, secret=secret)
+    with session_scope(scratch_database) as session:
+        factories.divisions(session)
+        institution = factories.institution(session, name="SM4机构", division="110105")
+        person = person_account(session, here, institution.id)
+        stored = session.get(Person, person["person_id"])
+        stored.id_number_encrypted = _fernet(secret).encrypt(person["id_number"].encode()).decode()  # as before SM4
+        session.add(InstitutionWebhook(institution_id=institution.id, url="https://hooks.example.cn/y",
+                                       secret_encrypted=_fernet(secret).encrypt(b"hook-secret-9876543210").decode()))
+        hash_before = stored.id_number_hash
+    assert decrypt(secret, sealed_values(scratch_database, person["person_id"])[0]) == person["id_number"]  # Fernet still opens
+    monkeypatch.setenv("MEDREG_DATABASE_URL", scratch_database)
+    monkeypatch.setenv("MEDREG_SECRET", secret)
+    assert main(["rotate-secret"]) == 0
+    number, hook = sealed_values(scratch_database, person["person_id"])[:2]
+    assert number.startswith("sm4:") and hook.startswith("sm4:")
+    assert decrypt(secret, number) == person["id_number"] and decrypt(secret, hook) == "hook-secret-9876543210"
+    with session_scope(scratch_database) as session:
+        assert session.get(Person, person["person_id"]).id_number_hash == hash_before
+    assert main(["rotate-secret"]) == 0
+    assert sealed_values(scratch_database, person["person_id"])[:2] == [number, hook]  # twice changes nothing
+
+
 def test_rotate_secret_moves_everything_to_the_new_secret(scratch_database, settings, monkeypatch, capsys):
     from models import InstitutionWebhook, PhysicianQualification
     from models.crypto import decrypt
@@ -139,11 +184,11 @@ def test_rotate_secret_moves_everything_to_the_new_secret(scratch_database, sett
                         totp_secret_encrypted=encrypt(old, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"))
         session.add(staff)
     monkeypatch.setenv("MEDREG_DATABASE_URL", scratch_database)
-    monkeypatch.setenv("MEDREG_SECRET", old)
-    assert main(["rotate-secret"]) == 2  # one secret: nothing to rotate to
     monkeypatch.setenv("MEDREG_SECRET", f"{new},{old}")
     assert main(["rotate-secret"]) == 0
-    assert main(["rotate-secret"]) == 0  # twice changes nothing
+    moved = sealed_values(scratch_database, person["person_id"])
+    assert main(["rotate-secret"]) == 0
+    assert sealed_values(scratch_database, person["person_id"]) == moved  # twice changes nothing
     after = dataclasses.replace(settings, database_url=scratch_database, secret=new)  # the old secret dropped
     with session_scope(scratch_database) as session:
         stored = session.get(Person, person["person_id"])

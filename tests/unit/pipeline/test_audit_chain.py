@@ -1,9 +1,9 @@
 """pipeline.audit_chain: the HMAC chain over the audit log and the first entry that breaks it."""
 
-from pipeline.audit_chain import GENESIS, Sealed, canonical, chain_key, first_break, seal
+from pipeline.audit_chain import GENESIS, ChainKey, Sealed, canonical, chain_key, chain_keys, first_break, seal
 
 
-def sealed_chain(key: bytes, count: int = 3) -> list[Sealed]:
+def sealed_chain(key: ChainKey, count: int = 3) -> list[Sealed]:
     entries, previous = [], GENESIS
     for n in range(1, count + 1):
         content = {"id": n, "seq": n, "action": f"act{n}"}
@@ -59,3 +59,24 @@ def test_a_chain_shorter_than_its_newest_checkpoint_lost_its_newest_entries():
     cut = first_break(key, entries[:1], {2: second})
     assert cut is not None and "最新的条目被删除" in cut.reason
     assert "检查点" in first_break(key, entries, {2: "0" * 64}).reason
+
+
+def test_new_entries_are_sealed_with_hmac_sm3_and_a_sha256_chain_from_before_goes_on_in_sm3():
+    import hashlib
+    import hmac
+
+    sm3, sha256 = chain_key("secret"), chain_key("secret", "sha256")
+    assert sm3.digest == "sm3" and sm3.key == hashlib.new("sm3", b"audit-chain:secret").digest()
+    content = {"n": 1}
+    assert seal(sm3, GENESIS, content) == hmac.new(sm3.key, GENESIS.encode() + b"\n" + canonical(content), "sm3").hexdigest()
+    assert seal(sm3, GENESIS, content) != seal(sha256, GENESIS, content)
+    first = seal(sha256, GENESIS, {"n": 1})  # sealed before the move to SM3
+    second = seal(sm3, first, {"n": 2})
+    entries = [Sealed(1, 1, {"n": 1}, GENESIS, first), Sealed(2, 2, {"n": 2}, first, second)]
+    assert first_break(chain_keys(["secret"]), entries) is None
+    # SHA-256 does not come back after SM3: an entry appended with the older hash is a break.
+    weaker = seal(sha256, second, {"n": 3})
+    assert first_break(chain_keys(["secret"]), [*entries, Sealed(3, 3, {"n": 3}, second, weaker)]).id == 3
+    # A rotation: old-secret SHA-256, then new-secret SM3.
+    rotated = seal(chain_key("new"), first, {"n": 2})
+    assert first_break(chain_keys(["new", "secret"]), [entries[0], Sealed(2, 2, {"n": 2}, first, rotated)]) is None
