@@ -18,7 +18,7 @@ class PublicRecord(Base):
 
     __tablename__ = "public_records"
     # Ranked name search reads (kind, name, identifier) in order; the division last lets a search within a division
-    # skip other divisions' rows in the index, without reading them (models/search.py, division_range).
+    # skip other divisions' rows in the index, without reading them (models/divisions.py, within).
     __table_args__ = (Index("ix_public_records_kind_name_identifier_division", "kind", "name", "identifier", "division"),)
 
     identifier: Mapped[str] = mapped_column(String(19), primary_key=True)

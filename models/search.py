@@ -49,19 +49,6 @@ def grams_of(column) -> ColumnElement:
     return func.medreg_grams(column)
 
 
-def division_range(column, prefix: str) -> list[ColumnElement[bool]]:
-    """`column` starts with the digits `prefix`, as a range as well as LIKE: the range can be checked on an index
-    entry that holds the division (its next prefix is an upper bound for digit codes in any collation), LIKE
-    cannot unless the column's collation is "C"."""
-    conditions: list[ColumnElement[bool]] = [column.startswith(prefix, autoescape=True)]
-    if prefix.isdigit():
-        conditions.append(column >= prefix)
-        following = int(prefix) + 1
-        if following < 10 ** len(prefix):
-            conditions.append(column < str(following).zfill(len(prefix)))
-    return conditions
-
-
 def record_grams_of(name, division) -> ColumnElement:
     return func.medreg_record_grams(name, division)
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.applications import Application, ApplicationEvent
 from models.base import Base, utcnow
+from models.divisions import within
 from models.registers.institutions import Institution
 from models.registers.nurses import NurseRegistration
 from models.registers.physicians import PhysicianRegistration
@@ -52,7 +53,7 @@ class SummaryRefresh(Base):
 
 def register_count_rows(prefix: str = ""):
     """(division_code, institution_type, physicians, nurses, institutions) of every group with any count, in SQL."""
-    in_scope = Institution.division_code.like(f"{prefix}%")
+    in_scope = and_(*within(Institution.division_code, prefix))
     parts = [
         select(Institution.division_code.label("division"), Institution.type.label("type"),
                func.count().label("physicians"), literal(0).label("nurses"), literal(0).label("institutions"))

@@ -8,6 +8,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from models import Commission
+from models.divisions import within
 from pipeline.routing import jurisdiction_prefix
 from portal.api.commission_admin import export_response, register_export_response
 from portal.errors import REFUSALS, described
@@ -24,7 +25,7 @@ def accounts_page(request: Request, **extra) -> dict:
     institutions = commission_accounts.list_accounts(session, account, "institution", "", q)
     staff = commission_accounts.list_accounts(session, account, "commission") if account.admin else []
     prefix = jurisdiction_prefix(account.division_code)
-    divisions = list(session.query(Commission).filter(Commission.division_code.like(f"{prefix}%"))
+    divisions = list(session.query(Commission).filter(*within(Commission.division_code, prefix))
                      .order_by(Commission.division_code).limit(500)) if account.admin else []
     requests = commission_accounts.pending_requests(session, account) if account.admin else []
     return {"institutions": institutions, "staff": staff, "divisions": divisions, "q": q, "requests": requests,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from models import Account, Application, Institution, Person, PhysicianRegistration
 from models.audit import audit
 from models.db import must_get
+from models.divisions import within
 from models.outbox import enqueue
 from models.routing import commission_for, route_application
 from models.submission import VERIFY, actor_label, submit
@@ -149,7 +150,7 @@ def commission_queue(session: Session, account: Account, status: str = Status.pe
     return list(
         session.scalars(
             select(Application)
-            .where(Application.commission_code.like(f"{prefix}%"), Application.status == status)
+            .where(*within(Application.commission_code, prefix), Application.status == status)
             .order_by(Application.id)
             .limit(500)
         )

@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, AuditEntry
+from models.divisions import within
 from pipeline import clock
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
@@ -62,7 +63,7 @@ def audit_page(session: Session, account: Account, filt: AuditFilter) -> tuple[l
     """Entries of the jurisdiction (by the division each was written for), newest first. The national
     commission also sees entries written for no division."""
     prefix = jurisdiction_prefix(account.division_code)
-    scope = AuditEntry.division_code.like(f"{prefix}%")
+    scope = and_(*within(AuditEntry.division_code, prefix))
     conditions = [or_(scope, AuditEntry.division_code.is_(None)) if prefix == "" else scope]
     if filt.actor:
         conditions.append(AuditEntry.actor.contains(filt.actor))

@@ -15,6 +15,7 @@ from models import Account, AccountRequest, Commission, Institution
 from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import hash_password
+from models.divisions import within
 from models.messages import send_sms
 from models.settings import Settings
 from pipeline.fields import FieldError
@@ -89,10 +90,10 @@ def list_accounts(session: Session, account: Account, role: str = "institution",
     if role == "commission":
         require_admin(account)
         query = (select(Account, Commission.name).join(Commission, Commission.division_code == Account.division_code)
-                 .where(Account.role == "commission", Account.division_code.like(f"{prefix}%")))
+                 .where(Account.role == "commission", *within(Account.division_code, prefix)))
     else:
         query = (select(Account, Institution.name).join(Institution, Institution.id == Account.institution_id)
-                 .where(Account.role == "institution", Institution.division_code.like(f"{prefix}%")))
+                 .where(Account.role == "institution", *within(Institution.division_code, prefix)))
         if q.strip():
             query = query.where(or_(Institution.name.contains(q.strip()), Institution.uscc == q.strip().upper(),
                                     Account.username == q.strip()))

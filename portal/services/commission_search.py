@@ -17,6 +17,7 @@ from models import Account, Application, Institution, NurseRegistration, Person,
 from models import search as name_index
 from models.audit import audit
 from models.crypto import decrypt, lookup_hashes
+from models.divisions import within
 from models.settings import Settings
 from pipeline.kinds import KINDS
 from pipeline.numbers import is_count
@@ -100,7 +101,7 @@ def persons(session: Session, settings: Settings, prefix: str, q: str, limit: in
     matches = [name_index.contains(session, Person.name, q), Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)),
                Person.mobile == q]
     query = (select(Person, Institution).join(Institution, Institution.id == Person.institution_id)
-             .where(Institution.division_code.like(f"{prefix}%"), or_(*matches)))
+             .where(*within(Institution.division_code, prefix), or_(*matches)))
     if after:
         query = query.where(Person.id > after[1])
     rows, more = _page(session.execute(query.order_by(Person.id).limit(limit + 1)).all(), limit)
@@ -122,7 +123,7 @@ def person_json(settings: Settings, person: Person, institution: Institution) ->
 def institutions(session: Session, prefix: str, q: str, limit: int = LIMIT,
                  after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
     query = select(Institution).where(
-        Institution.division_code.like(f"{prefix}%"),
+        *within(Institution.division_code, prefix),
         or_(name_index.contains(session, Institution.name, q), Institution.uscc == q.upper(), Institution.identifier == q.upper()),
     )
     if after:
@@ -146,7 +147,7 @@ def registrations(session: Session, prefix: str, q: str, limit: int = LIMIT,
             continue
         query = (select(model, Person.name, Institution.name)
                  .join(Person, Person.id == model.person_id).join(Institution, Institution.id == model.institution_id)
-                 .where(Institution.division_code.like(f"{prefix}%"),
+                 .where(*within(Institution.division_code, prefix),
                         or_(name_index.contains(session, Person.name, q), model.identifier == q.upper())))
         if after and after[0] == profession:
             query = query.where(model.id > after[1])
@@ -169,7 +170,7 @@ def applications(session: Session, prefix: str, q: str, limit: int = LIMIT,
     if is_count(number):
         matches.append(Application.id == int(number))
     query = (select(Application, Person.name).outerjoin(Person, Person.id == Application.person_id)
-             .where(Application.commission_code.like(f"{prefix}%"), or_(*matches)))
+             .where(*within(Application.commission_code, prefix), or_(*matches)))
     if after:
         query = query.where(Application.id < after[1])
     rows, more = _page(session.execute(query.order_by(Application.id.desc()).limit(limit + 1)).all(), limit)

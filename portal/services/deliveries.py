@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Delivery, PublicVersion
+from models.divisions import within
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 
@@ -25,7 +26,7 @@ def jurisdiction_deliveries(session: Session, account: Account, status: str) -> 
     rows = session.execute(
         select(Delivery, PublicVersion)
         .join(PublicVersion, PublicVersion.id == Delivery.version_id)
-        .where(Delivery.status == status, PublicVersion.division.startswith(prefix))
+        .where(Delivery.status == status, *within(PublicVersion.division, prefix))
         .order_by(Delivery.id)
         .limit(MAX_SHOWN)
     ).all()

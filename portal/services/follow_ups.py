@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Institution, StaffFollowUp
+from models.divisions import within
 from pipeline.routing import jurisdiction_prefix
 
 REASONS = {"institution_cancelled": "执业机构已注销"}
@@ -15,7 +16,7 @@ def follow_ups(session: Session, account: Account) -> list[dict]:
     rows = session.execute(
         select(StaffFollowUp, Institution.name)
         .join(Institution, Institution.id == StaffFollowUp.institution_id)
-        .where(StaffFollowUp.commission_code.like(f"{prefix}%"), StaffFollowUp.resolved_at.is_(None))
+        .where(*within(StaffFollowUp.commission_code, prefix), StaffFollowUp.resolved_at.is_(None))
         .order_by(StaffFollowUp.id)
         .limit(1000)
     )

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import Institution, PublicRecord, PublicVersion
 from models import search as name_index
+from models.divisions import within
 from pipeline import search as ranking
 from pipeline.numbers import is_count
 from portal.errors import invalid, not_found
@@ -46,7 +47,7 @@ def filters(session: Session, plural_kind: str, params: dict[str, str]) -> list:
     if division := (params.get("division") or "").strip():
         if not is_count(division) or len(division) > 6:
             raise invalid({"division": "行政区划代码应为不超过 6 位的数字"})
-        conditions += name_index.division_range(PublicRecord.division, ranking.division_prefix(division))
+        conditions += within(PublicRecord.division, ranking.division_prefix(division))
     if institution := (params.get("institution") or "").strip():
         if is_count(institution):
             conditions.append(PublicRecord.institution_id == int(institution))

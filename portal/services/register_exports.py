@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import aliased
 
 from models import Commission, Institution, NurseRegistration, Person, PhysicianRegistration
-from models.divisions import Division
+from models.divisions import Division, within
 from models.registers.institutions import InstitutionDepartment
 from models.registers.physicians import PhysicianPractice
 from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
@@ -85,7 +85,7 @@ def person_register(entry: Any, prefix: str, *columns: Any) -> Select:
             .join(Person, Person.id == entry.person_id)
             .join(Institution, Institution.id == entry.institution_id)
             .outerjoin(Division, Division.code == Institution.division_code)
-            .where(Institution.division_code.like(f"{prefix}%"))
+            .where(*within(Institution.division_code, prefix))
             .order_by(entry.id))
 
 
@@ -116,7 +116,7 @@ def institutions(prefix: str) -> Select:
             .select_from(Institution)
             .outerjoin(Division, Division.code == Institution.division_code)
             .outerjoin(Commission, Commission.division_code == Institution.registered_by)
-            .where(Institution.division_code.like(f"{prefix}%"))
+            .where(*within(Institution.division_code, prefix))
             .order_by(Institution.id))
 
 

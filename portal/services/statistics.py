@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, ApplicationEvent, Division, RegisterSummary, StageTimeHistogram, summaries
+from models.divisions import within
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, Status
@@ -89,7 +90,7 @@ def application_counts(session: Session, account: Account, group_by: str, period
               "month": _month(session)}[group_by]
     rows = session.execute(
         select(column.label("key"), func.count().label("count"))
-        .where(Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"), *_in_period(period))
+        .where(*within(Application.commission_code, jurisdiction_prefix(account.division_code)), *_in_period(period))
         .group_by(column).order_by(column)
     ).all()
     names = division_names(session, {r.key for r in rows}) if group_by == "division" else {}
@@ -109,7 +110,7 @@ def register_counts(session: Session, account: Account) -> dict:
         found = session.execute(
             select(RegisterSummary.division_code, RegisterSummary.institution_type, RegisterSummary.physicians,
                    RegisterSummary.nurses, RegisterSummary.institutions)
-            .where(RegisterSummary.division_code.like(f"{prefix}%"))
+            .where(*within(RegisterSummary.division_code, prefix))
             .order_by(RegisterSummary.division_code, RegisterSummary.institution_type)).all()
     else:
         counted = summaries.register_count_rows(prefix).subquery()
@@ -132,7 +133,7 @@ def processing_times(session: Session, account: Account, period: Period) -> dict
     functions and percentile_cont, which interpolates as pipeline.statistics.percentile does) — a city's or county's
     applications are few enough. SQLite (the embedded demo) reads the history rows."""
     prefix = jurisdiction_prefix(account.division_code)
-    scope = (Application.commission_code.like(f"{prefix}%"), *_in_period(period))
+    scope = (*within(Application.commission_code, prefix), *_in_period(period))
     if session.get_bind().dialect.name != "postgresql":
         return {**_processing_times_in_python(session, scope), "as_of": None}
     months = _whole_months(period)
@@ -169,7 +170,7 @@ def _whole_months(period: Period) -> tuple[str | None, str | None] | None:
 
 
 def _processing_times_from_histogram(session: Session, prefix: str, months: tuple[str | None, str | None], as_of) -> dict:
-    conditions: list[ColumnElement[bool]] = [StageTimeHistogram.province.like(f"{prefix}%")]
+    conditions: list[ColumnElement[bool]] = within(StageTimeHistogram.province, prefix)
     if months[0]:
         conditions.append(StageTimeHistogram.month >= months[0])
     if months[1]:
@@ -211,7 +212,7 @@ def backlog(session: Session, account: Account, limits: dict[str, int], today: d
         select(Application.commission_code, func.count(),
                func.count().filter(marker_condition(since, "due_soon", limits, today)),
                func.count().filter(marker_condition(since, "overdue", limits, today)))
-        .where(Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%"),
+        .where(*within(Application.commission_code, jurisdiction_prefix(account.division_code)),
                Application.status == Status.pending_approval)
         .group_by(Application.commission_code).order_by(Application.commission_code)
     ).all()

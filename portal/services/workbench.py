@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, t
 from sqlalchemy.orm import Session, selectinload
 
 from models import Account, Application, Institution, Person
+from models.divisions import within
 from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
@@ -144,13 +145,13 @@ ORDERS = {  # sort → (key expressions, descending)
 def queue_page(session: Session, account: Account, filt: QueueFilter, limits: dict[str, int], today: date | None = None) -> QueuePage:
     today = today or clock.today()
     since = waiting_since()
-    conditions: list[ColumnElement[bool]] = [Application.commission_code.like(f"{jurisdiction_prefix(account.division_code)}%")]
+    conditions: list[ColumnElement[bool]] = within(Application.commission_code, jurisdiction_prefix(account.division_code))
     if filt.status:
         conditions.append(Application.status == filt.status)
     if filt.kind:
         conditions.append(Application.kind == filt.kind)
     if filt.division:
-        conditions.append(Application.commission_code.like(f"{jurisdiction_prefix(filt.division)}%"))
+        conditions += within(Application.commission_code, jurisdiction_prefix(filt.division))
     if filt.institution_id:
         conditions.append(Application.institution_id == filt.institution_id)
     if filt.waiting_min is not None:
