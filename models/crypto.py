@@ -160,7 +160,8 @@ def sign_push(secret: str, timestamp: str, body: bytes) -> str:
 def lookup_hasher(secret: str) -> Callable[[str], str]:
     """`lookup_hash` with the key derived once, for loading millions of rows."""
     key = _derive(secret, "lookup")
-    return lambda value: hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot HMAC in C, the same value as lookup_hash at a fraction of the cost per row
+    return lambda value: hmac.digest(key, value.strip().upper().encode(), "sha256").hex()
 
 
 def encrypter(secret: str) -> Callable[[str], str]:

@@ -97,8 +97,11 @@ def parent_reason(code: str, parent: str) -> str | None:
     return None
 
 
+_CERTIFICATE_NO = re.compile(r"[0-9A-Za-z]{6,30}")
+
+
 def certificate_no(value: str) -> str:
-    if not re.fullmatch(r"[0-9A-Za-z]{6,30}", value):
+    if not _CERTIFICATE_NO.fullmatch(value):
         raise FieldError("证书编号应为6至30位数字或字母")
     return value.upper()
 
@@ -171,7 +174,7 @@ Cleaners = dict[str, Callable[[str], Any]]
 
 def cells(row: Mapping[str, Any], cleaners: Cleaners, optional: Iterable[str] = ()) -> dict[str, Any]:
     """Apply a cleaner per column; blank optional columns become None. Raises RowRefused with every reason."""
-    optional = set(optional)
+    optional = optional if isinstance(optional, frozenset) else frozenset(optional)
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, cleaner in cleaners.items():
@@ -272,9 +275,10 @@ class Cleaner:
         else:
             raise KeyError(kind)
         self.cleaners = {name: remembered(cleaner) if name in REPEATED else cleaner for name, cleaner in self.cleaners.items()}
+        self._optional = frozenset(self.optional)
 
     def clean(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        clean = cells(row, self.cleaners, self.optional)
+        clean = cells(row, self.cleaners, self._optional)
         if self.kind == "divisions" and clean["parent_code"] is not None:
             reason = parent_reason(clean["code"], clean["parent_code"])
             if reason:

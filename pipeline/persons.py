@@ -8,6 +8,7 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 from typing import Any
 
 from pydantic import ValidationInfo
@@ -37,6 +38,7 @@ PROVINCE_PREFIXES: frozenset[str] = frozenset(
 )
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+_RESIDENT_ID_FORM = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 
 
 # --- checks -----------------------------------------------------------------------------------------
@@ -44,7 +46,10 @@ _CHECK = "10X98765432"
 
 def resident_id_check_character(first17: str) -> str:
     """The GB 11643 (ISO 7064 MOD 11-2) check character of the first 17 digits."""
-    return _CHECK[sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError("the check character is of 17 digits")
+    # map and mul in C: checked for every ID number of a national load (tens of millions of rows)
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def resident_id(value: Any, today: date | None = None) -> str:
@@ -59,7 +64,7 @@ def resident_id(value: Any, today: date | None = None) -> str:
     number = value.strip().upper()
     if len(number) != 18:
         raise FieldError("身份证号码应为18位", "format")
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", number, re.ASCII):
+    if not _RESIDENT_ID_FORM.fullmatch(number):
         raise FieldError("身份证号码前17位应为数字，最后一位为数字或X", "format")
     if number[:2] not in PROVINCE_PREFIXES:
         raise FieldError("身份证号码的前两位不是有效的省级行政区划代码", "format")

@@ -196,8 +196,8 @@ STAGE: dict[str, tuple[str, ...]] = {
 
 
 def _text(value: Any) -> str | None:
-    if value is None:
-        return None
+    if value is None or type(value) is str:  # most cells: nothing to do
+        return value
     if isinstance(value, list):
         return ";".join(value)
     if isinstance(value, date):
@@ -221,7 +221,7 @@ class Transform:
             clean["id_hash"] = self.hash(clean["id_number"])
             if self.encrypt is not None:
                 clean["id_encrypted"] = self.encrypt(clean["id_number"])
-        return tuple(_text(clean[name]) for name in self.columns)
+        return tuple([_text(clean[name]) for name in self.columns])
 
     def chunk(self, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[list[tuple], list[tuple[int, dict[str, str]]]]:
         """(staged rows with their row number first, refusals) of a chunk of numbered rows."""

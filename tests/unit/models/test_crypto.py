@@ -46,3 +46,10 @@ def test_a_value_from_before_sm4_still_opens_and_is_not_taken_for_current():
     assert decrypt("secret-a", legacy) == NUMBER
     assert not sealed_under("secret-a", legacy)
     assert sealed_under("secret-a", encrypt("secret-a", NUMBER)) and not sealed_under("secret-b", encrypt("secret-a", NUMBER))
+
+
+def test_the_bulk_look_up_hasher_finds_what_lookup_hash_stored():
+    from models.crypto import lookup_hash, lookup_hasher
+
+    assert lookup_hasher("secret-a")(" 11010519900101123x ") == lookup_hash("secret-a", "11010519900101123X")
+    assert lookup_hasher("secret-a")(NUMBER) != lookup_hasher("secret-b")(NUMBER)
