@@ -9,6 +9,7 @@ stage's status, so a redelivered message changes nothing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from sqlalchemy import ColumnElement, select
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Application], None]
 CLAIM_LIMIT = 100
+# An application whose handler failed in this process is left out of the others a batch claims for this long
+# (seconds): one that cannot be handled (bad data, a bug) then costs one failed batch per process and cool-off,
+# instead of failing every batch of its stage, each redone one application at a time. Its own messages (the sweeper
+# offers it again) still run it.
+FAILED_COOL_OFF = 600.0
+_failed: dict[int, float] = {}  # application id -> when it last failed here (time.monotonic)
 
 
 def application_ids(items: Iterable[dict]) -> list[int]:
@@ -63,6 +70,7 @@ def _run(settings, ids, statuses, handle, claim, isolate: bool) -> int:
                     handle(session, application)
                 done += 1
             except Exception:
+                _failed[application.id] = time.monotonic()
                 log.exception("application %s failed in %s; the sweeper will offer it again", application.id, handle.__name__)
     return done
 
@@ -78,6 +86,19 @@ def _claimed(session: Session, ids: list[int], claim: ColumnElement[bool] | None
     own = select(Application).where(Application.id.in_(ids)).order_by(Application.id)
     claimed = list(session.scalars(own.with_for_update() if locking else own))
     if claim is not None:
-        others = select(Application).where(claim, Application.id.not_in(ids)).order_by(Application.id).limit(CLAIM_LIMIT)
+        others = (select(Application).where(claim, Application.id.not_in(ids + _failed_lately()))
+                  .order_by(Application.id).limit(CLAIM_LIMIT))
         claimed += session.scalars(others.with_for_update(skip_locked=True) if locking else others)
     return claimed
+
+
+def _failed_lately() -> list[int]:
+    """The applications that failed in this process within FAILED_COOL_OFF (older ones forgotten)."""
+    now = time.monotonic()
+    lately = []
+    for application_id, at in list(_failed.items()):  # a copy: a thread pool's other batches may add meanwhile
+        if now - at >= FAILED_COOL_OFF:
+            _failed.pop(application_id, None)
+        else:
+            lately.append(application_id)
+    return lately
