@@ -172,9 +172,8 @@ def one_of(options: Mapping[str, str] | tuple[str, ...] | list[str], what: str) 
 Cleaners = dict[str, Callable[[str], Any]]
 
 
-def cells(row: Mapping[str, Any], cleaners: Cleaners, optional: Iterable[str] = ()) -> dict[str, Any]:
+def cells(row: Mapping[str, Any], cleaners: Cleaners, optional: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Apply a cleaner per column; blank optional columns become None. Raises RowRefused with every reason."""
-    optional = optional if isinstance(optional, frozenset) else frozenset(optional)
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, cleaner in cleaners.items():
@@ -225,10 +224,10 @@ class Cleaner:
         self.today = today or clock.today()
         today_ = self.today
         self.cleaners: Cleaners
-        self.optional: tuple[str, ...] = ()
+        self.optional: frozenset[str] = frozenset()
         if kind == "divisions":
             self.cleaners = {"code": division_code, "name": sized(100, "名称"), "parent_code": division_code}
-            self.optional = ("parent_code",)
+            self.optional = frozenset({"parent_code"})
         elif kind == "physician-qualifications":
             self.cleaners = {
                 "certificate_no": certificate_no, "name": sized(50, "姓名"), "id_number": resident_id,
@@ -236,7 +235,7 @@ class Cleaner:
                 "category": one_of(codes.QUALIFICATION_CATEGORIES, "医师类别"),
                 "issued_on": dated_not_future("发证日期", today_),
             }
-            self.optional = ("issued_on",)
+            self.optional = frozenset({"issued_on"})
         elif kind == "institutions":
             self.cleaners = {
                 "uscc": uscc, "name": sized(200, "机构名称"), "type": one_of(codes.institution_types(), "机构类别"),
@@ -244,7 +243,7 @@ class Cleaner:
                 "beds": bed_count, "departments": department_list, "legal_rep": sized(50, "法定代表人"),
                 "principal": sized(50, "主要负责人"), "phone": phone_number,
             }
-            self.optional = ("address", "beds", "legal_rep", "principal", "phone")
+            self.optional = frozenset({"address", "beds", "legal_rep", "principal", "phone"})
         elif kind == "nurse-exams":
             self.cleaners = {"certificate_no": certificate_no, "name": sized(50, "姓名"), "id_number": resident_id,
                              "passed_year": exam_year(today_)}
@@ -275,10 +274,9 @@ class Cleaner:
         else:
             raise KeyError(kind)
         self.cleaners = {name: remembered(cleaner) if name in REPEATED else cleaner for name, cleaner in self.cleaners.items()}
-        self._optional = frozenset(self.optional)
 
     def clean(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        clean = cells(row, self.cleaners, self._optional)
+        clean = cells(row, self.cleaners, self.optional)
         if self.kind == "divisions" and clean["parent_code"] is not None:
             reason = parent_reason(clean["code"], clean["parent_code"])
             if reason:
