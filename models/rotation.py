@@ -50,7 +50,9 @@ def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
     new = settings.secret
 
     def resealed(token: str) -> str:
+        """`token` under the new secret in SM4: itself when it already is (then nothing is rewritten)."""
         return token if sealed_under(new, token) else encrypt(new, decrypt(settings.secrets, token))
+
     after = 0
     while True:
         with session_scope(settings.database_url) as session:
@@ -58,14 +60,14 @@ def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
             if not persons:
                 break
             for person in persons:
+                if sealed_under(new, person.id_number_encrypted):
+                    continue  # moved already: its hash moved with it (or it was written under the new secret)
                 try:
                     number = decrypt(settings.secrets, person.id_number_encrypted)
                 except ValueError:
                     report.unreadable.append(person.id)
                     continue
                 new_hash = lookup_hash(new, number)
-                if person.id_number_hash == new_hash and sealed_under(new, person.id_number_encrypted):
-                    continue  # moved already
                 if person.id_number_hash != new_hash:
                     old_hashes = [lookup_hash(old, number) for old in settings.old_secrets]
                     for model in (PhysicianQualification, NurseExamRecord):
@@ -77,31 +79,27 @@ def rotate(settings: Settings, batch: int = BATCH) -> RotationReport:
             after = persons[-1].id
     with session_scope(settings.database_url) as session:
         for hook in session.scalars(select(InstitutionWebhook)):
-            if not sealed_under(new, hook.secret_encrypted):
-                hook.secret_encrypted = resealed(hook.secret_encrypted)
+            secret = resealed(hook.secret_encrypted)
+            if secret != hook.secret_encrypted:
+                hook.secret_encrypted = secret
                 report.webhooks += 1
         enrolled = select(Account).where(Account.totp_secret_encrypted.is_not(None) | Account.totp_pending_encrypted.is_not(None))
         for account in session.scalars(enrolled):
-            held = [token for token in (account.totp_secret_encrypted, account.totp_pending_encrypted) if token]
-            if all(sealed_under(new, token) for token in held):
-                continue
-            if account.totp_secret_encrypted:
-                account.totp_secret_encrypted = resealed(account.totp_secret_encrypted)
-            if account.totp_pending_encrypted:
-                account.totp_pending_encrypted = resealed(account.totp_pending_encrypted)
-            report.totp_secrets += 1
+            held = (account.totp_secret_encrypted, account.totp_pending_encrypted)
+            account.totp_secret_encrypted, account.totp_pending_encrypted = (
+                resealed(token) if token else token for token in held)
+            if (account.totp_secret_encrypted, account.totp_pending_encrypted) != held:
+                report.totp_secrets += 1
         waiting = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.task == "workers.notifications.send_sms")
         for message in session.scalars(waiting):
             sealed = message.payload.get("sealed") or []
             if not sealed:
                 continue
             params = dict(message.payload.get("params") or {})
-            if all(sealed_under(new, params[key]) for key in sealed):
-                continue
-            for key in sealed:
-                params[key] = resealed(params[key])
-            message.payload = {**message.payload, "params": params}
-            report.messages += 1
+            rewritten = {**params, **{key: resealed(params[key]) for key in sealed}}
+            if rewritten != params:
+                message.payload = {**message.payload, "params": rewritten}
+                report.messages += 1
         current = select(Person.id_number_hash)
         report.left_under_old = sum(int(session.scalar(select(func.count()).select_from(model).where(
             model.id_number_hash.not_in(current))) or 0) for model in (PhysicianQualification, NurseExamRecord))
