@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import json
 
+from pipeline.routing import jurisdiction_prefix
+
 EXACT, PREFIX, INSIDE = 0, 1, 2
 TIERS = (EXACT, PREFIX, INSIDE)
 
@@ -33,11 +35,9 @@ def division_grams(prefix: str) -> list[str]:
 
 
 def division_prefix(code: str) -> str:
-    """The prefix a division code stands for: a province (XX0000) its 2 digits, a prefecture (XXXX00) 4, a county
-    6; a shorter code stands for itself."""
-    if len(code) != 6:
-        return code
-    return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
+    """The prefix a division code stands for: a six-digit code its jurisdiction (pipeline.routing: a province
+    XX0000 its 2 digits, a prefecture XXXX00 4, a county 6, the country 000000 nothing); a shorter code itself."""
+    return jurisdiction_prefix(code) if len(code) == 6 else code
 
 
 def grams(value: str) -> list[str]:
