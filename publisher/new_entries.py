@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, text
 
 from models.base import Base, utcnow
-from models.imports.writers import FIRST_VERSION, IMPORTED, IMPORTER, dumps, issue
+from models.imports.writers import FIRST_VERSION, IMPORTED, IMPORTER, dumps, issue, next_id
 from models.settings import Settings
 from pipeline.codes import default_scope_map
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
@@ -157,8 +157,8 @@ def _fresh(connection: Connection, register: str, numbered: Numbered, today: dat
             copy.write_row(row)
     person = register != "institution"
     # The version ids are taken by _publish, under the feed lock.
-    ids = ("nextval(pg_get_serial_sequence('persons', 'id')) AS person_id, " if person else "") + (
-        f"nextval(pg_get_serial_sequence('{ENTRY_TABLES[register]}', 'id')) AS entry_id, "
+    ids = (f"{next_id(connection, 'persons')} AS person_id, " if person else "") + (
+        f"{next_id(connection, ENTRY_TABLES[register])} AS entry_id, "
         "CAST(NULL AS BIGINT) AS version_id")
     # The ids are taken in row order, as the general path takes them.
     connection.execute(text(
@@ -309,8 +309,8 @@ def _publish(connection: Connection, settings: Settings, register: str, now: Any
     # Only the versions and deliveries are written under it, so a registration's publish stage waits for them
     # alone, not for a whole import batch.
     run(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
-    run(text("UPDATE import_fresh f SET version_id = v.id FROM (SELECT rn, nextval(pg_get_serial_sequence('public_versions', "
-             "'id')) AS id FROM (SELECT rn FROM import_fresh ORDER BY rn) AS o) AS v WHERE f.rn = v.rn"))
+    run(text(f"UPDATE import_fresh f SET version_id = v.id FROM (SELECT rn, {next_id(connection, 'public_versions')} "
+             "AS id FROM (SELECT rn FROM import_fresh ORDER BY rn) AS o) AS v WHERE f.rn = v.rn"))
     run(text(
         "INSERT INTO public_versions (id, identifier, version, division, body, published_at) "
         f"SELECT f.version_id, f.identifier, {FIRST_VERSION}, f.division, r.body, :now "
