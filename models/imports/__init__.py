@@ -237,12 +237,28 @@ class Transform:
         """As chunk, the staged rows as the text of a PostgreSQL COPY: a worker process formats them, so the process
         that stages them only passes one string to the database per chunk."""
         staged, refused = self.chunk(rows)
-        lines = ["\t".join("\\N" if value is None else str(value).translate(COPY_ESCAPES) for value in row) for row in staged]
-        return CopyRows("\n".join(lines) + "\n" if lines else "", len(lines)), refused
+        return CopyRows(copy_text(staged), len(staged)), refused
 
 
 # COPY's text format: these four characters are written as escapes; NULL is \N.
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(rows: Sequence[tuple]) -> str:
+    """Rows (a row number, then text or None) as the text of a PostgreSQL COPY. A chunk whose values hold none of
+    the four characters COPY escapes (nearly every chunk) is joined as it is: escaping each value one by one was a
+    fifth of a register import's cleaning."""
+    if not rows:
+        return ""
+    values = "".join([value for row in rows for value in row[1:] if value is not None])
+    if any(special in values for special in COPY_SPECIALS):
+        lines = ["\t".join(["\\N" if value is None else str(value).translate(COPY_ESCAPES) for value in row]) for row in rows]
+    else:
+        lines = [f"{row[0]}\t" + "\t".join(["\\N" if value is None else value for value in row[1:]]) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+COPY_SPECIALS = ("\\", "\t", "\n", "\r")
 
 
 @dataclass(frozen=True)
