@@ -120,7 +120,10 @@ def run_phase(api: Api, database_url: str, applicants: list[Applicant], tokens: 
     """Submit every applicant's first registration and drive them all to `published`."""
     desks = [
         Decider(api, institution_token, "/api/v1/institution/tasks", "/api/v1/institution/tasks/{id}", "confirm", decide_threads),
-        Decider(api, commission_token, "/api/v1/commission/queue", "/api/v1/commission/queue/{id}", "approve", decide_threads),
+        # Only the bench institution's applications: in a loaded country the county's queue also holds synthetic
+        # ones, which have no qualification record behind them and could never be issued.
+        Decider(api, commission_token, f"/api/v1/commission/queue?institution={institution_id}",
+                "/api/v1/commission/queue/{id}", "approve", decide_threads),
     ]
     runners = [threading.Thread(target=desk.run, daemon=True) for desk in desks]
     for runner in runners:
