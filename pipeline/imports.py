@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from pipeline import clock, codes
@@ -223,6 +223,8 @@ class Cleaner:
         self.kind = kind
         self.today = today or clock.today()
         today_ = self.today
+        # A birth date after the import's day is refused; that day is taken once, not from the clock per row.
+        resident_id_ = partial(resident_id, today=today_)
         self.cleaners: Cleaners
         self.optional: frozenset[str] = frozenset()
         if kind == "divisions":
@@ -230,7 +232,7 @@ class Cleaner:
             self.optional = frozenset({"parent_code"})
         elif kind == "physician-qualifications":
             self.cleaners = {
-                "certificate_no": certificate_no, "name": sized(50, "姓名"), "id_number": resident_id,
+                "certificate_no": certificate_no, "name": sized(50, "姓名"), "id_number": resident_id_,
                 "level": one_of(codes.QUALIFICATION_LEVELS, "医师级别"),
                 "category": one_of(codes.QUALIFICATION_CATEGORIES, "医师类别"),
                 "issued_on": dated_not_future("发证日期", today_),
@@ -245,7 +247,7 @@ class Cleaner:
             }
             self.optional = frozenset({"address", "beds", "legal_rep", "principal", "phone"})
         elif kind == "nurse-exams":
-            self.cleaners = {"certificate_no": certificate_no, "name": sized(50, "姓名"), "id_number": resident_id,
+            self.cleaners = {"certificate_no": certificate_no, "name": sized(50, "姓名"), "id_number": resident_id_,
                              "passed_year": exam_year(today_)}
         elif kind == "assessments":
             self.cleaners = {
@@ -255,7 +257,7 @@ class Cleaner:
             }
         elif kind == "physicians":
             self.cleaners = {
-                "id_number": resident_id, "name": sized(50, "姓名"), "sex": one_of(SEX_CHOICES, "性别"),
+                "id_number": resident_id_, "name": sized(50, "姓名"), "sex": one_of(SEX_CHOICES, "性别"),
                 "birth_date": lambda value: iso_date(value, "出生日期"), "certificate_no": certificate_no,
                 "level": one_of(codes.QUALIFICATION_LEVELS, "医师级别"),
                 "category": one_of(codes.QUALIFICATION_CATEGORIES, "医师类别"),
@@ -265,7 +267,7 @@ class Cleaner:
             }
         elif kind == "nurses":
             self.cleaners = {
-                "id_number": resident_id, "name": sized(50, "姓名"), "sex": one_of(SEX_CHOICES, "性别"),
+                "id_number": resident_id_, "name": sized(50, "姓名"), "sex": one_of(SEX_CHOICES, "性别"),
                 "birth_date": lambda value: iso_date(value, "出生日期"), "certificate_no": certificate_no,
                 "passed_year": exam_year(today_), "institution_uscc": uscc, "department": sized(50, "工作科室"),
                 "registered_on": dated_not_future("注册日期", today_),

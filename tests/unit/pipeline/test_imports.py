@@ -79,3 +79,13 @@ def test_a_division_row_names_a_parent_above_it():
 def test_missing_columns_are_listed_in_contract_order():
     assert missing_columns("nurses", ["name", "id_number"]) == [c for c in COLUMNS["nurses"] if c not in ("name", "id_number")]
     assert missing_columns("physicians", COLUMNS["physicians"]) == []
+
+
+@pytest.mark.parametrize("kind", ["physician-qualifications", "nurse-exams", "physicians", "nurses"])
+def test_an_id_number_born_after_the_import_s_day_is_refused(kind):
+    """The import's day, not the clock's: a file checked as of a day refuses a birth date after that day."""
+    row = {"certificate_no": "201111110007919", "name": "王建国", "id_number": number("11010520260602131"),
+           "level": "执业医师", "category": "临床", "issued_on": "", "passed_year": "2015"}
+    if kind in ("physicians", "nurses"):
+        row = {**(PHYSICIAN if kind == "physicians" else NURSE), "id_number": row["id_number"], "birth_date": "2026-06-02"}
+    assert refused(kind, row)["id_number"] == "身份证号码中的出生日期无效"
