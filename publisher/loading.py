@@ -76,7 +76,7 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
                     apply(job, settings, first, last, count)
                 if commit:
                     commit()
-                    job.analyze_grown()
+                    job.analyze_grown(during_load=True)
                     commit()
                 done += count
                 if written:
@@ -90,7 +90,7 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
             detail={"loaded": report.loaded, "refused": report.refused, "published": report.published, "applied": report.applied}))
     if commit:
         commit()
-        job.analyze_grown()  # what the load wrote is planned with the right statistics from the first query on
+        job.analyze_grown()  # what the load wrote is planned with full statistics from the first query on
         job.clean_gin_pending()
         commit()
     return job.report
@@ -111,6 +111,7 @@ def apply(job: Import, settings: Settings, first: int, last: int, count: int,
         changed = job.apply_batch(batch, count if job.reads_range else None)
         if job.register and changed:
             job.report.published += publish_entries(connection, settings, job.register, changed)
+    job.publish_counts()
 
 
 def apply_in_parallel(job: Import, settings: Settings, ranges: Iterable[tuple[int, int, int]], appliers: int,
@@ -153,7 +154,7 @@ def apply_in_parallel(job: Import, settings: Settings, ranges: Iterable[tuple[in
                         apply(part, settings, first, last, count, numbered)
                     own.commit()
                     part.clear_stage()
-                    part.analyze_grown()
+                    part.analyze_grown(during_load=True)
                     own.commit()
                     finished.put(count)
                 part.drop_stage()
@@ -208,6 +209,7 @@ def apply_in_parallel(job: Import, settings: Settings, ranges: Iterable[tuple[in
                 collect(block=False)
         collect(block=False)
         for part in parts:
+            job.sketched |= part.sketched
             job.report.loaded += part.report.loaded
             job.report.published += part.report.published
             job.report.applied = job.report.applied or part.report.applied

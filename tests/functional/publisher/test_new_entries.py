@@ -148,3 +148,20 @@ def test_batches_applied_on_two_connections_write_what_one_connection_writes(bot
             assert main(["import", kind, str(directory / f"{kind}.csv"), "--batch-rows", "700", "--workers", "2"]) == 0
             assert "公示" not in capsys.readouterr().out
     assert counts(in_parallel) == counts(in_sql)
+
+
+@pytest.mark.parametrize("way", ["one connection", "two connections"])
+def test_a_load_leaves_full_statistics_for_what_it_wrote(both_ways, way):
+    """Between batches the grown tables are analyzed on a small sample (enough to plan the next batch); after the
+    last one, every table so analyzed gets full statistics, as the searches and lists that read it need (the
+    default target: a histogram of 101 bounds for a unique column, not the load's 11)."""
+    in_sql, _, in_parallel, _ = both_ways
+    url = in_sql if way == "one connection" else in_parallel
+    with engine_for(url).connect() as connection:
+        bounds = dict(connection.execute(text(
+            "SELECT tablename || '.' || attname, array_length(histogram_bounds, 1) FROM pg_stats WHERE schemaname = 'public' "
+            "AND (tablename, attname) IN (('persons', 'id_number_hash'), ('public_records', 'identifier'), "
+            "('physician_registrations', 'identifier'), ('nurse_registrations', 'identifier'), "
+            "('public_versions', 'id'), ('physician_registration_events', 'id'))")).all())
+    assert bounds == dict.fromkeys(["persons.id_number_hash", "public_records.identifier", "physician_registrations.identifier",
+                                    "nurse_registrations.identifier", "public_versions.id", "physician_registration_events.id"], 101)
