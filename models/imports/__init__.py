@@ -242,6 +242,7 @@ class Transform:
 
 # COPY's text format: these four characters are written as escapes; NULL is \N.
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_SPECIALS = tuple(chr(code) for code in COPY_ESCAPES)  # the same four characters, to look for
 
 
 def copy_text(rows: Sequence[tuple]) -> str:
@@ -256,9 +257,6 @@ def copy_text(rows: Sequence[tuple]) -> str:
     else:
         lines = [f"{row[0]}\t" + "\t".join(["\\N" if value is None else value for value in row[1:]]) for row in rows]
     return "\n".join(lines) + "\n"
-
-
-COPY_SPECIALS = ("\\", "\t", "\n", "\r")
 
 
 @dataclass(frozen=True)
