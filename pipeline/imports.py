@@ -71,6 +71,23 @@ def missing_columns(kind: str, header: Iterable[str] | None) -> list[str]:
     return [name for name in COLUMNS[kind] if name not in present]
 
 
+def repeated_columns(kind: str, header: Iterable[str]) -> list[str]:
+    """The kind's columns that the header names more than once: which of the cells is meant cannot be known."""
+    names = [name.strip() for name in header]
+    return [name for name in COLUMNS[kind] if names.count(name) > 1]
+
+
+# The key under which a reader puts, in a row with non-blank cells beyond the header, the reason to refuse it
+# as a whole (extra_cells_reason): an unquoted comma in an address, say, shifts every later cell. No kind has a
+# column of that name, and the reader renames a header cell of that name.
+EXTRA_CELLS = "*"
+NUL_REASON = "不能含有空字符"
+
+
+def extra_cells_reason(cells: int, columns: int) -> str:
+    return f"该行有{cells}个单元格，多于表头的{columns}列（含逗号的内容应加英文双引号）"
+
+
 # --- cell checks ---------------------------------------------------------------------------------------------
 
 
@@ -176,6 +193,8 @@ def cells(row: Mapping[str, Any], cleaners: Cleaners, optional: frozenset[str] =
     """Apply a cleaner per column; blank optional columns become None. Raises RowRefused with every reason."""
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    if EXTRA_CELLS in row:
+        errors[EXTRA_CELLS] = row[EXTRA_CELLS]
     for name, cleaner in cleaners.items():
         value = row.get(name)
         value = value.strip() if isinstance(value, str) else ""
@@ -184,6 +203,9 @@ def cells(row: Mapping[str, Any], cleaners: Cleaners, optional: frozenset[str] =
                 clean[name] = None
             else:
                 errors[name] = REQUIRED
+            continue
+        if "\x00" in value:  # no text column can store it
+            errors[name] = NUL_REASON
             continue
         try:
             clean[name] = cleaner(value)

@@ -35,11 +35,14 @@ from models.crypto import encrypter, lookup_hasher
 from pipeline import clock
 from pipeline.imports import (
     COLUMNS,
+    EXTRA_CELLS,
     FIRST_DATA_ROW,
     LABELS,
     Cleaner,
     RowRefused,
+    extra_cells_reason,
     missing_columns,
+    repeated_columns,
 )
 
 __all__ = [
@@ -155,13 +158,21 @@ def _records(kind: str, path: Path | str, handle: IO[bytes]) -> Iterator[Any]:
             if missing:
                 raise FileRefused(
                     f"文件 {path} 缺少列：{'、'.join(missing)}（{kind} 需要表头 {','.join(COLUMNS[kind])}）")
+            repeated = repeated_columns(kind, header)
+            if repeated:
+                raise FileRefused(f"文件 {path} 的表头中以下列出现了不止一次：{'、'.join(repeated)}")
+            header = ["" if name == EXTRA_CELLS else name for name in header]  # that key is the reader's own
+            width = len(header)
             yield None
             number = FIRST_DATA_ROW - 1
             for values in reader:
                 if not values:
                     continue
                 number += 1
-                yield number, dict(zip(header, values, strict=False))
+                row = dict(zip(header, values, strict=False))
+                if len(values) > width and any(value.strip() for value in values[width:]):
+                    row[EXTRA_CELLS] = extra_cells_reason(len(values), width)
+                yield number, row
         except csv.Error as error:
             raise FileRefused(f"无法读取文件 {path}：第{reader.line_num}行：{csv_reason(error)}") from None
         except OSError as error:

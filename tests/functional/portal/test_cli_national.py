@@ -371,6 +371,8 @@ def test_a_bad_register_file_is_refused_whole_and_changes_nothing(country, count
     ("id_number,name,sex,birth_date,certificate_no,passed_year,institution_uscc,department,registered_on,valid_until,"
      "registered_by\n1,王芳,女".encode("gb18030"), "不是UTF-8编码"),
     (None, "超过1 MB"),
+    (b"id_number,name,sex,birth_date,certificate_no,passed_year,institution_uscc,department,registered_on,valid_until,"
+     b"registered_by,name\n", "出现了不止一次：name"),
 ])
 def test_an_unreadable_register_file_exits_2_without_a_traceback(country, tmp_path, capsys, content, message):
     path = tmp_path / "nurses.csv"
@@ -382,4 +384,23 @@ def test_an_unreadable_register_file_exits_2_without_a_traceback(country, tmp_pa
     before = counts(country)
     code, _, err = run(capsys, "import", "nurses", str(path))
     assert code == 2 and message in err and "Traceback" not in err
+    assert counts(country) == before
+
+
+def test_a_nul_character_or_cells_beyond_the_header_refuse_the_row_with_its_reason(country, country_dir, tmp_path, capsys):
+    nurses = rows_of(country_dir / "nurses.csv")
+    header = list(nurses[0])
+    lines = [",".join(header)]
+    lines.append(",".join(nurses[0].values()) + ",,")  # blank cells after the last column (a spreadsheet's export): fine
+    with_nul = dict(nurses[1], name=nurses[1]["name"][:1] + "\x00" + nurses[1]["name"][1:])
+    lines.append(",".join(with_nul.values()))
+    lines.append(",".join(nurses[2].values()) + ",多出的内容")  # an unquoted comma shifts the cells after it
+    path = tmp_path / "nurses.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = counts(country)
+    code, out, err = run(capsys, "import", "nurses", str(path))
+    assert code == 1 and "拒绝 2 行" in out and "Traceback" not in err
+    assert "第3行 name：不能含有空字符" in err
+    assert f"第4行：该行有{len(header) + 1}个单元格，多于表头的{len(header)}列" in err
+    assert "第2行" not in err
     assert counts(country) == before

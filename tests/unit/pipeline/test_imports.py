@@ -5,7 +5,17 @@ from datetime import date
 
 import pytest
 
-from pipeline.imports import COLUMNS, Cleaner, RowRefused, missing_columns, parent_reason, resident_sex
+from pipeline.imports import (
+    COLUMNS,
+    EXTRA_CELLS,
+    Cleaner,
+    RowRefused,
+    extra_cells_reason,
+    missing_columns,
+    parent_reason,
+    repeated_columns,
+    resident_sex,
+)
 from pipeline.persons import resident_id_check_character
 
 TODAY = date(2026, 6, 1)
@@ -89,3 +99,23 @@ def test_an_id_number_born_after_the_import_s_day_is_refused(kind):
     if kind in ("physicians", "nurses"):
         row = {**(PHYSICIAN if kind == "physicians" else NURSE), "id_number": row["id_number"], "birth_date": "2026-06-02"}
     assert refused(kind, row)["id_number"] == "身份证号码中的出生日期无效"
+
+
+@pytest.mark.parametrize("column", ["name", "certificate_no", "department", "registered_by"])
+def test_a_nul_character_is_refused_in_its_column_not_left_for_the_database(column):
+    # No PostgreSQL text column can hold it: before, the row passed the cleaning and the import died on a traceback.
+    row = {**NURSE, column: NURSE[column][:1] + "\x00" + NURSE[column][1:]}
+    assert refused("nurses", row) == {column: "不能含有空字符"}
+
+
+def test_cells_beyond_the_header_refuse_the_row_as_a_whole_beside_its_other_reasons():
+    reason = extra_cells_reason(14, 12)
+    assert "14个单元格" in reason and "12列" in reason
+    assert refused("physicians", {**PHYSICIAN, EXTRA_CELLS: reason}) == {EXTRA_CELLS: reason}
+    assert refused("physicians", {**PHYSICIAN, EXTRA_CELLS: reason, "sex": "未知"}).keys() == {EXTRA_CELLS, "sex"}
+
+
+def test_a_column_named_twice_in_the_header_is_named_in_the_refusal():
+    header = [*COLUMNS["nurses"], " name", "remark", "remark"]
+    assert repeated_columns("nurses", header) == ["name"]
+    assert repeated_columns("nurses", COLUMNS["nurses"]) == []
