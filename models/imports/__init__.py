@@ -3,9 +3,10 @@
 An import runs in three steps, all on one database connection (`Import`):
 
 1. **stage** — the file is read as a stream (`read_csv`: a line is at most `MAX_LINE_BYTES`, the file must be
-   UTF-8), every row is cleaned by the pure rules of `pipeline.imports` (and its ID number hashed and encrypted
-   here), and the clean rows go into a temporary table `import_stage` (COPY on PostgreSQL) in chunks; a refused
-   row is reported with a reason per column. Memory stays bounded whatever the size of the file.
+   UTF-8; with worker processes, they parse its raw lines themselves), every row is cleaned by the pure rules of
+   `pipeline.imports` (and its ID number hashed and encrypted here), and the clean rows go into a temporary table
+   `import_stage` (COPY on PostgreSQL) in chunks; a refused row is reported with a reason per column. Memory
+   stays bounded whatever the size of the file.
 2. **check** — set-based checks of the staged rows against each other and the database: a key repeated in the
    file, an unknown division, commission, institution or certificate, a registering commission whose
    jurisdiction does not hold the division. Refused rows are left out of the stage.
@@ -22,6 +23,7 @@ for the good rows to load (`load_good_rows`).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -101,23 +103,6 @@ class ImportReport:
 # --- reading --------------------------------------------------------------------------------------------------
 
 
-def _lines(handle: IO[bytes], path: Path | str) -> Iterator[str]:
-    number = 0
-    while True:
-        raw = handle.readline(MAX_LINE_BYTES + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > MAX_LINE_BYTES:
-            raise FileRefused(f"无法读取文件 {path}：第{number}行超过{MAX_LINE_BYTES // (1 << 20)} MB，不是有效的CSV行")
-        if number == 1 and raw.startswith(BOM):
-            raw = raw[len(BOM):]
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise FileRefused(f"无法读取文件 {path}：不是UTF-8编码（第{number}行）") from None
-
-
 def open_error(path: Path | str, error: OSError) -> FileRefused:
     if isinstance(error, FileNotFoundError):
         reason = "文件不存在"
@@ -130,9 +115,10 @@ def open_error(path: Path | str, error: OSError) -> FileRefused:
     return FileRefused(f"无法读取文件 {path}：{reason}")
 
 
-def read_csv(kind: str, path: Path | str) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv(kind: str, path: Path | str) -> CsvFile:
     """(row number, header → cell) of every record of the file, as a stream; FileRefused for a file that cannot be
-    loaded: not there, not UTF-8, a missing column, a line over MAX_LINE_BYTES, a cell over MAX_CELL_CHARS.
+    loaded: not there, not UTF-8, a missing or repeated column, a line over MAX_LINE_BYTES, a cell over
+    MAX_CELL_CHARS.
 
     The header is checked before the first row is given; a later problem is raised when the stream reaches it."""
     try:
@@ -142,41 +128,208 @@ def read_csv(kind: str, path: Path | str) -> Iterator[tuple[int, dict[str, str]]
     return read_csv_from(kind, handle, path)
 
 
-def read_csv_from(kind: str, handle: IO[bytes], name: Path | str) -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv_from(kind: str, handle: IO[bytes], name: Path | str) -> CsvFile:
     """As read_csv, from an open binary file (an upload); `name` is what the reasons call it."""
-    rows = _records(kind, name, handle)
-    next(rows)  # read and check the header now
-    return rows
+    return CsvFile(kind, handle, name)
 
 
-def _records(kind: str, path: Path | str, handle: IO[bytes]) -> Iterator[Any]:
-    with handle:
-        reader = csv.reader(_lines(handle, path))
+def too_long(name: Path | str, line: int) -> FileRefused:
+    return FileRefused(f"无法读取文件 {name}：第{line}行超过{MAX_LINE_BYTES // (1 << 20)} MB，不是有效的CSV行")
+
+
+def not_utf8(name: Path | str, line: int) -> FileRefused:
+    return FileRefused(f"无法读取文件 {name}：不是UTF-8编码（第{line}行）")
+
+
+def bad_csv(name: Path | str, line: int, error: csv.Error) -> FileRefused:
+    return FileRefused(f"无法读取文件 {name}：第{line}行：{csv_reason(error)}")
+
+
+def _row(header: Sequence[str], values: list[str]) -> dict[str, str]:
+    row = dict(zip(header, values, strict=False))
+    if len(values) > len(header) and any(value.strip() for value in values[len(header):]):
+        row[EXTRA_CELLS] = extra_cells_reason(len(values), len(header))
+    return row
+
+
+# The raw CSV a worker process parses at a time (CsvFile.pieces): about a chunk of rows.
+BLOCK_BYTES = 1 << 17
+
+
+class CsvFile:
+    """A CSV file being read, its header read and checked (read_csv).
+
+    Iterated, it gives (row number, header → cell) of every record. The row number is the record's line as a
+    spreadsheet shows it, the header being 1 (a blank line is a row too). For worker processes, `pieces` gives the
+    rest of the file as raw lines that the workers parse themselves (`Lines`): reading every record into a dict
+    here and pickling it to them was a quarter of the Python in an import of reference data."""
+
+    def __init__(self, kind: str, handle: IO[bytes], name: Path | str) -> None:
+        self.kind = kind
+        self.name = name
+        self.handle = handle
+        self.line = 0  # lines read so far, the header's included
+        self.row = FIRST_DATA_ROW - 1  # the row number of the last record read
+        self._reader = csv.reader(self._lines(handle))
         try:
-            header = [name.strip() for name in next(reader, [])]
-            missing = missing_columns(kind, header)
-            if missing:
-                raise FileRefused(
-                    f"文件 {path} 缺少列：{'、'.join(missing)}（{kind} 需要表头 {','.join(COLUMNS[kind])}）")
-            repeated = repeated_columns(kind, header)
-            if repeated:
-                raise FileRefused(f"文件 {path} 的表头中以下列出现了不止一次：{'、'.join(repeated)}")
-            header = ["" if name == EXTRA_CELLS else name for name in header]  # that key is the reader's own
-            width = len(header)
-            yield None
-            number = FIRST_DATA_ROW - 1
-            for values in reader:
-                if not values:
-                    continue
-                number += 1
-                row = dict(zip(header, values, strict=False))
-                if len(values) > width and any(value.strip() for value in values[width:]):
-                    row[EXTRA_CELLS] = extra_cells_reason(len(values), width)
-                yield number, row
+            header = [name.strip() for name in next(self._reader, [])]
         except csv.Error as error:
-            raise FileRefused(f"无法读取文件 {path}：第{reader.line_num}行：{csv_reason(error)}") from None
+            handle.close()
+            raise bad_csv(name, self.line, error) from None
         except OSError as error:
-            raise open_error(path, error) from None
+            handle.close()
+            raise open_error(name, error) from None
+        except FileRefused:
+            handle.close()
+            raise
+        missing = missing_columns(kind, header)
+        repeated = repeated_columns(kind, header)
+        if missing or repeated:
+            handle.close()
+        if missing:
+            raise FileRefused(f"文件 {name} 缺少列：{'、'.join(missing)}（{kind} 需要表头 {','.join(COLUMNS[kind])}）")
+        if repeated:
+            raise FileRefused(f"文件 {name} 的表头中以下列出现了不止一次：{'、'.join(repeated)}")
+        self.header = tuple("" if name == EXTRA_CELLS else name for name in header)  # that key is the reader's own
+
+    def _lines(self, handle: Any) -> Iterator[str]:
+        while True:
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            self.line += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise too_long(self.name, self.line)
+            if self.line == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise not_utf8(self.name, self.line) from None
+
+    def _records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        try:
+            for values in self._reader:
+                self.row += 1
+                if values:
+                    yield self.row, _row(self.header, values)
+        except csv.Error as error:
+            raise bad_csv(self.name, self.line, error) from None
+        except OSError as error:
+            raise open_error(self.name, error) from None
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        with self.handle:
+            yield from self._records()
+
+    def pieces(self, rows: int) -> Iterator[Lines | list[tuple[int, dict[str, str]]] | FileRefused]:
+        """The rest of the file for worker processes, in order: `Lines` as long as the file holds no quote
+        character (a quoted cell may hold a line break, so only then is each line a record), from the first quote
+        on chunks of `rows` rows read here. A FileRefused found here comes in its place, after what precedes it,
+        so the first problem in the file is the one reported, as when it is read here."""
+        with self.handle:
+            pending = b""
+            try:
+                while True:
+                    data = self.handle.read(BLOCK_BYTES)
+                    buffer = pending + data if pending else data
+                    if not buffer:
+                        return
+                    cut = buffer.rfind(b"\n") + 1 if data else len(buffer)  # at the end, the last line has no \n
+                    if not cut:  # part of one line so far
+                        if len(buffer) > MAX_LINE_BYTES:
+                            yield too_long(self.name, self.line + 1)
+                            return
+                        pending = buffer
+                        continue
+                    block, pending = buffer[:cut], buffer[cut:]
+                    if b'"' in block:
+                        yield from self._rows_from(block + pending, rows)
+                        return
+                    yield Lines(str(self.name), self.header, block, self.line + 1, self.row + 1)
+                    count = block.count(b"\n") + (not block.endswith(b"\n"))
+                    self.line += count
+                    self.row += count
+            except OSError as error:
+                yield open_error(self.name, error)
+
+    def _rows_from(self, head: bytes, size: int) -> Iterator[list[tuple[int, dict[str, str]]] | FileRefused]:
+        """The records of `head` (raw lines already read) and of the rest of the file, read here."""
+        self._reader = csv.reader(self._lines(_Joined(head, self.handle)))
+        chunk: list[tuple[int, dict[str, str]]] = []
+        try:
+            for row in self._records():
+                chunk.append(row)
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+        except FileRefused as refusal:
+            yield refusal
+            return
+        if chunk:
+            yield chunk
+
+
+class _Joined:
+    """`readline` over bytes already read, then over the rest of a file."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head = io.BytesIO(head)
+        self.rest = rest
+
+    def readline(self, limit: int) -> bytes:
+        line = self.head.readline(limit)
+        if line.endswith(b"\n") or len(line) >= limit:
+            return line
+        return line + self.rest.readline(limit - len(line))
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Raw lines of a CSV file, each a record, for a worker process to parse (`rows`), with the file's name, its
+    header, the line number of the first and its row number (CsvFile.pieces)."""
+
+    name: str
+    header: tuple[str, ...]
+    data: bytes
+    first_line: int
+    first_row: int
+
+    def rows(self) -> list[tuple[int, dict[str, str]]]:
+        """(row number, header → cell) of each record; FileRefused as reading the file here would give it."""
+        lines = [line + "\n" for line in self._text().split("\n")]
+        if self.data.endswith(b"\n"):
+            lines.pop()
+        else:
+            lines[-1] = lines[-1][:-1]
+        reader = csv.reader(lines)
+        rows = []
+        number = self.first_row - 1
+        try:
+            for values in reader:
+                number += 1
+                if values:
+                    rows.append((number, _row(self.header, values)))
+        except csv.Error as error:
+            raise bad_csv(self.name, self.first_line - 1 + reader.line_num, error) from None
+        return rows
+
+    def _text(self) -> str:
+        """The lines decoded; FileRefused for the first line over MAX_LINE_BYTES (its line break counted) or not
+        UTF-8, in the order they would be found reading line by line."""
+        try:
+            text, bad = self.data.decode("utf-8"), None
+        except UnicodeDecodeError as error:
+            text, bad = "", self.data.count(b"\n", 0, error.start)
+        if len(self.data) >= MAX_LINE_BYTES:  # else no line can be too long (a block is smaller, nearly always)
+            raw = self.data.split(b"\n")
+            ended = self.data.endswith(b"\n")
+            for index, line in enumerate(raw if bad is None else raw[:bad + 1]):
+                if len(line) + (ended or index < len(raw) - 1) > MAX_LINE_BYTES:
+                    raise too_long(self.name, self.first_line + index)
+        if bad is not None:
+            raise not_utf8(self.name, self.first_line + bad)
+        return text
 
 
 def csv_reason(error: csv.Error) -> str:
@@ -293,9 +446,20 @@ def _start_worker(kind: str, secret: str, today: date, as_copy: bool) -> None:
     _AS_COPY = as_copy
 
 
-def _work(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[list[tuple] | CopyRows, list[tuple[int, dict[str, str]]]]:
+def _work(piece: Lines | Sequence[tuple[int, Mapping[str, Any]]]) -> tuple[list[tuple] | CopyRows, list[tuple[int, dict[str, str]]]]:
     assert _WORKER is not None
+    rows = piece.rows() if isinstance(piece, Lines) else piece
     return _WORKER.copy_chunk(rows) if _AS_COPY else _WORKER.chunk(rows)
+
+
+class _Refused:
+    """A FileRefused found while reading, raised in its turn among the pieces' results."""
+
+    def __init__(self, refusal: FileRefused) -> None:
+        self.refusal = refusal
+
+    def get(self) -> Any:
+        raise self.refusal
 
 
 def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
@@ -313,7 +477,8 @@ def transformed(kind: str, secret: str, rows: Iterable[tuple[int, dict[str, str]
                 today: date | None = None, as_copy: bool = False,
                 ) -> Iterator[tuple[list[tuple] | CopyRows, list[tuple[int, dict[str, str]]]]]:
     """Clean the rows in `workers` processes (0: in this one), chunk by chunk and in order, with at most a few
-    chunks in flight so memory stays bounded; `as_copy`: the workers give the staged rows as COPY text."""
+    chunks in flight so memory stays bounded; `as_copy`: the workers give the staged rows as COPY text. Rows of a
+    CsvFile go to the workers as raw lines (CsvFile.pieces) where they can."""
     today = today or clock.today()
     if workers <= 0:
         transform = Transform(kind, secret, today)
@@ -326,8 +491,9 @@ def transformed(kind: str, secret: str, rows: Iterable[tuple[int, dict[str, str]
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_start_worker, initargs=(kind, secret, today, as_copy)) as pool:
         waiting: deque[Any] = deque()
-        for part in _chunks(rows, chunk):
-            waiting.append(pool.apply_async(_work, (part,)))
+        pieces: Iterator[Any] = rows.pieces(chunk) if isinstance(rows, CsvFile) else _chunks(rows, chunk)
+        for part in pieces:
+            waiting.append(_Refused(part) if isinstance(part, FileRefused) else pool.apply_async(_work, (part,)))
             if len(waiting) >= 2 * workers + 2:
                 yield waiting.popleft().get()
         while waiting:
