@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -222,7 +222,7 @@ class CsvFile:
         with self.handle:
             yield from self._records()
 
-    def pieces(self, rows: int) -> Iterator[Lines | list[tuple[int, dict[str, str]]] | FileRefused]:
+    def pieces(self, rows: int) -> Generator[Lines | list[tuple[int, dict[str, str]]] | FileRefused]:
         """The rest of the file for worker processes, in order: `Lines` as long as the file holds no quote
         character (a quoted cell may hold a line break, so only then is each line a record), from the first quote
         on chunks of `rows` rows read here. A FileRefused found here comes in its place, after what precedes it,
@@ -462,7 +462,7 @@ class _Refused:
         raise self.refusal
 
 
-def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+def _chunks(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Generator[list[tuple[int, dict[str, str]]]]:
     chunk: list[tuple[int, dict[str, str]]] = []
     for row in rows:
         chunk.append(row)
@@ -491,13 +491,14 @@ def transformed(kind: str, secret: str, rows: Iterable[tuple[int, dict[str, str]
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_start_worker, initargs=(kind, secret, today, as_copy)) as pool:
         waiting: deque[Any] = deque()
-        pieces: Iterator[Any] = rows.pieces(chunk) if isinstance(rows, CsvFile) else _chunks(rows, chunk)
-        for part in pieces:
-            waiting.append(_Refused(part) if isinstance(part, FileRefused) else pool.apply_async(_work, (part,)))
-            if len(waiting) >= 2 * workers + 2:
+        pieces: Generator[Any] = rows.pieces(chunk) if isinstance(rows, CsvFile) else _chunks(rows, chunk)
+        with closing(pieces):  # the file is closed when a worker's refusal ends the reading early
+            for part in pieces:
+                waiting.append(_Refused(part) if isinstance(part, FileRefused) else pool.apply_async(_work, (part,)))
+                if len(waiting) >= 2 * workers + 2:
+                    yield waiting.popleft().get()
+            while waiting:
                 yield waiting.popleft().get()
-        while waiting:
-            yield waiting.popleft().get()
 
 
 # --- the import ----------------------------------------------------------------------------------------------
