@@ -53,3 +53,7 @@ def test_the_bulk_look_up_hasher_finds_what_lookup_hash_stored():
 
     assert lookup_hasher("secret-a")(" 11010519900101123x ") == lookup_hash("secret-a", "11010519900101123X")
     assert lookup_hasher("secret-a")(NUMBER) != lookup_hasher("secret-b")(NUMBER)
+    # One hasher for a whole load: each value hashed from the key's states as they were, in any order, any length.
+    hasher = lookup_hasher("secret-a")
+    values = [f"{n:018d}" for n in range(0, 10**18, 10**16)] + ["", "x" * 200, "王芳"]
+    assert [hasher(value) for value in values + values[::-1]] == [lookup_hash("secret-a", value) for value in values + values[::-1]]

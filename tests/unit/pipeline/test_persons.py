@@ -71,6 +71,12 @@ def test_real_shaped_numbers_of_every_province_and_decade_are_accepted(number):
     assert resident_id_check_character(number[:17]) == mod11_2(number[:17]) == number[17]
 
 
+@pytest.mark.parametrize("body", ["1101051990010112", "1101051990010112X", "11010519900101120 ", "1101051990010112１", ""])
+def test_the_check_character_is_only_of_seventeen_ascii_digits(body):
+    with pytest.raises(ValueError):
+        resident_id_check_character(body)
+
+
 def test_the_table_covers_x_and_digit_check_characters():
     assert {number[-1] for number in REAL_SHAPED} == set("0123456789X")
     assert {number[:2] for number in REAL_SHAPED} == PROVINCE_PREFIXES
