@@ -223,10 +223,11 @@ class CsvFile:
             yield from self._records()
 
     def pieces(self, rows: int) -> Generator[Lines | list[tuple[int, dict[str, str]]] | FileRefused]:
-        """The rest of the file for worker processes, in order: `Lines` as long as the file holds no quote
-        character (a quoted cell may hold a line break, so only then is each line a record), from the first quote
-        on chunks of `rows` rows read here. A FileRefused found here comes in its place, after what precedes it,
-        so the first problem in the file is the one reported, as when it is read here."""
+        """The rest of the file for worker processes, in order: blocks of whole lines (`Lines`) as long as each
+        holds whole records (a quoted cell may hold a line break: a block with a quote character is parsed here
+        first, strictly, to count its records), then chunks of `rows` rows read here. A FileRefused found here
+        comes in its place, after what precedes it, so the first problem in the file is the one reported, as when
+        it is read here."""
         with self.handle:
             pending = b""
             try:
@@ -243,13 +244,14 @@ class CsvFile:
                         pending = buffer
                         continue
                     block, pending = buffer[:cut], buffer[cut:]
-                    if b'"' in block:
+                    lines = block.count(b"\n") + (not block.endswith(b"\n"))
+                    records = _whole_records(block) if b'"' in block else lines
+                    if records is None:
                         yield from self._rows_from(block + pending, rows)
                         return
                     yield Lines(str(self.name), self.header, block, self.line + 1, self.row + 1)
-                    count = block.count(b"\n") + (not block.endswith(b"\n"))
-                    self.line += count
-                    self.row += count
+                    self.line += lines
+                    self.row += records
             except OSError as error:
                 yield open_error(self.name, error)
 
@@ -268,6 +270,28 @@ class CsvFile:
             return
         if chunk:
             yield chunk
+
+
+def _split(text: str, ended: bool) -> list[str]:
+    """The lines of `text`, each with its line break, as a file's lines are read (only "\\n" ends a line)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    if ended:
+        lines.pop()
+    else:
+        lines[-1] = lines[-1][:-1]
+    return lines
+
+
+def _whole_records(block: bytes) -> int | None:
+    """How many records the lines of `block` hold, if they hold whole, well-formed records: parsed strictly, they
+    end outside a quoted cell, and the lenient parse a worker makes of them gives the same records as reading on
+    from here would. None: the block must be read here (not UTF-8, a quoted cell running on past it, a malformed
+    quote), as it is, with the rest of the file."""
+    try:
+        lines = _split(block.decode("utf-8"), block.endswith(b"\n"))
+        return sum(1 for _ in csv.reader(lines, strict=True))
+    except (UnicodeDecodeError, csv.Error):
+        return None
 
 
 class _Joined:
@@ -297,12 +321,7 @@ class Lines:
 
     def rows(self) -> list[tuple[int, dict[str, str]]]:
         """(row number, header → cell) of each record; FileRefused as reading the file here would give it."""
-        lines = [line + "\n" for line in self._text().split("\n")]
-        if self.data.endswith(b"\n"):
-            lines.pop()
-        else:
-            lines[-1] = lines[-1][:-1]
-        reader = csv.reader(lines)
+        reader = csv.reader(_split(self._text(), self.data.endswith(b"\n")))
         rows = []
         number = self.first_row - 1
         try:

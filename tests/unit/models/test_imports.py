@@ -46,6 +46,7 @@ def write(tmp_path: Path, lines: list[str | bytes], ending: bytes = b"\n", last:
 
 
 GOOD = [exam(n) for n in range(60)]
+QUOTED = [",".join(f'"{cell}"' for cell in line.split(",")) for line in GOOD]  # as some tools write every cell
 
 FILES = {
     "plain": (GOOD, {}),
@@ -53,6 +54,10 @@ FILES = {
     "blank lines count as rows": ([*GOOD[:10], "", "", " ", *GOOD[10:]], {}),
     "bad rows": ([*GOOD[:5], "N1,王,110105,1800", exam(5) + ",多余", "N2,\x00,x,2015", *GOOD[5:]], {}),
     "a quote from row 30 on": ([*GOOD[:28], '"N20150000009999","李,静",110105199203010017,2015', *GOOD[28:]], {}),
+    "every cell quoted": (QUOTED, {}),
+    "quotes inside quoted cells": ([*QUOTED[:20], 'N2015094,"李""静""",110105199203010017,2015', *QUOTED[20:]], {}),
+    "a malformed quote, then quoted rows": ([*GOOD[:9], 'N2015095,"李"静,110105199203010017,2015', *QUOTED[9:]], {}),
+    "a quoted line break early, then quoted rows": ([*QUOTED[:4], 'N2015093,"李\n\n静",x,2015', *QUOTED[4:]], {}),
     "a quoted line break": ([*GOOD[:40], 'N2015099,"李\n静",110105199203010017,2015', *GOOD[40:]], {}),
     "not UTF-8 at row 20": ([*GOOD[:18], "N2015098,李静".encode("gb18030") + b",x,2015", *GOOD[18:]], {}),
     "a carriage return inside a line": ([*GOOD[:33], "N2015097,李\r静,110105199203010017,2015", *GOOD[33:]], {}),
@@ -110,3 +115,25 @@ def test_the_first_problem_in_the_file_is_the_one_reported(tmp_path, monkeypatch
     lines, shape = FILES[name]
     _, _, whole = outcome(write(tmp_path, lines, **shape), workers=2)
     assert whole is not None and message in whole
+
+
+def test_blocks_of_whole_records_go_to_the_workers_as_raw_lines_quoted_or_not(tmp_path, monkeypatch):
+    # The point of the raw lines: the reading process parses no row of them into a dict. Quoted cells (as many
+    # tools write every cell) keep them raw; only from a quote it cannot parse strictly on is the file read here.
+    monkeypatch.setattr(imports, "BLOCK_BYTES", 500)
+    kinds = [type(piece).__name__ for piece in read_csv("nurse-exams", write(tmp_path, QUOTED)).pieces(7)]
+    assert set(kinds) == {"Lines"} and len(kinds) > 5
+    malformed = [*QUOTED[:30], 'N2015095,"李"静,110105199203010017,2015', *QUOTED[30:]]
+    kinds = [type(piece).__name__ for piece in read_csv("nurse-exams", write(tmp_path, malformed)).pieces(7)]
+    assert kinds[0] == "Lines" and kinds[-1] == "list"
+
+
+def test_a_block_ending_inside_a_quoted_cell_is_read_on_here_not_cut(tmp_path, monkeypatch):
+    lines = [*QUOTED[:3], 'N2015093,"李\n静",110105199203010017,2015', *QUOTED[3:20]]
+    path = write(tmp_path, lines)
+    # The first block ends at the line break inside the quoted cell.
+    monkeypatch.setattr(imports, "BLOCK_BYTES", len(("\n".join(QUOTED[:3]) + "\nN2015093,\"李\n").encode()))
+    in_process = outcome(path, workers=0)
+    assert outcome(path, workers=2) == in_process
+    assert [number for number, _ in in_process[1]] == [5]  # the two-line record is row 5; its ID number is bad
+    assert [row[0] for row in in_process[0]] == [2, 3, 4, *range(6, 23)]
