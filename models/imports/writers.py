@@ -29,7 +29,7 @@ from models.registers.institutions import DepartmentScope, Institution, Institut
 from models.registers.nurses import NurseRegistration, NurseRegistrationEvent
 from models.registers.physicians import PhysicianPractice, PhysicianRegistration, PhysicianRegistrationEvent
 from pipeline.codes import default_scope_map
-from pipeline.identifiers import REGISTER_LETTERS, format_identifier
+from pipeline.identifiers import REGISTER_LETTERS, serial_identifiers
 
 IMPORTER = "存量数据导入"
 IMPORTED = "存量注册导入"
@@ -169,12 +169,10 @@ def issue(connection: Connection, register: str, divisions_of: Sequence[str], ye
     wanted: dict[str, int] = defaultdict(int)
     for division in divisions_of:
         wanted[division] += 1
-    next_serial = take_serials(connection, REGISTER_LETTERS[register], wanted, year)
-    issued = []
-    for division in divisions_of:
-        issued.append(format_identifier(register, division, year, next_serial[division]))
-        next_serial[division] += 1
-    return issued
+    first_serial = take_serials(connection, REGISTER_LETTERS[register], wanted, year)
+    of_division = {division: iter(serial_identifiers(register, division, year, first_serial[division], count))
+                   for division, count in wanted.items()}
+    return [next(of_division[division]) for division in divisions_of]
 
 
 def record_issued(connection: Connection, register: str, pairs: Iterable[tuple[str, int]]) -> None:

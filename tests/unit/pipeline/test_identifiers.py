@@ -13,6 +13,7 @@ from pipeline.identifiers import (
     format_identifier,
     is_valid_identifier,
     parse_identifier,
+    serial_identifiers,
 )
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -74,3 +75,19 @@ def test_invalid_values():
         assert not is_valid_identifier(bad)
         with pytest.raises(ValueError):
             parse_identifier(bad)
+
+
+@settings(database=None, max_examples=60)
+@given(registers, divisions, years, st.integers(1, MAX_SERIAL), st.integers(0, 300))
+def test_a_run_of_serials_is_issued_as_one_at_a_time(register, division, year, first, count):
+    count = min(count, MAX_SERIAL - first + 1)
+    assert serial_identifiers(register, division, year, first, count) == [
+        format_identifier(register, division, year, serial) for serial in range(first, first + count)]
+
+
+def test_a_run_past_the_last_serial_or_of_a_bad_part_is_refused_whole():
+    with pytest.raises(ValueError):
+        serial_identifiers("physician", "110105", 2026, MAX_SERIAL - 1, 3)
+    with pytest.raises(ValueError):
+        serial_identifiers("physician", "11010", 2026, 1, 3)
+    assert serial_identifiers("physician", "110105", 2026, MAX_SERIAL - 1, 2)[-1][11:18] == "9999999"
