@@ -21,7 +21,6 @@ from pipeline.accounts import USERNAME
 from pipeline.fields import FieldError
 from pipeline.persons import password as password_rule
 from portal.cli.output import CommandError, err, out
-from portal.services.accounts import enrol_totp
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -82,6 +81,10 @@ def run_enrol(args: argparse.Namespace) -> int:
             err().print(f"没有用户名为 {username} 的卫健委或医疗机构账号", markup=False)
             return 1
         replaced = bool(account.totp_secret_encrypted)
+        # Imported here: the portal's account services (a third of a second) are for this command alone, and every
+        # `medreg` command loads this module to list its subcommands.
+        from portal.services.accounts import enrol_totp
+
         secret = enrol_totp(settings, account)
         audit(session, f"cli:{operator()}", "totp_enrolled", f"account:{account.id}", account.division_code, replaced=replaced)
     out().print(f"已为账号 {username} {'更换' if replaced else '绑定'}动态口令", markup=False)
