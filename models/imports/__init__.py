@@ -162,7 +162,7 @@ class CsvFile:
     Iterated, it gives (row number, header → cell) of every record. The row number is the record's line as a
     spreadsheet shows it, the header being 1 (a blank line is a row too). For worker processes, `pieces` gives the
     rest of the file as raw lines that the workers parse themselves (`Lines`): reading every record into a dict
-    here and pickling it to them was a quarter of the Python in an import of reference data."""
+    here and pickling it to them was a third of the Python in an import of reference data."""
 
     def __init__(self, kind: str, handle: IO[bytes], name: Path | str) -> None:
         self.kind = kind
@@ -321,7 +321,7 @@ class Lines:
 
     def rows(self) -> list[tuple[int, dict[str, str]]]:
         """(row number, header → cell) of each record; FileRefused as reading the file here would give it."""
-        reader = csv.reader(_split(self._text(), self.data.endswith(b"\n")))
+        reader = csv.reader(_split(self._decoded(), self.data.endswith(b"\n")))
         rows = []
         number = self.first_row - 1
         try:
@@ -333,7 +333,7 @@ class Lines:
             raise bad_csv(self.name, self.first_line - 1 + reader.line_num, error) from None
         return rows
 
-    def _text(self) -> str:
+    def _decoded(self) -> str:
         """The lines decoded; FileRefused for the first line over MAX_LINE_BYTES (its line break counted) or not
         UTF-8, in the order they would be found reading line by line."""
         try:
