@@ -145,6 +145,13 @@ def bad_csv(name: Path | str, line: int, error: csv.Error) -> FileRefused:
     return FileRefused(f"无法读取文件 {name}：第{line}行：{csv_reason(error)}")
 
 
+def _numbered(records: Iterable[list[str]], header: Sequence[str], last: int) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number, header → cell) of each record after row `last`: a blank record is a row, and gives nothing."""
+    for number, values in enumerate(records, last + 1):
+        if values:
+            yield number, _row(header, values)
+
+
 def _row(header: Sequence[str], values: list[str]) -> dict[str, str]:
     row = dict(zip(header, values, strict=False))
     if len(values) > len(header) and any(value.strip() for value in values[len(header):]):
@@ -169,28 +176,30 @@ class CsvFile:
         self.name = name
         self.handle = handle
         self.line = 0  # lines read so far, the header's included
-        self.row = FIRST_DATA_ROW - 1  # the row number of the last record read
+        self.row = FIRST_DATA_ROW - 1  # the row number before the records still to read (pieces moves it on)
         self._reader = csv.reader(self._lines(handle))
+        try:
+            self.header = self._header()
+        except BaseException:
+            handle.close()
+            raise
+
+    def _header(self) -> tuple[str, ...]:
+        """The header's column names, checked; FileRefused."""
         try:
             header = [name.strip() for name in next(self._reader, [])]
         except csv.Error as error:
-            handle.close()
-            raise bad_csv(name, self.line, error) from None
+            raise bad_csv(self.name, self.line, error) from None
         except OSError as error:
-            handle.close()
-            raise open_error(name, error) from None
-        except FileRefused:
-            handle.close()
-            raise
-        missing = missing_columns(kind, header)
-        repeated = repeated_columns(kind, header)
-        if missing or repeated:
-            handle.close()
+            raise open_error(self.name, error) from None
+        missing = missing_columns(self.kind, header)
         if missing:
-            raise FileRefused(f"文件 {name} 缺少列：{'、'.join(missing)}（{kind} 需要表头 {','.join(COLUMNS[kind])}）")
+            raise FileRefused(f"文件 {self.name} 缺少列：{'、'.join(missing)}（{self.kind} 需要表头 "
+                              f"{','.join(COLUMNS[self.kind])}）")
+        repeated = repeated_columns(self.kind, header)
         if repeated:
-            raise FileRefused(f"文件 {name} 的表头中以下列出现了不止一次：{'、'.join(repeated)}")
-        self.header = tuple("" if name == EXTRA_CELLS else name for name in header)  # that key is the reader's own
+            raise FileRefused(f"文件 {self.name} 的表头中以下列出现了不止一次：{'、'.join(repeated)}")
+        return tuple("" if name == EXTRA_CELLS else name for name in header)  # that key is the reader's own
 
     def _lines(self, handle: Any) -> Iterator[str]:
         while True:
@@ -209,10 +218,7 @@ class CsvFile:
 
     def _records(self) -> Iterator[tuple[int, dict[str, str]]]:
         try:
-            for values in self._reader:
-                self.row += 1
-                if values:
-                    yield self.row, _row(self.header, values)
+            yield from _numbered(self._reader, self.header, self.row)
         except csv.Error as error:
             raise bad_csv(self.name, self.line, error) from None
         except OSError as error:
@@ -322,16 +328,10 @@ class Lines:
     def rows(self) -> list[tuple[int, dict[str, str]]]:
         """(row number, header → cell) of each record; FileRefused as reading the file here would give it."""
         reader = csv.reader(_split(self._decoded(), self.data.endswith(b"\n")))
-        rows = []
-        number = self.first_row - 1
         try:
-            for values in reader:
-                number += 1
-                if values:
-                    rows.append((number, _row(self.header, values)))
+            return list(_numbered(reader, self.header, self.first_row - 1))
         except csv.Error as error:
             raise bad_csv(self.name, self.first_line - 1 + reader.line_num, error) from None
-        return rows
 
     def _decoded(self) -> str:
         """The lines decoded; FileRefused for the first line over MAX_LINE_BYTES (its line break counted) or not
