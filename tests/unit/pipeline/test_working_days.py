@@ -1,8 +1,10 @@
 """pipeline.working_days: the mainland calendar of pipeline/data/holidays.csv."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.working_days import Calendar, mainland_calendar
 
@@ -47,3 +49,22 @@ def test_a_calendar_without_exceptions_is_monday_to_friday():
     plain = Calendar(frozenset(), frozenset())
     assert plain.add_working_days(date(2026, 10, 2), 1) == date(2026, 10, 5)  # Friday → Monday
     assert plain.working_days_between(date(2026, 10, 2), date(2026, 10, 9)) == 5
+
+
+DAYS = st.dates(min_value=date(2024, 6, 1), max_value=date(2028, 6, 30))
+
+
+@given(start=DAYS, end=DAYS)
+def test_counting_working_days_equals_looking_at_each_day(start, end):
+    """The count (weekdays, less weekday holidays, plus weekend days worked) against the definition, day by day,
+    over spans before, across and after the holiday file's years."""
+    looked = sum(1 for offset in range(1, (end - start).days + 1) if CAL.is_working_day(start + timedelta(days=offset)))
+    assert CAL.working_days_between(start, end) == looked
+
+
+@given(start=DAYS, extra=st.sets(DAYS, max_size=8), off=st.sets(DAYS, max_size=8), span=st.integers(0, 400))
+def test_counting_holds_for_any_calendar_even_a_day_both_worked_and_off(start, extra, off, span):
+    calendar = Calendar(frozenset(off), frozenset(extra))
+    end = start + timedelta(days=span)
+    looked = sum(1 for offset in range(1, span + 1) if calendar.is_working_day(start + timedelta(days=offset)))
+    assert calendar.working_days_between(start, end) == looked
