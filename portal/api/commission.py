@@ -22,8 +22,8 @@ def queue_item_json(item: workbench.QueueItem) -> dict:
 def queue(request: Request):
     filt = workbench.parse_queue_filter(request.params, request.account)
     page = workbench.queue_page(request.dbsession, request.account, filt, workbench.time_limits(request.registry.settings))
-    return {"items": [queue_item_json(item) for item in page.items], "total": page.total, "page": filt.page,
-            "per_page": filt.per_page, "next": page.next}
+    return {"items": [queue_item_json(item) for item in page.items], "total": page.total, "total_capped": page.count.capped,
+            "page": filt.page, "per_page": filt.per_page, "next": page.next}
 
 
 @api_view(route_name="api.commission.item", request_method="GET", permission="commission")

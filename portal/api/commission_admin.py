@@ -186,5 +186,6 @@ def register_export(request: Request):
 @api_view(route_name="api.commission.audit", request_method="GET", permission="commission")
 def audit(request: Request):
     filt = audit_log.parse_audit_filter(request.params)
-    entries, total = audit_log.audit_page(request.dbsession, request.account, filt)
-    return {"items": [audit_log.entry_json(e) for e in entries], "total": total, "page": filt.page, "per_page": audit_log.PER_PAGE}
+    page = audit_log.audit_page(request.dbsession, request.account, filt)
+    return {"items": [audit_log.entry_json(e) for e in page.entries], "total": page.count.total,
+            "total_capped": page.count.capped, "page": filt.page, "per_page": audit_log.PER_PAGE, "next": page.next}

@@ -27,6 +27,7 @@ from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABE
 from pipeline.time_limits import MARKER_LABELS
 from portal.services.accounts import ACTIVATION_CODE_TTL
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
+from portal.services.paging import COUNT_CAP
 from portal.services.statistics import GROUPS
 
 IDENTIFIER_PATTERN = f"^[{''.join(REGISTER_LETTERS.values())}][0-9]{{17}}[0-9A-Z]$"
@@ -349,7 +350,8 @@ class QueueItem(Application):
 
 class QueuePage(Answer):
     items: list[QueueItem]
-    total: int
+    total: int = text(f"符合条件的申请件数；多于 {COUNT_CAP} 件时为 {COUNT_CAP}（见 total_capped）")
+    total_capped: bool = text(f"件数超过 {COUNT_CAP}，total 只数到 {COUNT_CAP}")
     page: int
     per_page: int
     next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
@@ -865,9 +867,11 @@ class AuditPage(Answer):
     """新的在前。`medreg audit verify` 校验哈希链。"""
 
     items: list[AuditEntry]
-    total: int
+    total: int = text(f"符合条件的条数；多于 {COUNT_CAP} 条时为 {COUNT_CAP}（见 total_capped）")
+    total_capped: bool = text(f"条数超过 {COUNT_CAP}，total 只数到 {COUNT_CAP}")
     page: int
     per_page: int
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class Delivery(Answer):

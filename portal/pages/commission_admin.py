@@ -157,8 +157,7 @@ def audit(request: Request):
     except REFUSALS as refusal:
         filt, error = audit_log.AuditFilter(), form_error(request, refusal, keep=True)
         request.response.status = 400
-    entries, total = audit_log.audit_page(request.dbsession, request.account, filt)
-    pages = max(1, -(-total // audit_log.PER_PAGE))
-    return {"entries": audit_log.shown(request.dbsession, entries), "actions": audit_log.ACTION_LABELS,
-            "total": total, "filter": filt, "pages": pages, "error": error,
+    page = audit_log.audit_page(request.dbsession, request.account, filt)
+    return {"entries": audit_log.shown(request.dbsession, page.entries), "actions": audit_log.ACTION_LABELS,
+            "count": page.count, "filter": filt, "pages": page.count.pages(audit_log.PER_PAGE), "next": page.next, "error": error,
             "form": {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}}

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, AuditEntry
@@ -14,6 +14,7 @@ from pipeline import clock
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
+from portal.services.paging import Count, count_up_to
 from portal.services.register_exports import REGISTERS
 
 PER_PAGE = 100
@@ -26,6 +27,7 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     page: int = 1
+    after: int | None = None  # `cursor`: the id of the previous page's last entry (keyset, newest first)
 
 
 def parse_moment(raw: str, end_of_day: bool) -> datetime:
@@ -54,14 +56,28 @@ def parse_audit_filter(params: Mapping[str, str]) -> AuditFilter:
         errors["page"] = "应为正整数"
     else:
         result.page = int(page)
+    cursor = (params.get("cursor") or "").strip()
+    if cursor:
+        if is_count(cursor):
+            result.after = int(cursor)
+        else:
+            errors["cursor"] = "无效的游标：请使用上一页返回的 next"
     if errors:
         raise invalid(errors)
     return result
 
 
-def audit_page(session: Session, account: Account, filt: AuditFilter) -> tuple[list[AuditEntry], int]:
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]
+    count: Count
+    next: str | None  # the cursor of the next page, None on the last
+
+
+def audit_page(session: Session, account: Account, filt: AuditFilter) -> AuditPage:
     """Entries of the jurisdiction (by the division each was written for), newest first. The national
-    commission also sees entries written for no division."""
+    commission also sees entries written for no division. Paged by `cursor` (keyset on the id, as cheap at any
+    depth as the first page) or by page number; counted up to paging.COUNT_CAP."""
     prefix = jurisdiction_prefix(account.division_code)
     scope = and_(*within(AuditEntry.division_code, prefix))
     conditions = [or_(scope, AuditEntry.division_code.is_(None)) if prefix == "" else scope]
@@ -73,11 +89,16 @@ def audit_page(session: Session, account: Account, filt: AuditFilter) -> tuple[l
         conditions.append(AuditEntry.at >= filt.since)
     if filt.until:
         conditions.append(AuditEntry.at < filt.until)
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    entries = session.scalars(
-        select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(PER_PAGE).offset((filt.page - 1) * PER_PAGE)
-    ).all()
-    return list(entries), total
+    count = count_up_to(session, AuditEntry, conditions)
+    query = select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(PER_PAGE + 1)
+    if filt.after is not None:
+        query = query.where(AuditEntry.id < filt.after)
+    else:
+        query = query.offset((filt.page - 1) * PER_PAGE)
+    entries = list(session.scalars(query))
+    more = len(entries) > PER_PAGE
+    entries = entries[:PER_PAGE]
+    return AuditPage(entries, count, str(entries[-1].id) if more else None)
 
 
 def entry_json(entry: AuditEntry) -> dict:

@@ -22,6 +22,7 @@ from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
 from portal.errors import REFUSALS, described, invalid
 from portal.services.applications import commission_decide
+from portal.services.paging import Count, count_up_to
 
 SORTS = {"waiting": "等待最久在前", "-waiting": "等待最短在前", "submitted": "提交早在前", "-submitted": "提交晚在前",
          "id": "编号升序", "-id": "编号降序"}
@@ -124,14 +125,19 @@ class QueueItem:
 @dataclass
 class QueuePage:
     items: list[QueueItem]
-    total: int
+    count: Count
     filter: QueueFilter
     limits: dict[str, int] = field(default_factory=dict)
     next: str | None = None  # the cursor of the next page (keyset), None on the last
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.filter.per_page))
+    def total(self) -> int:
+        return self.count.total
+
+    @property
+    def pages(self) -> int | None:
+        """None when the count stopped at its cap (paging.COUNT_CAP)."""
+        return self.count.pages(self.filter.per_page)
 
 
 ORDERS = {  # sort → (key expressions, descending)
@@ -160,7 +166,7 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
     if filt.marker:
         conditions.append(Application.status == Status.pending_approval)
         conditions.append(marker_condition(since, filt.marker, limits, today))
-    total = session.scalar(select(func.count()).select_from(Application).where(*conditions))
+    count = count_up_to(session, Application, conditions)
     keys, descending = ORDERS[filt.sort]
     page = select(Application).where(*conditions)
     if filt.after is not None:
@@ -187,7 +193,7 @@ def queue_page(session: Session, account: Account, filt: QueueFilter, limits: di
         for application in applications
     ]
     last = applications[-1] if applications else None
-    return QueuePage(items, total or 0, filt, limits, next=cursor_of(filt.sort, last) if more and last else None)
+    return QueuePage(items, count, filt, limits, next=cursor_of(filt.sort, last) if more and last else None)
 
 
 def cursor_of(sort: str, application: Application) -> str:

@@ -215,3 +215,23 @@ def test_the_audit_log_of_the_jurisdiction_filtered_by_actor_action_and_time(api
 @pytest.mark.parametrize("params", [{"since": "yesterday"}, {"until": "2026-01-01T00:00:00"}, {"page": "0"}])
 def test_bad_audit_filters_are_refused(api, world, params):
     api.get("/api/v1/commission/audit", params=params, headers=world.desks["city"].headers, status=400)
+
+
+def test_the_audit_log_pages_by_cursor_to_its_end_and_counts_up_to_the_cap(api, world, monkeypatch):
+    from portal.services import audit_log, paging
+
+    whole = [e["id"] for e in log(api, world, "city")["items"]]
+    monkeypatch.setattr(audit_log, "PER_PAGE", 2)
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    seen, cursor = [], None
+    while True:
+        answer = log(api, world, "city", **({"cursor": cursor} if cursor else {}))
+        assert (answer["total"], answer["total_capped"]) == (2, len(whole) > 2)
+        seen += [e["id"] for e in answer["items"]]
+        cursor = answer["next"]
+        if cursor is None:
+            break
+    assert seen == whole and len(whole) >= 3
+    assert [e["id"] for e in log(api, world, "city", page="2")["items"]] == whole[2:4]
+    refused = api.get("/api/v1/commission/audit", params={"cursor": "x"}, headers=world.desks["city"].headers, status=400)
+    assert "cursor" in refused.json["error"]["fields"]

@@ -206,3 +206,22 @@ def test_a_bad_batch_is_refused_and_changes_nothing(api, world, db, body, field)
     error = api.post_json("/api/v1/commission/queue/decisions", body, headers=world.desks["county"].headers, status=400).json["error"]
     assert field in error["fields"]
     assert db.get(Application, world.items["overdue"]).status == "pending_approval"
+
+
+def test_a_queue_longer_than_the_count_cap_says_so_and_pages_to_its_end(api, world, monkeypatch):
+    """The count stops at paging.COUNT_CAP (a national queue is millions long); the cursor still reaches every item."""
+    from portal.services import paging
+
+    whole = ids(queue(api, world, status="all"))
+    monkeypatch.setattr(paging, "COUNT_CAP", 4)
+    seen, cursor = [], None
+    while True:
+        answer = queue(api, world, status="all", per_page="4", **({"cursor": cursor} if cursor else {}))
+        assert (answer["total"], answer["total_capped"]) == (4, True)
+        seen += ids(answer)
+        cursor = answer["next"]
+        if cursor is None:
+            break
+    assert seen == whole and len(whole) > 4
+    exact = queue(api, world, status="all", kind="nurse.change")
+    assert (exact["total"], exact["total_capped"]) == (2, False)

@@ -96,3 +96,24 @@ def test_the_audit_page_lists_and_filters(wsgi_app, world):
     page = app.get("/commission/audit", params={"action": "commission_return"})
     assert "commission_return" in page.text
     assert app.get("/commission/audit", params={"since": "x"}, status=400)
+
+
+@pytest.mark.parametrize("path", ["/commission", "/commission/audit"])
+def test_a_long_list_says_more_than_the_cap_and_links_the_next_page_by_cursor(wsgi_app, world, monkeypatch, path):
+    from portal.services import audit_log, paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 1)
+    monkeypatch.setattr(audit_log, "PER_PAGE", 1)
+    app = page_session(wsgi_app, world.desks["county"].username)
+    params = {"per_page": "1", "status": "all"} if path == "/commission" else {}
+    first = app.get(path, params=params)
+    assert "共 1 件以上" in first.text or "共 1 条以上" in first.text
+    pager = first.html.select_one("p.pager")
+    assert "第 1 页" in pager.text and "/" not in pager.text.replace("上一页", "")
+    following = pager.find("a", string="下一页")["href"]
+    assert "cursor=" in following and "page=2" in following
+    second = app.get(following)
+    assert "第 2 页" in second.html.select_one("p.pager").text
+    rows = "table tbody tr"
+    assert first.html.select(rows)[0].text != second.html.select(rows)[0].text
+    assert second.html.select_one("p.pager").find("a", string="上一页") is not None
