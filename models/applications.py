@@ -21,6 +21,9 @@ class Application(Base):
         Index("ix_applications_status_id", "status", "id"),
         # The workbench's default order (waiting longest first), paged by keyset (portal/services/workbench.py).
         Index("ix_applications_status_waiting", "status", func.coalesce(text("waiting_since"), text("submitted_at")), "id"),
+        # The same order over every status ("全部"): without it the national workbench sorted all its applications
+        # for each page (bench/national.py, step paging).
+        Index("ix_applications_waiting", func.coalesce(text("waiting_since"), text("submitted_at")), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
