@@ -19,9 +19,12 @@ Steps (`--steps`, each printed as it finishes, then a table of figures and goals
    they go (requests/s and the p99 at that saturation), then the same look-ups offered at exactly 1,000/s, open
    loop (the p99 the goal names: at that load, latency counted from when each request was due), then name
    searches (p95), with and without a province.
-4. statistics: each commission statistic of a national and a provincial account, counted at the request, then
+4. paging: every list that pages (the public search with and without a name, the feed, the commission's
+   search, workbench and audit log), its first page and a page deep in it (90 % of the way through), through the
+   services the API and the pages call: milliseconds (median of 5), which a keyset page keeps the same at any depth.
+5. statistics: each commission statistic of a national and a provincial account, counted at the request, then
    the refreshes of the summaries beat keeps and the same statistics from them.
-5. export: the bulk export (`publisher.bulk.export`) by one process and by every core: records per second.
+6. export: the bulk export (`publisher.bulk.export`) by one process and by every core: records per second.
 
 The pipeline on a full database: bench/pipeline.py --template NAME (a country kept by --keep).
 """
@@ -51,9 +54,9 @@ from pipeline.kinds import KINDS  # noqa: E402
 
 PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEDREG = str(Path(sys.executable).with_name("medreg"))
-STEPS = ("imports", "applications", "reads", "statistics", "export")
+STEPS = ("imports", "applications", "reads", "paging", "statistics", "export")
 GOALS = {"import": 50_000, "memory_mb": 500, "lookup_rps": 1000, "lookup_p99_ms": 20, "search_p95_ms": 50,
-         "statistics_s": 2, "export_rps": 50_000}
+         "statistics_s": 2, "export_rps": 50_000, "page_ms": 50}
 
 
 def group_rss_mb(pgid: int) -> float:
@@ -251,6 +254,8 @@ def main() -> int:
             synthesise_applications(url, args.applications or int(args.scale * 5_000_000), figures)
         if "reads" in steps:
             reads(args, url, env, figures)
+        if "paging" in steps:
+            paging(url, figures)
         if "statistics" in steps:
             commission(url, figures)
         if "export" in steps:
@@ -320,9 +325,83 @@ def reads(args: argparse.Namespace, url: str, env: dict[str, str], figures: list
         server.wait(timeout=30)
 
 
+def paging(url: str, figures: list) -> None:
+    """The first page and a page 90 % of the way through each list, as the API and the pages fetch them: the
+    deep page's cursor is the key of the row there (found once, not timed), as following `next` would give it."""
+    from types import SimpleNamespace
+
+    from models.db import session_factory
+    from models.settings import load_settings
+    from pipeline import search as ranking
+    from portal.pages.commission import PAGE_SIZE
+    from portal.services import audit_log, commission_search, public, workbench
+
+    session = session_factory(url)()
+    settings = load_settings({"medreg.secret": "national-bench-secret"})
+    national = SimpleNamespace(id=0, division_code="000000", admin=True)
+
+    def at_depth(sql: str) -> tuple:
+        total = session.execute(text(f"SELECT count(*) FROM ({sql}) AS q")).scalar_one()
+        row = session.execute(text(f"{sql} OFFSET :n LIMIT 1"), {"n": max(0, int(total * 0.9))}).first()
+        return total, tuple(row) if row else ()
+
+    def timed(call) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+            session.rollback()  # what a search audits is not kept
+        return sorted(times)[2]
+
+    surname = session.execute(text(
+        "SELECT substr(name, 2, 1) FROM public_records WHERE kind = 'physician' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+    lists = []
+    total, (identifier,) = at_depth("SELECT identifier FROM public_records WHERE kind = 'physician' ORDER BY identifier")
+    lists.append((f"public physicians, no name ({total:,})", lambda: public.search(session, "physicians", {}),
+                  lambda: public.search(session, "physicians", {"cursor": identifier})))
+    escaped = surname.replace("%", "")
+    total, (name, identifier) = at_depth(
+        f"SELECT name, identifier FROM public_records WHERE kind = 'physician' AND name LIKE '%{escaped}%' "
+        f"AND name NOT LIKE '{escaped}%' ORDER BY name, identifier")
+    inside = ranking.encode_cursor(ranking.INSIDE, name, identifier)
+    lists.append((f"public physicians named *{surname}* ({total:,})", lambda: public.search(session, "physicians", {"name": surname}),
+                  lambda: public.search(session, "physicians", {"name": surname, "cursor": inside})))
+    total, (version,) = at_depth("SELECT id FROM public_versions ORDER BY id")
+    lists.append((f"feed ({total:,} versions)", lambda: public.feed(session, None, None),
+                  lambda: public.feed(session, str(version), None)))
+    total, (person,) = at_depth(f"SELECT id FROM persons WHERE name LIKE '%{escaped}%' ORDER BY id")
+    lists.append((f"commission search, persons *{surname}*, national ({total:,})",
+                  lambda: commission_search.search(session, settings, national, surname, {"section": "persons"}),
+                  lambda: commission_search.search(session, settings, national, surname, {"section": "persons", "cursor": str(person)})))
+    total, row = at_depth("SELECT coalesce(waiting_since, submitted_at), id FROM applications ORDER BY 1, 2")
+    if row:
+        deep = workbench.cursor_of("waiting", SimpleNamespace(id=row[1], waiting_since=row[0], submitted_at=row[0]))
+        shown = {"status": "all", "per_page": str(PAGE_SIZE)}  # as the workbench page shows it
+        lists.append((f"workbench, every status, national ({total:,}; {PAGE_SIZE} a page)",
+                      lambda: workbench.queue_page(session, national, workbench.parse_queue_filter(shown, national), {}),
+                      lambda: workbench.queue_page(session, national,
+                                                   workbench.parse_queue_filter({**shown, "cursor": deep}, national), {})))
+    total, row = at_depth("SELECT id FROM audit_log ORDER BY id DESC")
+    if row:
+        entry = str(row[0])
+        lists.append((f"audit log, national ({total:,})",
+                      lambda: audit_log.audit_page(session, national, audit_log.parse_audit_filter({})),
+                      lambda: audit_log.audit_page(session, national, audit_log.parse_audit_filter({"cursor": entry}))))
+    try:
+        for label, first, deep_page in lists:
+            first_ms, deep_ms = timed(first), timed(deep_page)
+            print(f"paging {label}: first page {first_ms:.1f} ms, 90 % deep {deep_ms:.1f} ms", flush=True)
+            figures.append((f"page of {label}: first / 90 % deep", f"{first_ms:.1f} / {deep_ms:.1f} ms",
+                            f"< {GOALS['page_ms']} ms at any depth"))
+    finally:
+        session.close()
+
+
 def synthesise_applications(url: str, count: int, figures: list) -> None:
     """`count` applications over the country's county commissions, in a year, each with a history through the
-    stages (a few returned, rejected, still waiting), written by set-based SQL: what the statistics read."""
+    stages (a few returned, rejected, still waiting) and the audit entry of its submission, written by set-based
+    SQL: what the statistics read and the workbench and audit log page through."""
     engine = create_engine(url, poolclass=pool.NullPool)
     started = time.perf_counter()
     with engine.begin() as connection:
@@ -355,7 +434,10 @@ def synthesise_applications(url: str, count: int, figures: list) -> None:
             INSERT INTO application_events (application_id, at, actor, from_status, to_status, comment)
             SELECT id, submitted_at + interval '100 hours', 'bench', 'pending_approval', 'rejected', ''
             FROM applications WHERE applicant_account_id = :applicant AND status = 'rejected';
-            ANALYZE applications; ANALYZE application_events
+            INSERT INTO audit_log (at, actor, action, target, division_code, detail)
+            SELECT submitted_at, 'account:' || applicant_account_id, 'submit', 'application:' || id, commission_code, '{}'
+            FROM applications WHERE applicant_account_id = :applicant ORDER BY submitted_at, id;
+            ANALYZE applications; ANALYZE application_events; ANALYZE audit_log
         """
         # Kinds a person submits, their institution confirms and a commission approves (pipeline/kinds: the one place
         # that names them), e.g. 医师首次注册 and 护士首次注册.
