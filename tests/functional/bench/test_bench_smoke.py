@@ -26,3 +26,34 @@ def test_stage_benchmark_counts_statements_per_application():
     assert run.returncode == 0, run.stderr[-3000:]
     for stage in ("verify", "issue", "publish"):
         assert re.search(rf"^{stage} +5 applications +[\d.]+ statements +[\d.]+ ms CPU per application", run.stdout, re.M)
+
+
+def test_national_benchmark_prints_every_figure_beside_its_goal_and_drops_its_database():
+    """A 0.1 % country through every step (generate, imports, applications, reads, paging, statistics, export)."""
+    from sqlalchemy import create_engine, pool, text
+
+    from pipeline.imports import ORDER
+    from tests.conftest import PG_ADMIN_URL
+
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "national.py"), "--scale", "0.001", "--requests", "300", "--clients", "4",
+         "--applications", "3000"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-3000:]
+    database = re.search(r"database (medreg_national_\w+)", run.stdout).group(1)
+    figures = run.stdout.split("\nfigure ", 1)[1]
+    for kind in ORDER:
+        assert re.search(rf"^import {kind} rows/s +[\d,]+ +>= 50,000$", figures, re.M), kind
+        assert re.search(rf"^import {kind} peak memory +\d+ MB", figures, re.M), kind
+    assert re.search(r"^record by identifier, requests/s +[\d,]+ +>= 1,000$", figures, re.M)
+    assert re.search(r"^name \+ province search p95 +[\d.]+ ms +< 50 ms$", figures, re.M)
+    for listed in ("public physicians, no name", "public physicians named", "feed", "commission search, persons",
+                   "workbench, every status", "audit log, national"):
+        assert re.search(rf"^page of {re.escape(listed)}.*: first / 90 % deep +[\d.]+ / [\d.]+ ms +< 50 ms at any depth$",
+                         figures, re.M), listed
+    assert re.search(r"^statistics: registers from the summary, national +[\d.]+ s +< 2 s$", figures, re.M)
+    assert re.search(r"^bulk export records/s, every core +[\d,]+ +>= 50,000$", figures, re.M)
+    admin = create_engine(PG_ADMIN_URL, poolclass=pool.NullPool)
+    with admin.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": database}).scalar() == 0
+    admin.dispose()
