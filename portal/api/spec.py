@@ -30,6 +30,8 @@ from portal.api.schemas import OpenApiSchema, ResponseSchema, component_schemas,
 from portal.headers import MAX_BODY_BYTES, MAX_JSON_BYTES
 from portal.services.attachments import ATTACHABLE
 from portal.services.attempts import LOGIN
+from portal.services.commission_accounts import MAX_LIST as MAX_ACCOUNTS
+from portal.services.deliveries import MAX_SHOWN as MAX_DELIVERIES
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
 from portal.services.public import MAX_LIMIT
 from portal.services.register_exports import HEADERS as REGISTER_HEADERS
@@ -279,7 +281,9 @@ OPERATIONS: list[Op] = [
        r.ManagedAccountList, (400,),
        params=(q("role", ("institution", "commission"), "账号类别", "institution"),
                q("status", ("active", "disabled", "pending_activation"), "账号状态"),
-               q("q", STRING, "机构名称、统一社会信用代码或用户名"))),
+               q("q", STRING, "机构名称、统一社会信用代码或用户名"),
+               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_ACCOUNTS}, "每页条数", MAX_ACCOUNTS),
+               q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按编号翻页，任意深度都一样快"))),
     Op("POST", "/commission/accounts", "创建本级或下级卫健委工作人员账号（仅管理员）", COMMISSION, {201: r.ManagedAccount},
        (400, 409),
        acc.StaffAccount, text="密码不会出现在任何应答中；首次登录须修改。用户名已存在答 409。"),
@@ -321,9 +325,12 @@ OPERATIONS: list[Op] = [
     Op("GET", "/commission/audit", "辖区的审计日志", COMMISSION, r.AuditPage, (400,),
        params=(q("actor", STRING, "操作者（包含）"), q("action", STRING, "操作"),
                q("since", STRING, "起：YYYY-MM-DD 或带时区的 ISO 8601 时间"),
-               q("until", STRING, "止：YYYY-MM-DD（含当日）或带时区的 ISO 8601 时间"), PAGE)),
+               q("until", STRING, "止：YYYY-MM-DD（含当日）或带时区的 ISO 8601 时间"), PAGE,
+               q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按游标翻页，任意深度都一样快；给出时忽略 page"))),
     Op("GET", "/commission/deliveries", "辖区内记录的公示推送（默认：已暂停的）", COMMISSION, r.DeliveryList, (400,),
-       params=(q("status", tuple(DELIVERY_STATUSES), labelled(DELIVERY_STATUSES), "parked"),),
+       params=(q("status", tuple(DELIVERY_STATUSES), labelled(DELIVERY_STATUSES), "parked"),
+               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_DELIVERIES}, "每页条数", MAX_DELIVERIES),
+               q("cursor", STRING, "上一页返回的 next（状态须相同）：按编号翻页，任意深度都一样快")),
        text="连续失败达到 park_after_attempts 次的推送为 parked，由 medreg publish replay 重新推送。"),
     # --- the public end (no login; rate-limited per client) ---------------------------------------------
     *(Op("GET", f"/public/{plural}", summary, PUBLIC, page, (400, 429), public=True, params=SEARCH,

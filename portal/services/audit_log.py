@@ -13,8 +13,8 @@ from models.divisions import within
 from pipeline import clock
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
-from portal.errors import invalid
-from portal.services.paging import Count, count_up_to
+from portal.errors import Refused, invalid
+from portal.services.paging import Count, count_up_to, id_cursor
 from portal.services.register_exports import REGISTERS
 
 PER_PAGE = 100
@@ -56,12 +56,10 @@ def parse_audit_filter(params: Mapping[str, str]) -> AuditFilter:
         errors["page"] = "应为正整数"
     else:
         result.page = int(page)
-    cursor = (params.get("cursor") or "").strip()
-    if cursor:
-        if is_count(cursor):
-            result.after = int(cursor)
-        else:
-            errors["cursor"] = "无效的游标：请使用上一页返回的 next"
+    try:
+        result.after = id_cursor(params.get("cursor"))
+    except Refused as refused:
+        errors.update(refused.fields)
     if errors:
         raise invalid(errors)
     return result
