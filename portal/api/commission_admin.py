@@ -17,6 +17,7 @@ from portal.services import (
     commission_accounts,
     commission_search,
     exports,
+    paging,
     register_exports,
     statistics,
     workbench,
@@ -34,9 +35,10 @@ def account_json(account, whose: str) -> dict:
 @api_view(route_name="api.commission.accounts", request_method="GET", permission="commission")
 def list_accounts(request: Request):
     params = request.params
-    rows = commission_accounts.list_accounts(request.dbsession, request.account, params.get("role", "institution"),
-                                             params.get("status", ""), params.get("q", ""))
-    return {"items": [account_json(account, whose) for account, whose in rows]}
+    limit = paging.page_limit(params.get("limit"), commission_accounts.MAX_LIST, commission_accounts.MAX_LIST)
+    listed = commission_accounts.list_accounts(request.dbsession, request.account, params.get("role", "institution"),
+                                               params.get("status", ""), params.get("q", ""), params.get("cursor", ""), limit)
+    return {"items": [account_json(account, whose) for account, whose in listed.rows], "next": listed.next}
 
 
 @api_view(route_name="api.commission.accounts", request_method="POST", permission="commission")

@@ -207,6 +207,7 @@ class ManagedAccount(Answer):
 
 class ManagedAccountList(Answer):
     items: list[ManagedAccount]
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class AccountStatus(Answer):
@@ -891,9 +892,10 @@ class Delivery(Answer):
 
 
 class DeliveryList(Answer):
-    """最多500条，按编号升序。"""
+    """按编号升序，每页至多 limit 条（默认 500）。"""
 
     items: list[Delivery]
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 # --- the public end --------------------------------------------------------------------------------

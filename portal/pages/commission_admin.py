@@ -13,22 +13,30 @@ from pipeline.routing import jurisdiction_prefix
 from portal.api.commission_admin import export_response, register_export_response
 from portal.errors import REFUSALS, described
 from portal.pages.charts import bar_chart
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_error, page_number
 from portal.services import audit_log, commission_accounts, commission_search, register_exports, statistics, workbench
 
 ACCOUNT_ACTIONS = {"disable": "已停用账号", "enable": "已重新启用账号", "password-reset": "已重置密码，新密码已短信发送至"}
 
 
+ACCOUNTS_A_PAGE = 100
+
+
 def accounts_page(request: Request, **extra) -> dict:
-    session, account = request.dbsession, request.account
-    q = request.params.get("q", "")
-    institutions = commission_accounts.list_accounts(session, account, "institution", "", q)
-    staff = commission_accounts.list_accounts(session, account, "commission") if account.admin else []
+    """The institution accounts and (administrators) the staff accounts, each list paged on its own: `cursor` and
+    `page` for the one, `staff_cursor` and `staff_page` for the other."""
+    session, account, params = request.dbsession, request.account, request.params
+    q = params.get("q", "")
+    pages = {name: page_number(params.get(name)) for name in ("page", "staff_page")}
+    institutions = commission_accounts.list_accounts(session, account, "institution", "", q, params.get("cursor", ""),
+                                                     ACCOUNTS_A_PAGE, pages["page"])
+    staff = (commission_accounts.list_accounts(session, account, "commission", "", "", params.get("staff_cursor", ""),
+                                               ACCOUNTS_A_PAGE, pages["staff_page"]) if account.admin else None)
     prefix = jurisdiction_prefix(account.division_code)
     divisions = list(session.query(Commission).filter(*within(Commission.division_code, prefix))
-                     .order_by(Commission.division_code).limit(500)) if account.admin else []
+                     .order_by(Commission.division_code)) if account.admin else []
     requests = commission_accounts.pending_requests(session, account) if account.admin else []
-    return {"institutions": institutions, "staff": staff, "divisions": divisions, "q": q, "requests": requests,
+    return {"institutions": institutions, "staff": staff, "pages": pages, "divisions": divisions, "q": q, "requests": requests,
             "masked": commission_accounts.masked, "statuses": commission_accounts.ACCOUNT_STATUSES, **extra}
 
 

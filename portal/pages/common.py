@@ -16,6 +16,7 @@ from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, Va
 from pipeline.fields import titles
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
+from pipeline.numbers import is_count
 from portal.errors import REFUSALS, Refused
 from portal.pages.kind_forms import scopes_by_category
 
@@ -72,6 +73,13 @@ def safe_next(request: Request, target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return request.application_url + target
+
+
+def page_number(raw: str | None) -> int:
+    """A page number from a pager's link (macros.jinja2 `pager`); anything else is the first page: the cursor is
+    what pages such a list, the number only labels it."""
+    raw = (raw or "").strip()
+    return int(raw) if is_count(raw, 10**6) and int(raw) >= 1 else 1
 
 
 def status_label(status: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, AccountRequest, Commission, Institution
+from models import search as name_index
 from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import hash_password
@@ -25,6 +26,7 @@ from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from portal.cli.users import USERNAME
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.attempts import lift_login_lock
+from portal.services.paging import id_cursor
 
 REQUEST_TTL = timedelta(hours=24)
 ACCOUNT_STATUSES = {"active": "正常", "disabled": "已停用", "pending_activation": "待激活"}
@@ -79,9 +81,17 @@ def create_staff(session: Session, admin: Account, body: Mapping) -> Account:
     return account
 
 
-def list_accounts(session: Session, account: Account, role: str = "institution", status: str = "",
-                  q: str = "") -> list[tuple[Account, str]]:
-    """(account, whose: institution name or division) in the jurisdiction. Staff accounts: administrators only."""
+@dataclass(frozen=True)
+class AccountList:
+    rows: list[tuple[Account, str]]  # (account, whose: institution name or commission)
+    next: str | None  # the cursor of the next page, None on the last
+
+
+def list_accounts(session: Session, account: Account, role: str = "institution", status: str = "", q: str = "",
+                  cursor: str = "", limit: int = MAX_LIST, page: int = 1) -> AccountList:
+    """Accounts of the jurisdiction in id order, `limit` a page: after `cursor` (the `next` of the page before: as
+    cheap at any depth as the first page; a province holds tens of thousands of institutions), else page `page`.
+    Staff accounts: administrators only."""
     if role not in ("institution", "commission"):
         raise invalid({"role": "应为 institution 或 commission"})
     if status and status not in ACCOUNT_STATUSES:
@@ -95,11 +105,14 @@ def list_accounts(session: Session, account: Account, role: str = "institution",
         query = (select(Account, Institution.name).join(Institution, Institution.id == Account.institution_id)
                  .where(Account.role == "institution", *within(Institution.division_code, prefix)))
         if q.strip():
-            query = query.where(or_(Institution.name.contains(q.strip()), Institution.uscc == q.strip().upper(),
-                                    Account.username == q.strip()))
+            query = query.where(or_(name_index.contains(session, Institution.name, q.strip()),
+                                    Institution.uscc == q.strip().upper(), Account.username == q.strip()))
     if status:
         query = query.where(Account.status == status)
-    return [(row[0], row[1]) for row in session.execute(query.order_by(Account.id).limit(MAX_LIST))]
+    after = id_cursor(cursor)
+    query = query.where(Account.id > after) if after is not None else query.offset((page - 1) * limit)
+    rows = [(row[0], row[1]) for row in session.execute(query.order_by(Account.id).limit(limit + 1))]
+    return AccountList(rows[:limit], str(rows[limit - 1][0].id) if len(rows) > limit else None)
 
 
 def managed_account(session: Session, actor: Account, account_id: int) -> Account:

@@ -235,3 +235,22 @@ def test_search_pages_through_every_result_of_each_section(api, world, db, setti
                           ({"section": "registrations", "cursor": "vet:3"}, "cursor"), ({"limit": "0"}, "limit")):
         answer = api.get("/api/v1/commission/search", params={"q": name, **params}, headers=headers, status=400).json
         assert field in answer["error"]["fields"]
+
+
+@pytest.mark.parametrize("role", ["institution", "commission"])
+def test_account_lists_page_by_cursor_to_their_end(api, world, role):
+    headers = world.desks["admin"].headers
+    whole = [item["id"] for item in api.get("/api/v1/commission/accounts", params={"role": role}, headers=headers).json["items"]]
+    seen, cursor, pages = [], None, 0
+    while True:
+        answer = api.get("/api/v1/commission/accounts", params={"role": role, "limit": "1", **({"cursor": cursor} if cursor else {})},
+                         headers=headers).json
+        seen += [item["id"] for item in answer["items"]]
+        pages += 1
+        cursor = answer["next"]
+        if cursor is None:
+            break
+    assert seen == whole and pages == len(whole) >= 2
+    for bad in ({"cursor": "x"}, {"limit": "0"}, {"limit": "501"}):
+        error = api.get("/api/v1/commission/accounts", params={"role": role, **bad}, headers=headers, status=400).json["error"]
+        assert list(bad) == list(error["fields"])

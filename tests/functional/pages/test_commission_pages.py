@@ -117,3 +117,41 @@ def test_a_long_list_says_more_than_the_cap_and_links_the_next_page_by_cursor(ws
     rows = "table tbody tr"
     assert first.html.select(rows)[0].text != second.html.select(rows)[0].text
     assert second.html.select_one("p.pager").find("a", string="上一页") is not None
+
+
+def test_the_staff_accounts_page_through_their_own_pager_to_the_end(wsgi_app, world, api, monkeypatch):
+    from portal.pages import commission_admin
+
+    monkeypatch.setattr(commission_admin, "ACCOUNTS_A_PAGE", 1)
+    whole = [item["id"] for item in api.get("/api/v1/commission/accounts", params={"role": "commission"},
+                                            headers=world.desks["admin"].headers).json["items"]]
+    app = page_session(wsgi_app, world.desks["admin"].username)
+    page, seen = app.get("/commission/accounts"), []
+    while True:
+        staff = page.html.select("section.panel")[2]
+        assert "本级及下级工作人员账号" in staff.h2.text
+        seen += [int(row.td.text.lstrip("#")) for row in staff.select("tbody tr")]
+        following = staff.select_one("p.pager") and staff.select_one("p.pager").find("a", string="下一页")
+        if not following:
+            break
+        assert "staff_cursor=" in following["href"] and "cursor=" not in following["href"].replace("staff_cursor=", "")
+        page = app.get(following["href"])
+        assert f"第 {len(seen) + 1} 页" in page.html.select("section.panel")[2].select_one("p.pager").text
+    assert seen == whole and len(whole) >= 2
+
+
+def test_the_staff_form_offers_every_commission_of_the_jurisdiction(wsgi_app, world, db):
+    """Typed with suggestions, not a list cut at 500: the national commission has three thousand below it."""
+    from sqlalchemy import select
+
+    from models import Account, Commission
+    from models.divisions import within
+    from pipeline.routing import jurisdiction_prefix
+
+    desk = world.desks["admin"]
+    app = page_session(wsgi_app, desk.username)
+    offered = [option["value"] for option in app.get("/commission/accounts").html.select("#f-division-list option")]
+    prefix = jurisdiction_prefix(db.get(Account, desk.account_id).division_code)
+    expected = db.scalars(select(Commission.division_code).where(*within(Commission.division_code, prefix))
+                          .order_by(Commission.division_code)).all()
+    assert offered == expected and len(offered) >= 2
