@@ -4,10 +4,13 @@ from __future__ import annotations
 from pyramid.request import Request
 
 from portal.api.common import api_view
-from portal.services import deliveries
+from portal.services import deliveries, paging
 
 
 @api_view(route_name="api.commission.deliveries", request_method="GET", permission="commission")
 def listing(request: Request):
-    status = deliveries.delivery_status(request.params.get("status"))
-    return {"items": deliveries.jurisdiction_deliveries(request.dbsession, request.account, status)}
+    params = request.params
+    status = deliveries.delivery_status(params.get("status"))
+    limit = paging.page_limit(params.get("limit"), deliveries.MAX_SHOWN, deliveries.MAX_SHOWN)
+    items, following = deliveries.jurisdiction_deliveries(request.dbsession, request.account, status, params.get("cursor", ""), limit)
+    return {"items": items, "next": following}

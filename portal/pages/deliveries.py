@@ -6,18 +6,23 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_error, page_number
 from portal.services import deliveries
+
+A_PAGE = 100
 
 
 @view_config(route_name="commission.deliveries", renderer="commission_deliveries.jinja2", permission="commission")
 def listing(request: Request):
-    page: dict[str, Any] = {"statuses": deliveries.STATUSES, "status": "parked", "items": []}
+    params = request.params
+    page: dict[str, Any] = {"statuses": deliveries.STATUSES, "status": "parked", "items": [], "next": None,
+                            "number": page_number(params.get("page"))}
     try:
-        page["status"] = deliveries.delivery_status(request.params.get("status"))
+        page["status"] = deliveries.delivery_status(params.get("status"))
+        page["items"], page["next"] = deliveries.jurisdiction_deliveries(
+            request.dbsession, request.account, page["status"], params.get("cursor", ""), A_PAGE)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
         request.response.status = error.status
         return {**page, "error": error}
-    page["items"] = deliveries.jurisdiction_deliveries(request.dbsession, request.account, page["status"])
     return page

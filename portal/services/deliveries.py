@@ -8,6 +8,7 @@ from models import Account, Delivery, PublicVersion
 from models.divisions import within
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
+from portal.services.paging import id_cursor
 
 STATUSES = {"pending": "待推送", "retrying": "重试中", "parked": "已暂停（需人工处理）", "delivered": "已送达"}
 MAX_SHOWN = 500
@@ -20,31 +21,37 @@ def delivery_status(raw: str | None) -> str:
     return status
 
 
-def jurisdiction_deliveries(session: Session, account: Account, status: str) -> list[dict]:
-    """Deliveries of versions whose record lies in the commission's jurisdiction, oldest first."""
+def jurisdiction_deliveries(session: Session, account: Account, status: str, cursor: str = "",
+                            limit: int = MAX_SHOWN) -> tuple[list[dict], str | None]:
+    """Deliveries of versions whose record lies in the commission's jurisdiction, oldest first, `limit` a page after
+    `cursor` (the `next` of the page before; a national load delivers millions); (items, next)."""
     prefix = jurisdiction_prefix(account.division_code)
+    after = id_cursor(cursor)
     rows = session.execute(
         select(Delivery, PublicVersion)
         .join(PublicVersion, PublicVersion.id == Delivery.version_id)
-        .where(Delivery.status == status, *within(PublicVersion.division, prefix))
+        .where(Delivery.status == status, *within(PublicVersion.division, prefix),
+               *([Delivery.id > after] if after is not None else []))
         .order_by(Delivery.id)
-        .limit(MAX_SHOWN)
+        .limit(limit + 1)
     ).all()
-    return [
-        {
-            "id": delivery.id,
-            "channel": delivery.channel,
-            "status": delivery.status,
-            "status_label": STATUSES[delivery.status],
-            "attempts": delivery.attempts,
-            "last_error": delivery.last_error,
-            "next_attempt_at": delivery.next_attempt_at.isoformat(),
-            "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None,
-            "identifier": version.identifier,
-            "version": version.version,
-            "division": version.division,
-            "name": version.body.get("name", ""),
-            "cursor": str(version.id),
-        }
-        for delivery, version in rows
-    ]
+    following = str(rows[limit - 1][0].id) if len(rows) > limit else None
+    return [_shown(delivery, version) for delivery, version in rows[:limit]], following
+
+
+def _shown(delivery: Delivery, version: PublicVersion) -> dict:
+    return {
+        "id": delivery.id,
+        "channel": delivery.channel,
+        "status": delivery.status,
+        "status_label": STATUSES[delivery.status],
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+        "next_attempt_at": delivery.next_attempt_at.isoformat(),
+        "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None,
+        "identifier": version.identifier,
+        "version": version.version,
+        "division": version.division,
+        "name": version.body.get("name", ""),
+        "cursor": str(version.id),
+    }

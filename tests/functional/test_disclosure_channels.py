@@ -192,3 +192,47 @@ def test_the_reference_receiver_refuses_forged_stale_and_replayed_pushes(site):
         assert json.loads(response.read())["version"] == 3
     assert {reason for name, reason in site.store.refused if name == JSON_CHANNEL} >= {
         "bad signature", "stale timestamp", "headers do not match body", "replayed"}
+
+
+def test_the_commission_pages_through_every_delivery_of_its_jurisdiction(api, db, channel_settings, monkeypatch):
+    """Three deliveries waiting in one county: one at a time by cursor, by the API and by the page's 下一页."""
+    records = [public_records.person_record("physician", DIVISION, 70 + n, [{"id": 1, "name": "测试医院", "identifier": None}],
+                                            status="registered") for n in range(3)]
+    publish_versions(db, dataclasses.replace(channel_settings, channels=channel_settings.channels[:1]), records, range(1, 2))
+    factories.division(db, "650000", "新疆测试区", None)
+    factories.division(db, "650300", "测试市", "650000")
+    factories.division(db, DIVISION, "测试县", "650300")
+    db.commit()
+    _, headers = commission_desk(api, db, DIVISION)
+    whole = [item["id"] for item in api.get("/api/v1/commission/deliveries", params={"status": "pending"}, headers=headers).json["items"]]
+    seen, cursor = [], None
+    while True:
+        answer = api.get("/api/v1/commission/deliveries", headers=headers,
+                         params={"status": "pending", "limit": "1", **({"cursor": cursor} if cursor else {})}).json
+        seen += [item["id"] for item in answer["items"]]
+        cursor = answer["next"]
+        if cursor is None:
+            break
+    assert seen == whole and len(whole) >= 3
+    bad = api.get("/api/v1/commission/deliveries", params={"cursor": "-1"}, headers=headers, status=400).json
+    assert list(bad["error"]["fields"]) == ["cursor"]
+
+    from portal.pages import deliveries as delivery_pages
+
+    monkeypatch.setattr(delivery_pages, "A_PAGE", 1)
+    username = f"dlp-{TAG}"
+    staff_account(db, "commission", username, division=DIVISION)
+    db.commit()
+    page = TestApp(api.app)
+    form = page.get("/login").forms[0]
+    form["username"], form["password"] = username, PASSWORD
+    form.submit()
+    listed, shown = page.get("/commission/deliveries", params={"status": "pending"}), []
+    while True:
+        shown += [int(row.td.text) for row in listed.html.select("#deliveries tbody tr")]
+        following = listed.html.select_one("p.pager") and listed.html.select_one("p.pager").find("a", string="下一页")
+        if not following:
+            break
+        assert "status=pending" in following["href"] and "cursor=" in following["href"]
+        listed = page.get(following["href"])
+    assert shown == whole
