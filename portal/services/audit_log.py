@@ -14,7 +14,7 @@ from pipeline import clock
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import Refused, invalid
-from portal.services.paging import Count, count_up_to, id_cursor
+from portal.services.paging import Count, by_id, count_up_to, id_cursor
 from portal.services.register_exports import REGISTERS
 
 PER_PAGE = 100
@@ -27,7 +27,7 @@ class AuditFilter:
     since: datetime | None = None
     until: datetime | None = None
     page: int = 1
-    after: int | None = None  # `cursor`: the id of the previous page's last entry (keyset, newest first)
+    cursor: str = ""  # the `next` of the page before: the id of its last entry (keyset, newest first)
 
 
 def parse_moment(raw: str, end_of_day: bool) -> datetime:
@@ -56,8 +56,9 @@ def parse_audit_filter(params: Mapping[str, str]) -> AuditFilter:
         errors["page"] = "应为正整数"
     else:
         result.page = int(page)
+    result.cursor = (params.get("cursor") or "").strip()
     try:
-        result.after = id_cursor(params.get("cursor"))
+        id_cursor(result.cursor)
     except Refused as refused:
         errors.update(refused.fields)
     if errors:
@@ -88,15 +89,9 @@ def audit_page(session: Session, account: Account, filt: AuditFilter) -> AuditPa
     if filt.until:
         conditions.append(AuditEntry.at < filt.until)
     count = count_up_to(session, AuditEntry, conditions)
-    query = select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(PER_PAGE + 1)
-    if filt.after is not None:
-        query = query.where(AuditEntry.id < filt.after)
-    else:
-        query = query.offset((filt.page - 1) * PER_PAGE)
-    entries = list(session.scalars(query))
-    more = len(entries) > PER_PAGE
-    entries = entries[:PER_PAGE]
-    return AuditPage(entries, count, str(entries[-1].id) if more else None)
+    entries, following = by_id(session, select(AuditEntry).where(*conditions), AuditEntry.id, filt.cursor, PER_PAGE,
+                               filt.page, descending=True, scalars=True)
+    return AuditPage(entries, count, following)
 
 
 def entry_json(entry: AuditEntry) -> dict:

@@ -26,7 +26,7 @@ from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from portal.cli.users import USERNAME
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.attempts import lift_login_lock
-from portal.services.paging import id_cursor
+from portal.services.paging import by_id
 
 REQUEST_TTL = timedelta(hours=24)
 ACCOUNT_STATUSES = {"active": "正常", "disabled": "已停用", "pending_activation": "待激活"}
@@ -109,10 +109,8 @@ def list_accounts(session: Session, account: Account, role: str = "institution",
                                     Institution.uscc == q.strip().upper(), Account.username == q.strip()))
     if status:
         query = query.where(Account.status == status)
-    after = id_cursor(cursor)
-    query = query.where(Account.id > after) if after is not None else query.offset((page - 1) * limit)
-    rows = [(row[0], row[1]) for row in session.execute(query.order_by(Account.id).limit(limit + 1))]
-    return AccountList(rows[:limit], str(rows[limit - 1][0].id) if len(rows) > limit else None)
+    rows, following = by_id(session, query, Account.id, cursor, limit, page)
+    return AccountList([(row[0], row[1]) for row in rows], following)
 
 
 def managed_account(session: Session, actor: Account, account_id: int) -> Account:

@@ -8,7 +8,7 @@ from models import Account, Delivery, PublicVersion
 from models.divisions import within
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
-from portal.services.paging import id_cursor
+from portal.services.paging import by_id
 
 STATUSES = {"pending": "待推送", "retrying": "重试中", "parked": "已暂停（需人工处理）", "delivered": "已送达"}
 MAX_SHOWN = 500
@@ -26,17 +26,10 @@ def jurisdiction_deliveries(session: Session, account: Account, status: str, cur
     """Deliveries of versions whose record lies in the commission's jurisdiction, oldest first, `limit` a page after
     `cursor` (the `next` of the page before; a national load delivers millions); (items, next)."""
     prefix = jurisdiction_prefix(account.division_code)
-    after = id_cursor(cursor)
-    rows = session.execute(
-        select(Delivery, PublicVersion)
-        .join(PublicVersion, PublicVersion.id == Delivery.version_id)
-        .where(Delivery.status == status, *within(PublicVersion.division, prefix),
-               *([Delivery.id > after] if after is not None else []))
-        .order_by(Delivery.id)
-        .limit(limit + 1)
-    ).all()
-    following = str(rows[limit - 1][0].id) if len(rows) > limit else None
-    return [_shown(delivery, version) for delivery, version in rows[:limit]], following
+    query = (select(Delivery, PublicVersion).join(PublicVersion, PublicVersion.id == Delivery.version_id)
+             .where(Delivery.status == status, *within(PublicVersion.division, prefix)))
+    rows, following = by_id(session, query, Delivery.id, cursor, limit)
+    return [_shown(delivery, version) for delivery, version in rows], following
 
 
 def _shown(delivery: Delivery, version: PublicVersion) -> dict:

@@ -53,3 +53,21 @@ def page_limit(raw: str | None, default: int, maximum: int) -> int:
     if not is_count(raw, maximum) or int(raw) < 1:
         raise invalid({"limit": f"必须是 1 到 {maximum} 之间的整数"})
     return int(raw)
+
+
+def by_id(session: Session, query: Any, id_column: Any, cursor: str | None, limit: int, page: int = 1,
+          descending: bool = False, scalars: bool = False) -> tuple[list[Any], str | None]:
+    """One page of `query` in `id_column` order (each row's id: the first entity's, or the scalar's): after `cursor`
+    (the `next` of the page before: keyset, as cheap at any depth as the first page), else page `page` by offset
+    (a pager's 上一页). (rows, next), next None on the last page."""
+    after = id_cursor(cursor)
+    if after is not None:
+        query = query.where(id_column < after if descending else id_column > after)
+    else:
+        query = query.offset((page - 1) * limit)
+    query = query.order_by(id_column.desc() if descending else id_column).limit(limit + 1)
+    rows = list(session.scalars(query)) if scalars else list(session.execute(query).all())
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], str(last.id if scalars else last[0].id)
