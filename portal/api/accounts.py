@@ -10,7 +10,7 @@ from pipeline import totp
 from pipeline.accounts import Activation, Login, SignUp, TotpConfirm, TotpEnrol
 from portal.api.common import api_view, body_of
 from portal.errors import REFUSALS, refusal_code, refusal_response
-from portal.services import accounts, institution_desk, second_factor
+from portal.services import accounts, institution_desk, paging, second_factor
 from portal.services.attempts import client_of
 
 
@@ -62,10 +62,14 @@ def login(request: Request):
 
 @api_view(route_name="api.institution.accounts", request_method="GET", permission="institution")
 def staff_accounts(request: Request):
-    status = request.params.get("status", "pending_activation")
-    rows, counts = institution_desk.staff_accounts(request.dbsession, request.account, status, request.params.get("profession"))
+    params = request.params
+    limit = paging.page_limit(params.get("limit"), institution_desk.MAX_LIST, institution_desk.MAX_LIST)
+    status = params.get("status", "pending_activation")
+    rows, counts, following = institution_desk.staff_accounts(request.dbsession, request.account, status, params.get("profession"),
+                                                              params.get("cursor", ""), limit)
     return {
         "counts": counts,
+        "next": following,
         "items": [
             {
                 "id": account.id,

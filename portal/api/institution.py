@@ -5,15 +5,17 @@ from pyramid.request import Request
 
 from pipeline.applications import InstitutionDecision
 from portal.api.common import api_view, application_json, body_of
-from portal.services import applications, institution_desk
+from portal.services import applications, institution_desk, paging
 
 
 @api_view(route_name="api.institution.tasks", request_method="GET", permission="institution")
 def tasks(request: Request):
     """Filters: status (default awaiting_institution), kind, profession; counts per status over kind and profession."""
     params = request.params
-    found = institution_desk.tasks(request.dbsession, request.account, params.get("status"), params.get("kind"), params.get("profession"))
-    return {"items": [application_json(a) for a in found["items"]], "counts": found["counts"]}
+    limit = paging.page_limit(params.get("limit"), institution_desk.MAX_LIST, institution_desk.MAX_LIST)
+    found = institution_desk.tasks(request.dbsession, request.account, params.get("status"), params.get("kind"), params.get("profession"),
+                                   params.get("cursor", ""), limit)
+    return {"items": [application_json(a) for a in found["items"]], "counts": found["counts"], "next": found["next"]}
 
 
 @api_view(route_name="api.institution.task", request_method="POST", permission="institution")

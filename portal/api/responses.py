@@ -190,6 +190,7 @@ class PersonAccountList(Answer):
 
     counts: Counts
     items: list[PersonAccount]
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class ManagedAccount(Answer):
@@ -328,6 +329,7 @@ class TaskList(Answer):
 
     items: list[Application]
     counts: Counts
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class Deadline(Answer):

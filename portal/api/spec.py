@@ -33,6 +33,7 @@ from portal.services.attempts import LOGIN
 from portal.services.commission_accounts import MAX_LIST as MAX_ACCOUNTS
 from portal.services.deliveries import MAX_SHOWN as MAX_DELIVERIES
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
+from portal.services.institution_desk import MAX_LIST as MAX_INSTITUTION_LIST
 from portal.services.public import MAX_LIMIT
 from portal.services.register_exports import HEADERS as REGISTER_HEADERS
 from portal.services.register_exports import REGISTERS
@@ -200,13 +201,17 @@ OPERATIONS: list[Op] = [
        text="个人：发给本账号的通知；机构账号：发给本机构的通知（如待确认的申请）。"),
     # --- the institution end ---------------------------------------------------------------------------
     Op("GET", "/institution/accounts", "本机构人员的账号", INSTITUTION, r.PersonAccountList, (400,),
-       params=(q("status", STRING, "账号状态", "pending_activation"), q("profession", ("physician", "nurse"), "职业"))),
+       params=(q("status", STRING, "账号状态", "pending_activation"), q("profession", ("physician", "nurse"), "职业"),
+               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_INSTITUTION_LIST}, "每页条数", MAX_INSTITUTION_LIST),
+               q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按编号翻页，任意深度都一样快"))),
     Op("POST", "/institution/accounts/{id}/activation-code", "为本机构人员发放激活码（同时短信发送）", INSTITUTION,
        r.ActivationCodeIssued, (404, 409), id_of="账号", text="新激活码使之前未用的激活码作废。账号已激活答 409。"),
-    Op("GET", "/institution/tasks", "待本机构确认的申请（联网确认），最多500件", INSTITUTION, r.TaskList, (400,),
+    Op("GET", "/institution/tasks", "待本机构确认的申请（联网确认），按编号分页", INSTITUTION, r.TaskList, (400,),
        params=(q("status", tuple(Status), "按申请状态筛选", str(Status.awaiting_institution)),
                q("kind", tuple(KINDS), "业务类型"),
-               q("profession", ("physician", "nurse", "institution"), "人员类别（institution：本机构自身业务）"))),
+               q("profession", ("physician", "nurse", "institution"), "人员类别（institution：本机构自身业务）"),
+               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_INSTITUTION_LIST}, "每页件数", MAX_INSTITUTION_LIST),
+               q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按编号翻页，任意深度都一样快"))),
     Op("POST", "/institution/tasks/{id}", "确认或退回本机构人员的申请", INSTITUTION, r.Application, (400, 404, 409),
        app.InstitutionDecision, text="确认后：需卫健委审批的进入待审批并分派；个人信息变更等无需审批的直接批准。"),
     Op("GET", "/institution/assessments", "本机构医师的定期考核结果", INSTITUTION, r.StaffAssessmentList, (400,),

@@ -6,26 +6,36 @@ from pyramid.view import view_config
 
 from models import Institution
 from pipeline.lifecycle import Status
-from portal.pages.common import FORM_ERRORS, decision_page, form_error
+from portal.pages.common import FORM_ERRORS, decision_page, form_error, page_number
 from portal.services import accounts, applications, attachments, institution_desk, review
 
 PROGRESS = (Status.awaiting_institution, Status.pending_approval, Status.returned, Status.approved, Status.issued,
             Status.published, Status.rejected, Status.verification_failed, Status.withdrawn)
 
 
+A_PAGE = 100  # items of each list a page
+
+
 def dashboard(request: Request, **extra) -> dict:
-    """What waits for the institution, and the progress of every application it confirmed or filed, by status."""
-    session, account = request.dbsession, request.account
-    tasks = applications.institution_tasks(session, account)
-    shown = request.params.get("status", "") if request.params.get("status", "") in PROGRESS else Status.pending_approval
-    progress = institution_desk.tasks(session, account, shown, None, None)
+    """What waits for the institution, and the progress of every application it confirmed or filed, by status. Each
+    list pages on its own (a hospital signing up its three thousand nurses): `cursor`/`page` for the accounts,
+    `task_cursor`/`task_page` for the applications to confirm, `progress_cursor`/`progress_page` for the progress."""
+    session, account, params = request.dbsession, request.account, request.params
+    numbers = {name: page_number(params.get(f"{name}page")) for name in ("", "task_", "progress_")}
+    pending, _, pending_next = institution_desk.staff_accounts(session, account, "pending_activation", None,
+                                                               params.get("cursor", ""), A_PAGE, numbers[""])
+    waiting = institution_desk.tasks(session, account, Status.awaiting_institution, None, None, params.get("task_cursor", ""),
+                                     A_PAGE, numbers["task_"])
+    shown = params.get("status", "") if params.get("status", "") in PROGRESS else Status.pending_approval
+    progress = institution_desk.tasks(session, account, shown, None, None, params.get("progress_cursor", ""), A_PAGE,
+                                      numbers["progress_"])
     return {
         "institution": session.get(Institution, account.institution_id),
-        "pending": accounts.pending_accounts(session, account.institution_id),
-        "tasks": tasks,
-        "names": applications.person_names(session, tasks + progress["items"]),
+        "pending": pending, "pending_next": pending_next,
+        "tasks": waiting["items"], "tasks_next": waiting["next"],
+        "names": applications.person_names(session, waiting["items"] + progress["items"]),
         "progress": progress, "progress_status": shown, "progress_statuses": PROGRESS,
-        "issued": None,
+        "numbers": numbers, "issued": None,
         **extra,
     }
 
@@ -44,8 +54,7 @@ def issue_activation_code(request: Request):
         error = form_error(request, refusal)
         request.response.status = error.status
         return dashboard(request, error=error)
-    pending = {a.id: p for a, p in accounts.pending_accounts(request.dbsession, request.account.institution_id)}
-    person = pending.get(account_id)
+    person = accounts.person_of(request.dbsession, account_id)
     hours = int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)
     return dashboard(request, issued={"account_id": account_id, "name": person.name if person else "", "code": code, "hours": hours})
 

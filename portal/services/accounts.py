@@ -193,14 +193,10 @@ def enrol_totp(settings: Settings, account: Account) -> str:
     return secret
 
 
-def pending_accounts(session: Session, institution_id: int, status: str = "pending_activation") -> list[tuple[Account, Person]]:
-    rows = session.execute(
-        select(Account, Person)
-        .join(Person, Person.id == Account.person_id)
-        .where(Account.institution_id == institution_id, Account.role == "person", Account.status == status)
-        .order_by(Account.id)
-    )
-    return [(account, person) for account, person in rows]
+def person_of(session: Session, account_id: int) -> Person | None:
+    """The person an account belongs to (the caller has checked the account is its to see)."""
+    account = session.get(Account, account_id)
+    return session.get(Person, account.person_id) if account is not None and account.person_id else None
 
 
 ACTIVATION_MAX_ATTEMPTS = 5

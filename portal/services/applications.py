@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 from models import Account, Application, Institution, Person, PhysicianRegistration
 from models.audit import audit
 from models.db import must_get
-from models.divisions import within
 from models.outbox import enqueue
 from models.routing import commission_for, route_application
 from models.submission import VERIFY, actor_label, submit
@@ -113,17 +112,6 @@ def resubmit(session: Session, account: Account, application_id: int, data: obje
     return application
 
 
-def institution_tasks(session: Session, account: Account, status: str = Status.awaiting_institution) -> list[Application]:
-    return list(
-        session.scalars(
-            select(Application)
-            .where(Application.institution_id == account.institution_id, Application.status == status)
-            .order_by(Application.id)
-            .limit(500)
-        )
-    )
-
-
 def institution_decide(session: Session, account: Account, application_id: int, decision: str, comment: str = "") -> Application:
     application = session.get(Application, application_id, with_for_update=True)
     if application is None or application.institution_id != account.institution_id:
@@ -143,18 +131,6 @@ def institution_decide(session: Session, account: Account, application_id: int, 
         raise invalid({"decision": "只能是 confirm 或 return"})
     audit(session, f"account:{account.id}", f"institution_{decision}", f"application:{application.id}")
     return application
-
-
-def commission_queue(session: Session, account: Account, status: str = Status.pending_approval) -> list[Application]:
-    prefix = jurisdiction_prefix(account.division_code)
-    return list(
-        session.scalars(
-            select(Application)
-            .where(*within(Application.commission_code, prefix), Application.status == status)
-            .order_by(Application.id)
-            .limit(500)
-        )
-    )
 
 
 def commission_decide(session: Session, account: Account, application_id: int, decision: str, comment: str = "") -> Application:

@@ -35,6 +35,7 @@ from pipeline.lifecycle import Status
 from pipeline.persons import SEX_ALIASES, SEXES
 from pipeline.registers.institutions import FIELD_LABELS, PROFILE_FIELDS, STATUS_LABELS, phone
 from portal.errors import invalid, not_found
+from portal.services.paging import by_id
 from publisher import egress
 
 PROFESSIONS = ("physician", "nurse", "other")
@@ -301,8 +302,10 @@ def replace_scope_map(session: Session, account: Account, body: dict) -> dict:
 # --- staff tasks and accounts, with filters and counts ----------------------------------------------
 
 
-def tasks(session: Session, account: Account, status: str | None, kind: str | None, profession: str | None) -> dict:
-    """Applications of the institution's staff (and its own), filtered; counts per status over the same filters."""
+def tasks(session: Session, account: Account, status: str | None, kind: str | None, profession: str | None,
+          cursor: str = "", limit: int = MAX_LIST, page: int = 1) -> dict:
+    """Applications of the institution's staff (and its own), filtered, in id order: `limit` a page after `cursor`
+    (the `next` of the page before), else page `page`; counts per status over the same filters."""
     if status and status not in Status.__members__:
         raise invalid({"status": "未知的状态"})
     if kind and kind not in KINDS:
@@ -318,14 +321,15 @@ def tasks(session: Session, account: Account, status: str | None, kind: str | No
         conditions.append(Application.kind.in_([n for n, k in KINDS.items() if k.profession == profession]))
     counts = dict(session.execute(select(Application.status, func.count()).where(*conditions).group_by(Application.status)).all())
     chosen = status or Status.awaiting_institution
-    items = list(session.scalars(
-        select(Application).where(*conditions, Application.status == chosen).order_by(Application.id).limit(MAX_LIST)
-        .options(selectinload(Application.history))  # the list shows each history: one query, not one per item
-    ))
-    return {"items": items, "counts": counts}
+    query = (select(Application).where(*conditions, Application.status == chosen)
+             .options(selectinload(Application.history)))  # the list shows each history: one query, not one per item
+    items, following = by_id(session, query, Application.id, cursor, limit, page, scalars=True)
+    return {"items": items, "counts": counts, "next": following}
 
 
-def staff_accounts(session: Session, account: Account, status: str, profession: str | None) -> tuple[list, dict]:
+def staff_accounts(session: Session, account: Account, status: str, profession: str | None, cursor: str = "",
+                   limit: int = MAX_LIST, page: int = 1) -> tuple[list, dict, str | None]:
+    """(account, person) of the institution's staff in `status`, paged as `tasks`; counts per status; next."""
     if profession and profession not in ("physician", "nurse"):
         raise invalid({"profession": "应为 physician 或 nurse"})
     conditions = [Account.institution_id == account.institution_id, Account.role == "person"]
@@ -335,8 +339,8 @@ def staff_accounts(session: Session, account: Account, status: str, profession: 
     counts = dict(session.execute(
         select(Account.status, func.count()).join(Person, Person.id == Account.person_id).where(*conditions).group_by(Account.status)
     ).all())
-    rows = [(a, p) for a, p in session.execute(base.where(Account.status == status).order_by(Account.id).limit(MAX_LIST))]
-    return rows, counts
+    rows, following = by_id(session, base.where(Account.status == status), Account.id, cursor, limit, page)
+    return [(a, p) for a, p in rows], counts, following
 
 
 # --- webhook -------------------------------------------------------------------------------------

@@ -1,0 +1,70 @@
+"""An institution's long lists — its staff accounts waiting for activation, the applications waiting for its
+confirmation, the progress of what it confirmed — page to their end by cursor, through the API and on the page,
+each list on the page with its own pager (a hospital signs up thousands of nurses at once)."""
+from __future__ import annotations
+
+import pytest
+
+from portal.pages import institution as institution_pages
+from tests import factories
+from tests.journeys import institution_desk, page_session, person_account
+
+
+@pytest.fixture(scope="module")
+def hospital(wsgi_app, settings):
+    from webtest import TestApp
+
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    desk = institution_desk(TestApp(wsgi_app), session)
+    waiting, confirming = [], []
+    for _ in range(3):
+        waiting.append(person_account(session, settings, desk.id, status="pending_activation")["account_id"])
+        person = person_account(session, settings, desk.id)
+        item = factories.application(session, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                     "awaiting_institution")
+        confirming.append(item.id)
+    session.commit()
+    yield desk, waiting, confirming
+    session.close()
+
+
+def follow(api, path: str, headers: dict, **params) -> list[int]:
+    seen, cursor = [], None
+    while True:
+        answer = api.get(path, params={**params, "limit": "1", **({"cursor": cursor} if cursor else {})}, headers=headers).json
+        seen += [item["id"] for item in answer["items"]]
+        cursor = answer["next"]
+        if cursor is None:
+            return seen
+
+
+def test_the_api_pages_both_lists_to_their_end(api, hospital):
+    desk, waiting, confirming = hospital
+    assert follow(api, "/api/v1/institution/accounts", desk.headers) == waiting
+    assert follow(api, "/api/v1/institution/tasks", desk.headers) == confirming
+    whole = api.get("/api/v1/institution/tasks", headers=desk.headers).json
+    assert [item["id"] for item in whole["items"]] == confirming and whole["next"] is None
+    for path in ("/api/v1/institution/accounts", "/api/v1/institution/tasks"):
+        for bad in ({"cursor": "1.5"}, {"limit": "0"}, {"limit": "501"}):
+            error = api.get(path, params=bad, headers=desk.headers, status=400).json["error"]
+            assert list(bad) == list(error["fields"]), (path, bad)
+
+
+@pytest.mark.parametrize(("section", "prefix", "expected"), [(0, "", 1), (1, "task_", 2)])
+def test_each_list_on_the_page_has_its_own_pager(wsgi_app, hospital, monkeypatch, section, prefix, expected):
+    desk, waiting, confirming = hospital
+    monkeypatch.setattr(institution_pages, "A_PAGE", 1)
+    app = page_session(wsgi_app, desk.username)
+    page, seen = app.get("/institution"), []
+    while True:
+        panel = page.html.select("section.panel")[section]
+        row = panel.select_one("tbody tr")
+        seen.append(int(row.select_one("form")["id"].removeprefix("issue-")) if section == 0 else int(row.td.text.lstrip("#")))
+        link = panel.select_one("p.pager") and panel.select_one("p.pager").find("a", string="下一页")
+        if not link:
+            break
+        assert f"{prefix}cursor=" in link["href"] and f"{prefix}page={len(seen) + 1}" in link["href"]
+        page = app.get(link["href"])
+    assert seen == [waiting, confirming][expected - 1]
