@@ -11,7 +11,7 @@ from pipeline.institutions import ProfileChange, ScopeMapChange, StaffMember, St
 from pipeline.registers.institutions import SetupApproval
 from portal.api.common import api_view, body_of, uploaded
 from portal.errors import REFUSALS, refusal_response
-from portal.services import follow_ups, handout, institution_desk, verify_tools
+from portal.services import follow_ups, handout, institution_desk, paging, verify_tools
 from portal.services.attempts import client_of
 
 
@@ -88,7 +88,10 @@ def history(request: Request):
 
 @api_view(route_name="api.institution.staff", request_method="GET", permission="institution")
 def staff(request: Request):
-    return institution_desk.staff(request.dbsession, request.account, request.params.get("profession", "physician"))
+    params = request.params
+    limit = paging.page_limit(params.get("limit"), institution_desk.STAFF_A_PAGE, institution_desk.STAFF_A_PAGE)
+    return institution_desk.staff(request.dbsession, request.account, params.get("profession", "physician"),
+                                  params.get("cursor", ""), limit)
 
 
 @api_view(route_name="api.institution.staff", request_method="POST", permission="institution")

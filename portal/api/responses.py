@@ -611,9 +611,10 @@ class StaffList(Answer):
     """医师、护士：本机构的注册记录；其他人员：机构自行维护，不公示。"""
 
     profession: Annotated[str, enum_of(("physician", "nurse", "other"))]
-    count: int
+    count: int = text("人数（全部，不只是这一页）")
     counts: Counts
     items: list[RegisteredPhysician | RegisteredNurse | OtherStaff]
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class ScopeMap(Answer):

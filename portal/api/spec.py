@@ -34,6 +34,7 @@ from portal.services.commission_accounts import MAX_LIST as MAX_ACCOUNTS
 from portal.services.deliveries import MAX_SHOWN as MAX_DELIVERIES
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
 from portal.services.institution_desk import MAX_LIST as MAX_INSTITUTION_LIST
+from portal.services.institution_desk import STAFF_A_PAGE
 from portal.services.public import MAX_LIMIT
 from portal.services.register_exports import HEADERS as REGISTER_HEADERS
 from portal.services.register_exports import REGISTERS
@@ -221,7 +222,9 @@ OPERATIONS: list[Op] = [
        inst.ProfileChange, text="其他登记事项须申请变更登记，在此修改答 400。"),
     Op("GET", "/institution/history", "本机构的全部业务与信息变更历史", INSTITUTION, r.InstitutionHistory),
     Op("GET", "/institution/staff", "本机构人员：医师、护士或其他人员", INSTITUTION, r.StaffList, (400,),
-       params=(q("profession", ("physician", "nurse", "other"), "人员类别", "physician"),)),
+       params=(q("profession", ("physician", "nurse", "other"), "人员类别", "physician"),
+               q("limit", {"type": "integer", "minimum": 1, "maximum": STAFF_A_PAGE}, "每页人数（医师、护士）", STAFF_A_PAGE),
+               q("cursor", STRING, "上一页返回的 next：按姓名翻页，任意深度都一样快"))),
     Op("POST", "/institution/staff", "新增其他人员（机构自行维护，不公示）", INSTITUTION, {201: r.OtherStaff}, (400,),
        inst.StaffMember),
     Op("PATCH", "/institution/staff/{id}", "修改其他人员", INSTITUTION, r.OtherStaff, (400, 404), inst.StaffMemberChange,

@@ -14,7 +14,7 @@ from pipeline import codes
 from pipeline.kinds import INSTITUTION, KINDS, kinds_where
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_error, page_number
 from portal.pages.kind_forms import form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, verify_tools
 from portal.services.attempts import client_of
@@ -158,6 +158,9 @@ def profile(request: Request):
 # --- staff, scope map ------------------------------------------------------------------------------------
 
 
+STAFF_A_PAGE = 100
+
+
 @view_config(route_name="institution.staff", renderer="institution_staff.jinja2", permission="institution")
 def staff(request: Request):
     session, account = request.dbsession, request.account
@@ -177,10 +180,12 @@ def staff(request: Request):
             error = refused(request, failure) if not isinstance(failure, ValueError) else None
             profession = "other"
     try:
-        listing = institution_desk.staff(session, account, profession)
+        listing = institution_desk.staff(session, account, profession, request.params.get("cursor", ""), STAFF_A_PAGE)
     except FORM_ERRORS as failure:
-        error, listing = refused(request, failure), {"profession": profession, "items": [], "count": 0, "counts": {}}
-    return {"listing": listing, "error": error}
+        error = refused(request, failure)
+        listing = {"profession": profession if profession in institution_desk.PROFESSIONS else "physician", "items": [], "count": 0,
+                   "counts": {}, "next": None}
+    return {"listing": listing, "error": error, "number": page_number(request.params.get("page"))}
 
 
 @view_config(route_name="institution.scope_map", renderer="institution_scope_map.jinja2", permission="institution")

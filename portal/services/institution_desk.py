@@ -3,10 +3,9 @@ its queue of staff tasks (with filters and counts), its webhook, and its own lic
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -35,7 +34,7 @@ from pipeline.lifecycle import Status
 from pipeline.persons import SEX_ALIASES, SEXES
 from pipeline.registers.institutions import FIELD_LABELS, PROFILE_FIELDS, STATUS_LABELS, phone
 from portal.errors import invalid, not_found
-from portal.services.paging import by_id
+from portal.services.paging import by_id, key_cursor, key_of
 from publisher import egress
 
 PROFESSIONS = ("physician", "nurse", "other")
@@ -144,7 +143,12 @@ def history(session: Session, account: Account) -> dict:
 # --- staff ---------------------------------------------------------------------------------------
 
 
-def staff(session: Session, account: Account, profession: str | None) -> dict:
+STAFF_A_PAGE = 5000  # the API's default and most a page
+
+
+def staff(session: Session, account: Account, profession: str | None, cursor: str = "", limit: int = STAFF_A_PAGE) -> dict:
+    """The institution's physicians or nurses by name, `limit` a page after `cursor` (the `next` of the page before;
+    a large hospital has thousands of nurses), with their count per status; or the other staff it keeps itself."""
     if profession not in PROFESSIONS:
         raise invalid({"profession": "应为 physician、nurse 或 other"})
     if profession == "other":
@@ -152,37 +156,55 @@ def staff(session: Session, account: Account, profession: str | None) -> dict:
             select(OtherStaff).where(OtherStaff.institution_id == account.institution_id).order_by(OtherStaff.id)
         )
         items = [other_staff_json(row) for row in rows]
-    else:
-        items = registered_staff(session, account.institution_id or 0, profession)
-    counts = Counter(item.get("status", "") for item in items)
-    return {"profession": profession, "count": len(items), "counts": dict(counts), "items": items}
+        return {"profession": profession, "count": len(items), "counts": {"active": len(items)} if items else {},
+                "items": items, "next": None}
+    return staff_of(session, account.institution_id or 0, profession, cursor, limit)
 
 
-def registered_staff(session: Session, institution_id: int, profession: str) -> list[dict]:
-    """The institution's physicians or nurses: those it is the main institution of, and physicians practising
-    here by a multi-site filing (多机构执业备案)."""
+def staff_of(session: Session, institution_id: int, profession: str, cursor: str = "", limit: int = STAFF_A_PAGE) -> dict:
+    """`staff` of physicians or nurses, for an institution by its id."""
+    after = key_of(cursor, str, int)
+    model, here = _registered_here(institution_id, profession)
+    query = select(model, Person).join(Person, Person.id == model.person_id).where(here)
+    if after is not None:
+        query = query.where(tuple_(Person.name, model.id) > tuple_(literal(after[0]), literal(after[1])))
+    rows = session.execute(query.order_by(Person.name, model.id).limit(limit + 1)).all()
+    items = [_staff_item(entry, person, institution_id, profession) for entry, person in rows[:limit]]
+    counts = {str(status): int(count) for status, count in
+              session.execute(select(model.status, func.count()).where(here).group_by(model.status))}
+    last = rows[limit - 1] if len(rows) > limit else None
+    return {"profession": profession, "count": sum(counts.values()), "counts": counts, "items": items,
+            "next": key_cursor(last[1].name, last[0].id) if last else None}
+
+
+def _registered_here(institution_id: int, profession: str) -> tuple[Any, Any]:
+    """The register entry model and the condition for its entries here: those the institution is the main institution
+    of, and physicians practising here by a multi-site filing (多机构执业备案)."""
     model: Any = PhysicianRegistration if profession == "physician" else NurseRegistration
     here = model.institution_id == institution_id
     if profession == "physician":
         filed_here = select(PhysicianPractice.registration_id).where(
             PhysicianPractice.institution_id == institution_id, PhysicianPractice.until.is_(None))
         here = here | model.id.in_(filed_here)
-    rows = session.execute(
-        select(model, Person).join(Person, Person.id == model.person_id).where(here).order_by(Person.name).limit(5000)
-    )
-    items = []
-    for entry, person in rows:
-        item = {
-            "registration_id": entry.id, "person_id": person.id, "name": person.name, "sex": person.sex,
-            "identifier": entry.identifier, "status": entry.status, "registered_on": entry.registered_on.isoformat(),
-        }
-        if profession == "physician":
-            item.update(level=entry.level, practice_category=entry.practice_category, practice_scopes=list(entry.practice_scopes),
-                        main=entry.institution_id == institution_id)
-        else:
-            item.update(department=entry.department, valid_until=entry.valid_until.isoformat())
-        items.append(item)
-    return items
+    return model, here
+
+
+def registered_staff(session: Session, institution_id: int, profession: str) -> list[dict]:
+    """The institution's physicians or nurses by name, the first STAFF_A_PAGE (for a form's choice of a colleague)."""
+    return list(staff_of(session, institution_id, profession)["items"])
+
+
+def _staff_item(entry: Any, person: Person, institution_id: int, profession: str) -> dict:
+    item = {
+        "registration_id": entry.id, "person_id": person.id, "name": person.name, "sex": person.sex,
+        "identifier": entry.identifier, "status": entry.status, "registered_on": entry.registered_on.isoformat(),
+    }
+    if profession == "physician":
+        item.update(level=entry.level, practice_category=entry.practice_category, practice_scopes=list(entry.practice_scopes),
+                    main=entry.institution_id == institution_id)
+    else:
+        item.update(department=entry.department, valid_until=entry.valid_until.isoformat())
+    return item
 
 
 def other_staff_json(row: OtherStaff) -> dict:

@@ -2,6 +2,8 @@
 items the list holds (the pages link the next page by its keyset cursor, not by a page number to skip to)."""
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +73,22 @@ def by_id(session: Session, query: Any, id_column: Any, cursor: str | None, limi
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], str(last.id if scalars else last[0].id)
+
+
+def key_cursor(*key: Any) -> str:
+    """An opaque cursor holding a sort key (e.g. a name and an id), for lists not in id order."""
+    return base64.urlsafe_b64encode(json.dumps(key, ensure_ascii=False, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def key_of(raw: str | None, *types: type) -> tuple[Any, ...] | None:
+    """The sort key a `key_cursor` holds, each part of the type given; None without a cursor; anything else is refused."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, list) or len(key) != len(types) or not all(type(part) is kind for part, kind in zip(key, types, strict=True)):
+        raise invalid({"cursor": "无效的游标：请使用上一页返回的 next"})
+    return tuple(key)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from models import Institution
 from portal.pages import institution as institution_pages
+from portal.pages import institution_end as institution_end_pages
 from tests import factories
+from tests.functional.test_register_exports import nurse as registered_nurse
 from tests.journeys import institution_desk, page_session, person_account
 
 
@@ -25,6 +28,7 @@ def hospital(wsgi_app, settings):
         item = factories.application(session, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
                                      "awaiting_institution")
         confirming.append(item.id)
+        registered_nurse(session, settings, session.get(Institution, desk.id), "registered")
     session.commit()
     yield desk, waiting, confirming
     session.close()
@@ -34,7 +38,7 @@ def follow(api, path: str, headers: dict, **params) -> list[int]:
     seen, cursor = [], None
     while True:
         answer = api.get(path, params={**params, "limit": "1", **({"cursor": cursor} if cursor else {})}, headers=headers).json
-        seen += [item["id"] for item in answer["items"]]
+        seen += [item.get("id", item.get("registration_id")) for item in answer["items"]]
         cursor = answer["next"]
         if cursor is None:
             return seen
@@ -68,3 +72,27 @@ def test_each_list_on_the_page_has_its_own_pager(wsgi_app, hospital, monkeypatch
         assert f"{prefix}cursor=" in link["href"] and f"{prefix}page={len(seen) + 1}" in link["href"]
         page = app.get(link["href"])
     assert seen == [waiting, confirming][expected - 1]
+
+
+def test_the_staff_list_pages_by_name_with_the_whole_count(api, wsgi_app, hospital, monkeypatch):
+    desk, _, _ = hospital
+    whole = api.get("/api/v1/institution/staff", params={"profession": "nurse"}, headers=desk.headers).json
+    assert whole["count"] == len(whole["items"]) == 3 and whole["next"] is None
+    assert [item["name"] for item in whole["items"]] == sorted(item["name"] for item in whole["items"])
+    assert follow(api, "/api/v1/institution/staff", desk.headers, profession="nurse") == [item["registration_id"] for item in whole["items"]]
+    one = api.get("/api/v1/institution/staff", params={"profession": "nurse", "limit": "1"}, headers=desk.headers).json
+    assert (one["count"], one["counts"], len(one["items"])) == (3, {"registered": 3}, 1)
+    bad = api.get("/api/v1/institution/staff", params={"profession": "nurse", "cursor": "eyJ4IjoxfQ"}, headers=desk.headers, status=400)
+    assert list(bad.json["error"]["fields"]) == ["cursor"]
+
+    monkeypatch.setattr(institution_end_pages, "STAFF_A_PAGE", 1)
+    app = page_session(wsgi_app, desk.username)
+    page, names = app.get("/institution/staff", params={"profession": "nurse"}), []
+    while True:
+        assert "护士（3人）" in page.html.select_one("h1").text
+        names += [row.td.text for row in page.html.select("section.panel tbody tr")]
+        link = page.html.select_one("p.pager") and page.html.select_one("p.pager").find("a", string="下一页")
+        if not link:
+            break
+        page = app.get(link["href"])
+    assert names == [item["name"] for item in whole["items"]]
