@@ -43,7 +43,10 @@ def hand_out_account(request: Request):
 
 @api_view(route_name="api.commission.follow_ups", request_method="GET", permission="commission")
 def commission_follow_ups(request: Request):
-    return {"items": follow_ups.follow_ups(request.dbsession, request.account)}
+    params = request.params
+    limit = paging.page_limit(params.get("limit"), follow_ups.A_PAGE, follow_ups.A_PAGE)
+    items, following = follow_ups.follow_ups(request.dbsession, request.account, params.get("cursor", ""), limit)
+    return {"items": items, "next": following}
 
 
 # --- every account: password ----------------------------------------------------------------------

@@ -718,6 +718,7 @@ class FollowUp(Answer):
 
 class FollowUpList(Answer):
     items: list[FollowUp]
+    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
 
 
 class FoundPerson(Answer):

@@ -33,6 +33,7 @@ from portal.services.attempts import LOGIN
 from portal.services.commission_accounts import MAX_LIST as MAX_ACCOUNTS
 from portal.services.deliveries import MAX_SHOWN as MAX_DELIVERIES
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
+from portal.services.follow_ups import A_PAGE as FOLLOW_UPS_A_PAGE
 from portal.services.institution_desk import MAX_LIST as MAX_INSTITUTION_LIST
 from portal.services.institution_desk import STAFF_A_PAGE
 from portal.services.public import MAX_LIMIT
@@ -258,7 +259,9 @@ OPERATIONS: list[Op] = [
        text="机构须在本卫健委辖区内，否则（或机构不存在）答 404。所填手机号码登记为机构的负责人手机；用户名和初始密码以短信发送至该号码，"
        "应答不含密码；首次登录须修改密码。机构已有账号（任何状态）或已注销答 409，需要新密码时由管理员重置。"
        "发往的不是原登记的负责人手机时，该账号的密码视为经办人指定，经办人不能审批该机构参与确认或提交的申请（职责分离）。"),
-    Op("GET", "/commission/follow-ups", "待跟进的人员注册（如执业机构已注销）", COMMISSION, r.FollowUpList),
+    Op("GET", "/commission/follow-ups", "待跟进的人员注册（如执业机构已注销）", COMMISSION, r.FollowUpList, (400,),
+       params=(q("limit", {"type": "integer", "minimum": 1, "maximum": FOLLOW_UPS_A_PAGE}, "每页条数", FOLLOW_UPS_A_PAGE),
+               q("cursor", STRING, "上一页返回的 next：按编号翻页，任意深度都一样快"))),
     Op("GET", "/commission/queue", "审批工作台：辖区内的申请，可筛选、排序、分页，带办理时限标记", COMMISSION, r.QueuePage,
        (400,), params=(q("status", [*map(str, Status), "all"], "状态；all 为全部", "pending_approval"),
                        q("kind", tuple(KINDS), "业务类型"),

@@ -254,3 +254,25 @@ def test_account_lists_page_by_cursor_to_their_end(api, world, role):
     for bad in ({"cursor": "x"}, {"limit": "0"}, {"limit": "501"}):
         error = api.get("/api/v1/commission/accounts", params={"role": role, **bad}, headers=headers, status=400).json["error"]
         assert list(bad) == list(error["fields"])
+
+
+def test_follow_ups_page_by_cursor_to_their_end(api, world, db):
+    from models import StaffFollowUp
+
+    county = world.institutions["county"]
+    for n in range(3):
+        db.add(StaffFollowUp(institution_id=county.id, commission_code=world.codes["county"], entry_type="nurse",
+                             entry_id=900_000 + n, identifier=None, name=f"跟进{n}", reason="institution_cancelled"))
+    db.commit()
+    headers = world.desks["county"].headers
+    whole = [item["id"] for item in api.get("/api/v1/commission/follow-ups", headers=headers).json["items"]]
+    seen, cursor = [], None
+    while True:
+        answer = api.get("/api/v1/commission/follow-ups", params={"limit": "1", **({"cursor": cursor} if cursor else {})},
+                         headers=headers).json
+        seen += [item["id"] for item in answer["items"]]
+        cursor = answer["next"]
+        if cursor is None:
+            break
+    assert seen == whole and len(whole) >= 3
+    assert api.get("/api/v1/commission/follow-ups", params={"limit": "x"}, headers=headers, status=400).json["error"]["fields"]
