@@ -23,6 +23,7 @@ from pipeline.kinds import KINDS
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
+from portal.services.paging import page_limit
 
 LIMIT = 50
 MAX_LIMIT = 200
@@ -42,7 +43,7 @@ def search(session: Session, settings: Settings, account: Account, q: str, param
     cursor = (params.get("cursor") or "").strip()
     if cursor and not section:
         raise invalid({"cursor": "翻页时须同时给出 section"})
-    limit = _limit(params.get("limit"))
+    limit = page_limit(params.get("limit"), LIMIT, MAX_LIMIT)
     prefix = jurisdiction_prefix(account.division_code)
     results: dict[str, Any] = {name: [] for name in SECTIONS}
     results["next"] = dict.fromkeys(SECTIONS)
@@ -69,14 +70,6 @@ def search(session: Session, settings: Settings, account: Account, q: str, param
 def masked_query(q: str) -> str:
     """What an audit entry keeps of a query: enough to recognise it, not an ID number or a mobile in clear."""
     return q if len(q) <= 4 else q[:2] + "*" * (len(q) - 4) + q[-2:]
-
-
-def _limit(raw: str | None) -> int:
-    if raw in (None, ""):
-        return LIMIT
-    if not is_count(str(raw), MAX_LIMIT) or int(str(raw)) < 1:
-        raise invalid({"limit": f"必须是 1 到 {MAX_LIMIT} 之间的整数"})
-    return int(raw)
 
 
 def _cursor(section: str, raw: str) -> tuple[str, int]:

@@ -1,5 +1,6 @@
-"""What the commission's long lists share: a count that stops at COUNT_CAP, so a page costs the same however many
-items the list holds (the pages link the next page by its keyset cursor, not by a page number to skip to)."""
+"""What long lists share, so that a page costs the same however many items the list holds and however deep it is:
+keyset cursors (by id, `by_id`, or by another sort key, `key_cursor`), the `limit` of a page, and a count that stops
+at COUNT_CAP. The pages link the next page by its cursor (macros.jinja2 `pager`), not by a page number to skip to."""
 from __future__ import annotations
 
 import base64

@@ -11,24 +11,17 @@ from models.divisions import within
 from pipeline import search as ranking
 from pipeline.numbers import is_count
 from portal.errors import invalid, not_found
+from portal.services.paging import page_limit
 
 KINDS = {"physicians": "physician", "nurses": "nurse", "institutions": "institution"}
 MAX_LIMIT = 100
-
-
-def page_limit(raw: str | None, default: int = 20) -> int:
-    if raw in (None, ""):
-        return default
-    if not is_count(str(raw), MAX_LIMIT) or int(str(raw)) < 1:
-        raise invalid({"limit": f"必须是 1 到 {MAX_LIMIT} 之间的整数"})
-    return int(raw)
 
 
 def search(session: Session, plural_kind: str, params: dict[str, str]) -> dict:
     """Without a name: keyset paging on the identifier. With a name: ranked (exact name, then names starting with it,
     then names containing it; pipeline/search.py), keyset paging on (rank, name, identifier) with an opaque cursor.
     Either way any page is as cheap as the first, and there is no cap on depth."""
-    limit = page_limit(params.get("limit"))
+    limit = page_limit(params.get("limit"), 20, MAX_LIMIT)
     conditions = filters(session, plural_kind, params)
     cursor = (params.get("cursor") or "").strip()
     if name := (params.get("name") or "").strip():
@@ -127,7 +120,7 @@ def feed(session: Session, since: str | None, limit_raw: str | None) -> dict:
         if not is_count(str(since)):
             raise invalid({"since": "游标应为非负整数"})
         since_id = int(since)
-    limit = page_limit(limit_raw, default=100)
+    limit = page_limit(limit_raw, 100, MAX_LIMIT)
     rows = list(
         session.scalars(select(PublicVersion).where(PublicVersion.id > since_id).order_by(PublicVersion.id).limit(limit))
     )
