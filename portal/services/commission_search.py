@@ -23,7 +23,7 @@ from pipeline.kinds import KINDS
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
-from portal.services.paging import page_limit
+from portal.services.paging import BAD_CURSOR, page_limit
 
 LIMIT = 50
 MAX_LIMIT = 200
@@ -76,7 +76,7 @@ def _cursor(section: str, raw: str) -> tuple[str, int]:
     """persons, institutions: an id (ascending); applications: an id (descending); registrations: profession:id."""
     profession, _, number = raw.rpartition(":") if section == "registrations" else ("", "", raw)
     if not is_count(number) or (section == "registrations" and profession not in ("physician", "nurse")):
-        raise invalid({"cursor": "无效的游标：请使用上一页返回的 next"})
+        raise invalid({"cursor": BAD_CURSOR})
     return profession, int(number)
 
 

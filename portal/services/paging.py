@@ -19,6 +19,8 @@ from portal.errors import invalid
 # page itself takes 8 (bench/national.py, step paging).
 COUNT_CAP = 10_000
 
+BAD_CURSOR = "无效的游标：请使用上一页返回的 next"
+
 
 @dataclass(frozen=True)
 class Count:
@@ -44,7 +46,7 @@ def id_cursor(raw: str | None) -> int | None:
     if not raw:
         return None
     if not is_count(raw):
-        raise invalid({"cursor": "无效的游标：请使用上一页返回的 next"})
+        raise invalid({"cursor": BAD_CURSOR})
     return int(raw)
 
 
@@ -91,5 +93,5 @@ def key_of(raw: str | None, *types: type) -> tuple[Any, ...] | None:
     except (ValueError, TypeError):
         key = None
     if not isinstance(key, list) or len(key) != len(types) or not all(type(part) is kind for part, kind in zip(key, types, strict=True)):
-        raise invalid({"cursor": "无效的游标：请使用上一页返回的 next"})
+        raise invalid({"cursor": BAD_CURSOR})
     return tuple(key)

@@ -11,7 +11,7 @@ from models.divisions import within
 from pipeline import search as ranking
 from pipeline.numbers import is_count
 from portal.errors import invalid, not_found
-from portal.services.paging import page_limit
+from portal.services.paging import BAD_CURSOR, page_limit
 
 KINDS = {"physicians": "physician", "nurses": "nurse", "institutions": "institution"}
 MAX_LIMIT = 100
@@ -62,7 +62,7 @@ def ranked(session: Session, name: str, conditions: list, cursor: str, limit: in
         try:
             after = ranking.decode_cursor(cursor)
         except ranking.BadCursor:
-            raise invalid({"cursor": "无效的游标：请使用上一页返回的 next"}) from None
+            raise invalid({"cursor": BAD_CURSOR}) from None
     escaped = name.replace("/", "//").replace("%", "/%").replace("_", "/_")
     tiers = {
         ranking.EXACT: [PublicRecord.name == name],

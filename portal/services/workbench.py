@@ -22,7 +22,7 @@ from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
 from portal.errors import REFUSALS, described, invalid
 from portal.services.applications import commission_decide
-from portal.services.paging import Count, count_up_to
+from portal.services.paging import BAD_CURSOR, Count, count_up_to
 
 SORTS = {"waiting": "等待最久在前", "-waiting": "等待最短在前", "submitted": "提交早在前", "-submitted": "提交晚在前",
          "id": "编号升序", "-id": "编号降序"}
@@ -102,7 +102,7 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
     if cursor and "sort" not in errors:
         result.after = parse_cursor(cursor, sort)
         if result.after is None:
-            errors["cursor"] = "无效的游标：请使用上一页返回的 next（排序须相同）"
+            errors["cursor"] = f"{BAD_CURSOR}（排序须相同）"
     if errors:
         raise invalid(errors)
     return result
