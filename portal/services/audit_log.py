@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from models import Account, AuditEntry
 from models.divisions import within
 from pipeline import clock
+from pipeline.errors import ValidationFailed
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
-from portal.errors import Refused, invalid
+from portal.errors import invalid
 from portal.services.paging import Count, by_id, count_up_to, id_cursor
 from portal.services.register_exports import REGISTERS
 
@@ -59,8 +60,8 @@ def parse_audit_filter(params: Mapping[str, str]) -> AuditFilter:
     result.cursor = (params.get("cursor") or "").strip()
     try:
         id_cursor(result.cursor)
-    except Refused as refused:
-        errors.update(refused.fields)
+    except ValidationFailed as failed:
+        errors.update(failed.fields)
     if errors:
         raise invalid(errors)
     return result

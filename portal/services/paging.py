@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from pipeline.numbers import is_count
+from pipeline.numbers import MAX_INT, is_count
 from portal.errors import invalid
 
 # Counted exactly up to here; a list longer than this shows "10000 件以上". Counting the whole list for every page
@@ -92,6 +92,15 @@ def key_of(raw: str | None, *types: type) -> tuple[Any, ...] | None:
         key = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
     except (ValueError, TypeError):
         key = None
-    if not isinstance(key, list) or len(key) != len(types) or not all(type(part) is kind for part, kind in zip(key, types, strict=True)):
+    if not isinstance(key, list) or len(key) != len(types) or not all(map(_fits, key, types)):
         raise invalid({"cursor": BAD_CURSOR})
     return tuple(key)
+
+
+def _fits(part: Any, kind: type) -> bool:
+    """A part of a sort key the database can compare: an id in range, a text it can hold (no NUL) of a name's size."""
+    if type(part) is not kind:
+        return False
+    if isinstance(part, int):
+        return 0 <= part <= MAX_INT
+    return not isinstance(part, str) or (len(part) <= 200 and "\x00" not in part)

@@ -235,3 +235,9 @@ def test_the_audit_log_pages_by_cursor_to_its_end_and_counts_up_to_the_cap(api, 
     assert [e["id"] for e in log(api, world, "city", page="2")["items"]] == whole[2:4]
     refused = api.get("/api/v1/commission/audit", params={"cursor": "x"}, headers=world.desks["city"].headers, status=400)
     assert "cursor" in refused.json["error"]["fields"]
+
+
+def test_a_bad_page_and_a_bad_cursor_are_both_named(api, world):
+    answer = api.get("/api/v1/commission/audit", params={"page": "0", "cursor": "x"}, headers=world.desks["city"].headers,
+                     status=400).json
+    assert set(answer["error"]["fields"]) == {"page", "cursor"}
