@@ -212,8 +212,8 @@ def parse_cursor(raw: str, sort: str) -> tuple | None:
     try:
         decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         cursor_sort, *key = decoded
-        if cursor_sort != sort or not key or not isinstance(key[-1], int):
-            return None
+        if cursor_sort != sort or not key or type(key[-1]) is not int or not 0 <= key[-1] <= MAX_INT:
+            return None  # (an id beyond the column's range failed in the database)
         if len(key) == 2:
             return datetime.fromisoformat(key[0]), key[1]
         return (key[0],) if len(key) == 1 else None

@@ -103,3 +103,29 @@ def test_a_batch_file_that_is_not_csv_and_a_decision_on_huge_ids_are_400(api, db
     error = api.post_json("/api/v1/commission/queue/decisions", {"ids": [2**31, 1], "decision": "approve"}, headers=commission,
                           status=400).json["error"]
     assert "ids" in error["fields"]
+
+
+def _encoded(value: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("key", [[2, "王\u0000", "X"], [2, "王", "\u0000"], [1, "王" * 300, "X"]])
+def test_a_public_cursor_holding_what_no_name_holds_is_a_400(api, key):
+    """A NUL in a forged cursor's name reached the database (500)."""
+    error = api.get("/api/v1/public/physicians", params={"name": "王", "cursor": _encoded(key)}, status=400).json["error"]
+    assert list(error["fields"]) == ["cursor"]
+
+
+@pytest.mark.parametrize("key", [["waiting", "2026-01-01T00:00:00+08:00", 10**25], ["id", 10**25], ["id", 2**31],
+                                 ["-id", True]])
+def test_a_workbench_cursor_with_an_id_out_of_range_is_a_400(api, db, key):
+    """An id beyond PostgreSQL's bigint in a forged cursor failed in the database (500)."""
+    from tests.journeys import commission_desk
+
+    _, headers = commission_desk(api, db, "110105")
+    error = api.get("/api/v1/commission/queue", params={"status": "all", "sort": key[0], "cursor": _encoded(key)},
+                    headers=headers, status=400).json["error"]
+    assert list(error["fields"]) == ["cursor"]
