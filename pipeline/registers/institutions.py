@@ -32,18 +32,41 @@ STATUS_LABELS: dict[str, str] = {"setup": "已设置审批（未执业登记）"
 # --- checks ---------------------------------------------------------------------------------------------
 
 
+# GB 32100's characters (no I, O, S, V, Z), each worth its position, and the weights of the first 17 positions.
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {character: position for position, character in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
 def uscc(value: Any) -> str:
     """A unified social credit code 统一社会信用代码 (GB 32100), checksummed, uppercase."""
     if not isinstance(value, str):
         raise FieldError("统一社会信用代码应为文本", "type")
+    code = value.strip().upper()
+    if _well_formed_uscc(code):
+        return code
+    # Anything else (separators to drop, a wrong length or check character) as python-stdnum finds it, with its reason.
     try:
-        return str(stdnum_uscc.validate(value.strip().upper()))
+        return str(stdnum_uscc.validate(code))
     except stdnum_errors.InvalidLength:
         raise FieldError("统一社会信用代码应为18位", "format") from None
     except stdnum_errors.InvalidChecksum:
         raise FieldError("统一社会信用代码校验位错误", "checksum") from None
     except stdnum_errors.ValidationError:
         raise FieldError("统一社会信用代码格式错误", "format") from None
+
+
+def _well_formed_uscc(code: str) -> bool:
+    """18 characters of the alphabet, the first eight digits, the last the check character: what nearly every code in
+    a register file is, checked without python-stdnum's general clean-up (17 µs a code; a register import of the
+    country checks one per row, and its 1.07 million institutions defeat any cache)."""
+    if len(code) != 18 or not code[:8].isdigit() or not code[:8].isascii():
+        return False
+    values = [_USCC_VALUE.get(character, -1) for character in code]
+    if min(values) < 0:
+        return False
+    total = sum(value * weight for value, weight in zip(values[:17], _USCC_WEIGHTS, strict=True))
+    return code[17] == _USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def departments(value: Any) -> list[str]:

@@ -5,6 +5,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum.cn import uscc as stdnum_uscc
 
 from pipeline.codes import default_scope_map
@@ -41,6 +43,39 @@ def test_a_credit_code_is_stripped_and_upper_cased():
 ])
 def test_bad_credit_codes(value, reason, code):
     assert refusal(rules.uscc, value) == (reason, code)
+
+
+def by_stdnum(value: str) -> object:
+    """What python-stdnum alone makes of a code: the code, or the kind of its refusal."""
+    try:
+        return stdnum_uscc.validate(value.strip().upper())
+    except Exception as error:  # its class is the answer
+        return type(error).__name__
+
+
+def ours(value: str) -> object:
+    try:
+        return rules.uscc(value)
+    except FieldError as error:
+        return {"统一社会信用代码校验位错误": "InvalidChecksum", "统一社会信用代码应为18位": "InvalidLength"}.get(str(error), "InvalidFormat")
+
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CODE_BODIES = st.builds(lambda digits, rest: digits + rest, st.text("0123456789", min_size=8, max_size=8),
+                        st.text(ALPHABET, min_size=9, max_size=9))
+NOISE = st.text(ALPHABET + "IOSVZabcxy -\u00a0一٣", max_size=20)
+
+
+@given(body=CODE_BODIES, noise=NOISE, cut=st.integers(0, 19), case=st.booleans())
+@settings(max_examples=600)
+def test_credit_codes_are_judged_as_python_stdnum_judges_them(body, noise, cut, case):
+    """The direct check of a well-formed code (the fast path of a register import) agrees with python-stdnum on any
+    text: valid codes, in either case and spaced; one character off; cut short or run long; and random text."""
+    valid = body + stdnum_uscc.calc_check_digit(body)
+    lettered = body[:cut % 8] + "A" + body[cut % 8 + 1:]  # a letter where GB 32100 has digits, with its check character
+    for value in (valid, valid.lower() if case else f" {valid[:6]} {valid[6:]}-", valid[:cut] + noise[:1] + valid[cut + 1:],
+                  valid[:cut], valid + noise, noise, lettered + stdnum_uscc.calc_check_digit(lettered)):
+        assert ours(value) == by_stdnum(value), value
 
 
 @pytest.mark.parametrize(("value", "clean_"), [
