@@ -340,9 +340,9 @@ def paging(url: str, figures: list) -> None:
     settings = load_settings({"medreg.secret": "national-bench-secret"})
     national = SimpleNamespace(id=0, division_code="000000", admin=True)
 
-    def at_depth(sql: str) -> tuple:
-        total = session.execute(text(f"SELECT count(*) FROM ({sql}) AS q")).scalar_one()
-        row = session.execute(text(f"{sql} OFFSET :n LIMIT 1"), {"n": max(0, int(total * 0.9))}).first()
+    def at_depth(sql: str, **params: str) -> tuple:
+        total = session.execute(text(f"SELECT count(*) FROM ({sql}) AS q"), params).scalar_one()
+        row = session.execute(text(f"{sql} OFFSET :n LIMIT 1"), {**params, "n": max(0, int(total * 0.9))}).first()
         return total, tuple(row) if row else ()
 
     def timed(call) -> float:
@@ -360,17 +360,18 @@ def paging(url: str, figures: list) -> None:
     total, (identifier,) = at_depth("SELECT identifier FROM public_records WHERE kind = 'physician' ORDER BY identifier")
     lists.append((f"public physicians, no name ({total:,})", lambda: public.search(session, "physicians", {}),
                   lambda: public.search(session, "physicians", {"cursor": identifier})))
-    escaped = surname.replace("%", "")
+    # The names holding the character but not starting with it: the third tier of the ranked search, in its order.
+    inside_tier = {"inside": f"%{surname}%", "start": f"{surname}%"}
     total, (name, identifier) = at_depth(
-        f"SELECT name, identifier FROM public_records WHERE kind = 'physician' AND name LIKE '%{escaped}%' "
-        f"AND name NOT LIKE '{escaped}%' ORDER BY name, identifier")
+        "SELECT name, identifier FROM public_records WHERE kind = 'physician' AND name LIKE :inside "
+        "AND name NOT LIKE :start ORDER BY name, identifier", **inside_tier)
     inside = ranking.encode_cursor(ranking.INSIDE, name, identifier)
     lists.append((f"public physicians named *{surname}* ({total:,})", lambda: public.search(session, "physicians", {"name": surname}),
                   lambda: public.search(session, "physicians", {"name": surname, "cursor": inside})))
     total, (version,) = at_depth("SELECT id FROM public_versions ORDER BY id")
     lists.append((f"feed ({total:,} versions)", lambda: public.feed(session, None, None),
                   lambda: public.feed(session, str(version), None)))
-    total, (person,) = at_depth(f"SELECT id FROM persons WHERE name LIKE '%{escaped}%' ORDER BY id")
+    total, (person,) = at_depth("SELECT id FROM persons WHERE name LIKE :inside ORDER BY id", inside=inside_tier["inside"])
     lists.append((f"commission search, persons *{surname}*, national ({total:,})",
                   lambda: commission_search.search(session, settings, national, surname, {"section": "persons"}),
                   lambda: commission_search.search(session, settings, national, surname, {"section": "persons", "cursor": str(person)})))
