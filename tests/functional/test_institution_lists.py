@@ -21,7 +21,7 @@ def hospital(wsgi_app, settings):
 
     session = session_factory(settings.database_url)()
     desk = institution_desk(TestApp(wsgi_app), session)
-    waiting, confirming = [], []
+    waiting, confirming, following = [], [], []
     for _ in range(3):
         waiting.append(person_account(session, settings, desk.id, status="pending_activation")["account_id"])
         person = person_account(session, settings, desk.id)
@@ -29,8 +29,11 @@ def hospital(wsgi_app, settings):
                                      "awaiting_institution")
         confirming.append(item.id)
         registered_nurse(session, settings, session.get(Institution, desk.id), "registered")
+        person = person_account(session, settings, desk.id)
+        following.append(factories.application(session, person["person_id"], person["account_id"], desk.id,
+                                               person["certificate_no"], "pending_approval").id)
     session.commit()
-    yield desk, waiting, confirming
+    yield desk, waiting, confirming, following
     session.close()
 
 
@@ -45,7 +48,7 @@ def follow(api, path: str, headers: dict, **params) -> list[int]:
 
 
 def test_the_api_pages_both_lists_to_their_end(api, hospital):
-    desk, waiting, confirming = hospital
+    desk, waiting, confirming, _ = hospital
     assert follow(api, "/api/v1/institution/accounts", desk.headers) == waiting
     assert follow(api, "/api/v1/institution/tasks", desk.headers) == confirming
     whole = api.get("/api/v1/institution/tasks", headers=desk.headers).json
@@ -56,12 +59,12 @@ def test_the_api_pages_both_lists_to_their_end(api, hospital):
             assert list(bad) == list(error["fields"]), (path, bad)
 
 
-@pytest.mark.parametrize(("section", "prefix", "expected"), [(0, "", 1), (1, "task_", 2)])
+@pytest.mark.parametrize(("section", "prefix", "expected"), [(0, "", 1), (1, "task_", 2), (2, "progress_", 3)])
 def test_each_list_on_the_page_has_its_own_pager(wsgi_app, hospital, monkeypatch, section, prefix, expected):
-    desk, waiting, confirming = hospital
+    desk, waiting, confirming, following = hospital
     monkeypatch.setattr(institution_pages, "A_PAGE", 1)
     app = page_session(wsgi_app, desk.username)
-    page, seen = app.get("/institution"), []
+    page, seen = app.get("/institution", params={"status": "pending_approval"}), []
     while True:
         panel = page.html.select("section.panel")[section]
         row = panel.select_one("tbody tr")
@@ -70,12 +73,14 @@ def test_each_list_on_the_page_has_its_own_pager(wsgi_app, hospital, monkeypatch
         if not link:
             break
         assert f"{prefix}cursor=" in link["href"] and f"{prefix}page={len(seen) + 1}" in link["href"]
+        if section == 2:
+            assert "status=pending_approval" in link["href"]  # the progress tab stays on its status
         page = app.get(link["href"])
-    assert seen == [waiting, confirming][expected - 1]
+    assert seen == [waiting, confirming, following][expected - 1]
 
 
 def test_the_staff_list_pages_by_name_with_the_whole_count(api, wsgi_app, hospital, monkeypatch):
-    desk, _, _ = hospital
+    desk, _, _, _ = hospital
     whole = api.get("/api/v1/institution/staff", params={"profession": "nurse"}, headers=desk.headers).json
     assert whole["count"] == len(whole["items"]) == 3 and whole["next"] is None
     assert [item["name"] for item in whole["items"]] == sorted(item["name"] for item in whole["items"])
