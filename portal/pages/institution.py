@@ -23,9 +23,9 @@ def dashboard(request: Request, **extra) -> dict:
     session, account, params = request.dbsession, request.account, request.params
     numbers = {name: page_number(params.get(f"{name}page")) for name in ("", "task_", "progress_")}
     pending, _, pending_next = institution_desk.staff_accounts(session, account, "pending_activation", None,
-                                                               params.get("cursor", ""), A_PAGE, numbers[""])
+                                                               params.get("cursor", ""), A_PAGE, numbers[""], counted=False)
     waiting = institution_desk.tasks(session, account, Status.awaiting_institution, None, None, params.get("task_cursor", ""),
-                                     A_PAGE, numbers["task_"])
+                                     A_PAGE, numbers["task_"], counted=False)
     shown = params.get("status", "") if params.get("status", "") in PROGRESS else Status.pending_approval
     progress = institution_desk.tasks(session, account, shown, None, None, params.get("progress_cursor", ""), A_PAGE,
                                       numbers["progress_"])

@@ -161,8 +161,9 @@ def staff(session: Session, account: Account, profession: str | None, cursor: st
     return staff_of(session, account.institution_id or 0, profession, cursor, limit)
 
 
-def staff_of(session: Session, institution_id: int, profession: str, cursor: str = "", limit: int = STAFF_A_PAGE) -> dict:
-    """`staff` of physicians or nurses, for an institution by its id."""
+def staff_of(session: Session, institution_id: int, profession: str, cursor: str = "", limit: int = STAFF_A_PAGE,
+             counted: bool = True) -> dict:
+    """`staff` of physicians or nurses, for an institution by its id (`counted`: with the count per status)."""
     after = key_of(cursor, str, int)
     model, here = _registered_here(institution_id, profession)
     query = select(model, Person).join(Person, Person.id == model.person_id).where(here)
@@ -171,7 +172,7 @@ def staff_of(session: Session, institution_id: int, profession: str, cursor: str
     rows = session.execute(query.order_by(Person.name, model.id).limit(limit + 1)).all()
     items = [_staff_item(entry, person, institution_id, profession) for entry, person in rows[:limit]]
     counts = {str(status): int(count) for status, count in
-              session.execute(select(model.status, func.count()).where(here).group_by(model.status))}
+              session.execute(select(model.status, func.count()).where(here).group_by(model.status))} if counted else {}
     last = rows[limit - 1] if len(rows) > limit else None
     return {"profession": profession, "count": sum(counts.values()), "counts": counts, "items": items,
             "next": key_cursor(last[1].name, last[0].id) if last else None}
@@ -191,7 +192,7 @@ def _registered_here(institution_id: int, profession: str) -> tuple[Any, Any]:
 
 def registered_staff(session: Session, institution_id: int, profession: str) -> list[dict]:
     """The institution's physicians or nurses by name, the first STAFF_A_PAGE (for a form's choice of a colleague)."""
-    return list(staff_of(session, institution_id, profession)["items"])
+    return list(staff_of(session, institution_id, profession, counted=False)["items"])
 
 
 def _staff_item(entry: Any, person: Person, institution_id: int, profession: str) -> dict:
@@ -325,9 +326,10 @@ def replace_scope_map(session: Session, account: Account, body: dict) -> dict:
 
 
 def tasks(session: Session, account: Account, status: str | None, kind: str | None, profession: str | None,
-          cursor: str = "", limit: int = MAX_LIST, page: int = 1) -> dict:
+          cursor: str = "", limit: int = MAX_LIST, page: int = 1, counted: bool = True) -> dict:
     """Applications of the institution's staff (and its own), filtered, in id order: `limit` a page after `cursor`
-    (the `next` of the page before), else page `page`; counts per status over the same filters."""
+    (the `next` of the page before), else page `page`; counts per status over the same filters (`counted`: a list
+    shown without its tabs does without that query)."""
     if status and status not in Status.__members__:
         raise invalid({"status": "未知的状态"})
     if kind and kind not in KINDS:
@@ -341,7 +343,8 @@ def tasks(session: Session, account: Account, status: str | None, kind: str | No
         conditions.append(Application.kind == kind)
     if profession:
         conditions.append(Application.kind.in_([n for n, k in KINDS.items() if k.profession == profession]))
-    counts = dict(session.execute(select(Application.status, func.count()).where(*conditions).group_by(Application.status)).all())
+    counts = dict(session.execute(select(Application.status, func.count()).where(*conditions).group_by(Application.status)
+                                  ).all()) if counted else {}
     chosen = status or Status.awaiting_institution
     query = (select(Application).where(*conditions, Application.status == chosen)
              .options(selectinload(Application.history)))  # the list shows each history: one query, not one per item
@@ -350,8 +353,9 @@ def tasks(session: Session, account: Account, status: str | None, kind: str | No
 
 
 def staff_accounts(session: Session, account: Account, status: str, profession: str | None, cursor: str = "",
-                   limit: int = MAX_LIST, page: int = 1) -> tuple[list, dict, str | None]:
-    """(account, person) of the institution's staff in `status`, paged as `tasks`; counts per status; next."""
+                   limit: int = MAX_LIST, page: int = 1, counted: bool = True) -> tuple[list, dict, str | None]:
+    """(account, person) of the institution's staff in `status`, paged as `tasks`; counts per status (as `tasks`);
+    next."""
     if profession and profession not in ("physician", "nurse"):
         raise invalid({"profession": "应为 physician 或 nurse"})
     conditions = [Account.institution_id == account.institution_id, Account.role == "person"]
@@ -360,7 +364,7 @@ def staff_accounts(session: Session, account: Account, status: str, profession: 
     base = select(Account, Person).join(Person, Person.id == Account.person_id).where(*conditions)
     counts = dict(session.execute(
         select(Account.status, func.count()).join(Person, Person.id == Account.person_id).where(*conditions).group_by(Account.status)
-    ).all())
+    ).all()) if counted else {}
     rows, following = by_id(session, base.where(Account.status == status), Account.id, cursor, limit, page)
     return [(a, p) for a, p in rows], counts, following
 
