@@ -88,14 +88,14 @@ def decode_cursor(cursor: str) -> tuple[int, str, str]:
     except (ValueError, TypeError) as error:
         raise BadCursor(cursor) from error
     if tier not in TIERS or not isinstance(name, str) or not isinstance(identifier, str) \
-            or not all(map(_comparable, (name, identifier))):
+            or not all(map(comparable, (name, identifier))):
         raise BadCursor(cursor)
     return tier, name, identifier
 
 
-def _comparable(text: str) -> bool:
-    """Text the database can compare with a stored name: no NUL (a query with one failed), no lone surrogate, no
-    longer than a name or identifier is stored."""
+def comparable(text: str) -> bool:
+    """Text the database can compare with a stored name (a cursor's part, say): no NUL (a query with one failed), no
+    lone surrogate, no longer than a name or identifier is stored."""
     if len(text) > 200 or "\x00" in text:
         return False
     try:

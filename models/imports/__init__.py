@@ -264,18 +264,10 @@ class CsvFile:
     def _rows_from(self, head: bytes, size: int) -> Iterator[list[tuple[int, dict[str, str]]] | FileRefused]:
         """The records of `head` (raw lines already read) and of the rest of the file, read here."""
         self._reader = csv.reader(self._lines(_Joined(head, self.handle)))
-        chunk: list[tuple[int, dict[str, str]]] = []
         try:
-            for row in self._records():
-                chunk.append(row)
-                if len(chunk) >= size:
-                    yield chunk
-                    chunk = []
-        except FileRefused as refusal:
+            yield from _chunks(self._records(), size)
+        except FileRefused as refusal:  # the file is refused: the rows of the chunk it cut short do not matter
             yield refusal
-            return
-        if chunk:
-            yield chunk
 
 
 def _split(text: str, ended: bool) -> list[str]:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.numbers import MAX_INT, is_count
+from pipeline.search import comparable
 from portal.errors import invalid
 
 # Counted exactly up to here; a list longer than this shows "10000 件以上". Counting the whole list for every page
@@ -98,9 +99,9 @@ def key_of(raw: str | None, *types: type) -> tuple[Any, ...] | None:
 
 
 def _fits(part: Any, kind: type) -> bool:
-    """A part of a sort key the database can compare: an id in range, a text it can hold (no NUL) of a name's size."""
+    """A part of a sort key the database can compare: an id in range, a text as search.comparable has it."""
     if type(part) is not kind:
         return False
     if isinstance(part, int):
         return 0 <= part <= MAX_INT
-    return not isinstance(part, str) or (len(part) <= 200 and "\x00" not in part)
+    return not isinstance(part, str) or comparable(part)
