@@ -63,10 +63,10 @@ def login(request: Request):
 @api_view(route_name="api.institution.accounts", request_method="GET", permission="institution")
 def staff_accounts(request: Request):
     params = request.params
-    limit = paging.page_limit(params.get("limit"), institution_desk.MAX_LIST, institution_desk.MAX_LIST)
+    cursor, limit = paging.requested(params, institution_desk.MAX_LIST)
     status = params.get("status", "pending_activation")
     rows, counts, following = institution_desk.staff_accounts(request.dbsession, request.account, status, params.get("profession"),
-                                                              params.get("cursor", ""), limit)
+                                                              cursor, limit)
     return {
         "counts": counts,
         "next": following,

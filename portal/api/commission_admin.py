@@ -35,9 +35,9 @@ def account_json(account, whose: str) -> dict:
 @api_view(route_name="api.commission.accounts", request_method="GET", permission="commission")
 def list_accounts(request: Request):
     params = request.params
-    limit = paging.page_limit(params.get("limit"), commission_accounts.MAX_LIST, commission_accounts.MAX_LIST)
+    cursor, limit = paging.requested(params, commission_accounts.MAX_LIST)
     listed = commission_accounts.list_accounts(request.dbsession, request.account, params.get("role", "institution"),
-                                               params.get("status", ""), params.get("q", ""), params.get("cursor", ""), limit)
+                                               params.get("status", ""), params.get("q", ""), cursor, limit)
     return {"items": [account_json(account, whose) for account, whose in listed.rows], "next": listed.next}
 
 

@@ -11,6 +11,6 @@ from portal.services import deliveries, paging
 def listing(request: Request):
     params = request.params
     status = deliveries.delivery_status(params.get("status"))
-    limit = paging.page_limit(params.get("limit"), deliveries.MAX_SHOWN, deliveries.MAX_SHOWN)
-    items, following = deliveries.jurisdiction_deliveries(request.dbsession, request.account, status, params.get("cursor", ""), limit)
+    cursor, limit = paging.requested(params, deliveries.MAX_SHOWN)
+    items, following = deliveries.jurisdiction_deliveries(request.dbsession, request.account, status, cursor, limit)
     return {"items": items, "next": following}

@@ -12,9 +12,9 @@ from portal.services import applications, institution_desk, paging
 def tasks(request: Request):
     """Filters: status (default awaiting_institution), kind, profession; counts per status over kind and profession."""
     params = request.params
-    limit = paging.page_limit(params.get("limit"), institution_desk.MAX_LIST, institution_desk.MAX_LIST)
+    cursor, limit = paging.requested(params, institution_desk.MAX_LIST)
     found = institution_desk.tasks(request.dbsession, request.account, params.get("status"), params.get("kind"), params.get("profession"),
-                                   params.get("cursor", ""), limit)
+                                   cursor, limit)
     return {"items": [application_json(a) for a in found["items"]], "counts": found["counts"], "next": found["next"]}
 
 

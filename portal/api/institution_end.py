@@ -44,8 +44,7 @@ def hand_out_account(request: Request):
 @api_view(route_name="api.commission.follow_ups", request_method="GET", permission="commission")
 def commission_follow_ups(request: Request):
     params = request.params
-    limit = paging.page_limit(params.get("limit"), follow_ups.A_PAGE, follow_ups.A_PAGE)
-    items, following = follow_ups.follow_ups(request.dbsession, request.account, params.get("cursor", ""), limit)
+    items, following = follow_ups.follow_ups(request.dbsession, request.account, *paging.requested(params, follow_ups.A_PAGE))
     return {"items": items, "next": following}
 
 
@@ -92,9 +91,8 @@ def history(request: Request):
 @api_view(route_name="api.institution.staff", request_method="GET", permission="institution")
 def staff(request: Request):
     params = request.params
-    limit = paging.page_limit(params.get("limit"), institution_desk.STAFF_A_PAGE, institution_desk.STAFF_A_PAGE)
     return institution_desk.staff(request.dbsession, request.account, params.get("profession", "physician"),
-                                  params.get("cursor", ""), limit)
+                                  *paging.requested(params, institution_desk.STAFF_A_PAGE))
 
 
 @api_view(route_name="api.institution.staff", request_method="POST", permission="institution")

@@ -53,6 +53,7 @@ def text(description: str) -> Any:
 
 
 Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, description="电子化注册识别码")]
+NextCursor = Annotated[str | None, Field(description="下一页的游标（作为 cursor 传回）；null 表示没有下一页")]
 Division = Annotated[str, Field(pattern=DIVISION_PATTERN, description="行政区划代码")]
 ApplicationStatus = Annotated[str, enum_of(STATUS_LABELS)]
 KindName = Annotated[str, enum_of(KINDS, "业务类型")]
@@ -190,7 +191,7 @@ class PersonAccountList(Answer):
 
     counts: Counts
     items: list[PersonAccount]
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 class ManagedAccount(Answer):
@@ -208,7 +209,7 @@ class ManagedAccount(Answer):
 
 class ManagedAccountList(Answer):
     items: list[ManagedAccount]
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 class AccountStatus(Answer):
@@ -329,7 +330,7 @@ class TaskList(Answer):
 
     items: list[Application]
     counts: Counts
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 class Deadline(Answer):
@@ -357,7 +358,7 @@ class QueuePage(Answer):
     total_capped: bool = text(f"件数超过 {COUNT_CAP}，total 只数到 {COUNT_CAP}")
     page: int
     per_page: int
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 class RefusedItem(Answer):
@@ -614,7 +615,7 @@ class StaffList(Answer):
     count: int = text("人数（全部，不只是这一页）")
     counts: Counts
     items: list[RegisteredPhysician | RegisteredNurse | OtherStaff]
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 class ScopeMap(Answer):
@@ -718,7 +719,7 @@ class FollowUp(Answer):
 
 class FollowUpList(Answer):
     items: list[FollowUp]
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 class FoundPerson(Answer):
@@ -876,7 +877,7 @@ class AuditPage(Answer):
     total_capped: bool = text(f"条数超过 {COUNT_CAP}，total 只数到 {COUNT_CAP}")
     page: int
     per_page: int
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 class Delivery(Answer):
@@ -899,7 +900,7 @@ class DeliveryList(Answer):
     """按编号升序，每页至多 limit 条（默认 500）。"""
 
     items: list[Delivery]
-    next: str | None = text("下一页的游标（作为 cursor 传回）；null 表示没有下一页")
+    next: NextCursor
 
 
 # --- the public end --------------------------------------------------------------------------------

@@ -109,6 +109,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INT, STRING, DATE = {"type": "integer"}, {"type": "string"}, {"type": "string", "format": "date"}
 DIVISION = {"type": "string", "pattern": r.DIVISION_PATTERN}
 PAGE = q("page", {"type": "integer", "minimum": 1}, "页码", 1)
+
+
+def paged(most: int, per_page: str, same: str, order: str = "按编号") -> tuple[dict, dict]:
+    """`limit` and `cursor` of a list paged by portal/services/paging.py (`same`: what must not change between pages)."""
+    return (q("limit", {"type": "integer", "minimum": 1, "maximum": most}, per_page, most),
+            q("cursor", STRING, f"上一页返回的 next{same}：{order}翻页，任意深度都一样快"))
 PERIOD = (q("since", DATE, "提交日期起（含）"), q("until", DATE, "提交日期止（含）"))
 SEARCH = (
     q("name", STRING, "姓名或名称包含；结果按相关度排序：与之相同、以之开头、其余包含它的"),
@@ -204,16 +210,14 @@ OPERATIONS: list[Op] = [
     # --- the institution end ---------------------------------------------------------------------------
     Op("GET", "/institution/accounts", "本机构人员的账号", INSTITUTION, r.PersonAccountList, (400,),
        params=(q("status", STRING, "账号状态", "pending_activation"), q("profession", ("physician", "nurse"), "职业"),
-               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_INSTITUTION_LIST}, "每页条数", MAX_INSTITUTION_LIST),
-               q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按编号翻页，任意深度都一样快"))),
+               *paged(MAX_INSTITUTION_LIST, "每页条数", "（筛选条件须相同）"))),
     Op("POST", "/institution/accounts/{id}/activation-code", "为本机构人员发放激活码（同时短信发送）", INSTITUTION,
        r.ActivationCodeIssued, (404, 409), id_of="账号", text="新激活码使之前未用的激活码作废。账号已激活答 409。"),
     Op("GET", "/institution/tasks", "待本机构确认的申请（联网确认），按编号分页", INSTITUTION, r.TaskList, (400,),
        params=(q("status", tuple(Status), "按申请状态筛选", str(Status.awaiting_institution)),
                q("kind", tuple(KINDS), "业务类型"),
                q("profession", ("physician", "nurse", "institution"), "人员类别（institution：本机构自身业务）"),
-               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_INSTITUTION_LIST}, "每页件数", MAX_INSTITUTION_LIST),
-               q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按编号翻页，任意深度都一样快"))),
+               *paged(MAX_INSTITUTION_LIST, "每页件数", "（筛选条件须相同）"))),
     Op("POST", "/institution/tasks/{id}", "确认或退回本机构人员的申请", INSTITUTION, r.Application, (400, 404, 409),
        app.InstitutionDecision, text="确认后：需卫健委审批的进入待审批并分派；个人信息变更等无需审批的直接批准。"),
     Op("GET", "/institution/assessments", "本机构医师的定期考核结果", INSTITUTION, r.StaffAssessmentList, (400,),
@@ -224,8 +228,7 @@ OPERATIONS: list[Op] = [
     Op("GET", "/institution/history", "本机构的全部业务与信息变更历史", INSTITUTION, r.InstitutionHistory),
     Op("GET", "/institution/staff", "本机构人员：医师、护士或其他人员", INSTITUTION, r.StaffList, (400,),
        params=(q("profession", ("physician", "nurse", "other"), "人员类别", "physician"),
-               q("limit", {"type": "integer", "minimum": 1, "maximum": STAFF_A_PAGE}, "每页人数（医师、护士）", STAFF_A_PAGE),
-               q("cursor", STRING, "上一页返回的 next：按姓名翻页，任意深度都一样快"))),
+               *paged(STAFF_A_PAGE, "每页人数（医师、护士）", "", "按姓名"))),
     Op("POST", "/institution/staff", "新增其他人员（机构自行维护，不公示）", INSTITUTION, {201: r.OtherStaff}, (400,),
        inst.StaffMember),
     Op("PATCH", "/institution/staff/{id}", "修改其他人员", INSTITUTION, r.OtherStaff, (400, 404), inst.StaffMemberChange,
@@ -260,8 +263,7 @@ OPERATIONS: list[Op] = [
        "应答不含密码；首次登录须修改密码。机构已有账号（任何状态）或已注销答 409，需要新密码时由管理员重置。"
        "发往的不是原登记的负责人手机时，该账号的密码视为经办人指定，经办人不能审批该机构参与确认或提交的申请（职责分离）。"),
     Op("GET", "/commission/follow-ups", "待跟进的人员注册（如执业机构已注销）", COMMISSION, r.FollowUpList, (400,),
-       params=(q("limit", {"type": "integer", "minimum": 1, "maximum": FOLLOW_UPS_A_PAGE}, "每页条数", FOLLOW_UPS_A_PAGE),
-               q("cursor", STRING, "上一页返回的 next：按编号翻页，任意深度都一样快"))),
+       params=paged(FOLLOW_UPS_A_PAGE, "每页条数", "")),
     Op("GET", "/commission/queue", "审批工作台：辖区内的申请，可筛选、排序、分页，带办理时限标记", COMMISSION, r.QueuePage,
        (400,), params=(q("status", [*map(str, Status), "all"], "状态；all 为全部", "pending_approval"),
                        q("kind", tuple(KINDS), "业务类型"),
@@ -293,8 +295,7 @@ OPERATIONS: list[Op] = [
        params=(q("role", ("institution", "commission"), "账号类别", "institution"),
                q("status", ("active", "disabled", "pending_activation"), "账号状态"),
                q("q", STRING, "机构名称、统一社会信用代码或用户名"),
-               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_ACCOUNTS}, "每页条数", MAX_ACCOUNTS),
-               q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按编号翻页，任意深度都一样快"))),
+               *paged(MAX_ACCOUNTS, "每页条数", "（筛选条件须相同）"))),
     Op("POST", "/commission/accounts", "创建本级或下级卫健委工作人员账号（仅管理员）", COMMISSION, {201: r.ManagedAccount},
        (400, 409),
        acc.StaffAccount, text="密码不会出现在任何应答中；首次登录须修改。用户名已存在答 409。"),
@@ -340,8 +341,7 @@ OPERATIONS: list[Op] = [
                q("cursor", STRING, "上一页返回的 next（筛选条件须相同）：按游标翻页，任意深度都一样快；给出时忽略 page"))),
     Op("GET", "/commission/deliveries", "辖区内记录的公示推送（默认：已暂停的）", COMMISSION, r.DeliveryList, (400,),
        params=(q("status", tuple(DELIVERY_STATUSES), labelled(DELIVERY_STATUSES), "parked"),
-               q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_DELIVERIES}, "每页条数", MAX_DELIVERIES),
-               q("cursor", STRING, "上一页返回的 next（状态须相同）：按编号翻页，任意深度都一样快")),
+               *paged(MAX_DELIVERIES, "每页条数", "（状态须相同）")),
        text="连续失败达到 park_after_attempts 次的推送为 parked，由 medreg publish replay 重新推送。"),
     # --- the public end (no login; rate-limited per client) ---------------------------------------------
     *(Op("GET", f"/public/{plural}", summary, PUBLIC, page, (400, 429), public=True, params=SEARCH,

@@ -61,6 +61,11 @@ def page_limit(raw: str | None, default: int, maximum: int) -> int:
     return int(raw)
 
 
+def requested(params: Any, most: int) -> tuple[str, int]:
+    """The `cursor` and `limit` (default and at most `most`) a request asks a paged list for."""
+    return (params.get("cursor") or "", page_limit(params.get("limit"), most, most))
+
+
 def by_id(session: Session, query: Any, id_column: Any, cursor: str | None, limit: int, page: int = 1,
           descending: bool = False, scalars: bool = False) -> tuple[list[Any], str | None]:
     """One page of `query` in `id_column` order (each row's id: the first entity's, or the scalar's): after `cursor`
