@@ -56,7 +56,7 @@ Identifier = Annotated[str, Field(pattern=IDENTIFIER_PATTERN, description="电�
 NextCursor = Annotated[str | None, Field(description="下一页的游标（作为 cursor 传回）；null 表示没有下一页")]
 Division = Annotated[str, Field(pattern=DIVISION_PATTERN, description="行政区划代码")]
 ApplicationStatus = Annotated[str, enum_of(STATUS_LABELS)]
-KindName = Annotated[str, enum_of(KINDS, "业务类型")]
+KindName = Annotated[str, enum_of({name: kind.label for name, kind in KINDS.items()}, "业务类型")]
 Profession = Annotated[str, enum_of(PROFESSIONS)]
 PhysicianStatus = Annotated[str, enum_of(PHYSICIAN_STATUS_LABELS)]
 NurseStatus = Annotated[str, enum_of(NURSE_STATUS_LABELS)]

@@ -79,3 +79,14 @@ def test_what_the_page_loads_is_served_with_the_right_types(api, docs):
 def test_the_document_lists_the_page_as_html(api):
     operation = api.get("/api/v1/openapi.json").json["paths"]["/api/v1/docs"]["get"]
     assert set(operation["responses"]["200"]["content"]) == {"text/html"} and operation["security"] == []
+
+
+def test_the_document_describes_every_kind_by_its_chinese_name_not_a_python_object(api):
+    """The kinds' descriptions listed each kind's Python object (with its memory address), not its label."""
+    import json
+
+    from pipeline.kinds import KINDS
+
+    document = json.dumps(api.get("/api/v1/openapi.json").json, ensure_ascii=False)
+    assert "Kind(" not in document and " at 0x" not in document
+    assert all(f"`{name}` {kind.label}" in document for name, kind in KINDS.items())
