@@ -26,9 +26,10 @@ def encode(record: dict) -> bytes:
 
 
 def push(channel: Channel, identifier: str, version: int, body: bytes, timeout: float = egress.TIMEOUT_SECONDS,
-         allowed: tuple[str, ...] = ()) -> PushResult:
+         allowed: tuple[str, ...] = (), connections: egress.Connections | None = None) -> PushResult:
     """The signed POST to one channel, through publisher.egress: the channel's address is checked when used (no private
-    or local address unless `allowed`, i.e. MEDREG_ALLOWED_PUSH_NETWORKS), no redirect is followed."""
+    or local address unless `allowed`, i.e. MEDREG_ALLOWED_PUSH_NETWORKS), no redirect is followed. On
+    `connections`' kept connection to the channel's site, if given."""
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/fhir+json" if channel.format == "fhir" else "application/json",
@@ -37,5 +38,5 @@ def push(channel: Channel, identifier: str, version: int, body: bytes, timeout: 
         "X-Medreg-Record": identifier,
         "X-Medreg-Version": str(version),
     }
-    ok, outcome = egress.post(channel.url, body, headers, allowed, timeout)
+    ok, outcome = egress.post(channel.url, body, headers, allowed, timeout, connections)
     return PushResult(ok, "" if ok else outcome)

@@ -22,7 +22,7 @@ from models.db import session_scope
 from models.outbox import enqueue
 from models.settings import Settings
 from pipeline import clock
-from publisher import fhir
+from publisher import egress, fhir
 from publisher.allowlist import public_only, unchanged, with_status_since
 from publisher.channels import PushResult, channels_for, encode, push
 from publisher.records import institution_record, nurse_record, physician_record
@@ -145,12 +145,14 @@ def deliver_many(settings: Settings, delivery_ids: list[int]) -> int:
     channels = {channel.name: channel for channel in settings.channels}
     delivered = sum(1 for row in pending if row.status == "delivered")
     results = {}
-    for row in pending:
-        channel = channels.get(row.channel)
-        if row.status == "delivered" or channel is None:
-            continue
-        body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
-        results[row.id] = push(channel, row.body["identifier"], row.body["version"], body, allowed=settings.allowed_push_networks)
+    with egress.Connections() as connections:
+        for row in pending:
+            channel = channels.get(row.channel)
+            if row.status == "delivered" or channel is None:
+                continue
+            body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
+            results[row.id] = push(channel, row.body["identifier"], row.body["version"], body,
+                                   allowed=settings.allowed_push_networks, connections=connections)
     if not results:
         return delivered
     with session_scope(settings.database_url) as session:

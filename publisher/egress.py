@@ -94,13 +94,23 @@ def check_url(url: object, allowed: Iterable[str], resolve_host: bool = True) ->
     return str(url)
 
 
+def _no_delay(sock: socket.socket) -> socket.socket:
+    """As http.client's own connect does: a request's headers and body are two writes, and on a kept connection
+    Nagle's algorithm would hold the body back until the site acknowledges the headers (up to 40 ms, delayed ACK)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+    return sock
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
     def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self.address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _no_delay(socket.create_connection((self.address, self.port), self.timeout))
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
@@ -109,28 +119,74 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.address = address
 
     def connect(self) -> None:
-        raw = socket.create_connection((self.address, self.port), self.timeout)
+        raw = _no_delay(socket.create_connection((self.address, self.port), self.timeout))
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+class Connections:
+    """Connections kept open across the posts of one batch, one per scheme, host and port (HTTP keep-alive), each to
+    the address checked when it was opened; all closed at the end of the `with` block. Pushing a portion of the
+    delivery backlog so costs one connection per channel, not one per record."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str, int], tuple[http.client.HTTPConnection, str]] = {}
+
+    def __enter__(self) -> Connections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for connection, _ in self._open.values():
+            connection.close()
+        self._open.clear()
+
+    def _drop(self, key: tuple[str, str, int]) -> None:
+        connection, _ = self._open.pop(key, (None, ""))
+        if connection is not None:
+            connection.close()
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], allowed: Iterable[str],
+             timeout: float = TIMEOUT_SECONDS) -> tuple[bool, str]:
+        try:
+            scheme, host, port, path = parsed(url)
+            key = (scheme, host, port)
+            if key not in self._open:
+                address = resolve(host, port, allowed)[0]
+                connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
+                self._open[key] = (connection_class(host, address, port, timeout), address)
+        except Blocked as blocked:
+            return False, f"已拒绝：{blocked}"
+        sent_headers = {**headers, "Host": host if port in (80, 443) else f"{host}:{port}"}
+        for retry in (False, True):
+            connection, address = self._open[key]
+            reused = connection.sock is not None
+            try:
+                connection.request("POST", path, body=body, headers=sent_headers)
+                response = connection.getresponse()
+                response.read(4096)
+                if response.will_close or not response.isclosed():  # the site closes, or sent more than is read
+                    self._drop(key)
+                if 300 <= response.status < 400:
+                    return False, f"HTTP {response.status}（不跟随重定向）"
+                return 200 <= response.status < 300, f"HTTP {response.status}"
+            except (OSError, http.client.HTTPException) as error:
+                self._drop(key)
+                # A kept connection the site closed while it was idle: open a new one to the same address, once.
+                if reused and not retry and isinstance(error, STALE_CONNECTION):
+                    connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
+                    self._open[key] = (connection_class(host, address, port, timeout), address)
+                    continue
+                return False, str(error) or type(error).__name__
+        raise AssertionError("unreachable")
+
+
+STALE_CONNECTION = (http.client.RemoteDisconnected, http.client.CannotSendRequest, BrokenPipeError, ConnectionResetError)
+
+
 def post(url: str, body: bytes, headers: dict[str, str], allowed: Iterable[str],
-         timeout: float = TIMEOUT_SECONDS) -> tuple[bool, str]:
-    """POST `body`; (a 2xx came back, what happened). Never follows a redirect; a blocked address is a failure."""
-    try:
-        scheme, host, port, path = parsed(url)
-        address = resolve(host, port, allowed)[0]
-    except Blocked as blocked:
-        return False, f"已拒绝：{blocked}"
-    connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-    connection = connection_class(host, address, port, timeout)
-    try:
-        connection.request("POST", path, body=body, headers={**headers, "Host": host if port in (80, 443) else f"{host}:{port}"})
-        response = connection.getresponse()
-        response.read(4096)
-        if 300 <= response.status < 400:
-            return False, f"HTTP {response.status}（不跟随重定向）"
-        return 200 <= response.status < 300, f"HTTP {response.status}"
-    except (OSError, http.client.HTTPException) as error:
-        return False, str(error) or type(error).__name__
-    finally:
-        connection.close()
+         timeout: float = TIMEOUT_SECONDS, connections: Connections | None = None) -> tuple[bool, str]:
+    """POST `body`; (a 2xx came back, what happened). Never follows a redirect; a blocked address is a failure.
+    On `connections`' kept connection if given, else on one of its own."""
+    if connections is not None:
+        return connections.post(url, body, headers, allowed, timeout)
+    with Connections() as once:
+        return once.post(url, body, headers, allowed, timeout)
