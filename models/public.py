@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -72,3 +72,18 @@ class Delivery(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
+
+
+class DeliveryLane(Base):
+    """One lane of the delivery backlog (publisher/backlog.py): a chain of messages, each taking the next portion of
+    due deliveries and queuing the one after it. `generation` and `step` let exactly one message of a lane proceed:
+    a message that was delivered twice, or that belongs to a lane the sweeper has since restarted, finds its step
+    taken and does nothing."""
+
+    __tablename__ = "delivery_lanes"
+
+    lane: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
+    step: Mapped[int] = mapped_column(BigInteger, default=0)
+    running: Mapped[bool] = mapped_column(Boolean, default=False)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,7 +21,6 @@ from models import (
     Delivery,
     Institution,
     NurseRegistration,
-    OutboxMessage,
     Person,
     PhysicianPractice,
     PhysicianRegistration,
@@ -34,7 +33,7 @@ from models.settings import Settings
 from pipeline import clock
 from publisher.allowlist import public_only, unchanged, with_status_since
 from publisher.channels import channels_for
-from publisher.disclosure import DELIVER, FEED_LOCK, FIRST_ATTEMPT_LEASE
+from publisher.disclosure import FEED_LOCK
 from publisher.records import institution_record, nurse_body, physician_body
 
 CHUNK = 20_000
@@ -218,17 +217,14 @@ def _records(connection: Connection, register: str, ids: Sequence[int], today: d
 
 
 def _deliveries(connection: Connection, settings: Settings, versions: list[tuple[int, dict]], now: Any) -> None:
-    """One delivery per matching channel of each version, with its outbox row (as publish_version queues them)."""
+    """One delivery per matching channel of each version, due at once and without a message: an import's
+    deliveries are a backlog, which publisher/backlog.py drains."""
     if not settings.channels:
         return
-    wanted = [{"version_id": version_id, "channel": channel.name, "next_attempt_at": now + FIRST_ATTEMPT_LEASE}
+    wanted = [{"version_id": version_id, "channel": channel.name, "next_attempt_at": now}
               for version_id, body in versions for channel in channels_for(settings.channels, body["division"])]
-    if not wanted:
-        return
-    table = _table(Delivery)
-    delivery_ids = [row.id for row in insert_returning(connection, table, wanted, "id")]
-    insert_rows(connection, _table(OutboxMessage),
-                [{"task": DELIVER, "payload": {"delivery_id": delivery_id}, "created_at": now} for delivery_id in delivery_ids])
+    if wanted:
+        insert_rows(connection, _table(Delivery), wanted)
 
 
 __all__ = ["publish_entries"]

@@ -12,7 +12,7 @@ from models.audit import AuditEntry
 from models.base import utcnow
 from models.imports import Import, ImportReport
 from models.settings import Settings
-from publisher import new_entries
+from publisher import backlog, new_entries
 from publisher.batch import publish_entries
 
 BATCH_ROWS = 20_000
@@ -88,6 +88,9 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
         connection.execute(insert(AuditEntry).values(
             at=utcnow(), actor=actor, action="import", target=f"register:{kind}", division_code=None,
             detail={"loaded": report.loaded, "refused": report.refused, "published": report.published, "applied": report.applied}))
+    # The deliveries the load made are pushed by the backlog's lanes; beat's sweep would start them within seconds,
+    # this starts them now (and a deployment without beat still delivers an import).
+    backlog.start(connection)
     if commit:
         commit()
         job.analyze_grown()  # what the load wrote is planned with full statistics from the first query on

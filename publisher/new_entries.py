@@ -2,9 +2,10 @@
 
 On a first national load nearly every row of a register file is an institution or a person the register has never
 seen. For those rows the person, the entry with its identifier, its practice or departments, its history row, its
-first public version, its current public record and its deliveries are each one `INSERT … SELECT` from the
-import's stage: a dozen statements per batch whatever its size. No row's values pass through Python; only its row number and registering
-division do, for the identifier's serial and check character (models/imports/writers.issue, as on every path).
+first public version, its current public record and its deliveries (due at once, drained by publisher/backlog.py)
+are each one `INSERT … SELECT` from the import's stage: a dozen statements per batch whatever its size. No row's
+values pass through Python; only its row number and registering division do, for the identifier's serial and check
+character (models/imports/writers.issue, as on every path).
 
 Every other row (a person already on record, a changed entry) takes the general path: models/imports/writers.py
 writes it and publisher/batch.py publishes it with the record builders of publisher/records.py. The bodies built
@@ -27,7 +28,7 @@ from models.settings import Settings
 from pipeline.codes import default_scope_map
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from pipeline.registers.physicians import STATUS_LABELS as PHYSICIAN_STATUS_LABELS
-from publisher.disclosure import DELIVER, FEED_LOCK, FIRST_ATTEMPT_LEASE
+from publisher.disclosure import FEED_LOCK
 
 REGISTERS = frozenset({"institution", "physician", "nurse"})
 ENTRY_TABLES = {"institution": "institutions", "physician": "physician_registrations", "nurse": "nurse_registrations"}
@@ -294,7 +295,7 @@ BODIES = {"institution": institution_body, "physician": physician_body, "nurse":
 
 
 def _publish(connection: Connection, settings: Settings, register: str, now: Any, today: date) -> None:
-    """Version 1 of every new entry, its current record, and a delivery (with its outbox row) per channel."""
+    """Version 1 of every new entry, its current record, and a delivery per channel."""
     run = connection.execute
     institution = "f.entry_id" if register == "institution" else "f.institution_id"
     uscc = "f.uscc" if register == "institution" else "NULL"
@@ -315,15 +316,14 @@ def _publish(connection: Connection, settings: Settings, register: str, now: Any
         "INSERT INTO public_versions (id, identifier, version, division, body, published_at) "
         f"SELECT f.version_id, f.identifier, {FIRST_VERSION}, f.division, r.body, :now "
         "FROM import_fresh f JOIN public_records r ON r.identifier = f.identifier ORDER BY f.version_id"), {"now": now})
+    # The deliveries wait due now, without a message each: the backlog's lanes push them (publisher/backlog.py).
     for channel in settings.channels:
         run(text(
-            "WITH d AS (INSERT INTO deliveries (version_id, channel, status, attempts, last_error, next_attempt_at) "
-            "SELECT f.version_id, :channel, 'pending', 0, '', :due FROM import_fresh f "
+            "INSERT INTO deliveries (version_id, channel, status, attempts, last_error, next_attempt_at) "
+            "SELECT f.version_id, :channel, 'pending', 0, '', :now FROM import_fresh f "
             # publisher.channels.channels_for: a division under the channel's prefix ("" takes everything)
-            "WHERE left(f.division, length(:prefix)) = :prefix ORDER BY f.version_id RETURNING id) "
-            "INSERT INTO outbox (task, payload, created_at) "
-            "SELECT :task, CAST('{\"delivery_id\":' || d.id || '}' AS JSON), :now FROM d ORDER BY d.id"),
-            {"channel": channel.name, "prefix": channel.prefix, "due": now + FIRST_ATTEMPT_LEASE, "task": DELIVER, "now": now})
+            "WHERE left(f.division, length(:prefix)) = :prefix ORDER BY f.version_id"),
+            {"channel": channel.name, "prefix": channel.prefix, "now": now})
 
 
 __all__ = ["Numbered", "applies", "number", "write"]

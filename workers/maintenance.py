@@ -1,23 +1,26 @@
-"""Periodic safety net (celery beat): offer stuck applications and due deliveries again, prune the outbox."""
+"""Periodic safety net (celery beat): offer stuck applications again, start the delivery backlog's lanes while deliveries
+are due (publisher/backlog.py: retries, imports, replays), prune the outbox."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.orm import Session
 
-from models import Application, Delivery, OutboxMessage
+from models import Application, OutboxMessage
 from models.base import utcnow
 from models.db import session_scope
 from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.lifecycle import Status
+from publisher import backlog
 from workers.app import app, settings_of
 from workers.relay import relay_once
 
 STUCK_AFTER = timedelta(minutes=2)
-DELIVERY_LEASE = timedelta(minutes=5)
 KEEP_SENT_OUTBOX = timedelta(days=1)
+PRUNE_ROWS = 50_000
 
 NEXT_TASK = {
     Status.submitted: "workers.verification.verify",
@@ -44,25 +47,21 @@ def requeue_stuck_applications(session: Session) -> int:
     return len(stuck)
 
 
-def requeue_due_deliveries(session: Session) -> int:
-    now = utcnow()
-    due = session.scalars(
-        select(Delivery).where(Delivery.status.in_(["pending", "retrying"]), Delivery.next_attempt_at <= now).limit(1000)
-    ).all()
-    for delivery in due:
-        delivery.next_attempt_at = now + DELIVERY_LEASE
-        enqueue(session, "workers.publication.deliver", delivery_id=delivery.id)
-    return len(due)
-
-
-def prune_outbox(session: Session) -> None:
-    session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at < utcnow() - KEEP_SENT_OUTBOX))
+def prune_outbox(session: Session) -> int:
+    """Delete up to PRUNE_ROWS sent rows older than a day: a national import's millions go over many sweeps, each a
+    short transaction, not one that holds them all."""
+    old = (select(OutboxMessage.id).where(OutboxMessage.sent_at < utcnow() - KEEP_SENT_OUTBOX)
+           .order_by(OutboxMessage.sent_at).limit(PRUNE_ROWS))
+    pruned = session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old.scalar_subquery())))
+    return cast(CursorResult[Any], pruned).rowcount
 
 
 def sweep_once(settings: Settings) -> dict[str, int]:
     with session_scope(settings.database_url) as session:
-        result = {"applications": requeue_stuck_applications(session), "deliveries": requeue_due_deliveries(session)}
-        prune_outbox(session)
+        result = {"applications": requeue_stuck_applications(session), "pruned": prune_outbox(session)}
+    # Its own transaction: the lanes' rows stay locked only as long as starting them takes.
+    with session_scope(settings.database_url) as session:
+        result["delivery_lanes"] = backlog.start(session.connection())
     return result
 
 

@@ -1,5 +1,6 @@
 """The `publish` stage: a new public version of the entry an application changed, and the push of every
-delivery (publisher/disclosure.py does both; these tasks load and record)."""
+delivery (publisher/disclosure.py does both, publisher/backlog.py drains the deliveries that wait in the table; these
+tasks load and record)."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -9,6 +10,7 @@ from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Actor, Status
+from publisher import backlog
 from publisher.disclosure import deliver_many, entry_with_identifier, publish_entry
 from workers.app import app, settings_of
 from workers.batches import for_each_application
@@ -34,4 +36,9 @@ def publish(self, items: list[dict]) -> int:
 
 @app.task(name="workers.publication.deliver", bind=True)
 def deliver(self, items: list[dict]) -> int:
-    return deliver_many(settings_of(self.app), sorted({int(item["delivery_id"]) for item in items}))
+    """Push the deliveries named in `items`, and drain a portion of the backlog for each lane ticket among them
+    (publisher/backlog.py); the relay may put both kinds in one message."""
+    settings = settings_of(self.app)
+    named = sorted({int(item["delivery_id"]) for item in items if not backlog.is_ticket(item)})
+    delivered = deliver_many(settings, named) if named else 0
+    return delivered + sum(backlog.drain(settings, item) for item in items if backlog.is_ticket(item))

@@ -13,7 +13,7 @@ An import runs in three steps, all on one database connection (`Import`):
 3. **apply** — the stage is written in batches (`apply_batch`, by kind in `models/imports/writers.py`): set-based
    upserts that change only what differs, identifier serials taken per batch (one upsert per letter, division
    and year, never a lock per row). Each batch returns the register entries it created or changed, which the
-   caller publishes (publisher.bulk.publish_entries) in the batch's transaction.
+   caller publishes (publisher.batch.publish_entries) in the batch's transaction.
 
 The caller decides the transactions: `medreg import` commits the stage and then each batch (an interrupted
 import keeps the batches it committed; running it again completes it and changes nothing else), the demo

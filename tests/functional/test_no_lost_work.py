@@ -412,7 +412,8 @@ def test_delivery_to_a_site_that_is_down_is_retried_until_it_arrives(db, setting
 
     db.execute(update(Delivery).where(Delivery.version_id.in_(version_ids)).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
     db.commit()
-    assert sweep_once(settings)["deliveries"] >= 2
+    # Due again: the sweep starts the backlog's lanes (publisher/backlog.py), which push them; nothing else would.
+    sweep_once(settings)
     wait_for(lambda: {d.status for d in fresh(db, Delivery, Delivery.version_id.in_(version_ids))} == {"delivered"})
     assert identifier in receiver.held("national") and identifier in receiver.held("beijing")
     assert receiver.held("national")[identifier]["_version"] == 1

@@ -2,7 +2,7 @@
 general path (models/imports/writers.py, publisher/batch.py). Loaded both ways from the same files into two
 databases, every row either path writes must be the same: the persons, the entries with their identifiers, the
 practices, the histories, the public versions and records (byte for byte, as the record is answered as stored),
-the deliveries and their outbox rows. Batches applied on two connections at once (`--workers 2`) write the
+the deliveries and the messages that start pushing them. Batches applied on two connections at once (`--workers 2`) write the
 same, but for the order identifiers and ids were handed out in."""
 from __future__ import annotations
 
@@ -65,8 +65,9 @@ ROWS = {
                       "(SELECT uscc FROM institutions i WHERE i.id = public_records.institution_id) FROM public_records",
     "deliveries": "SELECT v.identifier, d.channel, d.status, d.attempts, d.last_error, d.delivered_at, "
                   "d.next_attempt_at - v.published_at FROM deliveries d JOIN public_versions v ON v.id = d.version_id",
-    "outbox": "SELECT o.task, v.identifier, d.channel, o.sent_at FROM outbox o "
-              "JOIN deliveries d ON d.id = CAST(o.payload->>'delivery_id' AS INTEGER) JOIN public_versions v ON v.id = d.version_id",
+    # The deliveries wait due, without a message each; the import starts the backlog's lanes, one message a lane.
+    "outbox": "SELECT o.task, o.payload::text, o.sent_at FROM outbox o",
+    "delivery_lanes": "SELECT lane, generation, step, running FROM delivery_lanes",
 }
 
 
