@@ -24,11 +24,12 @@ class Channel:
     format: str = "json"
 
 
-MISSING_SECRET = (
-    "未设置 MEDREG_SECRET：拒绝启动。请设置一个足够长的随机密钥（例如 `python3 -c \"import secrets; "
+SECRET_ADVICE = (
+    "请设置一个足够长的随机密钥（例如 `python3 -c \"import secrets; "
     "print(secrets.token_urlsafe(32))\"` 的输出），门户、工作进程、转发进程和命令须使用同一密钥；"
     "轮换密钥时写作 MEDREG_SECRET=新密钥,旧密钥 并运行 medreg rotate-secret（见 docs/security.md）。"
 )
+MISSING_SECRET = "未设置 MEDREG_SECRET：拒绝启动。" + SECRET_ADVICE
 MIN_SECRET_LENGTH = 16
 
 
@@ -92,7 +93,7 @@ def require_secret(settings: Settings) -> Settings:
     if not settings.secret:
         raise MissingSecret()
     if any(len(secret) < MIN_SECRET_LENGTH for secret in settings.secrets):
-        raise MissingSecret(f"MEDREG_SECRET 中的每个密钥至少 {MIN_SECRET_LENGTH} 个字符：拒绝启动。" + MISSING_SECRET)
+        raise MissingSecret(f"MEDREG_SECRET 中的每个密钥至少 {MIN_SECRET_LENGTH} 个字符：拒绝启动。" + SECRET_ADVICE)
     return settings
 
 

@@ -29,8 +29,10 @@ def test_settings_refuse_without_a_secret(monkeypatch):
         load_settings()
     assert "MEDREG_SECRET" in refused.value.message and "拒绝启动" in refused.value.message
     monkeypatch.setenv("MEDREG_SECRET", "short")
-    with pytest.raises(MissingSecret):
+    with pytest.raises(MissingSecret) as refused:
         load_settings()
+    # A short secret is said to be too short, not missing.
+    assert "至少 16 个字符" in refused.value.message and "未设置" not in refused.value.message
     assert load_settings(require=False).secret == "short"  # only what never uses it (migrations, importing the app)
 
 
