@@ -182,25 +182,19 @@ class UnknownDeliveries(LookupError):
         self.ids = ids
 
 
-def replay(session: Session, ids: Sequence[int] = (), parked: bool = False) -> list[int]:
-    """Queue deliveries again by hand (in one transaction with their outbox rows); the ids replayed, in order.
+def replay(session: Session, ids: Sequence[int]) -> list[int]:
+    """Queue these deliveries again by hand (in one transaction with their outbox rows); the ids replayed, in order.
+    Every parked delivery at once is publisher/backlog.py's replay_parked: there can be millions.
 
     A replayed delivery starts a fresh series of attempts; the receiver keeps the highest version of a
     record, so sending an old version again can never undo a newer one."""
-    query = select(Delivery).with_for_update()
-    chosen: list[Delivery] = []
-    if ids:
-        chosen += session.scalars(query.where(Delivery.id.in_(list(ids)))).all()
-        missing = sorted(set(ids) - {d.id for d in chosen})
-        if missing:
-            raise UnknownDeliveries(missing)
-    if parked:
-        chosen += session.scalars(query.where(Delivery.status == "parked")).all()
-    replayed = []
-    for delivery in sorted({d.id: d for d in chosen}.values(), key=lambda d: d.id):
+    chosen = session.scalars(select(Delivery).where(Delivery.id.in_(list(ids))).order_by(Delivery.id).with_for_update()).all()
+    missing = sorted(set(ids) - {d.id for d in chosen})
+    if missing:
+        raise UnknownDeliveries(missing)
+    for delivery in chosen:
         delivery.status, delivery.attempts = "pending", 0
         delivery.next_attempt_at = utcnow() + FIRST_ATTEMPT_LEASE
         delivery.delivered_at = None
         enqueue(session, DELIVER, delivery_id=delivery.id)
-        replayed.append(delivery.id)
-    return replayed
+    return [delivery.id for delivery in chosen]

@@ -1,8 +1,10 @@
 """`medreg publish replay [--parked] [--id N ...]`: send deliveries to the disclosure channels again.
 
 Parked deliveries (failed `park_after_attempts` times in a row) wait for this command once the
-receiving site is fixed; `--id` picks any delivery. The deliveries go out through the outbox, so a
-relay (`medreg relay`, or beat's sweep) and a `publish` worker must be running. Exit 0 done, 1 unknown
+receiving site is fixed; `--id` picks any delivery. A delivery named by id goes out through the outbox;
+the parked ones, however many, are made due and pushed by the delivery backlog's lanes
+(publisher/backlog.py). Either way a relay (`medreg relay`, or beat's sweep) and a `publish` worker must
+be running. Exit 0 done, 1 unknown
 ids (nothing replayed), 2 nothing chosen.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_replay(args: argparse.Namespace) -> int:
+    from publisher.backlog import replay_parked
     from publisher.disclosure import UnknownDeliveries, replay
 
     if not args.parked and not args.id:
@@ -32,9 +35,13 @@ def run_replay(args: argparse.Namespace) -> int:
     settings = load_settings()
     try:
         with session_scope(settings.database_url) as session:
-            replayed = replay(session, ids=args.id, parked=args.parked)
+            replayed = replay(session, ids=args.id) if args.id else []
+            parked = replay_parked(session.connection()) if args.parked else 0
     except UnknownDeliveries as error:
         err().print(str(error))
         return 1
-    out().print(f"已重新排队 {len(replayed)} 个推送" + (f"：{'、'.join(map(str, replayed))}" if replayed else ""))
+    if args.id:
+        out().print(f"已重新排队 {len(replayed)} 个推送：{'、'.join(map(str, replayed))}")
+    if args.parked:
+        out().print(f"已将 {parked} 个已暂停的推送重新排队，由推送积压通道陆续发出")
     return 0

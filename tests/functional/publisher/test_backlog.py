@@ -174,3 +174,17 @@ def test_the_relay_reads_unsent_messages_from_an_index_of_them_alone(db):
         "EXPLAIN SELECT id, task, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED"
     )).scalars())
     assert "ix_outbox_pending" in plan
+
+
+def test_replaying_every_parked_delivery_makes_them_due_for_the_lanes_not_a_message_each(quiet_database):
+    with session_scope(quiet_database) as session:
+        parked = versions_with_deliveries(session, 30)
+        session.execute(update(Delivery).values(status="parked", attempts=16, last_error="HTTP 503",
+                                                next_attempt_at=utcnow() + timedelta(hours=1)))
+        assert backlog.replay_parked(session.connection()) == 60
+        again = session.scalars(select(Delivery).where(Delivery.id.in_(parked))).all()
+        assert {(d.status, d.attempts) for d in again} == {("pending", 0)}
+        assert all(d.next_attempt_at <= utcnow() for d in again)
+        assert tickets(session) == [{"lane": lane, "generation": 1, "step": 0} for lane in range(backlog.LANES)]
+        claimed = backlog.take_step(session.connection(), tickets(session)[0])
+        assert len(claimed) == backlog.PORTION and set(claimed) <= set(parked)
