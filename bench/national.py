@@ -25,12 +25,18 @@ Steps (`--steps`, each printed as it finishes, then a table of figures and goals
 5. statistics: each commission statistic of a national and a provincial account, counted at the request, then
    the refreshes of the summaries beat keeps and the same statistics from them.
 6. export: the bulk export (`publisher.bulk.export`) by one process and by every core: records per second.
+7. deliveries (with `--channels`, which gives the imports two disclosure channels, national and 北京, so every
+   record loaded waits to be pushed): the deployment as it runs — the reference receiver (`medreg receiver`), one
+   worker on every queue (`-c 2`), the relay and beat — drains the import's delivery backlog: deliveries per
+   second. Every 5 s meanwhile a probe stands for a registration published during the backlog: a delivery to a
+   third channel queued as publish_version queues one (its own outbox row); the seconds until it is delivered.
 
 The pipeline on a full database: bench/pipeline.py --template NAME (a country kept by --keep).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -49,12 +55,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, pool, text  # noqa: E402
 
+from bench.stack import RECEIVER_SECRETS, Backing, Processes, channels_json, free_port, wait_until, worker_argv  # noqa: E402
 from pipeline.imports import ORDER  # noqa: E402
 from pipeline.kinds import KINDS  # noqa: E402
 
 PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEDREG = str(Path(sys.executable).with_name("medreg"))
-STEPS = ("imports", "applications", "reads", "paging", "statistics", "export")
+STEPS = ("imports", "applications", "reads", "paging", "statistics", "export", "deliveries")
 GOALS = {"import": 50_000, "memory_mb": 500, "lookup_rps": 1000, "lookup_p99_ms": 20, "search_p95_ms": 50,
          "statistics_s": 2, "export_rps": 50_000, "page_ms": 50}
 
@@ -211,6 +218,9 @@ def main() -> int:
                         help="an existing database (a name) that a --keep run loaded: skip generate and imports, migrate it to head")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"which steps, of {','.join(STEPS)}")
     parser.add_argument("--processes", type=int, default=None, help="medreg serve --processes (default: its own)")
+    parser.add_argument("--channels", action="store_true",
+                        help="import with two disclosure channels (national and 北京): every record loaded gets its deliveries")
+    parser.add_argument("--drain-timeout", type=float, default=3600, help="seconds the deliveries step waits for the backlog")
     parser.add_argument("--applications", type=int, default=None,
                         help="synthetic applications with their histories, for the statistics (default: scale × 5,000,000)")
     args = parser.parse_args()
@@ -227,7 +237,8 @@ def main() -> int:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     data = args.data or (Path(tempfile.mkdtemp(prefix="medreg-national-")) if not reuse else Path("."))
     env = {**os.environ, "MEDREG_DATABASE_URL": url, "MEDREG_SECRET": "national-bench-secret", "MEDREG_PUBLIC_RATE": "0",
-           "MEDREG_CHANNELS": ""}
+           # The deliveries keep the channel's name; the address is read when they are pushed (the deliveries step).
+           "MEDREG_CHANNELS": channels_json(9) if args.channels else ""}
     figures: list[tuple[str, str, str]] = []
     print(f"medreg national benchmark  scale={args.scale}  ({os.cpu_count()} cores)  database {name}", flush=True)
     try:
@@ -260,6 +271,8 @@ def main() -> int:
             commission(url, figures)
         if "export" in steps:
             export(url, figures)
+        if "deliveries" in steps:
+            deliveries(args, name, env, figures)
     finally:
         if not args.keep and not reuse:
             with admin.connect() as connection:
@@ -524,6 +537,83 @@ def export(url: str, figures: list) -> None:
     finally:
         bulk.PARALLEL_FROM = default
         session.close()
+
+
+
+def deliveries(args: argparse.Namespace, name: str, env: dict[str, str], figures: list) -> None:
+    """Drain the delivery backlog the imports left, as a deployment does, and time a registration's delivery
+    meanwhile (a probe: one delivery queued with its own outbox row, as publish_version queues it)."""
+    engine = create_engine(PG.rsplit("/", 1)[0] + f"/{name}", poolclass=pool.NullPool)
+    due = "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying') AND channel <> 'probe'"
+    with engine.connect() as connection:
+        backlog = connection.execute(text(due)).scalar_one()
+    if not backlog:
+        print("deliveries: no delivery waits (import with --channels)", flush=True)
+        engine.dispose()
+        return
+    backing = Backing(existing=name)
+    backing.create()  # the run's RabbitMQ vhost
+    log_dir = Path(tempfile.mkdtemp(prefix="medreg-national-deliveries-"))
+    port = free_port()
+    probe_channel = {"name": "probe", "url": f"http://127.0.0.1:{port}/probe", "prefix": "", "secret": "bench-probe-secret"}
+    channels = [*json.loads(channels_json(port)), probe_channel]
+    processes = Processes({**env, "MEDREG_BROKER_URL": backing.broker_url, "MEDREG_CHANNELS": json.dumps(channels),
+                           "MEDREG_ALLOWED_PUSH_NETWORKS": "127.0.0.1/32", "MEDREG_WORKER_RELAY": "0",
+                           "MEDREG_SMS_BACKEND": f"file:{log_dir}/sms.jsonl"}, log_dir)
+    secrets = [f"--channel={channel}={secret}" for channel, secret in {**RECEIVER_SECRETS, "probe": "bench-probe-secret"}.items()]
+    probes: list[float] = []
+    try:
+        processes.start("receiver", [MEDREG, "receiver", "--port", str(port), *secrets], "receiver")
+        processes.start("worker", worker_argv("all", "verify,notify,route,issue,publish", "prefork", 2), "worker")
+        processes.start("relay", [MEDREG, "relay"], "relay")
+        processes.start("beat", [str(Path(sys.executable).with_name("celery")), "-A", "workers", "beat", "-s",
+                                 str(log_dir / "beat-schedule")], "beat")
+        started = time.monotonic()
+        with engine.connect() as connection:
+            versions = [row[0] for row in connection.execute(text("SELECT id FROM public_versions ORDER BY id DESC LIMIT 5000"))]
+        left = backlog
+        while left:
+            processes.check_alive()
+            if time.monotonic() - started > args.drain_timeout:
+                raise TimeoutError(f"{left:,} deliveries still waiting after {args.drain_timeout:.0f} s")
+            probes.append(probe(engine, versions.pop(), processes))
+            with engine.connect() as connection:
+                left = connection.execute(text(due)).scalar_one()
+            print(f"deliveries: {backlog - left:,} of {backlog:,} in {time.monotonic() - started:.0f} s; "
+                  f"probe delivered in {probes[-1]:.2f} s", flush=True)
+        seconds = time.monotonic() - started
+    finally:
+        processes.stop_all()
+        backing.drop()
+        engine.dispose()
+        shutil.rmtree(log_dir, ignore_errors=True)
+    probes.sort()
+    print(f"deliveries: {backlog:,} in {seconds:.1f} s = {backlog / seconds:,.0f}/s; a registration's delivery meanwhile "
+          f"{percentile(probes, 0.5):.2f} s median, {probes[-1]:.2f} s at most ({len(probes)} probes)", flush=True)
+    figures.append((f"delivery backlog of the imports ({backlog:,} pushes, 2 workers)", f"{backlog / seconds:,.0f}/s", "—"))
+    figures.append(("a registration's delivery during it, median / most", f"{percentile(probes, 0.5):.2f} / {probes[-1]:.2f} s",
+                    "as on an idle system"))
+
+
+def probe(engine, version_id: int, processes: Processes) -> float:
+    """Queue one delivery of `version_id` to the probe channel as publish_version does (due in two minutes, with its
+    own outbox row) and wait until it is delivered: seconds."""
+    queued = time.monotonic()
+    with engine.begin() as connection:
+        delivery_id = connection.execute(text(
+            "INSERT INTO deliveries (version_id, channel, status, attempts, last_error, next_attempt_at) "
+            "VALUES (:v, 'probe', 'pending', 0, '', now() + interval '2 minutes') RETURNING id"), {"v": version_id}).scalar_one()
+        connection.execute(text("INSERT INTO outbox (task, payload, created_at) VALUES ('workers.publication.deliver', "
+                                "CAST(:payload AS JSON), now())"), {"payload": json.dumps({"delivery_id": delivery_id})})
+
+    def delivered() -> bool:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT status FROM deliveries WHERE id = :id"), {"id": delivery_id}).scalar_one() == "delivered"
+
+    wait_until(delivered, "the probe's delivery", 3600, processes, every=0.05)
+    seconds = time.monotonic() - queued
+    time.sleep(max(0.0, 5 - seconds))
+    return seconds
 
 
 if __name__ == "__main__":

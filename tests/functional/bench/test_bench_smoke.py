@@ -29,7 +29,8 @@ def test_stage_benchmark_counts_statements_per_application():
 
 
 def test_national_benchmark_prints_every_figure_beside_its_goal_and_drops_its_database():
-    """A 0.1 % country through every step (generate, imports, applications, reads, paging, statistics, export)."""
+    """A 0.1 % country through every step (generate, imports with two channels, applications, reads, paging,
+    statistics, export, and the deliveries the imports left, drained by the deployment's processes)."""
     from sqlalchemy import create_engine, pool, text
 
     from pipeline.imports import ORDER
@@ -37,7 +38,7 @@ def test_national_benchmark_prints_every_figure_beside_its_goal_and_drops_its_da
 
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "national.py"), "--scale", "0.001", "--requests", "300", "--clients", "4",
-         "--applications", "3000"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+         "--applications", "3000", "--channels"], cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:] + run.stdout[-3000:]
     database = re.search(r"database (medreg_national_\w+)", run.stdout).group(1)
@@ -53,6 +54,8 @@ def test_national_benchmark_prints_every_figure_beside_its_goal_and_drops_its_da
                          figures, re.M), listed
     assert re.search(r"^statistics: registers from the summary, national +[\d.]+ s +< 2 s$", figures, re.M)
     assert re.search(r"^bulk export records/s, every core +[\d,]+ +>= 50,000$", figures, re.M)
+    assert re.search(r"^delivery backlog of the imports \([\d,]+ pushes, 2 workers\) +[\d,]+/s", figures, re.M)
+    assert re.search(r"^a registration's delivery during it, median / most +[\d.]+ / [\d.]+ s +as on an idle system$", figures, re.M)
     admin = create_engine(PG_ADMIN_URL, poolclass=pool.NullPool)
     with admin.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM pg_database WHERE datname = :name"), {"name": database}).scalar() == 0
