@@ -6,6 +6,7 @@ import's size still waits for a slow site, not after it."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import timedelta
 
@@ -15,8 +16,9 @@ from sqlalchemy import func, select, text, update
 from models import Application, Delivery, DeliveryLane, OutboxMessage, PublicVersion
 from models.base import utcnow
 from models.db import session_scope
+from models.settings import Channel, Settings
 from publisher import backlog
-from publisher.disclosure import DELIVER
+from publisher.disclosure import DELIVER, PUSHERS, deliver_many
 from tests import factories
 from tests.conftest import migrated_database
 from tests.functional.test_no_lost_work import ISSUE, approved_applications, send, status_of
@@ -188,3 +190,56 @@ def test_replaying_every_parked_delivery_makes_them_due_for_the_lanes_not_a_mess
         assert tickets(session) == [{"lane": lane, "generation": 1, "step": 0} for lane in range(backlog.LANES)]
         claimed = backlog.take_step(session.connection(), tickets(session)[0])
         assert len(claimed) == backlog.PORTION and set(claimed) <= set(parked)
+
+
+class CountingSite:
+    """A site that takes 50 ms to answer and counts how many pushes it is answering at once."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        site = self
+        self.lock = threading.Lock()
+        self.now = self.most = self.pushes = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                with site.lock:
+                    site.now += 1
+                    site.most = max(site.most, site.now)
+                time.sleep(0.05)
+                with site.lock:
+                    site.now -= 1
+                    site.pushes += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_portion_is_pushed_several_at_a_time_to_a_slow_site(quiet_database):
+    """A site tens of milliseconds away would take a portion 50 times that, one push after the other."""
+    site = CountingSite()
+    settings = Settings(database_url=quiet_database, broker_url="memory://", secret="backlog-pushers-secret", sms_backend="file:/dev/null",
+                        channels=(Channel("national", f"http://127.0.0.1:{site.server.server_address[1]}/national", "", "s"),),
+                        allowed_push_networks=("127.0.0.1/32",))
+    try:
+        with session_scope(quiet_database) as session:
+            ids = versions_with_deliveries(session, 24, channels=("national",))
+        assert deliver_many(settings, ids) == 24
+        assert site.pushes == 24
+        assert 1 < site.most <= PUSHERS
+        with session_scope(quiet_database) as session:
+            assert set(session.scalars(select(Delivery.status).where(Delivery.id.in_(ids)))) == {"delivered"}
+    finally:
+        site.server.shutdown()
