@@ -50,11 +50,19 @@ class ClosingSite:
             with conn:
                 data = b""
                 while b"\r\n\r\n" not in data:
-                    data += conn.recv(65536)
+                    received = conn.recv(65536)
+                    if not received:  # the client went away without asking
+                        break
+                    data += received
                 head, _, body = data.partition(b"\r\n\r\n")
-                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
-                while len(body) < length:
-                    body += conn.recv(65536)
+                lengths = [line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")]
+                if not lengths:
+                    continue
+                while len(body) < int(lengths[0]):
+                    received = conn.recv(65536)
+                    if not received:
+                        break
+                    body += received
                 self.requests += 1
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
                 time.sleep(0.05)  # closed after the answer, before the client's next request
