@@ -130,6 +130,8 @@ def test_renewal_in_the_window_adds_five_years_outside_it_is_refused(api, db, se
     too_early = submit(api, early, "nurse.renewal", {})["id"]
     body = through_pipeline(api, desk, commission, due, "nurse.renewal", {})
     assert body["identifier"] == due["identifier"]
+    # The entry written above may still be in the session (expire_on_commit is off): read what the workers wrote.
+    db.expire_all()
     entry = db.scalar(select(NurseRegistration).where(NurseRegistration.person_id == due["person_id"]))
     assert entry.valid_until == renewed_until(due_until) == due_until.replace(year=due_until.year + 5)
     record = api.get(f"/api/v1/public/records/{due['identifier']}").json

@@ -19,7 +19,7 @@ from models.db import session_scope
 from models.settings import Channel, Settings
 from publisher import backlog
 from publisher.disclosure import DELIVER, PUSHERS, deliver_many
-from tests import factories
+from tests import factories, public_records
 from tests.conftest import migrated_database
 from tests.functional.test_no_lost_work import ISSUE, approved_applications, send, status_of
 from tests.journeys import wait_for
@@ -31,16 +31,16 @@ def quiet_database():
         yield url
 
 
-def versions_with_deliveries(session, count: int, channels=("national", "beijing"), due_in: timedelta = timedelta(0),
-                             prefix: str = "B") -> list[int]:
-    """`count` public versions, each with a pending delivery per channel due after `due_in`; the delivery ids."""
+def versions_with_deliveries(session, count: int, channels=("national", "beijing"), due_in: timedelta = timedelta(0)) -> list[int]:
+    """`count` public versions of physicians in 朝阳区 (records as the feed answers them), each with a pending delivery
+    per channel due after `due_in`; the delivery ids."""
     now = utcnow()
-    versions = [PublicVersion(identifier=f"{prefix}{uuid.uuid4().hex[:12]}", version=1, division="110105", published_at=now,
-                              body={}) for _ in range(count)]
+    records = [public_records.person_record("physician", "110105", n, [{"id": 1, "name": "积压测试医院", "identifier": None}])
+               for n in range(count)]
+    versions = [PublicVersion(identifier=record["identifier"], version=1, division="110105", published_at=now, body=record)
+                for record in records]
     session.add_all(versions)
     session.flush()
-    for version in versions:
-        version.body = {"identifier": version.identifier, "version": 1, "kind": "physician", "name": "积压"}
     deliveries = [Delivery(version_id=version.id, channel=channel, next_attempt_at=now + due_in)
                   for version in versions for channel in channels]
     session.add_all(deliveries)
