@@ -55,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, pool, text  # noqa: E402
 
-from bench.stack import RECEIVER_SECRETS, Backing, Processes, channels_json, free_port, wait_until, worker_argv  # noqa: E402
+from bench.stack import RECEIVER_SECRETS, Backing, Processes, channels_json, free_port, queue_consumers, wait_until, worker_argv  # noqa: E402
 from pipeline.imports import ORDER  # noqa: E402
 from pipeline.kinds import KINDS  # noqa: E402
 
@@ -568,6 +568,8 @@ def deliveries(args: argparse.Namespace, name: str, env: dict[str, str], figures
         processes.start("relay", [MEDREG, "relay"], "relay")
         processes.start("beat", [str(Path(sys.executable).with_name("celery")), "-A", "workers", "beat", "-s",
                                  str(log_dir / "beat-schedule")], "beat")
+        # The clock starts when the worker takes messages, not while it starts up.
+        wait_until(lambda: queue_consumers(backing.name).get("publish", 0) > 0, "the worker", 120, processes)
         started = time.monotonic()
         with engine.connect() as connection:
             versions = [row[0] for row in connection.execute(text("SELECT id FROM public_versions ORDER BY id DESC LIMIT 5000"))]
