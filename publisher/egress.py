@@ -123,6 +123,12 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+def _pinned(scheme: str, host: str, address: str, port: int, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    """A connection (not yet open) to `address`, the checked address of `host`, and that address."""
+    connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
+    return connection_class(host, address, port, timeout), address
+
+
 class Connections:
     """Connections kept open across the posts of one batch, one per scheme, host and port (HTTP keep-alive), each to
     the address checked when it was opened; all closed at the end of the `with` block. Pushing a portion of the
@@ -150,9 +156,7 @@ class Connections:
             scheme, host, port, path = parsed(url)
             key = (scheme, host, port)
             if key not in self._open:
-                address = resolve(host, port, allowed)[0]
-                connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-                self._open[key] = (connection_class(host, address, port, timeout), address)
+                self._open[key] = _pinned(scheme, host, resolve(host, port, allowed)[0], port, timeout)
         except Blocked as blocked:
             return False, f"已拒绝：{blocked}"
         sent_headers = {**headers, "Host": host if port in (80, 443) else f"{host}:{port}"}
@@ -172,8 +176,7 @@ class Connections:
                 self._drop(key)
                 # A kept connection the site closed while it was idle: open a new one to the same address, once.
                 if reused and not retry and isinstance(error, STALE_CONNECTION):
-                    connection_class = _PinnedHTTPS if scheme == "https" else _PinnedHTTP
-                    self._open[key] = (connection_class(host, address, port, timeout), address)
+                    self._open[key] = _pinned(scheme, host, address, port, timeout)
                     continue
                 return False, str(error) or type(error).__name__
         raise AssertionError("unreachable")
