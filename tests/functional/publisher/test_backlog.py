@@ -139,15 +139,15 @@ def test_an_import_leaves_no_message_per_delivery_and_its_lanes_started(tmp_path
 
 
 def test_a_registration_is_published_and_delivered_while_a_backlog_waits_for_a_slow_site(db, settings, celery_app, workers, receiver):
-    """An import's deliveries must not stand between a registration and the public: with a thousand deliveries
-    waiting for a site that takes 20 ms a push (twenty seconds of pushing), the registration's record reaches both
-    of its channels while most of the backlog still waits."""
+    """An import's deliveries must not stand between a registration and the public: with two thousand deliveries
+    waiting for a site that takes 200 ms a push (about 25 s for the test's two worker threads, eight pushes in
+    flight each), the registration's record reaches both of its channels while most of the backlog still waits."""
     desk = factories.institution(db, name=factories.unique_name("积压医院"))
     (application_id,) = approved_applications(db, settings, desk, 1, "110105")
-    waiting = versions_with_deliveries(db, 500)
+    waiting = versions_with_deliveries(db, 1000)
     backlog.start(db.connection())
     db.commit()
-    receiver.delay = 0.02
+    receiver.delay = 0.2
     try:
         wait_for(lambda: delivered(db, waiting) > 0, timeout=60)  # the workers are pushing the backlog
         send(celery_app, ISSUE, [application_id])
