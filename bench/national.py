@@ -54,10 +54,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, pool, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.stack import RECEIVER_SECRETS, Backing, Processes, channels_json, free_port, queue_consumers, wait_until, worker_argv  # noqa: E402
 from pipeline.imports import ORDER  # noqa: E402
 from pipeline.kinds import KINDS  # noqa: E402
+from publisher.disclosure import queue_delivery  # noqa: E402
 
 PG = os.environ.get("MEDREG_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MEDREG = str(Path(sys.executable).with_name("medreg"))
@@ -539,7 +541,6 @@ def export(url: str, figures: list) -> None:
         session.close()
 
 
-
 def deliveries(args: argparse.Namespace, name: str, env: dict[str, str], figures: list) -> None:
     """Drain the delivery backlog the imports left, as a deployment does, and time a registration's delivery
     meanwhile (a probe: one delivery queued with its own outbox row, as publish_version queues it)."""
@@ -598,15 +599,11 @@ def deliveries(args: argparse.Namespace, name: str, env: dict[str, str], figures
 
 
 def probe(engine, version_id: int, processes: Processes) -> float:
-    """Queue one delivery of `version_id` to the probe channel as publish_version does (due in two minutes, with its
-    own outbox row) and wait until it is delivered: seconds."""
+    """Queue one delivery of `version_id` to the probe channel as a registration's is queued
+    (publisher.disclosure.queue_delivery) and wait until it is delivered: seconds."""
     queued = time.monotonic()
-    with engine.begin() as connection:
-        delivery_id = connection.execute(text(
-            "INSERT INTO deliveries (version_id, channel, status, attempts, last_error, next_attempt_at) "
-            "VALUES (:v, 'probe', 'pending', 0, '', now() + interval '2 minutes') RETURNING id"), {"v": version_id}).scalar_one()
-        connection.execute(text("INSERT INTO outbox (task, payload, created_at) VALUES ('workers.publication.deliver', "
-                                "CAST(:payload AS JSON), now())"), {"payload": json.dumps({"delivery_id": delivery_id})})
+    with Session(engine) as session, session.begin():
+        delivery_id = queue_delivery(session, version_id, "probe").id
 
     def delivered() -> bool:
         with engine.connect() as connection:

@@ -62,11 +62,18 @@ def publish_version(session: Session, settings: Settings, record: dict[str, Any]
     current.published_at = utcnow()
     session.flush()
     for channel in channels_for(settings.channels, record["division"]):
-        delivery = Delivery(version_id=version.id, channel=channel.name, next_attempt_at=utcnow() + FIRST_ATTEMPT_LEASE)
-        session.add(delivery)
-        session.flush()
-        enqueue(session, DELIVER, delivery_id=delivery.id)
+        queue_delivery(session, version.id, channel.name)
     return version
+
+
+def queue_delivery(session: Session, version_id: int, channel: str) -> Delivery:
+    """A delivery of the version to the channel, pushed at once by a message of its own (its outbox row, in the
+    caller's transaction); the sweeper's lanes take it only if no attempt is recorded within FIRST_ATTEMPT_LEASE."""
+    delivery = Delivery(version_id=version_id, channel=channel, next_attempt_at=utcnow() + FIRST_ATTEMPT_LEASE)
+    session.add(delivery)
+    session.flush()
+    enqueue(session, DELIVER, delivery_id=delivery.id)
+    return delivery
 
 
 def _institution_record(session: Session, institution: Institution, version: int) -> dict[str, Any]:
