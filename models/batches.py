@@ -33,6 +33,7 @@ from models.registers.physicians import PhysicianRegistration
 from models.settings import Settings
 from models.submission import submit
 from models.uploads import Batch
+from pipeline import clock
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from pipeline.kinds import INSTITUTION, KINDS, PERSON, Kind
 
@@ -106,8 +107,8 @@ def batch_json(batch: Batch, with_rows: bool = True) -> dict:
     shown = {
         "id": batch.id, "status": batch.status, "filename": batch.filename, "total": batch.total,
         "checked": batch.checked, "submitted": batch.submitted, "refused": batch.refused,
-        "progress": progress(batch), "created_at": batch.created_at.isoformat(),
-        "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
+        "progress": progress(batch), "created_at": clock.iso(batch.created_at),
+        "finished_at": clock.iso(batch.finished_at),
     }
     if with_rows:
         shown["rows"] = batch.results

@@ -8,6 +8,7 @@ UTC (timestamps with a time zone) and shown in Beijing time; the API keeps ISO 8
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import overload
 from zoneinfo import ZoneInfo
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -26,6 +27,15 @@ def today() -> date:
 def in_china(moment: datetime) -> datetime:
     """`moment` in Beijing time (a naive moment is taken as UTC, as the database gives it on SQLite)."""
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(CHINA)
+
+
+@overload
+def iso(moment: datetime) -> str: ...
+@overload
+def iso(moment: datetime | None) -> str | None: ...
+def iso(moment: datetime | None) -> str | None:
+    """How the API and the public files give a moment: ISO 8601 in Beijing time, with its offset (+08:00)."""
+    return in_china(moment).isoformat() if moment is not None else None
 
 
 def day_of(moment: datetime) -> date:

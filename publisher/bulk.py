@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from models import PublicRecord, PublicVersion
 from models.base import utcnow
+from pipeline import clock
 from pipeline.spreadsheet import safe_cell
 
 CSV_COLUMNS = (
@@ -289,7 +290,7 @@ def export(session: Session, out_dir: Path, since: int | None,
             own.close()
     files = [f"{full_stem}.csv", f"{full_stem}.ndjson"]
     changes = None
-    manifest: dict[str, Any] = {"cursor": cursor, "generated_at": utcnow().isoformat(), "full": {"cursor": cursor, "records": records,
+    manifest: dict[str, Any] = {"cursor": cursor, "generated_at": clock.iso(utcnow()), "full": {"cursor": cursor, "records": records,
                 "files": files[:]}}
     if since is not None:
         change_total = session.scalar(select(func.count()).where(PublicVersion.id > since, PublicVersion.id <= cursor)) or 0
@@ -299,8 +300,8 @@ def export(session: Session, out_dir: Path, since: int | None,
             stem,
             (
                 (
-                    {"cursor": str(v.id), "published_at": v.published_at.isoformat(), "record": v.body},
-                    [str(v.id), v.published_at.isoformat(), *csv_fields(v.body)],
+                    {"cursor": str(v.id), "published_at": clock.iso(v.published_at), "record": v.body},
+                    [str(v.id), clock.iso(v.published_at), *csv_fields(v.body)],
                 )
                 for v in versions_between(session, since, cursor)
             ),

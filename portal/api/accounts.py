@@ -6,7 +6,7 @@ from pyramid.request import Request
 from models import Institution, Person
 from models.audit import audit
 from models.crypto import TOKEN_TTL_SECONDS, issue_token
-from pipeline import totp
+from pipeline import clock, totp
 from pipeline.accounts import Activation, Login, SignUp, TotpConfirm, TotpEnrol
 from portal.api.common import api_view, body_of
 from portal.errors import REFUSALS, refusal_code, refusal_response
@@ -78,7 +78,7 @@ def staff_accounts(request: Request):
                 "profession": person.profession,
                 "sex": person.sex,
                 "mobile": person.mobile,
-                "created_at": account.created_at.isoformat(),
+                "created_at": clock.iso(account.created_at),
             }
             for account, person in rows
         ]

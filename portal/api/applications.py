@@ -6,6 +6,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from models import Notification
+from pipeline import clock
 from pipeline.applications import Resubmission, Submission, Withdrawal
 from portal.api.common import api_view, application_json, body_of
 from portal.files import file_response, read_upload
@@ -59,7 +60,7 @@ def my_notifications(request: Request):
         query = query.where(Notification.account_id == account.id)
     return {
         "items": [
-            {"id": n.id, "event": n.event, "text": n.text, "application_id": n.application_id, "at": n.at.isoformat()}
+            {"id": n.id, "event": n.event, "text": n.text, "application_id": n.application_id, "at": clock.iso(n.at)}
             for n in request.dbsession.scalars(query)
         ]
     }

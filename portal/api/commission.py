@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pyramid.request import Request
 
+from pipeline import clock
 from pipeline.applications import BatchDecision, CommissionDecision
 from portal.api.common import api_view, application_json, body_of
 from portal.services import applications, workbench
@@ -13,7 +14,7 @@ def queue_item_json(item: workbench.QueueItem) -> dict:
         **application_json(item.application),
         "applicant": item.applicant,
         "institution": item.institution,
-        "waiting_since": item.since.isoformat() if item.since else None,
+        "waiting_since": clock.iso(item.since),
         "deadline": workbench.deadline_json(item),
     }
 

@@ -8,6 +8,7 @@ from pyramid.response import Response
 
 from models.audit import audit as write_audit
 from models.db import engine_for
+from pipeline import clock
 from pipeline.accounts import OneTimePassword, StaffAccount
 from pipeline.routing import jurisdiction_prefix
 from portal.api.common import api_view, body_of
@@ -29,7 +30,7 @@ def account_json(account, whose: str) -> dict:
     return {"id": account.id, "username": account.username, "role": account.role, "status": account.status,
             "institution_id": account.institution_id, "division": account.division_code, "admin": bool(account.admin),
             "must_change_password": bool(account.must_change_password), "whose": whose,
-            "created_at": account.created_at.isoformat()}
+            "created_at": clock.iso(account.created_at)}
 
 
 @api_view(route_name="api.commission.accounts", request_method="GET", permission="commission")
@@ -82,7 +83,7 @@ def password_reset(request: Request):
 def request_json(request, account) -> dict:
     return {"id": request.id, "account_id": account.id, "username": account.username, "role": account.role,
             "sent_to": commission_accounts.masked(request.mobile), "requested_by": request.requested_by,
-            "status": request.status, "created_at": request.created_at.isoformat(), "expires_at": request.expires_at.isoformat()}
+            "status": request.status, "created_at": clock.iso(request.created_at), "expires_at": clock.iso(request.expires_at)}
 
 
 @api_view(route_name="api.commission.account_requests", request_method="GET", permission="commission")

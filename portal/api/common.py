@@ -8,6 +8,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Application
+from pipeline import clock
 from pipeline.fields import validate
 from portal.errors import invalid
 
@@ -71,12 +72,12 @@ def application_json(application: Application, with_history: bool = True) -> dic
         "identifier": application.identifier,
         "institution_id": application.institution_id,
         "commission": application.commission_code,
-        "submitted_at": application.submitted_at.isoformat(),
-        "updated_at": application.updated_at.isoformat(),
+        "submitted_at": clock.iso(application.submitted_at),
+        "updated_at": clock.iso(application.updated_at),
     }
     if with_history:
         shown["history"] = [
-            {"at": e.at.isoformat(), "actor": e.actor, "from": e.from_status, "to": e.to_status, "comment": e.comment}
+            {"at": clock.iso(e.at), "actor": e.actor, "from": e.from_status, "to": e.to_status, "comment": e.comment}
             for e in application.history
         ]
     return shown

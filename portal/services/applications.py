@@ -10,6 +10,7 @@ from models.db import must_get
 from models.outbox import enqueue
 from models.routing import commission_for, route_application
 from models.submission import VERIFY, actor_label, submit
+from pipeline import clock
 from pipeline.kinds import get_kind
 from pipeline.lifecycle import Actor, Status
 from pipeline.routing import jurisdiction_prefix
@@ -195,7 +196,7 @@ def my_registration(session: Session, account: Account) -> dict:
     record["assessments"] = assessments_of_person(session, person.id)
     record["profile"] = profile_json(session, person.id)
     record["history"] = [
-        {"application_id": a.id, "kind": a.kind, "status": a.status, "at": a.updated_at.isoformat()}
+        {"application_id": a.id, "kind": a.kind, "status": a.status, "at": clock.iso(a.updated_at)}
         for a in list_own(session, account)
         if a.status == Status.published
     ]

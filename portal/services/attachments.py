@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, undefer
 from models import Account, Application, Institution
 from models.attachments import Attachment, attachments_of
 from models.audit import audit
-from pipeline import materials
+from pipeline import clock, materials
 from pipeline.errors import ValidationFailed
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS, WITHDRAWABLE
@@ -96,7 +96,7 @@ def attachment_json(attachment: Attachment) -> dict[str, Any]:
         "id": attachment.id, "application_id": attachment.application_id, "material": attachment.material,
         "material_label": kind_materials.get(attachment.material, "其他材料"), "name": attachment.name,
         "content_type": attachment.content_type, "size": attachment.size, "sha256": attachment.sha256,
-        "uploaded_at": attachment.uploaded_at.isoformat(),
+        "uploaded_at": clock.iso(attachment.uploaded_at),
     }
 
 

@@ -96,7 +96,7 @@ def audit_page(session: Session, account: Account, filt: AuditFilter) -> AuditPa
 
 
 def entry_json(entry: AuditEntry) -> dict:
-    return {"id": entry.id, "at": entry.at.isoformat(), "actor": entry.actor, "action": entry.action, "target": entry.target,
+    return {"id": entry.id, "at": clock.iso(entry.at), "actor": entry.actor, "action": entry.action, "target": entry.target,
             "division": entry.division_code, "detail": entry.detail or {}, "sealed": entry.seq is not None, "seq": entry.seq}
 
 

@@ -19,6 +19,7 @@ from models.audit import audit
 from models.crypto import decrypt, lookup_hashes
 from models.divisions import within
 from models.settings import Settings
+from pipeline import clock
 from pipeline.kinds import KINDS
 from pipeline.numbers import is_count
 from pipeline.routing import jurisdiction_prefix
@@ -170,6 +171,6 @@ def applications(session: Session, prefix: str, q: str, limit: int = LIMIT,
     return [
         {"id": a.id, "kind": a.kind, "kind_label": KINDS[a.kind].label if a.kind in KINDS else a.kind, "status": a.status,
          "applicant": name, "commission": a.commission_code, "identifier": a.identifier,
-         "submitted_at": a.submitted_at.isoformat()}
+         "submitted_at": clock.iso(a.submitted_at)}
         for a, name in rows
     ], more

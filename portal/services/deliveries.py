@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, Delivery, PublicVersion
 from models.divisions import within
+from pipeline import clock
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
 from portal.services.paging import by_id
@@ -40,8 +41,8 @@ def _shown(delivery: Delivery, version: PublicVersion) -> dict:
         "status_label": STATUSES[delivery.status],
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
-        "next_attempt_at": delivery.next_attempt_at.isoformat(),
-        "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None,
+        "next_attempt_at": clock.iso(delivery.next_attempt_at),
+        "delivered_at": clock.iso(delivery.delivered_at),
         "identifier": version.identifier,
         "version": version.version,
         "division": version.division,

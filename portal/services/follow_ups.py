@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, Institution, StaffFollowUp
 from models.divisions import within
+from pipeline import clock
 from pipeline.routing import jurisdiction_prefix
 from portal.services.paging import by_id
 
@@ -25,6 +26,6 @@ def follow_ups(session: Session, account: Account, cursor: str = "", limit: int 
     return [
         {"id": row.id, "profession": row.entry_type, "name": row.name, "identifier": row.identifier,
          "institution_id": row.institution_id, "institution": name, "reason": row.reason,
-         "reason_label": REASONS.get(row.reason, row.reason), "created_at": row.created_at.isoformat()}
+         "reason_label": REASONS.get(row.reason, row.reason), "created_at": clock.iso(row.created_at)}
         for row, name in rows
     ], following

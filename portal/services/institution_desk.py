@@ -26,7 +26,7 @@ from models.base import utcnow
 from models.crypto import encrypt
 from models.settings import Settings
 from models.submission import actor_label
-from pipeline import codes
+from pipeline import clock, codes
 from pipeline.errors import ValidationFailed
 from pipeline.fields import FieldError, choice, text
 from pipeline.kinds import KINDS, get_kind
@@ -125,13 +125,13 @@ def history(session: Session, account: Account) -> dict:
     )
     return {
         "events": [
-            {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "text": e.text, "detail": e.detail,
+            {"id": e.id, "at": clock.iso(e.at), "actor": e.actor, "action": e.action, "text": e.text, "detail": e.detail,
              "application_id": e.application_id}
             for e in events
         ],
         "applications": [
             {"id": a.id, "kind": a.kind, "label": get_kind(a.kind).label, "status": a.status, "identifier": a.identifier,
-             "submitted_at": a.submitted_at.isoformat(), "updated_at": a.updated_at.isoformat()}
+             "submitted_at": clock.iso(a.submitted_at), "updated_at": clock.iso(a.updated_at)}
             for a in applications
         ],
     }
@@ -375,7 +375,7 @@ def staff_accounts(session: Session, account: Account, status: str, profession: 
 def webhook_json(hook: InstitutionWebhook | None) -> dict | None:
     if hook is None:
         return None
-    return {"url": hook.url, "updated_at": hook.updated_at.isoformat()}
+    return {"url": hook.url, "updated_at": clock.iso(hook.updated_at)}
 
 
 def set_webhook(session: Session, settings: Settings, account: Account, body: dict) -> InstitutionWebhook:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from models import Institution, PhysicianRegistration
+from pipeline import clock
 from pipeline.registers.physicians import STATUS_REASON_LABELS, status_label
 
 
@@ -23,7 +24,7 @@ def practice_json(session: Session, entry: PhysicianRegistration) -> dict:
             for p in sorted(entry.practices, key=lambda p: (p.until is not None, not p.main, p.id))
         ],
         "history": [
-            {"at": e.at.isoformat(), "event": e.event, "actor": e.actor, "from": e.from_status, "to": e.to_status,
+            {"at": clock.iso(e.at), "event": e.event, "actor": e.actor, "from": e.from_status, "to": e.to_status,
              "changes": e.changes, "comment": e.comment, "application_id": e.application_id}
             for e in entry.history
         ],

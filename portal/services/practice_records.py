@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, AssessmentResult, Institution, NurseRegistration, Person, PersonProfile, PhysicianRegistration
 from models.db import must_get
+from pipeline import clock
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
 from portal.errors import invalid
 
@@ -28,7 +29,7 @@ def nurse_registration_json(session: Session, person_id: int) -> dict | None:
         "registered_on": entry.registered_on.isoformat(),
         "valid_until": entry.valid_until.isoformat(),
         "history": [
-            {"at": event.at.isoformat(), "event": event.event, "actor": event.actor, "from": event.from_status,
+            {"at": clock.iso(event.at), "event": event.event, "actor": event.actor, "from": event.from_status,
              "to": event.to_status, "valid_until": event.valid_until.isoformat() if event.valid_until else None,
              "comment": event.comment, "application_id": event.application_id}
             for event in entry.history

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from models import Institution, PublicRecord, PublicVersion
 from models import search as name_index
 from models.divisions import within
+from pipeline import clock
 from pipeline import search as ranking
 from pipeline.numbers import is_count
 from portal.errors import invalid, not_found
@@ -125,7 +126,7 @@ def feed(session: Session, since: str | None, limit_raw: str | None) -> dict:
         session.scalars(select(PublicVersion).where(PublicVersion.id > since_id).order_by(PublicVersion.id).limit(limit))
     )
     return {
-        "items": [{"cursor": str(row.id), "published_at": row.published_at.isoformat(), "record": row.body} for row in rows],
+        "items": [{"cursor": str(row.id), "published_at": clock.iso(row.published_at), "record": row.body} for row in rows],
         "next": str(rows[-1].id) if rows else str(since_id),
     }
 
@@ -157,7 +158,7 @@ def history(session: Session, identifier: str) -> dict:
                 "status": row.body.get("status", ""),
                 "status_label": status_label(row.body),
                 "status_since": row.body.get("status_since"),
-                "published_at": row.published_at.isoformat(),
+                "published_at": clock.iso(row.published_at),
             }
             for row in rows
         ],

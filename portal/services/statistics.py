@@ -121,7 +121,7 @@ def register_counts(session: Session, account: Account) -> dict:
          "physicians": int(physicians), "nurses": int(nurses), "institutions": int(institutions)}
         for division, kind, physicians, nurses, institutions in found]
     totals = {key: sum(row[key] for row in rows) for key in ("physicians", "nurses", "institutions")}
-    return {"rows": rows, "totals": totals, "nurses_counted": True, "as_of": as_of.isoformat() if as_of else None}
+    return {"rows": rows, "totals": totals, "nurses_counted": True, "as_of": clock.iso(as_of)}
 
 
 def processing_times(session: Session, account: Account, period: Period) -> dict:
@@ -182,7 +182,7 @@ def _processing_times_from_histogram(session: Session, prefix: str, months: tupl
     for stage, bucket, count in rows:  # at most a few thousand buckets, whatever the number of applications
         histograms[stage].append((int(bucket), int(count)))
     applications = sum(count for _, count in histograms.pop(summaries.APPLICATIONS, []))
-    return {"stages": summarise_histograms(histograms), "applications": applications, "as_of": as_of.isoformat()}
+    return {"stages": summarise_histograms(histograms), "applications": applications, "as_of": clock.iso(as_of)}
 
 
 def _hours(value) -> float | None:

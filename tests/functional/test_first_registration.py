@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -82,6 +82,11 @@ def test_first_registration_from_signup_to_disclosure_sites(api, db, settings, r
         ("国家赋码服务", "approved", "issued", f"电子化注册识别码 {identifier}"),
         ("公示服务", "issued", "published", "已推送至公示渠道"),
     ]
+    # Every moment is Beijing time with its offset (docs/api.md), whatever zone the database answers in.
+    moments = [body["submitted_at"], body["updated_at"], *(event["at"] for event in body["history"])]
+    assert all(moment.endswith("+08:00") for moment in moments), moments
+    assert abs(datetime.fromisoformat(body["history"][0]["at"]) - datetime.fromisoformat(body["submitted_at"])) < timedelta(seconds=5)
+    assert abs(datetime.fromisoformat(body["updated_at"]) - datetime.now(UTC)) < timedelta(minutes=5)
     # The institution and the commission read the same history.
     assert history_of(api.get(f"/api/v1/applications/{app_id}", headers=desk.headers).json) == history_of(body)
     assert history_of(api.get(f"/api/v1/commission/queue/{app_id}", headers=commission).json) == history_of(body)

@@ -33,3 +33,14 @@ def test_a_beijing_day_starts_at_16_utc_the_day_before():
 
 def test_today_is_the_beijing_date():
     assert clock.today() == datetime.now(UTC).astimezone(clock.CHINA).date()
+
+
+@pytest.mark.parametrize(("moment", "text"), [
+    (LATE_UTC, "2026-12-03T05:40:00+08:00"),
+    (LATE_UTC.replace(tzinfo=None), "2026-12-03T05:40:00+08:00"),  # a naive moment from SQLite is UTC
+    (None, None),
+])
+def test_the_api_gives_a_moment_in_beijing_time_with_its_offset(moment, text):
+    assert clock.iso(moment) == text
+    if text is not None:
+        assert datetime.fromisoformat(text) == LATE_UTC  # the same moment, not a shifted one
