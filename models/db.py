@@ -20,7 +20,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     # hide_parameters: an error's message (now on a log line) names the statement, never the values it was given.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, hide_parameters=True)
+    # pool_pre_ping: a pooled connection is checked as it is taken, so after PostgreSQL restarts (or a proxy drops
+    # idle connections) the next request gets a new one instead of a 500 (one round trip per checkout).
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: str) -> Engine:

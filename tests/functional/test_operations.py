@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from webtest import TestApp
@@ -115,3 +116,20 @@ def test_an_error_escaping_the_tweens_is_a_500_with_the_request_id(settings, mon
     portal = TestApp(make_config({}, settings).make_wsgi_app())
     answer = portal.get("/api/v1/openapi.json", headers={"X-Request-Id": "broken"}, status=500)
     assert answer.headers["X-Request-Id"] == "broken" and answer.json["error"]["code"] == "server_error"
+
+
+def test_the_portal_answers_at_once_after_the_database_dropped_its_connections(app_with, settings, db):
+    """A restarted PostgreSQL (or a proxy's idle timeout) leaves the pool holding dead connections: the next request
+    must get a live one, not a 500 (models/db.py checks a connection as it is taken)."""
+    from sqlalchemy import text
+
+    name = "medreg_dropped_" + uuid.uuid4().hex[:8]
+    separator = "&" if "?" in settings.database_url else "?"
+    portal = app_with(database_url=f"{settings.database_url}{separator}application_name={name}")
+    for _ in range(3):
+        portal.get("/api/v1/public/institutions", {"name": "医院"}, status=200)
+    dropped = db.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :name"),
+                         {"name": name}).scalar()
+    assert dropped >= 1
+    for _ in range(3):
+        assert "items" in portal.get("/api/v1/public/institutions", {"name": "医院"}, status=200).json
