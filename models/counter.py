@@ -94,15 +94,22 @@ def counter_institution(session: Session, account: Account, institution_id: int)
 def person_by_id_number(session: Session, settings: Settings, clean: dict[str, Any], profession: str,
                         business: str) -> Person | None:
     """The person with this ID number, if any — of the right profession and name, or refused."""
-    person = session.scalar(select(Person).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, clean["id_number"]))))
-    if person is None:
-        return None
+    person = _holder(session, settings, clean)
+    if person is not None:
+        _same_person(person, clean, profession, business)
+    return person
+
+
+def _holder(session: Session, settings: Settings, clean: dict[str, Any]) -> Person | None:
+    return session.scalar(select(Person).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, clean["id_number"]))))
+
+
+def _same_person(person: Person, clean: dict[str, Any], profession: str, business: str) -> None:
     if person.profession != profession:
         other = "医师" if person.profession == "physician" else "护士"
         raise ValidationFailed.one("id_number", "conflict", f"该证件号码已登记为{other}，不能办理{business}")
     if person.name != clean["name"]:
         raise ValidationFailed.one("name", "mismatch", "姓名与该证件号码已登记的姓名不一致")
-    return person
 
 
 def new_person(session: Session, settings: Settings, clean: dict[str, Any], profession: str, institution_id: int) -> Person:
@@ -187,30 +194,50 @@ def on_behalf(session: Session, settings: Settings, account: Account, kind: Kind
             data = kind.clean(kind.prefill(institution.setup, data))
         entry = Entry(None, institution.id, data)
     else:
-        person = counter_subject(session, settings, kind, clean)
+        person = counter_subject(session, settings, account, kind, clean)
         data = kind_part(kind, clean)
-        entry = Entry(person.id, data.get("institution_id") or person_institution(session, kind, person), data)
+        institution_id = data.get("institution_id")
+        if institution_id and not _within(session, account, institution_id):
+            raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在或不在本卫健委辖区内")
+        entry = Entry(person.id, institution_id or person_institution(session, kind, person), data)
     refuse_if_verification_fails(session, settings, account, kind, entry)
     return entry
 
 
-def counter_subject(session: Session, settings: Settings, kind: Kind, clean: dict[str, Any]) -> Person:
-    """The person by their register identifier, or by ID document and name; new for a first registration."""
+def _within(session: Session, account: Account, institution_id: int | None) -> bool:
+    """Whether the institution lies in the clerk's jurisdiction: the commission a counter application is entered
+    for is the clerk's own, so what it changes must be an institution (and its staff) of that jurisdiction."""
+    institution = session.get(Institution, institution_id) if institution_id else None
+    return institution is not None and in_jurisdiction(account.division_code or "", institution.division_code)
+
+
+def counter_subject(session: Session, settings: Settings, account: Account, kind: Kind, clean: dict[str, Any]) -> Person:
+    """The person by their register identifier, or by ID document and name; new for a first registration.
+
+    Unless the clerk names the institution the business is at (a change to another institution, a first
+    registration), the person's own register entry must be at an institution of the clerk's jurisdiction. A person
+    elsewhere is answered exactly as one on no register, before their name is compared: the counter is no way to
+    learn whether an ID number is registered somewhere else in the country."""
     register: Any = NurseRegistration if kind.profession == "nurse" else PhysicianRegistration
+    names_institution = bool(clean.get("institution_id"))
     if clean.get("identifier"):
         entry = session.scalar(select(register).where(register.identifier == clean["identifier"]))
-        if entry is None:
-            raise ValidationFailed.one("identifier", "not_found", "没有该电子化注册识别码的注册记录")
+        if entry is None or not (names_institution or _within(session, account, entry.institution_id)):
+            raise ValidationFailed.one("identifier", "not_found", "本卫健委辖区内没有该电子化注册识别码的注册记录")
         return must_get(session, Person, entry.person_id)
     missing = {name: "必填" for name in ("id_type", "id_number", "name") if not clean.get(name)}
     if missing:
         raise ValidationFailed(missing, dict.fromkeys(missing, "required"))
-    person = person_by_id_number(session, settings, clean, kind.profession, kind.label)
+    first = kind.name.replace(".", "_") in FIRST_REGISTRATIONS
+    person = _holder(session, settings, clean)
+    if person is not None and not (first or names_institution or _within(session, account, person_institution(session, kind, person))):
+        person = None
     if person is not None:
+        _same_person(person, clean, kind.profession, kind.label)
         return person
-    if kind.name.replace(".", "_") not in FIRST_REGISTRATIONS:
+    if not first:
         who = PROFESSIONS.get(kind.profession, "")
-        raise ValidationFailed.one("id_number", "not_found", f"该证件号码没有{who}注册记录，不能办理{kind.label}")
+        raise ValidationFailed.one("id_number", "not_found", f"本卫健委辖区内没有该证件号码的{who}注册记录，不能办理{kind.label}")
     new = {name: "新登记人员必填" for name in ("sex", "birth_date", "mobile") if not clean.get(name)}
     if new:
         raise ValidationFailed(new, dict.fromkeys(new, "required"))

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Application, Person, PhysicianRegistration
+from models import Application, NurseRegistration, Person, PhysicianRegistration
 from models.crypto import lookup_hash
 from pipeline import clock
 from tests import factories
@@ -80,3 +80,40 @@ def test_an_institution_change_is_entered_at_the_counter_and_published(api, db):
     body = published(api, commission, answer["id"])
     assert api.get(f"/api/v1/public/records/{body['identifier']}").json["beds"] == 321
     assert db.get(Application, answer["id"]).data == {"beds": 321}
+
+
+def test_the_counter_reaches_only_people_and_institutions_of_its_own_jurisdiction(api, db, settings):
+    """A clerk of 310104 (上海) cannot cancel, renew or register anyone at a 朝阳 (110105) institution, and learns
+    nothing from trying: a person registered there is answered exactly as an ID number on no register."""
+    desk = institution_desk(api, db)
+    _, shanghai = commission_desk(api, db, "310104")
+    chaoyang_nurse = nurse(api, db, settings, desk.id)
+    registered(db, chaoyang_nurse, desk.id)
+    applications_before = db.query(Application).count()
+
+    by_document = {"id_type": "resident_id", "id_number": chaoyang_nurse["id_number"], "name": chaoyang_nurse["name"],
+                   "reason": "本人申请注销"}
+    elsewhere = entered(api, shanghai, "nurse.cancellation", by_document, 400)["error"]
+    stranger = {**by_document, "id_number": factories.resident_id(date(1966, 6, 6), sex="女")}
+    unknown = entered(api, shanghai, "nurse.cancellation", stranger, 400)["error"]
+    assert elsewhere["codes"] == unknown["codes"] == {"id_number": "not_found"}
+    assert elsewhere["fields"] == unknown["fields"] and "本卫健委辖区内没有" in elsewhere["fields"]["id_number"]
+    # A wrong name changes nothing in the answer either: the name is compared only for a person within reach.
+    assert entered(api, shanghai, "nurse.cancellation", {**by_document, "name": "某某某"}, 400)["error"] == elsewhere
+
+    by_identifier = entered(api, shanghai, "nurse.renewal", {"identifier": chaoyang_nurse["identifier"]}, 400)["error"]
+    assert by_identifier["codes"] == {"identifier": "not_found"}
+
+    birth = date(1981, 9, 9)
+    name, id_number = factories.unique_name("窗"), factories.resident_id(birth)
+    first = {"certificate_no": factories.qualification(db, settings, name, id_number), "practice_category": "临床",
+             "practice_scope": ["内科专业"], "institution_id": desk.id, "id_type": "resident_id", "id_number": id_number,
+             "name": name, "sex": "男", "birth_date": birth.isoformat(), "mobile": factories.unique_mobile()}
+    db.commit()
+    assert entered(api, shanghai, "physician.first_registration", first, 400)["error"]["codes"] == {"institution_id": "not_found"}
+
+    db.expire_all()
+    assert db.query(Application).count() == applications_before
+    assert db.query(Person).filter(Person.id_number_hash == lookup_hash(settings.secret, id_number)).count() == 0
+    held = db.query(NurseRegistration).filter(NurseRegistration.identifier == chaoyang_nurse["identifier"]).one()
+    assert held.status == "registered"
