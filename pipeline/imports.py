@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline import clock, codes
 from pipeline.fields import REQUIRED, FieldError, choice, iso_date, text
-from pipeline.persons import SEX_ALIASES, SEXES, resident_id, resident_id_birth_date
+from pipeline.persons import SEX_ALIASES, SEXES, resident_id, resident_id_birth_date, resident_sex
 from pipeline.registers.institutions import uscc
 from pipeline.registers.physicians import practice_scope
 
@@ -314,11 +314,6 @@ class Cleaner:
         if self.kind == "nurses" and clean["valid_until"] <= clean["registered_on"]:
             raise RowRefused({"valid_until": "有效期至应晚于注册日期"})
         return clean
-
-
-def resident_sex(number: str) -> str:
-    """GB 11643: the 17th digit is odd for a man, even for a woman."""
-    return "男" if int(number[16]) % 2 else "女"
 
 
 def person_reasons(clean: Mapping[str, Any]) -> None:

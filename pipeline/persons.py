@@ -85,6 +85,11 @@ def resident_id_birth_date(number: str) -> date:
     return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
+def resident_sex(number: str) -> str:
+    """GB 11643: the 17th digit is odd for a man, even for a woman."""
+    return "男" if int(number[16]) % 2 else "女"
+
+
 def other_id(value: Any) -> str:
     """A passport or permit number: 5–30 letters and digits."""
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9]{5,30}", value.strip()):
@@ -92,13 +97,15 @@ def other_id(value: Any) -> str:
     return value.strip().upper()
 
 
-def id_number(value: Any, id_type: str, birth: date | None, today: date | None = None) -> str:
-    """An ID number of `id_type`; a resident ID must encode `birth` when one is given."""
+def id_number(value: Any, id_type: str, birth: date | None, today: date | None = None, sex: str | None = None) -> str:
+    """An ID number of `id_type`; a resident ID must encode `birth` and `sex` when they are given."""
     if id_type != "resident_id":
         return other_id(value)
     number = resident_id(value, today)
     if birth is not None and resident_id_birth_date(number) != birth:
         raise FieldError("身份证号码中的出生日期与所填出生日期不一致", "mismatch")
+    if sex in SEXES and resident_sex(number) != sex:
+        raise FieldError("身份证号码中的性别与所填性别不一致", "mismatch")
     return number
 
 
@@ -140,12 +147,12 @@ Password = checked(password, "密码", schema={"type": "string", "minLength": 8,
 
 
 def _id_number(value: Any, info: ValidationInfo) -> str:
-    """Checked by the `id_type` given before it (and against `birth_date`, when given before it)."""
+    """Checked by the `id_type` given before it (and against `birth_date` and `sex`, when given before it)."""
     if "id_type" not in info.data:
         if not isinstance(value, str):
             raise FieldError("证件号码应为文本", "type")
         return value  # the id_type's own reason says what is wrong
-    return id_number(value, info.data["id_type"], info.data.get("birth_date"), today_of(info))
+    return id_number(value, info.data["id_type"], info.data.get("birth_date"), today_of(info), info.data.get("sex"))
 
 
 IdNumber = checked(_id_number, "证件号码", schema={"type": "string", "minLength": 5, "maxLength": 30},

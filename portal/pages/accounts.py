@@ -68,7 +68,8 @@ def signup_choices(request: Request) -> dict:
 @view_config(route_name="signup_page", renderer="signup.jinja2", permission="public")
 def signup(request: Request):
     if request.method != "POST":
-        return {**signup_choices(request), "form": {"profession": "physician", "id_type": "resident_id"}}
+        # No profession chosen in advance: a nurse who does not notice the box must not become a physician.
+        return {**signup_choices(request), "form": {"id_type": "resident_id"}}
     data = {name: request.POST.get(name, "") for name in SIGNUP_FIELDS}
     try:
         accounts.signup(request.dbsession, request.medreg, data)

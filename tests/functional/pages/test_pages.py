@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from webtest import TestApp
 
-from models import Account, Application, AttemptCounter, PublicRecord
+from models import Account, Application, AttemptCounter, Person, PublicRecord
 from models.crypto import keyed_digest
 from portal.services.accounts import BAD_ACTIVATION
 from tests import factories
@@ -145,6 +145,20 @@ def test_signup_then_activation_through_the_pages(wsgi_app, world, db):
     for name, value in {"name": "表单医生", "sex": "男", "birth_date": "1990-05-17", "id_number": id_number, "mobile": mobile,
                         "password": PASSWORD, "institution_id": str(world["institution"])}.items():
         form[name] = value
+    # Nothing is chosen for the profession until the person chooses it; the form says so, and keeps the rest.
+    assert form["profession"].value == ""
+    unchosen = form.submit(status=400)
+    assert unchosen.html.select_one("#f-profession").parent.select_one(".field-error").text.strip() == "必填"
+    assert db.scalar(select(Person.id).where(Person.name == "表单医生")) is None
+    form = unchosen.forms[0]
+    assert form["name"].value == "表单医生" and form["id_number"].value == id_number
+    form["profession"], form["password"] = "physician", PASSWORD
+    # A sex the ID number contradicts is refused on the ID number (GB 11643: the 17th digit is odd for a man).
+    form["sex"] = "女"
+    contradicted = form.submit(status=400)
+    assert "身份证号码中的性别与所填性别不一致" in contradicted.html.select_one("#f-id_number").parent.text
+    form = contradicted.forms[0]
+    form["sex"], form["password"] = "男", PASSWORD
     activation = form.submit().follow()
     assert "注册申请已受理" in activation.text
     institution = browser_as(wsgi_app, world, "institution")

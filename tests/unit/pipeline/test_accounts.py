@@ -45,7 +45,17 @@ def test_valid_signup_is_cleaned():
 
 @pytest.mark.parametrize(("given", "expected"), [("M", "男"), ("female", "女"), ("F", "女"), ("Male", "男"), ("女", "女")])
 def test_sex_spellings(given, expected):
-    assert clean_signup(signup(sex=given), today=TODAY)["sex"] == expected
+    number = resident_id(serial="123" if expected == "男" else "124")  # GB 11643: odd for a man, even for a woman
+    assert clean_signup(signup(sex=given, id_number=number), today=TODAY)["sex"] == expected
+
+
+@pytest.mark.parametrize(("sex", "serial"), [("女", "123"), ("男", "124")])
+def test_a_sex_the_resident_id_contradicts_is_refused_on_the_id_number(sex, serial):
+    assert refused(signup(sex=sex, id_number=resident_id(serial=serial))) == {"id_number": ("身份证号码中的性别与所填性别不一致", "mismatch")}
+
+
+def test_a_passport_carries_no_sex_to_check():
+    assert clean_signup(signup(sex="女", id_type="passport", id_number="E12345678"), today=TODAY)["sex"] == "女"
 
 
 @pytest.mark.parametrize(("given", "expected"), [("physician", "physician"), ("护士", "nurse"), ("医师", "physician")])
