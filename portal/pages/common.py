@@ -10,6 +10,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 
 from models import Account, Commission, Person
+from models.registers.physicians import physician_entry
 from pipeline import clock
 from pipeline import review as review_rules
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
@@ -118,6 +119,15 @@ def profession_of(request: Request) -> str | None:
     return person.profession if person else None
 
 
+def first_registration_offered(request: Request) -> bool:
+    """Whether a person's menu and page offer 首次注册申请: a physician not yet on the register (the others do their
+    business on their business page)."""
+    account = request.account
+    if account is None or account.role != "person" or profession_of(request) != "physician":
+        return False
+    return physician_entry(request.dbsession, account.person_id) is None
+
+
 def add_template_globals(event: BeforeRender) -> None:
     request = event.get("request")
     if request is None or not str(event.get("renderer_name", "")).endswith(".jinja2"):
@@ -134,6 +144,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("scopes_by_category", scopes_by_category())
     event.setdefault("when", clock.shown)  # every moment a page shows is Beijing time
     event.setdefault("profession", lambda: profession_of(request))
+    event.setdefault("first_registration_offered", lambda: first_registration_offered(request))
     event.setdefault("form", {})
     event.setdefault("error", None)
 

@@ -8,6 +8,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Person
+from models.registers.nurses import nurse_entry
 from pipeline.kinds import KINDS, PERSON, Kind, kinds_where, physician_first_registration
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.pages.kind_forms import form_of, read_form, shown
@@ -67,7 +68,9 @@ def physician_business(request: Request) -> object:
 
 @view_config(route_name="me.nurse", renderer="person_business.jinja2", permission="person")
 def nurse_business(request: Request) -> object:
-    return business_of(request, "nurse", offered("nurse")[0])
+    # The first registration opens by itself only for a nurse not yet on the register; a registered nurse chooses.
+    registered = nurse_entry(request.dbsession, request.account.person_id or 0) is not None
+    return business_of(request, "nurse", None if registered else offered("nurse")[0])
 
 
 @view_config(route_name="me.apply", renderer="apply.jinja2", permission="person")
