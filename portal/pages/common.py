@@ -40,6 +40,15 @@ class FormError:
     status: int = 400
 
 
+def mistyped_password(request: Request, field: str) -> FormError | None:
+    """A page's new password is typed twice (`field` and `field`_confirm): the refusal when they differ, before any
+    service sees the request (so nothing changes and no attempt is counted); the API takes the password once."""
+    if request.POST.get(field, "") == request.POST.get(f"{field}_confirm", ""):
+        return None
+    request.response.status = 400
+    return FormError("提交的内容有误，请按提示修改", {f"{field}_confirm": "两次输入的新密码不一致"}, 400)
+
+
 def form_error(request: Request, error: Exception, keep: bool = False) -> FormError:
     """Turn a service's refusal into what the form shows; nothing the request wrote is kept unless `keep`."""
     if not keep:

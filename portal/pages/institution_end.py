@@ -14,7 +14,7 @@ from pipeline import codes
 from pipeline.kinds import INSTITUTION, KINDS, kinds_where
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
-from portal.pages.common import FORM_ERRORS, form_error, page_number
+from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
 from portal.pages.kind_forms import form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, verify_tools
 from portal.services.attempts import client_of
@@ -39,6 +39,8 @@ def password(request: Request):
     forced = bool(request.account.must_change_password)
     if request.method != "POST":
         return {"forced": forced}
+    if (mistyped := mistyped_password(request, "new_password")) is not None:
+        return {"forced": forced, "error": mistyped}
     try:
         handout.change_password(request.dbsession, request.medreg, request.account, request.POST.get("old_password", ""),
                                 request.POST.get("new_password", ""), client_of(request))

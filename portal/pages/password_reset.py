@@ -5,7 +5,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_error, mistyped_password
 from portal.services import password_reset
 from portal.services.attempts import client_of
 from portal.services.practice_records import institution_assessments
@@ -17,6 +17,8 @@ def password_reset_page(request: Request):
         return {"step": "request"}
     username = request.POST.get("username", "")
     if request.POST.get("step") == "confirm":
+        if (mistyped := mistyped_password(request, "password")) is not None:
+            return {"step": "confirm", "error": mistyped, "form": {"username": username, "code": request.POST.get("code", "")}}
         try:
             password_reset.confirm_reset(request.dbsession, request.medreg, username, request.POST.get("code", ""),
                                          request.POST.get("password", ""), client_of(request))

@@ -55,6 +55,13 @@ def test_hand_out_first_login_practice_registration_and_suspension(portal_url, b
     expect(institution.locator(".alert")).to_contain_text("初始密码")
     institution.fill("#f-old_password", one_time)
     institution.fill("#f-new_password", NEW_PASSWORD)
+    institution.fill("#f-new_password_confirm", NEW_PASSWORD[:-1] + "x")
+    institution.click("#password-form button[type=submit]")
+    expect(institution.locator("#f-new_password_confirm + .field-error, #f-new_password_confirm ~ .field-error")).to_contain_text(
+        "两次输入的新密码不一致")
+    institution.fill("#f-old_password", one_time)
+    institution.fill("#f-new_password", NEW_PASSWORD)
+    institution.fill("#f-new_password_confirm", NEW_PASSWORD)
     institution.click("#password-form button[type=submit]")
     expect(institution.locator(".flash")).to_contain_text("密码已修改")
     expect(institution).to_have_url(f"{portal_url}/institution")

@@ -65,11 +65,18 @@ def test_password_reset_page_sends_a_code_and_sets_the_new_password(wsgi_app, ap
     assert queued[-1]["sealed"] == ["code"] and not re.fullmatch(r"[0-9]{6}", queued[-1]["params"]["code"])
     code = opened(settings, queued[-1]["params"], queued[-1]["sealed"])["code"]
     form = sent.forms["reset-form"]
+    # The new password is typed twice; a slip is refused on the second box before the code is even checked.
+    form["code"], form["password"], form["password_confirm"] = code, "Another-passw0rd", "Another-passw0rb"
+    mistyped = form.submit(status=400)
+    assert "两次输入的新密码不一致" in mistyped.html.select_one("#f-password_confirm").parent.text
+    assert mistyped.forms["reset-form"]["code"].value == code and mistyped.forms["reset-form"]["password"].value == ""
+    form = mistyped.forms["reset-form"]
     form["code"], form["password"] = ("000000" if code != "000000" else "111111"), "Another-passw0rd"
+    form["password_confirm"] = "Another-passw0rd"
     wrong = form.submit(status=400)
     assert BAD_CODE in wrong.text  # the same words whether or not the account exists
     form = wrong.forms["reset-form"]
-    form["code"], form["password"] = code, "Another-passw0rd"
+    form["code"], form["password"], form["password_confirm"] = code, "Another-passw0rd", "Another-passw0rd"
     assert form.submit().status_int == 302
     page_session(wsgi_app, person["mobile"], "Another-passw0rd")
 
