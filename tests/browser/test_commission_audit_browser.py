@@ -61,3 +61,17 @@ def test_the_audit_log_fits_a_phone(portal_url, browser, audited):
         shown = cell.evaluate("cell => getComputedStyle(cell, '::before').content")
         assert shown == f'"{label}"'
     expect(page.locator("table.audit")).to_contain_text("文件摘要")
+
+
+def test_every_item_of_the_commission_menu_is_in_sight_on_a_phone(portal_url, browser, audited):
+    """Ten menu items do not fit one line of 390 px: they wrap, whole words each, instead of hiding off-screen."""
+    page = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN").new_page()
+    log_in(page, f"{portal_url}/commission/counter", audited.username)
+    page.goto(f"{portal_url}/commission/counter")
+    items = page.locator("nav.subnav a")
+    assert items.count() >= 10
+    for index in range(items.count()):
+        box = items.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], items.nth(index).text_content()
+        assert box["height"] < 2 * 24, items.nth(index).text_content()  # one line of text each
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
