@@ -93,11 +93,19 @@ def divisions(connection: Connection, rows: list[dict[str, Any]], today: date) -
         f"INSERT INTO divisions (code, name, parent_code) SELECT s.code, s.name, s.parent_code FROM import_stage s "
         f"WHERE {IN_BATCH} ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code "
         f"WHERE {_distinct(connection, 'divisions', ('name', 'parent_code'))}"), _range(rows))
+    # A placeholder division of GB/T 2260 (重庆市's 县, a municipality's 市辖区) names its commission with its parent's
+    # name: a public record's 注册机关 "县卫生健康委员会" would tell nobody which one.
+    placeholders = ", ".join(f"'{name}'" for name in PLACEHOLDER_DIVISIONS)
     connection.execute(text(
-        f"INSERT INTO commissions (division_code, name) SELECT s.code, s.name || '卫生健康委员会' FROM import_stage s "
-        f"WHERE {IN_BATCH} ON CONFLICT (division_code) DO UPDATE SET name = EXCLUDED.name "
+        "INSERT INTO commissions (division_code, name) SELECT s.code, "
+        f"CASE WHEN s.name IN ({placeholders}) THEN coalesce(p.name, '') || s.name ELSE s.name END || '卫生健康委员会' "
+        f"FROM import_stage s LEFT JOIN divisions p ON p.code = s.parent_code WHERE {IN_BATCH} "
+        "ON CONFLICT (division_code) DO UPDATE SET name = EXCLUDED.name "
         f"WHERE {_distinct(connection, 'commissions', ('name',))}"), _range(rows))
     return []
+
+
+PLACEHOLDER_DIVISIONS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
 
 
 def qualifications(connection: Connection, rows: list[dict[str, Any]], today: date) -> list[int]:

@@ -82,6 +82,16 @@ def test_import_divisions_loads_good_rows_reports_bad_ones_and_is_idempotent(env
     assert db.get(Commission, "520102").name == "南明新区卫生健康委员会"
 
 
+def test_a_placeholder_division_names_its_commission_with_its_parent(env, db, tmp_path, capsys):
+    """GB/T 2260's 重庆市 has a division called only 县 (500200): its commission must say which 县 it is."""
+    rows = [["500000", "重庆市", ""], ["500200", "县", "500000"], ["500229", "城口县", "500200"]]
+    code, out, _ = run(capsys, "import", "divisions", str(write_csv(tmp_path / "chongqing.csv", DIVISION_HEADER, rows)))
+    assert code == 0 and "已导入 3 行" in out
+    assert db.get(Commission, "500200").name == "重庆市县卫生健康委员会"
+    assert db.get(Commission, "500229").name == "城口县卫生健康委员会"
+    assert db.get(Division, "500200").name == "县"  # the division keeps its standard name
+
+
 # --- import physician qualifications -----------------------------------------------------
 
 QUALIFICATION_HEADER = ["certificate_no", "name", "id_number", "level", "category", "issued_on"]
