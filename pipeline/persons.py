@@ -137,7 +137,7 @@ def birth_date(value: Any, today: date) -> date:
 # --- field rules (Annotated[str, Name] …) ------------------------------------------------------------------
 
 Name = Text("姓名", 2, 30)
-Sex = Choice("性别", SEXES, aliases=SEX_ALIASES, description="男、女（亦接受 m/f/male/female）")
+Sex = Choice("性别", SEXES, aliases=SEX_ALIASES)  # m/f/male/female are accepted too; the form offers 男 and 女
 IdType = Choice("证件类型", ID_TYPES)
 BirthDate = checked(birth_date, "出生日期", schema={"type": "string", "format": "date"}, widget=Widget("date"),
                     description=f"YYYY-MM-DD；年龄{MIN_AGE}至{MAX_AGE}岁", mode="dated")
