@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pyramid.request import Request
 from pyramid.view import view_config
@@ -20,7 +21,7 @@ def search(request: Request):
     if kind not in KIND_LABELS:
         kind = "physicians"
     form = {"kind": kind, **{name: request.params.get(name, "").strip() for name in SEARCH_FIELDS}}
-    page = {"form": form, "kinds": KIND_LABELS, "results": None, "next_url": None}
+    page: dict[str, Any] = {"form": form, "kinds": KIND_LABELS, "results": None, "next_url": None}
     if "kind" not in request.params:
         return page
     query = {name: value for name, value in form.items() if value and name != "kind"}
@@ -30,7 +31,8 @@ def search(request: Request):
         error = form_error(request, refusal)
         request.response.status = error.status
         return {**page, "error": error}
-    page["results"] = results["items"]
+    # An institution's record carries no status label (a person's does): the page names every status itself.
+    page["results"] = [{**item, "status_label": public.status_label(item)} for item in results["items"]]
     if results["next"]:
         page["next_url"] = request.route_url("public", _query={"kind": kind, **query, "cursor": results["next"]})
     return page
@@ -47,7 +49,7 @@ def record(request: Request):
         "kinds": KIND_LABELS,
         "status_label": public.status_label(body),
         "active": body.get("status") in ACTIVE_STATUSES,
-        "history": public.history(request.dbsession, body["identifier"])["items"],
+        "history": public.history(request.dbsession, body["identifier"], facts=("valid_until",))["items"],
     }
 
 

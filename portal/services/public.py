@@ -11,6 +11,7 @@ from models.divisions import within
 from pipeline import clock
 from pipeline import search as ranking
 from pipeline.numbers import is_count
+from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
 from portal.errors import invalid, not_found
 from portal.services.paging import BAD_CURSOR, page_limit
 
@@ -131,19 +132,24 @@ def feed(session: Session, since: str | None, limit_raw: str | None) -> dict:
     }
 
 
+# A person's record carries its label (publisher/records.py); an institution's does not, so this names every status of
+# the institution register (pipeline.registers.institutions), in the public end's shorter words where it has them.
 STATUS_LABELS = {
+    **INSTITUTION_STATUS_LABELS,
     "registered": "注册", "filed": "备案（非在册）", "cancelled": "注销", "expired": "已过期", "suspended": "停业",
     "operating": "执业", "revoked": "吊销",
 }
 
 
 def status_label(record: dict) -> str:
+    """The Chinese word for a record's status, whatever its kind (a search result or a record page)."""
     status = record.get("status", "")
-    return record.get("status_label") or STATUS_LABELS.get(status, status)
+    return record.get("status_label") or STATUS_LABELS.get(status, "其他状态")
 
 
-def history(session: Session, identifier: str) -> dict:
-    """Every published version of one record, oldest first: its status over time, with dates."""
+def history(session: Session, identifier: str, facts: tuple[str, ...] = ()) -> dict:
+    """Every published version of one record, oldest first: its status over time, with dates; and `facts`, fields of
+    each version's record besides (the page shows valid_until, so that a renewal shows; the API answers none)."""
     identifier = identifier.strip().upper()
     if session.get(PublicRecord, identifier) is None:
         raise not_found("公示记录")
@@ -159,6 +165,7 @@ def history(session: Session, identifier: str) -> dict:
                 "status_label": status_label(row.body),
                 "status_since": row.body.get("status_since"),
                 "published_at": clock.iso(row.published_at),
+                **{name: row.body.get(name) for name in facts},
             }
             for row in rows
         ],
