@@ -94,7 +94,8 @@ def test_the_statistics_page_draws_charts_and_exports(wsgi_app, world):
 def test_the_audit_page_lists_and_filters(wsgi_app, world):
     app = page_session(wsgi_app, world.desks["county"].username)
     page = app.get("/commission/audit", params={"action": "commission_return"})
-    assert "commission_return" in page.text
+    actions = {td.text for td in page.html.select("table.audit td[data-label='操作']")}
+    assert actions == {"退回修改"} and page.html.select_one("#f-action option[selected]").text == "退回修改"
     assert app.get("/commission/audit", params={"since": "x"}, status=400)
 
 

@@ -2,8 +2,7 @@
 register entry of each register and the audit entries the journeys write, no field name of any kind's data, no
 status code (of applications or of any register) and no `account:` reference appears in the visible text of any
 page a person, an institution or a commission opens. Attributes, scripts and styles are not visible text, and a
-`<code>` block is where a page deliberately shows an API name (the batch upload's column reference, the audit
-log's action code)."""
+`<code>` block is where a page deliberately shows an API name (the batch upload's column reference)."""
 from __future__ import annotations
 
 import re
