@@ -94,7 +94,7 @@ def application_counts(session: Session, account: Account, group_by: str, period
         .group_by(column).order_by(column)
     ).all()
     names = division_names(session, {r.key for r in rows}) if group_by == "division" else {}
-    labels = {"kind": lambda k: KINDS[k].label if k in KINDS else k, "status": lambda s: STATUS_LABELS.get(s, s),
+    labels = {"kind": lambda k: KINDS[k].label if k in KINDS else "其他业务", "status": lambda s: STATUS_LABELS.get(s, "其他状态"),
               "division": lambda d: f"{names.get(d, '')}（{d}）", "month": lambda m: m}[group_by]
     items = [{"key": r.key, "label": labels(r.key), "count": r.count} for r in rows]
     return {"group_by": group_by, "rows": items, "total": sum(r["count"] for r in items)}
@@ -231,8 +231,9 @@ def report_table(session: Session, account: Account, report: str, params: Mappin
     if report == "applications":
         group = parse_group(params.get("group_by"))
         data = application_counts(session, account, group, parse_period(params))
-        rows = [[r["key"], r["label"], r["count"]] for r in data["rows"]] + [["合计", "", data["total"]]]
-        return f"{REPORTS[report]}（按{GROUPS[group]}）", [GROUPS[group], "名称", "申请数"], rows
+        # The label only (a division's names its code too): a kind or a status is read in Chinese, never as its code.
+        rows = [[r["label"], r["count"]] for r in data["rows"]] + [["合计", data["total"]]]
+        return f"{REPORTS[report]}（按{GROUPS[group]}）", [GROUPS[group], "申请数"], rows
     if report == "registers":
         data = register_counts(session, account)
         rows = [[r["division"], r["division_name"], r["institution_type"], r["physicians"], r["nurses"], r["institutions"]]

@@ -141,8 +141,10 @@ def test_the_csv_export_reads_back_as_the_figures(api, world):
     assert response.content_type == "text/csv" and "attachment" in response.headers["Content-Disposition"]
     assert response.body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
-    assert rows == [["业务类型", "名称", "申请数"], ["nurse.change", "护士变更注册", "2"],
-                    ["physician.first_registration", "医师首次注册", "3"], ["合计", "", "5"]]
+    assert rows == [["业务类型", "申请数"], ["护士变更注册", "2"], ["医师首次注册", "3"], ["合计", "5"]]
+    by_status = export(api, world, report="applications", group_by="status", format="xlsx")
+    assert [list(row) for row in load_workbook(io.BytesIO(by_status.body)).active.iter_rows(values_only=True)] == [
+        ["状态", "申请数"], ["待审批", 1], ["已公示", 2], ["未批准", 1], ["已退回", 1], ["合计", 5]]
 
 
 def test_the_xlsx_export_reads_back_as_the_figures(api, world):
@@ -158,6 +160,10 @@ def test_the_xlsx_export_reads_back_as_the_figures(api, world):
     assert next(processing.iter_rows(min_row=4, max_row=4, values_only=True)) == ("卫健委审批", 4, 2.5, 3.7)
     backlog = list(csv.reader(io.StringIO(export(api, world, report="backlog", format="csv").body.decode("utf-8-sig"))))
     assert backlog[1] == [codes["city"], "测试市", "1", "0", "1"]
+    # The sheet ends with its total: no empty row after it, with or without a commission waiting.
+    for level, last in (("city", ("合计", None, 1, 0, 1)), ("county", ("合计", None, 0, 0, 0))):
+        sheet = load_workbook(io.BytesIO(export(api, world, level=level, report="backlog", format="xlsx").body)).active
+        assert list(sheet.iter_rows(values_only=True))[-1] == last and sheet.max_row == (3 if level == "city" else 2)
 
 
 @pytest.mark.parametrize(("params", "field"), [({"report": "people", "format": "csv"}, "report"),

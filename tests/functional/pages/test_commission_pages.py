@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
+from openpyxl import load_workbook
 from webtest import TestApp
 
 from models import Application
@@ -87,7 +89,18 @@ def test_the_statistics_page_draws_charts_and_exports(wsgi_app, world):
     assert "http" not in "".join(str(svg) for svg in page.html.select("svg.chart")).replace("http://www.w3.org/2000/svg", "")
     exported = app.get(page.html.select_one("#export-applications-csv")["href"])
     rows = list(csv.reader(io.StringIO(exported.body.decode("utf-8-sig"))))
-    assert ["nurse.change", "护士变更注册", "2"] in rows
+    assert rows[0] == ["业务类型", "申请数"] and ["护士变更注册", "2"] in rows
+    # The file says what the page's table says, in Chinese: no kind or status code in any cell, in either format.
+    for group in ("kind", "status"):
+        table = [[td.text for td in row.select("td")]
+                 for row in app.get("/commission/stats", params={"group_by": group}).html.select("#stats-applications tbody tr")]
+        csv_rows = list(csv.reader(io.StringIO(app.get("/commission/export", params={
+            "report": "applications", "group_by": group, "format": "csv"}).body.decode("utf-8-sig"))))
+        sheet = load_workbook(io.BytesIO(app.get("/commission/export", params={
+            "report": "applications", "group_by": group, "format": "xlsx"}).body)).active
+        xlsx_rows = [[str(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        assert csv_rows == xlsx_rows and csv_rows[1:-1] == table and csv_rows[-1][0] == "合计", group
+        assert not [cell for row in csv_rows for cell in row if re.search(r"[a-z_]{3,}", cell)], group
     assert app.get("/commission/export", params={"report": "x"}, status=400)
 
 
