@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from models import Application, Commission, Person, PublicRecord
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
+from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, first_registration_offered, form_error
 from portal.pages.kind_forms import form_of, read_form, shown
 from portal.services import applications, attachments, review
@@ -43,10 +44,16 @@ def application_page(request: Request, application: Application, **extra) -> dic
     return {**page, **extra}
 
 
+WITHDRAW_UNCONFIRMED = "撤回后不能恢复：请勾选“确认撤回”后再提交"
+
+
 @view_config(route_name="me.application.withdraw", request_method="POST", renderer="application.jinja2", permission="person")
 def withdraw(request: Request):
+    """Withdraw, once the applicant ticked 确认撤回 (checked here too, so it holds without the browser's checks)."""
     application_id = int(request.matchdict["id"])
     try:
+        if request.POST.get("confirm") != "1":
+            raise invalid({"confirm": WITHDRAW_UNCONFIRMED})
         applications.withdraw(request.dbsession, request.account, application_id, request.POST.get("comment", "").strip())
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)

@@ -273,7 +273,9 @@ def test_a_returned_application_is_resubmitted_then_withdrawn(wsgi_app, world, d
     returned.record("申请人 页面医生", None, "returned", "测试安排")
     db.add(returned)
     db.commit()
-    page = person.get(f"/me/applications/{returned.id}").forms["withdraw-form"].submit().follow()
+    form = person.get(f"/me/applications/{returned.id}").forms["withdraw-form"]
+    form["confirm"].checked = True  # 确认撤回 (test_application_page.py: without it, nothing is withdrawn)
+    page = form.submit().follow()
     assert "已撤回" in page.html.select_one(".status-line").text and "withdraw-form" not in page.forms
     db.expire_all()
     assert [e.to_status for e in db.get(Application, returned.id).history] == ["returned", "withdrawn"]
