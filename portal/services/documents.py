@@ -16,6 +16,7 @@ from pipeline.lifecycle import STATUS_LABELS, Status
 from pipeline.materials import missing as missing_materials
 from portal.errors import conflict
 from portal.services.applications import visible_application
+from portal.services.attachments import ATTACHABLE
 from publisher.documents import Document, pdf
 
 DECIDED = {Status.approved: True, Status.issued: True, Status.published: True, Status.rejected: False}
@@ -82,11 +83,38 @@ def receipt_document(session: Session, application: Application) -> Document:
     rows += [("提交时间", clock.shown(application.submitted_at) + "（北京时间）"), ("已收材料", received), ("办理时限", limit),
              ("当前状态", STATUS_LABELS.get(application.status, "办理中"))]
     missing = [m.label for m in missing_materials(kind.materials, (f.material for f in files))]
-    paragraphs = ["你的申请已由系统受理，办理进度可登录系统查看。"]
-    if missing:
-        paragraphs.append("尚缺材料：" + "、".join(missing) + "。请尽快在申请页面上传，以免影响审核。")
-    return Document(title="受理回执", number=f"申请编号 第{application.id}号", rows=rows, paragraphs=paragraphs,
+    return Document(title="受理回执", number=f"申请编号 第{application.id}号", rows=rows,
+                    paragraphs=receipt_paragraphs(application, missing),
                     signature=[SYSTEM, f"打印日期：{day_text(clock.now())}"], footer="本回执由系统生成，时间均为北京时间")
+
+
+# What the receipt says of where the application stands, by its status; materials are asked for only while they can
+# still be uploaded (portal/services/attachments.py, ATTACHABLE).
+RECEIPT_STANDING: dict[str, str] = {
+    Status.draft: "你的申请尚未提交，提交后由系统受理。",
+    Status.submitted: "你的申请已由系统受理，办理进度可登录系统查看。",
+    Status.verifying: "你的申请已由系统受理，正在核验，办理进度可登录系统查看。",
+    Status.awaiting_institution: "你的申请已由系统受理并通过核验，正在等待执业机构确认，办理进度可登录系统查看。",
+    Status.pending_approval: "你的申请已由系统受理并通过核验，正在等待卫生健康委审批，办理进度可登录系统查看。",
+    Status.returned: "你的申请已被退回修改，请登录系统按退回意见修改后重新提交。",
+    Status.verification_failed: "你的申请未通过系统核验，办理已终止，未进入审批环节，无需再上传材料。请核对后重新提出申请。",
+    Status.approved: "你的申请已获批准，正在办理登记和公示，无需再上传材料。",
+    Status.issued: "你的申请已获批准并已完成登记，正在推送公示，无需再上传材料。",
+    Status.published: "你的申请已办结，结果已公示，无需再上传材料。",
+    Status.rejected: "你的申请已办结：卫生健康委决定不予批准，理由见不予注册决定书。",
+    Status.withdrawn: "你的申请已撤回，办理已终止。",
+}
+
+
+def receipt_paragraphs(application: Application, missing: list[str]) -> list[str]:
+    """Where the application stands, in its status's words: accepted and in progress (with the materials still
+    missing, while they can be uploaded), failed verification (with the reasons), or finished."""
+    paragraphs = [RECEIPT_STANDING.get(application.status, "办理进度可登录系统查看。")]
+    if application.status == Status.verification_failed and application.findings:
+        paragraphs.append("未通过的原因：" + "；".join(str(f).rstrip("。") for f in application.findings) + "。")
+    if missing and application.status in ATTACHABLE:
+        paragraphs.append("尚缺材料：" + "、".join(missing) + "。请尽快在申请页面上传，以免影响审核。")
+    return paragraphs
 
 
 def decision_document(session: Session, application: Application) -> Document:

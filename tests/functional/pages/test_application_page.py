@@ -1,10 +1,13 @@
-"""One's own application page: withdrawing asks for 确认撤回 (a box the server checks too, so it holds without
-JavaScript; the API withdraws as before)."""
+"""One's own application page and its print: withdrawing asks for 确认撤回 (a box the server checks too, so it holds
+without JavaScript; the API withdraws as before), and the receipt 受理回执 says where the application stands —
+accepted and in progress (asking for missing materials), failed verification (with the reasons) or finished."""
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from webtest import TestApp
 
@@ -12,6 +15,8 @@ from models import Application, AuditEntry
 from portal.pages.person import WITHDRAW_UNCONFIRMED
 from tests import factories
 from tests.journeys import login, page_session, person_account
+
+FINDING = "证件号码与资格库记录不一致"
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +71,30 @@ def test_the_api_withdraws_as_before(wsgi_app, world, db):
     headers = login(TestApp(wsgi_app), world["person"]["mobile"])
     answer = TestApp(wsgi_app).post_json(f"/api/v1/applications/{application_id}/withdraw", {}, headers=headers).json
     assert answer["status"] == "withdrawn" and statuses(db, application_id) == ["pending_approval", "withdrawn"]
+
+
+def receipt_text(world, application_id: int) -> str:
+    body = world["app"].get(f"/applications/{application_id}/receipt.pdf").body
+    return "".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())  # lines rejoined
+
+
+ASKS_FOR_MATERIALS = "尚缺材料"
+
+
+@pytest.mark.parametrize(("status", "says", "asks"), [
+    ("awaiting_institution", ["你的申请已由系统受理", "等待执业机构确认"], True),
+    ("pending_approval", ["你的申请已由系统受理", "等待卫生健康委审批"], True),
+    ("returned", ["已被退回修改", "重新提交"], True),
+    ("verification_failed", ["未通过系统核验", "办理已终止", f"未通过的原因：{FINDING}。"], False),
+    ("approved", ["已获批准", "无需再上传材料"], False),
+    ("published", ["你的申请已办结", "结果已公示"], False),
+    ("rejected", ["你的申请已办结", "不予批准", "不予注册决定书"], False),
+    ("withdrawn", ["你的申请已撤回"], False),
+])
+def test_the_receipt_says_where_the_application_stands(world, status, says, asks):
+    text = receipt_text(world, own_application(world, status, findings=[FINDING] if status == "verification_failed" else []))
+    for words in says:
+        assert words in text, (status, words)
+    assert (ASKS_FOR_MATERIALS in text) is asks and ("以免影响审核" in text) is asks, status
+    if status in ("verification_failed", "approved", "published", "rejected", "withdrawn"):
+        assert "已由系统受理" not in text, status
