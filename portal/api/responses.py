@@ -182,7 +182,7 @@ class PersonAccount(Answer):
     name: str
     profession: Profession
     sex: str
-    mobile: str
+    mobile: str = text("打码后的手机号码（如 138****0002）；激活码以短信发送到完整号码")
     created_at: datetime
 
 
@@ -723,14 +723,16 @@ class FollowUpList(Answer):
 
 
 class FoundPerson(Answer):
+    """列表中的人员：证件号码和手机号码打码，不含出生日期（打码的身份证号码加上出生日期即为完整号码）。"""
+
     id: int
     name: str
     profession: Profession
     sex: str
-    birth_date: date
     id_type: str
-    id_number: str | None = text("解密后的证件号码（无法解密时为 null）")
-    mobile: str
+    id_number: str | None = text("打码后的证件号码（如 110105********131X；无法解密时为 null）。完整号码只能在申请页逐人查看，"
+                                 "每次查看写入审计日志（POST /applications/{id}/id-number）")
+    mobile: str = text("打码后的手机号码（如 138****0002）")
     institution: Named
 
 
@@ -747,7 +749,7 @@ class FoundInstitution(Answer):
     legal_rep: str
     principal: str
     phone: str
-    mobile: str
+    mobile: str = text("打码后的负责人手机号码（未登记时为空）")
 
 
 class FoundRegistration(Answer):
@@ -782,8 +784,8 @@ class SearchNext(Answer):
 
 
 class SearchResults(Answer):
-    """各类结果，每类每页 limit 条（默认50）；给出 section 时只查该类。人员结果含卫健委可见的非公开字段：
-    证件号码（解密显示）、出生日期、手机号码。"""
+    """各类结果，每类每页 limit 条（默认50）；给出 section 时只查该类。证件号码和手机号码一律打码；按证件号码或手机号码
+    查到的人员，其注册记录和申请也一并列出。"""
 
     persons: list[FoundPerson]
     institutions: list[FoundInstitution]

@@ -311,11 +311,14 @@ OPERATIONS: list[Op] = [
     Op("POST", "/commission/account-requests/{id}/approve", "批准另一名管理员发起的重置密码请求（仅管理员）", COMMISSION,
        {202: r.OneTimePasswordSent}, (404,), id_of="请求", text="发起人本人不能批准（403 second_admin_required）。"),
     Op("GET", "/commission/search", "信息查询：辖区内的人员、机构、注册记录和申请", COMMISSION, r.SearchResults, (400,),
-       params=(q("q", STRING, "姓名（包含）、证件号码、手机号码、电子化注册识别码、统一社会信用代码或申请编号"),
+       params=(q("q", STRING, "姓名（包含）、证件号码、手机号码、电子化注册识别码、统一社会信用代码或申请编号，至多100个字"),
                q("section", ("persons", "institutions", "registrations", "applications"), "只查这一类（翻页时必填）"),
                q("cursor", STRING, "该类上一页返回的 next 中的游标"),
                q("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "每类每页条数，1至200", 50)),
-       text="人员、机构按编号升序，注册记录先医师后护士、各按编号升序，申请按编号降序；翻页用游标，任意深度都一样快。"),
+       text="人员、机构按编号升序，注册记录先医师后护士、各按编号升序，申请按编号降序；翻页用游标，任意深度都一样快。"
+       "证件号码和手机号码一律打码，人员不含出生日期；完整证件号码只能在申请页逐人查看（POST /applications/{id}/id-number，"
+       "写入审计日志）。每次查询写入审计日志：查询内容打码，查询内容为有效的身份证号码或辖区内人员的证件号码时记为 "
+       "search_by_id_number。"),
     Op("GET", "/commission/stats", "业务申请统计：按受理机关、业务类型、状态或提交月份计数", COMMISSION, r.ApplicationCounts,
        (400,), params=(q("group_by", tuple(GROUPS), labelled(GROUPS), "kind"), *PERIOD)),
     Op("GET", "/commission/stats/registers", "注册医师、护士和登记机构数，按行政区划和机构类别", COMMISSION, r.RegisterCounts),

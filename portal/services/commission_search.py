@@ -1,6 +1,10 @@
 """Query 信息查询 at the commission end: persons, institutions, register entries and applications of the
-jurisdiction, found by name, ID number, mobile, identifier, credit code or application number, with the private
-fields a commission may see (the ID number decrypted for display).
+jurisdiction, found by name, ID number, mobile, identifier, credit code or application number.
+
+A list shows ID numbers and mobiles masked (`110105********131X`, `138****0002`) and no birth date (the part of a
+resident ID number the mask hides): a full number is shown one person at a time, through the audited reveal of an
+application's page (portal/services/review.py, `reveal_id_number`). A person is found the same way in every section
+(`person_matches`), so a query by ID number or mobile also lists that person's register entries and applications.
 
 Every section pages through any number of results: `next` holds a cursor per section (null: no more), and
 `section` + `cursor` (+ `limit`) fetch that section's next page alone. Keyset cursors: a page at any depth costs
@@ -20,14 +24,19 @@ from models.crypto import decrypt, lookup_hashes
 from models.divisions import within
 from models.settings import Settings
 from pipeline import clock
+from pipeline.fields import FieldError
 from pipeline.kinds import KINDS
 from pipeline.numbers import is_count
+from pipeline.persons import resident_id
+from pipeline.review import mask_id_number
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
+from portal.services.handout import masked as masked_mobile
 from portal.services.paging import BAD_CURSOR, page_limit
 
 LIMIT = 50
 MAX_LIMIT = 200
+MAX_QUERY = 100
 SECTIONS = ("persons", "institutions", "registrations", "applications")
 
 
@@ -36,8 +45,8 @@ def search(session: Session, settings: Settings, account: Account, q: str, param
     params = params or {}
     if not q:
         raise invalid({"q": "请输入姓名、证件号码、手机号码、识别码、统一社会信用代码或申请编号"})
-    if len(q) > 100:
-        raise invalid({"q": "查询内容过长"})
+    if len(q) > MAX_QUERY:
+        raise invalid({"q": f"查询内容过长：最多{MAX_QUERY}个字，现有{len(q)}个"})
     section = (params.get("section") or "").strip()
     if section and section not in SECTIONS:
         raise invalid({"section": "应为 " + "、".join(SECTIONS)})
@@ -49,23 +58,36 @@ def search(session: Session, settings: Settings, account: Account, q: str, param
     results: dict[str, Any] = {name: [] for name in SECTIONS}
     results["next"] = dict.fromkeys(SECTIONS)
     for name in (section,) if section else SECTIONS:
-        after = _cursor(name, cursor) if cursor else None
-        if name == "persons":
-            items, more = persons(session, settings, prefix, q, limit, after)
-        else:
-            finder = {"institutions": institutions, "registrations": registrations, "applications": applications}[name]
-            items, more = finder(session, prefix, q, limit, after)
+        finder = {"persons": persons, "institutions": institutions, "registrations": registrations,
+                  "applications": applications}[name]
+        items, more = finder(session, settings, prefix, q, limit, _cursor(name, cursor) if cursor else None)
         results[name] = items
         results["next"][name] = _next_cursor(name, items) if more else None
-    # Every query is audited, never in clear: who searched, for what kind of thing, and whose full ID numbers were shown.
-    by_id_number = bool(session.scalar(select(Person.id).where(Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)))
-                                       .limit(1)))
-    revealed = [person["id"] for person in results["persons"] if person["id_number"]]
-    audit(session, f"account:{account.id}", "search_by_id_number" if by_id_number else "search", "persons", account.division_code,
+    # Every query is audited, never in clear: who searched and for what kind of thing.
+    action = "search_by_id_number" if by_id_number(session, settings, prefix, q) else "search"
+    audit(session, f"account:{account.id}", action, "persons", account.division_code,
           query=masked_query(q), results=sum(len(results[name]) for name in SECTIONS))
-    if revealed:
-        audit(session, f"account:{account.id}", "reveal_id_number", "persons", account.division_code, persons=revealed)
     return results
+
+
+def by_id_number(session: Session, settings: Settings, prefix: str, q: str) -> bool:
+    """Whether a query is an ID number, as far as the jurisdiction tells: a valid resident ID number (by its shape
+    alone, found or not), or the ID number of a person of the jurisdiction (a passport or permit number). Never
+    whether a person elsewhere holds it: the audit entry a clerk can read back would tell them."""
+    try:
+        resident_id(q)
+        return True
+    except FieldError:
+        pass
+    return session.scalar(select(Person.id).join(Institution, Institution.id == Person.institution_id)
+                          .where(*within(Institution.division_code, prefix),
+                                 Person.id_number_hash.in_(lookup_hashes(settings.secrets, q))).limit(1)) is not None
+
+
+def person_matches(session: Session, settings: Settings, q: str) -> list:
+    """What finds a person, in every section: part of the name, the ID number (through its keyed hash), the mobile."""
+    return [name_index.contains(session, Person.name, q), Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)),
+            Person.mobile == q]
 
 
 def masked_query(q: str) -> str:
@@ -92,10 +114,8 @@ def _page(rows: Sequence, limit: int) -> tuple[list, bool]:
 
 def persons(session: Session, settings: Settings, prefix: str, q: str, limit: int = LIMIT,
             after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
-    matches = [name_index.contains(session, Person.name, q), Person.id_number_hash.in_(lookup_hashes(settings.secrets, q)),
-               Person.mobile == q]
     query = (select(Person, Institution).join(Institution, Institution.id == Person.institution_id)
-             .where(*within(Institution.division_code, prefix), or_(*matches)))
+             .where(*within(Institution.division_code, prefix), or_(*person_matches(session, settings, q))))
     if after:
         query = query.where(Person.id > after[1])
     rows, more = _page(session.execute(query.order_by(Person.id).limit(limit + 1)).all(), limit)
@@ -103,18 +123,20 @@ def persons(session: Session, settings: Settings, prefix: str, q: str, limit: in
 
 
 def person_json(settings: Settings, person: Person, institution: Institution) -> dict:
+    """A person as a list shows them: the ID number and mobile masked, no birth date (a masked resident ID number and
+    the birth date together are the whole number)."""
     try:
-        id_number = decrypt(settings.secrets, person.id_number_encrypted)
+        id_number = mask_id_number(decrypt(settings.secrets, person.id_number_encrypted))
     except ValueError:
         id_number = None  # encrypted under another secret: shown as unavailable, never as a 500
     return {
         "id": person.id, "name": person.name, "profession": person.profession, "sex": person.sex,
-        "birth_date": person.birth_date.isoformat(), "id_type": person.id_type, "id_number": id_number,
-        "mobile": person.mobile, "institution": {"id": institution.id, "name": institution.name},
+        "id_type": person.id_type, "id_number": id_number, "mobile": masked_mobile(person.mobile),
+        "institution": {"id": institution.id, "name": institution.name},
     }
 
 
-def institutions(session: Session, prefix: str, q: str, limit: int = LIMIT,
+def institutions(session: Session, settings: Settings, prefix: str, q: str, limit: int = LIMIT,
                  after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
     query = select(Institution).where(
         *within(Institution.division_code, prefix),
@@ -126,14 +148,14 @@ def institutions(session: Session, prefix: str, q: str, limit: int = LIMIT,
     return [
         {"id": i.id, "name": i.name, "uscc": i.uscc, "type": i.type, "division": i.division_code, "status": i.status,
          "identifier": i.identifier, "registered_by": i.registered_by, "address": i.address, "legal_rep": i.legal_rep,
-         "principal": i.principal, "phone": i.phone, "mobile": getattr(i, "mobile", "")}
+         "principal": i.principal, "phone": i.phone, "mobile": masked_mobile(i.mobile) if i.mobile else ""}
         for i in rows
     ], more
 
 
-def registrations(session: Session, prefix: str, q: str, limit: int = LIMIT,
+def registrations(session: Session, settings: Settings, prefix: str, q: str, limit: int = LIMIT,
                   after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
-    """Physicians' entries, then nurses', each by id."""
+    """Physicians' entries, then nurses', each by id: by the person (`person_matches`) or the entry's identifier."""
     found: list[dict] = []
     models: list[tuple[str, Any]] = [("physician", PhysicianRegistration), ("nurse", NurseRegistration)]
     for rank, (profession, model) in enumerate(models):
@@ -142,7 +164,7 @@ def registrations(session: Session, prefix: str, q: str, limit: int = LIMIT,
         query = (select(model, Person.name, Institution.name)
                  .join(Person, Person.id == model.person_id).join(Institution, Institution.id == model.institution_id)
                  .where(*within(Institution.division_code, prefix),
-                        or_(name_index.contains(session, Person.name, q), model.identifier == q.upper())))
+                        or_(*person_matches(session, settings, q), model.identifier == q.upper())))
         if after and after[0] == profession:
             query = query.where(model.id > after[1])
         rows = session.execute(query.order_by(model.id).limit(limit + 1 - len(found))).all()
@@ -156,10 +178,10 @@ def registrations(session: Session, prefix: str, q: str, limit: int = LIMIT,
     return _page(found, limit)
 
 
-def applications(session: Session, prefix: str, q: str, limit: int = LIMIT,
+def applications(session: Session, settings: Settings, prefix: str, q: str, limit: int = LIMIT,
                  after: tuple[str, int] | None = None) -> tuple[list[dict], bool]:
-    """Newest first."""
-    matches = [Application.identifier == q.upper(), name_index.contains(session, Person.name, q)]
+    """Newest first: by the applicant (`person_matches`), the identifier or the application's number."""
+    matches = [Application.identifier == q.upper(), *person_matches(session, settings, q)]
     number = q.removeprefix("#")
     if is_count(number):
         matches.append(Application.id == int(number))

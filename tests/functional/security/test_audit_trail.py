@@ -30,11 +30,25 @@ def test_logins_and_failed_logins_are_audited(api, db):
 def test_searches_by_id_number_and_reveals_are_audited_without_the_number(api, db, settings, workers):
     desk = institution_desk(api, db, name=factories.unique_name("审计医院"))
     person = active_physician(api, db, settings, desk)
-    _, commission = commission_desk(api, db)
+    username, commission = commission_desk(api, db)
+    actor = f"account:{db.scalar(select(Account.id).where(Account.username == username))}"
+
+    def looked_up() -> list[str]:
+        db.expire_all()
+        return list(db.scalars(select(AuditEntry.action).where(AuditEntry.actor == actor, AuditEntry.action != "login")
+                               .order_by(AuditEntry.id)))
+
+    # The search shows the number masked: it is audited as a search by ID number, and reveals nothing.
     api.get("/api/v1/commission/search", params={"q": person["id_number"]}, headers=commission)
-    entries = db.scalars(select(AuditEntry).where(AuditEntry.action.in_(["search_by_id_number", "reveal_id_number"]))
-                         .order_by(AuditEntry.id.desc()).limit(2)).all()
-    assert {entry.action for entry in entries} == {"search_by_id_number", "reveal_id_number"}
+    assert looked_up() == ["search_by_id_number"]
+    # The full number, one person at a time: the reveal of an application's page.
+    person_id = db.scalar(select(Account.person_id).where(Account.id == person["account_id"]))
+    item = factories.application(db, person_id, person["account_id"], desk.id, person["certificate_no"], "pending_approval",
+                                 "110105")
+    db.commit()
+    api.post(f"/api/v1/applications/{item.id}/id-number", headers=commission)
+    assert looked_up() == ["search_by_id_number", "reveal_id_number"]
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.actor == actor)).all()
     assert all(person["id_number"] not in str(entry.detail) for entry in entries)
 
 
