@@ -7,6 +7,7 @@ the portal knows (logins, rate limits).
 from __future__ import annotations
 
 import logging
+import re
 
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPFound, HTTPNotFound
@@ -124,15 +125,34 @@ def client_error(exc: Exception) -> tuple[int, str] | None:
     return None
 
 
+def client_error_response(status: int, message: str) -> Response:
+    """The API's answer to what client_error finds: a 400 names `request` as the field at fault."""
+    fields = {"request": message} if status == 400 else None
+    return error_response(status, CLIENT_ERRORS.get(status, "invalid"), message, fields, {"request": "invalid"} if fields else None)
+
+
+# A path segment a log line may show as it is: a word of the route's own (`api`, `v1`, `records`, `receipt.pdf`).
+_PLAIN_SEGMENT = re.compile(r"v[0-9]|[a-z][a-z_-]*(?:\.[a-z]+)?")
+
+
+def logged_route(request: Request) -> str:
+    """What a log line names a request by: its route's name, or else its path with every segment but the routes' own
+    words masked (`/api/v1/public/records/*`). Never the path as it came: it may hold an ID number, a mobile, an
+    identifier or a code (docs/security.md), and it is the client's text."""
+    route = getattr(request, "matched_route", None)
+    if route is not None:
+        return route.name
+    path = request.environ.get("PATH_INFO", "")  # as the server gave it: it may not even be UTF-8
+    return "/".join(part if not part or _PLAIN_SEGMENT.fullmatch(part) else "*" for part in path.split("/"))
+
+
 @exception_view_config(Exception)
 def server_error_view(exc: Exception, request: Request) -> Response:
     if isinstance(exc, (HTTPNotFound, HTTPForbidden)):
         raise exc
     if (known := client_error(exc)) is not None:
-        status, message = known
-        fields = {"request": message} if status == 400 else None
-        return error_response(status, CLIENT_ERRORS.get(status, "invalid"), message, fields, {"request": "invalid"} if fields else None)
-    log.exception("unhandled error on %s", request.path)
+        return client_error_response(*known)
+    log.exception("unhandled error on %s", logged_route(request))
     return error_response(500, "server_error", "服务器内部错误，请稍后再试")
 
 

@@ -23,7 +23,11 @@ def hot_path_tween_factory(handler, registry):
         if request.method != "GET" or not path.startswith(PREFIX):
             return handler(request)
         identifier = path[len(PREFIX):]
-        if not identifier or "/" in identifier or request.GET.get("format", "json") != "json":
+        try:
+            wanted = request.GET.get("format", "json")
+        except UnicodeError:  # a query that is not UTF-8: the view refuses it (400), as every view does
+            return handler(request)
+        if not identifier or "/" in identifier or wanted != "json":
             return handler(request)
         try:
             text = public.record_text(reader, identifier)

@@ -11,6 +11,9 @@ endpoints, answered here before anything else runs (no router, session, transact
 uuid4 hex. It is bound to the log context (models/logs.py) for the length of the request, so every line logged
 meanwhile carries `request_id`, and set on every answer: pages, API, static files, errors and refusals of the tweens
 below (413, 429, …). An exception escaping the tweens below is logged and answered 500 here, with the id.
+
+A path that is not UTF-8 (`/%ff`) is answered 400 here too: webob raises on every look at such a path (the router,
+the security policy, the error views), so nothing below could answer it.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from pyramid.tweens import INGRESS
 
 from models.logs import bind, unbind
 from portal import metrics
+from portal.errors import BAD_ENCODING, client_error_response, error_response, logged_route
 from portal.headers import CSP
 from portal.health import CachedBrokerCheck, check_database
 from portal.hot_path import PREFIX as HOT_PATH_PREFIX
@@ -64,9 +68,39 @@ def json_response(status: int, body: dict) -> Response:
     return response
 
 
-def server_error(request: Request) -> Response:
-    from portal.errors import error_response
+def path_of(request: Request) -> str | None:
+    """The path as text, or None if its bytes are not UTF-8 (webob decodes it on every look, and raises then)."""
+    try:
+        return request.path_info
+    except UnicodeError:
+        return None
 
+
+def bad_path(request: Request) -> Response:
+    """400 to a path that is not UTF-8: the contract's error for the API, the styled error page otherwise. Its bytes
+    that are not UTF-8 are replaced (U+FFFD) first, so that the error page, which looks at the path (the security
+    policy does), can be drawn; the request goes no further."""
+    raw = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")
+    request.environ["PATH_INFO"] = raw.decode("utf-8", "replace").encode("utf-8").decode("latin-1")
+    if request.path.startswith("/api/"):
+        response = client_error_response(400, BAD_ENCODING)
+    else:
+        from portal.pages.errors import error_page
+
+        response = error_page(request, 400, BAD_ENCODING)
+    response.headers["Cache-Control"] = "no-store"
+    return guarded(response)
+
+
+def guarded(response: Response) -> Response:
+    """The security headers of portal/headers.py, on an answer made here, above that tween."""
+    for name, value in (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+                        ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")):
+        response.headers.setdefault(name, value)
+    return response
+
+
+def server_error(request: Request) -> Response:
     message = "服务器内部错误，请稍后再试"
     if request.path.startswith("/api/"):
         return error_response(500, "server_error", message)
@@ -110,10 +144,7 @@ class Probes:
             response.headers["Allow"] = "GET, HEAD"
         else:
             response = self.routes[request.path_info](request)
-        for name, value in (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
-                            ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin")):
-            response.headers.setdefault(name, value)
-        return response
+        return guarded(response)
 
 
 def observe_tween_factory(handler, registry):
@@ -124,18 +155,22 @@ def observe_tween_factory(handler, registry):
         request.environ["medreg.request_id"] = request_id
         tokens = bind(request_id=request_id)
         started = time.perf_counter()
-        probe = request.path_info in probes.routes
+        path = path_of(request)
+        probe = path in probes.routes
         try:
             try:
-                response = probes.answer(request) if probe else handler(request)
+                if path is None:
+                    response = bad_path(request)
+                else:
+                    response = probes.answer(request) if probe else handler(request)
             except HTTPException as exception:  # raised by a tween above the exception views
                 response = exception
             except Exception:
-                log.exception("unhandled error outside the views")
+                log.exception("unhandled error outside the views on %s", logged_route(request))
                 response = server_error(request)
             response.headers[HEADER] = request_id
             seconds = time.perf_counter() - started
-            route = request.path_info[1:] if probe else route_of(request)
+            route = "unmatched" if path is None else path[1:] if probe else route_of(request)
             metrics.observe(request.method, route, response.status_code, seconds)
             access_log.log(logging.DEBUG if probe else logging.INFO, "request", extra={
                 "method": request.method, "route": route, "status": response.status_code,

@@ -45,7 +45,11 @@ class OpenApiCheck:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
-        method, path = request.method, request.path  # read before the app consumes the request
+        method = request.method
+        try:
+            path = request.path  # read before the app consumes the request
+        except UnicodeDecodeError:  # a path that is not UTF-8 (the portal answers it 400): as the server gave it
+            path = environ.get("PATH_INFO", "")
         response = request.get_response(self.app)
         media = (response.content_type or "").lower()
         if path.startswith("/api/v1/") and (media == "application/json" or media.endswith("+json")):

@@ -136,15 +136,23 @@ def listening_socket(host: str, port: int):
     return sock
 
 
-def waitress_options(args: argparse.Namespace) -> dict:
-    """Threads, the body limit (a larger body is refused before it is read) and the proxy whose forwarded headers
-    are believed: only then do the rate limits and failure counts see the real client."""
+def server_body_limit() -> int:
+    """Waitress's hard bound on a request body: twice the app's own limit (portal/headers.py). A body over the app's
+    limit but within this one reaches the app, which refuses it in its own words (the contract's JSON 413, a Chinese
+    page); only a bigger one gets waitress's plain-text 413, declared up front or once that much of a chunked body
+    has come. Waitress keeps a body over 512 KB (`inbuf_overflow`) in a temporary file, not in memory."""
     from portal.headers import MAX_BODY_BYTES
 
+    return 2 * MAX_BODY_BYTES
+
+
+def waitress_options(args: argparse.Namespace) -> dict:
+    """Threads, the hard bound on a body (a larger one is refused before it is read) and the proxy whose forwarded
+    headers are believed: only then do the rate limits and failure counts see the real client."""
     proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_count": args.trusted_proxy_count,
              "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host",
              "clear_untrusted_proxy_headers": True} if args.trusted_proxy else {}
-    return {"threads": args.threads, "max_request_body_size": MAX_BODY_BYTES, **proxy}
+    return {"threads": args.threads, "max_request_body_size": server_body_limit(), **proxy}
 
 
 def serve_on(sock, options: dict) -> int:

@@ -12,7 +12,7 @@ from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from portal.errors import Refused, client_error
+from portal.errors import Refused, client_error, logged_route
 from portal.pages.common import form_error
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def failure_page(exc: Exception, request: Request) -> Response:
         raise exc
     if (known := client_error(exc)) is not None:
         return error_page(request, *known)
-    log.exception("unhandled error on %s", request.path)
+    log.exception("unhandled error on %s", logged_route(request))
     return error_page(request, 500, "服务器内部错误，请稍后再试；如反复出现，请联系系统运营方")
 
 

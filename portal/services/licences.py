@@ -10,6 +10,7 @@ from models import PublicRecord
 from models.settings import DEFAULT_VAR, Settings
 from pipeline import clock
 from portal.errors import Refused, conflict, invalid, not_found
+from portal.services import public
 from publisher import licence
 from publisher.fhir import ACTIVE_STATUSES
 from publisher.licence_keys import Keyring, KeyringError, b64, keyring_for
@@ -29,7 +30,7 @@ def payload_for(session: Session, settings: Settings, identifier: str, today: da
     """The record and its signed payload; only an active record (registered, operating) gets a licence. Without a
     keyring, 503 before anything else."""
     ring = keyring(settings)
-    row = session.get(PublicRecord, identifier.strip().upper())
+    row = session.get(PublicRecord, public.record_key(identifier))
     if row is None:
         raise not_found("公示记录")
     if row.status not in ACTIVE_STATUSES:

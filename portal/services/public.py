@@ -10,6 +10,7 @@ from models import search as name_index
 from models.divisions import within
 from pipeline import clock
 from pipeline import search as ranking
+from pipeline.identifiers import is_valid_identifier
 from pipeline.numbers import is_count
 from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
 from portal.errors import invalid, not_found
@@ -93,10 +94,20 @@ def ranked(session: Session, name: str, conditions: list, cursor: str, limit: in
 RECORD_SQL = "SELECT body::text FROM public_records WHERE identifier = %(identifier)s"
 
 
+def record_key(identifier: str) -> str:
+    """The key of a record by the identifier in a URL (trimmed, upper case). What is not an identifier at all
+    (pipeline/identifiers.py: format and check character) names no record: 404 before any query, which it might
+    not even survive (a NUL fails in PostgreSQL rather than finding nothing)."""
+    key = identifier.strip().upper()
+    if not is_valid_identifier(key):
+        raise not_found("公示记录")
+    return key
+
+
 def record_text(reader: Engine, identifier: str) -> str:
     """One record's JSON text as stored: no session, no transaction, no parsing and serialising again (but for a
     text stored with \\uXXXX escapes, which is re-encoded so that the answer is UTF-8 as every other)."""
-    identifier = identifier.strip().upper()
+    identifier = record_key(identifier)
     with reader.connect() as connection:
         if connection.dialect.name == "postgresql":  # plain SQL: no statement to build, compile or look up in the cache
             text = connection.exec_driver_sql(RECORD_SQL, {"identifier": identifier}).scalar()
@@ -110,7 +121,7 @@ def record_text(reader: Engine, identifier: str) -> str:
 
 
 def record(session: Session, identifier: str) -> dict:
-    row = session.get(PublicRecord, identifier.strip().upper())
+    row = session.get(PublicRecord, record_key(identifier))
     if row is None:
         raise not_found("公示记录")
     return row.body
@@ -150,7 +161,7 @@ def status_label(record: dict) -> str:
 def history(session: Session, identifier: str, facts: tuple[str, ...] = ()) -> dict:
     """Every published version of one record, oldest first: its status over time, with dates; and `facts`, fields of
     each version's record besides (the page shows valid_until, so that a renewal shows; the API answers none)."""
-    identifier = identifier.strip().upper()
+    identifier = record_key(identifier)
     if session.get(PublicRecord, identifier) is None:
         raise not_found("公示记录")
     rows = session.scalars(

@@ -11,7 +11,7 @@ from webtest import TestApp
 from models import Account, Application, AttemptCounter, Person, PublicRecord
 from models.crypto import keyed_digest
 from portal.services.accounts import BAD_ACTIVATION
-from tests import factories
+from tests import factories, public_records
 from tests.journeys import PASSWORD, activate, login, physician_signup, staff_account
 
 ROLES = ("anonymous", "person", "institution", "commission")
@@ -219,8 +219,8 @@ def test_every_form_needs_its_csrf_token(wsgi_app, world):
 def test_public_search_pages_with_a_cursor(wsgi_app, world, db):
     tag = world["tag"]
     names = [f"公示{tag}{n:02d}" for n in range(21)]  # one more than a page
-    for n, name in enumerate(names):
-        identifier = f"Z{tag.upper()}{n:012d}"
+    identifiers = [public_records.identifier("physician", "110105") for _ in names]
+    for identifier, name in zip(identifiers, names, strict=True):
         db.add(PublicRecord(identifier=identifier, kind="physician", name=name, division="110105", institution_id=None,
                             status="registered", version=1, body={"identifier": identifier, "kind": "physician", "name": name,
                             "sex": "女", "status_label": "注册", "institutions": [], "registering_authority": {"name": "朝阳区卫生健康委员会"}}))
@@ -232,7 +232,7 @@ def test_public_search_pages_with_a_cursor(wsgi_app, world, db):
     assert [a.text for a in second.html.select("table.results td a")] == names[20:]
     assert second.html.select_one(".pager") is None
     record = first.click(names[0])
-    assert f"Z{tag.upper()}000000000000" in record.text and "朝阳区卫生健康委员会" in record.text
+    assert identifiers[0] in record.text and "朝阳区卫生健康委员会" in record.text
     bad = app.get("/public", {"kind": "physicians", "division": "北京"}, status=400)
     assert "行政区划代码应为不超过 6 位的数字" in bad.html.select_one("#f-division").parent.text
 
