@@ -16,7 +16,8 @@ from pipeline.working_days import mainland_calendar
 from tests import factories
 from tests.journeys import login, person_account, staff_account
 
-PROVINCES = {"54": "西藏自治区", "62": "甘肃省", "64": "宁夏回族自治区", "63": "青海省", "23": "黑龙江省", "22": "吉林省"}
+PROVINCES = {"54": "西藏自治区", "62": "甘肃省", "64": "宁夏回族自治区", "63": "青海省", "23": "黑龙江省", "22": "吉林省",
+             "45": "广西壮族自治区"}
 
 
 def levels(province: str) -> dict[str, str]:

@@ -7,13 +7,14 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from models import Commission
+from models import Account, Commission
 from models.divisions import within
+from pipeline.errors import ValidationFailed
 from pipeline.routing import jurisdiction_prefix
 from portal.api.commission_admin import export_response, register_export_response
 from portal.errors import REFUSALS, described
 from portal.pages.charts import bar_chart
-from portal.pages.common import FORM_ERRORS, form_error, page_number
+from portal.pages.common import FORM_ERRORS, FormError, form_error, page_number
 from portal.services import audit_log, commission_accounts, commission_search, register_exports, statistics, workbench
 
 ACCOUNT_ACTIONS = {"disable": "已停用账号", "enable": "已重新启用账号", "password-reset": "已重置密码，新密码已短信发送至"}
@@ -37,7 +38,8 @@ def accounts_page(request: Request, **extra) -> dict:
                      .order_by(Commission.division_code)) if account.admin else []
     requests = commission_accounts.pending_requests(session, account) if account.admin else []
     return {"institutions": institutions, "staff": staff, "pages": pages, "divisions": divisions, "q": q, "requests": requests,
-            "masked": commission_accounts.masked, "statuses": commission_accounts.ACCOUNT_STATUSES, **extra}
+            "masked": commission_accounts.masked, "statuses": commission_accounts.ACCOUNT_STATUSES, "error_row": None,
+            "list_query": list_query(request), **extra}
 
 
 @view_config(route_name="commission.account_request.approve", request_method="POST", renderer="commission_accounts.jinja2",
@@ -76,11 +78,14 @@ def create_staff(request: Request):
 
 @view_config(route_name="commission.account.action", request_method="POST", renderer="commission_accounts.jinja2", permission="commission")
 def account_action(request: Request):
+    """A row's button. A refusal shows the same page of the list again (the row's form posts with the list's `q` and
+    cursor), with the reason beside that row's mobile box, the mobile as typed, and the account named on top."""
     account_id, action = int(request.matchdict["id"]), request.matchdict["action"]
+    mobile = request.POST.get("mobile", "")
     try:
         if action == "password-reset":
             outcome = commission_accounts.reset_password(request.dbsession, request.medreg, request.account, account_id,
-                                                         request.POST.get("mobile") or None)
+                                                         mobile.strip() or None)
             if outcome.request_id is not None:
                 request.session.flash(f"发往非登记手机 {outcome.sent_to} 须另一名管理员批准（请求 #{outcome.request_id}）。")
             else:
@@ -91,8 +96,29 @@ def account_action(request: Request):
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
         request.response.status = error.status
-        return accounts_page(request, error=error)
-    return HTTPFound(location=request.route_url("commission.accounts"))
+        if error.status != 404:  # a row of the list (one out of reach is not named)
+            error = FormError(row_refused(request, account_id, action, error), error.fields, error.status)
+        return accounts_page(request, error=error, error_row=account_id if error.status != 404 else None,
+                             form={"mobile": mobile} if action == "password-reset" else {})
+    return HTTPFound(location=request.route_url("commission.accounts", _query=list_query(request)))
+
+
+ROW_ACTIONS = {"disable": "停用", "enable": "重新启用", "password-reset": "重置密码"}
+
+
+def row_refused(request: Request, account_id: int, action: str, error: FormError) -> str:
+    """The message on top of a row's refusal: which account, what was not done, and why."""
+    # Named only once the service found it the actor's to manage (a refused field, a conflict): a 403 comes before that.
+    target = request.dbsession.get(Account, account_id) if error.status in (400, 409) else None
+    who = f"账号 {target.username}（#{account_id}）" if target is not None and target.username else f"账号 #{account_id}"
+    reasons = "；".join(error.fields.values()) or error.message
+    return f"{who}未{ROW_ACTIONS[action]}：{reasons}"
+
+
+def list_query(request: Request) -> dict[str, str]:
+    """Where the lists stood (search and each list's page), for a row's form and the way back."""
+    names = ("q", "cursor", "page", "staff_cursor", "staff_page")
+    return {name: request.params[name] for name in names if request.params.get(name)}
 
 
 @view_config(route_name="commission.search", renderer="commission_search.jinja2", permission="commission")
@@ -108,32 +134,51 @@ def search(request: Request):
     return {"q": q, "results": results}
 
 
+STATS_REFUSED = "统计条件有误，请按提示修改；按提交日期或分组统计的项目未显示（以免把未筛选的数字当作筛选结果）。"
+
+
 @view_config(route_name="commission.stats", renderer="commission_stats.jinja2", permission="commission")
 def stats(request: Request):
-    session, account = request.dbsession, request.account
+    """A refused period or grouping keeps what was typed and names the reason by the field; the reports it governs
+    (applications, processing times) are left out rather than shown for all time. The registers and the backlog are
+    of today, whatever the period, and are shown."""
+    session, account, params = request.dbsession, request.account, request.params
+    typed = {name: params.get(name, "") for name in ("since", "until", "group_by")}
+    errors: dict[str, str] = {}
+    period: statistics.Period | None = None
+    group: str | None = None
     try:
-        period = statistics.parse_period(request.params)
-        group = statistics.parse_group(request.params.get("group_by"))
-        error = None
-    except REFUSALS as refusal:
-        period, group, error = statistics.Period(), "kind", form_error(request, refusal, keep=True)
+        period = statistics.parse_period(params)
+    except ValidationFailed as refusal:
+        errors.update(refusal.fields)
+    try:
+        group = statistics.parse_group(params.get("group_by"))
+    except ValidationFailed:
+        errors["group_by"] = "请从列表中选择申请统计分组"
+    error = FormError(STATS_REFUSED, errors) if errors else None
+    if error:
         request.response.status = 400
-    counts = statistics.application_counts(session, account, group, period)
+    counts = statistics.application_counts(session, account, group, period) if period and group else None
+    processing = statistics.processing_times(session, account, period) if period else None
     registers = statistics.register_counts(session, account)
-    processing = statistics.processing_times(session, account, period)
     backlog = statistics.backlog(session, account, workbench.time_limits(request.registry.settings))
+    charts = {
+        "registers": bar_chart([(f"{r['division_name'] or r['division']} {r['institution_type']}", r["physicians"] + r["nurses"])
+                                for r in registers["rows"]], "注册医师和护士数（按行政区划和机构类别）", " 人"),
+        "backlog": bar_chart([(r["name"], r["pending"]) for r in backlog["rows"]], "各卫健委待审批积压", " 件"),
+    }
+    if counts is not None and group is not None:
+        charts["counts"] = bar_chart([(r["label"], r["count"]) for r in counts["rows"]],
+                                     f"业务申请数（按{statistics.GROUPS[group]}）", " 件")
+    if processing is not None:
+        charts["processing"] = bar_chart([(s["label"], s["median_hours"]) for s in processing["stages"]], "各环节办理时长中位数", " 小时")
+    query = {"group_by": group or "kind"}
+    if period is not None:
+        query.update({name: getattr(period, name).isoformat() for name in ("since", "until") if getattr(period, name)})
     return {
-        "error": error, "group": group, "groups": statistics.GROUPS, "period": period, "counts": counts,
-        "registers": registers, "processing": processing, "backlog": backlog, "register_exports": register_exports.REGISTERS,
-        "charts": {
-            "counts": bar_chart([(r["label"], r["count"]) for r in counts["rows"]], f"业务申请数（按{statistics.GROUPS[group]}）", " 件"),
-            "registers": bar_chart([(f"{r['division_name'] or r['division']} {r['institution_type']}", r["physicians"] + r["nurses"])
-                                    for r in registers["rows"]], "注册医师和护士数（按行政区划和机构类别）", " 人"),
-            "processing": bar_chart([(s["label"], s["median_hours"]) for s in processing["stages"]], "各环节办理时长中位数", " 小时"),
-            "backlog": bar_chart([(r["name"], r["pending"]) for r in backlog["rows"]], "各卫健委待审批积压", " 件"),
-        },
-        "query": {"group_by": group, **({"since": period.since.isoformat()} if period.since else {}),
-                  **({"until": period.until.isoformat()} if period.until else {})},
+        "error": error, "typed": typed, "group": group or typed["group_by"], "groups": statistics.GROUPS, "period": period,
+        "counts": counts, "registers": registers, "processing": processing, "backlog": backlog,
+        "register_exports": register_exports.REGISTERS, "charts": charts, "query": query,
     }
 
 

@@ -16,7 +16,7 @@ from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
 from portal.pages.kind_forms import form_of, read_form, shown
-from portal.services import applications, handout, institution_desk, verify_tools
+from portal.services import applications, handout, institution_desk, statistics, verify_tools
 from portal.services.attempts import client_of
 from portal.services.commission_accounts import ACCOUNT_STATUSES
 
@@ -138,23 +138,30 @@ def business(request: Request):
 
 @view_config(route_name="institution.profile", renderer="institution_profile.jinja2", permission="institution")
 def profile(request: Request):
+    """Phone and fax, and the webhook, each its own form. A refusal shows the form that was sent with what was typed
+    (not what is on record) and the reason beside each refused box; nothing is saved. The signing secret is never
+    written back into the page."""
     session, account = request.dbsession, request.account
-    error = None
+    error, sent, form = None, None, {}
     if request.method == "POST":
+        sent = "webhook" if request.POST.get("form") == "webhook" else "contact"
         try:
-            if request.POST.get("form") == "webhook":
+            if sent == "webhook":
+                form = {"url": request.POST.get("url", "")}
                 institution_desk.set_webhook(session, request.medreg, account,
-                                             {"url": request.POST.get("url", ""), "secret": request.POST.get("secret", "")})
+                                             {"url": form["url"], "secret": request.POST.get("secret", "")})
                 request.session.flash("回调地址已保存。")
             else:
-                institution_desk.update_profile(session, account, {"phone": request.POST.get("phone", ""),
-                                                                   "fax": request.POST.get("fax", "")})
+                form = {"phone": request.POST.get("phone", ""), "fax": request.POST.get("fax", "")}
+                institution_desk.update_profile(session, account, dict(form))
                 request.session.flash("联系电话、传真已保存，并记入历史。")
             return HTTPFound(location=request.route_url("institution.profile"))
         except FORM_ERRORS as failure:
             error = refused(request, failure)
-    return {"profile": institution_desk.profile(session, account), "history": institution_desk.history(session, account),
-            "error": error, **COMMON}
+    current = institution_desk.profile(session, account)
+    return {"profile": current, "history": institution_desk.history(session, account), "error": error, "sent": sent,
+            "contact": form if sent == "contact" and error else {"phone": current["phone"] or "", "fax": current["fax"] or ""},
+            "webhook": form if sent == "webhook" and error else {}, **COMMON}
 
 
 # --- staff, scope map ------------------------------------------------------------------------------------
@@ -211,8 +218,9 @@ def scope_map(request: Request):
 
 @view_config(route_name="institution.verify", renderer="institution_verify.jinja2", permission="institution")
 def verify(request: Request):
+    """Three tools on one page: a refusal names the field of the tool that was used, beside it, with what was typed."""
     session, params = request.dbsession, request.params
-    result, error, tool = None, None, params.get("tool", "")
+    result, error, tool, divisions = None, None, params.get("tool", ""), {}
     try:
         if tool == "qualification":
             result = verify_tools.physician_qualification(session, params.get("certificate_no"), params.get("name"))
@@ -220,9 +228,10 @@ def verify(request: Request):
             result = verify_tools.registration(session, params.get("identifier"))
         elif tool == "institutions":
             result = verify_tools.institutions(session, {k: params.get(k, "") for k in ("name", "division", "uscc")})
+            divisions = statistics.division_names(session, {item.get("division") for item in result["items"]} - {None})
     except FORM_ERRORS as failure:
         error = refused(request, failure, keep=True)
-    return {"tool": tool, "result": result, "error": error, "form": dict(params)}
+    return {"tool": tool, "result": result, "error": error, "form": dict(params), "division_names": divisions, **COMMON}
 
 
 # --- batches -----------------------------------------------------------------------------------------------

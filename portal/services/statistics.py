@@ -50,7 +50,7 @@ def parse_period(params: Mapping[str, str]) -> Period:
         if moment is not None and not MIN_DAY <= moment <= MAX_DAY:
             errors[name] = f"日期应在 {MIN_DAY.isoformat()} 至 {MAX_DAY.isoformat()} 之间"
     if not errors and period.since and period.until and period.since > period.until:
-        errors["until"] = "不能早于开始日期"
+        errors["until"] = f"不能早于开始日期（{period.since.isoformat()}）"
     if errors:
         raise invalid(errors)
     return period

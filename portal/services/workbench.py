@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select, t
 from sqlalchemy.orm import Session, selectinload
 
 from models import Account, Application, Institution, Person
+from models import search as name_index
 from models.divisions import within
 from pipeline import clock
 from pipeline.kinds import KINDS
@@ -83,8 +84,10 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
     result.kind = kind or None
     division = (params.get("division") or "").strip()
     if division:
-        if not (len(division) == 6 and is_count(division)) or not in_jurisdiction(account.division_code, division):
-            errors["division"] = "应为本辖区内的6位行政区划代码"
+        if not (len(division) == 6 and is_count(division)):
+            errors["division"] = "行政区划代码应为6位数字"
+        elif not in_jurisdiction(account.division_code, division):
+            errors["division"] = f"{division} 不在本辖区内：请填写本辖区（{account.division_code}）或其下级的行政区划代码"
         result.division = division
     result.institution_id = _int(params, "institution", errors, 1)
     result.waiting_min = _int(params, "waiting_min", errors, 0, 3650)
@@ -106,6 +109,29 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
     if errors:
         raise invalid(errors)
     return result
+
+
+def find_institution(session: Session, account: Account, text: str) -> int:
+    """The 执业机构 filter as a clerk types it, when it is not an institution id: an institution of the jurisdiction
+    by its unified social credit code or its name (the whole name, or a part only one institution's name holds).
+    Refused naming the field when there is none, or more than one."""
+    text = text.strip()
+    scope = within(Institution.division_code, jurisdiction_prefix(account.division_code))
+    found = session.scalar(select(Institution.id).where(Institution.uscc == text.upper(), *scope))
+    if found is not None:
+        return found
+    exact = session.scalars(select(Institution.id).where(Institution.name == text, *scope).limit(2)).all()
+    if len(exact) == 1:
+        return exact[0]
+    named = session.execute(select(Institution.id, Institution.name)
+                            .where(name_index.contains(session, Institution.name, text), *scope)
+                            .order_by(Institution.name, Institution.id).limit(4)).all()
+    if len(named) == 1:
+        return named[0].id
+    if not named:
+        raise invalid({"institution": f"本辖区内没有名称或统一社会信用代码为“{text}”的医疗机构"})
+    examples = "、".join(dict.fromkeys(row.name for row in named[:3]))
+    raise invalid({"institution": f"名称含“{text}”的机构不止一家（如{examples}），请填写完整名称或统一社会信用代码"})
 
 
 def waiting_since():
