@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, UniqueConstraint, delete, select
+from sqlalchemy import Integer, String, UniqueConstraint, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -43,16 +43,31 @@ def _counter(session: Session, purpose: str, key: str, subject: str | None) -> A
     return session.scalars(query.execution_options(populate_existing=True)).one()
 
 
+def hold(session: Session, purpose: str, key: str) -> None:
+    """Wait until no other transaction is making an attempt under (purpose, key), then keep others waiting until this
+    one ends (PostgreSQL: a transaction-scoped advisory lock; nothing is written). Taken before reading the counters,
+    so an attempt sees every failure counted before it: concurrent attempts at one name cannot all pass the check of
+    the lock before any of them is counted. SQLite (the demo) has one writer at a time and no such lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"attempts:{purpose}"), func.hashtext(key))))
+
+
+def _row(session: Session, purpose: str, key: str) -> AttemptCounter | None:
+    """The counter as committed now (not as an earlier read of this session left it)."""
+    return session.scalar(select(AttemptCounter).where(AttemptCounter.purpose == purpose, AttemptCounter.key == key)
+                          .execution_options(populate_existing=True))
+
+
 def locked_until(session: Session, purpose: str, key: str, now: datetime | None = None) -> datetime | None:
     """Until when the counter is locked, if it is now."""
-    row = session.scalar(select(AttemptCounter).where(AttemptCounter.purpose == purpose, AttemptCounter.key == key))
+    row = _row(session, purpose, key)
     if row is None or row.locked_until is None or as_utc(row.locked_until) <= (now or utcnow()):
         return None
     return as_utc(row.locked_until)
 
 
 def failures_within(session: Session, purpose: str, key: str, window: timedelta, now: datetime | None = None) -> int:
-    row = session.scalar(select(AttemptCounter).where(AttemptCounter.purpose == purpose, AttemptCounter.key == key))
+    row = _row(session, purpose, key)
     if row is None or as_utc(row.window_start) <= (now or utcnow()) - window:
         return 0
     return row.failures

@@ -85,7 +85,9 @@ def too_many_from_client(until: datetime) -> Refused:
 
 
 class Attempt:
-    """One attempt at a secret: `refuse_if_locked()` before checking it, then `failed()` or `succeeded()`."""
+    """One attempt at a secret: `refuse_if_locked()` before checking it, then `failed()` or `succeeded()`, all in one
+    transaction. Attempts at one name (for one purpose) take turns from `refuse_if_locked()` until their transaction
+    ends, so each sees the failures of those before it: concurrent requests get no more full checks than the limit."""
 
     def __init__(self, session: Session, settings: Settings, purpose: Purpose, subject: str, client: str) -> None:
         """`subject`: subject_of(the account or None, what was typed)."""
@@ -97,6 +99,8 @@ class Attempt:
         self.client_key = digest(f"client|{client}")
 
     def refuse_if_locked(self) -> None:
+        """Wait for any other attempt at this name to end (its transaction), then refuse if something is locked."""
+        attempts.hold(self.session, self.purpose.name, self.subject_key)
         if until := attempts.locked_until(self.session, "client", self.client_key):
             raise too_many_from_client(until)
         for key in (self.pair_key, self.subject_key):
