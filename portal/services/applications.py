@@ -42,10 +42,10 @@ def is_own(account: Account, application: Application) -> bool:
     return False
 
 
-def visible_application(session: Session, account: Account, application_id: int) -> Application:
+def visible_application(session: Session, account: Account, application_id: int, lock: bool = False) -> Application:
     """An application the account may see: its own, its institution's staff's, or its jurisdiction's (for a
     commission, also one its institution confirmed a moment ago that the route stage has not routed yet)."""
-    application = session.get(Application, application_id)
+    application = session.get(Application, application_id, with_for_update=lock)
     if application is None or not (can_see(account, application) or routed_here_next(session, account, application)):
         raise not_found("申请")
     return application
@@ -86,21 +86,27 @@ def filed_by(account: Account, application: Application) -> bool:
         and get_kind(application.kind).submitted_by == "institution"
 
 
+def filed_application(session: Session, account: Account, application_id: int, refusal: str) -> Application:
+    """The application, locked, if the account filed it: 404 when the account cannot see it at all (as for reading
+    it), 403 with `refusal` when it can see it but someone else filed it."""
+    application = visible_application(session, account, application_id, lock=True)
+    if not filed_by(account, application):
+        raise Refused(403, "forbidden", refusal)
+    return application
+
+
 def withdraw(session: Session, account: Account, application_id: int, comment: str = "") -> Application:
     """Only the party that filed an application withdraws it (a nurse cannot withdraw the cancellation her institution
     filed about her); anyone else who can see it gets 403."""
-    application = own_application(session, account, application_id, lock=True)
-    if not filed_by(account, application):
-        raise Refused(403, "forbidden", "只有提交该申请的一方可以撤回")
+    application = filed_application(session, account, application_id, "只有提交该申请的一方可以撤回")
     audit(session, f"account:{account.id}", "withdraw", f"application:{application.id}", application.commission_code)
     application.move_to(Status.withdrawn, account.role, actor_label(session, account), comment or "申请人撤回")
     return application
 
 
 def resubmit(session: Session, account: Account, application_id: int, data: object) -> Application:
-    application = own_application(session, account, application_id, lock=True)
-    if not filed_by(account, application):
-        raise Refused(403, "forbidden", "只有提交该申请的一方可以修改后重新提交")
+    """Only the party that filed a returned application resubmits it; anyone else who can see it gets 403."""
+    application = filed_application(session, account, application_id, "只有提交该申请的一方可以修改后重新提交")
     if application.status != Status.returned:
         raise conflict("只有被退回的申请可以修改后重新提交")
     application.data = get_kind(application.kind).clean(data)

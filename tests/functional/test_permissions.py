@@ -56,8 +56,9 @@ def own(owner: str, status: int = 200, **others: int) -> dict:
 
 APP_A_VIEWERS = {"person_a": 200, "person_b": 404, "person_c": 404, "inst_x": 200, "inst_y": 404,
                  "com_chaoyang": 200, "com_beijing": 200, "com_xuhui": 404}
-CLOSED_APP_OF_A = {"person_a": 409, "person_b": 404, "person_c": 404, "inst_x": 404, "inst_y": 404,
-                   "com_chaoyang": 404, "com_xuhui": 404, "com_beijing": 404}
+# Withdrawing or resubmitting: the filer alone; whoever else can read it 403, whoever cannot 404.
+CLOSED_APP_OF_A = {"person_a": 409, "person_b": 404, "person_c": 404, "inst_x": 403, "inst_y": 404,
+                   "com_chaoyang": 403, "com_xuhui": 404, "com_beijing": 403}
 
 NOT_ADMIN = {"com_chaoyang": 403, "com_xuhui": 403, "com_beijing": 403}
 
