@@ -162,7 +162,7 @@ class InstitutionHandout(DataModel):
     """The commission hands out the account of an institution already in the register (imported, registered at the
     counter), which has none."""
 
-    model_config = ConfigDict(extra="ignore", title="分发医疗机构账号")
+    model_config = ConfigDict(title="分发医疗机构账号")
 
     mobile: Annotated[str, dataclasses.replace(Mobile, title="负责人手机", description="接收用户名和初始密码的负责人手机号码，"
                                                "同时登记为机构的负责人手机")]

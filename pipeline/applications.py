@@ -3,8 +3,10 @@ decisions of an institution and of a commission (on one item or on several).
 
 The kind is checked here; its `data` is checked by the kind's own model (`Kind.clean`) once the service
 knows the account may submit that kind at all (403 before 400). A decision is checked by the service after
-it has found the item (404 before 400), so it is declared loosely here and documented in full.
-Unknown keys are ignored, as they always were.
+it has found the item (404 before 400), so it is declared loosely here and documented in full; so is the length
+of its comment (意见, at most COMMENT_MAX characters: `decision_comment`). A decision refuses unknown keys
+(`unknown_field`, like the rest of the API); a submission, a resubmission and a withdrawal ignore them, as they
+always did.
 """
 
 from __future__ import annotations
@@ -26,6 +28,20 @@ def kind_name(value: Any) -> str:
 
 KindName = checked(kind_name, "业务类型", schema={"type": "string", "enum": list(KINDS)})
 Comment = Given("说明")
+# A decision's 意见 is kept in the application's history and shown wherever it is: a paragraph, not a document.
+COMMENT_MAX = 500
+
+
+def decision_comment(value: Any) -> str:
+    """A decision's comment 意见, stripped ("" if none): text of at most COMMENT_MAX characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FieldError("意见应为文本", "type")
+    value = value.strip()
+    if len(value) > COMMENT_MAX:
+        raise FieldError(f"意见不能超过{COMMENT_MAX}个字符（现有{len(value)}个）", "too_long")
+    return value
 
 
 def decision(*values: str) -> Any:
@@ -64,19 +80,20 @@ class Withdrawal(DataModel):
 class InstitutionDecision(DataModel):
     """An institution confirms or returns an application of its staff."""
 
-    model_config = ConfigDict(extra="ignore", title="机构确认或退回")
+    model_config = ConfigDict(title="机构确认或退回")
 
     decision: Annotated[Any, decision("confirm", "return")]
-    comment: Annotated[str, Given("说明", description="退回时必填")] | None = None
+    comment: Annotated[str, Given("意见", description=f"退回时必填；至多{COMMENT_MAX}个字符", maxLength=COMMENT_MAX)] | None = None
 
 
 class CommissionDecision(DataModel):
     """The commission that received an application approves, rejects or returns it."""
 
-    model_config = ConfigDict(extra="ignore", title="审批")
+    model_config = ConfigDict(title="审批")
 
     decision: Annotated[Any, decision("approve", "reject", "return")]
-    comment: Annotated[str, Given("说明", description="不予批准或退回时必填")] | None = None
+    comment: Annotated[str, Given("意见", description=f"不予批准或退回时必填；至多{COMMENT_MAX}个字符",
+                                  maxLength=COMMENT_MAX)] | None = None
 
 
 class BatchDecision(CommissionDecision):

@@ -23,8 +23,17 @@ PHONE_SCHEMA = {"type": "string", "pattern": "^[0-9+()\\- ]{5,30}$|^$",
 ContactPhone = checked(lambda value: phone(value, FIELD_LABELS["phone"]), FIELD_LABELS["phone"], schema=PHONE_SCHEMA)
 ContactFax = checked(lambda value: phone(value, FIELD_LABELS["fax"]), FIELD_LABELS["fax"], schema=PHONE_SCHEMA)
 Post = Text("岗位", 1, 50)
-StaffTitle = checked(lambda value: text(value, 1, 50, "职称") if value else "", "职称",
-                     schema={"type": "string", "maxLength": 50})
+
+
+def staff_title(value: Any) -> str:
+    """A title 职称 of at most 50 characters; "" (or only spaces) clears it. Anything but text is refused, a falsy
+    number, list or object too (they were stored as "" before)."""
+    if isinstance(value, str) and not value.strip():
+        return ""
+    return text(value, 1, 50, "职称")
+
+
+StaffTitle = checked(staff_title, "职称", schema={"type": "string", "maxLength": 50})
 
 
 class ProfileChange(BaseModel):

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, model_validator
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
 
 from pipeline import codes
-from pipeline.fields import REQUIRED, DataModel, Day, FieldError, PositiveInt, Text, Widget, checked
+from pipeline.fields import REQUIRED, DataModel, Day, FieldError, PositiveInt, Text, Widget, checked, is_blank
 from pipeline.persons import Mobile
 
 # Beds from which an institution is verified every three years instead of every year
@@ -161,6 +161,17 @@ class SetupApproval(RegisterFields):
     approved_on: Annotated[date, Day("批准日期")] | None = None
     phone: Annotated[str, Phone] | None = None
     fax: Annotated[str, Fax] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_missing(cls, data: Any) -> Any:
+        """Blank values are not given, as in every data model, but [] only for the list (诊疗科目): for a number, a
+        text or a date it is a value of the wrong type, refused like {} or 0 (the commission creates the
+        institution from what it entered, so a field it got wrong must not silently go missing)."""
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items()
+                    if not is_blank(value) or (value == [] and key != "departments")}
+        return data
 
 
 FIELD_LABELS: dict[str, str] = {

@@ -11,6 +11,8 @@ from models.outbox import enqueue
 from models.routing import commission_for, route_application
 from models.submission import VERIFY, actor_label, submit
 from pipeline import clock
+from pipeline.applications import decision_comment
+from pipeline.fields import FieldError
 from pipeline.kinds import get_kind
 from pipeline.lifecycle import Actor, Status
 from pipeline.routing import jurisdiction_prefix
@@ -119,12 +121,20 @@ def resubmit(session: Session, account: Account, application_id: int, data: obje
     return application
 
 
+def checked_comment(comment: object) -> str:
+    """A decision's comment 意见, stripped, or 400 on `comment` (too long, not text); checked once the item is found."""
+    try:
+        return decision_comment(comment)
+    except FieldError as error:
+        raise invalid({"comment": str(error)}, {"comment": error.code}) from None
+
+
 def institution_decide(session: Session, account: Account, application_id: int, decision: str, comment: str = "") -> Application:
     application = session.get(Application, application_id, with_for_update=True)
     if application is None or application.institution_id != account.institution_id:
         raise not_found("申请")
     actor = actor_label(session, account)
-    comment = (comment or "").strip()
+    comment = checked_comment(comment)
     if decision == "confirm":
         target = Status.approved if not get_kind(application.kind).commission_approves else Status.pending_approval
         application.move_to(target, Actor.institution, actor, comment or "机构确认")
@@ -150,7 +160,7 @@ def commission_decide(session: Session, account: Account, application_id: int, d
         raise Refused(403, "forbidden", "只有受理该申请的卫生健康委可以审批，上级委员会只能查看")
     refuse_both_ends(session, account, application)
     actor = actor_label(session, account)
-    comment = (comment or "").strip()
+    comment = checked_comment(comment)
     if decision == "approve":
         application.move_to(Status.approved, Actor.commission, actor, comment or "审批通过")
         enqueue(session, ISSUE, application_id=application.id)

@@ -28,7 +28,8 @@ from models.settings import Settings
 from models.submission import actor_label
 from pipeline import clock, codes
 from pipeline.errors import ValidationFailed
-from pipeline.fields import FieldError, choice, text
+from pipeline.fields import REQUIRED, UNKNOWN_FIELD, FieldError, choice, text
+from pipeline.institutions import staff_title
 from pipeline.kinds import KINDS, get_kind
 from pipeline.lifecycle import Status
 from pipeline.persons import SEX_ALIASES, SEXES
@@ -218,22 +219,23 @@ def clean_other_staff(body: dict, partial: bool = False) -> dict:
         "name": lambda v: text(v, 2, 30, "姓名"),
         "sex": lambda v: choice(v, {**SEXES, **SEX_ALIASES}, "性别"),
         "post": lambda v: text(v, 1, 50, "岗位"),
-        "title": lambda v: text(v, 1, 50, "职称") if v else "",
+        "title": staff_title,
         "phone": lambda v: phone(v, "联系电话"),
     }
-    errors = {key: "不支持的字段" for key in body if key not in cleaners}
+    errors = {key: UNKNOWN_FIELD for key in body if key not in cleaners}
+    error_codes = dict.fromkeys(errors, "unknown_field")
     clean = {}
     for field, cleaner in cleaners.items():
         if field not in body:
             if not partial and field in ("name", "sex", "post"):
-                errors[field] = "必填"
+                errors[field], error_codes[field] = REQUIRED, "required"
             continue
         try:
             clean[field] = cleaner(body[field] if body[field] is not None else "")
         except FieldError as error:
-            errors[field] = str(error)
+            errors[field], error_codes[field] = str(error), error.code
     if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors, error_codes)
     return clean
 
 

@@ -16,6 +16,8 @@ from models import Account, Application, Institution, Person
 from models import search as name_index
 from models.divisions import within
 from pipeline import clock
+from pipeline.applications import decision_comment
+from pipeline.fields import FieldError
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
 from pipeline.numbers import MAX_INT, is_count
@@ -298,13 +300,17 @@ def parse_batch(body: Mapping) -> tuple[list[int], str, str]:
         errors["ids"] = "申请编号应为正整数"
     if decision not in ("approve", "reject", "return"):
         errors["decision"] = "只能是 approve、reject 或 return"
-    if not isinstance(comment, str):
-        errors["comment"] = "应为文本"
-    elif decision in ("reject", "return") and not comment.strip():
-        errors["comment"] = "不予批准或退回时必须填写原因"
-    if errors or not isinstance(ids, list) or not isinstance(decision, str) or not isinstance(comment, str):
-        raise invalid(errors)
-    return sorted(set(ids)), decision, comment.strip()
+    codes = dict.fromkeys(errors, "invalid")
+    try:
+        comment = decision_comment(comment)
+    except FieldError as error:
+        errors["comment"], codes["comment"] = str(error), error.code
+    else:
+        if decision in ("reject", "return") and not comment:
+            errors["comment"], codes["comment"] = "不予批准或退回时必须填写原因", "invalid"
+    if errors or not isinstance(ids, list) or not isinstance(decision, str):
+        raise invalid(errors, codes)
+    return sorted(set(ids)), decision, comment
 
 
 def decide_many(session: Session, account: Account, ids: list[int], decision: str, comment: str) -> list[dict]:

@@ -3,6 +3,7 @@
 import pytest
 
 from pipeline.applications import (
+    COMMENT_MAX,
     BatchDecision,
     CommissionDecision,
     CounterEntry,
@@ -10,8 +11,9 @@ from pipeline.applications import (
     Resubmission,
     Submission,
     Withdrawal,
+    decision_comment,
 )
-from pipeline.fields import validate
+from pipeline.fields import FieldError, validate
 from tests.unit.pipeline.samples import errors
 
 
@@ -47,3 +49,20 @@ def test_a_batch_leaves_the_ids_as_given_for_the_service():
     assert validate(BatchDecision, {"ids": ["1"], "decision": "approve"}).ids == ["1"]
     assert refused(BatchDecision, {"ids": [], "decision": "approve"}) == {"ids": ("必填", "required")}
     assert refused(BatchDecision, {"ids": 1, "decision": "approve"}) == {"ids": ("申请编号应为列表", "type")}
+
+
+@pytest.mark.parametrize("model", [InstitutionDecision, CommissionDecision, BatchDecision])
+def test_a_decision_refuses_fields_it_does_not_take(model):
+    body = {"decision": "return", "comment": "材料不全", "extra": 1, **({"ids": [1]} if model is BatchDecision else {})}
+    assert refused(model, body) == {"extra": ("不支持的字段", "unknown_field")}
+
+
+def test_a_decision_comment_is_text_of_at_most_the_maximum():
+    assert decision_comment(None) == "" and decision_comment("  材料不全 ") == "材料不全"
+    assert decision_comment(" " + "意" * COMMENT_MAX + " ") == "意" * COMMENT_MAX
+    with pytest.raises(FieldError) as too_long:
+        decision_comment("意" * (COMMENT_MAX + 1))
+    assert (too_long.value.code, str(too_long.value)) == ("too_long", f"意见不能超过{COMMENT_MAX}个字符（现有{COMMENT_MAX + 1}个）")
+    with pytest.raises(FieldError) as not_text:
+        decision_comment(["意见"])
+    assert (not_text.value.code, str(not_text.value)) == ("type", "意见应为文本")

@@ -30,6 +30,14 @@ def test_other_staff():
     assert validate(StaffMemberChange, {}).model_fields_set == set()
 
 
+def test_a_staff_title_is_text_or_cleared_never_a_falsy_value_taken_as_blank():
+    assert validate(StaffMemberChange, {"title": "  "}).title == ""
+    assert validate(StaffMemberChange, {"title": " 主管护师 "}).title == "主管护师"
+    for value in (0, False, [], {}, 5, True):
+        assert refused(StaffMemberChange, {"title": value}) == {"title": ("职称应为文本", "type")}, value
+    assert refused(StaffMemberChange, {"title": "长" * 51}) == {"title": ("职称长度应为1至50个字符", "too_long")}
+
+
 def test_the_scope_map_and_the_webhook_are_checked_in_full_by_the_service():
     assert validate(ScopeMapChange, {"map": {"火星科": ["x"]}}).map == {"火星科": ["x"]}
     assert refused(ScopeMapChange, {"map": "不是对象"}) == {"map": ("诊疗科目与执业范围对照应为对象", "type")}

@@ -177,6 +177,12 @@ def test_a_setup_approval_is_cleaned():
     ("approval_no", "号", "设置审批文号长度应为2至50个字符", "too_short"),
     ("beds", "-1", "床位数应为0至99999的整数", "out_of_range"),
     ("uscc", credit_code(), "不支持的字段", "unknown_field"),
+    # [] is blank only for the list of departments; for a text, a date or a number it is the wrong type.
+    ("approval_no", [], "设置审批文号应为文本", "type"),
+    ("approved_on", [], "批准日期格式应为YYYY-MM-DD", "format"),
+    ("phone", [], "电话应为文本", "type"),
+    ("beds", [], "床位数应为0至99999的整数", "type"),
+    ("departments", [], "必填", "required"),
 ])
 def test_a_bad_setup_approval_names_the_field(field, value, reason, code):
     assert errors(clean_setup, setup_approval(**{field: value})) == {field: (reason, code)}
