@@ -199,3 +199,13 @@ def portal_with(settings, **changes) -> TestApp:
     from portal import make_config
 
     return TestApp(make_config({}, dataclasses.replace(settings, **changes)).make_wsgi_app())
+
+
+def look_up_institution(form, text: str, field: str = "institution_id"):
+    """The page after a form's institution field is looked up by `text` (its 查找 button, kind_form.jinja2
+    institution_field): the same form again, everything typed kept (but a password), the institutions found its
+    field's choices — chosen, when there is exactly one."""
+    form[f"{field}-find"] = text
+    found = form.submit("lookup", value=field)
+    assert found.status_int == 200, found.status
+    return found

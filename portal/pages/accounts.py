@@ -12,8 +12,10 @@ from pipeline import totp
 from pipeline.persons import ID_TYPES
 from portal.errors import REFUSALS, refusal_code
 from portal.pages.common import FORM_ERRORS, form_error, home_of, safe_next
+from portal.pages.kind_forms import institution_field, looking_up
 from portal.services import accounts, second_factor
 from portal.services.attempts import client_of
+from portal.services.institution_choices import Scope
 
 SIGNUP_FIELDS = ("profession", "name", "sex", "birth_date", "id_type", "id_number", "mobile", "password", "institution_id")
 
@@ -61,22 +63,28 @@ def logout(request: Request):
     return HTTPFound(location=request.route_url("home"), headers=headers)
 
 
-def signup_choices(request: Request) -> dict:
-    return {"institutions": accounts.operating_institutions(request.dbsession), "id_types": ID_TYPES}
+def signup_page(request: Request, form: dict, **extra: object) -> dict:
+    """The sign-up form showing `form` (never the password), its institution field looked up among the institutions
+    a person can sign up with."""
+    form = {**form, "password": ""}
+    institution = institution_field(request, "institution_id", form.get("institution_id"), Scope())
+    return {"id_types": ID_TYPES, "form": form, "institution": institution, **extra}
 
 
 @view_config(route_name="signup_page", renderer="signup.jinja2", permission="public")
 def signup(request: Request):
     if request.method != "POST":
         # No profession chosen in advance: a nurse who does not notice the box must not become a physician.
-        return {**signup_choices(request), "form": {"id_type": "resident_id"}}
+        return signup_page(request, {"id_type": "resident_id"})
     data = {name: request.POST.get(name, "") for name in SIGNUP_FIELDS}
+    if looking_up(request):
+        return signup_page(request, data)
     try:
         accounts.signup(request.dbsession, request.medreg, data)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
         request.response.status = error.status
-        return {**signup_choices(request), "error": error, "form": {**data, "password": ""}}
+        return signup_page(request, data, error=error)
     request.session.flash(accounts.SIGNED_UP)
     return HTTPFound(location=request.route_url("activate_page"))
 

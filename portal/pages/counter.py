@@ -11,7 +11,7 @@ from pyramid.view import view_config
 from pipeline.counter import counter_data
 from pipeline.kinds import KINDS, Kind, kinds_where
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.pages.kind_forms import form_of, read_form, shown
+from portal.pages.kind_forms import form_of, looking_up, read_form, shown
 from portal.services.counter import counter_submit
 
 
@@ -24,16 +24,24 @@ def counter_kinds() -> list[Kind]:
 def counter(request: Request) -> object:
     kind = KINDS.get(request.params.get("kind", ""))
     kind = kind if kind in counter_kinds() else None
-    form = form_of(request, kind, model=counter_data(kind)) if kind else None
-    page: dict[str, Any] = {"kind": kind, "kinds_offered": counter_kinds(), "kf": form, "form": {}}
-    if request.method != "POST" or kind is None:
-        return page
-    data = read_form(request, kind, model=counter_data(kind))
+    if kind is None:
+        return {"kind": None, "kinds_offered": counter_kinds(), "kf": None, "form": {}}
+    model = counter_data(kind)
+
+    def page(form: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"kind": kind, "kinds_offered": counter_kinds(), "kf": form_of(request, kind, model=model, values=form),
+                "form": form, **extra}
+
+    if request.method != "POST":
+        return page({})
+    data = read_form(request, kind, model=model)
+    if looking_up(request):
+        return page(shown(data))
     try:
         application = counter_submit(request.dbsession, request.medreg, request.account, kind.name, data)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
         request.response.status = error.status
-        return {**page, "error": error, "form": shown(data)}
+        return page(shown(data), error=error)
     request.session.flash(f"{kind.label}已录入（#{application.id}），录入即批准，正在赋码并公示。")
     return HTTPFound(location=request.route_url("commission.item", id=application.id))

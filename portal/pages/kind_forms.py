@@ -5,7 +5,8 @@ institution's staff and licence business, the commission's counter — shows and
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -14,8 +15,31 @@ from pyramid.request import Request
 from pipeline import codes
 from pipeline.fields import FieldSpec, field_specs
 from pipeline.kinds import Kind
-from portal.services import accounts, physicians
+from pipeline.routing import jurisdiction_prefix
+from portal.services import institution_choices, physicians
+from portal.services.institution_choices import Scope
 from portal.services.institution_desk import registered_staff
+
+LOOKUP = "lookup"  # the name of an institution field's 查找 button; its value is the field's name
+
+
+@dataclass(frozen=True)
+class InstitutionField:
+    """What an institution field shows (kind_form.jinja2 `institution_field`): the text looked up, the institution
+    chosen and those the text found — at most institution_choices.LIMIT, never the register — and the scope they lie
+    in, which the type-ahead asks the public search for too."""
+
+    text: str
+    selected: str
+    options: list[tuple[int, str]]
+    found: int  # how many of the options the text found (the others: the one chosen)
+    more: bool  # the text found more than are shown
+    scope: Scope
+    limit: int = institution_choices.LIMIT
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.text)
 
 
 @dataclass(frozen=True)
@@ -24,6 +48,42 @@ class KindForm:
     fields: list[FieldSpec]
     choices: dict[str, list[tuple[Any, str]]]
     prefix: str = ""  # ids of the fields, when one page shows several forms
+    institutions: dict[str, InstitutionField] = field(default_factory=dict)  # by field name
+
+
+def find_name(name: str) -> str:
+    """The name of the text box an institution field is looked up by."""
+    return f"{name}-find"
+
+
+def looking_up(request: Request) -> bool:
+    """The form was posted by an institution field's 查找 button: show it again with the institutions found, keeping
+    what was typed, and submit nothing."""
+    return request.method == "POST" and bool(request.POST.get(LOOKUP))
+
+
+def institution_field(request: Request, name: str, value: Any, scope: Scope, required: bool = True) -> InstitutionField:
+    """The field `name` with `value` chosen (an id, or blank) and the institutions its text box found. A required field
+    whose lookup found exactly one institution, and had none chosen, chooses it."""
+    text = request.params.get(find_name(name), "")
+    text = text.strip() if isinstance(text, str) else ""
+    current = institution_choices.chosen(request.dbsession, value, scope)
+    found, more = institution_choices.find(request.dbsession, text, scope, institution_choices.LIMIT - (current is not None))
+    rows = ([current] if current else []) + [i for i in found if current is None or i.id != current.id]
+    if current is None and required and len(found) == 1:
+        current = found[0]
+    return InstitutionField(text, str(current.id) if current else "", [(i.id, f"{i.name}（{i.division_code}）") for i in rows],
+                            len(found), more, scope)
+
+
+def institution_scope(request: Request, kind: Kind) -> Scope:
+    """At the counter, the clerk's jurisdiction (and, for an institution's own business, any institution there: one
+    being registered has no identifier yet, one resuming is suspended); anyone else, the country's institutions a
+    person can register with."""
+    account = request.account
+    if account is not None and account.role == "commission":
+        return Scope(jurisdiction_prefix(account.division_code), registered=kind.profession != "institution")
+    return Scope()
 
 
 def staff_roll(request: Request, profession: str) -> list[tuple[Any, str]]:
@@ -42,19 +102,20 @@ def fields_of(kind: Kind, model: type[BaseModel] | None = None) -> list[FieldSpe
     return [spec for spec in field_specs(model or kind.data) if spec.name not in kind.page.hidden]
 
 
-def form_of(request: Request, kind: Kind, prefix: str = "", model: type[BaseModel] | None = None) -> KindForm:
-    """The form of `kind`, with the choices its widgets need (loaded only when a field uses them)."""
+def form_of(request: Request, kind: Kind, prefix: str = "", model: type[BaseModel] | None = None,
+            values: Mapping[str, Any] | None = None) -> KindForm:
+    """The form of `kind` showing `values`, with the choices its widgets need (loaded only when a field uses them)."""
     fields = fields_of(kind, model)
     widgets = {spec.widget.name for spec in fields}
     choices: dict[str, list[tuple[Any, str]]] = {}
-    if "institution" in widgets:
-        choices["institution"] = [(i.id, f"{i.name}（{i.division_code}）")
-                                  for i in accounts.operating_institutions(request.dbsession)]
+    institutions = {spec.name: institution_field(request, spec.name, (values or {}).get(spec.name), institution_scope(request, kind),
+                                                 spec.required)
+                    for spec in fields if spec.widget.name == "institution"}
     if "staff" in widgets and request.account is not None and request.account.role == "institution":
         choices["staff"] = staff_roll(request, kind.profession)  # anyone else types the identifier
     if "departments" in widgets:
         choices["departments"] = [(name, name) for name in codes.departments()]
-    return KindForm(kind, fields, choices, prefix)
+    return KindForm(kind, fields, choices, prefix, institutions)
 
 
 def scopes_by_category() -> dict[str, list[str]]:

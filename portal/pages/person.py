@@ -10,7 +10,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, first_registration_offered, form_error
-from portal.pages.kind_forms import form_of, read_form, shown
+from portal.pages.kind_forms import form_of, looking_up, read_form, shown
 from portal.services import applications, attachments, review
 from publisher.fhir import ACTIVE_STATUSES
 
@@ -28,19 +28,21 @@ def my_application(request: Request):
     return application_page(request, application)
 
 
-def application_page(request: Request, application: Application, **extra) -> dict:
+def application_page(request: Request, application: Application, form: dict | None = None, **extra) -> dict:
+    """One application; when returned, its form showing `form` (what was posted), else the application's data."""
     names = applications.institution_names(request.dbsession, {application.institution_id or 0})
+    form = dict(application.data) if form is None else form
     page = {
         "application": application,
         "institution_names": names,
         "withdrawable": application.status in WITHDRAWABLE,
         "resubmittable": application.status == Status.returned,
-        "form": dict(application.data),
+        "form": form,
         "rv": review.review(request.dbsession, request.medreg, application),
         "attachable": attachments.can_attach(request.account, application),
     }
     if page["resubmittable"]:
-        page["kf"] = form_of(request, KINDS[application.kind])
+        page["kf"] = form_of(request, KINDS[application.kind], values=form)
     return {**page, **extra}
 
 
@@ -69,6 +71,8 @@ def resubmit(request: Request):
     application_id = int(request.matchdict["id"])
     application = applications.own_application(request.dbsession, request.account, application_id)
     data = read_form(request, KINDS[application.kind])
+    if looking_up(request):
+        return application_page(request, application, form=shown(data))
     try:
         applications.resubmit(request.dbsession, request.account, application_id, data)
     except FORM_ERRORS as refusal:

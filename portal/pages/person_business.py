@@ -11,7 +11,7 @@ from models import Person
 from models.registers.nurses import nurse_entry
 from pipeline.kinds import KINDS, PERSON, Kind, kinds_where, physician_first_registration
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.pages.kind_forms import form_of, read_form, shown
+from portal.pages.kind_forms import form_of, looking_up, read_form, shown
 from portal.services import applications
 from portal.services.practice_records import nurse_registration_json
 
@@ -24,12 +24,14 @@ def offered(profession: str) -> list[Kind]:
     return kinds_where(profession=profession, submitted_by=PERSON, counter=False)
 
 
-def page(request: Request, person: Person, kind: Kind | None, **extra: object) -> dict:
+def page(request: Request, person: Person, kind: Kind | None, form: dict | None = None, **extra: object) -> dict:
+    """The page of `kind` showing `form` (what was posted), or the form as it starts."""
     route, form_id = PAGES[person.profession]
     entry = nurse_registration_json(request.dbsession, person.id) if person.profession == "nurse" else None
+    values = prefilled(request, person, kind) if form is None else form
     return {
         "kinds": offered(person.profession), "kind": kind, "route": route, "form_id": form_id, "entry": entry,
-        "kf": form_of(request, kind) if kind else None, "form": prefilled(request, person, kind), **extra,
+        "kf": form_of(request, kind, values=values) if kind else None, "form": values, **extra,
     }
 
 
@@ -51,6 +53,8 @@ def business_of(request: Request, profession: str, default: Kind | None, route_k
     if request.method != "POST" or kind is None:
         return page(request, person, kind)
     data = read_form(request, kind)
+    if looking_up(request):
+        return page(request, person, kind, form=shown(data))
     try:
         application = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as refusal:

@@ -265,15 +265,3 @@ def activate(session: Session, settings: Settings, username: str, code: str, cli
     account.status = "active"
     audit(session, f"person:{account.id}", "activate", f"account:{account.id}")
     return account
-
-
-def operating_institutions(session: Session) -> list[Institution]:
-    """Institutions a person may sign up with: operating and holding an identifier (as signup requires)."""
-    return list(
-        session.scalars(
-            select(Institution)
-            .where(Institution.status == "operating", Institution.identifier.is_not(None))
-            .order_by(Institution.division_code, Institution.name)
-            .limit(2000)
-        )
-    )

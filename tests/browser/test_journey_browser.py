@@ -27,8 +27,11 @@ def test_first_registration_through_the_pages(portal_url, browser, db, settings,
     institution = browser.new_context(locale="zh-CN").new_page()
     commission = browser.new_context(locale="zh-CN").new_page()
 
-    # 1. Real-name sign-up on a phone.
+    # 1. Real-name sign-up on a phone: the institution found by part of its name (查找), then everything else.
     applicant.goto(f"{portal_url}/signup")
+    applicant.fill("#f-institution_id-find", f"测试医院{tag}")
+    applicant.click("#signup-form button[name=lookup]")
+    expect(applicant.locator("#f-institution_id")).to_have_value(str(inst.id))
     applicant.select_option("#f-profession", "physician")
     applicant.fill("#f-name", name)
     applicant.select_option("#f-sex", "女")
@@ -37,8 +40,7 @@ def test_first_registration_through_the_pages(portal_url, browser, db, settings,
     applicant.fill("#f-id_number", id_number)
     applicant.fill("#f-mobile", mobile)
     applicant.fill("#f-password", PASSWORD)
-    applicant.select_option("#f-institution_id", str(inst.id))
-    applicant.click("#signup-form button[type=submit]")
+    applicant.click("#signup-form button[type=submit]:not([name=lookup])")
     expect(applicant.locator(".flash")).to_contain_text("注册申请已受理")  # the same words whether or not the ID number was taken
     assert applicant.url.endswith("/activate")
 
@@ -62,7 +64,7 @@ def test_first_registration_through_the_pages(portal_url, browser, db, settings,
     applicant.select_option("#f-practice_category", "临床")
     applicant.select_option("#f-practice_scope", ["内科专业"])
     expect(applicant.locator("#f-institution_id")).to_have_value(str(inst.id))
-    applicant.click("#apply-form button[type=submit]")
+    applicant.click("#apply-form button[type=submit]:not([name=lookup])")
     expect(applicant.locator(".flash")).to_contain_text("申请已提交")
     application_id = int(applicant.url.rstrip("/").rsplit("/", 1)[1])
     applicant.screenshot(path="/tmp/medreg-phone-application.png", full_page=True)

@@ -47,8 +47,11 @@ def test_change_of_institution_through_the_pages(portal_url, browser, db, settin
     applicant.click("text=医师变更注册")
     applicant.select_option("#f-practice_category", "临床")
     applicant.select_option("#f-practice_scope", ["外科专业"])
-    applicant.select_option("#f-institution_id", str(new.id))
-    applicant.click("#business-form button[type=submit]")
+    applicant.fill("#f-institution_id-find", new.name)
+    applicant.click("#business-form button[name=lookup]")  # the form comes back with it chosen, the rest as chosen
+    expect(applicant.locator("#f-institution_id")).to_have_value(str(new.id))
+    expect(applicant.locator("#f-practice_category")).to_have_value("临床")
+    applicant.click("#business-form button[type=submit]:not([name=lookup])")
     expect(applicant.locator(".flash")).to_contain_text("医师变更注册申请已提交")
     application_id = int(applicant.url.rstrip("/").rsplit("/", 1)[1])
 

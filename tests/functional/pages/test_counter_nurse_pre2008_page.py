@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from models import Application, Person
 from models.crypto import lookup_hash
 from tests import factories, nurse_journeys
-from tests.journeys import commission_desk, institution_desk, page_session, unique_username, wait_for
+from tests.journeys import commission_desk, institution_desk, look_up_institution, page_session, unique_username, wait_for
 
 PAGE = "/commission/counter?kind=nurse.pre2008_first_registration"
 NURSE_FIELDS = ("name", "sex", "birth_date", "id_type", "id_number", "mobile", "certificate_no", "passed_year",
@@ -47,11 +47,18 @@ def test_the_nurse_counter_form_is_for_commission_staff_only(wsgi_app, scene):
     form = page.forms["counter-form"]
     assert set(NURSE_FIELDS) <= set(form.fields) and "csrf_token" in form.fields
     assert "护士执业资格考试合格证明编号" in page.text and "考试合格年份" in page.text
-    assert str(scene["desk"].id) in [value for value, *_ in form["institution_id"].options]
+    found = look_up_institution(page.forms["counter-form"], scene["desk"].institution.name).forms["counter-form"]
+    assert found["institution_id"].value == str(scene["desk"].id)
+
+
+def counter_form(wsgi_app, scene):
+    """The counter form with the nurse's institution looked up (its name is unique: it is chosen)."""
+    page = page_session(wsgi_app, scene["commission_user"]).get(PAGE)
+    return look_up_institution(page.forms["counter-form"], scene["desk"].institution.name).forms["counter-form"]
 
 
 def test_a_counter_entry_is_approved_and_published_with_a_nurse_identifier(wsgi_app, api, db, settings, scene, workers):
-    form = page_session(wsgi_app, scene["commission_user"]).get(PAGE).forms["counter-form"]
+    form = counter_form(wsgi_app, scene)
     values = fill(form, scene["desk"].id)
     answer = form.submit()
     assert answer.status_int == 302 and "/commission/queue/" in answer.location
@@ -69,7 +76,7 @@ def test_a_counter_entry_is_approved_and_published_with_a_nurse_identifier(wsgi_
 
 
 def test_a_bad_counter_entry_names_its_fields_and_changes_nothing(wsgi_app, db, settings, scene):
-    form = page_session(wsgi_app, scene["commission_user"]).get(PAGE).forms["counter-form"]
+    form = counter_form(wsgi_app, scene)
     values = fill(form, scene["desk"].id, passed_year="2012", mobile="123", department="")
     answer = form.submit(expect_errors=True)
     assert answer.status_int == 400

@@ -12,7 +12,7 @@ from models import Account, Application, AttemptCounter, Person, PublicRecord
 from models.crypto import keyed_digest
 from portal.services.accounts import BAD_ACTIVATION
 from tests import factories, public_records
-from tests.journeys import PASSWORD, activate, login, physician_signup, staff_account
+from tests.journeys import PASSWORD, activate, login, look_up_institution, physician_signup, staff_account
 
 ROLES = ("anonymous", "person", "institution", "commission")
 
@@ -120,14 +120,14 @@ def test_a_wrong_password_is_shown_and_counted(wsgi_app, world, db, settings):
 
 def test_signup_errors_sit_next_to_their_fields_and_keep_the_input(wsgi_app, world, db):
     app = TestApp(wsgi_app)
-    form = app.get("/signup").forms[0]
+    form = look_up_institution(app.get("/signup").forms["signup-form"], f"页面测试医院{world['tag']}").forms["signup-form"]
+    assert form["institution_id"].value == str(world["institution"])
     form["name"] = "填错的人"
     form["sex"] = "女"
     form["birth_date"] = "1990-01-01"
     form["id_number"] = "110105199001011234"
     form["mobile"] = "12345"
     form["password"] = "short"
-    form["institution_id"] = str(world["institution"])
     page = form.submit(status=400)
     assert "提交的内容有误" in page.text
     assert page.html.select_one("#f-mobile").find_next_sibling("p", class_="field-error").text == "手机号码应为11位中国大陆手机号"
@@ -140,7 +140,7 @@ def test_signup_errors_sit_next_to_their_fields_and_keep_the_input(wsgi_app, wor
 
 def test_signup_then_activation_through_the_pages(wsgi_app, world, db):
     app = TestApp(wsgi_app)
-    form = app.get("/signup").forms[0]
+    form = look_up_institution(app.get("/signup").forms["signup-form"], f"页面测试医院{world['tag']}").forms["signup-form"]
     id_number, mobile = factories.resident_id(), factories.unique_mobile()
     for name, value in {"name": "表单医生", "sex": "男", "birth_date": "1990-05-17", "id_number": id_number, "mobile": mobile,
                         "password": PASSWORD, "institution_id": str(world["institution"])}.items():

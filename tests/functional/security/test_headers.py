@@ -70,7 +70,7 @@ def test_page_errors_are_styled_chinese_pages(api, monkeypatch):
     def broken(request):
         raise RuntimeError("SELECT secret FROM internals")
 
-    monkeypatch.setattr(account_pages.accounts, "operating_institutions", lambda session: broken(None))
+    monkeypatch.setattr(account_pages, "institution_field", lambda request, *args: broken(request))
     failed = api.get("/signup", status=500)
     assert failed.content_type == "text/html" and "服务器内部错误" in failed.text and "SELECT" not in failed.text
     assert "portal.css" in failed.text
