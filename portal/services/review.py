@@ -46,7 +46,9 @@ def identity(person: Person | None) -> dict[str, Any] | None:
     if person is None:
         return None
     return {"person_id": person.id, "name": person.name, "sex": person.sex, "birth_date": person.birth_date.isoformat(),
-            "id_type": rules.id_type_label(person.id_type), "id_number_masked": None}
+            "id_type": rules.id_type_label(person.id_type), "id_number_masked": None,
+            # A resident ID's masked eight digits are the birth date: the two side by side are the whole number.
+            "birth_in_number": person.id_type == "resident_id"}
 
 
 def commission_name(session: Session, code: str | None) -> str | None:

@@ -112,6 +112,9 @@ def test_the_institution_and_the_commission_review_with_the_id_masked_a_reveal_a
     masked = number[:6] + "********" + number[-4:]
     task = page_session(wsgi_app, world["new"].username).get(f"/institution/tasks/{application}")
     assert task.html.select_one("#id-number-masked").text == masked and number not in task.text
+    # The masked digits are the birth date: the page gives only its year until the audited reveal.
+    birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+    assert birth not in task.text and task.html.select_one("#birth-date").text.startswith(f"{number[6:10]}年")
     changes = {row.select("td")[0].text: (row.select("td")[1].text, row.select("td")[2].text) for row in task.html.select("#changes tbody tr")}
     assert changes["执业科室"] == ("内科", "外科")
     assert changes["执业机构"] == (world["old"].institution.name, world["new"].institution.name)
@@ -119,10 +122,11 @@ def test_the_institution_and_the_commission_review_with_the_id_masked_a_reveal_a
     assert task.html.select_one("#identity img.photo") is None and "未上传照片" in task.text
     revealed = task.forms["reveal-form"].submit()
     assert revealed.html.select_one("#id-number-full").text == number
+    assert revealed.html.select_one("#birth-date").text == birth
     api.post_json(f"/api/v1/institution/tasks/{application}", {"decision": "confirm"}, headers=world["new"].headers)
     wait_routed(api, world["commission"], application)
     item = page_session(wsgi_app, world["commission_user"]).get(f"/commission/queue/{application}")
-    assert item.html.select_one("#id-number-masked").text == masked and number not in item.text
+    assert item.html.select_one("#id-number-masked").text == masked and number not in item.text and birth not in item.text
     assert item.html.select_one("#deadline") is not None
     assert EMPLOYMENT in item.html.select_one("#attachments").text and item.html.select_one("#missing-materials") is None
     listed = api.get(f"/api/v1/applications/{application}/attachments", headers=world["commission"]).json["items"]
