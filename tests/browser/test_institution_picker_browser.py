@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -50,18 +51,25 @@ def test_signup_on_a_phone_finds_the_institution_as_it_is_typed(portal_url, brow
     expect(page.locator(".flash")).to_contain_text("注册申请已受理")
 
 
-def test_the_counter_without_javascript_looks_up_within_its_jurisdiction_and_keeps_the_form(portal_url, browser, db):
+def chaoyang_counter(db, word: str) -> tuple[Any, Any, str, str]:
+    """An institution named `word`… in 朝阳 (the counter's jurisdiction) and one in 海淀, and a 朝阳 clerk: (inside,
+    outside, the clerk's username, the tagged word both names start with)."""
     tag = uuid.uuid4().hex[:6]
-    inside = factories.institution(db, name=f"窗口查找{tag}朝阳医院", division="110105")
-    outside = factories.institution(db, name=f"窗口查找{tag}海淀医院", division="110108")
-    staff_account(db, "commission", f"br-pick-{tag}", division="110105")
+    inside = factories.institution(db, name=f"{word}{tag}朝阳医院", division="110105")
+    outside = factories.institution(db, name=f"{word}{tag}海淀医院", division="110108")
+    staff_account(db, "commission", f"br-{tag}", division="110105")
     db.commit()
+    return inside, outside, f"br-{tag}", f"{word}{tag}"
+
+
+def test_the_counter_without_javascript_looks_up_within_its_jurisdiction_and_keeps_the_form(portal_url, browser, db):
+    inside, outside, clerk, tagged = chaoyang_counter(db, "窗口查找")
 
     page = browser.new_context(locale="zh-CN", java_script_enabled=False).new_page()
-    log_in(page, f"{portal_url}/commission/counter?kind=physician.hmt_short_term_practice", f"br-pick-{tag}")
+    log_in(page, f"{portal_url}/commission/counter?kind=physician.hmt_short_term_practice", clerk)
     page.fill("#f-name", "陈港医")
     page.fill("#f-licence_no", "HK12345")
-    page.fill("#f-institution_id-find", f"窗口查找{tag}")
+    page.fill("#f-institution_id-find", tagged)
     page.locator("#f-institution_id-find").press("Enter")  # the form's first button: 查找, not the entry
     expect(page.locator("#f-institution_id-status")).to_contain_text("找到 1 家")
     expect(page.locator("#f-institution_id")).to_have_value(str(inside.id))
@@ -72,17 +80,13 @@ def test_the_counter_without_javascript_looks_up_within_its_jurisdiction_and_kee
 
 
 def test_the_counter_type_ahead_offers_only_the_jurisdiction(portal_url, browser, db):
-    tag = uuid.uuid4().hex[:6]
-    inside = factories.institution(db, name=f"辖区联想{tag}朝阳医院", division="110105")
-    outside = factories.institution(db, name=f"辖区联想{tag}海淀医院", division="110108")
-    staff_account(db, "commission", f"br-ahead-{tag}", division="110105")
-    db.commit()
+    inside, outside, clerk, tagged = chaoyang_counter(db, "辖区联想")
     published(db, inside)
     published(db, outside)
 
     page = browser.new_context(locale="zh-CN").new_page()
-    log_in(page, f"{portal_url}/commission/counter?kind=nurse.pre2008_first_registration", f"br-ahead-{tag}")
-    page.locator("#f-institution_id-find").press_sequentially(f"联想{tag}", delay=20)
+    log_in(page, f"{portal_url}/commission/counter?kind=nurse.pre2008_first_registration", clerk)
+    page.locator("#f-institution_id-find").press_sequentially(tagged[2:], delay=20)  # a part of the name
     expect(page.locator(f"#f-institution_id option[value='{inside.id}']")).to_have_count(1)
     expect(page.locator("#f-institution_id-status")).to_contain_text("找到 1 家")
     expect(page.locator(f"#f-institution_id option[value='{outside.id}']")).to_have_count(0)

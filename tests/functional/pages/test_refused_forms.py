@@ -247,12 +247,17 @@ def institution_state(db, institution_id: int) -> tuple:
     return institution.phone, institution.fax, events, db.get(InstitutionWebhook, institution_id)
 
 
+def refused_profile(wsgi_app, desk, form_id: str, values: dict[str, str]):
+    """The institution's profile page after sending `form_id` with `values`, refused."""
+    form = page_session(wsgi_app, desk["username"]).get("/institution/profile").forms[form_id]
+    for name, value in values.items():
+        form[name] = value
+    return form.submit(status=400)
+
+
 def test_a_refused_phone_stays_as_typed_with_its_reason_and_nothing_is_saved(wsgi_app, desk, db):
     before = institution_state(db, desk["id"])
-    app = page_session(wsgi_app, desk["username"])
-    form = app.get("/institution/profile").forms["contact-form"]
-    form["phone"], form["fax"] = "电话abc", "010-87654321"
-    page = form.submit(status=400)
+    page = refused_profile(wsgi_app, desk, "contact-form", {"phone": "电话abc", "fax": "010-87654321"})
     assert page.forms["contact-form"]["phone"].value == "电话abc"
     assert page.forms["contact-form"]["fax"].value == "010-87654321"
     assert "联系电话只能包含数字" in beside(page, "f-phone") and refused(page, "f-phone")
@@ -262,10 +267,7 @@ def test_a_refused_phone_stays_as_typed_with_its_reason_and_nothing_is_saved(wsg
 
 def test_a_refused_webhook_address_stays_as_typed_with_its_reason_and_nothing_is_saved(wsgi_app, desk, db):
     before = institution_state(db, desk["id"])
-    app = page_session(wsgi_app, desk["username"])
-    form = app.get("/institution/profile").forms["webhook-form"]
-    form["url"], form["secret"] = "ftp://x", "a-secret-of-twenty-chars"
-    page = form.submit(status=400)
+    page = refused_profile(wsgi_app, desk, "webhook-form", {"url": "ftp://x", "secret": "a-secret-of-twenty-chars"})
     assert page.forms["webhook-form"]["url"].value == "ftp://x"
     assert "应为 http:// 或 https:// 开头的网址" in beside(page, "f-url") and refused(page, "f-url")
     assert page.forms["webhook-form"]["secret"].value == ""  # a secret is never written back into the page
