@@ -17,7 +17,7 @@ from tests import factories
 from tests.journeys import login, person_account, staff_account
 
 PROVINCES = {"54": "西藏自治区", "62": "甘肃省", "64": "宁夏回族自治区", "63": "青海省", "23": "黑龙江省", "22": "吉林省",
-             "45": "广西壮族自治区"}
+             "45": "广西壮族自治区", "43": "湖南省"}
 
 
 def levels(province: str) -> dict[str, str]:

@@ -18,12 +18,12 @@ from tests.journeys import page_session, person_account
 
 @pytest.fixture(scope="module")
 def world(wsgi_app, settings):
-    """The commission world of province 62; the physician at the county holds a register entry and the application
+    """The commission world of province 43 (no other module builds there); the physician at the county holds a register entry and the application
     that made it."""
     from models.db import session_factory
 
     session = session_factory(settings.database_url)()
-    world = cw.build(TestApp(wsgi_app), session, settings, "62")
+    world = cw.build(TestApp(wsgi_app), session, settings, "43")
     person = world.person
     item = factories.application(session, person["person_id"], person["account_id"], world.institutions["county"].id,
                                  person["certificate_no"], "approved", world.codes["county"])
