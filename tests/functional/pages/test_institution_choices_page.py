@@ -132,7 +132,8 @@ def test_the_counter_offers_only_institutions_within_the_clerks_jurisdiction(wsg
     assert [value for value, _ in options(found, "counter-form")] == [str(inside.id)]  # not Haidian's, not the suspended
     assert found.forms["counter-form"]["institution_id"].value == str(inside.id)
     by_number = look_up_institution(page.forms["counter-form"], str(outside.id))
-    assert options(by_number, "counter-form") == []
+    # Its number finds it nowhere (a name of the jurisdiction that holds those digits may be offered, rightly).
+    assert str(outside.id) not in [value for value, _ in options(by_number, "counter-form")]
     # Posted anyway, an institution elsewhere is still refused, and not offered back.
     form = page.forms["counter-form"]
     form["institution_id"].force_value(str(outside.id))
