@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
@@ -266,6 +267,7 @@ def run_one(args: argparse.Namespace, layout: str, with_floor: bool) -> Result:
             say(f"kept: database {backing.name}, vhost {backing.name}, logs {log_dir}")
         else:
             backing.drop()
+            shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def portal_label(result: Result, args: argparse.Namespace) -> str:

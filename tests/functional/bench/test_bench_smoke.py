@@ -2,17 +2,20 @@
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_pipeline_benchmark_prints_its_figures():
+def test_pipeline_benchmark_prints_its_figures_and_leaves_nothing_behind():
+    before = set(Path(tempfile.gettempdir()).glob("medreg-bench-*"))
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--n", "20", "--threads", "4", "--decide-threads", "2"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
+    assert set(Path(tempfile.gettempdir()).glob("medreg-bench-*")) <= before  # its logs go with its database
     assert re.search(r"^medreg pipeline benchmark  N=20 ", run.stdout, re.M)
     assert re.search(r"^pipeline: [\d.]+ applications/s  p50 [\d.]+ s  p95 [\d.]+ s  p99 [\d.]+ s", run.stdout, re.M)
     assert re.search(r"^floor:    [\d.]+ applications/s", run.stdout, re.M)
