@@ -82,8 +82,8 @@ def _without_id_number(clean: dict[str, Any]) -> dict[str, Any]:
 
 def counter_institution(session: Session, account: Account, institution_id: int) -> Institution:
     """The institution named at the counter: in the clerk's jurisdiction, operating, holding an identifier."""
-    institution = session.get(Institution, institution_id)
-    if institution is None or not in_jurisdiction(account.division_code or "", institution.division_code):
+    institution = _within(session, account, institution_id)
+    if institution is None:
         raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在或不在本卫健委辖区内")
     reasons = institution_reasons(institution_facts(session, institution_id))
     if reasons:
@@ -186,8 +186,8 @@ def on_behalf(session: Session, settings: Settings, account: Account, kind: Kind
     """Whom an online kind entered at the counter is about; refused (nothing written) when its verification would
     refuse it on line."""
     if kind.profession == "institution":
-        institution = session.get(Institution, clean["institution_id"])
-        if institution is None or not in_jurisdiction(account.division_code or "", institution.division_code):
+        institution = _within(session, account, clean["institution_id"])
+        if institution is None:
             raise ValidationFailed.one("institution_id", "not_found", "医疗机构不存在或不在本卫健委辖区内")
         data = kind_part(kind, clean)
         if kind.prefill is not None:
@@ -197,18 +197,20 @@ def on_behalf(session: Session, settings: Settings, account: Account, kind: Kind
         person = counter_subject(session, settings, account, kind, clean)
         data = kind_part(kind, clean)
         institution_id = data.get("institution_id")
-        if institution_id and not _within(session, account, institution_id):
+        if institution_id and _within(session, account, institution_id) is None:
             raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在或不在本卫健委辖区内")
         entry = Entry(person.id, institution_id or person_institution(session, kind, person), data)
     refuse_if_verification_fails(session, settings, account, kind, entry)
     return entry
 
 
-def _within(session: Session, account: Account, institution_id: int | None) -> bool:
-    """Whether the institution lies in the clerk's jurisdiction: the commission a counter application is entered
-    for is the clerk's own, so what it changes must be an institution (and its staff) of that jurisdiction."""
+def _within(session: Session, account: Account, institution_id: int | None) -> Institution | None:
+    """The institution, if it lies in the clerk's jurisdiction: the commission a counter application is entered for
+    is the clerk's own, so what it changes must be an institution (and its staff) of that jurisdiction."""
     institution = session.get(Institution, institution_id) if institution_id else None
-    return institution is not None and in_jurisdiction(account.division_code or "", institution.division_code)
+    if institution is None or not in_jurisdiction(account.division_code or "", institution.division_code):
+        return None
+    return institution
 
 
 def counter_subject(session: Session, settings: Settings, account: Account, kind: Kind, clean: dict[str, Any]) -> Person:
