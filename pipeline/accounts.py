@@ -1,7 +1,7 @@
 """Accounts: the real-name sign-up of a physician or nurse (个人实名注册), and every other request about an
 account — activation, login, password change and reset, and the commission's staff accounts.
 
-Blank values are taken as not given ("必填"); unknown keys are ignored, as they always were. Where a service
+Blank values are taken as not given ("必填"); unknown keys are refused (`unknown_field`, as everywhere). Where a service
 gives the precise reason (a wrong old password, an unknown division), the field is declared loosely here
 (`Given`, `Loose`) and documented in full.
 """
@@ -61,7 +61,7 @@ StaffUsername = checked(username, "用户名", schema={"type": "string", "patter
 class SignUp(DataModel):
     """What a physician or nurse gives to open an account; their institution then activates it."""
 
-    model_config = ConfigDict(extra="ignore", title="实名注册")
+    model_config = ConfigDict(title="实名注册")
 
     profession: Annotated[str, Choice("职业", PROFESSIONS)]
     name: Annotated[str, Name]
@@ -76,14 +76,14 @@ class SignUp(DataModel):
 
 
 def clean_signup(data: object, today: date | None = None) -> dict[str, Any]:
-    """The clean sign-up (birth_date as a date), or ValidationFailed; unknown keys are ignored."""
+    """The clean sign-up (birth_date as a date), or ValidationFailed (an unknown key too)."""
     return validate(SignUp, data, whole="body", today=today).model_dump()
 
 
 class Activation(DataModel):
     """A person activates their account with the code their institution gave them."""
 
-    model_config = ConfigDict(extra="ignore", title="激活账号")
+    model_config = ConfigDict(title="激活账号")
 
     username: Annotated[str, PersonLoginName]
     code: Annotated[str, IssuedCode]
@@ -93,7 +93,7 @@ class Login(DataModel):
     """Any account logs in; the service counts a wrong password (so the password is taken as given), and for an
     account with a second factor a wrong or reused code the same way (so the code is taken as given too)."""
 
-    model_config = ConfigDict(extra="ignore", title="登录")
+    model_config = ConfigDict(title="登录")
 
     username: Annotated[str, LoginName]
     password: Annotated[str, Given("密码")]
@@ -103,7 +103,7 @@ class Login(DataModel):
 class TotpEnrol(DataModel):
     """A staff account asks for a secret to bind in its authenticator app; the service checks the password first."""
 
-    model_config = ConfigDict(extra="ignore", title="绑定动态口令：获取密钥")
+    model_config = ConfigDict(title="绑定动态口令：获取密钥")
 
     password: Annotated[str, Given("密码", description="本账号的登录密码")]
 
@@ -111,7 +111,7 @@ class TotpEnrol(DataModel):
 class TotpConfirm(DataModel):
     """A staff account confirms the secret it was given by typing the code its app now shows."""
 
-    model_config = ConfigDict(extra="ignore", title="绑定动态口令：确认")
+    model_config = ConfigDict(title="绑定动态口令：确认")
 
     otp: Annotated[str, dataclasses.replace(OneTimeCode, description="认证应用添加该密钥后当前显示的6位数字")]
 
@@ -119,7 +119,7 @@ class TotpConfirm(DataModel):
 class PasswordChange(DataModel):
     """A logged-in account sets a new password; the service checks the old one first, then the new one."""
 
-    model_config = ConfigDict(extra="ignore", title="修改密码")
+    model_config = ConfigDict(title="修改密码")
 
     old_password: Annotated[str, Given("原密码")]
     new_password: Annotated[str, Given("新密码", minLength=8, maxLength=128,
@@ -129,7 +129,7 @@ class PasswordChange(DataModel):
 class PasswordResetRequest(DataModel):
     """Anyone asks for a reset code; the answer never says whether the account exists."""
 
-    model_config = ConfigDict(extra="ignore", title="找回密码：发送验证码")
+    model_config = ConfigDict(title="找回密码：发送验证码")
 
     username: Annotated[str, AnyLoginName]
 
@@ -137,7 +137,7 @@ class PasswordResetRequest(DataModel):
 class PasswordReset(DataModel):
     """The code from the SMS and the new password; the service counts a wrong code."""
 
-    model_config = ConfigDict(extra="ignore", title="找回密码：设置新密码")
+    model_config = ConfigDict(title="找回密码：设置新密码")
 
     username: Annotated[str, AnyLoginName]
     code: Annotated[str, ResetCode]
@@ -147,7 +147,7 @@ class PasswordReset(DataModel):
 class StaffAccount(DataModel):
     """A commission administrator creates a staff account of its own or a lower division."""
 
-    model_config = ConfigDict(extra="ignore", title="创建卫健委工作人员账号")
+    model_config = ConfigDict(title="创建卫健委工作人员账号")
 
     username: Annotated[str, StaffUsername]
     password: Annotated[str, dataclasses.replace(Password, title="初始密码", description="8至128个字符，须同时包含字母和数字")]
@@ -171,6 +171,6 @@ class InstitutionHandout(DataModel):
 class OneTimePassword(DataModel):
     """The commission gives an account a new one-time password by SMS."""
 
-    model_config = ConfigDict(extra="ignore", title="重置密码")
+    model_config = ConfigDict(title="重置密码")
 
     mobile: Annotated[str, dataclasses.replace(Mobile, description="接收新密码的手机号码；省略则发往负责人手机")] | None = None

@@ -4,9 +4,8 @@ decisions of an institution and of a commission (on one item or on several).
 The kind is checked here; its `data` is checked by the kind's own model (`Kind.clean`) once the service
 knows the account may submit that kind at all (403 before 400). A decision is checked by the service after
 it has found the item (404 before 400), so it is declared loosely here and documented in full; so is the length
-of its comment (意见, at most COMMENT_MAX characters: `decision_comment`). A decision refuses unknown keys
-(`unknown_field`, like the rest of the API); a submission, a resubmission and a withdrawal ignore them, as they
-always did.
+of its comment (意见, at most COMMENT_MAX characters: `decision_comment`). Every one of them refuses unknown keys
+(`unknown_field`, like the rest of the API: `DataModel`).
 """
 
 from __future__ import annotations
@@ -51,7 +50,7 @@ def decision(*values: str) -> Any:
 class Submission(DataModel):
     """A new application: the kind chooses what `data` holds (the kind's `Data` model)."""
 
-    model_config = ConfigDict(extra="ignore", title="提交申请")
+    model_config = ConfigDict(title="提交申请")
 
     kind: Annotated[str, KindName]
     data: Annotated[Any, Loose("申请内容", {"type": "object"}, description="该业务种类的 data（见 Data.<kind>）")]
@@ -66,13 +65,13 @@ class CounterEntry(Submission):
 class Resubmission(DataModel):
     """A returned application, corrected: data of the same kind."""
 
-    model_config = ConfigDict(extra="ignore", title="重新提交")
+    model_config = ConfigDict(title="重新提交")
 
     data: Annotated[Any, Loose("申请内容", {"type": "object"}, description="与提交时同一种类的 data")]
 
 
 class Withdrawal(DataModel):
-    model_config = ConfigDict(extra="ignore", title="撤回申请")
+    model_config = ConfigDict(title="撤回申请")
 
     comment: Annotated[str, Comment] | None = None
 

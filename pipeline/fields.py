@@ -280,9 +280,19 @@ def Day(title: str, *, not_future: bool = False, description: str | None = None)
 
 
 class DataModel(BaseModel):
-    """The data of a request: unknown keys refused, blank values (None, "", [], whitespace) taken as not given."""
+    """The data of a request: unknown keys refused, blank values (None, "", [], whitespace) taken as not given.
+
+    Every JSON body of the API and every kind's `data` is one of these, so a key nobody asked for is refused the
+    same way everywhere (400, code `unknown_field`) rather than silently dropped; a subclass cannot loosen that.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.model_config.get("extra") != "forbid":
+            raise TypeError(f"{cls.__name__}: a request model refuses unknown keys; do not set extra= on a DataModel")
 
     @model_validator(mode="before")
     @classmethod

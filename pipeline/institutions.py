@@ -77,7 +77,7 @@ class StaffMember(StaffMemberChange):
 class ScopeMapChange(DataModel):
     """The practice scopes each listed clinical department allows; the listed departments are replaced whole."""
 
-    model_config = ConfigDict(extra="ignore", title="修改诊疗科目与执业范围对照")
+    model_config = ConfigDict(title="修改诊疗科目与执业范围对照")
 
     map: Annotated[Any, Loose("诊疗科目与执业范围对照", {
         "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string", "enum": codes.practice_scopes()}},

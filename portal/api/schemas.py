@@ -109,6 +109,7 @@ def submission_variants() -> dict[str, dict[str, Any]]:
         f"Submission.{name}": {
             "type": "object", "title": kind.label, "description": kind.label, **kind_facts(kind),
             "properties": {"kind": {"const": name}, "data": ref(f"Data.{name}")}, "required": ["kind", "data"],
+            "additionalProperties": False,
         }
         for name, kind in KINDS.items()
     }
@@ -125,6 +126,7 @@ def counter_variants() -> dict[str, dict[str, Any]]:
         schemas[f"Counter.{name}"] = {
             "type": "object", "title": kind.label, "description": kind.label, **kind_facts(kind),
             "properties": {"kind": {"const": name}, "data": data}, "required": ["kind", "data"],
+            "additionalProperties": False,
         }
     return schemas
 

@@ -2,14 +2,31 @@
 silently dropped — a 400 in the contract shape naming the field with a Chinese reason, and nothing changed."""
 from __future__ import annotations
 
+from datetime import date
+
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from models import Account, Application, ApplicationEvent, AuditEntry, Institution, OtherStaff
+from models import Account, Application, ApplicationEvent, AuditEntry, Institution, OtherStaff, Person
 from pipeline.applications import COMMENT_MAX
+from pipeline.kinds import KINDS
+from portal.services.accounts import enrol_totp
 from tests import factories
+from tests.functional.security.conftest import sms_to
 from tests.institution_steps import setup_approval
-from tests.journeys import commission_desk, institution_desk, page_session, person_account
+from tests.journeys import (
+    PASSWORD,
+    account_of,
+    commission_desk,
+    first_registration,
+    institution_desk,
+    login,
+    page_session,
+    person_account,
+    staff_account,
+    unique_username,
+)
 
 
 def refused(answer, field: str, code: str) -> dict:
@@ -143,3 +160,180 @@ def test_the_decision_pages_refuse_a_comment_too_long_too(api, db, wsgi_app, ite
     answer = form.submit("decision", index=1, status=400)
     assert "意见不能超过" in answer.text
     assert events(db, items["waiting"]) == ("awaiting_institution", 1)
+
+
+# --- every JSON body: the fields /work/shared/api.md names are taken, any other is refused ----------------------
+#
+# The contract's field lists, as api.md writes them; each body below holds exactly those fields.
+CONTRACT_FIELDS = {
+    "login": ("username", "password"),
+    "login with a second factor": ("username", "password", "otp"),
+    "signup": ("profession", "name", "sex", "birth_date", "id_type", "id_number", "mobile", "password", "institution_id"),
+    "activate": ("username", "code"),
+    "applications": ("kind", "data"),
+    "resubmit": ("data",),
+    "profile": ("phone", "fax"),
+    "counter": ("kind", "data"),
+}
+
+
+def with_extra(body: dict) -> dict:
+    return {**body, "extra": 1}
+
+
+def test_the_contract_fields_of_login_are_taken_and_no_other(api, db, settings):
+    desk = institution_desk(api, db, name=factories.unique_name("登录医院"))
+    body = {"username": desk.username, "password": PASSWORD}
+    assert tuple(body) == CONTRACT_FIELDS["login"]
+    refused(api.post_json("/api/v1/login", with_extra(body), status=400), "extra", "unknown_field")
+    assert api.post_json("/api/v1/login", body).json["token"]
+    # A staff account with a second factor sends its code as `otp`.
+    username = unique_username("otp")
+    staff = staff_account(db, "commission", username, division="110105")
+    secret = enrol_totp(settings, staff)
+    db.commit()
+    body = {"username": username, "password": PASSWORD, "otp": pyotp.TOTP(secret).now()}
+    assert tuple(body) == CONTRACT_FIELDS["login with a second factor"]
+    refused(api.post_json("/api/v1/login", with_extra(body), status=400), "extra", "unknown_field")
+    assert api.post_json("/api/v1/login", body).json["role"] == "commission"
+
+
+def test_the_contract_fields_of_signup_and_activate_are_taken_and_no_other(api, db, settings):
+    desk = institution_desk(api, db, name=factories.unique_name("注册医院"))
+    birth = date(1988, 3, 9)
+    body = {"profession": "physician", "name": factories.unique_name(), "sex": "男", "birth_date": birth.isoformat(),
+            "id_type": "resident_id", "id_number": factories.resident_id(birth), "mobile": factories.unique_mobile(),
+            "password": PASSWORD, "institution_id": desk.id}
+    assert tuple(body) == CONTRACT_FIELDS["signup"]
+    refused(api.post_json("/api/v1/signup", with_extra(body), status=400), "extra", "unknown_field")
+    assert count(db, Person, Person.mobile == body["mobile"]) == 0
+    assert api.post_json("/api/v1/signup", body, status=201).json["status"] == "pending_activation"
+    account_id = account_of(api, body["id_number"])
+    code = api.post_json(f"/api/v1/institution/accounts/{account_id}/activation-code", {}, headers=desk.headers).json["code"]
+    activation = {"username": body["id_number"], "code": code}
+    assert tuple(activation) == CONTRACT_FIELDS["activate"]
+    refused(api.post_json("/api/v1/activate", with_extra(activation), status=400), "extra", "unknown_field")
+    db.expire_all()
+    assert db.get(Account, account_id).status == "pending_activation"
+    api.post_json("/api/v1/activate", activation)
+    db.expire_all()
+    assert db.get(Account, account_id).status == "active"
+
+
+def test_the_contract_fields_of_an_application_are_taken_and_no_other(api, db, settings):
+    desk = institution_desk(api, db, name=factories.unique_name("申请医院"))
+    person = person_account(db, settings, desk.id)
+    db.commit()
+    headers = login(api, person["mobile"])
+    body = {"kind": "physician.first_registration", "data": first_registration(person["certificate_no"], desk.id)}
+    assert tuple(body) == CONTRACT_FIELDS["applications"]
+    mine = (Application.person_id == person["person_id"],)
+    refused(api.post_json("/api/v1/applications", with_extra(body), headers=headers, status=400), "extra", "unknown_field")
+    refused(api.post_json("/api/v1/applications", {**body, "data": with_extra(body["data"])}, headers=headers, status=400),
+            "extra", "unknown_field")
+    assert count(db, Application, *mine) == 0
+    made = api.post_json("/api/v1/applications", body, headers=headers, status=201).json
+
+    # Withdrawing takes no body, or a comment (说明); nothing else.
+    refused(api.post_json(f"/api/v1/applications/{made['id']}/withdraw", {"extra": 1}, headers=headers, status=400),
+            "extra", "unknown_field")
+    db.expire_all()
+    assert db.get(Application, made["id"]).status != "withdrawn"
+    assert api.post_json(f"/api/v1/applications/{made['id']}/withdraw", {}, headers=headers).json["status"] == "withdrawn"
+
+    # Resubmitting a returned application takes {"data"}.
+    returned = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"], "returned")
+    db.commit()
+    before = events(db, returned)
+    again = {"data": first_registration(person["certificate_no"], desk.id)}
+    assert tuple(again) == CONTRACT_FIELDS["resubmit"]
+    path = f"/api/v1/applications/{returned.id}/resubmit"
+    refused(api.post_json(path, with_extra(again), headers=headers, status=400), "extra", "unknown_field")
+    refused(api.post_json(path, {"data": with_extra(again["data"])}, headers=headers, status=400), "extra", "unknown_field")
+    assert events(db, returned) == before
+    assert api.post_json(path, again, headers=headers).json["status"] != "returned"
+
+
+def test_the_data_of_every_kind_refuses_a_field_it_does_not_take(api, db, settings):
+    """Each kind's `data`, as its own applicant submits it and as a clerk enters it at the counter."""
+    desk = institution_desk(api, db, name=factories.unique_name("种类医院"))
+    physician, nurse = person_account(db, settings, desk.id), person_account(db, settings, desk.id)
+    db.get(Person, nurse["person_id"]).profession = "nurse"
+    db.commit()
+    headers = {"physician": login(api, physician["mobile"]), "nurse": login(api, nurse["mobile"]), "institution": desk.headers}
+    _, commission = commission_desk(api, db, "110105")
+    before = count(db, Application)
+    for name, kind in KINDS.items():
+        body = {"kind": name, "data": {"extra": 1}}
+        if not kind.counter:
+            applicant = kind.profession if kind.submitted_by == "person" else "institution"
+            answer = api.post_json("/api/v1/applications", body, headers=headers[applicant], status=400)
+            refused(answer, "extra", "unknown_field")
+        refused(api.post_json("/api/v1/commission/counter", body, headers=commission, status=400), "extra", "unknown_field")
+        refused(api.post_json("/api/v1/commission/counter", with_extra({"kind": name, "data": {}}), headers=commission,
+                              status=400), "extra", "unknown_field")
+    assert count(db, Application) == before
+
+
+def test_the_contract_fields_of_the_institution_profile_are_taken_and_no_other(api, db):
+    desk = institution_desk(api, db, name=factories.unique_name("资料医院"))
+    body = {"phone": "010-87654321", "fax": "010-87654322"}
+    assert tuple(body) == CONTRACT_FIELDS["profile"]
+    refused(api.patch_json("/api/v1/institution/profile", with_extra(body), headers=desk.headers, status=400),
+            "extra", "unknown_field")
+    db.expire_all()
+    assert db.get(Institution, desk.id).phone == "010-12345678"
+    api.patch_json("/api/v1/institution/profile", body, headers=desk.headers)
+    db.expire_all()
+    assert (db.get(Institution, desk.id).phone, db.get(Institution, desk.id).fax) == ("010-87654321", "010-87654322")
+
+
+def test_every_other_json_body_refuses_a_field_it_does_not_take(api, db, settings):
+    """The account and desk requests the contract does not list, each with a body that is otherwise right."""
+    desk = institution_desk(api, db, name=factories.unique_name("其余医院"))
+    person = person_account(db, settings, desk.id)
+    _, commission = commission_desk(api, db, "110105")
+    admin = unique_username("admin")
+    staff_account(db, "commission", admin, division="110105").admin = True
+    db.commit()
+    admin_headers = login(api, admin)
+    mobile = factories.unique_mobile()
+    requests = [
+        ("post", "/api/v1/totp/enrol", {"password": PASSWORD}, commission),
+        ("post", "/api/v1/totp/confirm", {"otp": "123456"}, commission),
+        ("post", "/api/v1/password", {"old_password": PASSWORD, "new_password": "Another-2026x"}, desk.headers),
+        ("post", "/api/v1/password-reset/request", {"username": person["mobile"]}, {}),
+        ("post", "/api/v1/password-reset/confirm", {"username": person["mobile"], "code": "123456", "password": "Another-2026x"}, {}),
+        ("put", "/api/v1/institution/scope-map", {"map": {"内科": ["内科专业"]}}, desk.headers),
+        ("post", "/api/v1/commission/accounts", {"username": unique_username("new"), "password": PASSWORD}, admin_headers),
+        ("post", f"/api/v1/commission/accounts/{desk.id}/password-reset", {"mobile": mobile}, admin_headers),
+    ]
+    audited = count(db, AuditEntry)
+    for method, path, body, headers in requests:
+        answer = getattr(api, f"{method}_json")(path, with_extra(body), headers=headers, status=400)
+        refused(answer, "extra", "unknown_field")
+    assert count(db, AuditEntry) == audited
+    assert sms_to(settings, person["mobile"]) == [] and sms_to(settings, mobile) == []
+
+
+def test_the_api_document_says_every_json_body_takes_no_other_field(api):
+    document = api.get("/api/v1/openapi.json").json
+    schemas = document["components"]["schemas"]
+
+    def resolved(schema: dict) -> dict:
+        return schemas[schema["$ref"].rsplit("/", 1)[1]] if "$ref" in schema else schema
+
+    checked = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            schema = resolved(body["schema"])
+            for variant in [resolved(item) for item in schema.get("oneOf", [schema])]:
+                assert variant.get("additionalProperties") is False, (method, path, variant.get("title"))
+                data = resolved(variant["properties"].get("data", {}))
+                if "properties" in data:  # a kind's data (a resubmission's is that of the kind it was submitted as)
+                    assert data.get("additionalProperties") is False, (method, path, variant["title"])
+            checked.append(path)
+    assert {"/api/v1/login", "/api/v1/signup", "/api/v1/applications", "/api/v1/commission/counter"} <= set(checked)

@@ -158,8 +158,8 @@ def test_a_bad_id_type_leaves_the_number_to_its_own_reason():
         "id_type": (ID_TYPES, "choice"), "id_number": ("证件号码应为文本", "type")}
 
 
-def test_unknown_keys_are_ignored():
-    assert "hobby" not in clean_signup(signup(hobby="x"), today=TODAY)
+def test_unknown_keys_are_refused():
+    assert refused(signup(hobby="x")) == {"hobby": ("不支持的字段", "unknown_field")}
 
 
 @pytest.mark.parametrize("body", [["not", "a", "dict"], "x", None])
@@ -183,9 +183,12 @@ def body_refused(model, data):
     return errors(lambda d: body(model, d), data)
 
 
-def test_login_takes_the_password_as_given_and_ignores_unknown_keys():
-    assert body(Login, {"username": " 13800138000 ", "password": " Secret123 ", "remember": True}).model_dump() == {
+def test_login_takes_the_password_as_given_and_refuses_unknown_keys():
+    assert body(Login, {"username": " 13800138000 ", "password": " Secret123 "}).model_dump() == {
         "username": " 13800138000 ", "password": " Secret123 ", "otp": None}
+    assert body(Login, {"username": "inst-a", "password": "x", "otp": "123456"}).otp == "123456"
+    assert body_refused(Login, {"username": "x", "password": "x", "remember": True}) == {
+        "remember": ("不支持的字段", "unknown_field")}
     assert body_refused(Login, {"password": ""}) == {"username": ("必填", "required"), "password": ("必填", "required")}
     assert body_refused(Login, {"username": 5, "password": "x"}) == {"username": ("用户名应为文本", "type")}
 

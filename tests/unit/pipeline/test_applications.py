@@ -22,8 +22,11 @@ def refused(model, data):
 
 
 def test_a_submission_names_a_known_kind_and_leaves_its_data_to_the_kind():
-    body = validate(Submission, {"kind": "physician.first_registration", "data": {"anything": 1}, "extra": 1})
+    body = validate(Submission, {"kind": "physician.first_registration", "data": {"anything": 1}})
     assert (body.kind, body.data) == ("physician.first_registration", {"anything": 1})
+    assert refused(Submission, {"kind": "physician.first_registration", "data": {}, "extra": 1}) == {
+        "extra": ("不支持的字段", "unknown_field")}
+    assert refused(CounterEntry, {"kind": "nurse.renewal", "data": {}, "extra": 1}) == {"extra": ("不支持的字段", "unknown_field")}
     assert refused(Submission, {"kind": "", "data": {}}) == {"kind": ("必填", "required")}
     assert refused(Submission, {"kind": "physician.time_travel", "data": "x"}) == {
         "kind": ("不支持的业务类型：physician.time_travel", "choice"), "data": ("申请内容应为对象", "type")}
@@ -35,6 +38,8 @@ def test_a_resubmission_and_a_withdrawal():
     assert refused(Resubmission, {}) == {"data": ("必填", "required")}
     assert validate(Withdrawal, {}).comment is None
     assert validate(Withdrawal, {"comment": " 不办了 "}).comment == " 不办了 "
+    assert refused(Withdrawal, {"reason": "x"}) == {"reason": ("不支持的字段", "unknown_field")}
+    assert refused(Resubmission, {"data": {}, "kind": "nurse.renewal"}) == {"kind": ("不支持的字段", "unknown_field")}
 
 
 @pytest.mark.parametrize("model", [InstitutionDecision, CommissionDecision])

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
 import pytest
-from pydantic import ValidationError, ValidationInfo, model_validator
+from pydantic import ConfigDict, ValidationError, ValidationInfo, model_validator
 
 from pipeline.fields import (
     CODES,
@@ -328,3 +328,11 @@ def test_given_and_loose_fields_are_documented_in_full():
     schema = Body.model_json_schema()["properties"]
     assert schema["secret"] == {"type": "string", "pattern": "^[a-z ]+$", "title": "口令"}
     assert schema["items"]["items"] == {"type": "integer"} and schema["items"]["minItems"] == 1
+
+
+def test_a_request_model_cannot_be_made_to_ignore_unknown_keys():
+    """DataModel is the one place a body's unknown keys are refused: a subclass loosening it fails at import."""
+    for extra in ("ignore", "allow"):
+        with pytest.raises(TypeError, match="unknown keys"):
+            type("Loose", (DataModel,), {"model_config": ConfigDict(extra=extra), "__annotations__": {"a": int}})
+    assert Body.model_config["extra"] == "forbid"
