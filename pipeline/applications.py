@@ -4,8 +4,8 @@ decisions of an institution and of a commission (on one item or on several).
 The kind is checked here; its `data` is checked by the kind's own model (`Kind.clean`) once the service
 knows the account may submit that kind at all (403 before 400). A decision is checked by the service after
 it has found the item (404 before 400), so it is declared loosely here and documented in full; so is the length
-of its comment (意见, at most COMMENT_MAX characters: `decision_comment`). Every one of them refuses unknown keys
-(`unknown_field`, like the rest of the API: `DataModel`).
+of its comment (意见, at most COMMENT_MAX characters: `decision_comment`; a withdrawal's 说明 likewise). Every one
+of them refuses unknown keys (`unknown_field`, like the rest of the API: `DataModel`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict
 
-from pipeline.fields import DataModel, FieldError, Given, Loose, checked
+from pipeline.fields import DataModel, FieldError, Given, Loose, checked, free_text
 from pipeline.kinds import KINDS
 
 
@@ -26,21 +26,14 @@ def kind_name(value: Any) -> str:
 
 
 KindName = checked(kind_name, "业务类型", schema={"type": "string", "enum": list(KINDS)})
-Comment = Given("说明")
 # A decision's 意见 is kept in the application's history and shown wherever it is: a paragraph, not a document.
 COMMENT_MAX = 500
 
 
-def decision_comment(value: Any) -> str:
-    """A decision's comment 意见, stripped ("" if none): text of at most COMMENT_MAX characters."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise FieldError("意见应为文本", "type")
-    value = value.strip()
-    if len(value) > COMMENT_MAX:
-        raise FieldError(f"意见不能超过{COMMENT_MAX}个字符（现有{len(value)}个）", "too_long")
-    return value
+def decision_comment(value: Any, what: str = "意见") -> str:
+    """A comment kept in an application's history — a decision's 意见, a withdrawal's 说明 —, stripped ("" if none):
+    text of at most COMMENT_MAX characters."""
+    return free_text(value, COMMENT_MAX, what)
 
 
 def decision(*values: str) -> Any:
@@ -71,9 +64,12 @@ class Resubmission(DataModel):
 
 
 class Withdrawal(DataModel):
+    """The party that filed an application withdraws it, with a 说明 if it likes (checked like a decision's comment,
+    once the application is found)."""
+
     model_config = ConfigDict(title="撤回申请")
 
-    comment: Annotated[str, Comment] | None = None
+    comment: Annotated[str, Given("说明", description=f"可省略；至多{COMMENT_MAX}个字符", maxLength=COMMENT_MAX)] | None = None
 
 
 class InstitutionDecision(DataModel):

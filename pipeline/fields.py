@@ -79,6 +79,19 @@ def text(value: Any, low: int, high: int, what: str) -> str:
     return value
 
 
+def free_text(value: Any, high: int, what: str) -> str:
+    """Text a person may leave out (a comment, a reason, a search string): stripped, "" when not given, at most `high`
+    characters — kept, shown and searched with, it must not be a document."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise FieldError(f"{what}应为文本", "type")
+    value = value.strip()
+    if len(value) > high:
+        raise FieldError(f"{what}不能超过{high}个字符（现有{len(value)}个）", "too_long")
+    return value
+
+
 def choice(value: Any, options: Mapping[str, str] | Sequence[str], what: str) -> str:
     """A value from `options`; a mapping maps accepted spellings to the clean value."""
     if isinstance(value, str):

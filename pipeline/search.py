@@ -18,6 +18,8 @@ import json
 from pipeline.routing import jurisdiction_prefix
 
 EXACT, PREFIX, INSIDE = 0, 1, 2
+# The longest search string a list takes (a name, a code, part of one): longer is refused, not cut.
+MAX_SEARCH = 100
 TIERS = (EXACT, PREFIX, INSIDE)
 
 

@@ -24,6 +24,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import Status
 from pipeline.materials import MAX_ATTACHMENT_BYTES
 from pipeline.registers.institutions import SetupApproval
+from pipeline.search import MAX_SEARCH
 from pipeline.time_limits import MARKER_LABELS
 from portal.api import responses as r
 from portal.api.schemas import OpenApiSchema, ResponseSchema, component_schemas, kind_schemas, ref
@@ -107,6 +108,7 @@ def labelled(labels: dict) -> str:
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INT, STRING, DATE = {"type": "integer"}, {"type": "string"}, {"type": "string", "format": "date"}
+TYPED = {"type": "string", "maxLength": MAX_SEARCH}  # a search string a person types (400 too_long beyond)
 DIVISION = {"type": "string", "pattern": r.DIVISION_PATTERN}
 PAGE = q("page", {"type": "integer", "minimum": 1}, "页码", 1)
 
@@ -117,11 +119,11 @@ def paged(most: int, per_page: str, same: str, order: str = "按编号") -> tupl
             q("cursor", STRING, f"上一页返回的 next{same}：{order}翻页，任意深度都一样快"))
 PERIOD = (q("since", DATE, "提交日期起（含）"), q("until", DATE, "提交日期止（含）"))
 SEARCH = (
-    q("name", STRING, "姓名或名称包含；结果按相关度排序：与之相同、以之开头、其余包含它的"),
+    q("name", TYPED, "姓名或名称包含；结果按相关度排序：与之相同、以之开头、其余包含它的"),
     q("division", {"type": "string", "pattern": "^[0-9]{1,6}$"}, "行政区划代码或其前缀；6位代码包含其下级"),
-    q("institution", STRING, "机构编号，或机构名称包含"),
-    q("uscc", STRING, "统一社会信用代码（机构）"),
-    q("identifier", STRING, "电子化注册识别码"),
+    q("institution", TYPED, "机构编号，或机构名称包含"),
+    q("uscc", TYPED, "统一社会信用代码（机构）"),
+    q("identifier", TYPED, "电子化注册识别码"),
     q("cursor", STRING, "上一页返回的 next（不透明，原样传回）"),
     q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, f"每页条数，1至{MAX_LIMIT}", 20),
 )
@@ -249,7 +251,7 @@ OPERATIONS: list[Op] = [
     Op("GET", "/institution/batches", "本机构的批次", INSTITUTION, r.BatchList),
     Op("GET", "/institution/batches/{id}", "一个批次：进度与逐行结果", INSTITUTION, r.Batch, (404,), id_of="批次"),
     Op("GET", "/verify/physician-qualification", "医师资格信息验证", INSTITUTION, r.QualificationCheck, (400,),
-       params=(q("certificate_no", STRING, "医师资格证书编号（必填）"), q("name", STRING, "姓名（必填）"))),
+       params=(q("certificate_no", TYPED, "医师资格证书编号（必填）"), q("name", TYPED, "姓名（必填）"))),
     Op("GET", "/verify/registration", "医师、护士执业注册信息验证", INSTITUTION, r.RegistrationCheck, (400,),
        params=(q("identifier", STRING, "电子化注册识别码（必填）"),)),
     Op("GET", "/verify/institutions", "全国医疗机构查询（同公示检索）", INSTITUTION, r.InstitutionPage, (400,), params=SEARCH),
@@ -294,7 +296,7 @@ OPERATIONS: list[Op] = [
        r.ManagedAccountList, (400,),
        params=(q("role", ("institution", "commission"), "账号类别", "institution"),
                q("status", ("active", "disabled", "pending_activation"), "账号状态"),
-               q("q", STRING, "机构名称、统一社会信用代码或用户名"),
+               q("q", TYPED, "机构名称、统一社会信用代码或用户名"),
                *paged(MAX_ACCOUNTS, "每页条数", "（筛选条件须相同）"))),
     Op("POST", "/commission/accounts", "创建本级或下级卫健委工作人员账号（仅管理员）", COMMISSION, {201: r.ManagedAccount},
        (400, 409),

@@ -7,6 +7,7 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.view import view_config
 
+from pipeline.search import MAX_SEARCH
 from portal.pages.common import FORM_ERRORS, form_error
 from portal.services import licences, public
 from publisher import bulk
@@ -21,7 +22,7 @@ def search(request: Request):
     if kind not in KIND_LABELS:
         kind = "physicians"
     form = {"kind": kind, **{name: request.params.get(name, "").strip() for name in SEARCH_FIELDS}}
-    page: dict[str, Any] = {"form": form, "kinds": KIND_LABELS, "results": None, "next_url": None}
+    page: dict[str, Any] = {"form": form, "kinds": KIND_LABELS, "results": None, "next_url": None, "max_search": MAX_SEARCH}
     if "kind" not in request.params:
         return page
     query = {name: value for name, value in form.items() if value and name != "kind"}

@@ -97,10 +97,11 @@ def filed_application(session: Session, account: Account, application_id: int, r
     return application
 
 
-def withdraw(session: Session, account: Account, application_id: int, comment: str = "") -> Application:
+def withdraw(session: Session, account: Account, application_id: int, comment: object = "") -> Application:
     """Only the party that filed an application withdraws it (a nurse cannot withdraw the cancellation her institution
-    filed about her); anyone else who can see it gets 403."""
+    filed about her); anyone else who can see it gets 403. The 说明 is checked like a decision's comment."""
     application = filed_application(session, account, application_id, "只有提交该申请的一方可以撤回")
+    comment = checked_comment(comment, "说明")
     audit(session, f"account:{account.id}", "withdraw", f"application:{application.id}", application.commission_code)
     application.move_to(Status.withdrawn, account.role, actor_label(session, account), comment or "申请人撤回")
     return application
@@ -121,10 +122,11 @@ def resubmit(session: Session, account: Account, application_id: int, data: obje
     return application
 
 
-def checked_comment(comment: object) -> str:
-    """A decision's comment 意见, stripped, or 400 on `comment` (too long, not text); checked once the item is found."""
+def checked_comment(comment: object, what: str = "意见") -> str:
+    """A decision's comment 意见 (a withdrawal's 说明), stripped, or 400 on `comment` (too long, not text); checked once
+    the item is found."""
     try:
-        return decision_comment(comment)
+        return decision_comment(comment, what)
     except FieldError as error:
         raise invalid({"comment": str(error)}, {"comment": error.code}) from None
 

@@ -26,7 +26,7 @@ from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from portal.cli.users import USERNAME
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services.attempts import lift_login_lock
-from portal.services.paging import by_id
+from portal.services.paging import by_id, search_text
 
 REQUEST_TTL = timedelta(hours=24)
 ACCOUNT_STATUSES = {"active": "正常", "disabled": "已停用", "pending_activation": "待激活"}
@@ -104,9 +104,9 @@ def list_accounts(session: Session, account: Account, role: str = "institution",
     else:
         query = (select(Account, Institution.name).join(Institution, Institution.id == Account.institution_id)
                  .where(Account.role == "institution", *within(Institution.division_code, prefix)))
-        if q.strip():
-            query = query.where(or_(name_index.contains(session, Institution.name, q.strip()),
-                                    Institution.uscc == q.strip().upper(), Account.username == q.strip()))
+        if q := search_text(q, "q", "查询内容"):
+            query = query.where(or_(name_index.contains(session, Institution.name, q),
+                                    Institution.uscc == q.upper(), Account.username == q))
     if status:
         query = query.where(Account.status == status)
     rows, following = by_id(session, query, Account.id, cursor, limit, page)

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pipeline.fields import FieldError, free_text
 from pipeline.numbers import MAX_INT, is_count
-from pipeline.search import comparable
+from pipeline.search import MAX_SEARCH, comparable
 from portal.errors import invalid
 
 # Counted exactly up to here; a list longer than this shows "10000 件以上". Counting the whole list for every page
@@ -49,6 +50,15 @@ def id_cursor(raw: str | None) -> int | None:
     if not is_count(raw):
         raise invalid({"cursor": BAD_CURSOR})
     return int(raw)
+
+
+def search_text(value: object, field: str, what: str, high: int = MAX_SEARCH) -> str:
+    """A search string a person typed (query parameter `field`), stripped ("" when not given): 400 on `field` beyond
+    `high` characters, so no list is searched with, or answers echoing, a document."""
+    try:
+        return free_text(value, high, what)
+    except FieldError as error:
+        raise invalid({field: str(error)}, {field: error.code}) from None
 
 
 def page_limit(raw: str | None, default: int, maximum: int) -> int:

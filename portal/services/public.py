@@ -14,7 +14,7 @@ from pipeline.identifiers import is_valid_identifier
 from pipeline.numbers import is_count
 from pipeline.registers.institutions import STATUS_LABELS as INSTITUTION_STATUS_LABELS
 from portal.errors import invalid, not_found
-from portal.services.paging import BAD_CURSOR, page_limit
+from portal.services.paging import BAD_CURSOR, page_limit, search_text
 
 KINDS = {"physicians": "physician", "nurses": "nurse", "institutions": "institution"}
 MAX_LIMIT = 100
@@ -27,7 +27,7 @@ def search(session: Session, plural_kind: str, params: dict[str, str]) -> dict:
     limit = page_limit(params.get("limit"), 20, MAX_LIMIT)
     conditions = filters(session, plural_kind, params)
     cursor = (params.get("cursor") or "").strip()
-    if name := (params.get("name") or "").strip():
+    if name := search_text(params.get("name"), "name", "名称"):
         return ranked(session, name, conditions, cursor, limit, ranking.division_prefix((params.get("division") or "").strip()))
     query = select(PublicRecord).where(*conditions)
     if cursor:
@@ -44,15 +44,15 @@ def filters(session: Session, plural_kind: str, params: dict[str, str]) -> list:
         if not is_count(division) or len(division) > 6:
             raise invalid({"division": "行政区划代码应为不超过 6 位的数字"})
         conditions += within(PublicRecord.division, ranking.division_prefix(division))
-    if institution := (params.get("institution") or "").strip():
+    if institution := search_text(params.get("institution"), "institution", "执业机构"):
         if is_count(institution):
             conditions.append(PublicRecord.institution_id == int(institution))
         else:
             ids = select(Institution.id).where(name_index.contains(session, Institution.name, institution))
             conditions.append(PublicRecord.institution_id.in_(ids))
-    if uscc := (params.get("uscc") or "").strip():
+    if uscc := search_text(params.get("uscc"), "uscc", "统一社会信用代码"):
         conditions.append(PublicRecord.uscc == uscc.upper())
-    if identifier := (params.get("identifier") or "").strip():
+    if identifier := search_text(params.get("identifier"), "identifier", "电子化注册识别码"):
         conditions.append(PublicRecord.identifier == identifier.upper())
     return conditions
 

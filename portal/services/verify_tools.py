@@ -8,14 +8,15 @@ from models import PhysicianQualification, PublicRecord
 from pipeline.identifiers import is_valid_identifier, parse_identifier
 from portal.errors import invalid
 from portal.services import public
+from portal.services.paging import search_text
 
 
 def physician_qualification(session: Session, certificate_no: str | None, name: str | None) -> dict:
     """Whether a qualification record with this number belongs to this name; details only on a match."""
-    fields = {k: "必填" for k, v in (("certificate_no", certificate_no), ("name", name)) if not (v or "").strip()}
+    certificate_no, name = search_text(certificate_no, "certificate_no", "医师资格证书编号"), search_text(name, "name", "姓名")
+    fields = {k: "必填" for k, v in (("certificate_no", certificate_no), ("name", name)) if not v}
     if fields:
         raise invalid(fields)
-    certificate_no, name = (certificate_no or "").strip(), (name or "").strip()
     record = session.get(PhysicianQualification, certificate_no)
     if record is None or record.name != name:
         return {"match": False, "certificate_no": certificate_no, "name": name}

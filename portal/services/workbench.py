@@ -25,7 +25,7 @@ from pipeline.routing import in_jurisdiction, jurisdiction_prefix
 from pipeline.time_limits import MARKER_LABELS, Deadline, deadline, latest_start, parse_limits
 from portal.errors import REFUSALS, described, invalid
 from portal.services.applications import commission_decide
-from portal.services.paging import BAD_CURSOR, Count, count_up_to
+from portal.services.paging import BAD_CURSOR, Count, count_up_to, search_text
 
 SORTS = {"waiting": "等待最久在前", "-waiting": "等待最短在前", "submitted": "提交早在前", "-submitted": "提交晚在前",
          "id": "编号升序", "-id": "编号降序"}
@@ -116,8 +116,8 @@ def parse_queue_filter(params: Mapping[str, str], account: Account, default_per_
 def find_institution(session: Session, account: Account, text: str) -> int:
     """The 执业机构 filter as a clerk types it, when it is not an institution id: an institution of the jurisdiction
     by its unified social credit code or its name (the whole name, or a part only one institution's name holds).
-    Refused naming the field when there is none, or more than one."""
-    text = text.strip()
+    Refused naming the field when there is none, or more than one (or the text is longer than any search string)."""
+    text = search_text(text, "institution", "执业机构")
     scope = within(Institution.division_code, jurisdiction_prefix(account.division_code))
     found = session.scalar(select(Institution.id).where(Institution.uscc == text.upper(), *scope))
     if found is not None:

@@ -3,6 +3,7 @@ silently dropped — a 400 in the contract shape naming the field with a Chinese
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from models import Account, Application, ApplicationEvent, AuditEntry, Institution, OtherStaff, Person
 from pipeline.applications import COMMENT_MAX
 from pipeline.kinds import KINDS
+from pipeline.search import MAX_SEARCH
 from portal.services.accounts import enrol_totp
 from tests import factories
 from tests.functional.security.conftest import sms_to
@@ -337,3 +339,51 @@ def test_the_api_document_says_every_json_body_takes_no_other_field(api):
                     assert data.get("additionalProperties") is False, (method, path, variant["title"])
             checked.append(path)
     assert {"/api/v1/login", "/api/v1/signup", "/api/v1/applications", "/api/v1/commission/counter"} <= set(checked)
+
+
+# --- free text a person types has a limit that fits it ------------------------------------------------------------
+
+
+def test_a_withdrawal_comment_has_the_decisions_maximum(api, db, settings):
+    desk = institution_desk(api, db, name=factories.unique_name("撤回医院"))
+    person = person_account(db, settings, desk.id)
+    item = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                 "awaiting_institution")
+    db.commit()
+    headers, path = login(api, person["mobile"]), f"/api/v1/applications/{item.id}/withdraw"
+    before = events(db, item)
+    for comment in ("撤" * (COMMENT_MAX + 1), "x" * 5_000):
+        answer = api.post_json(path, {"comment": comment}, headers=headers, status=400)
+        assert "说明不能超过500个字符" in refused(answer, "comment", "too_long")["fields"]["comment"]
+    refused(api.post_json(path, {"comment": 5}, headers=headers, status=400), "comment", "type")
+    assert events(db, item) == before
+    done = api.post_json(path, {"comment": " " + "撤" * COMMENT_MAX + " "}, headers=headers).json
+    assert done["status"] == "withdrawn" and done["history"][-1]["comment"] == "撤" * COMMENT_MAX
+
+
+SEARCHES = [
+    ("/api/v1/public/physicians", "name", "名称"),
+    ("/api/v1/public/nurses", "institution", "执业机构"),
+    ("/api/v1/public/institutions", "uscc", "统一社会信用代码"),
+    ("/api/v1/public/institutions", "identifier", "电子化注册识别码"),
+]
+
+
+def test_a_search_string_has_a_maximum(api, db):
+    for path, field, what in SEARCHES:
+        answer = api.get(f"{path}?{urlencode({field: '张' * (MAX_SEARCH + 1)})}", status=400)
+        assert f"{what}不能超过{MAX_SEARCH}个字符" in refused(answer, field, "too_long")["fields"][field]
+        assert api.get(f"{path}?{urlencode({field: '张' * MAX_SEARCH})}").json["items"] == []
+    desk = institution_desk(api, db, name=factories.unique_name("查询医院"))
+    _, commission = commission_desk(api, db, "110105")
+    for path, field, headers in (("/api/v1/verify/physician-qualification?certificate_no=20110000001&", "name", desk.headers),
+                                 ("/api/v1/verify/physician-qualification?name=%E5%BC%A0%E4%B8%89&", "certificate_no", desk.headers),
+                                 ("/api/v1/commission/accounts?", "q", commission)):
+        answer = api.get(path + urlencode({field: "1" * (MAX_SEARCH + 1)}), headers=headers, status=400)
+        refused(answer, field, "too_long")
+    assert api.get(f"/api/v1/commission/accounts?q={'1' * MAX_SEARCH}", headers=commission).json["items"] == []
+
+
+def test_the_public_search_page_says_a_search_string_is_too_long(wsgi_app):
+    page = page_session(wsgi_app).get(f"/public?{urlencode({'kind': 'physicians', 'name': '张' * 500})}", status=400)
+    assert f"名称不能超过{MAX_SEARCH}个字符" in page.text

@@ -26,6 +26,7 @@ from pipeline.fields import (
     choice,
     clean,
     field_specs,
+    free_text,
     is_blank,
     iso_date,
     not_after,
@@ -336,3 +337,14 @@ def test_a_request_model_cannot_be_made_to_ignore_unknown_keys():
         with pytest.raises(TypeError, match="unknown keys"):
             type("Loose", (DataModel,), {"model_config": ConfigDict(extra=extra), "__annotations__": {"a": int}})
     assert Body.model_config["extra"] == "forbid"
+
+
+def test_free_text_is_stripped_optional_and_limited():
+    assert free_text(None, 5, "说明") == "" and free_text("  a b  ", 5, "说明") == "a b"
+    assert free_text(" " + "字" * 5 + " ", 5, "说明") == "字" * 5
+    with pytest.raises(FieldError) as too_long:
+        free_text("字" * 6, 5, "说明")
+    assert (str(too_long.value), too_long.value.code) == ("说明不能超过5个字符（现有6个）", "too_long")
+    with pytest.raises(FieldError) as not_text:
+        free_text(5, 5, "说明")
+    assert (str(not_text.value), not_text.value.code) == ("说明应为文本", "type")
