@@ -115,6 +115,22 @@ def mobile(value: Any) -> str:
     return value.strip()
 
 
+# --- how a number is shown where it must not be read in full -----------------------------------------------
+
+
+def masked(text: str, head: int, tail: int) -> str:
+    """`text` with all but its first `head` and last `tail` characters as `*` (all of it when nothing would be hidden)."""
+    if len(text) <= head + tail:
+        return "*" * len(text)
+    return text[:head] + "*" * (len(text) - head - tail) + text[len(text) - tail:]
+
+
+def mask_mobile(number: str | None) -> str:
+    """A mobile as answers, pages, audit entries and institution histories show it: 138****0002 (the first three and
+    last four digits); anything that is not 11 characters — a number kept in an older form — is only ****."""
+    return masked(number, 3, 4) if number and len(number) == 11 else "****"
+
+
 def password(value: Any) -> str:
     if not isinstance(value, str):
         raise FieldError("密码应为文本", "type")

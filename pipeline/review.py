@@ -12,7 +12,7 @@ from typing import Any
 
 from pipeline.fields import FieldSpec, field_specs
 from pipeline.kinds import KINDS, Kind
-from pipeline.persons import ID_TYPES
+from pipeline.persons import ID_TYPES, masked
 from pipeline.registers import institutions, nurses, physicians
 
 NONE = "—"
@@ -41,9 +41,9 @@ def mask_id_number(number: str | None) -> str:
     if not number:
         return NONE
     if len(number) == 18:
-        return number[:6] + "*" * 8 + number[-4:]
+        return masked(number, 6, 4)
     keep = 2 if len(number) > 5 else 1
-    return number[:keep] + "*" * (len(number) - 2 * keep) + number[-keep:]
+    return masked(number, keep, keep)
 
 
 def id_type_label(id_type: str | None) -> str:

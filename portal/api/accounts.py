@@ -8,9 +8,10 @@ from models.audit import audit
 from models.crypto import TOKEN_TTL_SECONDS, issue_token
 from pipeline import clock, totp
 from pipeline.accounts import Activation, Login, SignUp, TotpConfirm, TotpEnrol
+from pipeline.persons import mask_mobile
 from portal.api.common import api_view, body_of
 from portal.errors import REFUSALS, refusal_code, refusal_response
-from portal.services import accounts, handout, institution_desk, paging, second_factor
+from portal.services import accounts, institution_desk, paging, second_factor
 from portal.services.attempts import client_of
 
 
@@ -77,7 +78,7 @@ def staff_accounts(request: Request):
                 "name": person.name,
                 "profession": person.profession,
                 "sex": person.sex,
-                "mobile": handout.masked(person.mobile),
+                "mobile": mask_mobile(person.mobile),
                 "created_at": clock.iso(account.created_at),
             }
             for account, person in rows

@@ -10,6 +10,7 @@ from models.audit import audit as write_audit
 from models.db import engine_for
 from pipeline import clock
 from pipeline.accounts import OneTimePassword, StaffAccount
+from pipeline.persons import mask_mobile
 from pipeline.routing import jurisdiction_prefix
 from portal.api.common import api_view, body_of
 from portal.errors import invalid
@@ -82,7 +83,7 @@ def password_reset(request: Request):
 
 def request_json(request, account) -> dict:
     return {"id": request.id, "account_id": account.id, "username": account.username, "role": account.role,
-            "sent_to": commission_accounts.masked(request.mobile), "requested_by": request.requested_by,
+            "sent_to": mask_mobile(request.mobile), "requested_by": request.requested_by,
             "status": request.status, "created_at": clock.iso(request.created_at), "expires_at": clock.iso(request.expires_at)}
 
 
@@ -97,7 +98,7 @@ def approve_account_request(request: Request):
     item, account = commission_accounts.approve_request(request.dbsession, request.medreg, request.account,
                                                         int(request.matchdict["id"]))
     request.response.status = 202
-    return {"id": account.id, "sent_to": commission_accounts.masked(item.mobile), "status": "sent", "must_change_password": True}
+    return {"id": account.id, "sent_to": mask_mobile(item.mobile), "status": "sent", "must_change_password": True}
 
 
 @api_view(route_name="api.commission.search", request_method="GET", permission="commission")

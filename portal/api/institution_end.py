@@ -8,6 +8,7 @@ from models import batches
 from models.crypto import TOKEN_TTL_SECONDS, issue_token
 from pipeline.accounts import InstitutionHandout, PasswordChange
 from pipeline.institutions import ProfileChange, ScopeMapChange, StaffMember, StaffMemberChange, Webhook
+from pipeline.persons import mask_mobile
 from pipeline.registers.institutions import SetupApproval
 from portal.api.common import api_view, body_of, uploaded
 from portal.errors import REFUSALS, refusal_response
@@ -28,7 +29,7 @@ def create_institution(request: Request):
     institution, login = handout.create_institution(request.dbsession, request.medreg, request.account, body)
     request.response.status = 201
     return {"institution_id": institution.id, "account_id": login.id, "status": institution.status,
-            "sms_sent_to": handout.masked(institution.mobile)}
+            "sms_sent_to": mask_mobile(institution.mobile)}
 
 
 @api_view(route_name="api.commission.institution.account", request_method="POST", permission="commission")
@@ -38,7 +39,7 @@ def hand_out_account(request: Request):
     institution, login = handout.hand_out(request.dbsession, request.medreg, request.account, matched_id(request), body)
     request.response.status = 201
     return {"institution_id": institution.id, "account_id": login.id, "must_change_password": True,
-            "sms_sent_to": handout.masked(institution.mobile)}
+            "sms_sent_to": mask_mobile(institution.mobile)}
 
 
 @api_view(route_name="api.commission.follow_ups", request_method="GET", permission="commission")

@@ -10,6 +10,7 @@ from pyramid.view import view_config
 from models import Account, Commission
 from models.divisions import within
 from pipeline.errors import ValidationFailed
+from pipeline.persons import mask_mobile
 from pipeline.routing import jurisdiction_prefix
 from portal.api.commission_admin import export_response, register_export_response
 from portal.errors import REFUSALS, described
@@ -38,7 +39,7 @@ def accounts_page(request: Request, **extra) -> dict:
                      .order_by(Commission.division_code)) if account.admin else []
     requests = commission_accounts.pending_requests(session, account) if account.admin else []
     return {"institutions": institutions, "staff": staff, "pages": pages, "divisions": divisions, "q": q, "requests": requests,
-            "masked": commission_accounts.masked, "statuses": commission_accounts.ACCOUNT_STATUSES, "error_row": None,
+            "statuses": commission_accounts.ACCOUNT_STATUSES, "error_row": None,
             "list_query": list_query(request), **extra}
 
 
@@ -53,7 +54,7 @@ def approve_account_request(request: Request):
         error = form_error(request, refusal)
         request.response.status = error.status
         return accounts_page(request, error=error)
-    request.session.flash(f"已批准请求 #{item.id}：账号 {target.username} 的新密码已短信发送至 {commission_accounts.masked(item.mobile)}。")
+    request.session.flash(f"已批准请求 #{item.id}：账号 {target.username} 的新密码已短信发送至 {mask_mobile(item.mobile)}。")
     return HTTPFound(location=request.route_url("commission.accounts"))
 
 

@@ -18,6 +18,7 @@ from pipeline.fields import titles
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
 from pipeline.numbers import is_count
+from pipeline.persons import mask_mobile
 from portal.errors import REFUSALS, Refused
 from portal.pages.kind_forms import scopes_by_category
 
@@ -151,6 +152,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("entry_status", entry_status)
     event.setdefault("commission_label", lambda code: commission_label(request, code))
     event.setdefault("scopes_by_category", scopes_by_category())
+    event.setdefault("masked_mobile", mask_mobile)  # the one way a page shows a mobile (pipeline/persons.py)
     event.setdefault("when", clock.shown)  # every moment a page shows is Beijing time
     event.setdefault("profession", lambda: profession_of(request))
     event.setdefault("first_registration_offered", lambda: first_registration_offered(request))

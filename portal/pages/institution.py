@@ -7,7 +7,7 @@ from pyramid.view import view_config
 from models import Institution
 from pipeline.lifecycle import Status
 from portal.pages.common import FORM_ERRORS, decision_page, form_error, page_number
-from portal.services import accounts, applications, attachments, handout, institution_desk, review
+from portal.services import accounts, applications, attachments, institution_desk, review
 
 PROGRESS = (Status.awaiting_institution, Status.pending_approval, Status.returned, Status.approved, Status.issued,
             Status.published, Status.rejected, Status.verification_failed, Status.withdrawn)
@@ -35,7 +35,7 @@ def dashboard(request: Request, **extra) -> dict:
         "tasks": waiting["items"], "tasks_next": waiting["next"],
         "names": applications.person_names(session, waiting["items"] + progress["items"]),
         "progress": progress, "progress_status": shown, "progress_statuses": PROGRESS,
-        "numbers": numbers, "issued": None, "masked": handout.masked,
+        "numbers": numbers, "issued": None,
         **extra,
     }
 

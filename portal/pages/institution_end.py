@@ -12,6 +12,7 @@ from sqlalchemy import select
 from models import Notification, batches
 from pipeline import codes
 from pipeline.kinds import INSTITUTION, KINDS, kinds_where
+from pipeline.persons import mask_mobile
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
@@ -69,7 +70,7 @@ def setup_approval(request: Request):
         institution, _ = handout.create_institution(request.dbsession, request.medreg, request.account, data)
     except FORM_ERRORS as error:
         return {**choices, "form": {**form, "departments": data["departments"]}, "error": refused(request, error)}
-    request.session.flash(f"已录入“{institution.name}”的设置审批，账号和初始密码已短信发送至 {handout.masked(institution.mobile)}。")
+    request.session.flash(f"已录入“{institution.name}”的设置审批，账号和初始密码已短信发送至 {mask_mobile(institution.mobile)}。")
     return HTTPFound(location=request.route_url("commission.institution_new"))
 
 
@@ -77,7 +78,7 @@ def institution_page(request: Request, **extra) -> dict:
     """An institution of the jurisdiction as the commission sees it, with its account or the hand-out form."""
     session = request.dbsession
     institution = handout.visible_institution(session, request.account, int(request.matchdict["id"]))
-    return {"institution": institution, "login": handout.account_of(session, institution.id), "masked": handout.masked,
+    return {"institution": institution, "login": handout.account_of(session, institution.id),
             "account_statuses": ACCOUNT_STATUSES, "form": {}, **COMMON, **extra}
 
 
@@ -99,7 +100,7 @@ def hand_out_account(request: Request):
         if shown_error.status == 404:
             raise
         return institution_page(request, error=shown_error, form={"mobile": mobile})
-    request.session.flash(f"已为“{institution.name}”分发账号，用户名和初始密码已短信发送至 {handout.masked(institution.mobile)}，"
+    request.session.flash(f"已为“{institution.name}”分发账号，用户名和初始密码已短信发送至 {mask_mobile(institution.mobile)}，"
                           "机构首次登录须修改密码。")
     return HTTPFound(location=request.route_url("commission.institution", id=institution.id))
 

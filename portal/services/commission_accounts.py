@@ -20,6 +20,7 @@ from models.divisions import within
 from models.messages import send_sms
 from models.settings import Settings
 from pipeline.fields import FieldError
+from pipeline.persons import mask_mobile
 from pipeline.persons import mobile as mobile_rule
 from pipeline.persons import password as password_rule
 from pipeline.routing import in_jurisdiction, jurisdiction_prefix
@@ -191,10 +192,10 @@ def reset_password(session: Session, settings: Settings, actor: Account, account
         session.add(request)
         session.flush()
         audit(session, actor_of(actor), "reset_password_requested", f"account:{account.id}", actor.division_code,
-              username=account.username, sent_to=masked(target), request_id=request.id)
-        return ResetOutcome(masked(target), request.id)
+              username=account.username, sent_to=mask_mobile(target), request_id=request.id)
+        return ResetOutcome(mask_mobile(target), request.id)
     send_new_password(session, settings, actor, account, target, chosen_by=None)
-    return ResetOutcome(masked(target))
+    return ResetOutcome(mask_mobile(target))
 
 
 def send_new_password(session: Session, settings: Settings, actor: Account, account: Account, target: str,
@@ -210,7 +211,7 @@ def send_new_password(session: Session, settings: Settings, actor: Account, acco
     lift_login_lock(session, settings, account)
     send_sms(session, settings, target, "password_reset_by_commission", username=account.username or "", password=password)
     audit(session, actor_of(actor), "reset_password", f"account:{account.id}", actor.division_code,
-          username=account.username, sent_to=masked(target))
+          username=account.username, sent_to=mask_mobile(target))
 
 
 def pending_requests(session: Session, actor: Account) -> list[tuple[AccountRequest, Account]]:
@@ -243,7 +244,3 @@ def approve_request(session: Session, settings: Settings, actor: Account, reques
     audit(session, actor_of(actor), "reset_password_approved", f"account:{account.id}", actor.division_code,
           request_id=request.id, requested_by=request.requested_by)
     return request, account
-
-
-def masked(mobile: str) -> str:
-    return mobile[:3] + "****" + mobile[-4:]

@@ -27,11 +27,10 @@ from pipeline import clock
 from pipeline.fields import FieldError
 from pipeline.kinds import KINDS
 from pipeline.numbers import is_count
-from pipeline.persons import resident_id
+from pipeline.persons import mask_mobile, masked, resident_id
 from pipeline.review import mask_id_number
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
-from portal.services.handout import masked as masked_mobile
 from portal.services.paging import BAD_CURSOR, page_limit
 
 LIMIT = 50
@@ -92,7 +91,7 @@ def person_matches(session: Session, settings: Settings, q: str) -> list:
 
 def masked_query(q: str) -> str:
     """What an audit entry keeps of a query: enough to recognise it, not an ID number or a mobile in clear."""
-    return q if len(q) <= 4 else q[:2] + "*" * (len(q) - 4) + q[-2:]
+    return q if len(q) <= 4 else masked(q, 2, 2)
 
 
 def _cursor(section: str, raw: str) -> tuple[str, int]:
@@ -131,7 +130,7 @@ def person_json(settings: Settings, person: Person, institution: Institution) ->
         id_number = None  # encrypted under another secret: shown as unavailable, never as a 500
     return {
         "id": person.id, "name": person.name, "profession": person.profession, "sex": person.sex,
-        "id_type": person.id_type, "id_number": id_number, "mobile": masked_mobile(person.mobile),
+        "id_type": person.id_type, "id_number": id_number, "mobile": mask_mobile(person.mobile),
         "institution": {"id": institution.id, "name": institution.name},
     }
 
@@ -148,7 +147,7 @@ def institutions(session: Session, settings: Settings, prefix: str, q: str, limi
     return [
         {"id": i.id, "name": i.name, "uscc": i.uscc, "type": i.type, "division": i.division_code, "status": i.status,
          "identifier": i.identifier, "registered_by": i.registered_by, "address": i.address, "legal_rep": i.legal_rep,
-         "principal": i.principal, "phone": i.phone, "mobile": masked_mobile(i.mobile) if i.mobile else ""}
+         "principal": i.principal, "phone": i.phone, "mobile": mask_mobile(i.mobile) if i.mobile else ""}
         for i in rows
     ], more
 

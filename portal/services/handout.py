@@ -20,6 +20,7 @@ from models.submission import actor_label
 from pipeline.accounts import InstitutionHandout
 from pipeline.fields import FieldError
 from pipeline.fields import clean as clean_data
+from pipeline.persons import mask_mobile
 from pipeline.persons import password as password_rule
 from pipeline.registers.institutions import SetupApproval
 from pipeline.routing import in_jurisdiction
@@ -70,7 +71,7 @@ def create_institution(session: Session, settings: Settings, account: Account, d
     login = new_account(session, settings, institution, clean["mobile"])
     actor = actor_label(session, account)
     session.add(InstitutionEvent(institution_id=institution.id, actor=actor, action="setup_approval",
-                                 text=f"设置审批录入，账号已分发（短信发送至 {masked(clean['mobile'])}）",
+                                 text=f"设置审批录入，账号已分发（短信发送至 {mask_mobile(clean['mobile'])}）",
                                  detail={"setup": institution.setup}))
     audit(session, f"account:{account.id}", "institution_handout", f"institution:{institution.id}", account.division_code,
           account_id=login.id)
@@ -125,15 +126,11 @@ def hand_out(session: Session, settings: Settings, actor: Account, institution_i
     institution.mobile = mobile
     login = new_account(session, settings, institution, mobile, credentials_by=chosen_by)
     session.add(InstitutionEvent(institution_id=institution.id, actor=actor_label(session, actor), action="account_handout",
-                                 text=f"账号已分发（短信发送至 {masked(mobile)}）",
+                                 text=f"账号已分发（短信发送至 {mask_mobile(mobile)}）",
                                  detail={"account_id": login.id, "mobile_changed": before != mobile}))
     audit(session, f"account:{actor.id}", "institution_handout", f"institution:{institution.id}", actor.division_code,
-          account_id=login.id, sent_to=masked(mobile))
+          account_id=login.id, sent_to=mask_mobile(mobile))
     return institution, login
-
-
-def masked(mobile: str) -> str:
-    return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else "****"
 
 
 def change_password(session: Session, settings: Settings, account: Account, old_password: object, new_password: object,

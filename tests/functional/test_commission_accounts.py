@@ -4,15 +4,18 @@ SMS; persons, institutions, register entries and applications are found with the
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from models import Account, AuditEntry, Institution
+from models import Account, AccountRequest, AuditEntry, Institution
+from models.base import utcnow
 from pipeline.review import mask_id_number
 from tests import commission_world as cw
-from tests.journeys import PASSWORD, wait_for
+from tests import factories
+from tests.journeys import PASSWORD, institution_desk, login, page_session, staff_account, unique_username, wait_for
 
 NEW_PASSWORD = "Newpass-2026x"
 
@@ -278,3 +281,32 @@ def test_follow_ups_page_by_cursor_to_their_end(api, world, db):
             break
     assert seen == whole and len(whole) >= 3
     assert api.get("/api/v1/commission/follow-ups", params={"limit": "x"}, headers=headers, status=400).json["error"]["fields"]
+
+
+# --- how a mobile is shown ----------------------------------------------------------------------------------
+
+
+def test_a_mobile_is_shown_masked_the_same_way_by_every_answer_and_page(api, db, wsgi_app):
+    """One helper masks a mobile (pipeline/persons.py mask_mobile): 11 digits show their first three and last four;
+    a number kept in an older form (legacy data, before mobiles were checked) shows none of its digits — the reset
+    requests used to show 13800138 as 138****0138, the whole number."""
+    desk = institution_desk(api, db, name=factories.unique_name("手机医院"))
+    admin = unique_username("admin")
+    staff_account(db, "commission", admin, division="110105").admin = True
+    account = db.scalar(select(Account).where(Account.username == desk.username))
+    db.get(Institution, desk.id).mobile = "13800000077"
+    db.commit()
+    headers = login(api, admin)
+    answer = api.post_json(f"/api/v1/commission/accounts/{account.id}/password-reset", {"mobile": "13911112222"},
+                           headers=headers).json
+    assert answer["sent_to"] == "139****2222" and answer["status"] == "awaiting_second_admin"
+    legacy = AccountRequest(account_id=account.id, requested_by=db.scalar(select(Account.id).where(Account.username == admin)),
+                            mobile="13800138", expires_at=utcnow() + timedelta(hours=1))
+    db.add(legacy)
+    db.commit()
+    shown = {item["id"]: item["sent_to"] for item in api.get("/api/v1/commission/account-requests", headers=headers).json["items"]}
+    assert (shown[answer["request_id"]], shown[legacy.id]) == ("139****2222", "****")
+    page = page_session(wsgi_app, admin).get("/commission/accounts")
+    assert "139****2222" in page.text and "138****0138" not in page.text and "13800138" not in page.text
+    institution_page = page_session(wsgi_app, admin).get(f"/commission/institutions/{desk.id}")
+    assert "138****0077" in institution_page.text and "13800000077" not in institution_page.text

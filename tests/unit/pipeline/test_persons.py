@@ -302,3 +302,12 @@ def test_is_profession():
     assert is_profession(NURSE, "physician") == ["申请人不是医师，不能办理医师注册业务"]
     assert is_profession(PHYSICIAN, "nurse") == ["申请人不是护士，不能办理护士注册业务"]
     assert is_profession(PersonFacts("王五", "h", "physician"), "dentist") == ["申请人不是dentist，不能办理dentist注册业务"]
+
+
+def test_a_mobile_is_masked_to_its_first_three_and_last_four_digits_or_entirely():
+    from pipeline.persons import mask_mobile, masked
+
+    assert mask_mobile("13800000002") == "138****0002"
+    assert [mask_mobile(value) for value in ("13800138", "+8613800000002", "", None)] == ["****"] * 4
+    assert (masked("11010519880309131X", 6, 4), masked("abcd", 2, 2), masked("abcde", 2, 2)) == (
+        "110105********131X", "****", "ab*de")
