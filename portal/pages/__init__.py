@@ -68,6 +68,7 @@ ROUTES = [
 def includeme(config: Configurator) -> None:
     for name, pattern in ROUTES:
         config.add_route(name, pattern)
-    from portal.pages.common import add_template_globals
+    from portal.pages.common import add_template_globals, first_registration_offered
 
     config.add_subscriber(add_template_globals, BeforeRender)
+    config.add_request_method(first_registration_offered, "first_registration_offered", reify=True)

@@ -131,7 +131,8 @@ def profession_of(request: Request) -> str | None:
 
 def first_registration_offered(request: Request) -> bool:
     """Whether a person's menu and page offer 首次注册申请: a physician not yet on the register (the others do their
-    business on their business page)."""
+    business on their business page). Read it as `request.first_registration_offered`: worked out once a request
+    (the menu and the page both ask), not once per asker."""
     account = request.account
     if account is None or account.role != "person" or profession_of(request) != "physician":
         return False
@@ -155,7 +156,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("masked_mobile", mask_mobile)  # the one way a page shows a mobile (pipeline/persons.py)
     event.setdefault("when", clock.shown)  # every moment a page shows is Beijing time
     event.setdefault("profession", lambda: profession_of(request))
-    event.setdefault("first_registration_offered", lambda: first_registration_offered(request))
+    event.setdefault("first_registration_offered", lambda: request.first_registration_offered)
     event.setdefault("form", {})
     event.setdefault("error", None)
 

@@ -9,7 +9,7 @@ from models import Application, Commission, Person, PublicRecord
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.errors import invalid
-from portal.pages.common import FORM_ERRORS, first_registration_offered, form_error
+from portal.pages.common import FORM_ERRORS, form_error
 from portal.pages.kind_forms import form_of, looking_up, read_form, shown
 from portal.services import applications, attachments, review
 from publisher.fhir import ACTIVE_STATUSES
@@ -19,7 +19,7 @@ from publisher.fhir import ACTIVE_STATUSES
 def my_applications(request: Request):
     items = applications.list_own(request.dbsession, request.account)
     person = request.dbsession.get(Person, request.account.person_id)
-    return {"items": items, "person": person, "can_apply": first_registration_offered(request)}
+    return {"items": items, "person": person, "can_apply": request.first_registration_offered}
 
 
 @view_config(route_name="me.application", renderer="application.jinja2", permission="person")

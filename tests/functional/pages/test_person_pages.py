@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import event
+
 from models import PhysicianRegistration
+from models.db import engine_for
 from models.identifiers import identifier_for
 from pipeline import clock
 from tests import factories
@@ -41,3 +44,27 @@ def test_the_nurse_page_opens_the_first_registration_only_for_a_nurse_not_yet_re
     page = page_session(wsgi_app, veteran["mobile"]).get("/me/nurse")
     assert page.html.select_one("#nurse-form") is None and "请选择要办理的业务" in page.text
     assert "护士延续注册" in page.text and veteran["identifier"] in page.text
+
+
+def test_the_me_page_asks_the_register_once_for_its_menu_and_its_page(wsgi_app, api, db, settings):
+    """The menu (base.jinja2) and the page itself both offer 首次注册申请; whether to offer it is worked out once a
+    request (`request.first_registration_offered`), not once for each."""
+    desk = institution_desk(api, db, name=factories.unique_name("一次医院"))
+    newcomer = person_account(db, settings, desk.id)
+    db.commit()
+    browser = page_session(wsgi_app, newcomer["mobile"])
+    asked: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "FROM physician_registrations" in statement:
+            asked.append(statement)
+
+    engine = engine_for(settings.database_url)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = browser.get("/me")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(asked) == 1, asked
+    # What is shown is as before: the menu's link and the page's button.
+    assert FIRST in page.html.select_one("nav.subnav").text and FIRST in page.html.select_one("main").text
