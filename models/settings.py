@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_VAR = Path(os.environ.get("MEDREG_VAR", "var"))
 
@@ -71,6 +72,10 @@ class Settings:
     reset_requests_per_client: int = 20
     # An append-only file that receives a signed checkpoint of the audit chain's head after each seal ("": none).
     audit_checkpoints: str = ""
+    # The address the public reaches the portal at (scheme and host, and any path in front; no trailing slash), for
+    # the absolute addresses an answer gives (the bulk files' `url`). "": answers give paths, never an address built
+    # from the request's Host header, which a client chooses.
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         if "," in self.secret:
@@ -103,6 +108,17 @@ def flag(value: str) -> bool:
 
 def networks(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def public_url(raw: str) -> str:
+    """MEDREG_PUBLIC_URL without its trailing slash; anything but an http(s) address with a host is refused."""
+    value = raw.strip().rstrip("/")
+    if not value:
+        return ""
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+        raise ValueError(f"MEDREG_PUBLIC_URL 应为 http:// 或 https:// 开头、不带查询参数的网址，如 https://medreg.example.cn：{raw!r}")
+    return value
 
 
 def parse_channels(raw: str | None) -> tuple[Channel, ...]:
@@ -149,5 +165,6 @@ def load_settings(overrides: dict[str, str] | None = None, require: bool = True)
         client_failure_limit=int(pick("MEDREG_CLIENT_FAILURE_LIMIT", "medreg.client_failure_limit", "50")),
         reset_requests_per_client=int(pick("MEDREG_RESET_REQUESTS_PER_CLIENT", "medreg.reset_requests_per_client", "20")),
         audit_checkpoints=pick("MEDREG_AUDIT_CHECKPOINTS", "medreg.audit_checkpoints", ""),
+        public_url=public_url(pick("MEDREG_PUBLIC_URL", "medreg.public_url", "")),
     )
     return require_secret(settings) if require else settings

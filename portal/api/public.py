@@ -68,6 +68,13 @@ def licence_keys(request: Request):
     return answer
 
 
+def public_address(request: Request, route: str, **parts: str) -> str:
+    """An address an answer gives: under MEDREG_PUBLIC_URL when it is set, else the path alone — never built from the
+    request's Host header, which a client chooses (a forged one would put another site's address in the answer)."""
+    path = request.route_path(route, **parts)
+    return request.medreg.public_url + path if request.medreg.public_url else path
+
+
 def bulk_dir(request: Request) -> Path:
     return Path(request.medreg.bulk_dir or "var/bulk")
 
@@ -76,7 +83,7 @@ def bulk_dir(request: Request) -> Path:
 def bulk_listing(request: Request):
     files = bulk.listed_files(bulk_dir(request))
     for item in files:
-        item["url"] = request.route_url("api.public.bulk_file", name=item["name"])
+        item["url"] = public_address(request, "api.public.bulk_file", name=item["name"])
     manifest = bulk.read_manifest(bulk_dir(request)) or {}
     return {"cursor": manifest.get("cursor"), "generated_at": manifest.get("generated_at"), "files": files}
 

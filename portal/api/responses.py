@@ -1082,7 +1082,8 @@ class BulkFile(Answer):
     since: int | None
     size: int
     sha256: str
-    url: str = Field(json_schema_extra={"format": "uri"})
+    url: str = Field(json_schema_extra={"format": "uri-reference"},
+                     description="下载地址：设置了 MEDREG_PUBLIC_URL 时为其下的完整网址，否则为路径（如 /api/v1/public/bulk/文件名）")
 
 
 class BulkListing(Answer):

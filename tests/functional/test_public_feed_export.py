@@ -137,6 +137,57 @@ def test_public_end_settings_come_from_the_environment(monkeypatch, tmp_path):
         str(tmp_path), "file:/etc/medreg/licence-keys.json", 5, 2.5, 9)
 
 
+def served_listing(tmp_path) -> tuple[str, str]:
+    """A bulk directory holding one listed file: (the directory, the file's name)."""
+    out = tmp_path / "listed"
+    out.mkdir()
+    name = "public-full-7.csv"
+    (out / name).write_text("identifier\n", encoding="utf-8")
+    manifest = {"cursor": 7, "generated_at": "2026-12-04T10:00:00+08:00", "full": {"cursor": 7, "files": [name]}}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return str(out), name
+
+
+FORGED_HOST = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+
+
+def test_the_bulk_listing_never_takes_its_addresses_from_the_host_header(settings, tmp_path):
+    """Unset MEDREG_PUBLIC_URL: each file's `url` is a path (it used to be http://<whatever Host the client sent>/…)."""
+    directory, name = served_listing(tmp_path)
+    portal = portal_with(settings, bulk_dir=directory)
+    listing = portal.get("/api/v1/public/bulk", headers=FORGED_HOST)
+    assert [item["url"] for item in listing.json["files"]] == [f"/api/v1/public/bulk/{name}"]
+    assert "evil.example" not in listing.text
+    assert portal.get(listing.json["files"][0]["url"]).body == b"identifier\n"
+    page = portal.get("/public/bulk", headers=FORGED_HOST)
+    assert [a["href"] for a in page.html.select("#bulk-files a")] == [f"/api/v1/public/bulk/{name}"]
+
+
+def test_the_bulk_listing_gives_addresses_under_the_public_url_when_it_is_set(settings, tmp_path):
+    directory, name = served_listing(tmp_path)
+    portal = portal_with(settings, bulk_dir=directory, public_url="https://medreg.example.cn")
+    listing = portal.get("/api/v1/public/bulk", headers=FORGED_HOST).json
+    assert [item["url"] for item in listing["files"]] == [f"https://medreg.example.cn/api/v1/public/bulk/{name}"]
+
+
+def test_the_public_url_comes_from_the_environment_or_the_ini_and_is_checked(monkeypatch):
+    from models.settings import load_settings
+
+    monkeypatch.setenv("MEDREG_SECRET", "a-secret-of-the-environment")
+    monkeypatch.delenv("MEDREG_PUBLIC_URL", raising=False)
+    assert load_settings().public_url == ""
+    assert load_settings({"medreg.public_url": "https://ini.example.cn/"}).public_url == "https://ini.example.cn"
+    monkeypatch.setenv("MEDREG_PUBLIC_URL", "https://medreg.example.cn/registry/")
+    loaded = load_settings({"medreg.public_url": "https://ini.example.cn"})
+    assert loaded.public_url == "https://medreg.example.cn/registry"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.public_url = "https://elsewhere.example"  # type: ignore[misc]
+    for wrong in ("medreg.example.cn", "ftp://medreg.example.cn", "https://", "https://medreg.example.cn/?a=1"):
+        monkeypatch.setenv("MEDREG_PUBLIC_URL", wrong)
+        with pytest.raises(ValueError, match="MEDREG_PUBLIC_URL"):
+            load_settings()
+
+
 def test_the_snapshot_written_by_worker_processes_is_the_same_file(db, tmp_path, monkeypatch):
     """A big snapshot is encoded by one process per core, each in the export's own database snapshot, range by range:
     the files are byte for byte what one process writes."""
