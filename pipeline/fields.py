@@ -292,11 +292,12 @@ def Day(title: str, *, not_future: bool = False, description: str | None = None)
 # --- data models ------------------------------------------------------------------------------------
 
 
-class DataModel(BaseModel):
-    """The data of a request: unknown keys refused, blank values (None, "", [], whitespace) taken as not given.
+class RequestModel(BaseModel):
+    """What a request carries: unknown keys refused.
 
-    Every JSON body of the API and every kind's `data` is one of these, so a key nobody asked for is refused the
-    same way everywhere (400, code `unknown_field`) rather than silently dropped; a subclass cannot loosen that.
+    Every JSON body of the API (`portal/api/common.body_of` takes nothing else) and every kind's `data` is one of
+    these, so a key nobody asked for is refused the same way everywhere (400, code `unknown_field`) rather than
+    silently dropped; a subclass that tries to loosen that fails at import.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -305,7 +306,11 @@ class DataModel(BaseModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         if cls.model_config.get("extra") != "forbid":
-            raise TypeError(f"{cls.__name__}: a request model refuses unknown keys; do not set extra= on a DataModel")
+            raise TypeError(f"{cls.__name__}: a request model refuses unknown keys; do not set extra= on a RequestModel")
+
+
+class DataModel(RequestModel):
+    """The data of a request: unknown keys refused, blank values (None, "", [], whitespace) taken as not given."""
 
     @model_validator(mode="before")
     @classmethod

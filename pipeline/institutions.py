@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
 from pipeline import codes
-from pipeline.fields import DataModel, Loose, Text, checked, text
+from pipeline.fields import DataModel, Loose, RequestModel, Text, checked, text
 from pipeline.persons import Name, Sex
 from pipeline.registers.institutions import FIELD_LABELS, phone
 
@@ -36,10 +36,10 @@ def staff_title(value: Any) -> str:
 StaffTitle = checked(staff_title, "职称", schema={"type": "string", "maxLength": 50})
 
 
-class ProfileChange(BaseModel):
+class ProfileChange(RequestModel):
     """Phone and fax change without approval (each change is kept in the institution's history)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="修改联系电话、传真")
+    model_config = ConfigDict(title="修改联系电话、传真")
     unknown_field_reason: ClassVar[str] = "只能直接修改联系电话（phone）和传真（fax）；其他登记事项请申请变更登记"
 
     phone: Annotated[str, ContactPhone] | None = None
@@ -52,10 +52,10 @@ class ProfileChange(BaseModel):
         return self
 
 
-class StaffMemberChange(BaseModel):
+class StaffMemberChange(RequestModel):
     """Some details of one of the institution's other staff 其他人员 (kept by the institution, never published)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="修改其他人员")
+    model_config = ConfigDict(title="修改其他人员")
 
     name: Annotated[str, Name] | None = None
     sex: Annotated[str, Sex] | None = None

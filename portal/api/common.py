@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from pydantic import BaseModel
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from models import Application
 from pipeline import clock
-from pipeline.fields import validate
+from pipeline.fields import RequestModel, validate
 from portal.errors import invalid
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=RequestModel)
 
 
 def api_view(**settings):
@@ -57,8 +56,8 @@ def unstorable(value: object, depth: int = 0) -> str | None:
 
 
 def body_of(request: Request, model: type[M], optional: bool = False) -> M:
-    """The JSON body as `model` (a request model of pipeline/), or 400 with a reason and a code per field;
-    `optional`: no body at all is taken as {}."""
+    """The JSON body as `model` (a RequestModel of pipeline/: a field it does not take is refused), or 400 with a
+    reason and a code per field; `optional`: no body at all is taken as {}."""
     return validate(model, json_body(request) if request.body or not optional else {}, whole="body")
 
 

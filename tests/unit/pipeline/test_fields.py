@@ -19,6 +19,7 @@ from pipeline.fields import (
     Given,
     Loose,
     PositiveInt,
+    RequestModel,
     Text,
     Widget,
     age_on,
@@ -333,9 +334,10 @@ def test_given_and_loose_fields_are_documented_in_full():
 
 def test_a_request_model_cannot_be_made_to_ignore_unknown_keys():
     """DataModel is the one place a body's unknown keys are refused: a subclass loosening it fails at import."""
-    for extra in ("ignore", "allow"):
-        with pytest.raises(TypeError, match="unknown keys"):
-            type("Loose", (DataModel,), {"model_config": ConfigDict(extra=extra), "__annotations__": {"a": int}})
+    for base in (RequestModel, DataModel):
+        for extra in ("ignore", "allow"):
+            with pytest.raises(TypeError, match="unknown keys"):
+                type("Loose", (base,), {"model_config": ConfigDict(extra=extra), "__annotations__": {"a": int}})
     assert Body.model_config["extra"] == "forbid"
 
 
