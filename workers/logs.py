@@ -32,10 +32,9 @@ def chosen_level(loglevel: int | str | None) -> int | str | None:
     otherwise None, i.e. MEDREG_LOG_LEVEL, else INFO, as the portal and the relay. Celery's own default, WARNING,
     would leave `celery -A workers beat` without a single line and a worker with its warnings only."""
     context = click.get_current_context(silent=True)
-    if context is not None and "loglevel" in context.params:
-        if context.get_parameter_source("loglevel") in (None, click.core.ParameterSource.DEFAULT):
-            return None
-    return loglevel
+    left_to_default = (context is not None and "loglevel" in context.params
+                       and context.get_parameter_source("loglevel") in (None, click.core.ParameterSource.DEFAULT))
+    return None if left_to_default else loglevel
 
 
 @signals.setup_logging.connect
