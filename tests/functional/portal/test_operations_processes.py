@@ -131,8 +131,8 @@ def test_beat_and_a_worker_started_as_documented_write_their_lines(settings, tmp
     """`celery -A workers beat` and `celery -A workers worker -Q …` exactly as the contract runs them, without
     `--loglevel`: Celery's own default (WARNING) left beat without a single line and a worker with its warnings only.
     They log at MEDREG_LOG_LEVEL, else INFO, as the portal and the relay do; an explicit `--loglevel` still wins."""
-    environment = {**worker_environment(settings), "MEDREG_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"}
-    environment.pop("MEDREG_LOG_LEVEL", None)
+    unset = {name: value for name, value in worker_environment(settings).items() if name != "MEDREG_LOG_LEVEL"}
+    environment = {**unset, "MEDREG_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"}
     lines = run_until_logged(tmp_path / "beat.log", "celery beat started", environment,
                              ["beat", "--schedule", str(tmp_path / "schedule")])
     assert any(line["event"] == "celery beat started" and line["level"] == "info" for line in lines), lines
@@ -141,7 +141,7 @@ def test_beat_and_a_worker_started_as_documented_write_their_lines(settings, tmp
     queue = f"test-logs-{uuid.uuid4().hex[:8]}"
     worker = ["worker", "-Q", queue, "-c", "1", "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
               "--without-heartbeat"]
-    lines = run_until_logged(tmp_path / "worker.log", "ready.", worker_environment(settings), worker)
+    lines = run_until_logged(tmp_path / "worker.log", "ready.", unset, worker)
     assert any(line["event"].endswith("ready.") and line["logger"].startswith("celery") for line in lines), lines
 
     lines = run_until_logged(tmp_path / "quiet.log", "celery beat started", environment,
