@@ -9,6 +9,10 @@ from collections.abc import Mapping
 
 # The machine-readable reason of a refused field, beside its Chinese text (api: `error.codes`).
 INVALID = "invalid"
+# A field refused for being absent says so in these words; its code, when the refusal names none, is "required", as
+# the request models' own (pipeline.fields) — not "invalid", which an integrator cannot tell from a bad value.
+REQUIRED_REASON = "必填"
+REQUIRED = "required"
 
 
 class ValidationFailed(Exception):
@@ -16,7 +20,10 @@ class ValidationFailed(Exception):
 
     def __init__(self, fields: Mapping[str, str], codes: Mapping[str, str] | None = None) -> None:
         self.fields: dict[str, str] = dict(fields)
-        self.codes: dict[str, str] = {name: (codes or {}).get(name, INVALID) for name in self.fields}
+        self.codes: dict[str, str] = {
+            name: (codes or {}).get(name) or (REQUIRED if reason == REQUIRED_REASON else INVALID)
+            for name, reason in self.fields.items()
+        }
         self.message = "提交的内容有误：" + "；".join(f"{key}：{reason}" for key, reason in self.fields.items())
         super().__init__("；".join(f"{key}：{reason}" for key, reason in self.fields.items()))
 

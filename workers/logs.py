@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import click
 from celery import Celery, signals
 from celery.apps import worker as celery_worker
 from celery.apps.beat import Beat
@@ -26,15 +27,25 @@ _bound: dict[str, Mapping[str, Any]] = {}
 _lock = threading.Lock()
 
 
+def chosen_level(loglevel: int | str | None) -> int | str | None:
+    """The level a worker or beat logs at: its `--loglevel` when the command line (or CELERY_*_LOGLEVEL) gave one;
+    otherwise None, i.e. MEDREG_LOG_LEVEL, else INFO, as the portal and the relay. Celery's own default, WARNING,
+    would leave `celery -A workers beat` without a single line and a worker with its warnings only."""
+    context = click.get_current_context(silent=True)
+    left_to_default = (context is not None and "loglevel" in context.params
+                       and context.get_parameter_source("loglevel") in (None, click.core.ParameterSource.DEFAULT))
+    return None if left_to_default else loglevel
+
+
 @signals.setup_logging.connect
 def json_lines(loglevel: int | str | None = None, **_: object) -> None:
-    configure_logging(loglevel)
+    configure_logging(chosen_level(loglevel))
 
 
 @signals.celeryd_init.connect
 def worker_without_banner(sender: str | None = None, instance=None, options: dict | None = None, **_: object) -> None:
     """Before the worker checks its privileges (a warning when run as root) and before Celery sets up logging."""
-    configure_logging((options or {}).get("loglevel"))
+    configure_logging(chosen_level((options or {}).get("loglevel")))
     if instance is not None:
         instance.quiet = True
         log.info("celery worker starting", extra={"hostname": sender})

@@ -129,11 +129,13 @@ def stats_backlog(request: Request):
 
 
 def export_response(request: Request) -> Response:
-    """The report named by `report` as a CSV or XLSX download (shared by the API and the statistics page)."""
-    fmt = request.params.get("format", "csv")
+    """The report named by `report` as a CSV or XLSX download (shared by the API and the statistics page). Without
+    `report` (or `format`), the figures `GET /api/v1/commission/stats` answers with the same `group_by`, `since` and
+    `until` (as CSV): the contract names the export beside the statistics, with no parameter of its own."""
+    fmt = request.params.get("format") or "csv"
     if fmt not in exports.FORMATS:
         raise invalid({"format": "应为 csv 或 xlsx"})
-    report = request.params.get("report", "")
+    report = request.params.get("report") or "applications"
     if report not in statistics.REPORTS:
         raise invalid({"report": "应为 " + "、".join(statistics.REPORTS)})
     title, headers, rows = statistics.report_table(request.dbsession, request.account, report, request.params,

@@ -92,7 +92,7 @@ def history(request: Request):
 @api_view(route_name="api.institution.staff", request_method="GET", permission="institution")
 def staff(request: Request):
     params = request.params
-    return institution_desk.staff(request.dbsession, request.account, params.get("profession", "physician"),
+    return institution_desk.staff(request.dbsession, request.account, params.get("profession") or "physician",
                                   *paging.requested(params, institution_desk.STAFF_A_PAGE))
 
 

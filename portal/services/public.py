@@ -31,7 +31,11 @@ def search(session: Session, plural_kind: str, params: dict[str, str]) -> dict:
         return ranked(session, name, conditions, cursor, limit, ranking.division_prefix((params.get("division") or "").strip()))
     query = select(PublicRecord).where(*conditions)
     if cursor:
-        query = query.where(PublicRecord.identifier > cursor)
+        # The `next` of a search without a name is the last identifier of its page: anything else is no cursor of
+        # ours (a ranked one, a typo), refused as the ranked search refuses one, not read as "nothing after it".
+        if not is_valid_identifier(cursor.upper()):
+            raise invalid({"cursor": BAD_CURSOR})
+        query = query.where(PublicRecord.identifier > cursor.upper())
     rows = list(session.scalars(query.order_by(PublicRecord.identifier).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -147,6 +147,20 @@ def test_the_csv_export_reads_back_as_the_figures(api, world):
         ["状态", "申请数"], ["待审批", 1], ["已公示", 2], ["未批准", 1], ["已退回", 1], ["合计", 5]]
 
 
+def test_the_export_without_a_report_is_the_statistics_it_stands_beside(api, world):
+    """`GET /api/v1/commission/export?...` as the contract writes it, next to `stats?group_by=`: without `report` it
+    exports the figures of the statistics (the applications, by the same `group_by`); it was 400 on `report`."""
+    by_status = export(api, world, group_by="status", format="xlsx")
+    assert [list(row) for row in load_workbook(io.BytesIO(by_status.body)).active.iter_rows(values_only=True)] == [
+        ["状态", "申请数"], ["待审批", 1], ["已公示", 2], ["未批准", 1], ["已退回", 1], ["合计", 5]]
+    figures = stats(api, world, group_by="kind")
+    response = export(api, world)
+    assert response.content_type == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
+    assert rows == [["业务类型", "申请数"], *[[row["label"], str(row["count"])] for row in figures["rows"]],
+                    ["合计", str(figures["total"])]]
+
+
 def test_the_xlsx_export_reads_back_as_the_figures(api, world):
     codes = world.codes
     response = export(api, world, report="registers", format="xlsx")

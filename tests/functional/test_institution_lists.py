@@ -83,6 +83,10 @@ def test_the_staff_list_pages_by_name_with_the_whole_count(api, wsgi_app, hospit
     desk, _, _, _ = hospital
     whole = api.get("/api/v1/institution/staff", params={"profession": "nurse"}, headers=desk.headers).json
     assert whole["count"] == len(whole["items"]) == 3 and whole["next"] is None
+    # `?profession=` as the contract writes it, empty: the physicians, as without it (was 400 on profession)
+    physicians = api.get("/api/v1/institution/staff", headers=desk.headers).json
+    assert api.get("/api/v1/institution/staff", params={"profession": ""}, headers=desk.headers).json == physicians
+    assert physicians["profession"] == "physician"
     assert [item["name"] for item in whole["items"]] == sorted(item["name"] for item in whole["items"])
     assert follow(api, "/api/v1/institution/staff", desk.headers, profession="nurse") == [item["registration_id"] for item in whole["items"]]
     one = api.get("/api/v1/institution/staff", params={"profession": "nurse", "limit": "1"}, headers=desk.headers).json

@@ -109,6 +109,14 @@ def test_name_search_ranks_exact_then_prefix_then_inside_and_pages_at_any_depth(
     # a cursor that is not one we handed out is refused, naming the field
     assert api.get("/api/v1/public/physicians", params={"name": "天明", "cursor": "garbage!"}, status=400).json["error"]["fields"] == {
         "cursor": "无效的游标：请使用上一页返回的 next"}
+    # so is one without a name, whose cursor is an identifier: a garbage one was an empty last page (200, next null)
+    for cursor in ("garbage!", "zzz", items[0]["identifier"][:-1]):
+        refused = api.get("/api/v1/public/physicians", params={"division": RANKED_DIVISION, "cursor": cursor}, status=400)
+        assert refused.json["error"]["fields"] == {"cursor": "无效的游标：请使用上一页返回的 next"}
+    first = api.get("/api/v1/public/physicians", params={"division": RANKED_DIVISION, "limit": 2}).json
+    after = api.get("/api/v1/public/physicians", params={"division": RANKED_DIVISION, "limit": 2,
+                                                         "cursor": first["next"].lower()}).json
+    assert after["items"] and after["items"][0]["identifier"] > first["next"]
     # the page: a "next" link that carries the ranked cursor
     page = api.get("/public", params={"kind": "physicians", "name": "天明", "division": RANKED_DIVISION, "limit": 2})
     assert page.status_int == 200

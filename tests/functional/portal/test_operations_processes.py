@@ -74,14 +74,15 @@ def worker_environment(settings) -> dict[str, str]:
             "MEDREG_CHANNELS": json.dumps([asdict(channel) for channel in settings.channels]), "MEDREG_WORKER_RELAY": "0"}
 
 
-def run_until_logged(log: Path, marker: str, environment: dict[str, str], arguments: list[str]) -> list[dict]:
-    """`celery -A workers ARGUMENTS` with its output in `log`, until `marker` is written (at most 60 s), then SIGTERM;
-    the JSON lines it wrote."""
+def run_until_logged(log: Path, marker: str, environment: dict[str, str], arguments: list[str],
+                     wait: float = 60) -> list[dict]:
+    """`celery -A workers ARGUMENTS` with its output in `log`, until `marker` is written (at most `wait` s), then
+    SIGTERM; the JSON lines it wrote."""
     with log.open("w") as handle:
         process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers", *arguments], cwd=ROOT,
                                    env=environment, stdout=handle, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + wait
             while marker not in log.read_text() and time.monotonic() < deadline and process.poll() is None:
                 time.sleep(0.2)
             process.send_signal(signal.SIGTERM)
@@ -124,3 +125,25 @@ def test_the_relay_writes_json_lines(settings):
             relay.wait()
     lines = json_lines(first + err) + json_lines(out)
     assert any("发件箱转发已启动" in line["event"] for line in lines) and any("发件箱转发已停止" in line["event"] for line in lines)
+
+
+def test_beat_and_a_worker_started_as_documented_write_their_lines(settings, tmp_path):
+    """`celery -A workers beat` and `celery -A workers worker -Q …` exactly as the contract runs them, without
+    `--loglevel`: Celery's own default (WARNING) left beat without a single line and a worker with its warnings only.
+    They log at MEDREG_LOG_LEVEL, else INFO, as the portal and the relay do; an explicit `--loglevel` still wins."""
+    unset = {name: value for name, value in worker_environment(settings).items() if name != "MEDREG_LOG_LEVEL"}
+    environment = {**unset, "MEDREG_BROKER_URL": "amqp://guest:guest@127.0.0.1:1//"}
+    lines = run_until_logged(tmp_path / "beat.log", "celery beat started", environment,
+                             ["beat", "--schedule", str(tmp_path / "schedule")])
+    assert any(line["event"] == "celery beat started" and line["level"] == "info" for line in lines), lines
+    assert all({"ts", "level", "logger", "event"} <= line.keys() for line in lines)
+
+    queue = f"test-logs-{uuid.uuid4().hex[:8]}"
+    worker = ["worker", "-Q", queue, "-c", "1", "-n", f"{queue}@%h", "--without-gossip", "--without-mingle",
+              "--without-heartbeat"]
+    lines = run_until_logged(tmp_path / "worker.log", "ready.", unset, worker)
+    assert any(line["event"].endswith("ready.") and line["logger"].startswith("celery") for line in lines), lines
+
+    lines = run_until_logged(tmp_path / "quiet.log", "celery beat started", environment,
+                             ["beat", "--loglevel", "WARNING", "--schedule", str(tmp_path / "quiet")], wait=10)
+    assert not any(line["level"] == "info" for line in lines), lines

@@ -11,6 +11,13 @@ def test_a_field_without_a_code_gets_invalid():
     assert INVALID == "invalid"
 
 
+def test_a_field_refused_as_missing_without_a_code_gets_required():
+    """The views that check query parameters or a body by hand refuse a missing one with "必填" and no code: it was
+    "invalid" there and "required" from the request models, for the same absence."""
+    failed = ValidationFailed({"certificate_no": "必填", "name": "必填", "mobile": "格式不对"}, {"name": "too_short"})
+    assert failed.codes == {"certificate_no": "required", "name": "too_short", "mobile": INVALID}
+
+
 def test_messages_name_every_field_in_order():
     failed = ValidationFailed({"name": "必填", "mobile": "格式不对"})
     assert failed.message == "提交的内容有误：name：必填；mobile：格式不对"
