@@ -26,10 +26,12 @@ def encode(record: dict) -> bytes:
 
 
 def push(channel: Channel, identifier: str, version: int, body: bytes, timeout: float = egress.TIMEOUT_SECONDS,
-         allowed: tuple[str, ...] = (), connections: egress.Connections | None = None) -> PushResult:
-    """The signed POST to one channel, through publisher.egress: the channel's address is checked when used (no private
-    or local address unless `allowed`, i.e. MEDREG_ALLOWED_PUSH_NETWORKS), no redirect is followed. On
-    `connections`' kept connection to the channel's site, if given."""
+         connections: egress.Connections | None = None) -> PushResult:
+    """The signed POST to one channel, through publisher.egress (no redirect followed, short time-out), on
+    `connections`' kept connection to the channel's site, if given. A channel's address is the operator's own
+    configuration (MEDREG_CHANNELS), which no user of medreg can set, so it may be anywhere the operator wrote —
+    a receiver on the same machine or in the site's own network included; addresses users type (institution
+    webhooks) keep egress's check for private and local addresses."""
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/fhir+json" if channel.format == "fhir" else "application/json",
@@ -38,5 +40,5 @@ def push(channel: Channel, identifier: str, version: int, body: bytes, timeout: 
         "X-Medreg-Record": identifier,
         "X-Medreg-Version": str(version),
     }
-    ok, outcome = egress.post(channel.url, body, headers, allowed, timeout, connections)
+    ok, outcome = egress.post(channel.url, body, headers, egress.ANYWHERE, timeout, connections)
     return PushResult(ok, "" if ok else outcome)

@@ -160,8 +160,7 @@ def deliver_many(settings: Settings, delivery_ids: list[int]) -> int:
         with egress.Connections() as connections:
             for row, channel in share:
                 body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
-                results[row.id] = push(channel, row.body["identifier"], row.body["version"], body,
-                                       allowed=settings.allowed_push_networks, connections=connections)
+                results[row.id] = push(channel, row.body["identifier"], row.body["version"], body, connections=connections)
 
     # A site a continent away answers in tens of milliseconds: a portion's pushes go out PUSHERS at a time, each
     # pusher on its own kept connection.

@@ -1,5 +1,6 @@
-"""Requests medreg makes to addresses someone else chose (institution webhooks, disclosure channels), made so they
-cannot reach where they do not belong (SSRF).
+"""Requests medreg makes to addresses someone else chose: institution webhooks, typed by an institution's clerk, made so
+they cannot reach where they do not belong (SSRF), and disclosure channels, the operator's configuration, which may
+be anywhere the operator wrote (`ANYWHERE`) but are otherwise made the same way.
 
 - Only `http` and `https`, a host name, no user or password in the address, a valid port.
 - The host is resolved and **every** address it resolves to must be public: not private, loopback, link-local
@@ -25,6 +26,8 @@ TIMEOUT_SECONDS = 5.0
 MAX_URL_LENGTH = 500
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Every network: for an address the operator wrote in the configuration (a disclosure channel), not a user.
+ANYWHERE = ("0.0.0.0/0", "::/0")
 
 
 class Blocked(ValueError):

@@ -24,7 +24,7 @@ def test_a_batch_of_pushes_goes_over_one_kept_connection():
         sockets = set()
         for n in range(5):
             body = record(n)
-            assert push(channel, body["identifier"], 1, encode(body), allowed=LOCAL, connections=connections).ok
+            assert push(channel, body["identifier"], 1, encode(body), connections=connections).ok
             ((connection, _),) = connections._open.values()
             sockets.add(id(connection.sock))
         assert len(sockets) == 1 and connection.sock is not None

@@ -1,5 +1,5 @@
-"""Rule 5: no requests to where they do not belong — webhook and channel addresses are checked when set and when
-used, redirects are not followed, time-outs are short."""
+"""Rule 5: no requests to where they do not belong — webhook addresses are checked when set and when used; channels,
+the operator's configuration, go where the operator wrote; redirects are not followed, time-outs are short."""
 from __future__ import annotations
 
 import threading
@@ -92,11 +92,14 @@ def test_redirects_are_not_followed(local_server):
     assert not ok and "302" in outcome and Recorder.hits == ["/redirect"]
 
 
-def test_a_channel_to_a_private_address_is_refused_unless_allowed(local_server):
+def test_a_channel_the_operator_configured_is_pushed_to_on_a_local_address(local_server):
+    """A channel is configuration no user can set (MEDREG_CHANNELS): a receiver on the same machine, as the contract's
+    deployments run it, gets its pushes without MEDREG_ALLOWED_PUSH_NETWORKS; redirects are still not followed."""
     channel = Channel("local", f"{local_server}/channel", "", "channel-secret")
-    refused = push(channel, "D110105202600000011", 1, b"{}")
-    assert not refused.ok and "已拒绝" in refused.error and Recorder.hits == []
-    assert push(channel, "D110105202600000011", 1, b"{}", allowed=("127.0.0.1/32",)).ok
+    assert push(channel, "D110105202600000011", 1, b"{}").ok
+    moved = push(Channel("moved", f"{local_server}/redirect", "", "channel-secret"), "D110105202600000011", 1, b"{}")
+    assert not moved.ok and "302" in moved.error
+    assert Recorder.hits == ["/channel", "/redirect"]
 
 
 def test_time_outs_are_short():
