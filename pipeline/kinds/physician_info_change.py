@@ -25,8 +25,12 @@ class Data(DataModel):
 
 
 def refuse(person: PersonFacts, physician: PhysicianEntryFacts | None) -> list[str]:
-    """Any physician whose entry holds an identifier (filed ones too)."""
-    return is_profession(person, "physician") + entry_reasons(physician)
+    """Any physician whose entry holds an identifier and is not cancelled (filed ones too: a physician between
+    institutions keeps their record up to date), as a nurse's info change."""
+    reasons = is_profession(person, "physician") + entry_reasons(physician)
+    if not reasons and physician is not None and physician.status == "cancelled":
+        reasons.append("医师注册已注销，不能变更个人信息")
+    return reasons
 
 
 KIND = Kind(

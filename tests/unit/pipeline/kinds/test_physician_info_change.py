@@ -37,6 +37,8 @@ def test_bad_items():
 def test_info_change_reasons():
     assert KIND.refuse(person=PHYSICIAN, physician=PHYSICIAN_ENTRY) == []
     assert KIND.refuse(person=PHYSICIAN, physician=replace(PHYSICIAN_ENTRY, status="filed")) == []
+    assert KIND.refuse(person=PHYSICIAN, physician=replace(PHYSICIAN_ENTRY, status="cancelled")) == [
+        "医师注册已注销，不能变更个人信息"]
     assert KIND.refuse(person=PHYSICIAN, physician=replace(PHYSICIAN_ENTRY, identifier=None)) == [
         "医师注册记录尚未取得电子化注册识别码，不能办理后续业务"]
     assert KIND.refuse(person=NURSE, physician=None) == [
