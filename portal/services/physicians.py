@@ -12,10 +12,13 @@ def practice_json(session: Session, entry: PhysicianRegistration) -> dict:
     """Institutions (current and past, with their periods), the status reason and the register history."""
     names = {i.id: i.name for i in session.query(Institution).filter(
         Institution.id.in_({p.institution_id for p in entry.practices} | {entry.institution_id}))}
+    # An entry registered and never moved since has no status_since of its own: it is registered since the day it was
+    # registered, as its public record says (publisher.allowlist.with_status_since).
+    since = entry.status_since or (entry.registered_on if entry.status == "registered" else None)
     return {
         "status_label": status_label(entry.status),
         "status_reason": STATUS_REASON_LABELS.get(entry.status_reason, entry.status_reason) if entry.status_reason else None,
-        "status_since": entry.status_since.isoformat() if entry.status_since else None,
+        "status_since": since.isoformat() if since else None,
         "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
         "institutions": [
             {"id": p.institution_id, "name": names.get(p.institution_id, ""), "main": p.main,

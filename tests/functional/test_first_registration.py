@@ -106,6 +106,8 @@ def test_first_registration_from_signup_to_disclosure_sites(api, db, settings, r
 
     mine = api.get("/api/v1/me/registration", headers=person["headers"]).json
     assert mine["registration"]["identifier"] == identifier and mine["registration"]["status"] == "registered"
+    # Registered since the day of the registration, as its public record says.
+    assert mine["registration"]["status_since"] == record["status_since"] == mine["registration"]["registered_on"]
 
     # Pushed to the national ("") and Beijing ("11") channels, signed (the receiver refuses a bad signature),
     # with the record's headers; Shanghai ("31") gets no delivery at all.
