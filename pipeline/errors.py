@@ -18,14 +18,17 @@ REQUIRED = "required"
 class ValidationFailed(Exception):
     """Bad input: one Chinese reason per field, and a code per field that a program can branch on."""
 
-    def __init__(self, fields: Mapping[str, str], codes: Mapping[str, str] | None = None) -> None:
+    def __init__(self, fields: Mapping[str, str], codes: Mapping[str, str] | None = None,
+                 labels: Mapping[str, str] | None = None) -> None:
+        """`labels`: the Chinese name of a field, for the message a person reads (the key where none is given)."""
         self.fields: dict[str, str] = dict(fields)
         self.codes: dict[str, str] = {
             name: (codes or {}).get(name) or (REQUIRED if reason == REQUIRED_REASON else INVALID)
             for name, reason in self.fields.items()
         }
-        self.message = "提交的内容有误：" + "；".join(f"{key}：{reason}" for key, reason in self.fields.items())
-        super().__init__("；".join(f"{key}：{reason}" for key, reason in self.fields.items()))
+        named = "；".join(f"{(labels or {}).get(key, key)}：{reason}" for key, reason in self.fields.items())
+        self.message = "提交的内容有误：" + named
+        super().__init__(named)
 
     @classmethod
     def one(cls, field: str, code: str, reason: str) -> ValidationFailed:

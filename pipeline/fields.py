@@ -11,6 +11,7 @@ per field — the same whoever submits (API, page, CSV batch, counter).
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
@@ -328,7 +329,7 @@ def validate(model: type[M], data: object, *, whole: str = "data", today: date |
     try:
         return model.model_validate(data, context={"today": today or clock.today()})
     except ValidationError as error:
-        raise refused(error, whole, getattr(model, "unknown_field_reason", UNKNOWN_FIELD)) from None
+        raise refused(error, whole, getattr(model, "unknown_field_reason", UNKNOWN_FIELD), labels_of(model)) from None
 
 
 def clean(model: type[BaseModel], data: object, *, whole: str = "data", today: date | None = None) -> dict[str, Any]:
@@ -346,9 +347,30 @@ _PYDANTIC_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
-def refused(error: ValidationError, whole: str = "data", unknown: str = UNKNOWN_FIELD) -> ValidationFailed:
+@functools.cache
+def labels_of(model: type[BaseModel]) -> dict[str, str]:
+    """Each field's Chinese name (its rule's title), for messages: `name` → 姓名."""
+    def title(annotation: Any, info: FieldInfo | None = None) -> str | None:
+        for item in (info.metadata if info is not None else []):
+            if isinstance(item, Rule):
+                return item.title
+        if typing.get_origin(annotation) is Annotated:
+            return next((item.title for item in typing.get_args(annotation)[1:] if isinstance(item, Rule)), None)
+        for inner in typing.get_args(annotation):  # an optional field: Annotated[…] | None
+            found = title(inner)
+            if found:
+                return found
+        return None
+
+    labels = {name: title(info.annotation, info) or info.title for name, info in model.model_fields.items()}
+    return {name: label for name, label in labels.items() if label}
+
+
+def refused(error: ValidationError, whole: str = "data", unknown: str = UNKNOWN_FIELD,
+            labels: Mapping[str, str] | None = None) -> ValidationFailed:
     """One reason and one code per field (the first pydantic found); a reason about the object goes to `whole`.
-    `unknown` is the reason for a field the model does not take (a model may say more: `unknown_field_reason`)."""
+    `unknown` is the reason for a field the model does not take (a model may say more: `unknown_field_reason`);
+    `labels` name the fields in the message."""
     fields: dict[str, str] = {}
     codes: dict[str, str] = {}
     for problem in error.errors(include_url=False):
@@ -362,7 +384,7 @@ def refused(error: ValidationError, whole: str = "data", unknown: str = UNKNOWN_
         if code not in CODES:
             code, reason = "invalid", "格式不正确"
         fields[name], codes[name] = reason, code
-    return ValidationFailed(fields, codes)
+    return ValidationFailed(fields, codes, labels)
 
 
 def require_one(model: BaseModel, what: str) -> None:

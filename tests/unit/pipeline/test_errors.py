@@ -24,6 +24,12 @@ def test_messages_name_every_field_in_order():
     assert str(failed) == "name：必填；mobile：格式不对"
 
 
+def test_messages_name_a_field_by_its_chinese_label_where_known():
+    failed = ValidationFailed({"name": "必填", "extra": "不支持的字段"}, labels={"name": "姓名"})
+    assert failed.message == "提交的内容有误：姓名：必填；extra：不支持的字段"
+    assert failed.fields == {"name": "必填", "extra": "不支持的字段"}  # the keys a program reads stay the fields'
+
+
 def test_one_field():
     failed = ValidationFailed.one("kind", "choice", "不支持的业务类型：x")
     assert (failed.fields, failed.codes) == ({"kind": "不支持的业务类型：x"}, {"kind": "choice"})

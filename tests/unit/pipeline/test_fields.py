@@ -350,3 +350,19 @@ def test_free_text_is_stripped_optional_and_limited():
     with pytest.raises(FieldError) as not_text:
         free_text(5, 5, "说明")
     assert (str(not_text.value), not_text.value.code) == ("说明应为文本", "type")
+
+
+def test_a_refused_body_names_each_field_in_chinese_in_its_message():
+    """The message a person reads says 姓名, not `name`; optional fields (Annotated[…] | None) are named too."""
+    from pipeline.accounts import SignUp
+    from pipeline.errors import ValidationFailed
+    from pipeline.fields import validate
+    from pipeline.kinds.physician_info_change import Data
+
+    with pytest.raises(ValidationFailed) as caught:
+        validate(SignUp, {"profession": "physician", "extra": 1}, whole="body")
+    assert caught.value.message.startswith("提交的内容有误：姓名：必填；性别：必填；")
+    assert "extra：不支持的字段" in caught.value.message and "name" not in caught.value.message
+    with pytest.raises(ValidationFailed) as caught:
+        validate(Data, {"title": "主管护师"})
+    assert caught.value.message == "提交的内容有误：职称：职称应为以下之一：医士、医师、主治医师、副主任医师、主任医师"
