@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from pyramid.config import Configurator
+from pyramid.events import NewResponse
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
@@ -150,8 +151,7 @@ def headers_tween_factory(handler, registry):
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         if logged_in(request) or "Set-Cookie" in headers:
-            headers["Cache-Control"] = "no-store"
-            headers["Pragma"] = "no-cache"
+            not_stored(response)
         if tls:
             headers["Strict-Transport-Security"] = HSTS
         return response
@@ -171,6 +171,20 @@ def headers_tween_factory(handler, registry):
     return headers_tween
 
 
+def not_stored(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+def no_store_with_cookies(event: NewResponse) -> None:
+    """An answer that sets a cookie is never stored, however it was made. The page session's cookie (and the CSRF
+    token in it) is set by a response callback, which Pyramid runs after every tween: the tween never saw it, and the
+    anonymous login, sign-up and reset pages went out with their session cookie and no Cache-Control at all — a shared
+    cache could hand one visitor's session and CSRF token to the next."""
+    if "Set-Cookie" in event.response.headers:
+        not_stored(event.response)
+
+
 def close_uploads(request: Request) -> None:
     """Close the temporary files webob parsed a form's body and uploads into, once the answer is made, instead of
     whenever the garbage collector reaches them (an open file per upload and per body over 10 KB until then)."""
@@ -187,3 +201,4 @@ def close_uploads(request: Request) -> None:
 def includeme(config: Configurator) -> None:
     # Above everything but the rate limit: even a refused or failed request gets the headers.
     config.add_tween("portal.headers.headers_tween_factory", under=INGRESS)
+    config.add_subscriber(no_store_with_cookies, NewResponse)
