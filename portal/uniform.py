@@ -6,7 +6,8 @@ a reset for an existing account looks up its codes and queues an SMS, one for no
 ID numbers.
 
 So these requests (UNIFORM: the API's and the pages' sign-up, activation and reset) are answered no sooner than
-FLOOR_SECONDS after they arrived, their transaction committed (the tween wraps pyramid_tm's): both answers take the
+Settings.uniform_answer_seconds (MEDREG_UNIFORM_ANSWER_SECONDS, default FLOOR_SECONDS) after they arrived,
+their transaction committed (the tween wraps pyramid_tm's): both answers take the
 floor unless the server is so loaded that the work alone takes longer. The floor is well above the slowest path
 (one argon2 hash and a handful of statements) and short enough to go unnoticed on a form sent once."""
 from __future__ import annotations
@@ -26,14 +27,16 @@ UNIFORM = frozenset({
 
 
 def uniform_time_tween_factory(handler, registry):
+    floor = registry.settings["medreg"].uniform_answer_seconds
+
     def uniform_time_tween(request: Request) -> Response:
-        if (request.method, request.path_info) not in UNIFORM:
+        if floor <= 0 or (request.method, request.path_info) not in UNIFORM:
             return handler(request)
         started = time.monotonic()
         try:
             return handler(request)
         finally:
-            remaining = FLOOR_SECONDS - (time.monotonic() - started)
+            remaining = floor - (time.monotonic() - started)
             if remaining > 0:
                 time.sleep(remaining)
 
