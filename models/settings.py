@@ -70,6 +70,8 @@ class Settings:
     client_failure_limit: int = 50
     # Password-reset codes one client address may ask for per hour (each may send an SMS).
     reset_requests_per_client: int = 20
+    # Seconds sign-up, activation and the password reset take at least, whatever the answer (portal/uniform.py).
+    uniform_answer_seconds: float = 0.25
     # An append-only file that receives a signed checkpoint of the audit chain's head after each seal ("": none).
     audit_checkpoints: str = ""
     # The address the public reaches the portal at (scheme and host, and any path in front; no trailing slash), for
@@ -166,5 +168,6 @@ def load_settings(overrides: dict[str, str] | None = None, require: bool = True)
         reset_requests_per_client=int(pick("MEDREG_RESET_REQUESTS_PER_CLIENT", "medreg.reset_requests_per_client", "20")),
         audit_checkpoints=pick("MEDREG_AUDIT_CHECKPOINTS", "medreg.audit_checkpoints", ""),
         public_url=public_url(pick("MEDREG_PUBLIC_URL", "medreg.public_url", "")),
+        uniform_answer_seconds=float(pick("MEDREG_UNIFORM_ANSWER_SECONDS", "medreg.uniform_answer_seconds", "0.25")),
     )
     return require_secret(settings) if require else settings

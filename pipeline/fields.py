@@ -66,13 +66,37 @@ class FieldError(ValueError):
 # --- checks ----------------------------------------------------------------------------------------
 
 
-def text(value: Any, low: int, high: int, what: str) -> str:
-    """A stripped, non-blank string of low..high characters."""
+# Characters no text field keeps: control characters (a vertical tab, an escape, a backspace in a name reach the
+# public record, the licence, SMS and exports), the line and paragraph separators, and the bidirectional controls
+# that make text display other than it reads ("Trojan Source": U+202E turns 张三‮abc into 张三cba on every page).
+# A line break and a tab are kept only in free text (`lines=True`: reasons, notes, statements).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+LINE_SEPARATORS = frozenset("\u2028\u2029\x85")
+BAD_CHARACTER = "不能含有控制字符、换行符或改变文字方向的字符"
+BAD_CHARACTER_LINES = "不能含有控制字符或改变文字方向的字符"
+
+
+def bad_character(value: str, lines: bool = False) -> bool:
+    """Whether `value` holds a character no text field keeps (BIDI_CONTROLS, LINE_SEPARATORS, a control character
+    other than a line break or tab in free text)."""
+    for ch in value:
+        if ch in BIDI_CONTROLS or ch in LINE_SEPARATORS:
+            return True
+        if (ch < " " or "\x7f" <= ch <= "\x9f") and not (lines and ch in "\n\r\t"):
+            return True
+    return False
+
+
+def text(value: Any, low: int, high: int, what: str, lines: bool = False) -> str:
+    """A stripped, non-blank string of low..high characters, without control or bidirectional characters (line
+    breaks and tabs allowed when `lines`)."""
     if not isinstance(value, str):
         raise FieldError(f"{what}应为文本", "type")
     value = value.strip()
     if not value:
         raise FieldError(REQUIRED, "required")
+    if bad_character(value, lines):
+        raise FieldError(f"{what}{BAD_CHARACTER_LINES if lines else BAD_CHARACTER}", "format")
     if len(value) < low:
         raise FieldError(f"{what}长度应为{low}至{high}个字符", "too_short")
     if len(value) > high:
@@ -215,9 +239,9 @@ def checked(check: Callable[..., Any], title: str, *, schema: Mapping[str, Any],
 
 
 def Text(title: str, low: int, high: int, *, what: str | None = None, upper: bool = False,
-         description: str | None = None, widget: str = "text") -> Rule:
+         description: str | None = None, widget: str = "text", lines: bool = False) -> Rule:
     def check(value: Any) -> str:
-        clean = text(value, low, high, what or title)
+        clean = text(value, low, high, what or title, lines)
         return clean.upper() if upper else clean
 
     return checked(check, title, schema={"type": "string", "minLength": low, "maxLength": high},

@@ -18,6 +18,9 @@ from pipeline.errors import ValidationFailed
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_FILENAME = 200
+# Files one application may hold: a kind asks for at most five materials, a page or two each; nothing deletes an
+# attachment, so without a bound one applicant could store 5 MB after 5 MB in the database for as long as they liked.
+MAX_ATTACHMENTS = 20
 # First bytes → the content type they prove.
 SIGNATURES: dict[bytes, str] = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 TYPE_LABELS: dict[str, str] = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -84,6 +87,13 @@ def clean_filename(filename: str, content_type: str) -> str:
     stem = base.rsplit(".", 1)[0] if "." in base else base
     extension = EXTENSIONS[content_type]
     return f"{stem[: MAX_FILENAME - len(extension) - 1]}.{extension}"
+
+
+def check_count(held: int, material: Material) -> None:
+    """ValidationFailed on field `file` when an application already holds MAX_ATTACHMENTS files."""
+    if held >= MAX_ATTACHMENTS:
+        raise ValidationFailed.one("file", "out_of_range", f"每件申请最多上传{MAX_ATTACHMENTS}个材料文件，已达上限，"
+                                                       f"不能再上传“{material.label}”；如需更正请联系受理机关")
 
 
 def missing(materials: Iterable[Material], attached: Iterable[str]) -> list[Material]:

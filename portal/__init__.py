@@ -39,6 +39,7 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
     config.include("portal.headers")
     config.include("portal.ratelimit")
     config.include("portal.hot_path")
+    config.include("portal.uniform")
     config.include("portal.api")
     config.include("portal.pages")
     config.add_static_view("static", "portal:static", cache_max_age=3600)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from pyramid.config import Configurator
+from pyramid.events import NewResponse
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
@@ -78,6 +79,46 @@ def has_nul(request: Request) -> bool:
     return (request.content_type or "") == "application/x-www-form-urlencoded" and b"%00" in request.body
 
 
+# Fields a query string or an urlencoded form may carry. WebOb keeps them in a MultiDict whose look-up by name scans
+# the list, so code reading every field by name costs the square of their number (20,000 fields of a 200 KB query:
+# 6 s of CPU per request). No form or filter of medreg has more than a few dozen, the batch decision form one per
+# application of a page (workbench.MAX_PER_PAGE, 500).
+MAX_QUERY_FIELDS = 100
+MAX_FORM_FIELDS = 2000
+
+
+def too_many_fields(request: Request) -> str | None:
+    """'query' or 'form' when it carries more fields than allowed, else None (counted on the raw text, before WebOb
+    parses anything)."""
+    query = request.query_string
+    if query and query.count("&") + 1 > MAX_QUERY_FIELDS:
+        return "query"
+    if (request.content_type or "") == "application/x-www-form-urlencoded" and request.body.count(b"&") + 1 > MAX_FORM_FIELDS:
+        return "form"
+    return None
+
+
+def fields_refused(request: Request, where: str) -> Response:
+    from portal.errors import error_response
+
+    limit = MAX_QUERY_FIELDS if where == "query" else MAX_FORM_FIELDS
+    message = f"{'查询参数' if where == 'query' else '表单字段'}过多（最多 {limit} 个）"
+    if request.path.startswith("/api/"):
+        return error_response(400, "invalid", message, {where: message}, {where: "invalid"})
+    from portal.pages.errors import error_page
+
+    return error_page(request, 400, message)
+
+
+def last_values(params) -> dict:
+    """A MultiDict (or request.params, GET before POST) as a plain dict, each name with the value `params[name]`
+    gives — in one pass, where `{k: params[k] for k in params}` scans the fields once per field."""
+    plain: dict = {}
+    for part in reversed(getattr(params, "dicts", None) or [params]):
+        plain.update(part.items())  # in order: a name's last value wins, as MultiDict.__getitem__ answers
+    return plain
+
+
 def nul_refused(request: Request) -> Response:
     from portal.errors import error_response
 
@@ -110,8 +151,7 @@ def headers_tween_factory(handler, registry):
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         if logged_in(request) or "Set-Cookie" in headers:
-            headers["Cache-Control"] = "no-store"
-            headers["Pragma"] = "no-cache"
+            not_stored(response)
         if tls:
             headers["Strict-Transport-Security"] = HSTS
         return response
@@ -124,9 +164,25 @@ def headers_tween_factory(handler, registry):
             return no_such_id(request)
         if has_nul(request):
             return nul_refused(request)
+        if where := too_many_fields(request):
+            return fields_refused(request, where)
         return handler(request)
 
     return headers_tween
+
+
+def not_stored(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+
+
+def no_store_with_cookies(event: NewResponse) -> None:
+    """An answer that sets a cookie is never stored, however it was made. The page session's cookie (and the CSRF
+    token in it) is set by a response callback, which Pyramid runs after every tween: the tween never saw it, and the
+    anonymous login, sign-up and reset pages went out with their session cookie and no Cache-Control at all — a shared
+    cache could hand one visitor's session and CSRF token to the next."""
+    if "Set-Cookie" in event.response.headers:
+        not_stored(event.response)
 
 
 def close_uploads(request: Request) -> None:
@@ -145,3 +201,4 @@ def close_uploads(request: Request) -> None:
 def includeme(config: Configurator) -> None:
     # Above everything but the rate limit: even a refused or failed request gets the headers.
     config.add_tween("portal.headers.headers_tween_factory", under=INGRESS)
+    config.add_subscriber(no_store_with_cookies, NewResponse)

@@ -12,7 +12,7 @@ from pipeline.registers.institutions import InstitutionFacts, own_business_reaso
 
 
 class Data(DataModel):
-    reason: Annotated[str, Text("注销原因", 2, 500)]
+    reason: Annotated[str, Text("注销原因", 2, 500, lines=True)]
 
 
 def refuse(institution: InstitutionFacts) -> list[str]:

@@ -11,7 +11,7 @@ from pipeline.registers.institutions import InstitutionFacts, own_business_reaso
 
 
 class Data(DataModel):
-    note: Annotated[str, Text("说明", 1, 500)] | None = None
+    note: Annotated[str, Text("说明", 1, 500, lines=True)] | None = None
 
 
 def refuse(institution: InstitutionFacts) -> list[str]:

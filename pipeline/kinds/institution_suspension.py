@@ -13,7 +13,7 @@ from pipeline.registers.institutions import InstitutionFacts, own_business_reaso
 
 
 class Data(DataModel):
-    reason: Annotated[str, Text("停业原因", 2, 500)]
+    reason: Annotated[str, Text("停业原因", 2, 500, lines=True)]
     until: Annotated[date, Day("预计恢复日期")] | None = None
 
 

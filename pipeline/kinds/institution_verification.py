@@ -11,7 +11,7 @@ from pipeline.registers.institutions import InstitutionFacts, own_business_reaso
 
 
 class Data(DataModel):
-    note: Annotated[str, Text("说明", 1, 500, description="本校验期执业情况的说明")] | None = None
+    note: Annotated[str, Text("说明", 1, 500, description="本校验期执业情况的说明", lines=True)] | None = None
 
 
 def refuse(institution: InstitutionFacts) -> list[str]:

@@ -14,7 +14,7 @@ from pipeline.registers.nurses import NurseEntryFacts, NurseIdentifier
 class Data(DataModel):
     """`identifier` names the nurse when the institution applies; a nurse applying leaves it out."""
 
-    reason: Annotated[str, Text("注销原因", 2, 200)]
+    reason: Annotated[str, Text("注销原因", 2, 200, lines=True)]
     identifier: Annotated[str, NurseIdentifier] | None = None
 
 

@@ -19,7 +19,7 @@ class Data(DataModel):
     identifier: Annotated[str, PhysicianIdentifier]
     reason: Annotated[str, Choice("注销原因", CANCELLATION_REASONS)]
     occurred_on: Annotated[date, Day("发生日期", not_future=True)]
-    comment: Annotated[str, Text("说明", 1, 200, description="注销原因为“其他”时必填")] | None = None
+    comment: Annotated[str, Text("说明", 1, 200, description="注销原因为“其他”时必填", lines=True)] | None = None
 
     @field_validator("comment", mode="after")
     @classmethod

@@ -17,7 +17,7 @@ class Data(DataModel):
     identifier: Annotated[str, PhysicianIdentifier]
     reason: Annotated[str, Choice("备案原因", DEPARTURE_REASONS)]
     left_on: Annotated[date, Day("离岗日期", not_future=True)]
-    comment: Annotated[str, Text("说明", 1, 200)] | None = None
+    comment: Annotated[str, Text("说明", 1, 200, lines=True)] | None = None
 
 
 def refuse(physician: PhysicianEntryFacts | None, institution_id: int | None) -> list[str]:

@@ -28,7 +28,7 @@ class Data(DataModel):
     institution_id: Annotated[int, InstitutionId]
     practice_category: Annotated[str, PracticeCategory]
     practice_scope: Annotated[list[str], PracticeScope]
-    statement: Annotated[str, Text("情况说明", 2, 500, description="备案或注销的原因已消除的情况说明")]
+    statement: Annotated[str, Text("情况说明", 2, 500, description="备案或注销的原因已消除的情况说明", lines=True)]
 
 
 def cause_reasons(entry: PhysicianEntryFacts, today: date) -> list[str]:

@@ -12,6 +12,7 @@ from pipeline.persons import mask_mobile
 from pipeline.registers.institutions import SetupApproval
 from portal.api.common import api_view, body_of, uploaded
 from portal.errors import REFUSALS, refusal_response
+from portal.headers import last_values
 from portal.services import follow_ups, handout, institution_desk, paging, verify_tools
 from portal.services.attempts import client_of
 
@@ -179,4 +180,4 @@ def verify_registration(request: Request):
 
 @api_view(route_name="api.verify.institutions", request_method="GET", permission="institution")
 def verify_institutions(request: Request):
-    return verify_tools.institutions(request.dbsession, dict(request.params))
+    return verify_tools.institutions(request.dbsession, last_values(request.params))

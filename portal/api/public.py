@@ -9,13 +9,14 @@ from pyramid.response import FileResponse, Response
 
 from portal.api.common import api_view
 from portal.errors import invalid, not_found
+from portal.headers import last_values
 from portal.services import licences, public
 from publisher import bulk, fhir
 
 
 @api_view(route_name="api.public.search", request_method="GET", permission="public")
 def search(request: Request):
-    return public.search(request.dbsession, request.matchdict["kind"], dict(request.params))
+    return public.search(request.dbsession, request.matchdict["kind"], last_values(request.params))
 
 
 @api_view(route_name="api.public.record", request_method="GET", permission="public")

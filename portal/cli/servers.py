@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 from models.logs import configure_logging, json_handler
 from portal.cli.output import CommandError, err, listen_failure, out
@@ -152,7 +153,65 @@ def waitress_options(args: argparse.Namespace) -> dict:
     proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_count": args.trusted_proxy_count,
              "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto x-forwarded-host",
              "clear_untrusted_proxy_headers": True} if args.trusted_proxy else {}
-    return {"threads": args.threads, "max_request_body_size": server_body_limit(), **proxy}
+    return {"threads": args.threads, "max_request_body_size": server_body_limit(), **SLOW_CLIENT_OPTIONS, **proxy}
+
+
+# Slow clients (slow-loris). Waitress alone closes a connection after 120 s without a byte and stops accepting at 100
+# open connections per process: 100 connections each sending a byte of a header now and then froze a process for
+# everyone, from one address. Now a request's line and headers must arrive within HEADER_SECONDS of its first byte,
+# its body at MIN_BODY_RATE at least (a 16 MB upload: 27 minutes), a connection with nothing asked closes after
+# IDLE_SECONDS, and a process holds up to CONNECTION_LIMIT connections (polled: select() fails past 1024
+# descriptors). Holding them all then takes a new connection per slot every IDLE_SECONDS: a flood, the reverse
+# proxy's to limit (security.md).
+HEADER_SECONDS = 10
+MIN_BODY_RATE = 10_000  # bytes/s
+IDLE_SECONDS = 20
+CONNECTION_LIMIT = 1000
+SLOW_CLIENT_OPTIONS = {"channel_timeout": IDLE_SECONDS, "cleanup_interval": 2, "connection_limit": CONNECTION_LIMIT,
+                       "asyncore_use_poll": True}
+
+
+def request_overdue(channel, now: float) -> bool:
+    """Whether the request a waitress channel is still reading has taken too long to arrive: its headers past
+    HEADER_SECONDS from its first byte, its body slower than MIN_BODY_RATE."""
+    parser, began = getattr(channel, "request", None), getattr(channel, "request_began", None)
+    if parser is None or began is None or channel.requests:
+        return False
+    allowed: float = HEADER_SECONDS
+    if parser.headers_finished:
+        declared = parser.content_length or (server_body_limit() if parser.chunked else 0)
+        allowed += declared / MIN_BODY_RATE
+    return now - began > allowed
+
+
+def guard_slow_clients(server) -> None:
+    """Make every listening server of `server` (as create_server returns it) time the requests it reads and close a
+    connection whose request is overdue, at its regular clean-up (every `cleanup_interval` seconds)."""
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+
+    class TimedChannel(HTTPChannel):
+        request_began: float | None = None
+
+        def received(self, data: bytes) -> bool:
+            if self.request is None and data:
+                self.request_began = time.time()  # the first byte of a new request
+            return super().received(data)
+
+    listeners = [server] if isinstance(server, BaseWSGIServer) else [
+        dispatcher for dispatcher in server.map.values() if isinstance(dispatcher, BaseWSGIServer)]
+    for listener in listeners:
+        listener.channel_class = TimedChannel
+        regular = listener.maintenance
+
+        def maintenance(now: float, listener=listener, regular=regular) -> None:
+            regular(now)
+            for channel in list(listener.active_channels.values()):
+                if request_overdue(channel, now):
+                    channel.will_close = True
+                    channel.request = None
+
+        listener.maintenance = maintenance
 
 
 def serve_on(sock, options: dict) -> int:
@@ -167,6 +226,7 @@ def serve_on(sock, options: dict) -> int:
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
     server = create_server(main({}), sockets=[sock], **options)
+    guard_slow_clients(server)
     try:
         server.run()
     except KeyboardInterrupt:

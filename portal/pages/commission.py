@@ -14,6 +14,7 @@ from pipeline.lifecycle import STATUS_LABELS
 from pipeline.numbers import is_count
 from pipeline.time_limits import MARKER_LABELS
 from portal.errors import REFUSALS
+from portal.headers import last_values
 from portal.pages.common import FormError, decision_page, form_error
 from portal.services import applications, review, workbench
 
@@ -39,7 +40,7 @@ def read_filter(request: Request) -> tuple[workbench.QueueFilter | None, dict[st
     """(filter, what was typed, error) of the filter form. The 执业机构 box also takes an institution's name or credit
     code (the API's `institution` is its id). A refused filter is None: the page lists nothing rather than the
     unfiltered queue under the error."""
-    params = {key: request.params.get(key) or "" for key in request.params}
+    params = {key: value or "" for key, value in last_values(request.params).items()}
     typed = {name: params.get(name, "") for name in FILTER_FIELDS}
     errors: dict[str, str] = {}
     institution = typed["institution"].strip()

@@ -77,8 +77,10 @@ def home_of(request: Request, account: Account | None) -> str:
 
 
 def safe_next(request: Request, target: str | None) -> str | None:
-    """Only a path on this site: a `next` pointing elsewhere would make the login page an open redirect."""
-    if not target:
+    """Only a path on this site: a `next` pointing elsewhere would make the login page an open redirect. No
+    whitespace, control character or backslash either: a CR or LF in a Location header made the login a 500 (WebOb
+    refuses to send it) after the password was right, and browsers read `\\` as `/`."""
+    if not target or any(ch.isspace() or not ch.isprintable() or ch == "\\" for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

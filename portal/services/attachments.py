@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
 from models import Account, Application, Institution
@@ -47,6 +47,9 @@ def upload(session: Session, account: Account, application_id: int, material_nam
         raise ValidationFailed.one("material", "choice", f"“{kind.label}”不收这种材料；可上传的材料：{offered}")
     if application.status not in ATTACHABLE:
         raise conflict(f"申请{STATUS_LABELS.get(application.status, '已办结')}，不能再上传材料")
+    # Counted under the application's row lock: two uploads at once cannot both take the last place.
+    materials.check_count(session.scalar(select(func.count()).select_from(Attachment)
+                                         .where(Attachment.application_id == application.id)) or 0, material)
     checked = materials.check_file(raw, filename, material)
     attachment = Attachment(application_id=application.id, material=material.name, name=checked.name,
                             content_type=checked.content_type, size=checked.size, sha256=checked.sha256, content=raw,

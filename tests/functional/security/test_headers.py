@@ -41,6 +41,16 @@ def test_authenticated_answers_and_pages_are_not_stored(api, db, settings, wsgi_
     assert browser.get("/me").headers["Cache-Control"] == "no-store"
 
 
+def test_an_anonymous_page_that_sets_the_session_cookie_is_not_stored(api):
+    # The session cookie (with its CSRF token) is set after every tween ran: it was sent without Cache-Control.
+    for path in ("/login", "/signup", "/password-reset", "/activate"):
+        page = TestApp(api.app).get(path)
+        assert page.headers.getall("Set-Cookie"), path
+        assert page.headers["Cache-Control"] == "no-store" and page.headers["Pragma"] == "no-cache", path
+    public = TestApp(api.app).get("/api/v1/public/physicians")  # no cookie, nobody logged in: may be cached
+    assert not public.headers.getall("Set-Cookie") and public.headers.get("Cache-Control") != "no-store"
+
+
 def test_over_tls_cookies_are_secure_and_hsts_is_sent(app_with):
     portal = app_with(tls=True)
     page = portal.get("/login")

@@ -66,6 +66,24 @@ def test_text_is_stripped(value, clean_):
     assert text(value, 2, 4, "姓名") == clean_
 
 
+@pytest.mark.parametrize("value", ["张\u202e三", "张\u2066三", "张\u200f三", "张\x0b三", "张\x1b三", "张\x7f三", "张\x85三",
+                                   "张\u2028三", "张\n三", "张\t三", "张\r三"])
+def test_text_refuses_control_and_direction_characters(value):
+    with pytest.raises(FieldError) as refused:
+        text(value, 2, 10, "姓名")
+    assert str(refused.value) == "姓名不能含有控制字符、换行符或改变文字方向的字符" and refused.value.code == "format"
+
+
+def test_free_text_keeps_line_breaks_but_not_other_controls():
+    assert text("第一行\r\n第二行\t完", 2, 50, "注销原因", lines=True) == "第一行\r\n第二行\t完"
+    for value in ("原因\u202e反", "原\x0b因", "原\u2028因"):
+        with pytest.raises(FieldError, match="注销原因不能含有控制字符或改变文字方向的字符"):
+            text(value, 2, 50, "注销原因", lines=True)
+    # Letters of any script, marks, the middle dot of minority names and punctuation stay.
+    assert text("阿依古丽·买买提", 2, 30, "姓名") == "阿依古丽·买买提"
+    assert text("José Müller-O'Neil", 2, 30, "姓名") == "José Müller-O'Neil"
+
+
 @pytest.mark.parametrize(("value", "reason", "code"), [
     (12, "姓名应为文本", "type"),
     (None, "姓名应为文本", "type"),
