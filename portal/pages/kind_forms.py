@@ -118,8 +118,9 @@ def form_of(request: Request, kind: Kind, prefix: str = "", model: type[BaseMode
     return KindForm(kind, fields, choices, prefix, institutions)
 
 
-def scopes_by_category() -> dict[str, list[str]]:
-    return {category: codes.practice_scopes(category) for category in codes.practice_categories()}
+def scopes_by_category() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The 执业范围 choice's groups: each scope once (codes.scope_groups), never twice in one select."""
+    return codes.scope_groups()
 
 
 def read_form(request: Request, kind: Kind, model: type[BaseModel] | None = None) -> dict[str, Any]:
