@@ -167,7 +167,7 @@ def profile(request: Request):
 # --- staff, scope map ------------------------------------------------------------------------------------
 
 
-STAFF_A_PAGE = 100
+STAFF_A_PAGE = 50  # a card a person at 390 px: 50 are already a long scroll
 
 
 @view_config(route_name="institution.staff", renderer="institution_staff.jinja2", permission="institution")
@@ -189,7 +189,8 @@ def staff(request: Request):
             error = refused(request, failure) if not isinstance(failure, ValueError) else None
             profession = "other"
     try:
-        listing = institution_desk.staff(session, account, profession, request.params.get("cursor", ""), STAFF_A_PAGE)
+        listing = institution_desk.staff(session, account, profession, request.params.get("cursor", ""), STAFF_A_PAGE,
+                                         page_number(request.params.get("page")))
     except FORM_ERRORS as failure:
         error = refused(request, failure)
         listing = {"profession": profession if profession in institution_desk.PROFESSIONS else "physician", "items": [], "count": 0,

@@ -1,0 +1,53 @@
+"""The institution's staff page 人员信息: every tab pages by cursor with 下一页 and back with 上一页 (the other staff
+it keeps itself came all on one page, 67 cards in a row on a phone), and the API pages other staff the same way."""
+from __future__ import annotations
+
+import pytest
+from webtest import TestApp
+
+from models import OtherStaff
+from portal.pages.institution_end import STAFF_A_PAGE
+from tests.journeys import institution_desk, page_session
+
+KEPT = 67
+
+
+@pytest.fixture(scope="module")
+def desk(wsgi_app, settings):
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    desk = institution_desk(TestApp(wsgi_app), session)
+    session.add_all(OtherStaff(institution_id=desk.id, name=f"后勤{n:02d}号", sex="女", post="保洁", title="", phone="")
+                    for n in range(KEPT))
+    session.commit()
+    yield desk
+    session.close()
+
+
+def names(page) -> list[str]:
+    return [td.text for td in page.html.select('table.cards td[data-label="姓名"]')]
+
+
+def test_the_other_staff_tab_pages_by_cursor_and_back(wsgi_app, desk):
+    app = page_session(wsgi_app, desk.username)
+    first = app.get("/institution/staff", params={"profession": "other"})
+    assert STAFF_A_PAGE < KEPT
+    assert names(first) == [f"后勤{n:02d}号" for n in range(STAFF_A_PAGE)]
+    assert f"（{KEPT}人）" in first.html.select_one("h1").text  # the count is over all, not the page
+    second = first.click(description="下一页")
+    assert names(second) == [f"后勤{n:02d}号" for n in range(STAFF_A_PAGE, KEPT)]
+    assert "下一页" not in second.html.select_one(".pager").text and "第 2 页" in second.text
+    back = second.click(description="上一页")
+    assert names(back) == names(first) and "第 1 页" in back.text
+    # The API pages them the same way, by the answer's `next`.
+    api = TestApp(wsgi_app)
+    headers = desk.headers
+    answer = api.get("/api/v1/institution/staff", params={"profession": "other", "limit": 60}, headers=headers).json
+    assert (len(answer["items"]), answer["count"]) == (60, KEPT) and answer["next"]
+    rest = api.get("/api/v1/institution/staff", params={"profession": "other", "limit": 60, "cursor": answer["next"]},
+                   headers=headers).json
+    assert [i["name"] for i in answer["items"] + rest["items"]] == [f"后勤{n:02d}号" for n in range(KEPT)]
+    assert rest["next"] is None
+    assert api.get("/api/v1/institution/staff", params={"profession": "other", "cursor": "x"}, headers=headers,
+                   status=400).json["error"]["fields"] == {"cursor": "无效的游标：请使用上一页返回的 next"}
