@@ -57,6 +57,7 @@ ROUTES = [
     ("public.bulk", "/public/bulk"),
     ("commission.deliveries", "/commission/deliveries"),
     ("commission.item.reveal", "/commission/queue/{id:\\d+}/reveal"),
+    ("commission.person.reveal", "/commission/persons/{id:\\d+}/reveal"),
     ("institution.task.reveal", "/institution/tasks/{id:\\d+}/reveal"),
     ("application.attachments", "/applications/{id:\\d+}/attachments"),
     ("application.attachment", "/applications/{id:\\d+}/attachments/{attachment_id:\\d+}"),

@@ -134,6 +134,23 @@ def search(request: Request):
     return {"q": q, "results": results}
 
 
+@view_config(route_name="commission.person.reveal", request_method="POST", renderer="commission_search.jinja2",
+             permission="commission")
+def reveal_person(request: Request):
+    """One person's full ID number, from their row of the search (a person imported from a legacy register has no
+    application page to reveal it on); audited as the application's reveal. The query stays in the box, with a way
+    back to its results; the number is in this answer alone, never in an address."""
+    q = request.POST.get("q", "")
+    try:
+        person, number = commission_search.reveal_person(request.dbsession, request.medreg, request.account,
+                                                         int(request.matchdict["id"]))
+    except REFUSALS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {"q": q, "results": None, "error": error}
+    return {"q": q, "results": None, "revealed": {"person": person, "id_number": number}}
+
+
 STATS_REFUSED = "统计条件有误，请按提示修改；按提交日期或分组统计的项目未显示（以免把未筛选的数字当作筛选结果）。"
 
 
