@@ -174,20 +174,27 @@ STAFF_A_PAGE = 50  # a card a person at 390 px: 50 are already a long scroll
 def staff(request: Request):
     session, account = request.dbsession, request.account
     profession = request.params.get("profession", "physician")
-    error = None
+    error, typed, confirming = None, {}, None
     if request.method == "POST":
+        profession = "other"
         try:
             if request.POST.get("remove"):
-                institution_desk.remove_other_staff(session, account, int(request.POST["remove"]))
-                request.session.flash("已删除。")
+                # Deleting is for good: the first post asks (the page shows who, 确认删除 or 取消), the second deletes.
+                row = institution_desk.own_other_staff(session, account, int(request.POST["remove"]))
+                if request.POST.get("confirm") != "1":
+                    confirming = institution_desk.other_staff_json(row)
+                else:
+                    institution_desk.remove_other_staff(session, account, row.id)
+                    request.session.flash(f"已删除{row.name}。")
+                    return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
             else:
-                fields = ("name", "sex", "post", "title", "phone")
-                institution_desk.add_other_staff(session, account, {k: request.POST.get(k, "") for k in fields})
+                # What was typed stays in the form when a field is refused.
+                typed = {k: request.POST.get(k, "") for k in ("name", "sex", "post", "title", "phone")}
+                institution_desk.add_other_staff(session, account, typed)
                 request.session.flash("已新增。")
-            return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
+                return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
         except (*FORM_ERRORS, ValueError) as failure:
             error = refused(request, failure) if not isinstance(failure, ValueError) else None
-            profession = "other"
     try:
         listing = institution_desk.staff(session, account, profession, request.params.get("cursor", ""), STAFF_A_PAGE,
                                          page_number(request.params.get("page")))
@@ -195,7 +202,8 @@ def staff(request: Request):
         error = refused(request, failure)
         listing = {"profession": profession if profession in institution_desk.PROFESSIONS else "physician", "items": [], "count": 0,
                    "counts": {}, "next": None}
-    return {"listing": listing, "error": error, "number": page_number(request.params.get("page"))}
+    return {"listing": listing, "error": error, "number": page_number(request.params.get("page")), "typed": typed,
+            "confirming": confirming}
 
 
 @view_config(route_name="institution.scope_map", renderer="institution_scope_map.jinja2", permission="institution")

@@ -3,6 +3,7 @@ it keeps itself came all on one page, 67 cards in a row on a phone), and the API
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from webtest import TestApp
 
 from models import OtherStaff
@@ -51,3 +52,27 @@ def test_the_other_staff_tab_pages_by_cursor_and_back(wsgi_app, desk):
     assert rest["next"] is None
     assert api.get("/api/v1/institution/staff", params={"profession": "other", "cursor": "x"}, headers=headers,
                    status=400).json["error"]["fields"] == {"cursor": "无效的游标：请使用上一页返回的 next"}
+
+
+def test_deleting_asks_first_and_a_refused_form_keeps_what_was_typed(wsgi_app, desk, db):
+    app = page_session(wsgi_app, desk.username)
+    form = app.get("/institution/staff", params={"profession": "other"}).forms["staff-form"]
+    form["name"], form["sex"], form["post"], form["title"], form["phone"] = "试删者", "女", "药剂", "主管药师", "打电话"
+    refused = form.submit(status=400)
+    kept = refused.forms["staff-form"]
+    assert (kept["name"].value, kept["sex"].value, kept["post"].value, kept["title"].value, kept["phone"].value) == (
+        "试删者", "女", "药剂", "主管药师", "打电话")
+    assert refused.html.select_one("#phone-error") is not None
+    kept["phone"] = "010-12345678"
+    kept.submit(status=302)
+    row_id = db.scalar(select(OtherStaff.id).where(OtherStaff.institution_id == desk.id, OtherStaff.name == "试删者"))
+    # The row's 删除 asks who and changes nothing; 确认删除 deletes; 取消 leads back.
+    listing = app.get("/institution/staff", params={"profession": "other", "page": 2, "cursor": str(row_id - 1)})
+    asked = next(f for f in listing.forms.values() if f.get("remove", default=None) is not None
+                 and f["remove"].value == str(row_id)).submit()
+    assert asked.status_int == 200 and "试删者（药剂，主管药师）" in asked.html.select_one("#confirm-remove").text
+    assert db.scalar(select(OtherStaff.id).where(OtherStaff.id == row_id)) == row_id
+    assert asked.click(description="取消").status_int == 200
+    done = asked.forms["confirm-remove-form"].submit().follow()
+    assert "已删除试删者" in done.text
+    assert db.scalar(select(OtherStaff.id).where(OtherStaff.id == row_id)) is None
