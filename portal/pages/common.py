@@ -137,6 +137,12 @@ def first_registration_offered(request: Request) -> bool:
     return physician_entry(request.dbsession, account.person_id) is None
 
 
+def finalize(value: object) -> object:
+    """What every `{{ … }}` of a page prints (the jinja2.finalize of portal/__init__.py): nothing for a missing value,
+    never Python's "None" (a date not known, as a status's start of an entry imported without one)."""
+    return "" if value is None else value
+
+
 def add_template_globals(event: BeforeRender) -> None:
     request = event.get("request")
     if request is None or not str(event.get("renderer_name", "")).endswith(".jinja2"):
