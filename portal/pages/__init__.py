@@ -20,6 +20,7 @@ ROUTES = [
     ("me.application.withdraw", "/me/applications/{id:\\d+}/withdraw"),
     ("me.application.resubmit", "/me/applications/{id:\\d+}/resubmit"),
     ("me.business", "/me/business"),
+    ("me.notifications", "/me/notifications"),
     ("institution", "/institution"),
     ("password_page", "/password"),
     ("totp_page", "/account/totp"),

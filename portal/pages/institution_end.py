@@ -7,9 +7,8 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.security import remember
 from pyramid.view import view_config
-from sqlalchemy import select
 
-from models import Notification, batches
+from models import batches
 from pipeline import codes
 from pipeline.kinds import INSTITUTION, KINDS, kinds_where
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
@@ -17,6 +16,7 @@ from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
 from portal.pages.kind_forms import form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, statistics, verify_tools
+from portal.services import notifications as inbox
 from portal.services.attempts import client_of
 from portal.services.commission_accounts import ACCOUNT_STATUSES
 
@@ -269,8 +269,10 @@ def batch(request: Request):
 
 @view_config(route_name="institution.notifications", renderer="institution_notifications.jinja2", permission="institution")
 def notifications(request: Request):
-    items = request.dbsession.scalars(
-        select(Notification).where(Notification.institution_id == request.account.institution_id)
-        .order_by(Notification.id.desc()).limit(200)
-    )
-    return {"items": list(items)}
+    """The institution's inbox, newest first, a page at a time (it held only the newest 200, the rest unreachable)."""
+    number = page_number(request.params.get("page"))
+    try:
+        items, following = inbox.inbox(request.dbsession, request.account, request.params.get("cursor", ""), page=number)
+    except FORM_ERRORS as failure:
+        return {"items": [], "next": None, "number": 1, "error": refused(request, failure)}
+    return {"items": items, "next": following, "number": number}
