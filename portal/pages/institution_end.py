@@ -14,7 +14,7 @@ from pipeline.kinds import INSTITUTION, KINDS, kinds_where
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
-from portal.pages.kind_forms import form_of, read_form, shown
+from portal.pages.kind_forms import confirmed, form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, statistics, verify_tools
 from portal.services import notifications as inbox
 from portal.services.attempts import client_of
@@ -129,6 +129,7 @@ def business(request: Request):
         return business_page(request, error=refused(request, invalid({"kind": "请选择业务类型"})), chosen="")
     data = read_form(request, kind)
     try:
+        confirmed(request, kind, data)
         created = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as error:
         return business_page(request, error=refused(request, error), form=shown(data), chosen=kind.name)

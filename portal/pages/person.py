@@ -10,7 +10,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, first_registration_offered, form_error, page_number
-from portal.pages.kind_forms import form_of, looking_up, read_form, shown
+from portal.pages.kind_forms import confirmed, form_of, looking_up, read_form, shown
 from portal.services import applications, attachments, review
 from portal.services import notifications as inbox
 from publisher.fhir import ACTIVE_STATUSES
@@ -88,6 +88,7 @@ def resubmit(request: Request):
     if looking_up(request):
         return application_page(request, application, form=shown(data))
     try:
+        confirmed(request, KINDS[application.kind], data)
         applications.resubmit(request.dbsession, request.account, application_id, data)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
