@@ -7,8 +7,9 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.security import remember
 from pyramid.view import view_config
+from sqlalchemy import select
 
-from models import batches
+from models import Batch, batches
 from pipeline import codes
 from pipeline.kinds import INSTITUTION, KINDS, kinds_where
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
@@ -19,6 +20,7 @@ from portal.services import applications, handout, institution_desk, statistics,
 from portal.services import notifications as inbox
 from portal.services.attempts import client_of
 from portal.services.commission_accounts import ACCOUNT_STATUSES
+from portal.services.paging import by_id
 
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
                 "approval_no", "phone", "fax")
@@ -247,6 +249,9 @@ def verify(request: Request):
 # --- batches -----------------------------------------------------------------------------------------------
 
 
+BATCHES_A_PAGE = 50
+
+
 @view_config(route_name="institution.batches", renderer="institution_batches.jinja2", permission="institution")
 def batch_list(request: Request):
     session, account = request.dbsession, request.account
@@ -259,8 +264,15 @@ def batch_list(request: Request):
             return HTTPFound(location=request.route_url("institution.batch", id=batch.id))
         except FORM_ERRORS as failure:
             error = refused(request, failure)
-    return {"items": [batches.batch_json(b, with_rows=False) for b in batches.list_batches(session, account)], "error": error,
-            "max_rows": batches.MAX_ROWS, "batch_kinds": batches.batch_kinds()}
+    # Newest first, a page at a time: the list held the newest 100 and no more.
+    number, rows, following = page_number(request.params.get("page")), [], None
+    try:
+        rows, following = by_id(session, select(Batch).where(Batch.institution_id == account.institution_id), Batch.id,
+                                request.params.get("cursor", ""), BATCHES_A_PAGE, number, descending=True, scalars=True)
+    except FORM_ERRORS as failure:
+        error = refused(request, failure)
+    return {"items": [batches.batch_json(b, with_rows=False) for b in rows], "error": error, "next": following,
+            "number": number, "max_rows": batches.MAX_ROWS, "batch_kinds": batches.batch_kinds()}
 
 
 @view_config(route_name="institution.batch", renderer="institution_batch.jinja2", permission="institution")

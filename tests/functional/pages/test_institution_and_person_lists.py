@@ -1,4 +1,4 @@
-"""The inbox 消息 as its readers meet it: a person (a nurse on a phone told her registration nears its end, a physician
+"""The lists of the inbox 消息 and of the institution's batches 批量提交 as their readers meet them: a person (a nurse on a phone told her registration nears its end, a physician
 told of a decision) reads their own at /me/notifications, linked from every page of the personal end — before, only
 the API showed them; the institution's inbox held the newest 200 and no more. Both page by cursor, newest first,
 each message leading to its application."""
@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from webtest import TestApp
 
-from models import Notification
+from models import Account, Batch, Notification
 from models.base import utcnow
+from portal.pages.institution_end import BATCHES_A_PAGE
 from portal.services.notifications import A_PAGE
 from tests import factories
 from tests.journeys import institution_desk, page_session, person_account
@@ -35,6 +37,9 @@ def world(wsgi_app, settings):
     session.add(Notification(account_id=other["account_id"], event="published", text="别人的消息", at=start))
     session.add_all(Notification(institution_id=desk.id, application_id=item.id, event="staff.expiring",
                                  text=f"机构第{n:02d}条", at=start + timedelta(minutes=n)) for n in range(MANY))
+    institution_account = session.scalar(select(Account.id).where(Account.username == desk.username))
+    session.add_all(Batch(institution_id=desk.id, account_id=institution_account, filename=f"批次{n:02d}.csv", status="done")
+                    for n in range(MANY))
     session.commit()
     yield {"person": person, "desk": desk, "application": item.id}
     session.close()
@@ -68,3 +73,15 @@ def test_the_institution_reads_every_message_not_only_the_newest_200(wsgi_app, w
     rest = first.click(description="下一页")
     assert texts(rest) == [f"机构第{n:02d}条" for n in range(MANY - 1 - A_PAGE, -1, -1)]
     assert rest.click(description="查看申请", index=0).request.path == f"/institution/tasks/{world['application']}"
+
+
+def test_the_institution_reads_every_batch_it_uploaded_a_page_at_a_time(wsgi_app, world):
+    """The list held the newest 100 uploads and no more."""
+    assert BATCHES_A_PAGE < MANY
+    app = page_session(wsgi_app, world["desk"].username)
+    first = app.get("/institution/batches")
+    files = [td.text for td in first.html.select('td[data-label="文件"]')]
+    assert files == [f"批次{n:02d}.csv" for n in range(MANY - 1, MANY - 1 - BATCHES_A_PAGE, -1)]
+    rest = first.click(description="下一页")
+    assert [td.text for td in rest.html.select('td[data-label="文件"]')] == [
+        f"批次{n:02d}.csv" for n in range(MANY - 1 - BATCHES_A_PAGE, -1, -1)]
