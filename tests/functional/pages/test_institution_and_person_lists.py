@@ -15,6 +15,7 @@ from models.base import utcnow
 from portal.pages.institution_end import BATCHES_A_PAGE
 from portal.services.notifications import A_PAGE
 from tests import factories
+from tests.functional.pages.test_no_raw_codes import leaks
 from tests.journeys import institution_desk, page_session, person_account
 
 MANY = A_PAGE + 7
@@ -85,3 +86,22 @@ def test_the_institution_reads_every_batch_it_uploaded_a_page_at_a_time(wsgi_app
     rest = first.click(description="下一页")
     assert [td.text for td in rest.html.select('td[data-label="文件"]')] == [
         f"批次{n:02d}.csv" for n in range(MANY - 1 - BATCHES_A_PAGE, -1, -1)]
+
+
+def test_a_batch_names_its_state_and_each_refused_column_in_chinese(wsgi_app, world, db):
+    """It showed `submitting` while the valid rows went in, and a refused column by its header alone (identifier)."""
+    account = db.scalar(select(Account.id).where(Account.username == world["desk"].username))
+    batch = Batch(institution_id=world["desk"].id, account_id=account, filename="三行.csv", status="submitting", total=3,
+                  checked=3, results=[
+                      {"row": 2, "status": "valid", "errors": []},
+                      {"row": 3, "status": "refused", "errors": [{"field": "identifier", "reason": "必填"},
+                                                                 {"field": "id_number", "reason": "与第2行重复"}]},
+                      {"row": 4, "status": "refused", "errors": [{"field": "kind", "reason": "不支持的业务类型：x"}]}])
+    db.add(batch)
+    db.commit()
+    page = page_session(wsgi_app, world["desk"].username).get(f"/institution/batches/{batch.id}")
+    assert page.html.select_one("#batch-status").text.startswith("正在提交：")
+    reasons = [td.text for td in page.html.select('#batch-rows td[data-label="原因"]')]
+    assert reasons == ["—", "电子化注册识别码（identifier）：必填；证件号码（id_number）：与第2行重复",
+                       "业务类型（kind）：不支持的业务类型：x"]
+    assert not leaks(page.text)
