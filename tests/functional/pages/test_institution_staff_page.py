@@ -76,3 +76,28 @@ def test_deleting_asks_first_and_a_refused_form_keeps_what_was_typed(wsgi_app, d
     done = asked.forms["confirm-remove-form"].submit().follow()
     assert "已删除试删者" in done.text
     assert db.scalar(select(OtherStaff.id).where(OtherStaff.id == row_id)) is None
+
+
+def test_the_physicians_previous_page_is_that_page_not_the_first(wsgi_app, desk, settings, monkeypatch):
+    """上一页 carries no cursor: the physicians' list, paged by name, showed its first page whatever the number."""
+    from models.db import session_factory
+    from portal.pages import institution_end
+    from tests import factories
+    from tests.journeys import person_account
+
+    session = session_factory(settings.database_url)()
+    for name in ("甲医师", "乙医师", "丙医师"):
+        person = person_account(session, settings, desk.id, name=f"{name}{desk.id}")
+        item = factories.application(session, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                     "approved", commission_code="110105")
+        factories.issued(session, item)
+    session.commit()
+    session.close()
+    monkeypatch.setattr(institution_end, "STAFF_A_PAGE", 1)
+    app = page_session(wsgi_app, desk.username)
+    first = app.get("/institution/staff", params={"profession": "physician"})
+    second = first.click(description="下一页")
+    third = second.click(description="下一页")
+    back = third.click(description="上一页")
+    assert "第 2 页" in back.text and names(back) == names(second) != names(first)
+    assert len({*names(first), *names(second), *names(third)}) == 3
