@@ -20,7 +20,7 @@ def listing(request: Request):
     try:
         page["status"] = deliveries.delivery_status(params.get("status"))
         items, page["next"] = deliveries.jurisdiction_deliveries(
-            request.dbsession, request.account, page["status"], params.get("cursor", ""), A_PAGE)
+            request.dbsession, request.account, page["status"], params.get("cursor", ""), A_PAGE, page["number"])
         page["items"] = [{**item, "error_text": deliveries.error_text(item["last_error"])} for item in items]
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)

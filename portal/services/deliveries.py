@@ -39,13 +39,14 @@ def error_text(raw: str | None) -> str:
 
 
 def jurisdiction_deliveries(session: Session, account: Account, status: str, cursor: str = "",
-                            limit: int = MAX_SHOWN) -> tuple[list[dict], str | None]:
+                            limit: int = MAX_SHOWN, page: int = 1) -> tuple[list[dict], str | None]:
     """Deliveries of versions whose record lies in the commission's jurisdiction, oldest first, `limit` a page after
-    `cursor` (the `next` of the page before; a national load delivers millions); (items, next)."""
+    `cursor` (the `next` of the page before; a national load delivers millions), else page `page` by offset (a
+    pager's 上一页, which has no cursor); (items, next)."""
     prefix = jurisdiction_prefix(account.division_code)
     query = (select(Delivery, PublicVersion).join(PublicVersion, PublicVersion.id == Delivery.version_id)
              .where(Delivery.status == status, *within(PublicVersion.division, prefix)))
-    rows, following = by_id(session, query, Delivery.id, cursor, limit)
+    rows, following = by_id(session, query, Delivery.id, cursor, limit, page)
     return [_shown(delivery, version) for delivery, version in rows], following
 
 

@@ -245,3 +245,7 @@ def test_the_commission_pages_through_every_delivery_of_its_jurisdiction(api, db
         assert "status=pending" in following["href"] and "cursor=" in following["href"]
         listed = page.get(following["href"])
     assert shown == whole
+    # 上一页 carries no cursor: it is that page by its number, not the first page under another label.
+    before = listed.click(description="上一页")
+    assert "第 {} 页".format(len(whole) - 1) in before.text
+    assert [int(row.td.text) for row in before.html.select("#deliveries tbody tr")] == [whole[-2]]
