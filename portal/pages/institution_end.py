@@ -265,7 +265,8 @@ def batch_list(request: Request):
         except FORM_ERRORS as failure:
             error = refused(request, failure)
     # Newest first, a page at a time: the list held the newest 100 and no more.
-    number, rows, following = page_number(request.params.get("page")), [], None
+    number, following = page_number(request.params.get("page")), None
+    rows: list[Batch] = []
     try:
         rows, following = by_id(session, select(Batch).where(Batch.institution_id == account.institution_id), Batch.id,
                                 request.params.get("cursor", ""), BATCHES_A_PAGE, number, descending=True, scalars=True)

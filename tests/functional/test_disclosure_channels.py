@@ -247,5 +247,5 @@ def test_the_commission_pages_through_every_delivery_of_its_jurisdiction(api, db
     assert shown == whole
     # 上一页 carries no cursor: it is that page by its number, not the first page under another label.
     before = listed.click(description="上一页")
-    assert "第 {} 页".format(len(whole) - 1) in before.text
+    assert f"第 {len(whole) - 1} 页" in before.text
     assert [int(row.td.text) for row in before.html.select("#deliveries tbody tr")] == [whole[-2]]
