@@ -176,3 +176,13 @@ def test_a_person_without_an_application_is_revealed_from_the_search_once_and_au
     assert person["id_number"] not in refused.text and "人员不存在或无权查看" in refused.text
     assert api.get("/api/v1/commission/audit", params={"actor": f"account:{world.desks['sibling'].account_id}",
                                                        "action": "reveal_id_number"}, headers=world.desks["sibling"].headers).json["items"] == []
+
+
+def test_an_institution_found_shows_its_division_by_name(world, wsgi_app, db):
+    from models.divisions import Division
+
+    institution = world.institutions["county"]
+    page = page_session(wsgi_app, world.desks["county"].username).get("/commission/search", params={"q": institution.name})
+    cells = [td.text for td in page.html.select('#institutions td[data-label="行政区划"]')]
+    name = db.get(Division, institution.division_code).name
+    assert cells == [f"{name}（{institution.division_code}）"]
