@@ -41,6 +41,22 @@ def practice_scopes(category: str | None = None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def scope_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """执业范围 as a choice lists them: by category, each scope once — under the first category that has it, its text
+    naming every category it belongs to (全科医学专业 is both 临床 and 中医: one option, "全科医学专业（临床、中医）").
+    [(category, [(scope, text), …]), …]; a category whose scopes all came earlier is left out."""
+    categories: dict[str, list[str]] = {}
+    for row in _rows("practice_scopes.csv"):
+        categories.setdefault(row["name"], [])
+        if row["category"] not in categories[row["name"]]:
+            categories[row["name"]].append(row["category"])
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for scope, of in categories.items():
+        text = scope if len(of) == 1 else f"{scope}（{'、'.join(of)}）"
+        groups.setdefault(of[0], []).append((scope, text))
+    return [(category, groups[category]) for category in practice_categories() if category in groups]
+
+
 @cache
 def scope_category_pairs() -> frozenset[tuple[str, str]]:
     """Every valid (scope, category) pair."""

@@ -97,10 +97,11 @@ def text(value: Any, low: int, high: int, what: str, lines: bool = False) -> str
         raise FieldError(REQUIRED, "required")
     if bad_character(value, lines):
         raise FieldError(f"{what}{BAD_CHARACTER_LINES if lines else BAD_CHARACTER}", "format")
-    if len(value) < low:
-        raise FieldError(f"{what}长度应为{low}至{high}个字符", "too_short")
-    if len(value) > high:
-        raise FieldError(f"{what}长度应为{low}至{high}个字符", "too_long")
+    if not low <= len(value) <= high:
+        # A fixed length (an identifier's 19) is one number, not "19至19"; and the reader learns how many were typed.
+        wanted = f"{low}个字符" if low == high else f"{low}至{high}个字符"
+        raise FieldError(f"{what}长度应为{wanted}" + (f"，现有{len(value)}个" if low == high else ""),
+                         "too_short" if len(value) < low else "too_long")
     return value
 
 

@@ -26,6 +26,7 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
     ini_settings = dict(ini_settings or {})
     settings: dict[str, object] = {
         "tm.manager_hook": "pyramid_tm.explicit_manager", "jinja2.directories": "portal:templates",
+        "jinja2.finalize": "portal.pages.common.finalize",
         **ini_settings, "medreg": require_secret(medreg or load_settings(ini_settings)),
     }
     config = Configurator(settings=settings)

@@ -37,11 +37,14 @@ class PageHints:
 
     intro: a line above the form (who confirms, who approves, what to bring).
     hidden: fields a page leaves out (they are filled in from the account or the roll it is opened from).
+    confirm: what the applicant must tick before a form that ends something can be sent (注销, 停业): the
+    consequence, in words; empty for a kind that ends nothing.
     """
 
     intro: str = ""
     submit: str = "提交申请"
     hidden: tuple[str, ...] = ()
+    confirm: str = ""
 
 
 Refusal = Callable[..., list[str]]

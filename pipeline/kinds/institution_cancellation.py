@@ -22,7 +22,8 @@ def refuse(institution: InstitutionFacts) -> list[str]:
 KIND = Kind(
     name="institution.cancellation", label="医疗机构注销登记", profession="institution", submitted_by=INSTITUTION,
     data=Data, refuse=refuse, time_limit=TimeLimit(20, "本系统默认"),
-    page=PageHints(intro="注销后公示记录显示“已注销”，本机构在册人员转卫生健康委跟进。"),
+    page=PageHints(intro="注销后公示记录显示“已注销”，本机构在册人员转卫生健康委跟进。",
+                   confirm="本机构注销登记获批后即停止执业，公示为“已注销”，不能恢复"),
     materials=(Material("cancellation_statement", "注销说明（含人员安置、病历处理情况）"),),
     preview=cancelled,
 )

@@ -24,7 +24,8 @@ def refuse(institution: InstitutionFacts) -> list[str]:
 KIND = Kind(
     name="institution.suspension", label="医疗机构停业", profession="institution", submitted_by=INSTITUTION,
     data=Data, refuse=refuse, time_limit=TimeLimit(20, "本系统默认"),
-    page=PageHints(intro="停业期间不能办理本机构人员的注册业务，公示记录显示“已停业”。"),
+    page=PageHints(intro="停业期间不能办理本机构人员的注册业务，公示记录显示“已停业”。",
+                   confirm="停业获批后本机构公示为“已停业”，停业期间不能办理本机构人员的注册业务"),
     materials=(Material("suspension_statement", "停业说明"),),
     preview=suspended,
 )

@@ -33,6 +33,7 @@ KIND = Kind(
     name="nurse.cancellation", label="护士注销注册", profession="nurse", submitted_by=PERSON,
     also_submitted_by=INSTITUTION, data=Data, refuse=refuse, institution_confirms=True,
     time_limit=TimeLimit(20, "《护士执业注册管理办法》：受理之日起20个工作日内作出决定"),
-    page=PageHints(intro="护士本人申请的，由所在机构确认；机构为本机构护士申请的，直接报卫生健康委审批。"),
+    page=PageHints(intro="护士本人申请的，由所在机构确认；机构为本机构护士申请的，直接报卫生健康委审批。",
+                   confirm="注销注册获批后该护士的执业注册即失效，公示为“已注销”"),
     preview=cancelled,
 )

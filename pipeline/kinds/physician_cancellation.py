@@ -40,7 +40,8 @@ KIND = Kind(
     name="physician.cancellation", label="医师注销注册", profession="physician", submitted_by=INSTITUTION,
     data=Data, refuse=refuse,
     time_limit=TimeLimit(20, "《医师执业注册管理办法》：受理之日起20个工作日内作出决定"),
-    page=PageHints(intro="医师死亡、被宣告失踪、受刑事处罚、受吊销医师执业证书行政处罚等情形的，由主要执业机构申请注销注册，经卫生健康委审批。"),
+    page=PageHints(intro="医师死亡、被宣告失踪、受刑事处罚、受吊销医师执业证书行政处罚等情形的，由主要执业机构申请注销注册，经卫生健康委审批。",
+                   confirm="注销注册获批后该医师的执业注册即失效，公示为“已注销”"),
     materials=(Material("cause_proof", "注销事由证明（如死亡证明、判决书）"),),
     preview=cancelled,
 )

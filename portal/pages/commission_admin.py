@@ -16,6 +16,7 @@ from portal.api.commission_admin import export_response, register_export_respons
 from portal.errors import REFUSALS, described
 from portal.pages.charts import bar_chart
 from portal.pages.common import FORM_ERRORS, FormError, form_error, page_number
+from portal.pages.errors import error_page
 from portal.services import audit_log, commission_accounts, commission_search, register_exports, statistics, workbench
 
 ACCOUNT_ACTIONS = {"disable": "已停用账号", "enable": "已重新启用账号", "password-reset": "已重置密码，新密码已短信发送至"}
@@ -135,6 +136,23 @@ def search(request: Request):
     return {"q": q, "results": results}
 
 
+@view_config(route_name="commission.person.reveal", request_method="POST", renderer="commission_search.jinja2",
+             permission="commission")
+def reveal_person(request: Request):
+    """One person's full ID number, from their row of the search (a person imported from a legacy register has no
+    application page to reveal it on); audited as the application's reveal. The query stays in the box, with a way
+    back to its results; the number is in this answer alone, never in an address."""
+    q = request.POST.get("q", "")
+    try:
+        person, number = commission_search.reveal_person(request.dbsession, request.medreg, request.account,
+                                                         int(request.matchdict["id"]))
+    except REFUSALS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {"q": q, "results": None, "error": error}
+    return {"q": q, "results": None, "revealed": {"person": person, "id_number": number}}
+
+
 STATS_REFUSED = "统计条件有误，请按提示修改；按提交日期或分组统计的项目未显示（以免把未筛选的数字当作筛选结果）。"
 
 
@@ -183,15 +201,21 @@ def stats(request: Request):
     }
 
 
+# The fields of a download's link or form, by the words of the statistics page.
+DOWNLOAD_FIELDS = {"report": "统计项目", "register": "名册", "format": "文件格式", "group_by": "申请统计分组",
+                   "since": "提交日期起", "until": "提交日期止"}
+
+
 def _download(request: Request, respond) -> Response:
-    """A download, or its refusal as plain text (a link or a GET form led here, not a page to show again)."""
+    """A download, or its refusal as a page: each refused field named in Chinese, with the way back to the
+    statistics page the link or form was on (an Excel file beyond the worksheet's rows is refused here)."""
     try:
         return respond(request)
     except REFUSALS as refusal:
-        request.response.status, _, message, fields, _ = described(refusal)
-        request.response.content_type = "text/plain"
-        request.response.text = "\n".join([message, *fields.values()])
-        return request.response
+        status, _, message, fields, _ = described(refusal)
+        reasons = "；".join(f"{DOWNLOAD_FIELDS.get(name, '导出条件')}：{reason}" for name, reason in fields.items())
+        return error_page(request, status, f"未能导出。{reasons}" if reasons else message,
+                          back=(request.route_url("commission.stats"), "返回统计分析"))
 
 
 @view_config(route_name="commission.export", permission="commission")

@@ -10,6 +10,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 
 from models import Account, Commission, Person
+from models.divisions import Division
 from models.registers.physicians import physician_entry
 from pipeline import clock
 from pipeline import review as review_rules
@@ -122,6 +123,14 @@ def commission_label(request: Request, code: str | None) -> str:
     return commission.name if commission else f"行政区划{code}卫生健康委"
 
 
+def division_label(request: Request, code: str | None) -> str:
+    """A division as a page names it: 秀英区（460105）, as the statistics do; the bare code only if not on record."""
+    if not code:
+        return ""
+    division = request.dbsession.get(Division, code)
+    return f"{division.name}（{code}）" if division else code
+
+
 def profession_of(request: Request) -> str | None:
     """A person's profession (physician or nurse), for the menu that offers only their own business."""
     account = request.account
@@ -141,6 +150,12 @@ def first_registration_offered(request: Request) -> bool:
     return physician_entry(request.dbsession, account.person_id) is None
 
 
+def finalize(value: object) -> object:
+    """What every `{{ … }}` of a page prints (the jinja2.finalize of portal/__init__.py): nothing for a missing value,
+    never Python's "None" (a date not known, as a status's start of an entry imported without one)."""
+    return "" if value is None else value
+
+
 def add_template_globals(event: BeforeRender) -> None:
     request = event.get("request")
     if request is None or not str(event.get("renderer_name", "")).endswith(".jinja2"):
@@ -154,6 +169,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("data_rows", data_rows)
     event.setdefault("entry_status", entry_status)
     event.setdefault("commission_label", lambda code: commission_label(request, code))
+    event.setdefault("division_label", lambda code: division_label(request, code))
     event.setdefault("scopes_by_category", scopes_by_category())
     event.setdefault("masked_mobile", mask_mobile)  # the one way a page shows a mobile (pipeline/persons.py)
     event.setdefault("when", clock.shown)  # every moment a page shows is Beijing time

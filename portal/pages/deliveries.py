@@ -19,8 +19,9 @@ def listing(request: Request):
                             "number": page_number(params.get("page"))}
     try:
         page["status"] = deliveries.delivery_status(params.get("status"))
-        page["items"], page["next"] = deliveries.jurisdiction_deliveries(
-            request.dbsession, request.account, page["status"], params.get("cursor", ""), A_PAGE)
+        items, page["next"] = deliveries.jurisdiction_deliveries(
+            request.dbsession, request.account, page["status"], params.get("cursor", ""), A_PAGE, page["number"])
+        page["items"] = [{**item, "error_text": deliveries.error_text(item["last_error"])} for item in items]
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)
         request.response.status = error.status

@@ -27,11 +27,12 @@ FALLBACK = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><
 TITLES = {403: "无权访问", 404: "未找到", 413: "请求过大", 429: "请求过于频繁", 500: "系统繁忙"}
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
-    """The styled Chinese page of an error; if even that cannot be drawn (the database is down), a static one."""
+def error_page(request: Request, status: int, message: str, back: tuple[str, str] | None = None) -> Response:
+    """The styled Chinese page of an error; if even that cannot be drawn (the database is down), a static one.
+    `back`: (address, words) of the page to go back to, besides the home."""
     try:
-        response = render_to_response("error.jinja2", {"status": status, "message": message, "title": TITLES.get(status)},
-                                      request=request)
+        response = render_to_response("error.jinja2", {"status": status, "message": message, "title": TITLES.get(status),
+                                                       "back": back}, request=request)
     except Exception:  # the error page must not fail in turn
         log.exception("the error page could not be rendered")
         response = Response(FALLBACK.format(status=status, title=TITLES.get(status, "无法办理"), message=escape(message)),

@@ -9,17 +9,19 @@ from pyramid.security import remember
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from models import Notification, batches
+from models import Batch, batches
 from pipeline import codes
 from pipeline.kinds import INSTITUTION, KINDS, kinds_where
 from pipeline.persons import mask_mobile
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
 from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
-from portal.pages.kind_forms import form_of, read_form, shown
+from portal.pages.kind_forms import confirmed, form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, statistics, verify_tools
+from portal.services import notifications as inbox
 from portal.services.attempts import client_of
 from portal.services.commission_accounts import ACCOUNT_STATUSES
+from portal.services.paging import by_id
 
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
                 "approval_no", "phone", "fax")
@@ -130,6 +132,7 @@ def business(request: Request):
         return business_page(request, error=refused(request, invalid({"kind": "请选择业务类型"})), chosen="")
     data = read_form(request, kind)
     try:
+        confirmed(request, kind, data)
         created = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as error:
         return business_page(request, error=refused(request, error), form=shown(data), chosen=kind.name)
@@ -168,34 +171,43 @@ def profile(request: Request):
 # --- staff, scope map ------------------------------------------------------------------------------------
 
 
-STAFF_A_PAGE = 100
+STAFF_A_PAGE = 50  # a card a person at 390 px: 50 are already a long scroll
 
 
 @view_config(route_name="institution.staff", renderer="institution_staff.jinja2", permission="institution")
 def staff(request: Request):
     session, account = request.dbsession, request.account
     profession = request.params.get("profession", "physician")
-    error = None
+    error, typed, confirming = None, {}, None
     if request.method == "POST":
+        profession = "other"
         try:
             if request.POST.get("remove"):
-                institution_desk.remove_other_staff(session, account, int(request.POST["remove"]))
-                request.session.flash("已删除。")
+                # Deleting is for good: the first post asks (the page shows who, 确认删除 or 取消), the second deletes.
+                row = institution_desk.own_other_staff(session, account, int(request.POST["remove"]))
+                if request.POST.get("confirm") != "1":
+                    confirming = institution_desk.other_staff_json(row)
+                else:
+                    institution_desk.remove_other_staff(session, account, row.id)
+                    request.session.flash(f"已删除{row.name}。")
+                    return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
             else:
-                fields = ("name", "sex", "post", "title", "phone")
-                institution_desk.add_other_staff(session, account, {k: request.POST.get(k, "") for k in fields})
+                # What was typed stays in the form when a field is refused.
+                typed = {k: request.POST.get(k, "") for k in ("name", "sex", "post", "title", "phone")}
+                institution_desk.add_other_staff(session, account, typed)
                 request.session.flash("已新增。")
-            return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
+                return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
         except (*FORM_ERRORS, ValueError) as failure:
             error = refused(request, failure) if not isinstance(failure, ValueError) else None
-            profession = "other"
     try:
-        listing = institution_desk.staff(session, account, profession, request.params.get("cursor", ""), STAFF_A_PAGE)
+        listing = institution_desk.staff(session, account, profession, request.params.get("cursor", ""), STAFF_A_PAGE,
+                                         page_number(request.params.get("page")))
     except FORM_ERRORS as failure:
         error = refused(request, failure)
         listing = {"profession": profession if profession in institution_desk.PROFESSIONS else "physician", "items": [], "count": 0,
                    "counts": {}, "next": None}
-    return {"listing": listing, "error": error, "number": page_number(request.params.get("page"))}
+    return {"listing": listing, "error": error, "number": page_number(request.params.get("page")), "typed": typed,
+            "confirming": confirming}
 
 
 @view_config(route_name="institution.scope_map", renderer="institution_scope_map.jinja2", permission="institution")
@@ -238,6 +250,9 @@ def verify(request: Request):
 # --- batches -----------------------------------------------------------------------------------------------
 
 
+BATCHES_A_PAGE = 50
+
+
 @view_config(route_name="institution.batches", renderer="institution_batches.jinja2", permission="institution")
 def batch_list(request: Request):
     session, account = request.dbsession, request.account
@@ -250,8 +265,16 @@ def batch_list(request: Request):
             return HTTPFound(location=request.route_url("institution.batch", id=batch.id))
         except FORM_ERRORS as failure:
             error = refused(request, failure)
-    return {"items": [batches.batch_json(b, with_rows=False) for b in batches.list_batches(session, account)], "error": error,
-            "max_rows": batches.MAX_ROWS, "batch_kinds": batches.batch_kinds()}
+    # Newest first, a page at a time: the list held the newest 100 and no more.
+    number, following = page_number(request.params.get("page")), None
+    rows: list[Batch] = []
+    try:
+        rows, following = by_id(session, select(Batch).where(Batch.institution_id == account.institution_id), Batch.id,
+                                request.params.get("cursor", ""), BATCHES_A_PAGE, number, descending=True, scalars=True)
+    except FORM_ERRORS as failure:
+        error = refused(request, failure)
+    return {"items": [batches.batch_json(b, with_rows=False) for b in rows], "error": error, "next": following,
+            "number": number, "max_rows": batches.MAX_ROWS, "batch_kinds": batches.batch_kinds()}
 
 
 @view_config(route_name="institution.batch", renderer="institution_batch.jinja2", permission="institution")
@@ -261,8 +284,10 @@ def batch(request: Request):
 
 @view_config(route_name="institution.notifications", renderer="institution_notifications.jinja2", permission="institution")
 def notifications(request: Request):
-    items = request.dbsession.scalars(
-        select(Notification).where(Notification.institution_id == request.account.institution_id)
-        .order_by(Notification.id.desc()).limit(200)
-    )
-    return {"items": list(items)}
+    """The institution's inbox, newest first, a page at a time (it held only the newest 200, the rest unreachable)."""
+    number = page_number(request.params.get("page"))
+    try:
+        items, following = inbox.inbox(request.dbsession, request.account, request.params.get("cursor", ""), page=number)
+    except FORM_ERRORS as failure:
+        return {"items": [], "next": None, "number": 1, "error": refused(request, failure)}
+    return {"items": items, "next": following, "number": number}

@@ -13,9 +13,11 @@ from pydantic import BaseModel
 from pyramid.request import Request
 
 from pipeline import codes
-from pipeline.fields import FieldSpec, field_specs
+from pipeline.errors import ValidationFailed
+from pipeline.fields import FieldSpec, field_specs, validate
 from pipeline.kinds import Kind
 from pipeline.routing import jurisdiction_prefix
+from portal.errors import invalid
 from portal.services import institution_choices, physicians
 from portal.services.institution_choices import Scope
 from portal.services.institution_desk import registered_staff
@@ -118,8 +120,9 @@ def form_of(request: Request, kind: Kind, prefix: str = "", model: type[BaseMode
     return KindForm(kind, fields, choices, prefix, institutions)
 
 
-def scopes_by_category() -> dict[str, list[str]]:
-    return {category: codes.practice_scopes(category) for category in codes.practice_categories()}
+def scopes_by_category() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The 执业范围 choice's groups: each scope once (codes.scope_groups), never twice in one select."""
+    return codes.scope_groups()
 
 
 def read_form(request: Request, kind: Kind, model: type[BaseModel] | None = None) -> dict[str, Any]:
@@ -140,6 +143,24 @@ def read_form(request: Request, kind: Kind, model: type[BaseModel] | None = None
             if isinstance(value, str) and value.strip():
                 data[spec.name] = value.strip()
     return data
+
+
+CONFIRM_MISSING = "请勾选确认后再提交"
+
+
+def confirmed(request: Request, kind: Kind, data: Mapping[str, Any]) -> None:
+    """A kind that ends something (its page's `confirm`) is sent only with its box ticked: else 400 on `confirm`,
+    and nothing is submitted — with the reasons of the form's other fields as well, so that one more send, ticked
+    and mended, is enough. Called where the page's other refusals are caught, so what was typed stays."""
+    if not kind.page.confirm or request.POST.get("confirm") == "1":
+        return
+    shown_fields = {spec.name for spec in fields_of(kind)}
+    reasons: dict[str, str] = {}
+    try:
+        validate(kind.data, dict(data))
+    except ValidationFailed as failure:
+        reasons = {name: reason for name, reason in failure.fields.items() if name in shown_fields}
+    raise invalid({**reasons, "confirm": CONFIRM_MISSING})
 
 
 def shown(data: dict[str, Any]) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from models import Application, Commission, Person, PublicRecord
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.errors import invalid
-from portal.pages.common import FORM_ERRORS, form_error
-from portal.pages.kind_forms import form_of, looking_up, read_form, shown
+from portal.pages.common import FORM_ERRORS, form_error, page_number
+from portal.pages.kind_forms import confirmed, form_of, looking_up, read_form, shown
 from portal.services import applications, attachments, review
+from portal.services import notifications as inbox
 from publisher.fhir import ACTIVE_STATUSES
 
 
@@ -20,6 +21,19 @@ def my_applications(request: Request):
     items = applications.list_own(request.dbsession, request.account)
     person = request.dbsession.get(Person, request.account.person_id)
     return {"items": items, "person": person, "can_apply": request.first_registration_offered}
+
+
+@view_config(route_name="me.notifications", renderer="me_notifications.jinja2", permission="person")
+def my_notifications(request: Request):
+    """The person's inbox 消息: what the notify and expiry workers told them (a decision, a registration nearing its
+    end), which until now only the API showed."""
+    number = page_number(request.params.get("page"))
+    try:
+        items, following = inbox.inbox(request.dbsession, request.account, request.params.get("cursor", ""), page=number)
+    except FORM_ERRORS as failure:
+        request.response.status = 400
+        return {"items": [], "next": None, "number": 1, "error": form_error(request, failure)}
+    return {"items": items, "next": following, "number": number}
 
 
 @view_config(route_name="me.application", renderer="application.jinja2", permission="person")
@@ -74,6 +88,7 @@ def resubmit(request: Request):
     if looking_up(request):
         return application_page(request, application, form=shown(data))
     try:
+        confirmed(request, KINDS[application.kind], data)
         applications.resubmit(request.dbsession, request.account, application_id, data)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)

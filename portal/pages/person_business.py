@@ -11,7 +11,7 @@ from models import Person
 from models.registers.nurses import nurse_entry
 from pipeline.kinds import KINDS, PERSON, Kind, kinds_where, physician_first_registration
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.pages.kind_forms import form_of, looking_up, read_form, shown
+from portal.pages.kind_forms import confirmed, form_of, looking_up, read_form, shown
 from portal.services import applications
 from portal.services.practice_records import nurse_registration_json
 
@@ -56,6 +56,7 @@ def business_of(request: Request, profession: str, default: Kind | None, route_k
     if looking_up(request):
         return page(request, person, kind, form=shown(data))
     try:
+        confirmed(request, kind, data)
         application = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)

@@ -8,7 +8,7 @@ from pyramid.view import view_config
 
 from pipeline.kinds import INSTITUTION, Kind, kinds_where, nurse_cancellation
 from portal.pages.common import FORM_ERRORS, form_error
-from portal.pages.kind_forms import form_of, read_form, shown
+from portal.pages.kind_forms import confirmed, form_of, read_form, shown
 from portal.services import applications
 
 
@@ -27,6 +27,7 @@ def institution_files(request: Request, kind: Kind, form_id: str, action: str) -
         return page
     data = read_form(request, kind)
     try:
+        confirmed(request, kind, data)
         application = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as refusal:
         error = form_error(request, refusal)

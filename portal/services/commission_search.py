@@ -2,8 +2,9 @@
 jurisdiction, found by name, ID number, mobile, identifier, credit code or application number.
 
 A list shows ID numbers and mobiles masked (`110105********131X`, `138****0002`) and no birth date (the part of a
-resident ID number the mask hides): a full number is shown one person at a time, through the audited reveal of an
-application's page (portal/services/review.py, `reveal_id_number`). A person is found the same way in every section
+resident ID number the mask hides): a full number is shown one person at a time, through an audited reveal — of an
+application's page (portal/services/review.py, `reveal_id_number`), or of a person found here (`reveal_person`), for
+a person with no application (imported from a legacy register). A person is found the same way in every section
 (`person_matches`), so a query by ID number or mobile also lists that person's register entries and applications.
 
 Every section pages through any number of results: `next` holds a cursor per section (null: no more), and
@@ -30,7 +31,7 @@ from pipeline.numbers import is_count
 from pipeline.persons import mask_mobile, masked, resident_id
 from pipeline.review import mask_id_number
 from pipeline.routing import jurisdiction_prefix
-from portal.errors import invalid
+from portal.errors import invalid, not_found
 from portal.services.paging import BAD_CURSOR, page_limit
 
 LIMIT = 50
@@ -133,6 +134,24 @@ def person_json(settings: Settings, person: Person, institution: Institution) ->
         "id_type": person.id_type, "id_number": id_number, "mobile": mask_mobile(person.mobile),
         "institution": {"id": institution.id, "name": institution.name},
     }
+
+
+def reveal_person(session: Session, settings: Settings, account: Account, person_id: int) -> tuple[dict, str]:
+    """The full ID number of one person of the jurisdiction (as `persons` finds them: by their institution's division),
+    with the person as a list shows them; writes the audit entry `reveal_id_number` as the application's reveal does
+    (who: the account; whose: the person), without an application. A person elsewhere is 404, as one who is not."""
+    prefix = jurisdiction_prefix(account.division_code)
+    row = session.execute(select(Person, Institution).join(Institution, Institution.id == Person.institution_id)
+                          .where(Person.id == person_id, *within(Institution.division_code, prefix))).first()
+    if row is None:
+        raise not_found("人员")
+    person, institution = row
+    try:
+        number = decrypt(settings.secrets, person.id_number_encrypted)
+    except ValueError:
+        raise invalid({"id_number": "证件号码无法解密（以其他密钥加密），请联系系统运维人员"}) from None
+    audit(session, f"account:{account.id}", "reveal_id_number", f"person:{person.id}", account.division_code, name=person.name)
+    return person_json(settings, person, institution), number
 
 
 def institutions(session: Session, settings: Settings, prefix: str, q: str, limit: int = LIMIT,

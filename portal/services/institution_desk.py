@@ -147,29 +147,33 @@ def history(session: Session, account: Account) -> dict:
 STAFF_A_PAGE = 5000  # the API's default and most a page
 
 
-def staff(session: Session, account: Account, profession: str | None, cursor: str = "", limit: int = STAFF_A_PAGE) -> dict:
+def staff(session: Session, account: Account, profession: str | None, cursor: str = "", limit: int = STAFF_A_PAGE,
+          page: int = 1) -> dict:
     """The institution's physicians or nurses by name, `limit` a page after `cursor` (the `next` of the page before;
-    a large hospital has thousands of nurses), with their count per status; or the other staff it keeps itself."""
+    a large hospital has thousands of nurses), with their count per status; or the other staff it keeps itself, in
+    the order entered, paged the same way (by id), counted over all of them. Without a cursor, page `page` by offset
+    (a pager's 上一页)."""
     if profession not in PROFESSIONS:
-        raise invalid({"profession": "应为 physician、nurse 或 other"})
+        raise invalid({"profession": "应为医师（physician）、护士（nurse）或其他人员（other）"})
     if profession == "other":
-        rows = session.scalars(
-            select(OtherStaff).where(OtherStaff.institution_id == account.institution_id).order_by(OtherStaff.id)
-        )
-        items = [other_staff_json(row) for row in rows]
-        return {"profession": profession, "count": len(items), "counts": {"active": len(items)} if items else {},
-                "items": items, "next": None}
-    return staff_of(session, account.institution_id or 0, profession, cursor, limit)
+        mine = OtherStaff.institution_id == account.institution_id
+        rows, following = by_id(session, select(OtherStaff).where(mine), OtherStaff.id, cursor, limit, page, scalars=True)
+        count = session.scalar(select(func.count()).select_from(OtherStaff).where(mine)) or 0
+        return {"profession": profession, "count": count, "counts": {"active": count} if count else {},
+                "items": [other_staff_json(row) for row in rows], "next": following}
+    return staff_of(session, account.institution_id or 0, profession, cursor, limit, page=page)
 
 
 def staff_of(session: Session, institution_id: int, profession: str, cursor: str = "", limit: int = STAFF_A_PAGE,
-             counted: bool = True) -> dict:
+             counted: bool = True, page: int = 1) -> dict:
     """`staff` of physicians or nurses, for an institution by its id (`counted`: with the count per status)."""
     after = key_of(cursor, str, int)
     model, here = _registered_here(institution_id, profession)
     query = select(model, Person).join(Person, Person.id == model.person_id).where(here)
     if after is not None:
         query = query.where(tuple_(Person.name, model.id) > tuple_(literal(after[0]), literal(after[1])))
+    else:
+        query = query.offset((page - 1) * limit)
     rows = session.execute(query.order_by(Person.name, model.id).limit(limit + 1)).all()
     items = [_staff_item(entry, person, institution_id, profession) for entry, person in rows[:limit]]
     counts = {str(status): int(count) for status, count in

@@ -86,6 +86,12 @@ def test_hand_out_first_login_practice_registration_and_suspension(portal_url, b
     form = institution.locator("#form-institution-suspension")
     form.locator("input[name=reason]").fill("院区改造")
     form.locator("button[type=submit]").click()
+    # Suspending asks first: unticked, the box says why beside it and the reason typed stays.
+    form = institution.locator("#form-institution-suspension")
+    expect(form.locator(".field.confirm .field-error")).to_have_text("请勾选确认后再提交")
+    expect(form.locator("input[name=reason]")).to_have_value("院区改造")
+    form.locator("input[name=confirm]").check()
+    form.locator("button[type=submit]").click()
     expect(institution.locator(".flash")).to_contain_text("申请已提交")
     suspension_id = int(institution.url.rstrip("/").rsplit("/", 1)[1])
     approve(commission, portal_url, suspension_id)

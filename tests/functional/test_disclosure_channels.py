@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -136,7 +137,15 @@ def test_repeated_failures_park_a_delivery_for_the_commission_and_replay_sends_i
     form = page.get("/login").forms[0]
     form["username"], form["password"] = username, PASSWORD
     form.submit()
-    assert record["identifier"] in page.get("/commission/deliveries").html.select_one("#deliveries").text
+    listed = page.get("/commission/deliveries")
+    assert record["identifier"] in listed.html.select_one("#deliveries").text
+    # The clerk reads what they can do and why the push failed, in Chinese; an operator's command is for docs/operations.md.
+    assert not re.search(r"medreg|celery|--parked|<code>", listed.text)
+    assert "告知系统运维人员" in listed.html.select_one("#parked-note").text
+    row = next(tr for tr in listed.html.select("#deliveries tbody tr") if record["identifier"] in tr.text)
+    assert row.select_one('td[data-label="最近错误"]').text == "接收方答复 HTTP 500（接收方未接收）"
+    refused = page.get("/commission/deliveries", params={"status": "lost"}, status=400)
+    assert refused.html.select_one("#status-error").text == "推送状态：只能是待推送、重试中、已暂停（需人工处理）、已送达之一"
 
     monkeypatch.setenv("MEDREG_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("MEDREG_SECRET", settings.secret)
@@ -238,3 +247,7 @@ def test_the_commission_pages_through_every_delivery_of_its_jurisdiction(api, db
         assert "status=pending" in following["href"] and "cursor=" in following["href"]
         listed = page.get(following["href"])
     assert shown == whole
+    # 上一页 carries no cursor: it is that page by its number, not the first page under another label.
+    before = listed.click(description="上一页")
+    assert f"第 {len(whole) - 1} 页" in before.text
+    assert [int(row.td.text) for row in before.html.select("#deliveries tbody tr")] == [whole[-2]]

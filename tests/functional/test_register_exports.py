@@ -197,11 +197,18 @@ def test_bad_parameters_are_refused_naming_each_field_in_chinese(api, world, par
     assert set(answer["fields"]) == fields and all("应为" in reason for reason in answer["fields"].values())
 
 
-def test_an_xlsx_beyond_the_worksheet_limit_is_refused(api, world, monkeypatch):
+def test_an_xlsx_beyond_the_worksheet_limit_is_refused(api, world, monkeypatch, wsgi_app):
     monkeypatch.setattr(register_exports, "XLSX_MAX_ROWS", 2)
     answer = export(api, world, register="physicians", format="xlsx", status=400).json["error"]
     assert "CSV" in answer["fields"]["format"]
     assert export(api, world, register="nurses", format="xlsx").status_int == 200  # two rows: within
+    # From the statistics page's form the clerk reads why and how on a page, not a line of plain text.
+    page = page_session(wsgi_app, world.desks["province"].username).get("/commission/stats")
+    form = page.forms["register-export-form"]
+    form["register"], form["format"] = "physicians", "xlsx"
+    refused = form.submit(status=400)
+    assert refused.content_type == "text/html" and "返回统计分析" in refused.text
+    assert refused.html.select_one(".alert").text.startswith("未能导出。文件格式：共 ") and "请导出 CSV" in refused.text
 
 
 def test_no_one_but_a_commission_may_export(api, world):
@@ -249,8 +256,10 @@ def test_the_statistics_page_exports_a_register(wsgi_app, world):
     assert {row[0] for row in csv_rows(download)[1:]} == {world.nurses["county"]["name"], world.nurses["sibling"]["name"]}
     form["format"] = "xlsx"
     assert load_workbook(io.BytesIO(form.submit().body)).active.max_row == 3
+    # A refused download is a page in Chinese naming the field, with the way back to the statistics page.
     refused = app.get("/commission/registers/export", params={"register": "everyone"}, status=400)
-    assert refused.content_type == "text/plain" and "physicians" in refused.text
+    assert refused.content_type == "text/html" and refused.html.select_one(".alert").text.startswith("未能导出。名册：应为")
+    assert refused.click(linkid="back").request.path == "/commission/stats"
     audit = app.get("/commission/audit", params={"action": "export_register"})
     assert "导出登记名册" in audit.text and "护士注册名册" in audit.text
     page_session(wsgi_app, world.institution_desk.username).get("/commission/registers/export?register=nurses", status=403)

@@ -7,6 +7,7 @@ from webtest import Upload
 
 from models import AssessmentResult
 from tests import factories
+from tests.functional.pages.test_no_raw_codes import leaks
 from tests.journeys import commission_desk, login, page_session
 
 HEADER = "certificate_no,period,result,assessed_on,assessor\n"
@@ -23,6 +24,10 @@ def test_a_commission_uploads_assessment_results_in_the_pages_and_over_the_api(w
     refused = form.submit(status=400)
     result = refused.html.select_one("#result").text
     assert "文件未导入" in result and "第3行" in result and "result" in result
+    # The column is named in Chinese (the header's own name beside it, as a reference, not as the words to read).
+    columns = {row.select_one('td[data-label="列"]').text for row in refused.html.select("#result tbody tr")}
+    assert "考核结果（result）" in columns and not {c for c in columns if not c.startswith(("医师资格证书编号", "考核", "—"))}
+    assert not leaks(refused.text)
     assert db.scalar(select(AssessmentResult).where(AssessmentResult.certificate_no == certificate_no)) is None
 
     form = refused.forms["assessments-form"]

@@ -214,3 +214,18 @@ def test_the_filter_offers_every_recorded_action_by_its_label(world):
     assert options["search_by_id_number"] == "按证件号码查询"
     filtered = table(world["app"].get("/commission/audit", params={"action": "search_by_id_number"}))
     assert [row["操作"] for row in filtered] == ["按证件号码查询"]
+
+
+def test_the_page_tells_the_clerk_what_to_do_not_an_operators_command(world):
+    """The heading named `medreg audit verify`, a command a clerk has no shell to run (docs/operations.md keeps it)."""
+    html = world["app"].get("/commission/audit").html
+    note = html.select_one("#chain-note").text
+    html.select_one("table.audit").decompose()  # the entries themselves hold what was recorded (a webhook's address)
+    assert not re.search(r"medreg|celery", html.text) and html.select("code") == []
+    assert "联系系统运维人员" in note
+
+
+def test_the_division_reads_by_its_name_with_its_code(world):
+    """The 行政区划 column showed a bare six-digit code; the statistics name it 五华区（530102）, and so does this page."""
+    name = next(name for code, name, _ in DIVISIONS if code == DIVISION)
+    assert {row["行政区划"] for row in table(world["app"].get("/commission/audit"))} == {f"{name}（{DIVISION}）"}

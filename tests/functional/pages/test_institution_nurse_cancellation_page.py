@@ -41,6 +41,14 @@ def test_the_page_is_for_the_institution_only(wsgi_app, scene):
 def test_a_filed_cancellation_goes_through_the_pipeline_to_the_commission(wsgi_app, api, db, scene, workers):
     form = page_session(wsgi_app, scene["desk"].username).get(PAGE).forms["nurse-cancellation-form"]
     form["identifier"], form["reason"] = scene["nurse"]["identifier"], "本人离职，不再从事护理工作"
+    # Unticked, the cancellation is refused beside its box, what was typed kept, nothing filed.
+    unticked = form.submit(status=400)
+    assert unticked.html.select_one("#confirm-error").text == "请勾选确认后再提交"
+    assert "注销注册获批后该护士的执业注册即失效" in unticked.html.select_one('label[for="f-confirm"]').text
+    assert cancellations_of(db, scene["nurse"]["person_id"]) == 0
+    form = unticked.forms["nurse-cancellation-form"]
+    assert (form["identifier"].value, form["reason"].value) == (scene["nurse"]["identifier"], "本人离职，不再从事护理工作")
+    form["confirm"] = True
     answer = form.submit()
     assert answer.status_int == 302 and answer.location.endswith("/institution")
     filed = db.scalar(select(Application).where(Application.kind == "nurse.cancellation",
@@ -55,13 +63,15 @@ def test_a_bad_form_names_the_field_and_files_nothing(wsgi_app, api, db, setting
     app = page_session(wsgi_app, scene["desk"].username)
     answer = app.get(PAGE).forms["nurse-cancellation-form"].submit(expect_errors=True)
     assert answer.status_int == 400
+    # Every reason at once, the unticked box's with the fields' own.
     assert answer.html.select_one("#identifier-error") is not None and answer.html.select_one("#reason-error") is not None
+    assert answer.html.select_one("#confirm-error") is not None
 
     elsewhere = institution_desk(api, db, name=unique_username("别家医院"))
     stranger = nurse_journeys.nurse(api, db, settings, elsewhere.id)
     nurse_journeys.registered(db, stranger, elsewhere.id)
     form = app.get(PAGE).forms["nurse-cancellation-form"]
-    form["reason"] = "离职"
+    form["reason"], form["confirm"] = "离职", True
     form.fields["identifier"][0].force_value(stranger["identifier"])
     answer = form.submit(expect_errors=True)
     assert answer.status_int == 400 and "本机构没有该电子化注册识别码的注册人员" in answer.text

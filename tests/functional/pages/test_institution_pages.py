@@ -53,3 +53,28 @@ def test_phone_and_fax_are_kept_and_a_bad_one_is_refused(clients):
     form = profile.forms["contact-form"]
     form["phone"] = "打电话"
     assert "联系电话只能包含数字" in form.submit(status=400).text
+
+
+def test_cancelling_the_institution_asks_first_and_files_nothing_unticked(clients, db):
+    """注销登记 ends the institution: one press of the button filed it. Unticked, it is refused beside the box with
+    the reason typed kept; ticked, it is filed."""
+    from sqlalchemy import func, select
+
+    from models import Application
+
+    def filed() -> int:
+        return db.scalar(select(func.count()).select_from(Application).where(Application.kind == "institution.cancellation",
+                                                                             Application.data["reason"].as_string() == "机构合并，原址停办"))
+
+    page = clients["institution"].get("/institution/business")
+    form = page.forms["form-institution-cancellation"]
+    form["reason"] = "机构合并，原址停办"
+    refused = form.submit(status=400)
+    kept = refused.forms["form-institution-cancellation"]
+    assert kept["reason"].value == "机构合并，原址停办"
+    box = refused.html.select_one('label[for="f-institution.cancellation-confirm"]')
+    assert "注销登记获批后即停止执业" in box.text
+    assert refused.html.select_one("#institution\\.cancellation-confirm-error").text == "请勾选确认后再提交"
+    assert filed() == 0
+    kept["confirm"] = True
+    assert kept.submit().status_int == 302 and filed() == 1

@@ -1,7 +1,8 @@
 """Every page of the journeys speaks Chinese: with an application of every kind, in statuses across the life cycle, a
 register entry of each register and the audit entries the journeys write, no field name of any kind's data, no
 status code (of applications or of any register) and no `account:` reference appears in the visible text of any
-page a person, an institution or a commission opens. Attributes, scripts and styles are not visible text, and a
+page a person, an institution or a commission opens. And a crawler follows every link from each role's home: no
+page it reaches answers 403, 404 or 500, or shows a machine's time or word (`None`, `true`, `…T…Z`). Attributes, scripts and styles are not visible text, and a
 `<code>` block is where a page deliberately shows an API name (the batch upload's column reference)."""
 from __future__ import annotations
 
@@ -252,3 +253,86 @@ def test_no_page_of_the_journeys_shows_a_raw_field_name_status_code_or_account_r
                 found[f"{role} {path}"] = bad
     assert opened > 60
     assert not found, "raw codes in visible text:\n" + "\n".join(f"{page}: {bad}" for page, bad in found.items())
+
+
+# --- every page a role reaches by following links -------------------------------------------------------------------
+
+# Not pages: the API, static files, leaving, downloads (PDFs, exports, attachments, an activation code's slip).
+NOT_PAGES = re.compile(r"^/(api/|static/|logout)|\.pdf$|/export$|/attachments/\d+$|/activation-code$")
+# What a person must not read: a machine's time (ISO with T), Python's or JSON's words for nothing and yes/no, a
+# template left unfilled.
+MACHINE_WORDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:|(?<![A-Za-z])(None|True|False|true|false|null|undefined|NaN)(?![A-Za-z])"
+                           r"|\{\{|\}\}")
+A_ROUTE_AT_MOST = 8  # pages of one path (queries aside): enough for the filters and a few items, not every cursor
+
+
+def crawl(app: TestApp, starts: list[str], most: int = 400) -> list[tuple[str, object]]:
+    """Every page reached from `starts` by the links of the pages (<a href> on this site), breadth first:
+    [(path, response)], a redirect answered as it is and followed."""
+    from collections import Counter, deque
+    from urllib.parse import urljoin, urlsplit
+
+    seen: set[str] = set()
+    queue, reached, per_path = deque(starts), [], Counter()
+    while queue and len(reached) < most:
+        path = queue.popleft()
+        if path in seen or per_path[urlsplit(path).path] >= A_ROUTE_AT_MOST:
+            continue
+        seen.add(path)
+        per_path[urlsplit(path).path] += 1
+        response = app.get(path, expect_errors=True)
+        reached.append((path, response))
+        if response.status_int in (301, 302, 303):
+            location = urlsplit(response.location)
+            queue.append(location.path + (f"?{location.query}" if location.query else ""))
+        elif "html" in (response.content_type or ""):
+            for link in response.html.select("a[href]"):
+                target = urlsplit(urljoin("http://localhost" + path, link["href"]))
+                if target.hostname == "localhost" and not NOT_PAGES.search(target.path):
+                    queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return reached
+
+
+def test_the_crawler_knows_a_machine_word_and_a_download():
+    assert MACHINE_WORDS.search("提交于 2026-01-02T03:04:05Z") and MACHINE_WORDS.search("是否校验：True")
+    assert MACHINE_WORDS.search("None") and not MACHINE_WORDS.search("Nonexistent 2026-01-02 03:04")
+    assert NOT_PAGES.search("/applications/3/receipt.pdf") and not NOT_PAGES.search("/me/applications/3")
+
+
+@pytest.mark.parametrize("role", ["person", "nurse", "institution", "commission", "anonymous"])
+def test_every_page_a_role_reaches_by_its_links_answers_and_speaks_chinese(wsgi_app, world, role):
+    """From the home and the role's own end, every link followed: no page answers 404, 403 or 500 (a link the page
+    offers leads somewhere the role may go), a redirect leads to no login (the session holds), and no page shows a
+    raw code, a machine's time or a machine's word for nothing."""
+    app = TestApp(wsgi_app) if role == "anonymous" else page_session(wsgi_app, world["users"][role])
+    own = {"person": ["/me"], "nurse": ["/me"], "institution": ["/institution"], "commission": ["/commission"],
+           "anonymous": ["/public", "/login", "/signup", "/activate", "/password-reset"]}[role]
+    reached = crawl(app, ["/", *own])
+    problems: dict[str, list[str]] = {}
+    for path, response in reached:
+        bad = []
+        if response.status_int >= 400:
+            bad.append(f"HTTP {response.status_int}")
+        elif response.status_int in (301, 302, 303):
+            if "/login" in response.location and role != "anonymous":
+                bad.append("sent to log in again")
+        elif "html" in (response.content_type or ""):
+            bad += leaks(response.text)
+            bad += sorted({match.group(0) for match in MACHINE_WORDS.finditer(visible_text(response.text))})
+            # On a phone a table.cards row is a card: a cell with words and no data-label reads as words from nowhere.
+            bad += sorted({f"unlabelled cell: {td.get_text(' ', strip=True)[:20]}" for td in response.html.select("table.cards td")
+                           if not td.get("data-label") and td.get_text(strip=True)
+                           and not td.select("a.button, button") and td.get_text(strip=True) != "—"})
+        if bad:
+            problems[path] = bad
+    assert len(reached) >= {"person": 20, "nurse": 15, "institution": 30, "commission": 20, "anonymous": 7}[role]
+    assert not problems, "\n".join(f"{path}: {bad}" for path, bad in problems.items())
+
+
+def test_a_missing_value_prints_as_nothing_on_any_page(wsgi_app):
+    """The pages' jinja2 environment prints None as nothing (portal.pages.common.finalize): a template that forgets a
+    value may be unknown shows a gap, never "None"."""
+    from pyramid_jinja2 import IJinja2Environment
+
+    environment = wsgi_app.registry.getUtility(IJinja2Environment, name=".jinja2")
+    assert environment.from_string("调离（{{ since }}起）{{ 0 }}{{ '' }}").render(since=None) == "调离（起）0"

@@ -104,3 +104,13 @@ def test_the_roll_lists_the_institutions_physicians_and_a_filing_is_filed(wsgi_a
     filed = db.scalar(select(Application).where(Application.kind == "physician.departure_filing",
                                                 Application.data["identifier"].as_string() == desk["identifier"]))
     assert filed.data == {"identifier": desk["identifier"], "reason": "transfer", "left_on": "2026-01-02"}
+
+
+def test_the_scope_choice_of_a_change_shows_each_scope_once(wsgi_app, desk):
+    """全科医学专业 is of both 临床 and 中医: the select offered it twice, one value under two groups."""
+    page = browser_as(wsgi_app, desk, "person").get("/me/business?kind=physician.change")
+    options = page.html.select("#business-form select[multiple] optgroup option")
+    values = [option["value"] for option in options]
+    assert "全科医学专业" in values and len(values) == len(set(values))
+    general = next(option for option in options if option["value"] == "全科医学专业")
+    assert general.text == "全科医学专业（临床、中医）" and general.parent["label"] == "临床"

@@ -149,3 +149,40 @@ def test_an_institution_lists_the_mobiles_of_accounts_to_activate_masked(api, db
     assert waiting["mobile"] not in answer.text
     page = page_session(wsgi_app, desk.username).get("/institution")
     assert masked_mobile(waiting["mobile"]) in page.text and waiting["mobile"] not in page.text
+
+
+def test_a_person_without_an_application_is_revealed_from_the_search_once_and_audited(api, db, settings, world, wsgi_app):
+    """A person imported from a legacy register has no application page: the clerk reveals the number from the
+    person's row of the search, audited as the application's reveal is; outside the jurisdiction there is no such row."""
+    person = person_account(db, settings, world.institutions["county"].id, name=f"旧册{world.tag}", with_qualification=False)
+    db.commit()
+    desk = world.desks["county"]
+    app = page_session(wsgi_app, desk.username)
+    found = app.get("/commission/search", params={"q": person["name"]})
+    assert person["id_number"] not in found.text and found.html.select_one("#applications .empty") is not None
+    shown = found.forms[f"reveal-{person['person_id']}"].submit()
+    assert shown.html.select_one("#id-number-full").text == person["id_number"]
+    assert person["name"] in shown.html.select_one("#revealed").text
+    assert shown.click(href="/commission/search\\?q=").html.select_one("#persons") is not None  # back to the results
+    entries = api.get("/api/v1/commission/audit", params={"actor": f"account:{desk.account_id}", "action": "reveal_id_number"},
+                      headers=desk.headers).json["items"]
+    mine = [e for e in entries if e["target"] == f"person:{person['person_id']}"]
+    assert [(e["division"], e["detail"]) for e in mine] == [(world.codes["county"], {"name": person["name"]})]
+    # The sibling county's clerk has no such row, and a forged post is refused as for no one, revealing and auditing nothing.
+    sibling = page_session(wsgi_app, world.desks["sibling"].username)
+    token = sibling.get("/commission/search", params={"q": "某"}).html.select_one('input[name="csrf_token"]')
+    refused = sibling.post(f"/commission/persons/{person['person_id']}/reveal",
+                           {"q": person["name"], "csrf_token": token["value"] if token else ""}, status=404)
+    assert person["id_number"] not in refused.text and "人员不存在或无权查看" in refused.text
+    assert api.get("/api/v1/commission/audit", params={"actor": f"account:{world.desks['sibling'].account_id}",
+                                                       "action": "reveal_id_number"}, headers=world.desks["sibling"].headers).json["items"] == []
+
+
+def test_an_institution_found_shows_its_division_by_name(world, wsgi_app, db):
+    from models.divisions import Division
+
+    institution = world.institutions["county"]
+    page = page_session(wsgi_app, world.desks["county"].username).get("/commission/search", params={"q": institution.name})
+    cells = [td.text for td in page.html.select('#institutions td[data-label="行政区划"]')]
+    name = db.get(Division, institution.division_code).name
+    assert cells == [f"{name}（{institution.division_code}）"]

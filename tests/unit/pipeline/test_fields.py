@@ -96,6 +96,12 @@ def test_bad_text(value, reason, code):
     assert refusal(text, value, 2, 4, "姓名") == (reason, code)
 
 
+def test_a_fixed_length_is_said_once_with_the_length_typed():
+    """Not "长度应为19至19个字符": one number, and how many characters came."""
+    assert refusal(text, "D1", 19, 19, "电子化注册识别码") == ("电子化注册识别码长度应为19个字符，现有2个", "too_short")
+    assert refusal(text, "D" * 20, 19, 19, "电子化注册识别码") == ("电子化注册识别码长度应为19个字符，现有20个", "too_long")
+
+
 def test_choice_from_a_sequence_is_exact():
     assert choice(" 临床 ", ["临床", "口腔"], "执业类别") == "临床"
     assert refusal(choice, "西医", ["临床", "口腔"], "执业类别") == ("执业类别应为以下之一：临床、口腔", "choice")

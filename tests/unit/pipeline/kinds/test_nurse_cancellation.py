@@ -20,7 +20,7 @@ def test_the_schema_takes_an_identifier_only_from_the_institution():
     assert refused({"identifier": "D11010520260000001X"}) == {
         "reason": ("必填", "required"), "identifier": ("应为护士的电子化注册识别码（以N开头）", "format")}
     assert refused({"reason": "离职", "identifier": "N1"}) == {
-        "identifier": ("电子化注册识别码长度应为19至19个字符", "too_short")}
+        "identifier": ("电子化注册识别码长度应为19个字符，现有2个", "too_short")}
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), [

@@ -28,7 +28,7 @@ def test_bad_data():
                    "reason": ("备案原因应为以下之一：调离、退休、退职、被辞退、被开除", "choice"),
                    "left_on": ("离岗日期不能晚于今天", "future")}
     assert refused({"identifier": "D1", "reason": "transfer", "left_on": "2026-02-30"}) == {
-        "identifier": ("电子化注册识别码长度应为19至19个字符", "too_short"), "left_on": ("离岗日期不是有效的日期", "date")}
+        "identifier": ("电子化注册识别码长度应为19个字符，现有2个", "too_short"), "left_on": ("离岗日期不是有效的日期", "date")}
     assert refused({"identifier": IDENTIFIER, "reason": "transfer", "left_on": "15/06/2026"}) == {
         "left_on": ("离岗日期格式应为YYYY-MM-DD", "format")}
     assert refused({}) == dict.fromkeys(("identifier", "reason", "left_on"), ("必填", "required"))

@@ -96,7 +96,7 @@ def test_exam_reasons(exam, data, expected):
 
 @pytest.mark.parametrize(("value", "reason", "code"), [
     ("D11010520260000001X", "应为护士的电子化注册识别码（以N开头）", "format"),
-    ("N1", "电子化注册识别码长度应为19至19个字符", "too_short"),
+    ("N1", "电子化注册识别码长度应为19个字符，现有2个", "too_short"),
     (19, "电子化注册识别码应为文本", "type"),
 ])
 def test_nurse_identifier(value, reason, code):

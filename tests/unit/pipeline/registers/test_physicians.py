@@ -144,8 +144,8 @@ def test_bad_practice_scope(value, category, reason, code):
 
 @pytest.mark.parametrize(("value", "reason", "code"), [
     ("N11010520260000001X", "应为医师的电子化注册识别码（以D开头）", "format"),
-    ("D1", "电子化注册识别码长度应为19至19个字符", "too_short"),
-    ("D11010520260000001X0", "电子化注册识别码长度应为19至19个字符", "too_long"),
+    ("D1", "电子化注册识别码长度应为19个字符，现有2个", "too_short"),
+    ("D11010520260000001X0", "电子化注册识别码长度应为19个字符，现有20个", "too_long"),
     (None, "电子化注册识别码应为文本", "type"),
     (" ", "必填", "required"),
 ])
