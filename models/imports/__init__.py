@@ -13,7 +13,9 @@ An import runs in three steps, all on one database connection (`Import`):
 3. **apply** — the stage is written in batches (`apply_batch`, by kind in `models/imports/writers.py`): set-based
    upserts that change only what differs, identifier serials taken per batch (one upsert per letter, division
    and year, never a lock per row). Each batch returns the register entries it created or changed, which the
-   caller publishes (publisher.batch.publish_entries) in the batch's transaction.
+   caller publishes (publisher.batch.publish_entries) in the batch's transaction. A register row whose entry
+   changed online since it was last imported (writers.changed_online, one query per batch) is kept, not
+   applied, and counted apart (`ImportReport.kept`): a legacy file never undoes business done online.
 
 The caller decides the transactions: `medreg import` commits the stage and then each batch (an interrupted
 import keeps the batches it committed; running it again completes it and changes nothing else), the demo

@@ -5,6 +5,10 @@ stage per table. Institutions and the two registers read what the batch's rows a
 table, decide in Python what is new or changed, and write each table with one multi-row statement; new entries
 get their identifiers from serials taken once per (letter, division, year) for the whole batch.
 
+A register row whose entry changed online since the import last loaded it (`changed_online`: its history holds an
+event other than the import's own after the last of those) is left out first: it updates neither the entry nor its
+person, and the writer returns its row number in `Changed.kept`.
+
 Each writer returns the ids of the register entries it created or changed, for the caller to publish. New entries
 go in with `public_version` already 1 (`FIRST_VERSION`), the version the caller publishes for them in the same
 transaction: their ids are also listed in `Changed.fresh`, so publishing does not rewrite every new row (a second

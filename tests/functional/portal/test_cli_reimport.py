@@ -62,8 +62,8 @@ def medreg(monkeypatch, settings, capsys):
     errors)."""
     monkeypatch.setattr(portal.cli.imports, "load_settings", lambda: settings)
 
-    def run(kind: str, path: Path) -> tuple[int, str, str]:
-        code = main(["import", kind, str(path), "--workers", "0"])
+    def run(kind: str, path: Path, *options: str) -> tuple[int, str, str]:
+        code = main(["import", kind, str(path), *(options or ("--workers", "0"))])
         captured = capsys.readouterr()
         return code, captured.out, captured.err
     return run
@@ -128,7 +128,10 @@ def by_uscc(db, uscc: str) -> Institution:
     return db.scalars(select(Institution).where(Institution.uscc == uscc)).one()
 
 
-def test_a_physician_moved_at_the_counter_is_not_moved_back_by_the_same_file_again(api, db, settings, tmp_path, medreg, loaded):
+@pytest.mark.parametrize("options", [("--workers", "0"), ("--workers", "2", "--batch-rows", "1")],
+                         ids=["one connection", "batches on two connections"])
+def test_a_physician_moved_at_the_counter_is_not_moved_back_by_the_same_file_again(
+        api, db, settings, tmp_path, medreg, loaded, options):
     _, (home, other) = loaded
     moved_row, file_changed_row = physician_row(home["uscc"]), physician_row(home["uscc"])
     path = write(tmp_path / "physicians.csv", "physicians", [moved_row, file_changed_row])
@@ -158,7 +161,7 @@ def test_a_physician_moved_at_the_counter_is_not_moved_back_by_the_same_file_aga
 
     # The same file again, but for the other physician, whose entry nothing online has touched, now at another scope.
     write(path, "physicians", [moved_row, {**file_changed_row, "practice_scopes": "内科专业;外科专业"}])
-    code, out, err = medreg("physicians", path)
+    code, out, err = medreg("physicians", path, *options)
 
     assert code == 0, (out, err)
     assert "已导入 1 行，拒绝 0 行，公示 1 条" in out and KEPT in out
