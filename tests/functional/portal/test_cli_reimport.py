@@ -34,7 +34,7 @@ from pipeline import clock
 from pipeline.imports import COLUMNS
 from portal.cli import main
 from tests import factories
-from tests.journeys import commission_desk, wait_for
+from tests.journeys import commission_desk, login, staff_account, wait_for
 
 pytestmark = pytest.mark.usefixtures("workers")
 
@@ -274,3 +274,34 @@ def test_a_department_added_by_an_approved_change_is_not_removed_by_the_file_aga
     # Nothing changed online nor in the file: a third run changes nothing and keeps the changed institution.
     code, out, _ = medreg("institutions", path)
     assert code == 0 and "已导入 1 行，拒绝 0 行" in out and "公示" not in out and KEPT in out
+
+
+def test_an_institution_handed_its_account_still_follows_the_file_but_not_once_it_changed_its_phone(
+        api, db, tmp_path, medreg, loaded):
+    """Handing out the account changes nothing a file holds: the file still corrects the institution. Its own
+    upkeep of its phone (PATCH /api/v1/institution/profile) is business done online: the file no longer applies."""
+    path, (row, _) = loaded
+    institution = by_uscc(db, row["uscc"])
+    _, commission = commission_desk(api, db, "110105")
+    api.post_json(f"/api/v1/commission/institutions/{institution.id}/account", {"mobile": factories.unique_mobile()},
+                  headers=commission, status=201)
+    before = state(db, institution.identifier)
+
+    write(path, "institutions", [{**row, "beds": "180"}])
+    code, out, err = medreg("institutions", path)
+    assert code == 0 and "已导入 1 行，拒绝 0 行，公示 1 条" in out and "保留现有登记" not in out + err, (out, err)
+    assert by_uscc(db, row["uscc"]).beds == 180
+    assert state(db, institution.identifier)["version"] == before["version"] + 1
+
+    username = f"reimport{secrets.randbelow(10**9)}"
+    staff_account(db, "institution", username, institution_id=institution.id)
+    db.commit()
+    api.patch_json("/api/v1/institution/profile", {"phone": "010-99990000"}, headers=login(api, username), status=200)
+    changed = state(db, institution.identifier)
+
+    write(path, "institutions", [{**row, "beds": "190"}])
+    code, out, err = medreg("institutions", path)
+    assert code == 0 and "已导入 0 行" in out and KEPT in out, (out, err)
+    institution = by_uscc(db, row["uscc"])
+    assert (institution.beds, institution.phone) == (180, "010-99990000")
+    assert state(db, institution.identifier) == changed
