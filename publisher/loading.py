@@ -87,7 +87,8 @@ def run_import(connection: Connection, settings: Settings, kind: str, rows: Iter
         report = job.report
         connection.execute(insert(AuditEntry).values(
             at=utcnow(), actor=actor, action="import", target=f"register:{kind}", division_code=None,
-            detail={"loaded": report.loaded, "refused": report.refused, "published": report.published, "applied": report.applied}))
+            detail={"loaded": report.loaded, "refused": report.refused, "kept": report.kept, "published": report.published,
+                    "applied": report.applied}))
     # The deliveries the load made are pushed by the backlog's lanes; beat's sweep would start them within seconds,
     # this starts them now (and a deployment without beat still delivers an import).
     backlog.start(connection)
@@ -214,7 +215,10 @@ def apply_in_parallel(job: Import, settings: Settings, ranges: Iterable[tuple[in
         for part in parts:
             job.sketched |= part.sketched
             job.report.loaded += part.report.loaded
+            job.report.keep(part.report.kept_rows)
+            job.report.kept += part.report.kept - len(part.report.kept_rows)
             job.report.published += part.report.published
             job.report.applied = job.report.applied or part.report.applied
+        job.report.kept_rows.sort()
     if errors:
         raise errors[0]

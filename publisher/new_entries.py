@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, text
 
 from models.base import Base, utcnow
-from models.imports.writers import FIRST_VERSION, IMPORTED, IMPORTER, dumps, issue, next_id
+from models.imports.writers import FIRST_VERSION, IMPORTED, IMPORTER, INSTITUTION_IMPORTED, dumps, issue, next_id
 from models.settings import Settings
 from pipeline.codes import default_scope_map
 from pipeline.registers.nurses import STATUS_LABELS as NURSE_STATUS_LABELS
@@ -238,6 +238,9 @@ def institution_rows() -> list[tuple[str, dict[str, Any]]]:
             "public_version": str(FIRST_VERSION)}),
         _issued("institution"),
         (f"INSERT INTO institution_departments (institution_id, department) SELECT f.entry_id, d.department {departments}", {}),
+        # The history's import event, as the general path writes it (models/imports/writers.changed_online reads it).
+        _insert("institution_events", {"institution_id": "f.entry_id", "at": ":now", "actor": ":actor",
+                                       "action": f"'{INSTITUTION_IMPORTED}'", "text": ":event", "detail": "CAST('{}' AS JSON)"}),
         # Each department starts from the default scope map (pipeline.codes.default_scope_map), as set_departments does.
         ("INSERT INTO department_scopes (institution_id, department, scope) SELECT f.entry_id, d.department, m.scope "
          f"{departments} JOIN (SELECT * FROM unnest(CAST(:map_departments AS TEXT[]), CAST(:map_scopes AS TEXT[]))) "

@@ -13,7 +13,9 @@ An import runs in three steps, all on one database connection (`Import`):
 3. **apply** — the stage is written in batches (`apply_batch`, by kind in `models/imports/writers.py`): set-based
    upserts that change only what differs, identifier serials taken per batch (one upsert per letter, division
    and year, never a lock per row). Each batch returns the register entries it created or changed, which the
-   caller publishes (publisher.batch.publish_entries) in the batch's transaction.
+   caller publishes (publisher.batch.publish_entries) in the batch's transaction. A register row whose entry
+   changed online since it was last imported (writers.changed_online, one query per batch) is kept, not
+   applied, and counted apart (`ImportReport.kept`): a legacy file never undoes business done online.
 
 The caller decides the transactions: `medreg import` commits the stage and then each batch (an interrupted
 import keeps the batches it committed; running it again completes it and changes nothing else), the demo
@@ -56,6 +58,8 @@ MAX_LINE_BYTES = 1 << 20
 MAX_CELL_CHARS = 1 << 17
 # Refused rows listed one reason per line; beyond this many the rest are only counted.
 MAX_LISTED_ERRORS = 1000
+# Rows kept (not applied, their entry changed online since it was last imported) listed by row number: the first this many.
+MAX_LISTED_KEPT = 20
 BOM = b"\xef\xbb\xbf"
 
 
@@ -83,6 +87,11 @@ class ImportReport:
     unlisted: int = 0  # reasons not kept in `errors`
     published: int = 0
     applied: bool = False  # the staged rows were written (False: refused as a whole, nothing written)
+    # Rows of existing register entries changed online (an approval, counter business, an expiry…) since the import
+    # last loaded them: not applied, the entry as it is being the record (models/imports/writers.changed_online).
+    # Not refused rows and not counted in `loaded`; `kept_rows`: the row numbers of the first MAX_LISTED_KEPT.
+    kept: int = 0
+    kept_rows: list[int] = field(default_factory=list)
 
     @property
     def refused(self) -> int:
@@ -91,6 +100,13 @@ class ImportReport:
     def refuse(self, row: int, reasons: Mapping[str, str]) -> None:
         self.refused_rows += 1
         self.add_reasons(row, reasons)
+
+    def keep(self, rows: Iterable[int]) -> None:
+        """Count rows kept (not applied: their entries changed online since imported), listing the first few."""
+        for row in rows:
+            self.kept += 1
+            if len(self.kept_rows) < MAX_LISTED_KEPT:
+                self.kept_rows.append(row)
 
     def add_reasons(self, row: int, reasons: Mapping[str, str]) -> None:
         for name, reason in reasons.items():
@@ -646,9 +662,12 @@ class Import:
 
     def apply_batch(self, rows: list[dict[str, Any]], count: int | None = None) -> list[int]:
         """Write one batch (`count` rows: by default, as many as `rows`); the ids of the register entries it created
-        or changed (to publish)."""
+        or changed (to publish). The rows a register writer kept (their entries changed online since imported) are
+        counted apart from those loaded."""
         changed = self._writer(self.connection, rows, self.today)
-        self.report.loaded += len(rows) if count is None else count
+        kept = getattr(changed, "kept", ())
+        self.report.keep(kept)
+        self.report.loaded += (len(rows) if count is None else count) - len(kept)
         self.report.applied = True
         return changed
 

@@ -5,6 +5,10 @@ stage per table. Institutions and the two registers read what the batch's rows a
 table, decide in Python what is new or changed, and write each table with one multi-row statement; new entries
 get their identifiers from serials taken once per (letter, division, year) for the whole batch.
 
+A register row whose entry changed online since the import last loaded it (`changed_online`: its history holds an
+event other than the import's own after the last of those) is left out first: it updates neither the entry nor its
+person, and the writer returns its row number in `Changed.kept`.
+
 Each writer returns the ids of the register entries it created or changed, for the caller to publish. New entries
 go in with `public_version` already 1 (`FIRST_VERSION`), the version the caller publishes for them in the same
 transaction: their ids are also listed in `Changed.fresh`, so publishing does not rewrite every new row (a second
@@ -25,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from models.base import utcnow
 from models.identifiers import IdentifierSerial, IssuedIdentifier
 from models.persons import Person
-from models.registers.institutions import DepartmentScope, Institution, InstitutionDepartment
+from models.registers.institutions import DepartmentScope, Institution, InstitutionDepartment, InstitutionEvent
 from models.registers.nurses import NurseRegistration, NurseRegistrationEvent
 from models.registers.physicians import PhysicianPractice, PhysicianRegistration, PhysicianRegistrationEvent
 from pipeline.codes import default_scope_map
@@ -34,16 +38,24 @@ from pipeline.identifiers import REGISTER_LETTERS, serial_identifiers
 IMPORTER = "存量数据导入"
 IMPORTED = "存量注册导入"
 REIMPORTED = "存量注册更新"
+# An institution's history (institution_events.action) of its imports: the same two, as actions.
+INSTITUTION_IMPORTED = "import"
+INSTITUTION_REIMPORTED = "reimport"
+# Institution events that change nothing a legacy file carries: handing out the account (it sets the responsible
+# person's mobile, which no file holds) follows nearly every import and does not make the entry the online record.
+INSTITUTION_NEUTRAL = ("account_handout",)
 
 FIRST_VERSION = 1
 
 
 class Changed(list[int]):
-    """The ids of the entries a batch created or changed; `fresh`: those it created (inserted with FIRST_VERSION)."""
+    """The ids of the entries a batch created or changed; `fresh`: those it created (inserted with FIRST_VERSION);
+    `kept`: the row numbers it did not apply, their entries having changed online since imported (changed_online)."""
 
-    def __init__(self, ids: Iterable[int] = (), fresh: Iterable[int] = ()) -> None:
+    def __init__(self, ids: Iterable[int] = (), fresh: Iterable[int] = (), kept: Iterable[int] = ()) -> None:
         super().__init__(ids)
         self.fresh = frozenset(fresh)
+        self.kept = sorted(kept)
 
 
 Writer = Callable[[Connection, list[dict[str, Any]], date], list[int]]
@@ -83,6 +95,48 @@ def _range(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 IN_BATCH = "s.rn BETWEEN :first AND :last"
 STAGE = table("import_stage", column("rn"), column("id_hash"))
+
+
+# --- entries changed online since imported -----------------------------------------------------------------------
+
+# Per register: how a stage row `s` reaches its entry's history `e`, the column naming the event, and the events
+# that are the import's own (written by the writers below and publisher/new_entries.py) or change nothing a file holds.
+HISTORIES: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
+    "institution": ("JOIN institutions i ON i.uscc = s.uscc JOIN institution_events e ON e.institution_id = i.id",
+                    "e.action", (INSTITUTION_IMPORTED, INSTITUTION_REIMPORTED), INSTITUTION_NEUTRAL),
+    "physician": ("JOIN persons p ON p.id_number_hash = s.id_hash JOIN physician_registrations r ON r.person_id = p.id "
+                  "JOIN physician_registration_events e ON e.registration_id = r.id", "e.event", (IMPORTED, REIMPORTED), ()),
+    "nurse": ("JOIN persons p ON p.id_number_hash = s.id_hash JOIN nurse_registrations r ON r.person_id = p.id "
+              "JOIN nurse_registration_events e ON e.registration_id = r.id", "e.event", (IMPORTED, REIMPORTED), ()),
+}
+
+
+def changed_online(connection: Connection, register: str, rows: Sequence[dict[str, Any]]) -> set[int]:
+    """The row numbers of the batch whose entry has changed since the import last loaded it from a file: its
+    history holds an event other than the import's own after the last import event (an approval, counter business,
+    a status change by expiry, a cancellation, an institution's own upkeep…), or, for an entry no import event
+    records (online, or imported before institutions had import events), any such event at all. Such an entry is the
+    online record now: a legacy row no longer updates it (the writers keep the row, the summary counts it).
+
+    One statement for the batch, over the histories of its existing entries only: a row with no entry (a fresh
+    load) joins nothing."""
+    joins, column, imports, neutral = HISTORIES[register]
+    names = {f"import_{n}": value for n, value in enumerate(imports)}
+    ignored = {f"neutral_{n}": value for n, value in enumerate(neutral)}
+    own = ", ".join(f":{name}" for name in names)
+    not_business = ", ".join(f":{name}" for name in (*names, *ignored))
+    return {rn for (rn,) in connection.execute(text(
+        f"SELECT s.rn FROM import_stage s {joins} WHERE {IN_BATCH} GROUP BY s.rn "
+        f"HAVING max(CASE WHEN {column} IN ({not_business}) THEN 0 ELSE e.id END) "
+        f"> max(CASE WHEN {column} IN ({own}) THEN e.id ELSE 0 END)"), {**_range(rows), **names, **ignored})}
+
+
+def _split_kept(connection: Connection, register: str, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The batch's rows to apply, and the row numbers of those kept (changed_online)."""
+    kept = changed_online(connection, register, rows)
+    if not kept:
+        return rows, []
+    return [row for row in rows if row["rn"] not in kept], sorted(kept)
 
 
 # --- reference data ---------------------------------------------------------------------------------------------
@@ -263,6 +317,9 @@ INSTITUTION_FIELDS = ("name", "type", "division_code", "registered_by", "address
 
 
 def institutions(connection: Connection, rows: list[dict[str, Any]], today: date) -> list[int]:
+    rows, kept = _split_kept(connection, "institution", rows)
+    if not rows:
+        return Changed(kept=kept)
     table = _table(Institution)
     existing = {row.uscc: row for row in connection.execute(text(
         "SELECT i.id, i.uscc, i.identifier, " + ", ".join(f"i.{c}" for c in INSTITUTION_FIELDS) +
@@ -284,6 +341,7 @@ def institutions(connection: Connection, rows: list[dict[str, Any]], today: date
     ids_new = list(ids.values())
     changed: set[int] = set(ids_new)
     updates = []
+    fields: dict[int, list[str]] = {}
     for values in wanted:
         held = existing.get(values["uscc"])
         if held is None:
@@ -297,9 +355,20 @@ def institutions(connection: Connection, rows: list[dict[str, Any]], today: date
         if differs:
             updates.append({"id_": held.id, **differs})
             changed.add(held.id)
+            fields[held.id] = sorted(differs)
     _update(connection, table, updates)
     departments_changed = set_departments(connection, {ids[row["uscc"]]: row["departments"].split(";") for row in rows})
-    return Changed(sorted(changed | departments_changed), ids_new)
+    # The history records each load (changed_online reads it): what a new institution's import event is, as
+    # publisher/new_entries.py writes it, and which fields a re-import changed.
+    now = utcnow()
+    events = [{"institution_id": institution_id, "at": now, "actor": IMPORTER, "action": INSTITUTION_IMPORTED,
+               "text": IMPORTED, "detail": {}} for institution_id in ids_new]
+    events += [{"institution_id": institution_id, "at": now, "actor": IMPORTER, "action": INSTITUTION_REIMPORTED,
+                "text": REIMPORTED, "detail": {"changed": fields.get(institution_id, []) +
+                                               (["departments"] if institution_id in departments_changed else [])}}
+               for institution_id in sorted((changed | departments_changed) - set(ids_new))]
+    insert_rows(connection, _table(InstitutionEvent), events)
+    return Changed(sorted(changed | departments_changed), ids_new, kept)
 
 
 def set_departments(connection: Connection, wanted: dict[int, list[str]]) -> set[int]:
@@ -402,6 +471,9 @@ PHYSICIAN_FIELDS = ("certificate_no", "level", "category", "practice_category", 
 
 
 def physicians(connection: Connection, rows: list[dict[str, Any]], today: date) -> list[int]:
+    rows, kept = _split_kept(connection, "physician", rows)
+    if not rows:
+        return Changed(kept=kept)
     _institutions_of(connection, rows)
     people = persons(connection, rows, "physician")
     held = _entries(connection, PhysicianRegistration, [people[row["id_hash"]]["id"] for row in rows], PHYSICIAN_FIELDS)
@@ -459,7 +531,7 @@ def physicians(connection: Connection, rows: list[dict[str, Any]], today: date) 
     insert_rows(connection, _table(PhysicianPractice), practices)
     insert_rows(connection, _table(PhysicianRegistrationEvent), events)
     _move_people(connection, moved)
-    return Changed(inserted + [row["id_"] for row in updates], inserted)
+    return Changed(inserted + [row["id_"] for row in updates], inserted, kept)
 
 
 def _institution_names(connection: Connection, ids: set[int]) -> dict[int, str]:
@@ -481,6 +553,9 @@ NURSE_FIELDS = ("certificate_no", "passed_year", "institution_id", "department",
 
 
 def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> list[int]:
+    rows, kept = _split_kept(connection, "nurse", rows)
+    if not rows:
+        return Changed(kept=kept)
     _institutions_of(connection, rows)
     people = persons(connection, rows, "nurse")
     held = _entries(connection, NurseRegistration, [people[row["id_hash"]]["id"] for row in rows], NURSE_FIELDS)
@@ -533,7 +608,7 @@ def nurses(connection: Connection, rows: list[dict[str, Any]], today: date) -> l
     _update(connection, _table(NurseRegistration), updates)
     insert_rows(connection, _table(NurseRegistrationEvent), events)
     _move_people(connection, moved)
-    return Changed(inserted + [row["id_"] for row in updates], inserted)
+    return Changed(inserted + [row["id_"] for row in updates], inserted, kept)
 
 
 # The kinds whose writers read the batch from the stage themselves (by its range of row numbers).

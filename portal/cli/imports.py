@@ -1,7 +1,8 @@
 """`medreg import KIND FILE.csv`: load reference data or legacy registers, streamed and in batches, with a
 progress bar and a reason per refused row (docs/import-formats.md).
 
-Exit 0: every row loaded. 1: rows refused — nothing was written, or with `--load-good-rows` the good rows were.
+Exit 0: every row loaded, or kept (its register entry changed online since it was imported: the entry stands,
+the row is counted and listed apart, not refused). 1: rows refused — nothing was written, or with `--load-good-rows` the good rows were.
 2: the file as a whole cannot be loaded (unknown kind, not there, not UTF-8, missing columns, a line too long).
 """
 from __future__ import annotations
@@ -20,6 +21,8 @@ from portal.cli.output import CommandError, err, out
 from publisher.loading import BATCH_ROWS, run_import
 
 KIND_LABELS = LABELS
+# A row kept (ImportReport.kept): its register entry changed online since it was last imported, so the entry stands.
+KEPT_REASON = "对应的登记在导入后已办理其他业务（审批、窗口业务、到期等），保留现有登记，未按文件修改"
 # Files above this size (about 20,000 register rows) are cleaned in worker processes (ID numbers are hashed and
 # encrypted there) while this process stages what they cleaned; below it a pool costs more than it saves.
 PARALLEL_FROM_BYTES = 2 << 20
@@ -106,5 +109,10 @@ def show(report: ImportReport, load_good_rows: bool = False) -> None:
         out().print(f"{label}：已导入 0 行，拒绝 {report.refused} 行（有行被拒绝，整个文件未导入；"
                     "改正后重新导入，或加 --load-good-rows 只导入正确的行）")
         return
+    for row in report.kept_rows:
+        problems.print(f"第{row}行：{KEPT_REASON}")
+    if report.kept > len(report.kept_rows):
+        problems.print(f"……另有 {report.kept - len(report.kept_rows)} 行同样保留现有登记，未列出")
     published = f"，公示 {report.published} 条" if report.published else ""
-    out().print(f"{label}：已导入 {report.loaded} 行，拒绝 {report.refused} 行{published}")
+    kept = f"；{report.kept} 行对应的登记在导入后已办理其他业务，保留现有登记，未按文件修改" if report.kept else ""
+    out().print(f"{label}：已导入 {report.loaded} 行，拒绝 {report.refused} 行{published}{kept}")

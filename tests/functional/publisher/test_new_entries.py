@@ -54,6 +54,8 @@ ROWS = {
     "nurse_registration_events":
         "SELECT r.identifier, e.event, e.actor, e.from_status, e.to_status, e.valid_until, e.comment, e.application_id "
         "FROM nurse_registration_events e JOIN nurse_registrations r ON r.id = e.registration_id",
+    "institution_events": "SELECT i.uscc, e.actor, e.action, e.text, e.detail::text, e.application_id FROM institution_events e "
+                          "JOIN institutions i ON i.id = e.institution_id",
     "issued_identifiers": "SELECT value, entry_type FROM issued_identifiers",
     "physician_qualifications": "SELECT certificate_no, name, id_number_hash, level, category, issued_on "
                                 "FROM physician_qualifications",
