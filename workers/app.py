@@ -37,6 +37,16 @@ TASK_QUEUES = {
 }
 
 
+# A task that carries work from the outbox and fails as a whole (its database connection cut mid-task, the SMS gateway
+# or a webhook down) is tried again by the worker: acknowledged as failed, its message would be gone, and for a
+# notification or an SMS nothing else knows it is owed. Every such task is idempotent, so a retry is harmless; one
+# application that cannot be handled never fails its batch (workers/batches.py), so what is retried is an outage.
+# Back-off 2, 4, 8 … seconds (jittered), then every 5 minutes, for about eight hours. Periodic tasks are not
+# retried: beat sends them again.
+RETRIED: dict = {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
+                 "max_retries": 100}
+
+
 def make_celery(settings: Settings) -> Celery:
     check_kinds()
     app = Celery("medreg", broker=settings.broker_url, include=[

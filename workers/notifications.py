@@ -19,7 +19,7 @@ from models.messages import opened, send_sms
 from models.settings import Settings
 from pipeline.kinds import INSTITUTION, KINDS
 from pipeline.messages import message
-from workers.app import app, settings_of
+from workers.app import RETRIED, app, settings_of
 from workers.sms import Sms
 from workers.sms import send_sms as deliver_sms
 
@@ -95,7 +95,7 @@ def already_written(session: Session, outbox_id: int | None) -> bool:
     return bool(session.scalar(select(exists().where(Notification.outbox_id == outbox_id))))
 
 
-@app.task(name="workers.notifications.notify", bind=True)
+@app.task(name="workers.notifications.notify", bind=True, **RETRIED)
 def notify(self, items: list[dict]) -> int:
     """Tell people of an event; a message delivered twice is recognised by its outbox id."""
     settings = settings_of(self.app)
@@ -109,7 +109,7 @@ def notify(self, items: list[dict]) -> int:
     return written
 
 
-@app.task(name="workers.notifications.send_sms", bind=True)
+@app.task(name="workers.notifications.send_sms", bind=True, **RETRIED)
 def send(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     for item in items:
