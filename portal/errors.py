@@ -14,9 +14,8 @@ from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPFound, HTTP
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from models.db import database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from portal.renderers import CHARSET, CONTENT_TYPE, dumps
 
@@ -153,10 +152,6 @@ def logged_route(request: Request) -> str:
 # commit (or, cut during COMMIT, its outcome is unknown to us as to the client): the answer says to try again.
 UNAVAILABLE = "数据库暂时无法访问，请稍后重试"
 RETRY_AFTER_SECONDS = 5
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    return isinstance(exc, (OperationalError, PoolTimeout)) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def log_unavailable(exc: BaseException, request: Request) -> None:

@@ -30,6 +30,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
 
+from models.db import database_unavailable
 from models.logs import bind, unbind
 from portal import metrics
 from portal.errors import (
@@ -37,7 +38,6 @@ from portal.errors import (
     RETRY_AFTER_SECONDS,
     UNAVAILABLE,
     client_error_response,
-    database_unavailable,
     error_response,
     log_unavailable,
     logged_route,

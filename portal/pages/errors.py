@@ -11,8 +11,9 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
+from models.db import database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from portal.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, Refused, client_error, database_unavailable, log_unavailable, logged_route
+from portal.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, Refused, client_error, log_unavailable, logged_route
 from portal.pages.common import form_error
 
 log = logging.getLogger(__name__)

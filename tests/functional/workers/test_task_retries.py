@@ -67,17 +67,34 @@ def test_a_notification_whose_database_connection_is_cut_mid_task_is_written_on_
     assert notifications_of(db, application_id) == 1
 
 
-class Gateway:
-    """An SMS gateway that answers 503 to its first `failures` requests (down for a while), then 200."""
+def test_an_event_that_cannot_be_told_leaves_the_others_of_its_message_told_once(db, settings, celery_app, tmp_path):
+    desk = factories.institution(db, name=factories.unique_name("坏消息医院"))
+    first, second = approved_applications(db, settings, desk, 2, "110105")
+    queue = private_queue("notify")
+    with worker_process(settings, queue, tmp_path):
+        wait_consumers(celery_app, queue, 1)
+        send_to(celery_app, NOTIFY, [{"application_id": first, "event": "published"},
+                                     {"application_id": "不是编号", "event": "published"},  # one item that cannot be handled
+                                     {"application_id": second, "event": "published"}], queue)
+        wait_for(lambda: notifications_of(db, first) and notifications_of(db, second), timeout=30)
+    assert (notifications_of(db, first), notifications_of(db, second)) == (1, 1)
 
-    def __init__(self, failures: int) -> None:
-        self.failures, self.received, self.refused = failures, [], 0
+
+class Gateway:
+    """An SMS gateway that answers 503 to its first `failures` requests (down for a while), then 200; and 400 to a
+    number it never takes."""
+
+    def __init__(self, failures: int, refuses: str = "") -> None:
+        self.failures, self.refuses, self.received, self.refused = failures, refuses, [], 0
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if gateway.refused < gateway.failures:
+                if body["to"] == gateway.refuses:
+                    gateway.refused += 1
+                    self.send_response(400)
+                elif gateway.refused < gateway.failures:
                     gateway.refused += 1
                     self.send_response(503)
                 else:
@@ -113,3 +130,15 @@ def test_an_sms_the_gateway_refuses_for_a_while_is_sent_once_it_is_back(settings
         wait_for(lambda: gateway.received, timeout=30)
         assert gateway.refused == 2
     assert [(sms["to"], sms["text"]) for sms in gateway.received] == [("13800000000", "您的申请已办结")]
+
+
+def test_an_sms_the_gateway_keeps_refusing_is_retried_alone(settings, celery_app, tmp_path):
+    queue = private_queue("notify")
+    with Gateway(failures=0, refuses="13900000000") as gateway, \
+            worker_process(replace(settings, sms_backend=gateway.url), queue, tmp_path):
+        wait_consumers(celery_app, queue, 1)
+        send_to(celery_app, SEND_SMS, [{"to": "13800000001", "text": "甲"}, {"to": "13900000000", "text": "乙"},
+                                       {"to": "13800000002", "text": "丙"}], queue)
+        wait_for(lambda: gateway.refused >= 3, timeout=40)  # tried again and again
+        # Its neighbours went once, however often it is retried.
+        assert sorted((sms["to"], sms["text"]) for sms in gateway.received) == [("13800000001", "甲"), ("13800000002", "丙")]
