@@ -6,9 +6,15 @@ message delivered twice changes nothing the second time.
 """
 from __future__ import annotations
 
+import functools
 import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
+from celery.exceptions import Retry
 from kombu import Exchange, Queue
 
 from models.completeness import check as check_kinds
@@ -41,10 +47,35 @@ TASK_QUEUES = {
 # or a webhook down) is tried again by the worker: acknowledged as failed, its message would be gone, and for a
 # notification or an SMS nothing else knows it is owed. Every such task is idempotent, so a retry is harmless; one
 # application that cannot be handled never fails its batch (workers/batches.py), so what is retried is an outage.
-# Back-off 2, 4, 8 … seconds (jittered), then every 5 minutes, for about eight hours. Periodic tasks are not
-# retried: beat sends them again.
-RETRIED: dict = {"autoretry_for": (Exception,), "retry_backoff": 2, "retry_backoff_max": 300, "retry_jitter": True,
-                 "max_retries": 100}
+# The pause is taken in the task, its message still unacknowledged (a worker killed meanwhile hands it back), and the
+# retry is sent for now: no countdown or ETA message, which quorum queues would not hold (docs/operations.md).
+# Pauses of 1, 2, 4 … seconds (jittered), then 15 to 30, for about six hours. Periodic tasks are not retried: beat sends
+# them again.
+RETRY_PAUSE_MAX = 30.0
+RETRIES = 1000
+
+
+def retry_later(task: Task, error: Exception, args: list | None = None) -> NoReturn:
+    """Pause, then send the task (or `args` of it: what is left to do) again; the error itself once retries run out."""
+    if task.request.retries >= RETRIES:
+        raise error
+    time.sleep(min(RETRY_PAUSE_MAX, 2.0 ** task.request.retries) * random.uniform(0.5, 1.0))
+    raise task.retry(args=args, exc=error, countdown=0, max_retries=RETRIES)
+
+
+def retried(run: Callable[..., int]) -> Callable[..., int]:
+    """The body of a bound task that carries work: a failure of the whole is retried (retry_later)."""
+
+    @functools.wraps(run)
+    def task(self: Task, *args: Any, **kwargs: Any) -> int:
+        try:
+            return run(self, *args, **kwargs)
+        except Retry:
+            raise
+        except Exception as error:
+            retry_later(self, error)
+
+    return task
 
 
 def make_celery(settings: Settings) -> Celery:

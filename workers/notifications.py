@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from celery.utils.time import get_exponential_backoff_interval
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from models.messages import opened, send_sms
 from models.settings import Settings
 from pipeline.kinds import INSTITUTION, KINDS
 from pipeline.messages import message
-from workers.app import RETRIED, app, settings_of
+from workers.app import app, retried, retry_later, settings_of
 from workers.sms import Sms
 from workers.sms import send_sms as deliver_sms
 
@@ -99,7 +98,8 @@ def already_written(session: Session, outbox_id: int | None) -> bool:
     return bool(session.scalar(select(exists().where(Notification.outbox_id == outbox_id))))
 
 
-@app.task(name="workers.notifications.notify", bind=True, **RETRIED)
+@app.task(name="workers.notifications.notify", bind=True)
+@retried
 def notify(self, items: list[dict]) -> int:
     """Tell people of an event; a message delivered twice is recognised by its outbox id."""
     settings = settings_of(self.app)
@@ -114,18 +114,19 @@ def notify(self, items: list[dict]) -> int:
                     written += tell(session, settings, application, item["event"], item.get("outbox_id"))
             except Exception as error:
                 if database_unavailable(error):
-                    raise  # the whole message is tried again (RETRIED)
+                    raise  # the whole message is tried again (workers/app.py, retried)
                 # One event that cannot be told (bad data, a bug) must not hold up, nor have retried, the others
                 # of its message: it is logged and left out.
                 log.exception("notification of application %s (%s) failed; left out", item.get("application_id"), item.get("event"))
     return written
 
 
-@app.task(name="workers.notifications.send_sms", bind=True, **RETRIED)
+@app.task(name="workers.notifications.send_sms", bind=True)
+@retried
 def send(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     failed: list[dict] = []
-    error: Exception | None = None
+    error = Exception()
     for item in items:
         if "message" in item:
             params = opened(settings, item["params"], item.get("sealed", []))
@@ -142,6 +143,5 @@ def send(self, items: list[dict]) -> int:
     if failed:
         # Only what was not sent is tried again: those sent are not sent twice over a neighbour's refusal.
         log.warning("%s of %s SMS not sent (%s); retrying them", len(failed), len(items), type(error).__name__)
-        raise self.retry(args=[failed], exc=error, countdown=get_exponential_backoff_interval(
-            RETRIED["retry_backoff"], self.request.retries, RETRIED["retry_backoff_max"], full_jitter=True))
+        retry_later(self, error, args=[failed])
     return len(items)

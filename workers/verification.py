@@ -12,7 +12,7 @@ from models.facts import reasons_for
 from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.lifecycle import Actor, Status, after_verification
-from workers.app import RETRIED, app, settings_of
+from workers.app import app, retried, settings_of
 from workers.batches import for_each_application
 
 SYSTEM = "核验服务"
@@ -34,7 +34,8 @@ def verify_application(session: Session, application: Application, settings: Set
         enqueue(session, "workers.routing.route", application_id=application.id)
 
 
-@app.task(name="workers.verification.verify", bind=True, **RETRIED)
+@app.task(name="workers.verification.verify", bind=True)
+@retried
 def verify(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     return for_each_application(
