@@ -78,6 +78,18 @@ def retried(run: Callable[..., int]) -> Callable[..., int]:
     return task
 
 
+def queue_arguments() -> dict[str, str] | None:
+    """MEDREG_QUEUE_TYPE=quorum declares the stage queues as quorum queues. Celery knows a quorum queue only by this
+    argument: without it, a worker asks RabbitMQ for a global QoS, which quorum queues refuse (NOT_IMPLEMENTED), and it
+    reconnects forever without consuming a message, even where the vhost's default queue type made them quorum."""
+    kind = os.environ.get("MEDREG_QUEUE_TYPE", "").strip().lower()
+    if kind in ("", "classic"):
+        return None
+    if kind == "quorum":
+        return {"x-queue-type": "quorum"}
+    raise ValueError(f"MEDREG_QUEUE_TYPE 只能是 classic 或 quorum，而不是 {kind!r}")
+
+
 def make_celery(settings: Settings) -> Celery:
     check_kinds()
     app = Celery("medreg", broker=settings.broker_url, include=[
@@ -87,7 +99,7 @@ def make_celery(settings: Settings) -> Celery:
     ])
     exchange = Exchange("medreg", type="direct", durable=True)
     app.conf.update(
-        task_queues=[Queue(name, exchange, routing_key=name, durable=True) for name in QUEUES],
+        task_queues=[Queue(name, exchange, routing_key=name, durable=True, queue_arguments=queue_arguments()) for name in QUEUES],
         task_default_queue="notify",
         task_default_exchange="medreg",
         task_routes={task: {"queue": queue, "routing_key": queue} for task, queue in TASK_QUEUES.items()},
