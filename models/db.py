@@ -11,9 +11,17 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 60
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database went away (a connection cut by a restart, a failover or an operator, none to be had from the pool):
+    a passing outage, to be tried again, not a fault of what was being done."""
+    return isinstance(error, (OperationalError, PoolTimeout)) or (isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def make_engine(url: str) -> Engine:

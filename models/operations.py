@@ -6,9 +6,9 @@ person's data."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from models.alerts import WebhookDelivery
@@ -60,3 +60,19 @@ def snapshot(connection: Connection) -> Snapshot:
     found.webhook_deliveries = dict.fromkeys(DELIVERY_STATUSES, 0) | dict(counts.all())
     found.summaries = dict(connection.execute(select(SummaryRefresh.name, SummaryRefresh.refreshed_at)).all())
     return found
+
+
+# The statuses beat's sweeper re-offers when an application has sat in one for two minutes (workers/maintenance.py),
+# bumping its updated_at as it does. One that has sat longer than this was not re-offered: no sweep runs.
+SWEPT_STATUSES: tuple[str, ...] = (Status.submitted, Status.pending_approval, Status.approved, Status.issued)
+UNSWEPT_AFTER = timedelta(minutes=5)
+
+
+def unswept_applications(connection: Connection, now: datetime | None = None) -> tuple[int, datetime | None]:
+    """How many applications wait in a swept status past UNSWEPT_AFTER without being re-offered, and since when."""
+    cutoff = (now or utcnow()) - UNSWEPT_AFTER
+    count, oldest = connection.execute(
+        select(func.count(), func.min(Application.updated_at)).where(
+            Application.status.in_(SWEPT_STATUSES), Application.updated_at < cutoff,
+            or_(Application.status != Status.pending_approval, Application.commission_code.is_(None)))).one()
+    return int(count or 0), oldest

@@ -15,6 +15,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
+from models.db import database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from portal.renderers import CHARSET, CONTENT_TYPE, dumps
 
@@ -146,12 +147,34 @@ def logged_route(request: Request) -> str:
     return "/".join(part if not part or _PLAIN_SEGMENT.fullmatch(part) else "*" for part in path.split("/"))
 
 
+# The database went away under a request (its connection cut by a restart, a failover or an operator, no connection to
+# be had): a passing outage, neither the client's fault nor a fault of the service. The request's transaction did not
+# commit (or, cut during COMMIT, its outcome is unknown to us as to the client): the answer says to try again.
+UNAVAILABLE = "数据库暂时无法访问，请稍后重试"
+RETRY_AFTER_SECONDS = 5
+
+
+def log_unavailable(exc: BaseException, request: Request) -> None:
+    """One line, no trace: the driver's message may quote a statement (never its parameters: models/db.py hides them)."""
+    cause = getattr(exc, "orig", None) or exc
+    log.warning("database unavailable on %s: %s", logged_route(request), type(cause).__name__)
+
+
+def unavailable_response() -> Response:
+    response = error_response(503, "unavailable", UNAVAILABLE)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 @exception_view_config(Exception)
 def server_error_view(exc: Exception, request: Request) -> Response:
     if isinstance(exc, (HTTPNotFound, HTTPForbidden)):
         raise exc
     if (known := client_error(exc)) is not None:
         return client_error_response(*known)
+    if database_unavailable(exc):
+        log_unavailable(exc, request)
+        return unavailable_response()
     log.exception("unhandled error on %s", logged_route(request))
     return error_response(500, "server_error", "服务器内部错误，请稍后再试")
 

@@ -30,9 +30,19 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
 
+from models.db import database_unavailable
 from models.logs import bind, unbind
 from portal import metrics
-from portal.errors import BAD_ENCODING, client_error_response, error_response, logged_route
+from portal.errors import (
+    BAD_ENCODING,
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE,
+    client_error_response,
+    error_response,
+    log_unavailable,
+    logged_route,
+    unavailable_response,
+)
 from portal.headers import CSP
 from portal.health import CachedBrokerCheck, check_database
 from portal.hot_path import PREFIX as HOT_PATH_PREFIX
@@ -110,6 +120,16 @@ def server_error(request: Request) -> Response:
     return response
 
 
+def unavailable(request: Request) -> Response:
+    if request.path.startswith("/api/"):
+        return unavailable_response()
+    response = Response(f"<!doctype html><meta charset=utf-8><title>503</title><p>{UNAVAILABLE}</p>", status=503,
+                        content_type="text/html", charset="utf-8")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 class Probes:
     """The operations endpoints of one app."""
 
@@ -165,9 +185,13 @@ def observe_tween_factory(handler, registry):
                     response = probes.answer(request) if probe else handler(request)
             except HTTPException as exception:  # raised by a tween above the exception views
                 response = exception
-            except Exception:
-                log.exception("unhandled error outside the views on %s", logged_route(request))
-                response = server_error(request)
+            except Exception as error:
+                if database_unavailable(error):  # e.g. the connection cut as the request's transaction commits
+                    log_unavailable(error, request)
+                    response = unavailable(request)
+                else:
+                    log.exception("unhandled error outside the views on %s", logged_route(request))
+                    response = server_error(request)
             response.headers[HEADER] = request_id
             seconds = time.perf_counter() - started
             route = "unmatched" if path is None else path[1:] if probe else route_of(request)

@@ -22,7 +22,7 @@ from models.db import must_get, session_scope
 from models.outbox import enqueue
 from models.settings import Settings
 from publisher import egress
-from workers.app import app, settings_of
+from workers.app import app, retried, settings_of
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +162,7 @@ def retry_due_webhooks_once(settings: Settings) -> int:
 
 
 @app.task(name="workers.alerts.deliver", bind=True)
+@retried
 def deliver(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     return sum(deliver_webhook(settings, int(item["delivery_id"])) for item in items)

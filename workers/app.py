@@ -6,9 +6,15 @@ message delivered twice changes nothing the second time.
 """
 from __future__ import annotations
 
+import functools
 import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any, NoReturn
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
+from celery.exceptions import Retry
 from kombu import Exchange, Queue
 
 from models.completeness import check as check_kinds
@@ -37,6 +43,53 @@ TASK_QUEUES = {
 }
 
 
+# A task that carries work from the outbox and fails as a whole (its database connection cut mid-task, the SMS gateway
+# or a webhook down) is tried again by the worker: acknowledged as failed, its message would be gone, and for a
+# notification or an SMS nothing else knows it is owed. Every such task is idempotent, so a retry is harmless; one
+# application that cannot be handled never fails its batch (workers/batches.py), so what is retried is an outage.
+# The pause is taken in the task, its message still unacknowledged (a worker killed meanwhile hands it back), and the
+# retry is sent for now: no countdown or ETA message, which quorum queues would not hold (docs/operations.md).
+# Pauses of 1, 2, 4 … seconds (jittered), then 15 to 30, for about six hours. Periodic tasks are not retried: beat sends
+# them again.
+RETRY_PAUSE_MAX = 30.0
+RETRIES = 1000
+
+
+def retry_later(task: Task, error: Exception, args: list | None = None) -> NoReturn:
+    """Pause, then send the task (or `args` of it: what is left to do) again; the error itself once retries run out."""
+    if task.request.retries >= RETRIES:
+        raise error
+    time.sleep(min(RETRY_PAUSE_MAX, 2.0 ** task.request.retries) * random.uniform(0.5, 1.0))
+    raise task.retry(args=args, exc=error, countdown=0, max_retries=RETRIES)
+
+
+def retried(run: Callable[..., int]) -> Callable[..., int]:
+    """The body of a bound task that carries work: a failure of the whole is retried (retry_later)."""
+
+    @functools.wraps(run)
+    def task(self: Task, *args: Any, **kwargs: Any) -> int:
+        try:
+            return run(self, *args, **kwargs)
+        except Retry:
+            raise
+        except Exception as error:
+            retry_later(self, error)
+
+    return task
+
+
+def queue_arguments() -> dict[str, str] | None:
+    """MEDREG_QUEUE_TYPE=quorum declares the stage queues as quorum queues. Celery knows a quorum queue only by this
+    argument: without it, a worker asks RabbitMQ for a global QoS, which quorum queues refuse (NOT_IMPLEMENTED), and it
+    reconnects forever without consuming a message, even where the vhost's default queue type made them quorum."""
+    kind = os.environ.get("MEDREG_QUEUE_TYPE", "").strip().lower()
+    if kind in ("", "classic"):
+        return None
+    if kind == "quorum":
+        return {"x-queue-type": "quorum"}
+    raise ValueError(f"MEDREG_QUEUE_TYPE 只能是 classic 或 quorum，而不是 {kind!r}")
+
+
 def make_celery(settings: Settings) -> Celery:
     check_kinds()
     app = Celery("medreg", broker=settings.broker_url, include=[
@@ -46,7 +99,7 @@ def make_celery(settings: Settings) -> Celery:
     ])
     exchange = Exchange("medreg", type="direct", durable=True)
     app.conf.update(
-        task_queues=[Queue(name, exchange, routing_key=name, durable=True) for name in QUEUES],
+        task_queues=[Queue(name, exchange, routing_key=name, durable=True, queue_arguments=queue_arguments()) for name in QUEUES],
         task_default_queue="notify",
         task_default_exchange="medreg",
         task_routes={task: {"queue": queue, "routing_key": queue} for task, queue in TASK_QUEUES.items()},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models import Batch, batches
 from models.db import session_scope
 from models.settings import Settings
-from workers.app import app, settings_of
+from workers.app import app, retried, settings_of
 
 
 def process_batch_once(settings: Settings, batch_id: int) -> str:
@@ -23,6 +23,7 @@ def process_batch_once(settings: Settings, batch_id: int) -> str:
 
 
 @app.task(name="workers.batch_uploads.process", bind=True)
+@retried
 def process(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     return sum(process_batch_once(settings, int(item["batch_id"])) == "done" for item in items)

@@ -11,7 +11,7 @@ from models.registers import apply_to_register
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import Actor, Status
 from workers.alerts import alert_for_status
-from workers.app import app, settings_of
+from workers.app import app, retried, settings_of
 from workers.batches import for_each_application
 
 ISSUER = "国家赋码服务"
@@ -36,6 +36,7 @@ def issue_application(session: Session, application: Application) -> None:
 
 
 @app.task(name="workers.identifiers.issue", bind=True)
+@retried
 def issue(self, items: list[dict]) -> int:
     return for_each_application(
         settings_of(self.app), items, {Status.approved}, issue_application, claim=Application.status == Status.approved

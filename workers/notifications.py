@@ -8,20 +8,23 @@ is never among them (the institution that returns an application tells the appli
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, Institution, Notification, Person
-from models.db import session_scope
+from models.db import database_unavailable, session_scope
 from models.messages import opened, send_sms
 from models.settings import Settings
 from pipeline.kinds import INSTITUTION, KINDS
 from pipeline.messages import message
-from workers.app import app, settings_of
+from workers.app import app, retried, retry_later, settings_of
 from workers.sms import Sms
 from workers.sms import send_sms as deliver_sms
+
+log = logging.getLogger(__name__)
 
 # Events about an application, and who hears them: the person it is about, the institution (its own business, or an
 # application that waits for it), or the party that applied when that was an institution.
@@ -96,22 +99,34 @@ def already_written(session: Session, outbox_id: int | None) -> bool:
 
 
 @app.task(name="workers.notifications.notify", bind=True)
+@retried
 def notify(self, items: list[dict]) -> int:
     """Tell people of an event; a message delivered twice is recognised by its outbox id."""
     settings = settings_of(self.app)
     written = 0
     with session_scope(settings.database_url) as session:
         for item in items:
-            application = session.get(Application, int(item["application_id"]))
-            if application is None or item["event"] not in EVENTS or already_written(session, item.get("outbox_id")):
-                continue
-            written += tell(session, settings, application, item["event"], item.get("outbox_id"))
+            try:
+                with session.begin_nested():
+                    application = session.get(Application, int(item["application_id"]))
+                    if application is None or item["event"] not in EVENTS or already_written(session, item.get("outbox_id")):
+                        continue
+                    written += tell(session, settings, application, item["event"], item.get("outbox_id"))
+            except Exception as error:
+                if database_unavailable(error):
+                    raise  # the whole message is tried again (workers/app.py, retried)
+                # One event that cannot be told (bad data, a bug) must not hold up, nor have retried, the others
+                # of its message: it is logged and left out.
+                log.exception("notification of application %s (%s) failed; left out", item.get("application_id"), item.get("event"))
     return written
 
 
 @app.task(name="workers.notifications.send_sms", bind=True)
+@retried
 def send(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
+    failed: list[dict] = []
+    error = Exception()
     for item in items:
         if "message" in item:
             params = opened(settings, item["params"], item.get("sealed", []))
@@ -120,5 +135,13 @@ def send(self, items: list[dict]) -> int:
             text = template.sms(params)
         else:  # a message queued as plain text
             text, sms = item["text"], None
-        deliver_sms(settings.sms_backend, item["to"], text, sms)  # at least once: a redelivered message may send twice
+        try:
+            deliver_sms(settings.sms_backend, item["to"], text, sms)  # at least once: a redelivered message may send twice
+        except Exception as refused:  # the gateway is down or refused this one: the others still go
+            failed.append(item)
+            error = refused
+    if failed:
+        # Only what was not sent is tried again: those sent are not sent twice over a neighbour's refusal.
+        log.warning("%s of %s SMS not sent (%s); retrying them", len(failed), len(items), type(error).__name__)
+        retry_later(self, error, args=[failed])
     return len(items)

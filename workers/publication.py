@@ -12,7 +12,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import Actor, Status
 from publisher import backlog
 from publisher.disclosure import deliver_many, entry_with_identifier, publish_entry
-from workers.app import app, settings_of
+from workers.app import app, retried, settings_of
 from workers.batches import for_each_application
 
 PUBLISHER = "公示服务"
@@ -26,6 +26,7 @@ def publish_application(session: Session, application: Application, settings: Se
 
 
 @app.task(name="workers.publication.publish", bind=True)
+@retried
 def publish(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     return for_each_application(
@@ -35,6 +36,7 @@ def publish(self, items: list[dict]) -> int:
 
 
 @app.task(name="workers.publication.deliver", bind=True)
+@retried
 def deliver(self, items: list[dict]) -> int:
     """Push the deliveries named in `items`, and drain a portion of the backlog for each lane ticket among them
     (publisher/backlog.py); the relay may put both kinds in one message."""

@@ -82,16 +82,39 @@ class EmbeddedRelay(bootsteps.StartStopStep):
     replaces one, and a thread holding a lock at that moment would leave the child stuck on it.
     Several relays are safe on PostgreSQL (SKIP LOCKED), and a row sent twice only makes an idempotent
     task run twice. MEDREG_WORKER_RELAY=0 turns it off (the tests, `medreg demo`).
+
+    The worker looks after its relay on its own timer (the event loop's, no thread of ours): a relay that died (killed,
+    out of memory) is started again within WATCH_SECONDS, and the relay leaves when its worker is gone (killed with
+    SIGKILL, it could not stop it), so neither a dead relay nor an orphan outlives a crash.
     """
+
+    requires = ("celery.worker.components:Timer",)
+    WATCH_SECONDS = 2.0
 
     def __init__(self, worker, **kwargs) -> None:
         super().__init__(worker, **kwargs)
         self.process: subprocess.Popen | None = None
+        self.watching = None
+        self.stopping = False
 
     def start(self, worker) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "workers", "relay"], stdin=subprocess.DEVNULL)
+        self.spawn()
+        self.watching = worker.timer.call_repeatedly(self.WATCH_SECONDS, self.watch)
+
+    def spawn(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "workers", "relay", "--parent", str(os.getpid())],
+                                        stdin=subprocess.DEVNULL)
+
+    def watch(self) -> None:
+        if self.stopping or self.process is None or self.process.poll() is None:
+            return
+        log.warning("发件箱转发子进程已退出（退出码 %s），重新启动", self.process.returncode)
+        self.spawn()
 
     def stop(self, worker) -> None:
+        self.stopping = True
+        if self.watching is not None:
+            self.watching.cancel()
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()

@@ -12,7 +12,7 @@ from models.facts import reasons_for
 from models.outbox import enqueue
 from models.settings import Settings
 from pipeline.lifecycle import Actor, Status, after_verification
-from workers.app import app, settings_of
+from workers.app import app, retried, settings_of
 from workers.batches import for_each_application
 
 SYSTEM = "核验服务"
@@ -35,6 +35,7 @@ def verify_application(session: Session, application: Application, settings: Set
 
 
 @app.task(name="workers.verification.verify", bind=True)
+@retried
 def verify(self, items: list[dict]) -> int:
     settings = settings_of(self.app)
     return for_each_application(

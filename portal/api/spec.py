@@ -53,7 +53,8 @@ ERRORS = {
     413: ("PayloadTooLarge", f"请求体过大：JSON 不超过 {MAX_JSON_BYTES // 1024 // 1024} MB，其他（CSV 上传）不超过 "
                              f"{MAX_BODY_BYTES // 1024 // 1024} MB（docs/security.md）"),
     429: ("TooManyRequests", "请求过于频繁（公示端按客户端限流；同一客户端失败次数过多）；Retry-After 给出等待秒数"),
-    503: ("ServiceUnavailable", "暂不可用：运营方尚未配置所需的设置（电子证照未配置签名密钥时 code 为 licence_keys）"),
+    503: ("ServiceUnavailable", "暂不可用：数据库暂时无法访问（code 为 unavailable，Retry-After 给出建议等待秒数，稍后重试），"
+                                "或运营方尚未配置所需的设置（电子证照未配置签名密钥时 code 为 licence_keys）"),
 }
 DONE = {200: "成功", 201: "已创建", 202: "已受理，后台办理中"}
 PATH_PARAMS = {
@@ -407,8 +408,9 @@ def responses(op: Op) -> dict:
     answers = op.answer if isinstance(op.answer, dict) and all(isinstance(k, int) for k in op.answer) else {200: op.answer}
     shown = {str(status): {"description": answer.description if isinstance(answer, Files) else DONE[status],
                            "content": content(answer)} for status, answer in answers.items()}
-    # Any request may be malformed (400: not UTF-8, a bad parameter), and any body too large (413, portal/headers.py).
-    always = (400, 413) if op.method in ("POST", "PUT", "PATCH") else (400,)
+    # Any request may be malformed (400: not UTF-8, a bad parameter), any body too large (413, portal/headers.py), and
+    # any request may meet the database away for a moment (503 unavailable, portal/errors.py).
+    always = (400, 413, 503) if op.method in ("POST", "PUT", "PATCH") else (400, 503)
     errors = sorted({*op.errors, *always, *(() if op.public else op.auth)})
     return {**shown, **{str(status): {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in errors}}
 

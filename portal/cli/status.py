@@ -52,6 +52,7 @@ def gather() -> dict:
 
             with engine.connect() as connection:
                 report.update(work(snapshot(connection), problems, warnings))
+                report["unswept"] = unswept(connection, warnings)
         except Exception as error:  # an older schema may lack a table: say so, go on with the broker
             from portal.health import first_line
 
@@ -94,6 +95,18 @@ def work(found: Snapshot, problems: list[str], warnings: list[str]) -> dict:
         "webhook_deliveries": dict(found.webhook_deliveries),
         "summaries": {name: iso(at) for name, at in sorted(found.summaries.items())},
     }
+
+
+def unswept(connection, warnings: list[str]) -> dict:
+    """Applications the sweeper should have re-offered and did not: beat is not running (or its sweep fails). A warning,
+    not a problem: nothing is down that a request would meet, but nothing re-offers work a lost message left behind."""
+    from models.operations import UNSWEPT_AFTER, unswept_applications
+
+    count, oldest = unswept_applications(connection)
+    if count:
+        warnings.append(f"{count} 件申请停留超过 {minutes(UNSWEPT_AFTER.total_seconds())}未被重新派发（最早自 {ago(iso(oldest))}）："
+                        "定时任务（celery -A workers beat）可能没有运行")
+    return {"count": count, "oldest_at": iso(oldest)}
 
 
 def iso(moment: datetime | None) -> str | None:

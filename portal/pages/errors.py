@@ -11,8 +11,9 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
+from models.db import database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from portal.errors import Refused, client_error, logged_route
+from portal.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, Refused, client_error, log_unavailable, logged_route
 from portal.pages.common import form_error
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ FALLBACK = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><
             "<link rel=\"stylesheet\" href=\"/static/portal.css\"></head><body><main class=\"panel narrow\">"
             "<h1>{title}</h1><p class=\"alert\" role=\"alert\">{message}</p><p><a class=\"button secondary\" href=\"/\">返回首页</a>"
             "</p></main></body></html>")
-TITLES = {403: "无权访问", 404: "未找到", 413: "请求过大", 429: "请求过于频繁", 500: "系统繁忙"}
+TITLES = {403: "无权访问", 404: "未找到", 413: "请求过大", 429: "请求过于频繁", 500: "系统繁忙", 503: "暂时无法办理"}
 
 
 def error_page(request: Request, status: int, message: str, back: tuple[str, str] | None = None) -> Response:
@@ -49,6 +50,11 @@ def failure_page(exc: Exception, request: Request) -> Response:
         raise exc
     if (known := client_error(exc)) is not None:
         return error_page(request, *known)
+    if database_unavailable(exc):
+        log_unavailable(exc, request)
+        response = error_page(request, 503, UNAVAILABLE)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     log.exception("unhandled error on %s", logged_route(request))
     return error_page(request, 500, "服务器内部错误，请稍后再试；如反复出现，请联系系统运营方")
 

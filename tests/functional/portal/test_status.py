@@ -33,3 +33,27 @@ def test_status_exits_1_with_a_reason_when_the_database_cannot_be_reached(settin
     assert "无法连接数据库" in shown.stdout and "异常" in shown.stdout
     report = json.loads(status(settings, "--json", MEDREG_BROKER_URL="amqp://guest:guest@127.0.0.1:1//").stdout)
     assert report["healthy"] is False and any("消息队列" in problem for problem in report["problems"])
+
+
+def test_status_warns_when_applications_wait_unswept_because_no_beat_runs(settings, db):
+    from datetime import timedelta
+
+    from models import Application
+    from models.base import utcnow
+    from tests import factories
+    from tests.functional.test_no_lost_work import approved_applications
+
+    desk = factories.institution(db, name=factories.unique_name("无人清扫医院"))
+    (application_id,) = approved_applications(db, settings, desk, 1, "110105")
+    application = db.get(Application, application_id)
+    # Approved ten minutes ago and never re-offered since: its issue message was lost and no sweep ran (no beat).
+    application.updated_at = utcnow() - timedelta(minutes=10)
+    db.commit()
+    try:
+        report = json.loads(status(settings, "--json").stdout)
+        assert report["unswept"]["count"] >= 1
+        assert any("未被重新派发" in warning and "beat" in warning for warning in report["warnings"])
+        assert "可能没有运行" in status(settings).stdout
+    finally:
+        db.get(Application, application_id).status = "rejected"  # final: no sweep of a later test takes it up
+        db.commit()
