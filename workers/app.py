@@ -111,6 +111,11 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        # A worker outlives any broker outage, however long (Celery's default gives up after 100 attempts, about 50
+        # minutes, and exits), and cancels what it was running when the connection went: the message could no longer
+        # be acknowledged, so RabbitMQ hands it out again and the task, idempotent, runs once more from the start.
+        broker_connection_max_retries=None,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         worker_hijack_root_logger=False,
         beat_schedule={
             "sweep": {"task": "workers.maintenance.sweep", "schedule": 10.0},
