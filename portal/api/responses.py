@@ -284,7 +284,10 @@ class Application(ApplicationSummary):
 
 
 class ApplicationList(Answer):
+    """新的在前，按游标分页（limit、cursor）：跟随 next 直到 null，每件申请恰好出现一次。"""
+
     items: list[ApplicationSummary]
+    next: NextCursor
 
 
 class MaterialInfo(Answer):
@@ -390,9 +393,10 @@ class Notification(Answer):
 
 
 class NotificationList(Answer):
-    """最多200条，新的在前。"""
+    """新的在前，按游标分页（limit、cursor）：跟随 next 直到 null，每条通知恰好出现一次。"""
 
     items: list[Notification]
+    next: NextCursor
 
 
 # --- the person's own record -------------------------------------------------------------------------
@@ -668,9 +672,10 @@ class AssessmentUpload(Answer):
 
 
 class BatchList(Answer):
-    """最近100个，新的在前。"""
+    """新的在前，按游标分页（limit、cursor）：跟随 next 直到 null，每个批次恰好出现一次。"""
 
     items: list[Batch]
+    next: NextCursor
 
 
 class QualificationCheck(Answer):
