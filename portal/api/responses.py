@@ -86,7 +86,7 @@ class Removed(Answer):
 
 class ErrorDetail(Answer):
     code: str = text("机器可读的错误代码：invalid、unauthorized、forbidden、locked、not_activated、disabled、"
-                     "password_change_required、not_found、conflict、rate_limited、unavailable、server_error")
+                     "password_change_required、institution_cancelled、not_found、conflict、rate_limited、unavailable、server_error")
     message: str = text("给人看的中文说明")
     fields: dict[str, str] = text("字段 → 中文原因（仅 400 时非空）")
     codes: dict[str, Annotated[str, enum_of(tuple(CODES))]] = text("字段 → 机器可读的原因代码（与 fields 的字段相同）："

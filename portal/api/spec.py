@@ -49,7 +49,8 @@ ACCOUNTS, PERSON, INSTITUTION, COMMISSION, PUBLIC = "账号", "个人端", "机�
 ERRORS = {
     400: ("BadRequest", "输入有误：fields 按字段给出原因，codes 给出机器可读的原因代码；未做任何更改"),
     401: ("Unauthorized", "未登录，或令牌无效、已过期，或账号已停用"),
-    403: ("Forbidden", "已登录，但当前角色无权进行此操作（首次登录未改密码：password_change_required）"),
+    403: ("Forbidden", "已登录，但当前角色无权进行此操作（首次登录未改密码：password_change_required；已注销机构的账号"
+               "办理任何业务：institution_cancelled，只能查阅）"),
     404: ("NotFound", "不存在，或不在调用者的可见范围内（越权访问一律答 404，不泄露是否存在）"),
     409: ("Conflict", "状态冲突或重复（例如重复提交、当前状态不允许该操作）"),
     413: ("PayloadTooLarge", f"请求体过大：JSON 不超过 {MAX_JSON_BYTES // 1024 // 1024} MB，其他（CSV 上传）不超过 "
