@@ -513,9 +513,10 @@ class StaffAssessment(Assessment):
 
 
 class StaffAssessmentList(Answer):
-    """按考核周期倒序。"""
+    """按考核周期倒序，同一周期按姓名；按游标分页（limit、cursor）：跟随 next 直到 null，每条结果恰好出现一次。"""
 
     items: list[StaffAssessment]
+    next: NextCursor
 
 
 class WebhookSet(Answer):

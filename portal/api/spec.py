@@ -39,6 +39,7 @@ from portal.services.follow_ups import A_PAGE as FOLLOW_UPS_A_PAGE
 from portal.services.institution_desk import BATCHES_MOST, STAFF_A_PAGE
 from portal.services.institution_desk import MAX_LIST as MAX_INSTITUTION_LIST
 from portal.services.notifications import API_MOST as NOTIFICATIONS_MOST
+from portal.services.practice_records import ASSESSMENTS_MOST
 from portal.services.public import MAX_LIMIT
 from portal.services.register_exports import HEADERS as REGISTER_HEADERS
 from portal.services.register_exports import REGISTERS
@@ -229,7 +230,8 @@ OPERATIONS: list[Op] = [
     Op("POST", "/institution/tasks/{id}", "确认或退回本机构人员的申请", INSTITUTION, r.Application, (400, 404, 409),
        app.InstitutionDecision, text="确认后：需卫健委审批的进入待审批并分派；个人信息变更等无需审批的直接批准。"),
     Op("GET", "/institution/assessments", "本机构医师的定期考核结果", INSTITUTION, r.StaffAssessmentList, (400,),
-       params=(q("period", STRING, "只看某一考核周期"),)),
+       params=(q("period", STRING, "只看某一考核周期"),
+               *paged(ASSESSMENTS_MOST, "每页条数", "（考核周期须相同）", "按考核周期倒序、姓名"))),
     Op("GET", "/institution/profile", "本机构信息", INSTITUTION, r.InstitutionProfile),
     Op("PATCH", "/institution/profile", "修改联系电话、传真（无需审批，记入历史）", INSTITUTION, r.InstitutionProfile, (400,),
        inst.ProfileChange, text="其他登记事项须申请变更登记，在此修改答 400。"),

@@ -1,21 +1,23 @@
 """The API lists that stopped at a fixed number without saying so — a person's or an institution's inbox
 (`GET /api/v1/me/notifications`, the newest 200), an institution's CSV batches (`GET /api/v1/institution/batches`,
-the newest 100) and an account's own applications (`GET /api/v1/applications`, the newest 500) — page by cursor like the pages do: `limit`, `cursor`, `next`; every item once, to the end."""
+the newest 100), an account's own applications (`GET /api/v1/applications`, the newest 500) and an institution's
+physicians' assessment results (`GET /api/v1/institution/assessments`, 2000) — page by cursor like the pages do: `limit`, `cursor`, `next`; every item once, to the end."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 from webtest import TestApp
 
-from models import Account, Batch, Notification
+from models import Account, AssessmentResult, Batch, Notification
 from models.base import utcnow
 from portal.services.applications import OWN_MOST
 from portal.services.institution_desk import BATCHES_MOST
 from portal.services.notifications import API_MOST
+from portal.services.practice_records import ASSESSMENTS_MOST
 from tests import factories
-from tests.journeys import institution_desk, login, person_account
+from tests.journeys import institution_desk, login, page_session, person_account
 
 MESSAGES = API_MOST + 13  # more than the API once answered
 BATCHES = BATCHES_MOST + 9
@@ -110,3 +112,76 @@ def test_a_bad_cursor_or_limit_is_400_on_its_field(api, world, path, who, most):
         assert list(error["fields"]) == list(bad), (path, bad)
         assert error["code"] == "invalid"
         assert any("\u4e00" <= ch <= "\u9fff" for ch in error["fields"][next(iter(bad))])
+
+
+@pytest.fixture(scope="module")
+def assessed(wsgi_app, settings):
+    """Three physicians of one institution, two of them namesakes, with more results between them than the API once
+    answered; a physician elsewhere with results of the same periods."""
+    from models.db import session_factory
+
+    session = session_factory(settings.database_url)()
+    api = TestApp(wsgi_app)
+    desk, other = institution_desk(api, session), institution_desk(api, session)
+    name = factories.unique_name()
+    doctors = [person_account(session, settings, desk.id, name=n) for n in (name, name, factories.unique_name())]
+    stranger = person_account(session, settings, other.id)
+    results = set()
+    for number, (person, institution) in enumerate([*((d, desk) for d in doctors), (stranger, other)]):
+        item = factories.application(session, person["person_id"], person["account_id"], institution.id,
+                                     person["certificate_no"], "approved", "110105")
+        factories.issued(session, item)
+        periods = ASSESSMENTS_MOST + 4 if number == 0 else 5
+        for n in range(periods):
+            session.add(AssessmentResult(certificate_no=person["certificate_no"], period=f"P{n:05d}", result="合格",
+                                         assessed_on=date(2024, 11, 30), assessor="朝阳区医师定期考核委员会"))
+            if institution is desk:
+                results.add((person["certificate_no"], f"P{n:05d}"))
+    session.commit()
+    yield {"desk": desk.headers, "username": desk.username, "results": results}
+    session.close()
+
+
+def follow_assessments(api: TestApp, headers: dict, limit: int | None, **params) -> tuple[list[tuple[str, str]], int]:
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {**params, **({"limit": str(limit)} if limit else {}), **({"cursor": cursor} if cursor else {})}
+        answer = api.get("/api/v1/institution/assessments", params=query, headers=headers).json
+        pages += 1
+        assert set(answer) == {"items", "next"}
+        seen += [(item["certificate_no"], item["period"]) for item in answer["items"]]
+        cursor = answer["next"]
+        if cursor is None:
+            return seen, pages
+
+
+def test_an_institutions_assessments_page_to_their_end_every_result_once(api, assessed):
+    whole, pages = follow_assessments(api, assessed["desk"], None)
+    assert len(whole) == len(set(whole)) and set(whole) == assessed["results"]  # none twice, none lost, nobody else's
+    assert pages == 2
+    periods = [period for _, period in whole]
+    assert periods == sorted(periods, reverse=True)  # the newest period first
+    # Small pages cross the namesakes and the periods at every point, and come in the same order.
+    assert follow_assessments(api, assessed["desk"], 7) == (whole, -(-len(whole) // 7))
+    one_period, _ = follow_assessments(api, assessed["desk"], 1, period="P00003")
+    assert sorted(one_period) == sorted(r for r in assessed["results"] if r[1] == "P00003") and len(one_period) == 3
+    for bad in ({"cursor": "garbage"}, {"cursor": "1"}, {"limit": "0"}, {"limit": str(ASSESSMENTS_MOST + 1)}):
+        error = api.get("/api/v1/institution/assessments", params=bad, headers=assessed["desk"], status=400).json["error"]
+        assert list(error["fields"]) == list(bad)
+
+
+def test_the_assessments_page_shows_them_a_page_at_a_time(wsgi_app, assessed):
+    from portal.services.practice_records import ASSESSMENTS_A_PAGE
+
+    app = page_session(wsgi_app, assessed["username"])
+    shown = []
+    page = app.get("/institution/assessments")
+    while True:
+        rows = page.html.select('td[data-label="考核周期"]')
+        assert 0 < len(rows) <= ASSESSMENTS_A_PAGE
+        shown += [row.text for row in rows]
+        if "下一页" not in page.text:
+            break
+        page = page.click(description="下一页")
+    assert len(shown) == len(assessed["results"]) and shown == sorted(shown, reverse=True)
+    assert app.get("/institution/assessments", params={"cursor": "garbage"}, status=400).html.select_one(".alert")
