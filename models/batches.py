@@ -97,12 +97,6 @@ def own_batch(session: Session, account: Account, batch_id: int) -> Batch:
     return batch
 
 
-def list_batches(session: Session, account: Account) -> list[Batch]:
-    return list(session.scalars(
-        select(Batch).where(Batch.institution_id == account.institution_id).order_by(Batch.id.desc()).limit(100)
-    ))
-
-
 def batch_json(batch: Batch, with_rows: bool = True) -> dict:
     shown = {
         "id": batch.id, "status": batch.status, "filename": batch.filename, "total": batch.total,

@@ -93,6 +93,18 @@ def refusal_view(exc: Exception, request: Request) -> Response:
     return refusal_response(exc)
 
 
+# What a cancelled institution's account is told when it tries to change anything (portal/security.py).
+INSTITUTION_CANCELLED = "本机构已注销，只能查阅，不能办理业务"
+INSTITUTION_CANCELLED_DENIAL = "institution_cancelled"
+
+
+def closed_and_changing(request: Request) -> bool:
+    """Whether the request was denied because a cancelled institution's account tried to change something (the
+    security policy's Denied rides on the HTTPForbidden it raised)."""
+    denial = getattr(getattr(request, "exception", None), "result", None)
+    return getattr(denial, "msg", None) == INSTITUTION_CANCELLED_DENIAL
+
+
 @forbidden_view_config()
 def forbidden_view(request: Request) -> Response:
     if is_api(request):
@@ -100,6 +112,8 @@ def forbidden_view(request: Request) -> Response:
             return error_response(401, "unauthorized", "请先登录")
         if request.account.must_change_password:
             return error_response(403, "password_change_required", "首次登录须先修改密码（POST /api/v1/password）")
+        if closed_and_changing(request):
+            return error_response(403, "institution_cancelled", INSTITUTION_CANCELLED)
         return error_response(403, "forbidden", "无权进行此操作")
     if request.account is None:
         return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))

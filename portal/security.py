@@ -3,6 +3,11 @@
 Permissions are the roles (`person`, `institution`, `commission`); whose data a caller may see is
 checked by the services, which answer 404 for anything outside the caller's scope.
 
+A cancelled institution (注销) keeps its accounts for reading only: they log in and read (its history, staff lists,
+applications), but every state-changing request (any method but GET, HEAD, OPTIONS) under any permission but the
+account's own security — its password, logging out, its second factor — is denied here, once for every view, and
+answered 403 `institution_cancelled` (portal/errors.py, portal/pages/errors.py; docs/security.md).
+
 Both carry the account's session epoch (`Account.session_epoch`); a request counts as the account's only while
 the account is active and its epoch is still the one the token or session was issued under, so a password change,
 a reset, a logout or disabling the account ends every token and session at once (docs/security.md).
@@ -14,11 +19,17 @@ from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.request import Request
 from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
+from sqlalchemy import select
 
-from models import Account
+from models import Account, Institution
 from models.crypto import read_token
+from portal.errors import INSTITUTION_CANCELLED_DENIAL
 
 ROLES = ("person", "institution", "commission")
+# Permissions of the account's own security, which a cancelled institution's account keeps: changing its password,
+# logging out (both also before a one-time password is changed), binding its second factor.
+OWN_SECURITY = ("password", "account", "second_factor")
+READING = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class MedregSecurityPolicy:
@@ -41,9 +52,11 @@ class MedregSecurityPolicy:
         if account.must_change_password:
             # A handed-out account with its one-time password may do nothing but set its own.
             return Denied("password_change_required")
-        if permission == "authenticated" or permission == account.role:
-            return Allowed(permission)
-        return Denied(f"role {account.role} lacks {permission}")
+        if permission not in ("authenticated", "second_factor") and permission != account.role:
+            return Denied(f"role {account.role} lacks {permission}")
+        if permission not in OWN_SECURITY and request.method not in READING and request.institution_closed:
+            return Denied(INSTITUTION_CANCELLED_DENIAL)
+        return Allowed(permission)
 
     def remember(self, request: Request, userid: int, **kw) -> list:
         request.session["account_id"] = userid
@@ -64,6 +77,14 @@ def current_account(request: Request) -> Account | None:
     if account is None or account.status != "active" or (account.session_epoch or 0) != epoch:
         return None
     return account
+
+
+def institution_closed(request: Request) -> bool:
+    """Whether the caller is an account of a cancelled institution, which may read but change nothing."""
+    account = request.account
+    if account is None or account.role != "institution" or account.institution_id is None:
+        return False
+    return request.dbsession.scalar(select(Institution.status).where(Institution.id == account.institution_id)) == "cancelled"
 
 
 def _claim_from_request(request: Request) -> tuple[int, int] | None:
@@ -94,3 +115,4 @@ def includeme(config: Configurator) -> None:
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(MedregSecurityPolicy())
     config.add_request_method(current_account, "account", reify=True)
+    config.add_request_method(institution_closed, "institution_closed", reify=True)

@@ -101,7 +101,7 @@ def logout(request: Request):
     return {"status": "logged_out"}
 
 
-@api_view(route_name="api.totp.enrol", request_method="POST", permission="authenticated")
+@api_view(route_name="api.totp.enrol", request_method="POST", permission="second_factor")
 def totp_enrol(request: Request):
     """A staff account's second factor, bound by itself: the secret, shown once (docs/security.md)."""
     second_factor.check_staff(request.account)
@@ -114,7 +114,7 @@ def totp_enrol(request: Request):
     return {"status": "pending", "secret": secret, "otpauth_uri": totp.provisioning_uri(secret, name)}
 
 
-@api_view(route_name="api.totp.confirm", request_method="POST", permission="authenticated")
+@api_view(route_name="api.totp.confirm", request_method="POST", permission="second_factor")
 def totp_confirm(request: Request):
     second_factor.check_staff(request.account)
     body = body_of(request, TotpConfirm)

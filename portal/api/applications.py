@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from pyramid.request import Request
 from pyramid.view import view_config
-from sqlalchemy import select
 
-from models import Notification
 from pipeline import clock
 from pipeline.applications import Resubmission, Submission, Withdrawal
 from portal.api.common import api_view, application_json, body_of
 from portal.files import file_response, read_upload
-from portal.services import applications, attachments, documents, review
+from portal.services import applications, attachments, documents, notifications, paging, review
 
 
 @api_view(route_name="api.applications", request_method="POST", permission="authenticated")
@@ -23,7 +21,9 @@ def submit(request: Request):
 
 @api_view(route_name="api.applications", request_method="GET", permission="authenticated")
 def list_own(request: Request):
-    return {"items": [application_json(a, with_history=False) for a in applications.list_own(request.dbsession, request.account)]}
+    rows, following = applications.own_applications(request.dbsession, request.account,
+                                                    *paging.requested(request.params, applications.OWN_MOST))
+    return {"items": [application_json(a, with_history=False) for a in rows], "next": following}
 
 
 @api_view(route_name="api.application", request_method="GET", permission="authenticated")
@@ -52,17 +52,14 @@ def my_registration(request: Request):
 
 @api_view(route_name="api.me.notifications", request_method="GET", permission="authenticated")
 def my_notifications(request: Request):
-    account = request.account
-    query = select(Notification).order_by(Notification.id.desc()).limit(200)
-    if account.role == "institution":
-        query = query.where(Notification.institution_id == account.institution_id)
-    else:
-        query = query.where(Notification.account_id == account.id)
+    items, following = notifications.inbox(request.dbsession, request.account,
+                                           *paging.requested(request.params, notifications.API_MOST))
     return {
         "items": [
             {"id": n.id, "event": n.event, "text": n.text, "application_id": n.application_id, "at": clock.iso(n.at)}
-            for n in request.dbsession.scalars(query)
-        ]
+            for n in items
+        ],
+        "next": following,
     }
 
 

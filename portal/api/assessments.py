@@ -4,13 +4,15 @@ from __future__ import annotations
 from pyramid.request import Request
 
 from portal.api.common import api_view, uploaded
-from portal.services.practice_records import institution_assessments
+from portal.services import paging
+from portal.services.practice_records import ASSESSMENTS_MOST, institution_assessments
 from portal.services.uploads import MAX_UPLOAD_BYTES, upload_assessments
 
 
 @api_view(route_name="api.institution.assessments", request_method="GET", permission="institution")
 def assessments(request: Request):
-    return {"items": institution_assessments(request.dbsession, request.account, request.params.get("period"))}
+    return institution_assessments(request.dbsession, request.account, request.params.get("period"),
+                                   *paging.requested(request.params, ASSESSMENTS_MOST))
 
 
 @api_view(route_name="api.commission.assessments", request_method="POST", permission="commission")

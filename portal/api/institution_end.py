@@ -157,7 +157,9 @@ def upload_batch(request: Request):
 
 @api_view(route_name="api.institution.batches", request_method="GET", permission="institution")
 def list_batches(request: Request):
-    return {"items": [batches.batch_json(b, with_rows=False) for b in batches.list_batches(request.dbsession, request.account)]}
+    rows, following = institution_desk.batch_list(request.dbsession, request.account,
+                                                  *paging.requested(request.params, institution_desk.BATCHES_MOST))
+    return {"items": [batches.batch_json(b, with_rows=False) for b in rows], "next": following}
 
 
 @api_view(route_name="api.institution.batch", request_method="GET", permission="institution")

@@ -86,7 +86,7 @@ class Removed(Answer):
 
 class ErrorDetail(Answer):
     code: str = text("机器可读的错误代码：invalid、unauthorized、forbidden、locked、not_activated、disabled、"
-                     "password_change_required、not_found、conflict、rate_limited、unavailable、server_error")
+                     "password_change_required、institution_cancelled、not_found、conflict、rate_limited、unavailable、server_error")
     message: str = text("给人看的中文说明")
     fields: dict[str, str] = text("字段 → 中文原因（仅 400 时非空）")
     codes: dict[str, Annotated[str, enum_of(tuple(CODES))]] = text("字段 → 机器可读的原因代码（与 fields 的字段相同）："
@@ -284,7 +284,10 @@ class Application(ApplicationSummary):
 
 
 class ApplicationList(Answer):
+    """新的在前，按游标分页（limit、cursor）：跟随 next 直到 null，每件申请恰好出现一次。"""
+
     items: list[ApplicationSummary]
+    next: NextCursor
 
 
 class MaterialInfo(Answer):
@@ -390,9 +393,10 @@ class Notification(Answer):
 
 
 class NotificationList(Answer):
-    """最多200条，新的在前。"""
+    """新的在前，按游标分页（limit、cursor）：跟随 next 直到 null，每条通知恰好出现一次。"""
 
     items: list[Notification]
+    next: NextCursor
 
 
 # --- the person's own record -------------------------------------------------------------------------
@@ -509,9 +513,10 @@ class StaffAssessment(Assessment):
 
 
 class StaffAssessmentList(Answer):
-    """按考核周期倒序。"""
+    """按考核周期倒序，同一周期按姓名；按游标分页（limit、cursor）：跟随 next 直到 null，每条结果恰好出现一次。"""
 
     items: list[StaffAssessment]
+    next: NextCursor
 
 
 class WebhookSet(Answer):
@@ -668,9 +673,10 @@ class AssessmentUpload(Answer):
 
 
 class BatchList(Answer):
-    """最近100个，新的在前。"""
+    """新的在前，按游标分页（limit、cursor）：跟随 next 直到 null，每个批次恰好出现一次。"""
 
     items: list[Batch]
+    next: NextCursor
 
 
 class QualificationCheck(Answer):

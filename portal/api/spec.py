@@ -29,14 +29,17 @@ from pipeline.time_limits import MARKER_LABELS
 from portal.api import responses as r
 from portal.api.schemas import OpenApiSchema, ResponseSchema, component_schemas, kind_schemas, ref
 from portal.headers import MAX_BODY_BYTES, MAX_JSON_BYTES
+from portal.services.applications import OWN_MOST
 from portal.services.attachments import ATTACHABLE
 from portal.services.attempts import LOGIN
 from portal.services.commission_accounts import MAX_LIST as MAX_ACCOUNTS
 from portal.services.deliveries import MAX_SHOWN as MAX_DELIVERIES
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
 from portal.services.follow_ups import A_PAGE as FOLLOW_UPS_A_PAGE
+from portal.services.institution_desk import BATCHES_MOST, STAFF_A_PAGE
 from portal.services.institution_desk import MAX_LIST as MAX_INSTITUTION_LIST
-from portal.services.institution_desk import STAFF_A_PAGE
+from portal.services.notifications import API_MOST as NOTIFICATIONS_MOST
+from portal.services.practice_records import ASSESSMENTS_MOST
 from portal.services.public import MAX_LIMIT
 from portal.services.register_exports import HEADERS as REGISTER_HEADERS
 from portal.services.register_exports import REGISTERS
@@ -47,7 +50,8 @@ ACCOUNTS, PERSON, INSTITUTION, COMMISSION, PUBLIC = "账号", "个人端", "机�
 ERRORS = {
     400: ("BadRequest", "输入有误：fields 按字段给出原因，codes 给出机器可读的原因代码；未做任何更改"),
     401: ("Unauthorized", "未登录，或令牌无效、已过期，或账号已停用"),
-    403: ("Forbidden", "已登录，但当前角色无权进行此操作（首次登录未改密码：password_change_required）"),
+    403: ("Forbidden", "已登录，但当前角色无权进行此操作（首次登录未改密码：password_change_required；已注销机构的账号"
+               "办理任何业务：institution_cancelled，只能查阅）"),
     404: ("NotFound", "不存在，或不在调用者的可见范围内（越权访问一律答 404，不泄露是否存在）"),
     409: ("Conflict", "状态冲突或重复（例如重复提交、当前状态不允许该操作）"),
     413: ("PayloadTooLarge", f"请求体过大：JSON 不超过 {MAX_JSON_BYTES // 1024 // 1024} MB，其他（CSV 上传）不超过 "
@@ -179,7 +183,8 @@ OPERATIONS: list[Op] = [
     Op("POST", "/applications", "提交申请", PERSON, {201: r.Submitted}, (400, 409), app.Submission,
        text="个人提交本人职业的个人业务；机构提交机构业务（含医师注册备案、注销和护士注销）。业务种类不适用于当前账号答 403；"
        "同一人同一种类已有办理中的申请答 409。"),
-    Op("GET", "/applications", "本人（本账号）提交的申请，最多500件，新的在前", PERSON, r.ApplicationList),
+    Op("GET", "/applications", "本人（本账号）提交的申请，新的在前，按游标分页", PERSON, r.ApplicationList, (400,),
+       params=paged(OWN_MOST, "每页件数", "", "按编号倒序")),
     Op("GET", "/applications/{id}", "一件申请及其全部记录", PERSON, r.Application, (404,),
        text="个人可见本人的申请；机构可见本机构人员的申请（核验通过后）和本机构提交的申请；卫健委可见辖区内的申请。"),
     Op("POST", "/applications/{id}/withdraw", "撤回申请（批准前）", PERSON, r.Application, (400, 404, 409), app.Withdrawal,
@@ -208,7 +213,8 @@ OPERATIONS: list[Op] = [
        text="页面上的证件号码默认遮蔽（如 110105********131X）。仅能看到该申请的机构、卫健委工作人员可调用，每次调用写入审计日志 "
        "reveal_id_number（谁、看了谁的）；个人账号与看不到该申请的答 404。"),
     Op("GET", "/me/registration", "本人的执业注册记录", PERSON, r.MyRegistration),
-    Op("GET", "/me/notifications", "通知（站内信）", PERSON, r.NotificationList,
+    Op("GET", "/me/notifications", "通知（站内信），新的在前，按游标分页", PERSON, r.NotificationList, (400,),
+       params=paged(NOTIFICATIONS_MOST, "每页条数", "", "按编号倒序"),
        text="个人：发给本账号的通知；机构账号：发给本机构的通知（如待确认的申请）。"),
     # --- the institution end ---------------------------------------------------------------------------
     Op("GET", "/institution/accounts", "本机构人员的账号", INSTITUTION, r.PersonAccountList, (400,),
@@ -224,7 +230,8 @@ OPERATIONS: list[Op] = [
     Op("POST", "/institution/tasks/{id}", "确认或退回本机构人员的申请", INSTITUTION, r.Application, (400, 404, 409),
        app.InstitutionDecision, text="确认后：需卫健委审批的进入待审批并分派；个人信息变更等无需审批的直接批准。"),
     Op("GET", "/institution/assessments", "本机构医师的定期考核结果", INSTITUTION, r.StaffAssessmentList, (400,),
-       params=(q("period", STRING, "只看某一考核周期"),)),
+       params=(q("period", STRING, "只看某一考核周期"),
+               *paged(ASSESSMENTS_MOST, "每页条数", "（考核周期须相同）", "按考核周期倒序、姓名"))),
     Op("GET", "/institution/profile", "本机构信息", INSTITUTION, r.InstitutionProfile),
     Op("PATCH", "/institution/profile", "修改联系电话、传真（无需审批，记入历史）", INSTITUTION, r.InstitutionProfile, (400,),
        inst.ProfileChange, text="其他登记事项须申请变更登记，在此修改答 400。"),
@@ -249,7 +256,8 @@ OPERATIONS: list[Op] = [
        f"（人员证件号码，机构代为提交），其余列为该业务的 data（含 ; 的单元格视为列表）。最多 {MAX_ROWS} 行、"
        f"{MAX_BYTES // 1024 // 1024}MB。每行按 POST /api/v1/applications 的规则核验并报告（行号、字段、原因）；"
        "全部有效行在同一事务中提交，要么全部提交，要么都不提交。"),
-    Op("GET", "/institution/batches", "本机构的批次", INSTITUTION, r.BatchList),
+    Op("GET", "/institution/batches", "本机构的批次，新的在前，按游标分页", INSTITUTION, r.BatchList, (400,),
+       params=paged(BATCHES_MOST, "每页个数", "", "按编号倒序")),
     Op("GET", "/institution/batches/{id}", "一个批次：进度与逐行结果", INSTITUTION, r.Batch, (404,), id_of="批次"),
     Op("GET", "/verify/physician-qualification", "医师资格信息验证", INSTITUTION, r.QualificationCheck, (400,),
        params=(q("certificate_no", TYPED, "医师资格证书编号（必填）"), q("name", TYPED, "姓名（必填）"))),

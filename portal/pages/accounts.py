@@ -104,7 +104,7 @@ def activate(request: Request):
     return HTTPFound(location=request.route_url("login_page"))
 
 
-@view_config(route_name="totp_page", renderer="totp.jinja2", permission="authenticated")
+@view_config(route_name="totp_page", renderer="totp.jinja2", permission="second_factor")
 def totp_page(request: Request):
     """A staff account binds its second factor: password → the secret shown once → the app's first code."""
     account = request.account

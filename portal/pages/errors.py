@@ -13,7 +13,16 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 
 from models.db import database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from portal.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, Refused, client_error, log_unavailable, logged_route
+from portal.errors import (
+    INSTITUTION_CANCELLED,
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE,
+    Refused,
+    client_error,
+    closed_and_changing,
+    log_unavailable,
+    logged_route,
+)
 from portal.pages.common import form_error
 
 log = logging.getLogger(__name__)
@@ -76,6 +85,8 @@ def forbidden_page(request: Request) -> Response:
         return HTTPFound(location=request.route_url("login_page", _query={"next": request.path_qs}))
     if request.account.must_change_password:
         return HTTPFound(location=request.route_url("password_page"))
+    if closed_and_changing(request):
+        return error_page(request, 403, INSTITUTION_CANCELLED, (request.route_url("institution"), "返回机构工作台"))
     return error_page(request, 403, "当前账号无权访问此页面")
 
 

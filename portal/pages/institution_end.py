@@ -7,7 +7,6 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.security import remember
 from pyramid.view import view_config
-from sqlalchemy import select
 
 from models import Batch, batches
 from pipeline import codes
@@ -21,7 +20,6 @@ from portal.services import applications, handout, institution_desk, statistics,
 from portal.services import notifications as inbox
 from portal.services.attempts import client_of
 from portal.services.commission_accounts import ACCOUNT_STATUSES
-from portal.services.paging import by_id
 
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
                 "approval_no", "phone", "fax")
@@ -250,7 +248,7 @@ def verify(request: Request):
 # --- batches -----------------------------------------------------------------------------------------------
 
 
-BATCHES_A_PAGE = 50
+BATCHES_A_PAGE = institution_desk.BATCHES_A_PAGE
 
 
 @view_config(route_name="institution.batches", renderer="institution_batches.jinja2", permission="institution")
@@ -269,8 +267,8 @@ def batch_list(request: Request):
     number, following = page_number(request.params.get("page")), None
     rows: list[Batch] = []
     try:
-        rows, following = by_id(session, select(Batch).where(Batch.institution_id == account.institution_id), Batch.id,
-                                request.params.get("cursor", ""), BATCHES_A_PAGE, number, descending=True, scalars=True)
+        rows, following = institution_desk.batch_list(session, account, request.params.get("cursor", ""),
+                                                      BATCHES_A_PAGE, number)
     except FORM_ERRORS as failure:
         error = refused(request, failure)
     return {"items": [batches.batch_json(b, with_rows=False) for b in rows], "error": error, "next": following,

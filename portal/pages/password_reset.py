@@ -5,10 +5,10 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from portal.pages.common import FORM_ERRORS, form_error, mistyped_password
+from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
 from portal.services import password_reset
 from portal.services.attempts import client_of
-from portal.services.practice_records import institution_assessments
+from portal.services.practice_records import ASSESSMENTS_A_PAGE, institution_assessments
 
 
 @view_config(route_name="password_reset_page", renderer="password_reset.jinja2", permission="public")
@@ -39,11 +39,14 @@ def password_reset_page(request: Request):
 
 @view_config(route_name="institution.assessments", renderer="institution_assessments.jinja2", permission="institution")
 def assessments_page(request: Request):
-    period = request.params.get("period", "")
+    period, number = request.params.get("period", ""), page_number(request.params.get("page"))
     try:
-        items = institution_assessments(request.dbsession, request.account, period)
+        found = institution_assessments(request.dbsession, request.account, period, request.params.get("cursor", ""),
+                                        ASSESSMENTS_A_PAGE, number)
     except FORM_ERRORS as refusal:
-        return {"items": [], "period": period, "error": form_error(request, refusal)}
-    return {"items": items, "period": period, "error": None}
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return {"items": [], "period": period, "error": error, "number": 1, "next": None}
+    return {"items": found["items"], "period": period, "error": None, "number": number, "next": found["next"]}
 
 

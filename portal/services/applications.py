@@ -1,6 +1,8 @@
 """Where a person, an institution or a commission moves an application (the workers move the rest)."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ from pipeline.lifecycle import Actor, Status
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services import physicians
+from portal.services.paging import by_id
 from portal.services.practice_records import assessments_of_person, nurse_registration_json, profile_json
 
 __all__ = ["submit"]  # the one way an application is submitted (models.submission), for views that import it here
@@ -71,13 +74,26 @@ def can_see(account: Account, application: Application) -> bool:
     return is_own(account, application)
 
 
+OWN_MOST = 500  # the API's default and most a page (the list once stopped at the newest 500, saying nothing)
+
+
+def _own(account: Account) -> Any:
+    """The applications the account filed itself (a person's: every one about them)."""
+    return (Application.person_id == account.person_id if account.role == "person"
+            else Application.applicant_account_id == account.id)
+
+
 def list_own(session: Session, account: Account) -> list[Application]:
-    query = select(Application).order_by(Application.id.desc()).limit(500)
-    if account.role == "person":
-        query = query.where(Application.person_id == account.person_id)
-    else:
-        query = query.where(Application.applicant_account_id == account.id)
-    return list(session.scalars(query))
+    """The newest OWN_MOST of the account's own applications (the personal end's home page)."""
+    return own_applications(session, account)[0]
+
+
+def own_applications(session: Session, account: Account, cursor: str = "", limit: int = OWN_MOST,
+                     page: int = 1) -> tuple[list[Application], str | None]:
+    """One page of the account's own applications, newest first, after `cursor` (the `next` of the page before),
+    else page `page` by offset: (applications, next)."""
+    return by_id(session, select(Application).where(_own(account)), Application.id, cursor, limit, page,
+                 descending=True, scalars=True)
 
 
 def filed_by(account: Account, application: Application) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import (
     Account,
     Application,
+    Batch,
     DepartmentScope,
     Institution,
     InstitutionEvent,
@@ -142,6 +143,18 @@ def history(session: Session, account: Account) -> dict:
 
 
 # --- staff ---------------------------------------------------------------------------------------
+
+
+BATCHES_A_PAGE = 50  # the page's
+BATCHES_MOST = 100  # the API's default and most a page (the list once stopped at the newest 100, saying nothing)
+
+
+def batch_list(session: Session, account: Account, cursor: str = "", limit: int = BATCHES_A_PAGE,
+               page: int = 1) -> tuple[list[Batch], str | None]:
+    """One page of the institution's CSV batches 批量提交, newest first, after `cursor` (the `next` of the page
+    before), else page `page` by offset (a pager's 上一页): (batches, next)."""
+    return by_id(session, select(Batch).where(Batch.institution_id == account.institution_id), Batch.id, cursor, limit,
+                 page, descending=True, scalars=True)
 
 
 STAFF_A_PAGE = 5000  # the API's default and most a page

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from models import Account, Notification
 from portal.services.paging import by_id
 
-A_PAGE = 50
+A_PAGE = 50  # the page's
+API_MOST = 200  # the API's default and most a page (the list once stopped at the newest 200, saying nothing)
 
 
 def inbox(session: Session, account: Account, cursor: str = "", limit: int = A_PAGE,

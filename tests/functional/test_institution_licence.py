@@ -167,7 +167,14 @@ def test_verification_due_is_flagged_and_told_and_cancellation_flags_staff(api, 
     assert not any(i["name"] == physician["name"] for i in api.get("/api/v1/commission/follow-ups", headers=elsewhere).json["items"])
     db.expire_all()
     assert db.scalar(select(StaffFollowUp).where(StaffFollowUp.institution_id == inst["institution_id"])) is not None
-    after = submit(api, headers, "institution.change", {"beds": 30})
-    assert wait_status(api, headers, after["id"], "verification_failed")["findings"]
+    # Cancelled, its account reads but files or changes nothing more (docs/security.md): it filed a change before.
+    after = api.post_json("/api/v1/applications", {"kind": "institution.change", "data": {"beds": 30}}, headers=headers,
+                          status=403).json["error"]
+    assert after["code"] == "institution_cancelled" and after["message"] == "本机构已注销，只能查阅，不能办理业务"
+    phone = api.get("/api/v1/institution/profile", headers=headers).json["phone"]
+    assert api.patch_json("/api/v1/institution/profile", {"phone": "010-55556666"}, headers=headers,
+                          status=403).json["error"]["code"] == "institution_cancelled"
+    assert api.get("/api/v1/institution/profile", headers=headers).json["phone"] == phone
+    assert "cancellation" in [e["action"] for e in api.get("/api/v1/institution/history", headers=headers).json["events"]]
     assert db.scalar(select(Notification).where(Notification.institution_id == inst["institution_id"],
                                                 Notification.event == "staff.approved")) is not None
