@@ -67,15 +67,6 @@ def test_the_start_line_comes_once_a_request_is_answered_at_once(env):
     assert [line["event"] for line in json_lines(out)] == ["门户已停止"]  # the start line was read by start()
 
 
-def test_the_single_process_start_line_comes_once_it_answers(env):
-    server, port = start(env, "--processes", "1")
-    try:
-        assert answered_at_once(port) == 200
-    finally:
-        code, _, err = stop(server)
-    assert code == 0 and "Traceback" not in err
-
-
 def test_sigterm_lets_a_request_being_received_finish_past_five_seconds_and_exits_0(env):
     server, port = start(env, "--processes", "2", "--threads", "2")
     serving = children_of(server.pid)
