@@ -187,3 +187,13 @@ def test_serve_starts_again_on_the_same_port_at_once(env):
     finally:
         code, _, err = stop(again)
     assert code == 0 and "Traceback" not in err and not re.search("端口已被占用|Address already in use", err)
+
+
+def test_a_shutdown_limit_that_is_not_a_number_is_refused_at_start(env):
+    environment = {**os.environ, "MEDREG_DATABASE_URL": env.database_url, "MEDREG_SECRET": env.secret,
+                   "MEDREG_SHUTDOWN_SECONDS": "二十"}
+    refused = subprocess.run([*medreg_command(), "serve", "--host", "127.0.0.1", "--port", "0", "--processes", "1"],
+                             env=environment, capture_output=True, text=True, timeout=20)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert [line["event"] for line in json_lines(refused.stderr)] == [
+        "MEDREG_SHUTDOWN_SECONDS（停止时等待请求完成的秒数）应为非负数"]
