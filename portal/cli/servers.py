@@ -56,16 +56,41 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+SHUTDOWN_SECONDS = 20.0
+
+
+def shutdown_seconds() -> float:
+    """How long a stopping portal lets the requests in hand finish (`MEDREG_SHUTDOWN_SECONDS`, default 20)."""
+    value = os.environ.get("MEDREG_SHUTDOWN_SECONDS", "").strip()
+    if not value:
+        return SHUTDOWN_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise CommandError("MEDREG_SHUTDOWN_SECONDS（停止时等待请求完成的秒数）应为非负数", exit_code=2) from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise CommandError("MEDREG_SHUTDOWN_SECONDS（停止时等待请求完成的秒数）应为非负数", exit_code=2)
+    return seconds
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """Pre-fork: this process opens the listening socket, then runs `--processes` waitress servers on it
     (default: one per CPU), each its own process with its own app and database pool; the kernel hands each
-    connection to one of them. SIGTERM or Ctrl-C stops them all: each finishes the requests it is serving."""
+    connection to one of them. The start line comes once every server has its app and accepts; SIGTERM or Ctrl-C
+    stops them all gracefully (`drain_and_stop`) and the command exits 0 with one stop line, never a traceback."""
+    stop = stop_on_signals()  # from the first moment: a signal during the start is a stop, not a KeyboardInterrupt
     configure_logging()
     announce = announcer()
     processes = (os.cpu_count() or 1) if args.processes is None else args.processes
     if processes < 1 or args.threads < 1:
         log.error("--processes 与 --threads 应为正整数")
         return 2
+    try:
+        grace = shutdown_seconds()
+    except CommandError as error:
+        log.error(error.message)
+        return error.exit_code
     try:
         sock = listening_socket(args.host, args.port)
     except OSError as error:
@@ -75,13 +100,17 @@ def run_serve(args: argparse.Namespace) -> int:
     options = waitress_options(args)
     url = f"http://{args.host}:{port}/"
     if processes == 1:
-        announce.info(f"门户已启动：{url}", extra={"url": url, "processes": 1, "threads": args.threads})
-        code = serve_on(sock, options)
+        def ready() -> None:
+            announce.info(f"门户已启动：{url}", extra={"url": url, "processes": 1, "threads": args.threads})
+
+        code = serve_on(sock, options, grace, ready=ready, stop=stop)
     else:
-        announce.info(f"门户已启动：{url}（{processes} 个进程，每个 {args.threads} 个线程）",
-                      extra={"url": url, "processes": processes, "threads": args.threads})
+        def all_ready() -> None:
+            announce.info(f"门户已启动：{url}（{processes} 个进程，每个 {args.threads} 个线程）",
+                          extra={"url": url, "processes": processes, "threads": args.threads})
+
         with shared_metrics():
-            code = PreFork(sock, processes, options).run()
+            code = PreFork(sock, processes, options, grace).run(stop, all_ready)
     announce.info("门户已停止")
     return code
 
@@ -214,91 +243,208 @@ def guard_slow_clients(server) -> None:
         listener.maintenance = maintenance
 
 
-def serve_on(sock, options: dict) -> int:
-    """One waitress server on an open socket, until Ctrl-C or SIGTERM; in-flight requests are finished."""
+def serve_on(sock, options: dict, grace: float, ready=None, stop: threading.Event | None = None) -> int:
+    """One waitress server on an open socket until Ctrl-C or SIGTERM, then `drain_and_stop`. `ready` is called once
+    the app is built and the server accepts; a stop asked for while the app is still being built waits for it, so the
+    connections already queued on the socket are served, not reset, and no KeyboardInterrupt is ever raised."""
     from waitress.server import create_server
+
+    if stop is None:
+        stop = stop_on_signals()
+    server = None
+
+    def wake(*_) -> None:
+        stop.set()
+        if server is not None:
+            server.pull_trigger()  # out of its poll at once
+
+    for number in STOP_SIGNALS:
+        signal.signal(number, wake)
 
     from portal import main
 
-    def interrupt(*_) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGINT, interrupt)
     server = create_server(main({}), sockets=[sock], **options)
     guard_slow_clients(server)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+    if ready is not None and not stop.is_set():
+        ready()
+    while not stop.is_set():
+        server.asyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=dispatchers(server),
+                             use_poll=server.adj.asyncore_use_poll, count=1)
+    return drain_and_stop(server, grace)
+
+
+def dispatchers(server) -> dict:
+    """The socket map of a server as create_server returns it: one listener (its own map) or several (theirs)."""
+    return server.map if hasattr(server, "map") else server._map
+
+
+def drain_and_stop(server, grace: float) -> int:
+    """Stop a waitress server gracefully: take every connection already queued on the listening socket (closing it
+    would reset them), close the listening socket (a new connection is refused once every process has closed it),
+    close each connection as soon as it has no request in hand, and let the requests in hand — being read, run or
+    sent — finish for up to `grace` seconds (MEDREG_SHUTDOWN_SECONDS). Returns 0: this is the asked-for stop."""
+    from waitress import wasyncore
+    from waitress.channel import HTTPChannel
+    from waitress.server import BaseWSGIServer
+
+    every = dispatchers(server)
+    listeners = [dispatcher for dispatcher in list(every.values()) if isinstance(dispatcher, BaseWSGIServer)]
+    for listener in listeners:
+        while True:  # accept() answers None once the queue is empty
+            before = len(every)
+            listener.handle_accept()
+            if len(every) == before:
+                break
+        listener.accepting = False
+        wasyncore.dispatcher.close(listener)  # its socket only: the trigger stays for the running tasks
+
+    def channels() -> list:
+        return [dispatcher for dispatcher in list(every.values()) if isinstance(dispatcher, HTTPChannel)]
+
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        open_channels = channels()
+        if not open_channels:
+            break
+        for channel in open_channels:
+            if idle(channel):
+                channel.will_close = True  # closed by the loop's next write pass
+        server.asyncore.loop(timeout=0.05, map=every, use_poll=server.adj.asyncore_use_poll, count=1)
+    unfinished = len(channels())
+    if unfinished:
+        log.warning(f"停止等待已满 {grace:g} 秒，仍有 {unfinished} 个连接未完成，予以关闭")
+    server.task_dispatcher.shutdown(timeout=max(0.0, deadline - time.monotonic()))
+    wasyncore.close_all(every)
     return 0
 
 
-class PreFork:
-    """The parent of the serving processes: starts them, starts again one that dies (unless it died at start,
-    which is a configuration error: then everything stops), and stops them all on SIGTERM or Ctrl-C."""
+IDLE_AT_STOP_SECONDS = 0.5
 
-    def __init__(self, sock, processes: int, options: dict) -> None:
-        self.sock, self.processes, self.options = sock, processes, options
-        self.children: dict[int, float] = {}  # pid → when it started
+
+def idle(channel) -> bool:
+    """Whether a connection can be closed at a stop without cutting anything: no request being read, run or sent,
+    nothing unread waiting on it (closing over unread bytes would reset it), and quiet for IDLE_AT_STOP_SECONDS, so
+    a connection just taken from the queue gets its request read first."""
+    import socket
+
+    if channel.requests or channel.request is not None or channel.total_outbufs_len:
+        return False
+    if time.time() - channel.last_activity < IDLE_AT_STOP_SECONDS:
+        return False
+    try:
+        waiting = channel.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return True
+    return not waiting  # b"": the client has closed it
+
+
+class PreFork:
+    """The parent of the serving processes: starts them, says the portal is up once every one of them has its app and
+    accepts, starts again one that dies (unless it died before it was ready, which is a configuration error: then
+    everything stops), and stops them all on SIGTERM or Ctrl-C, each finishing the requests it has in hand."""
+
+    def __init__(self, sock, processes: int, options: dict, grace: float = SHUTDOWN_SECONDS) -> None:
+        self.sock, self.processes, self.options, self.grace = sock, processes, options, grace
+        self.children: dict[int, int | None] = {}  # pid → the pipe it says it is ready on (None once it has)
 
     def spawn(self) -> None:
-        import time
-
-        pid = os.fork()
+        readable, writable = os.pipe()
+        # No stop signal may reach the child before it has its own handlers: blocked across the fork, a pending one
+        # is delivered to the child once serve_on has installed them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+            os.close(readable)
+            os.close(writable)
+            raise
         if pid == 0:  # the child: serve until told to stop, then leave without running the parent's clean-up
             code = 1
             try:
-                code = serve_on(self.sock, self.options)
+                os.close(readable)
+                for other in self.children.values():
+                    if other is not None:
+                        os.close(other)
+                stop = threading.Event()
+                for number in STOP_SIGNALS:
+                    signal.signal(number, lambda *_: stop.set())
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+                def ready() -> None:
+                    os.write(writable, b"1")
+                    os.close(writable)
+
+                code = serve_on(self.sock, self.options, self.grace, ready=ready, stop=stop)
             except BaseException:
                 log.exception("门户进程 %s 出错退出", os.getpid())
             finally:
                 os._exit(code)
-        self.children[pid] = time.monotonic()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        os.close(writable)
+        self.children[pid] = readable
 
-    def run(self) -> int:
-        import time
+    def run(self, stop: threading.Event, on_ready=None) -> int:
+        """Serve until `stop` (set by SIGTERM or Ctrl-C); `on_ready` is called once every first child is ready."""
+        import select
 
-        stop = stop_on_signals()
         for _ in range(self.processes):
+            if stop.is_set():
+                break
             self.spawn()
+        announced = False
         code = 0
         while not stop.is_set():
+            starting = {fd: pid for pid, fd in self.children.items() if fd is not None}
+            if starting:
+                answered, _, _ = select.select(list(starting), [], [], 0.2)
+                for fd in answered:
+                    if os.read(fd, 1):  # nothing (end of file): it died before it was ready, reaped below
+                        os.close(fd)
+                        self.children[starting[fd]] = None
+            elif not announced:
+                announced = True
+                if on_ready is not None:
+                    on_ready()
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
-                stop.wait(0.2)
+                if not starting:
+                    stop.wait(0.2)
                 continue
-            started = self.children.pop(pid, None)
-            if started is None:
+            if pid not in self.children:
                 continue
-            if time.monotonic() - started < 2:
+            pipe = self.children.pop(pid)
+            if pipe is not None:
+                os.close(pipe)
                 log.error(f"门户进程 {pid} 启动即退出（{os.waitstatus_to_exitcode(status)}），停止全部进程")
                 code = 1
                 break
             log.warning(f"门户进程 {pid} 意外退出（{os.waitstatus_to_exitcode(status)}），重新启动")
             self.spawn()
+        self.sock.close()  # the children hold it open until each has taken its queued connections
         self.stop_children()
-        self.sock.close()
         return code
 
-    def stop_children(self, grace: float = 20.0) -> None:
-        import time
-
+    def stop_children(self) -> None:
         for pid in self.children:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        deadline = time.monotonic() + grace
+        deadline = time.monotonic() + self.grace + 5  # each child keeps to the grace; this is for one that hangs
         while self.children and time.monotonic() < deadline:
             pid, _ = os.waitpid(-1, os.WNOHANG)
             if pid:
-                self.children.pop(pid, None)
+                fd = self.children.pop(pid, None)
+                if fd is not None:
+                    os.close(fd)
             else:
                 time.sleep(0.05)
-        for pid in self.children:
+        for pid, fd in self.children.items():
+            if fd is not None:
+                os.close(fd)
             try:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)

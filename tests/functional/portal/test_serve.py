@@ -32,9 +32,9 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-def start(env, *argv: str) -> tuple[subprocess.Popen, int]:
+def start(env, *argv: str, port: int = 0) -> tuple[subprocess.Popen, int]:
     environment = {**os.environ, "MEDREG_DATABASE_URL": env.database_url, "MEDREG_SECRET": env.secret, "MEDREG_CHANNELS": ""}
-    server = subprocess.Popen([*medreg_command(), "serve", "--host", "127.0.0.1", "--port", "0", *argv], env=environment,
+    server = subprocess.Popen([*medreg_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *argv], env=environment,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = server.stdout.readline() if server.stdout else ""
     match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
