@@ -6,13 +6,15 @@ signed push seen before, within the clock-skew window — older ones are stale a
 version of every record, and serves what it holds at GET /{channel} (all records) and
 GET /{channel}/{identifier}. Tests use it as the real HTTP receiver; a real site can
 start from it. `fail_with` makes it answer an error status for a while, as a site that is down would; `delay`
-makes it slow.
+makes it slow; a channel in `hung` takes pushes and never answers them, as a frozen site would (SIGSTOP: the kernel
+accepts the connection, nothing answers), until it is taken out again, when those connections are closed unanswered.
 """
 from __future__ import annotations
 
 import hmac
 import itertools
 import json
+from collections import Counter
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,6 +64,8 @@ class Receiver:
         self.store = Store()
         self.fail_with: int | None = None
         self.delay = 0.0  # seconds each push takes to answer, as a slow site's would
+        self.hung: set[str] = set()  # channels whose pushes are never answered
+        self.asked: Counter[str] = Counter()  # pushes received per channel, answered or not
         self.server = ThreadingHTTPServer((host, port), _handler_for(self))
         self.thread: threading.Thread | None = None
 
@@ -137,6 +141,13 @@ def _handler_for(receiver: Receiver):
         def do_POST(self) -> None:
             channel = self.path.strip("/").split("/")[0]
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with receiver.store.lock:
+                receiver.asked[channel] += 1
+            if channel in receiver.hung:
+                while channel in receiver.hung:
+                    time.sleep(0.05)
+                self.close_connection = True  # the sender gave up long ago: nothing is answered
+                return
             if receiver.delay:
                 time.sleep(receiver.delay)
             if receiver.fail_with:
