@@ -35,7 +35,7 @@ MAX_BACKOFF_SECONDS = 3600
 # A delivery is pushed at once through the outbox; the sweeper offers it again only if no attempt is recorded by then.
 FIRST_ATTEMPT_LEASE = timedelta(minutes=2)
 FEED_LOCK = 6_000_006
-PUSHERS = 8  # pushes of one message in flight at once
+PUSHERS = 8  # pushes of one message to one channel in flight at once (each channel has its own)
 DELIVER = "workers.publication.deliver"
 
 

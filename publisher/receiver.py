@@ -14,9 +14,9 @@ from __future__ import annotations
 import hmac
 import itertools
 import json
-from collections import Counter
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from models.crypto import sign_push
