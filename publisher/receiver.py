@@ -58,6 +58,13 @@ class Store:
             return True
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default accept queue is 5 connections: a sender's pushers (eight per channel and batch, several
+    # batches at once) overflow it whenever the accepting thread is slow to run, and the kernel then drops their
+    # connection attempts, which look to the sender like a site that does not answer.
+    request_queue_size = 128
+
+
 class Receiver:
     def __init__(self, secrets: dict[str, str], host: str = "127.0.0.1", port: int = 0) -> None:
         self.secrets = secrets
@@ -66,7 +73,7 @@ class Receiver:
         self.delay = 0.0  # seconds each push takes to answer, as a slow site's would
         self.hung: set[str] = set()  # channels whose pushes are never answered
         self.asked: Counter[str] = Counter()  # pushes received per channel, answered or not
-        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.server = _Server((host, port), _handler_for(self))
         self.thread: threading.Thread | None = None
 
     @property
