@@ -19,6 +19,7 @@ def channels_for(channels: tuple[Channel, ...], division: str) -> list[Channel]:
 class PushResult:
     ok: bool
     error: str = ""
+    timed_out: bool = False  # the site did not connect or answer within the time-out (a hung site, not a refusal)
 
 
 def encode(record: dict) -> bytes:
@@ -41,4 +42,4 @@ def push(channel: Channel, identifier: str, version: int, body: bytes, timeout: 
         "X-Medreg-Version": str(version),
     }
     ok, outcome = egress.post(channel.url, body, headers, egress.ANYWHERE, timeout, connections)
-    return PushResult(ok, "" if ok else outcome)
+    return PushResult(ok, "" if ok else outcome, timed_out=outcome == egress.TIMED_OUT)

@@ -8,6 +8,9 @@ and `medreg publish replay`.
 from __future__ import annotations
 
 import random
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -32,7 +35,7 @@ MAX_BACKOFF_SECONDS = 3600
 # A delivery is pushed at once through the outbox; the sweeper offers it again only if no attempt is recorded by then.
 FIRST_ATTEMPT_LEASE = timedelta(minutes=2)
 FEED_LOCK = 6_000_006
-PUSHERS = 8  # pushes of one message in flight at once
+PUSHERS = 8  # pushes of one message to one channel in flight at once (each channel has its own)
 DELIVER = "workers.publication.deliver"
 
 
@@ -142,41 +145,142 @@ def deliver_one(settings: Settings, delivery_id: int) -> bool:
     return deliver_many(settings, [delivery_id]) == 1
 
 
+# What a delivery not pushed because its site hangs records as its attempt's error (portal/services/deliveries.py shows
+# "连接接收方超时"): it is retried with back-off like a push that timed out, without waiting the time-out again.
+NOT_SENT_SITE_HUNG = "timed out: not sent, the site did not answer another push in time"
+# A channel whose push timed out is not pushed to again by this process for a cool-down that doubles with every
+# time-out in a row (from COOL_DOWN_SECONDS up to MAX_COOL_DOWN_SECONDS); then one push at a time probes it.
+COOL_DOWN_SECONDS = 5.0
+MAX_COOL_DOWN_SECONDS = 300.0
+
+
+class SiteWatch:
+    """Per process: the channels whose last push timed out (a site that accepts connections and never answers, or
+    never accepts them). While a channel cools down its deliveries are not pushed but recorded as failed at once, so
+    no batch waits the time-out for it; when the cool-down ends one batch probes it with a single push in flight, and
+    an answer (any answer: a 503 is a live site) makes it healthy again. Every worker process learns on its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # channel -> (time-outs in a row, monotonic time it may be tried again, monotonic time of the last time-out)
+        self._hung: dict[str, tuple[int, float, float]] = {}
+
+    def pushers(self, channel: str, now: float | None = None) -> int:
+        """How many pushes to the channel a batch may have in flight: PUSHERS, 1 (a probe), or 0 (cooling down)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if channel not in self._hung:
+                return PUSHERS
+            strikes, until, struck_at = self._hung[channel]
+            if now < until:
+                return 0
+            # This batch probes; the others wait for its outcome (at most the time-out) as if still cooling down.
+            self._hung[channel] = (strikes, now + egress.TIMEOUT_SECONDS + 1, struck_at)
+            return 1
+
+    def timed_out(self, channel: str, now: float | None = None) -> None:
+        """A push to the channel timed out. Pushes of one round (in flight together) time out together: they count once."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            strikes, _, struck_at = self._hung.get(channel, (0, 0.0, -MAX_COOL_DOWN_SECONDS))
+            if strikes and now - struck_at < egress.TIMEOUT_SECONDS + 1:
+                return
+            strikes += 1
+            self._hung[channel] = (strikes, now + min(MAX_COOL_DOWN_SECONDS, COOL_DOWN_SECONDS * 2 ** (strikes - 1)), now)
+
+    def answered(self, channel: str) -> None:
+        with self._lock:
+            self._hung.pop(channel, None)
+
+    def hung(self) -> list[str]:
+        with self._lock:
+            return sorted(self._hung)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._hung.clear()
+
+
+SITES = SiteWatch()
+
+
 def deliver_many(settings: Settings, delivery_ids: list[int]) -> int:
-    """Push deliveries; returns how many are delivered. The HTTP calls happen outside any transaction:
-    one transaction reads what to send, one records every result."""
+    """Push deliveries; returns how many are delivered. The HTTP calls happen outside any transaction: one
+    transaction reads what to send, and one per channel records that channel's results as soon as its pushes end.
+
+    Each channel is pushed on its own (up to PUSHERS pushes in flight, each on a kept connection), beside the
+    others, so a slow or hung site costs only its own deliveries: a healthy channel's are pushed and recorded
+    whatever another's site does. A push that times out stops that channel for the rest of the batch (its
+    remaining deliveries are recorded as failed, to be retried with back-off) and starts its cool-down (SITES):
+    a batch waits for a hung site at most one time-out per connection, never one per delivery."""
     with session_scope(settings.database_url) as session:
         pending = session.execute(
             select(Delivery.id, Delivery.channel, Delivery.status, PublicVersion.body)
             .join(PublicVersion, PublicVersion.id == Delivery.version_id)
             .where(Delivery.id.in_(delivery_ids))
+            .order_by(Delivery.id)
         ).all()
     channels = {channel.name: channel for channel in settings.channels}
     delivered = sum(1 for row in pending if row.status == "delivered")
-    todo = [(row, channels[row.channel]) for row in pending if row.status != "delivered" and row.channel in channels]
-    results: dict[int, PushResult] = {}
-
-    def push_all(share: Sequence[tuple[Any, Channel]]) -> None:
-        with egress.Connections() as connections:
-            for row, channel in share:
-                body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
-                results[row.id] = push(channel, row.body["identifier"], row.body["version"], body, connections=connections)
-
-    # A site a continent away answers in tens of milliseconds: a portion's pushes go out PUSHERS at a time, each
-    # pusher on its own kept connection.
-    shares = [todo[start::PUSHERS] for start in range(min(PUSHERS, len(todo)))]
-    if len(shares) > 1:
-        with ThreadPoolExecutor(len(shares)) as pool:
-            list(pool.map(push_all, shares))
-    elif shares:
-        push_all(shares[0])
-    if not results:
+    by_channel: dict[str, list[Any]] = {}
+    for row in pending:
+        if row.status != "delivered" and row.channel in channels:
+            by_channel.setdefault(row.channel, []).append(row)
+    if not by_channel:
         return delivered
-    with session_scope(settings.database_url) as session:
-        locked = select(Delivery).where(Delivery.id.in_(list(results))).order_by(Delivery.id).with_for_update()
-        for delivery in session.scalars(locked):
-            delivered += record_attempt(delivery, results[delivery.id], settings)
-    return delivered
+    outcomes = [0] * len(by_channel)
+
+    def deliver_channel(index: int, channel: Channel, rows: list[Any]) -> None:
+        results = push_channel(channel, rows)
+        with session_scope(settings.database_url) as session:
+            locked = select(Delivery).where(Delivery.id.in_(list(results))).order_by(Delivery.id).with_for_update()
+            outcomes[index] = sum(record_attempt(delivery, results[delivery.id], settings) for delivery in session.scalars(locked))
+
+    work = [(index, channels[name], rows) for index, (name, rows) in enumerate(by_channel.items())]
+    if len(work) > 1:
+        with ThreadPoolExecutor(len(work)) as pool:
+            list(pool.map(lambda args: deliver_channel(*args), work))
+    else:
+        deliver_channel(*work[0])
+    return delivered + sum(outcomes)
+
+
+def push_channel(channel: Channel, rows: list[Any]) -> dict[int, PushResult]:
+    """Push `rows` (deliveries to one channel) with as many pushes in flight as SITES allows the channel, each pusher
+    taking the next row on a kept connection of its own; after a time-out the rows left are not pushed."""
+    results: dict[int, PushResult] = {}
+    waiting = deque(rows)
+    lock = threading.Lock()
+    stopped = threading.Event()
+    pushers = min(SITES.pushers(channel.name), len(rows))
+    if pushers == 0:
+        stopped.set()
+
+    def pusher() -> None:
+        with egress.Connections() as connections:
+            while not stopped.is_set():
+                with lock:
+                    if not waiting:
+                        return
+                    row = waiting.popleft()
+                body = encode(fhir.render(row.body) if channel.format == "fhir" else row.body)
+                result = push(channel, row.body["identifier"], row.body["version"], body, connections=connections)
+                results[row.id] = result
+                if result.timed_out:
+                    stopped.set()
+                    SITES.timed_out(channel.name)
+                else:
+                    SITES.answered(channel.name)
+
+    if pushers > 1:
+        with ThreadPoolExecutor(pushers) as pool:
+            for running in [pool.submit(pusher) for _ in range(pushers)]:
+                running.result()  # a pusher's error fails the task, which is retried, as before
+    elif pushers == 1:
+        pusher()
+    for row in waiting:
+        results[row.id] = PushResult(False, NOT_SENT_SITE_HUNG)
+    return results
 
 
 def record_attempt(delivery: Delivery, result: PushResult, settings: Settings) -> bool:

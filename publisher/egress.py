@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 TIMEOUT_SECONDS = 5.0
+# What `post` answers when the site took longer than the time-out to connect or to answer (socket.timeout's own words).
+TIMED_OUT = "timed out"
 MAX_URL_LENGTH = 500
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -177,6 +179,8 @@ class Connections:
                 return 200 <= response.status < 300, f"HTTP {response.status}"
             except (OSError, http.client.HTTPException) as error:
                 self._drop(key)
+                if isinstance(error, TimeoutError):
+                    return False, TIMED_OUT
                 # A kept connection the site closed while it was idle: open a new one to the same address, once.
                 if reused and not retry and isinstance(error, STALE_CONNECTION):
                     self._open[key] = _pinned(scheme, host, address, port, timeout)

@@ -6,7 +6,8 @@ signed push seen before, within the clock-skew window — older ones are stale a
 version of every record, and serves what it holds at GET /{channel} (all records) and
 GET /{channel}/{identifier}. Tests use it as the real HTTP receiver; a real site can
 start from it. `fail_with` makes it answer an error status for a while, as a site that is down would; `delay`
-makes it slow.
+makes it slow; a channel in `hung` takes pushes and never answers them, as a frozen site would (SIGSTOP: the kernel
+accepts the connection, nothing answers), until it is taken out again, when those connections are closed unanswered.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import itertools
 import json
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from models.crypto import sign_push
@@ -56,13 +58,22 @@ class Store:
             return True
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default accept queue is 5 connections: a sender's pushers (eight per channel and batch, several
+    # batches at once) overflow it whenever the accepting thread is slow to run, and the kernel then drops their
+    # connection attempts, which look to the sender like a site that does not answer.
+    request_queue_size = 128
+
+
 class Receiver:
     def __init__(self, secrets: dict[str, str], host: str = "127.0.0.1", port: int = 0) -> None:
         self.secrets = secrets
         self.store = Store()
         self.fail_with: int | None = None
         self.delay = 0.0  # seconds each push takes to answer, as a slow site's would
-        self.server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self.hung: set[str] = set()  # channels whose pushes are never answered
+        self.asked: Counter[str] = Counter()  # pushes received per channel, answered or not
+        self.server = _Server((host, port), _handler_for(self))
         self.thread: threading.Thread | None = None
 
     @property
@@ -137,6 +148,13 @@ def _handler_for(receiver: Receiver):
         def do_POST(self) -> None:
             channel = self.path.strip("/").split("/")[0]
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with receiver.store.lock:
+                receiver.asked[channel] += 1
+            if channel in receiver.hung:
+                while channel in receiver.hung:
+                    time.sleep(0.05)
+                self.close_connection = True  # the sender gave up long ago: nothing is answered
+                return
             if receiver.delay:
                 time.sleep(receiver.delay)
             if receiver.fail_with:
