@@ -68,8 +68,8 @@ def shutdown_seconds() -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise CommandError("MEDREG_SHUTDOWN_SECONDS（停止时等待请求完成的秒数）应为非负数", exit_code=2) from None
-    if not seconds >= 0 or seconds == float("inf"):
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):  # NaN fails this too
         raise CommandError("MEDREG_SHUTDOWN_SECONDS（停止时等待请求完成的秒数）应为非负数", exit_code=2)
     return seconds
 
@@ -103,7 +103,7 @@ def run_serve(args: argparse.Namespace) -> int:
         def ready() -> None:
             announce.info(f"门户已启动：{url}", extra={"url": url, "processes": 1, "threads": args.threads})
 
-        code = serve_on(sock, options, grace, ready=ready, stop=stop)
+        code = serve_on(sock, options, grace, stop, ready=ready)
     else:
         def all_ready() -> None:
             announce.info(f"门户已启动：{url}（{processes} 个进程，每个 {args.threads} 个线程）",
@@ -243,14 +243,12 @@ def guard_slow_clients(server) -> None:
         listener.maintenance = maintenance
 
 
-def serve_on(sock, options: dict, grace: float, ready=None, stop: threading.Event | None = None) -> int:
+def serve_on(sock, options: dict, grace: float, stop: threading.Event, ready=None) -> int:
     """One waitress server on an open socket until Ctrl-C or SIGTERM, then `drain_and_stop`. `ready` is called once
     the app is built and the server accepts; a stop asked for while the app is still being built waits for it, so the
     connections already queued on the socket are served, not reset, and no KeyboardInterrupt is ever raised."""
     from waitress.server import create_server
 
-    if stop is None:
-        stop = stop_on_signals()
     server = None
 
     def wake(*_) -> None:
@@ -377,7 +375,7 @@ class PreFork:
                     os.write(writable, b"1")
                     os.close(writable)
 
-                code = serve_on(self.sock, self.options, self.grace, ready=ready, stop=stop)
+                code = serve_on(self.sock, self.options, self.grace, stop, ready=ready)
             except BaseException:
                 log.exception("门户进程 %s 出错退出", os.getpid())
             finally:
