@@ -150,7 +150,7 @@ def headers_tween_factory(handler, registry):
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if logged_in(request) or "Set-Cookie" in headers:
+        if logged_in(request):  # an answer that sets a cookie: no_store_with_cookies, which sees every cookie
             not_stored(response)
         if tls:
             headers["Strict-Transport-Security"] = HSTS
