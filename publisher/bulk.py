@@ -231,15 +231,15 @@ def identifier_ranges(connection: Connection, total: int, count: int) -> list[tu
 
 
 def parallel_snapshot(connection: Connection, dsn: str, total: int, workers: int) -> Iterator[tuple[bytes, bytes, int]]:
-    """The snapshot's records encoded by `workers` processes, range by range, in identifier order. Forked (no
-    re-import of the caller's main module): a worker uses nothing of its parent but this module's two functions."""
-    import multiprocessing
+    """The snapshot's records encoded by `workers` processes, range by range, in identifier order: a worker uses
+    nothing of its parent but this module's two functions and the snapshot's name."""
+    from models.processes import pool as worker_pool
 
     snapshot = str(connection.scalar(text_sql("SELECT pg_export_snapshot()")))
     if not re.fullmatch(r"[0-9A-F-]+", snapshot):
         raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
     ranges = identifier_ranges(connection, total, workers * RANGES_PER_WORKER)
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker, initargs=(dsn, snapshot)) as pool:
+    with worker_pool(workers, __name__, _start_worker, (dsn, snapshot)) as pool:
         yield from pool.imap(_encode_range, ranges)
 
 

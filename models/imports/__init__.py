@@ -149,8 +149,8 @@ def read_csv_from(kind: str, handle: IO[bytes], name: Path | str) -> CsvFile:
     return CsvFile(kind, handle, name)
 
 
-def too_long(name: Path | str, line: int) -> FileRefused:
-    return FileRefused(f"无法读取文件 {name}：第{line}行超过{MAX_LINE_BYTES // (1 << 20)} MB，不是有效的CSV行")
+def too_long(name: Path | str, line: int, limit: int) -> FileRefused:
+    return FileRefused(f"无法读取文件 {name}：第{line}行超过{limit // (1 << 20)} MB，不是有效的CSV行")
 
 
 def not_utf8(name: Path | str, line: int) -> FileRefused:
@@ -224,7 +224,7 @@ class CsvFile:
                 return
             self.line += 1
             if len(raw) > MAX_LINE_BYTES:
-                raise too_long(self.name, self.line)
+                raise too_long(self.name, self.line, MAX_LINE_BYTES)
             if self.line == 1 and raw.startswith(BOM):
                 raw = raw[len(BOM):]
             try:
@@ -261,7 +261,7 @@ class CsvFile:
                     cut = buffer.rfind(b"\n") + 1 if data else len(buffer)  # at the end, the last line has no \n
                     if not cut:  # part of one line so far
                         if len(buffer) > MAX_LINE_BYTES:
-                            yield too_long(self.name, self.line + 1)
+                            yield too_long(self.name, self.line + 1, MAX_LINE_BYTES)
                             return
                         pending = buffer
                         continue
@@ -271,7 +271,7 @@ class CsvFile:
                     if records is None:
                         yield from self._rows_from(block + pending, rows)
                         return
-                    yield Lines(str(self.name), self.header, block, self.line + 1, self.row + 1)
+                    yield Lines(str(self.name), self.header, block, self.line + 1, self.row + 1, MAX_LINE_BYTES)
                     self.line += lines
                     self.row += records
             except OSError as error:
@@ -325,13 +325,15 @@ class _Joined:
 @dataclass(frozen=True)
 class Lines:
     """Raw lines of a CSV file, each a record, for a worker process to parse (`rows`), with the file's name, its
-    header, the line number of the first and its row number (CsvFile.pieces)."""
+    header, the line number of the first, its row number and the longest line the reader allows (CsvFile.pieces;
+    carried, as a worker process does not share the reader's module)."""
 
     name: str
     header: tuple[str, ...]
     data: bytes
     first_line: int
     first_row: int
+    max_line_bytes: int
 
     def rows(self) -> list[tuple[int, dict[str, str]]]:
         """(row number, header → cell) of each record; FileRefused as reading the file here would give it."""
@@ -342,18 +344,18 @@ class Lines:
             raise bad_csv(self.name, self.first_line - 1 + reader.line_num, error) from None
 
     def _decoded(self) -> str:
-        """The lines decoded; FileRefused for the first line over MAX_LINE_BYTES (its line break counted) or not
+        """The lines decoded; FileRefused for the first line over max_line_bytes (its line break counted) or not
         UTF-8, in the order they would be found reading line by line."""
         try:
             text, bad = self.data.decode("utf-8"), None
         except UnicodeDecodeError as error:
             text, bad = "", self.data.count(b"\n", 0, error.start)
-        if len(self.data) >= MAX_LINE_BYTES:  # else no line can be too long (a block is smaller, nearly always)
+        if len(self.data) >= self.max_line_bytes:  # else no line can be too long (a block is smaller, nearly always)
             raw = self.data.split(b"\n")
             ended = self.data.endswith(b"\n")
             for index, line in enumerate(raw if bad is None else raw[:bad + 1]):
-                if len(line) + (ended or index < len(raw) - 1) > MAX_LINE_BYTES:
-                    raise too_long(self.name, self.first_line + index)
+                if len(line) + (ended or index < len(raw) - 1) > self.max_line_bytes:
+                    raise too_long(self.name, self.first_line + index, self.max_line_bytes)
         if bad is not None:
             raise not_utf8(self.name, self.first_line + bad)
         return text
@@ -512,11 +514,11 @@ def transformed(kind: str, secret: str, rows: Iterable[tuple[int, dict[str, str]
         for part in _chunks(rows, chunk):
             yield transform.chunk(part)
         return
-    import multiprocessing
     from collections import deque
 
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(kind, secret, today, as_copy)) as pool:
+    from models.processes import pool as worker_pool
+
+    with worker_pool(workers, __name__, _start_worker, (kind, secret, today, as_copy)) as pool:
         waiting: deque[Any] = deque()
         pieces: Generator[Any] = rows.pieces(chunk) if isinstance(rows, CsvFile) else _chunks(rows, chunk)
         with closing(pieces):  # the file is closed when a worker's refusal ends the reading early
