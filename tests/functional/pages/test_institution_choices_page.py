@@ -121,6 +121,7 @@ def test_the_counter_offers_only_institutions_within_the_clerks_jurisdiction(wsg
     inside = factories.institution(db, name=f"辖区{tag}朝阳医院", division="110105")
     outside = factories.institution(db, name=f"辖区{tag}海淀医院", division="110108")
     suspended = factories.institution(db, name=f"辖区{tag}停业医院", division="110105", status="suspended")
+    holding_the_digits = factories.institution(db, name=f"第{outside.id}号{tag}医院", division="110105")
     db.commit()
     clerk, _ = commission_desk(api, db, "110105")
     app = page_session(wsgi_app, clerk)
@@ -134,8 +135,11 @@ def test_the_counter_offers_only_institutions_within_the_clerks_jurisdiction(wsg
     by_number = look_up_institution(page.forms["counter-form"], str(outside.id))
     # Its number finds it nowhere (a name of the jurisdiction that holds those digits may be offered, rightly).
     assert str(outside.id) not in [value for value, _ in options(by_number, "counter-form")]
-    # Posted anyway, an institution elsewhere is still refused, and not offered back.
+    assert str(holding_the_digits.id) in [value for value, _ in options(by_number, "counter-form")]
+    # Posted anyway, an institution elsewhere is still refused, and not offered back. (The lookup box is cleared: still
+    # holding the number, it would offer, rightly, a name of the jurisdiction that holds those digits.)
     form = page.forms["counter-form"]
+    form["institution_id-find"] = ""
     form["institution_id"].force_value(str(outside.id))
     refused = form.submit(status=400)
     assert options(refused, "counter-form") == [] and refused.forms["counter-form"]["institution_id"].value == ""
