@@ -15,12 +15,11 @@ from pyramid.request import Request
 from pipeline import codes
 from pipeline.errors import ValidationFailed
 from pipeline.fields import FieldSpec, field_specs, validate
-from pipeline.kinds import Kind
+from pipeline.kinds import PROFESSIONS, Kind
 from pipeline.routing import jurisdiction_prefix
 from portal.errors import invalid
-from portal.services import institution_choices, physicians
+from portal.services import institution_choices, institution_desk
 from portal.services.institution_choices import Scope
-from portal.services.institution_desk import registered_staff
 
 LOOKUP = "lookup"  # the name of an institution field's 查找 button; its value is the field's name
 
@@ -51,6 +50,7 @@ class KindForm:
     choices: dict[str, list[tuple[Any, str]]]
     prefix: str = ""  # ids of the fields, when one page shows several forms
     institutions: dict[str, InstitutionField] = field(default_factory=dict)  # by field name
+    typed_staff: str = ""  # why a colleague's identifier is typed, not chosen (a roll too long to list)
 
 
 def find_name(name: str) -> str:
@@ -88,15 +88,11 @@ def institution_scope(request: Request, kind: Kind) -> Scope:
     return Scope()
 
 
-def staff_roll(request: Request, profession: str) -> list[tuple[Any, str]]:
-    """(identifier, "name（identifier）") of the institution's registered staff of a profession."""
-    institution_id = request.account.institution_id
-    if profession == "physician":
-        pairs = physicians.roll(request.dbsession, institution_id)
-    else:
-        pairs = [(item["identifier"], item["name"]) for item in registered_staff(request.dbsession, institution_id, "nurse")
-                 if item["status"] == "registered" and item["identifier"]]
-    return [(identifier, f"{name}（{identifier}）") for identifier, name in pairs]
+def staff_roll(request: Request, profession: str) -> list[tuple[Any, str]] | None:
+    """(identifier, "name（identifier）") of the institution's registered staff of a profession; None when there are too
+    many to list (the identifier is typed)."""
+    pairs = institution_desk.roll(request.dbsession, request.account.institution_id, profession)
+    return None if pairs is None else [(identifier, f"{name}（{identifier}）") for identifier, name in pairs]
 
 
 def fields_of(kind: Kind, model: type[BaseModel] | None = None) -> list[FieldSpec]:
@@ -113,11 +109,17 @@ def form_of(request: Request, kind: Kind, prefix: str = "", model: type[BaseMode
     institutions = {spec.name: institution_field(request, spec.name, (values or {}).get(spec.name), institution_scope(request, kind),
                                                  spec.required)
                     for spec in fields if spec.widget.name == "institution"}
+    typed_staff = ""
     if "staff" in widgets and request.account is not None and request.account.role == "institution":
-        choices["staff"] = staff_roll(request, kind.profession)  # anyone else types the identifier
+        staff = staff_roll(request, kind.profession)  # anyone else types the identifier
+        if staff is None:
+            most = institution_desk.ROLL_MOST
+            typed_staff = f"本机构在册{PROFESSIONS[kind.profession]}超过{most}人，不便逐一列出：请输入其电子化注册识别码"
+        else:
+            choices["staff"] = staff
     if "departments" in widgets:
         choices["departments"] = [(name, name) for name in codes.departments()]
-    return KindForm(kind, fields, choices, prefix, institutions)
+    return KindForm(kind, fields, choices, prefix, institutions, typed_staff)
 
 
 def scopes_by_category() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -33,21 +33,3 @@ def practice_json(session: Session, entry: PhysicianRegistration) -> dict:
         ],
     }
 
-
-def roll(session: Session, institution_id: int) -> list[tuple[str, str]]:
-    """(identifier, name) of the registered physicians practising at the institution: its roll 在册医师."""
-    from sqlalchemy import or_, select
-
-    from models import Person, PhysicianPractice
-
-    practising_here = select(PhysicianPractice.registration_id).where(
-        PhysicianPractice.institution_id == institution_id, PhysicianPractice.until.is_(None))
-    rows = session.execute(
-        select(PhysicianRegistration.identifier, Person.name)
-        .join(Person, Person.id == PhysicianRegistration.person_id)
-        .where(PhysicianRegistration.status == "registered", PhysicianRegistration.identifier.is_not(None),
-               or_(PhysicianRegistration.institution_id == institution_id, PhysicianRegistration.id.in_(practising_here)))
-        .order_by(Person.name)
-        .limit(2000)
-    )
-    return [(identifier or "", name) for identifier, name in rows]

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Application
+from portal.services import institution_desk as desks
 from tests import nurse_journeys
 from tests.journeys import commission_desk, institution_desk, page_session, unique_username, wait_routed
 
@@ -77,3 +78,21 @@ def test_a_bad_form_names_the_field_and_files_nothing(wsgi_app, api, db, setting
     assert answer.status_int == 400 and "本机构没有该电子化注册识别码的注册人员" in answer.text
     assert answer.html.select_one("#identifier-error") is not None
     assert cancellations_of(db, scene["nurse"]["person_id"]) == 0 and cancellations_of(db, stranger["person_id"]) == 0
+
+
+def test_a_roll_too_long_to_list_takes_the_identifier_typed(wsgi_app, api, db, settings, scene, monkeypatch):
+    # A big hospital's thousands of nurses: the form lists none rather than the first few, and says to type.
+    other = nurse_journeys.nurse(api, db, settings, scene["desk"].id)
+    nurse_journeys.registered(db, other, scene["desk"].id)
+    monkeypatch.setattr(desks, "ROLL_MOST", 1)
+    page = page_session(wsgi_app, scene["desk"].username).get(PAGE)
+    field = page.html.select_one("#f-identifier")
+    assert field.name == "input" and field.get("type") == "text"
+    assert "本机构在册护士超过1人，不便逐一列出：请输入其电子化注册识别码" in page.text
+    form = page.forms["nurse-cancellation-form"]
+    form["identifier"], form["reason"], form["confirm"] = other["identifier"], "本人离职", True
+    assert form.submit().status_int == 302
+    assert cancellations_of(db, other["person_id"]) == 1 and cancellations_of(db, scene["nurse"]["person_id"]) == 0
+    monkeypatch.setattr(desks, "ROLL_MOST", 2)  # both listed again, by name
+    listed = page_session(wsgi_app, scene["desk"].username).get(PAGE).forms["nurse-cancellation-form"]["identifier"].options
+    assert {value for value, *_ in listed if value} == {scene["nurse"]["identifier"], other["identifier"]}
