@@ -1,5 +1,3 @@
 """The registers 注册库 and what their rules say: physicians, nurses and institutions (one module each), pure."""
 
 from __future__ import annotations
-
-REGISTERS: dict[str, str] = {"physician": "医师", "nurse": "护士", "institution": "医疗机构"}
