@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing import forkserver
 from multiprocessing.pool import Pool
 from typing import Any
 
@@ -13,7 +17,50 @@ def pool(workers: int, module: str, initializer: Callable[..., None], initargs: 
     `module` (the one holding the work's functions), never from this one: a fork copies only the forking thread, and
     a lock another thread held at that moment (OpenSSL's, a console's, as in a command with a progress bar or a test
     run with Celery threads) stays held in the child for ever, which hung an import's workers. What they are given
-    is pickled, so it must not rely on this process's module state."""
+    is pickled, so it must not rely on this process's module state.
+
+    Ctrl-C is the command's to handle: the server and the workers ignore it (the command stops them when it leaves),
+    and one that comes while they start is taken once they have, then they are stopped — interrupted half-way, the
+    server or a worker still unpacking what it was sent would fail with a traceback."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([module])
-    return context.Pool(workers, initializer=initializer, initargs=initargs)
+    with _interrupt_deferred() as interrupted:
+        with _interrupt_ignored():  # inherited by the server through its exec, and by every worker from it
+            forkserver.ensure_running()
+        started = context.Pool(workers, initializer=initializer, initargs=initargs)
+    if interrupted:
+        started.terminate()
+        raise KeyboardInterrupt
+    return started
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()  # the only thread that may set signal handlers
+
+
+@contextmanager
+def _interrupt_deferred() -> Iterator[list[int]]:
+    """Within: a SIGINT is noted (in the list yielded), not raised."""
+    caught: list[int] = []
+    if not _in_main_thread():
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _interrupt_ignored() -> Iterator[None]:
+    """Within: SIGINT ignored, as a process started here then ignores it (a handled signal is reset by exec, an ignored
+    one is not). A Ctrl-C of these few microseconds is lost."""
+    if not _in_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
