@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from models.settings import Settings, load_settings, require_secret
-
-if TYPE_CHECKING:  # imported when an app is made, not by every `medreg` command (portal.cli is inside this package)
+if TYPE_CHECKING:  # imported when an app is made, not by every `medreg` command (portal.cli is inside this package,
+    # and portal.command must load in an instant)
     from pyramid.config import Configurator
+
+    from models.settings import Settings
 
 
 def main(global_config: dict | None = None, **ini_settings: str):
@@ -21,6 +22,7 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
     from pyramid.config import Configurator
 
     from models.completeness import check as check_kinds
+    from models.settings import load_settings, require_secret
 
     check_kinds()
     ini_settings = dict(ini_settings or {})

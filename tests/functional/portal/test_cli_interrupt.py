@@ -100,3 +100,14 @@ def test_ctrl_c_while_the_workers_clean(country):
     output = interrupted(process)
     assert process.returncode == 130 and "已中断" in output
     assert "Traceback" not in output and "Error" not in output, output
+
+
+def test_ctrl_c_while_the_command_loads(country):
+    env, physicians = country
+    script = Path(sys.executable).with_name("medreg")  # the installed script: its entry point, portal.command
+    process = subprocess.Popen([str(script), "import", "physicians", str(physicians)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(0.2)  # the commands and the models take about a second to load
+    output = interrupted(process)
+    assert process.returncode == 130 and output.strip() == "已中断", output
