@@ -12,7 +12,9 @@ account sees, and a limit on the size of a request body (413).
 """
 from __future__ import annotations
 
+import io
 import re
+from typing import Any
 
 from pyramid.config import Configurator
 from pyramid.events import NewResponse
@@ -187,12 +189,15 @@ def no_store_with_cookies(event: NewResponse) -> None:
 
 def close_uploads(request: Request) -> None:
     """Close the temporary files webob parsed a form's body and uploads into, once the answer is made, instead of
-    whenever the garbage collector reaches them (an open file per upload and per body over 10 KB until then)."""
-    parsed = request.environ.get("webob._parsed_post_vars")
-    if not parsed:
-        return
-    values, body = parsed
-    files = [getattr(value, "file", None) for value in values.values()] + [body]
+    whenever the garbage collector reaches them (an open file per upload and per body over 10 KB until then) — and the
+    one it copied a body over 10 KB into to read it twice (a form refused for its fields before it was parsed)."""
+    files: list[Any] = []
+    if parsed := request.environ.get("webob._parsed_post_vars"):
+        values, body = parsed
+        files += [getattr(value, "file", None) for value in values.values()] + [body]
+    copied = request.environ.get("wsgi.input")
+    if request.environ.get("webob.is_body_seekable") and isinstance(copied, io.BufferedRandom):  # tempfile.TemporaryFile
+        files.append(copied)
     for file in files:
         if file is not None and hasattr(file, "close") and not getattr(file, "closed", True):
             file.close()
