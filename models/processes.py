@@ -20,17 +20,20 @@ def pool(workers: int, module: str, initializer: Callable[..., None], initargs: 
     is pickled, so it must not rely on this process's module state.
 
     Ctrl-C is the command's to handle: the server and the workers ignore it (the command stops them when it leaves),
-    and one that comes while they start is taken once they have, then they are stopped — interrupted half-way, the
-    server or a worker still unpacking what it was sent would fail with a traceback."""
+    and one (or a SIGTERM) that comes while they start is taken once they have, then they are stopped — interrupted
+    half-way, the server or a worker still unpacking what it was sent would fail with a traceback."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([module])
-    with _interrupt_deferred() as interrupted:
+    with _stops_deferred() as stops:
         with _interrupt_ignored():  # inherited by the server through its exec, and by every worker from it
             forkserver.ensure_running()
         started = context.Pool(workers, initializer=initializer, initargs=initargs)
-    if interrupted:
+    try:
+        for number in stops:
+            signal.raise_signal(number)  # as it would have been taken: KeyboardInterrupt, as a rule
+    except BaseException:
         started.terminate()
-        raise KeyboardInterrupt
+        raise
     return started
 
 
@@ -38,18 +41,22 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()  # the only thread that may set signal handlers
 
 
+STOPS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and `kill` (which portal.cli takes as Ctrl-C)
+
+
 @contextmanager
-def _interrupt_deferred() -> Iterator[list[int]]:
-    """Within: a SIGINT is noted (in the list yielded), not raised."""
+def _stops_deferred() -> Iterator[list[int]]:
+    """Within: SIGINT and SIGTERM are noted (in the list yielded), not taken."""
     caught: list[int] = []
     if not _in_main_thread():
         yield caught
         return
-    previous = signal.signal(signal.SIGINT, lambda number, _frame: caught.append(number))
+    previous = {number: signal.signal(number, lambda number, _frame: caught.append(number)) for number in STOPS}
     try:
         yield caught
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @contextmanager

@@ -6,8 +6,11 @@ value is the exit code: 0 done, 1 done in part or refused, 2 unusable input.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from models.logs import configure_logging, level_of
 from portal.cli import (
@@ -45,7 +48,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     # MEDREG_LOG_LEVEL says otherwise; `medreg serve` logs from INFO (its access log).
     configure_logging(level_of(None, "WARNING"))
     try:
-        return args.run(args)
+        with interrupted_by_sigterm():
+            return args.run(args)
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130
+
+
+@contextmanager
+def interrupted_by_sigterm() -> Iterator[None]:
+    """SIGTERM (`kill`, a supervisor's stop) stops a command as Ctrl-C does: what it has in hand rolled back, its worker
+    processes stopped, 已中断 — not a death that leaves an import's workers to fail with tracebacks on a broken pipe.
+    The long-running processes set their own handlers (`medreg serve` drains its requests) or exec another program."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

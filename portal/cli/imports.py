@@ -93,7 +93,10 @@ def load(kind: str, rows: Iterable[tuple[int, dict[str, str]]], *, load_good_row
                                   workers=workers, commit=connection.commit,
                                   staged=lambda n: progress.advance(reading, n), written=written)
             except BaseException:
-                connection.rollback()
+                try:
+                    connection.rollback()
+                except Exception:  # interrupted inside a command (a COPY begun): the connection can take no other
+                    connection.invalidate()  # closed instead, which ends its transaction as a rollback would
                 raise
 
 

@@ -111,3 +111,14 @@ def test_ctrl_c_while_the_command_loads(country):
     time.sleep(0.2)  # the commands and the models take about a second to load
     output = interrupted(process)
     assert process.returncode == 130 and output.strip() == "已中断", output
+
+
+def test_kill_stops_it_as_ctrl_c_does(country):
+    # SIGTERM (`kill`, a supervisor's stop) to the command alone: it stops its workers itself, and says so.
+    env, physicians = country
+    process = medreg(env, "import", "physicians", str(physicians), "--workers", "2")
+    wait_until(lambda: (server := forkserver_of(process)) is not None and len(children(server)) == 2, "workers")
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130 and output.strip() == "已中断", output
