@@ -19,11 +19,32 @@ from tests.conftest import migrated_database
 pytestmark = pytest.mark.functional
 
 
+STARTED: list[subprocess.Popen] = []
+
+
 def medreg(env: dict[str, str], *argv: str) -> subprocess.Popen:
     """The command in a session of its own, Ctrl-C handled as on a terminal (not ignored, as a background job's is)."""
-    return subprocess.Popen([sys.executable, "-m", "portal.cli", *argv], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return started([sys.executable, "-m", "portal.cli", *argv], env)
+
+
+def started(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    STARTED.append(process)
+    return process
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_running():
+    """Whatever a failed test left of its command (a hung one: the code these tests replaced could hang) is killed."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.communicate()
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +126,7 @@ def test_ctrl_c_while_the_workers_clean(country):
 def test_ctrl_c_while_the_command_loads(country):
     env, physicians = country
     script = Path(sys.executable).with_name("medreg")  # the installed script: its entry point, portal.command
-    process = subprocess.Popen([str(script), "import", "physicians", str(physicians)], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    process = started([str(script), "import", "physicians", str(physicians)], env)
     time.sleep(0.2)  # the commands and the models take about a second to load
     output = interrupted(process)
     assert process.returncode == 130 and output.strip() == "已中断", output
