@@ -6,7 +6,7 @@ import multiprocessing
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from multiprocessing import forkserver
 from multiprocessing.pool import Pool
 from typing import Any
@@ -37,37 +37,33 @@ def pool(workers: int, module: str, initializer: Callable[..., None], initargs: 
     return started
 
 
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()  # the only thread that may set signal handlers
-
-
 STOPS = (signal.SIGINT, signal.SIGTERM)  # Ctrl-C, and `kill` (which portal.cli takes as Ctrl-C)
 
 
 @contextmanager
-def _stops_deferred() -> Iterator[list[int]]:
-    """Within: SIGINT and SIGTERM are noted (in the list yielded), not taken."""
-    caught: list[int] = []
-    if not _in_main_thread():
-        yield caught
+def handling(handlers: dict[int, Any]) -> Iterator[None]:
+    """Within: these signal handlers, the previous ones after. Only the main thread may set them: elsewhere, nothing
+    changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    previous = {number: signal.signal(number, lambda number, _frame: caught.append(number)) for number in STOPS}
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
-        yield caught
+        yield
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
 
 
 @contextmanager
-def _interrupt_ignored() -> Iterator[None]:
+def _stops_deferred() -> Iterator[list[int]]:
+    """Within: SIGINT and SIGTERM are noted (in the list yielded), not taken."""
+    caught: list[int] = []
+    with handling({number: lambda number, _frame: caught.append(number) for number in STOPS}):
+        yield caught
+
+
+def _interrupt_ignored() -> AbstractContextManager[None]:
     """Within: SIGINT ignored, as a process started here then ignores it (a handled signal is reset by exec, an ignored
     one is not). A Ctrl-C of these few microseconds is lost."""
-    if not _in_main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return handling({signal.SIGINT: signal.SIG_IGN})

@@ -8,9 +8,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
 from models.logs import configure_logging, level_of
 from portal.cli import (
@@ -55,16 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-@contextmanager
-def interrupted_by_sigterm() -> Iterator[None]:
+def interrupted_by_sigterm() -> AbstractContextManager[None]:
     """SIGTERM (`kill`, a supervisor's stop) stops a command as Ctrl-C does: what it has in hand rolled back, its worker
     processes stopped, 已中断 — not a death that leaves an import's workers to fail with tracebacks on a broken pipe.
     The long-running processes set their own handlers (`medreg serve` drains its requests) or exec another program."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    from models.processes import handling
+
+    return handling({signal.SIGTERM: signal.default_int_handler})

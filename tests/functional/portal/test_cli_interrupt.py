@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import migrated_database
+from tests.functional.portal.test_serve import children_of as children
 
 pytestmark = pytest.mark.functional
 
@@ -61,18 +62,6 @@ def country(tmp_path_factory) -> Iterator[tuple[dict[str, str], Path]]:
             output, _ = process.communicate(timeout=300)
             assert process.returncode == 0, output
         yield env, directory / "physicians.csv"
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def wait_until(condition, what: str, seconds: float = 60) -> None:
