@@ -59,7 +59,7 @@ def handling(handlers: dict[int, Any]) -> Iterator[None]:
 def _stops_deferred() -> Iterator[list[int]]:
     """Within: SIGINT and SIGTERM are noted (in the list yielded), not taken."""
     caught: list[int] = []
-    with handling({number: lambda number, _frame: caught.append(number) for number in STOPS}):
+    with handling({number: lambda signum, _frame: caught.append(signum) for number in STOPS}):
         yield caught
 
 

@@ -7,10 +7,12 @@ import signal
 import sys
 from types import FrameType
 
+INTERRUPTED, INTERRUPTED_STATUS = "已中断", 130  # what a command stopped by Ctrl-C or SIGTERM says, and its exit status
+
 
 def _leave(_number: int, _frame: FrameType | None) -> None:
-    print("已中断", file=sys.stderr)
-    raise SystemExit(130)
+    print(INTERRUPTED, file=sys.stderr)
+    raise SystemExit(INTERRUPTED_STATUS)
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ from portal.cli import (
     status,
     users,
 )
+from portal.command import INTERRUPTED, INTERRUPTED_STATUS
 
 COMMANDS = (database, imports, generate, users, servers, exports, publishing, licences, audit, secrets, kinds, status)
 
@@ -50,8 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with interrupted_by_sigterm():
             return args.run(args)
     except KeyboardInterrupt:
-        print("已中断", file=sys.stderr)
-        return 130
+        print(INTERRUPTED, file=sys.stderr)
+        return INTERRUPTED_STATUS
 
 
 def interrupted_by_sigterm() -> AbstractContextManager[None]:

@@ -113,8 +113,8 @@ def form_of(request: Request, kind: Kind, prefix: str = "", model: type[BaseMode
     if "staff" in widgets and request.account is not None and request.account.role == "institution":
         staff = staff_roll(request, kind.profession)  # anyone else types the identifier
         if staff is None:
-            most = institution_desk.ROLL_MOST
-            typed_staff = f"本机构在册{PROFESSIONS[kind.profession]}超过{most}人，不便逐一列出：请输入其电子化注册识别码"
+            typed_staff = (f"本机构在册{PROFESSIONS[kind.profession]}超过{institution_desk.ROLL_MOST}人，"
+                           "不便逐一列出：请输入其电子化注册识别码")
         else:
             choices["staff"] = staff
     if "departments" in widgets:

@@ -214,14 +214,13 @@ ROLL_MOST = 2000  # a longer list is no help to choose from: the form takes the 
 def roll(session: Session, institution_id: int, profession: str) -> list[tuple[str, str]] | None:
     """(identifier, name) by name of the registered physicians or nurses practising at the institution, its roll 在册人员,
     for a form's choice of a colleague; None when there are more than ROLL_MOST (a big hospital's), never the first few."""
-    most = ROLL_MOST
     model, here = _registered_here(institution_id, profession)
     rows = session.execute(
         select(model.identifier, Person.name).join(Person, Person.id == model.person_id)
         .where(here, model.status == "registered", model.identifier.is_not(None))
-        .order_by(Person.name, model.id).limit(most + 1)
+        .order_by(Person.name, model.id).limit(ROLL_MOST + 1)
     ).all()
-    return None if len(rows) > most else [(str(identifier), name) for identifier, name in rows]
+    return None if len(rows) > ROLL_MOST else [(str(identifier), name) for identifier, name in rows]
 
 
 def _staff_item(entry: Any, person: Person, institution_id: int, profession: str) -> dict:

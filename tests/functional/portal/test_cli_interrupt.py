@@ -1,6 +1,6 @@
-"""Ctrl-C on `medreg import` with worker processes: the command says 已中断 and exits 130, with no traceback from it,
-its forkserver or its workers, and leaves no process behind — whether it comes while the workers start or while they
-clean."""
+"""Ctrl-C or `kill` on `medreg import`: the command says 已中断 and exits 130, with no traceback from it, its forkserver
+or its workers, and leaves no process behind — whether it comes while the command loads, while the workers start or
+while they clean."""
 from __future__ import annotations
 
 import os
@@ -71,10 +71,13 @@ def wait_until(condition, what: str, seconds: float = 60) -> None:
         time.sleep(0.01)
 
 
-def interrupted(process: subprocess.Popen) -> str:
-    """Ctrl-C to the command's whole process group, as a terminal sends it; what it printed, once every one of them
-    is gone."""
-    os.killpg(process.pid, signal.SIGINT)
+def stopped(process: subprocess.Popen, number: int = signal.SIGINT, group: bool = True) -> str:
+    """Ctrl-C to the command's whole process group, as a terminal sends it (or `number` to the command alone); what it
+    printed, once every one of its processes is gone."""
+    if group:
+        os.killpg(process.pid, number)
+    else:
+        process.send_signal(number)
     output, _ = process.communicate(timeout=60)
 
     def group_gone() -> bool:
@@ -97,7 +100,7 @@ def test_ctrl_c_while_the_workers_start(country):
     env, physicians = country
     process = medreg(env, "import", "physicians", str(physicians), "--workers", "2")
     wait_until(lambda: forkserver_of(process) is not None, "forkserver")  # it is still loading what the workers need
-    output = interrupted(process)
+    output = stopped(process)
     assert process.returncode == 130 and "已中断" in output
     assert "Traceback" not in output and "Error" not in output, output
 
@@ -107,7 +110,7 @@ def test_ctrl_c_while_the_workers_clean(country):
     process = medreg(env, "import", "physicians", str(physicians), "--workers", "2")
     wait_until(lambda: (server := forkserver_of(process)) is not None and len(children(server)) == 2, "workers")
     time.sleep(0.3)
-    output = interrupted(process)
+    output = stopped(process)
     assert process.returncode == 130 and "已中断" in output
     assert "Traceback" not in output and "Error" not in output, output
 
@@ -117,7 +120,7 @@ def test_ctrl_c_while_the_command_loads(country):
     script = Path(sys.executable).with_name("medreg")  # the installed script: its entry point, portal.command
     process = started([str(script), "import", "physicians", str(physicians)], env)
     time.sleep(0.2)  # the commands and the models take about a second to load
-    output = interrupted(process)
+    output = stopped(process)
     assert process.returncode == 130 and output.strip() == "已中断", output
 
 
@@ -127,6 +130,5 @@ def test_kill_stops_it_as_ctrl_c_does(country):
     process = medreg(env, "import", "physicians", str(physicians), "--workers", "2")
     wait_until(lambda: (server := forkserver_of(process)) is not None and len(children(server)) == 2, "workers")
     time.sleep(0.3)
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=60)
+    output = stopped(process, signal.SIGTERM, group=False)
     assert process.returncode == 130 and output.strip() == "已中断", output
