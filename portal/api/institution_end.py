@@ -84,7 +84,8 @@ def update_profile(request: Request):
 
 @api_view(route_name="api.institution.history", request_method="GET", permission="institution")
 def history(request: Request):
-    return institution_desk.history(request.dbsession, request.account)
+    return institution_desk.history(request.dbsession, request.account,
+                                    *paging.requested(request.params, institution_desk.HISTORY_MOST))
 
 
 # --- staff and scope map --------------------------------------------------------------------------

@@ -569,10 +569,11 @@ class OwnApplication(Answer):
 
 
 class InstitutionHistory(Answer):
-    """本机构的全部业务与信息变更历史，新的在前。"""
+    """本机构的业务与信息变更历史（新的在前，按 limit 分页），及本机构的全部业务申请。"""
 
     events: list[InstitutionEvent]
-    applications: list[OwnApplication]
+    next: str | None = text("历史记录下一页的 cursor；null 表示没有下一页")
+    applications: list[OwnApplication] = Field(description="本机构的全部业务申请，新的在前（不分页）")
 
 
 class RegisteredPhysician(Answer):

@@ -36,7 +36,7 @@ from portal.services.commission_accounts import MAX_LIST as MAX_ACCOUNTS
 from portal.services.deliveries import MAX_SHOWN as MAX_DELIVERIES
 from portal.services.deliveries import STATUSES as DELIVERY_STATUSES
 from portal.services.follow_ups import A_PAGE as FOLLOW_UPS_A_PAGE
-from portal.services.institution_desk import BATCHES_MOST, STAFF_A_PAGE
+from portal.services.institution_desk import BATCHES_MOST, HISTORY_MOST, STAFF_A_PAGE
 from portal.services.institution_desk import MAX_LIST as MAX_INSTITUTION_LIST
 from portal.services.notifications import API_MOST as NOTIFICATIONS_MOST
 from portal.services.practice_records import ASSESSMENTS_MOST
@@ -235,7 +235,8 @@ OPERATIONS: list[Op] = [
     Op("GET", "/institution/profile", "本机构信息", INSTITUTION, r.InstitutionProfile),
     Op("PATCH", "/institution/profile", "修改联系电话、传真（无需审批，记入历史）", INSTITUTION, r.InstitutionProfile, (400,),
        inst.ProfileChange, text="其他登记事项须申请变更登记，在此修改答 400。"),
-    Op("GET", "/institution/history", "本机构的全部业务与信息变更历史", INSTITUTION, r.InstitutionHistory),
+    Op("GET", "/institution/history", "本机构的全部业务与信息变更历史", INSTITUTION, r.InstitutionHistory, (400,),
+       params=paged(HISTORY_MOST, "每页历史记录条数", "", "新的在前")),
     Op("GET", "/institution/staff", "本机构人员：医师、护士或其他人员", INSTITUTION, r.StaffList, (400,),
        params=(q("profession", ("physician", "nurse", "other"), "人员类别", "physician"),
                *paged(STAFF_A_PAGE, "每页人数（医师、护士）", "", "按姓名"))),

@@ -116,7 +116,7 @@ def business_page(request: Request, **extra) -> dict:
     usable = [kind for kind in kinds_where(profession="institution", submitted_by=INSTITUTION)
               if (kind.prefill is not None) == (profile["status"] == "setup")]
     return {
-        "profile": profile, "history": institution_desk.history(session, account),
+        "profile": profile, "applications": institution_desk.own_applications(session, account),
         "forms": [form_of(request, kind, prefix=f"{kind.name}-") for kind in usable], "form": {}, **COMMON, **extra,
     }
 
@@ -161,7 +161,13 @@ def profile(request: Request):
         except FORM_ERRORS as failure:
             error = refused(request, failure)
     current = institution_desk.profile(session, account)
-    return {"profile": current, "history": institution_desk.history(session, account), "error": error, "sent": sent,
+    number = page_number(request.params.get("page"))
+    try:
+        history = institution_desk.history(session, account, request.params.get("cursor", ""), institution_desk.HISTORY_A_PAGE,
+                                           number)
+    except FORM_ERRORS:  # a cursor that is not a `next` of ours: the first page
+        number, history = 1, institution_desk.history(session, account, "", institution_desk.HISTORY_A_PAGE)
+    return {"profile": current, "history": history, "number": number, "error": error, "sent": sent,
             "contact": form if sent == "contact" and error else {"phone": current["phone"] or "", "fax": current["fax"] or ""},
             "webhook": form if sent == "webhook" and error else {}, **COMMON}
 

@@ -42,6 +42,9 @@ from publisher import egress
 PROFESSIONS = ("physician", "nurse", "other")
 STAFF_FIELDS = ("name", "sex", "post", "title", "phone")
 MAX_LIST = 500
+# The history's events a page: the API's default and most (the profile page shows HISTORY_A_PAGE).
+HISTORY_MOST = 500
+HISTORY_A_PAGE = 50
 
 
 def own_institution(session: Session, account: Account, lock: bool = False) -> Institution:
@@ -113,30 +116,38 @@ def update_profile(session: Session, account: Account, body: dict) -> Institutio
     return institution
 
 
-def history(session: Session, account: Account) -> dict:
-    """Every event of the institution's history and every application of its own business, newest first."""
-    events = session.scalars(
-        select(InstitutionEvent).where(InstitutionEvent.institution_id == account.institution_id).order_by(InstitutionEvent.id.desc())
-    )
-    institution_kinds = [name for name, kind in KINDS.items() if kind.profession == "institution"]
-    applications = session.scalars(
-        select(Application)
-        .where(Application.institution_id == account.institution_id, Application.kind.in_(institution_kinds))
-        .order_by(Application.id.desc())
-        .limit(MAX_LIST)
-    )
+def history(session: Session, account: Account, cursor: str = "", limit: int = HISTORY_MOST, page: int = 1) -> dict:
+    """The institution's history, newest first: `limit` events a page after `cursor` (the `next` of the page before),
+    else page `page` by offset (a pager's 上一页); with every application of its own business (own_applications).
+    Every import of the institution's row, every upkeep and every decision adds an event, so the history only grows:
+    it is paged like every other list, never cut off without saying so."""
+    query = select(InstitutionEvent).where(InstitutionEvent.institution_id == account.institution_id)
+    events, following = by_id(session, query, InstitutionEvent.id, cursor, limit, page, descending=True, scalars=True)
     return {
         "events": [
             {"id": e.id, "at": clock.iso(e.at), "actor": e.actor, "action": e.action, "text": e.text, "detail": e.detail,
              "application_id": e.application_id}
             for e in events
         ],
-        "applications": [
-            {"id": a.id, "kind": a.kind, "label": get_kind(a.kind).label, "status": a.status, "identifier": a.identifier,
-             "submitted_at": clock.iso(a.submitted_at), "updated_at": clock.iso(a.updated_at)}
-            for a in applications
-        ],
+        "next": following,
+        "applications": own_applications(session, account),
     }
+
+
+def own_applications(session: Session, account: Account) -> list[dict]:
+    """Every application of the institution's own licence business, newest first. All of them: one of a kind is open
+    at a time, so an institution has as many as its decades of business, not a list to page."""
+    institution_kinds = [name for name, kind in KINDS.items() if kind.profession == "institution"]
+    applications = session.scalars(
+        select(Application)
+        .where(Application.institution_id == account.institution_id, Application.kind.in_(institution_kinds))
+        .order_by(Application.id.desc())
+    )
+    return [
+        {"id": a.id, "kind": a.kind, "label": get_kind(a.kind).label, "status": a.status, "identifier": a.identifier,
+         "submitted_at": clock.iso(a.submitted_at), "updated_at": clock.iso(a.updated_at)}
+        for a in applications
+    ]
 
 
 # --- own licence business --------------------------------------------------------------------------
