@@ -134,3 +134,32 @@ def test_the_second_administrator_approves_on_the_accounts_page(api, db, desk, w
     approve = next(f for f in page.forms.values() if f.action.endswith(f"/account-requests/{asked['request_id']}/approve"))
     assert approve.submit().status_int == 302
     assert sms_queued_to(db, "13912340077") == 1
+
+
+def test_requests_elsewhere_never_crowd_out_the_jurisdictions_own(api, db):
+    """The list stopped at the country's first 500 pending requests and then kept those of the jurisdiction: with 500
+    waiting in 上海, a 北京 administrator saw none of 北京's."""
+    from datetime import timedelta
+
+    from models import AccountRequest
+    from models.base import utcnow
+
+    elsewhere = institution_desk(api, db, name=factories.unique_name("沪上医院"), division="310104")
+    shanghai_admin, _ = commission(api, db, admin=True, division="310104")
+    crowd = [AccountRequest(account_id=account_id_of(db, elsewhere), requested_by=shanghai_admin, mobile=CLERK_MOBILE,
+                            expires_at=utcnow() + timedelta(hours=1)) for _ in range(500)]
+    db.add_all(crowd)
+    db.commit()
+    try:
+        home = institution_desk(api, db, name=factories.unique_name("京内医院"))
+        _, first = commission(api, db, admin=True)
+        _, second = commission(api, db, admin=True)
+        asked = api.post_json(f"/api/v1/commission/accounts/{account_id_of(db, home)}/password-reset",
+                              {"mobile": CLERK_MOBILE}, headers=first, status=202).json
+        listed = [item["id"] for item in api.get("/api/v1/commission/account-requests", headers=second).json["items"]]
+        assert asked["request_id"] in listed
+        assert not {request.id for request in crowd} & set(listed)
+    finally:
+        for request in crowd:
+            db.delete(request)
+        db.commit()
