@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, UniqueConstraint, delete, func, select
+from sqlalchemy import Integer, String, UniqueConstraint, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from models import db
 from models.base import Base, as_utc, utcnow
 
 
@@ -48,8 +49,7 @@ def hold(session: Session, purpose: str, key: str) -> None:
     one ends (PostgreSQL: a transaction-scoped advisory lock; nothing is written). Taken before reading the counters,
     so an attempt sees every failure counted before it: concurrent attempts at one name cannot all pass the check of
     the lock before any of them is counted. SQLite (the demo) has one writer at a time and no such lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"attempts:{purpose}"), func.hashtext(key))))
+    db.hold(session, f"attempts:{purpose}", key)
 
 
 def _row(session: Session, purpose: str, key: str) -> AttemptCounter | None:

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.accounts import Account
 from models.applications import Application
 from models.crypto import encrypt, lookup_hash, lookup_hashes
-from models.db import dialect_of, must_get
+from models.db import hold, must_get
 from models.persons import Person
 from models.registers.institutions import Institution, institution_facts
 from models.registers.nurses import NurseRegistration, nurse_entry
@@ -67,12 +67,6 @@ def enters(*kinds: Kind) -> Callable[[H], H]:
 
 def problems() -> list[str]:
     return [f"{kind.name}: no counter entry handler" for kind in KINDS.values() if kind.counter and kind.name not in HANDLERS]
-
-
-def hold(session: Session, what: str, key: str) -> None:
-    """Queue counter entries of the same key behind each other until commit (one lock per entry, not per row)."""
-    if dialect_of(session) == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(what), func.hashtext(key))))
 
 
 def _without_id_number(clean: dict[str, Any]) -> dict[str, Any]:

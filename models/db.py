@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,18 @@ def database_unavailable(error: BaseException) -> bool:
     """The database went away (a connection cut by a restart, a failover or an operator, none to be had from the pool):
     a passing outage, to be tried again, not a fault of what was being done."""
     return isinstance(error, (OperationalError, PoolTimeout)) or (isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+# SQLSTATEs of a write that met a concurrent one: a unique key another transaction took while this one ran, and class
+# 40 (a serialization failure, a deadlock). Done again from the start, the work sees the other's and goes its way.
+UNIQUE_VIOLATION = "23505"
+TRANSACTION_ROLLBACK_CLASS = "40"
+
+
+def conflicting_write(error: BaseException) -> bool:
+    """The statement lost a race with another transaction, not a fault of the data: worth running the work again."""
+    state = getattr(getattr(error, "orig", None), "sqlstate", None) if isinstance(error, DBAPIError) else None
+    return isinstance(state, str) and (state == UNIQUE_VIOLATION or state.startswith(TRANSACTION_ROLLBACK_CLASS))
 
 
 def make_engine(url: str) -> Engine:
@@ -113,3 +125,11 @@ def must_get(session: Session, model: type[T], key: object) -> T:
 def dialect_of(session: Session) -> str:
     bind = session.get_bind()
     return bind.dialect.name
+
+
+def hold(session: Session, what: str, key: str) -> None:
+    """Wait until no other transaction holds (`what`, `key`), then keep the others waiting until this one ends:
+    a transaction-scoped PostgreSQL advisory lock, one per business action, nothing written (never one per row of a
+    bulk transaction: the lock table is small). SQLite (the demo) has one writer at a time and no such lock."""
+    if dialect_of(session) == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(what), func.hashtext(key))))

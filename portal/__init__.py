@@ -23,15 +23,18 @@ def make_config(ini_settings: dict[str, str] | None = None, medreg: Settings | N
 
     from models.completeness import check as check_kinds
     from models.settings import load_settings, require_secret
+    from portal.errors import RETRY_ATTEMPTS
 
     check_kinds()
     ini_settings = dict(ini_settings or {})
     settings: dict[str, object] = {
         "tm.manager_hook": "pyramid_tm.explicit_manager", "jinja2.directories": "portal:templates",
+        "retry.attempts": RETRY_ATTEMPTS, "retry.activate_hook": "portal.errors.retry_attempts",
         "jinja2.finalize": "portal.pages.common.finalize",
         **ini_settings, "medreg": require_secret(medreg or load_settings(ini_settings)),
     }
     config = Configurator(settings=settings)
+    config.include("pyramid_retry")
     config.include("pyramid_tm")
     config.include("pyramid_jinja2")
     config.include("portal.database")

@@ -14,8 +14,9 @@ from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPFound, HTTP
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from pyramid_retry import is_error_retryable, mark_error_retryable
 
-from models.db import database_unavailable
+from models.db import conflicting_write, database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from portal.renderers import CHARSET, CONTENT_TYPE, dumps
 
@@ -180,12 +181,42 @@ def unavailable_response() -> Response:
     return response
 
 
+# A request whose write met a concurrent one's (conflicting_write: two clerks creating the same username at once, a
+# deadlock) is run again from the start by pyramid_retry, up to RETRY_ATTEMPTS times in all: the next attempt sees the
+# other's committed work and answers as if the two had come one after the other (409 "用户名已被使用", or done).
+# A body larger than RETRY_BODY_MOST (an upload) is not copied to be read again: one attempt.
+RETRY_ATTEMPTS = 3
+RETRY_BODY_MOST = 1 << 16
+CONCURRENT = "另一项同时进行的办理修改了相同的数据，请刷新后重试"
+
+
+def retry_attempts(request: Request) -> int | None:
+    """pyramid_retry's activate hook: how many attempts a request may take (None: RETRY_ATTEMPTS)."""
+    length = request.content_length
+    if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        return 1
+    return 1 if (length or 0) > RETRY_BODY_MOST else None
+
+
+def lost_race(exc: BaseException, request: Request) -> bool:
+    """A write that met a concurrent one: marked for pyramid_retry to run the request again (the answer drawn now is
+    then thrown away); logged when no attempt is left. The caller answers 409 CONCURRENT."""
+    if not conflicting_write(exc):
+        return False
+    mark_error_retryable(exc)
+    if not is_error_retryable(request, exc):
+        log.warning("concurrent write on %s, attempts exhausted", logged_route(request))
+    return True
+
+
 @exception_view_config(Exception)
 def server_error_view(exc: Exception, request: Request) -> Response:
     if isinstance(exc, (HTTPNotFound, HTTPForbidden)):
         raise exc
     if (known := client_error(exc)) is not None:
         return client_error_response(*known)
+    if lost_race(exc, request):
+        return error_response(409, "conflict", CONCURRENT)
     if database_unavailable(exc):
         log_unavailable(exc, request)
         return unavailable_response()

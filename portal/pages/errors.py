@@ -14,6 +14,7 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 from models.db import database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from portal.errors import (
+    CONCURRENT,
     INSTITUTION_CANCELLED,
     RETRY_AFTER_SECONDS,
     UNAVAILABLE,
@@ -22,6 +23,7 @@ from portal.errors import (
     closed_and_changing,
     log_unavailable,
     logged_route,
+    lost_race,
 )
 from portal.pages.common import form_error
 
@@ -34,7 +36,7 @@ FALLBACK = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><
             "<link rel=\"stylesheet\" href=\"/static/portal.css\"></head><body><main class=\"panel narrow\">"
             "<h1>{title}</h1><p class=\"alert\" role=\"alert\">{message}</p><p><a class=\"button secondary\" href=\"/\">返回首页</a>"
             "</p></main></body></html>")
-TITLES = {403: "无权访问", 404: "未找到", 413: "请求过大", 429: "请求过于频繁", 500: "系统繁忙", 503: "暂时无法办理"}
+TITLES = {403: "无权访问", 404: "未找到", 409: "办理冲突", 413: "请求过大", 429: "请求过于频繁", 500: "系统繁忙", 503: "暂时无法办理"}
 
 
 def error_page(request: Request, status: int, message: str, back: tuple[str, str] | None = None) -> Response:
@@ -59,6 +61,8 @@ def failure_page(exc: Exception, request: Request) -> Response:
         raise exc
     if (known := client_error(exc)) is not None:
         return error_page(request, *known)
+    if lost_race(exc, request):
+        return error_page(request, 409, CONCURRENT)
     if database_unavailable(exc):
         log_unavailable(exc, request)
         response = error_page(request, 503, UNAVAILABLE)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from models import Account, Commission, Division, Institution, InstitutionEvent
 from models.audit import audit
 from models.crypto import hash_password, verify_password
+from models.db import hold
 from models.messages import send_sms
 from models.registers.institutions import set_departments
 from models.settings import Settings
@@ -40,8 +41,11 @@ def one_time_password() -> str:
 
 
 def institution_username(session: Session, division_code: str) -> str:
-    """jg + division + a serial: short enough to type from an SMS, unique."""
+    """jg + division + a serial: short enough to type from an SMS, unique. Hand-outs in one division wait for each
+    other until commit: two clerks of a county handing out at the same moment both counted the same usernames and
+    took the same serial (a unique violation, then a 500, for all but one of them)."""
     prefix = f"jg{division_code}"
+    hold(session, "handout", division_code)
     taken = set(session.scalars(select(Account.username).where(Account.username.like(f"{prefix}%"))))
     serial = len(taken) + 1
     while f"{prefix}{serial:04d}" in taken:

@@ -3,63 +3,20 @@
 from an attacker's script: no more full checks of a secret than the limit allows for a (name, client) pair."""
 from __future__ import annotations
 
-import json
-import threading
-import urllib.error
-import urllib.request
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from waitress import create_server
 
 from portal import make_config
 from portal.services.attempts import LOGIN, PASSWORD
 from tests import factories
 from tests.journeys import PASSWORD as RIGHT_PASSWORD
 from tests.journeys import login, person_account, unique_username
-
-THREADS = 16
+from tests.racing import at_once, outcomes, post, served
 
 
 @pytest.fixture(scope="module")
 def portal_url(settings):
-    """The portal on waitress, on a free port of 127.0.0.1, with as many threads as the guessers (all from 127.0.0.1)."""
-    server = create_server(make_config({}, settings).make_wsgi_app(), host="127.0.0.1", port=0, threads=THREADS)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=10)
-
-
-def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def at_once(url: str, bodies: list[dict], headers: dict | None = None) -> list[tuple[int, dict]]:
-    """POST every body to `url` from THREADS threads, released together."""
-    start = threading.Barrier(min(THREADS, len(bodies)))
-
-    def one(body: dict) -> tuple[int, dict]:
-        try:
-            start.wait(timeout=30)
-        except threading.BrokenBarrierError:
-            pass  # the last few start as soon as a thread is free
-        return post(url, body, headers)
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        return list(pool.map(one, bodies))
-
-
-def outcomes(answers: list[tuple[int, dict]]) -> Counter:
-    return Counter((status, body.get("error", {}).get("code")) for status, body in answers)
+    with served(make_config({}, settings).make_wsgi_app()) as url:
+        yield url
 
 
 def test_simultaneous_wrong_passwords_for_an_unknown_name_get_no_more_checks_than_the_limit(portal_url):

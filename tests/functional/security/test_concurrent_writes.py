@@ -1,0 +1,68 @@
+"""No 500 for requests that race: a write that meets a concurrent one's (the same username taken by two
+administrators at once, two clerks of a county handing out accounts at the same moment) is run again from the start
+and answers as if the two had come one after the other; with no attempt left, 409 and a Chinese reason."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from models import Account, Institution
+from portal import make_config
+from portal.errors import CONCURRENT
+from tests import factories
+from tests.institution_steps import setup_approval
+from tests.journeys import commission_desk, login, staff_account, unique_username
+from tests.racing import THREADS, at_once, served
+
+
+@pytest.fixture(scope="module")
+def portal_url(settings):
+    with served(make_config({}, settings).make_wsgi_app()) as url:
+        yield url
+
+
+@pytest.fixture
+def administrator(api, db) -> dict:
+    factories.divisions(db)
+    username = unique_username("racer")
+    staff_account(db, "commission", username, division="110105").admin = True
+    db.commit()
+    return login(api, username)
+
+
+def messages(answers) -> Counter:
+    return Counter((status, body.get("error", {}).get("message")) for status, body in answers)
+
+
+def test_the_same_username_created_at_once_is_made_once_and_refused_as_taken_for_the_rest(portal_url, administrator, db):
+    name = unique_username("twin")
+    body = {"username": name, "password": "Colleague-2026", "division": "110105", "mobile": "13700001111"}
+    answers = at_once(f"{portal_url}/api/v1/commission/accounts", [body] * THREADS, administrator)
+    assert messages(answers) == {(201, None): 1, (409, f"用户名 {name} 已存在"): THREADS - 1}
+    assert db.scalar(select(Account.id).where(Account.username == name)) is not None
+
+
+def test_hand_outs_in_one_county_at_once_each_get_their_own_account(portal_url, api, db):
+    _, headers = commission_desk(api, db, "110101")
+    bodies = [setup_approval(division="110101", name=factories.unique_name("并发机构")) for _ in range(THREADS)]
+    answers = at_once(f"{portal_url}/api/v1/commission/institutions", bodies, headers)
+    assert [status for status, _ in answers] == [201] * THREADS
+    accounts = [body["account_id"] for _, body in answers]
+    usernames = db.scalars(select(Account.username).where(Account.id.in_(accounts))).all()
+    assert len(set(usernames)) == THREADS and all(name.startswith("jg110101") for name in usernames)
+    made = db.scalars(select(Institution.name).where(Institution.name.in_([body["name"] for body in bodies]))).all()
+    assert len(made) == THREADS
+
+
+def test_with_no_attempt_left_a_lost_race_is_a_409_with_a_reason_not_a_500(settings, administrator):
+    """One attempt only (`retry.attempts` in the .ini): the losers of the race cannot be run again."""
+    with served(make_config({"retry.attempts": "1"}, settings).make_wsgi_app()) as url:
+        name = unique_username("lone")
+        body = {"username": name, "password": "Colleague-2026", "division": "110105", "mobile": "13700001111"}
+        answers = at_once(f"{url}/api/v1/commission/accounts", [body] * THREADS, administrator)
+    found = messages(answers)
+    assert found[(201, None)] == 1
+    assert set(found) <= {(201, None), (409, f"用户名 {name} 已存在"), (409, CONCURRENT)}
+    assert found[(409, CONCURRENT)] >= 1
