@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models.accounts import Account
 from models.applications import Application
 from models.audit import audit
+from models.db import hold
 from models.outbox import enqueue
 from models.persons import Person
 from models.registers.institutions import Institution
@@ -77,6 +78,7 @@ def submit(session: Session, account: Account, kind_name: object, data: object) 
 
 def institution_data(session: Session, account: Account, kind: Kind, data: object) -> object:
     """An institution's own business: refuse a second open one, and pre-fill what the kind pre-fills."""
+    hold(session, f"open:{kind.name}", f"institution:{account.institution_id}")
     open_one = session.scalar(select(exists().where(
         Application.institution_id == account.institution_id, Application.kind == kind.name, Application.person_id.is_(None),
         Application.status.in_([str(s) for s in OPEN_STATUSES]),
@@ -90,8 +92,12 @@ def institution_data(session: Session, account: Account, kind: Kind, data: objec
 
 
 def refuse_open_duplicate(session: Session, application: Application) -> None:
+    """Conflict if the person already has an open application of this kind. Submissions of one kind about one person
+    wait for each other until commit (db.hold): checked at the same moment, sixteen identical submissions made eight
+    open applications."""
     if application.person_id is None:
         return
+    hold(session, f"open:{application.kind}", f"person:{application.person_id}")
     duplicate = session.scalar(select(exists().where(
         Application.person_id == application.person_id,
         Application.kind == application.kind,

@@ -1,6 +1,7 @@
-"""No 500 for requests that race: a write that meets a concurrent one's (the same username taken by two
-administrators at once, two clerks of a county handing out accounts at the same moment) is run again from the start
-and answers as if the two had come one after the other; with no attempt left, 409 and a Chinese reason."""
+"""Requests that race answer as if they had come one after the other: a write that meets a concurrent one's (the
+same username taken by two administrators at once, two clerks of a county handing out accounts at the same moment) is
+run again from the start — with no attempt left, 409 and a Chinese reason, never 500 — and the same application
+submitted sixteen times at once is filed once."""
 from __future__ import annotations
 
 from collections import Counter
@@ -8,12 +9,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from models import Account, Institution
+from models import Account, Application, Institution
 from portal import make_config
 from portal.errors import CONCURRENT
 from tests import factories
 from tests.institution_steps import setup_approval
-from tests.journeys import commission_desk, login, staff_account, unique_username
+from tests.journeys import commission_desk, institution_desk, login, staff_account, unique_username
+from tests.nurse_journeys import nurse, registered
 from tests.racing import THREADS, at_once, served
 
 
@@ -66,3 +68,32 @@ def test_with_no_attempt_left_a_lost_race_is_a_409_with_a_reason_not_a_500(setti
     assert found[(201, None)] == 1
     assert set(found) <= {(201, None), (409, f"用户名 {name} 已存在"), (409, CONCURRENT)}
     assert found[(409, CONCURRENT)] >= 1
+
+
+def open_applications(db, kind: str, **about: int) -> int:
+    from sqlalchemy import func
+
+    from pipeline.lifecycle import OPEN_STATUSES
+
+    conditions = [getattr(Application, column) == value for column, value in about.items()]
+    return db.scalar(select(func.count()).select_from(Application).where(
+        Application.kind == kind, Application.status.in_([str(s) for s in OPEN_STATUSES]), *conditions))
+
+
+def test_a_nurses_application_sent_sixteen_times_at_once_is_filed_once(portal_url, api, db, settings):
+    desk = institution_desk(api, db)
+    person = nurse(api, db, settings, desk.id)
+    registered(db, person, desk.id)
+    body = {"kind": "nurse.info_change", "data": {"title": "主管护师"}}
+    answers = at_once(f"{portal_url}/api/v1/applications", [body] * THREADS, person["headers"])
+    assert messages(answers) == {(201, None): 1, (409, "已有一件办理中的“护士个人信息变更”申请，不能重复提交"): THREADS - 1}
+    assert open_applications(db, "nurse.info_change", person_id=person["person_id"]) == 1
+
+
+def test_an_institutions_own_application_sent_sixteen_times_at_once_is_filed_once(portal_url, api, db):
+    desk = institution_desk(api, db)
+    answers = at_once(f"{portal_url}/api/v1/applications", [{"kind": "institution.verification", "data": {}}] * THREADS,
+                      desk.headers)
+    assert [status for status, _ in answers].count(201) == 1
+    assert {status for status, _ in answers} == {201, 409}
+    assert open_applications(db, "institution.verification", institution_id=desk.id, person_id=None) == 1
