@@ -13,7 +13,7 @@ from models import Account, ActivationCode, Institution, Person
 from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import decrypt, encrypt, hash_password, keyed_digest, lookup_hash, lookup_hashes, verify_password
-from models.db import must_get
+from models.db import hold, must_get
 from models.messages import send_sms
 from models.registers.nurses import nurse_entry
 from models.registers.physicians import physician_entry
@@ -40,6 +40,10 @@ def signup(session: Session, settings: Settings, data: dict) -> Account | None:
     if institution is None or institution.identifier is None or institution.status != "operating":
         raise invalid({"institution_id": "执业机构不存在、未取得电子化注册识别码或不在执业状态"})
     password_hash = hash_password(clean["password"])
+    # Sign-ups with one mobile wait for each other until commit: checked at the same moment, sign-ups of several ID
+    # numbers with one mobile all found it free and each made a person holding it (a login by mobile is then
+    # ambiguous). One ID number needs no lock: its unique key refuses the second person, and the request runs again.
+    hold(session, "signup:mobile", clean["mobile"])
     hashes = lookup_hashes(settings.secrets, clean["id_number"])
     person = session.scalar(select(Person).where(Person.id_number_hash.in_(hashes)))
     if person is not None and session.scalar(select(Account.id).where(Account.person_id == person.id)):

@@ -5,6 +5,7 @@ submitted sixteen times at once is filed once."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from portal import make_config
 from portal.errors import CONCURRENT
 from tests import factories
 from tests.institution_steps import setup_approval
-from tests.journeys import commission_desk, institution_desk, login, staff_account, unique_username
+from tests.journeys import PASSWORD, commission_desk, institution_desk, login, staff_account, unique_username
 from tests.nurse_journeys import nurse, registered
 from tests.racing import THREADS, at_once, served
 
@@ -97,3 +98,36 @@ def test_an_institutions_own_application_sent_sixteen_times_at_once_is_filed_onc
     assert [status for status, _ in answers].count(201) == 1
     assert {status for status, _ in answers} == {201, 409}
     assert open_applications(db, "institution.verification", institution_id=desk.id, person_id=None) == 1
+
+
+def signups(desk_id: int, id_numbers: list[str], mobile: str) -> list[dict]:
+    return [{"profession": "physician", "name": "张医生", "sex": "男", "birth_date": "1990-05-17", "id_type": "resident_id",
+             "id_number": id_number, "mobile": mobile, "password": PASSWORD, "institution_id": desk_id}
+            for id_number in id_numbers]
+
+
+def persons_with(db, settings, mobile: str | None = None, id_number: str | None = None) -> int:
+    from sqlalchemy import func
+
+    from models import Person
+    from models.crypto import lookup_hash
+
+    condition = Person.mobile == mobile if mobile else Person.id_number_hash == lookup_hash(settings.secret, id_number)
+    return db.scalar(select(func.count()).select_from(Person).where(condition))
+
+
+def test_sign_ups_of_several_id_numbers_with_one_mobile_at_once_give_it_to_one_person(portal_url, api, db, settings):
+    desk = institution_desk(api, db)
+    mobile = factories.unique_mobile()
+    bodies = signups(desk.id, [factories.resident_id(date(1990, 5, 17)) for _ in range(THREADS)], mobile)
+    answers = at_once(f"{portal_url}/api/v1/signup", bodies)
+    assert [status for status, _ in answers] == [201] * THREADS  # the answer never tells whether the mobile was taken
+    assert persons_with(db, settings, mobile=mobile) == 1
+
+
+def test_one_id_number_signed_up_at_once_makes_one_person_and_one_account(portal_url, api, db, settings):
+    desk = institution_desk(api, db)
+    id_number = factories.resident_id(date(1990, 5, 17))
+    answers = at_once(f"{portal_url}/api/v1/signup", signups(desk.id, [id_number] * THREADS, factories.unique_mobile()))
+    assert [status for status, _ in answers] == [201] * THREADS
+    assert persons_with(db, settings, id_number=id_number) == 1
