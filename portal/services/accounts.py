@@ -217,7 +217,9 @@ def code_matches(settings: Settings, account_id: int, code: str, stored: str) ->
 
 
 def issue_activation_code(session: Session, settings: Settings, institution_account: Account, account_id: int) -> str:
-    account = session.get(Account, account_id)
+    """A new code for an account waiting for activation, replacing any earlier one. The account row is locked, so
+    two codes issued at once leave one live code, not two (each with its own allowance of wrong guesses)."""
+    account = session.get(Account, account_id, with_for_update=True)
     if account is None or account.role != "person" or account.institution_id != institution_account.institution_id:
         raise not_found("账号")
     if account.status != "pending_activation":

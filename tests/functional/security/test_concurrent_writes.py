@@ -131,3 +131,19 @@ def test_one_id_number_signed_up_at_once_makes_one_person_and_one_account(portal
     answers = at_once(f"{portal_url}/api/v1/signup", signups(desk.id, [id_number] * THREADS, factories.unique_mobile()))
     assert [status for status, _ in answers] == [201] * THREADS
     assert persons_with(db, settings, id_number=id_number) == 1
+
+
+def test_activation_codes_issued_at_once_leave_one_live_code(portal_url, api, db):
+    from sqlalchemy import func
+
+    from models import ActivationCode
+    from tests.journeys import physician_signup
+
+    desk = institution_desk(api, db)
+    person = physician_signup(api, desk.id)
+    answers = at_once(f"{portal_url}/api/v1/institution/accounts/{person['account_id']}/activation-code", [{}] * THREADS,
+                      desk.headers)
+    assert {status for status, _ in answers} == {200}
+    live = db.scalar(select(func.count()).select_from(ActivationCode).where(
+        ActivationCode.account_id == person["account_id"], ActivationCode.used_at.is_(None)))
+    assert live == 1
