@@ -183,7 +183,7 @@ def unavailable_response() -> Response:
 
 # A request whose write met a concurrent one's (conflicting_write: two clerks creating the same username at once, a
 # deadlock) is run again from the start by pyramid_retry, up to RETRY_ATTEMPTS times in all: the next attempt sees the
-# other's committed work and answers as if the two had come one after the other (409 "用户名已被使用", or done).
+# other's committed work and answers as if the two had come one after the other (409 "用户名 … 已存在", or done).
 # A body larger than RETRY_BODY_MOST (an upload) is not copied to be read again: one attempt.
 RETRY_ATTEMPTS = 3
 RETRY_BODY_MOST = 1 << 16
