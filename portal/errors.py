@@ -184,7 +184,8 @@ def unavailable_response() -> Response:
 # A request whose write met a concurrent one's (conflicting_write: two clerks creating the same username at once, a
 # deadlock) is run again from the start by pyramid_retry, up to RETRY_ATTEMPTS times in all: the next attempt sees the
 # other's committed work and answers as if the two had come one after the other (409 "用户名 … 已存在", or done).
-# A body larger than RETRY_BODY_MOST (an upload) is not copied to be read again: one attempt.
+# A body larger than RETRY_BODY_MOST, or any multipart body (uploads: a view reads each file once, and the next
+# attempt would find it read), is not copied to be read again: one attempt.
 RETRY_ATTEMPTS = 3
 RETRY_BODY_MOST = 1 << 16
 CONCURRENT = "另一项同时进行的办理修改了相同的数据，请刷新后重试"
@@ -194,6 +195,8 @@ def retry_attempts(request: Request) -> int | None:
     """pyramid_retry's activate hook: how many attempts a request may take (None: RETRY_ATTEMPTS)."""
     length = request.content_length
     if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        return 1
+    if request.content_type.startswith("multipart/"):
         return 1
     return 1 if (length or 0) > RETRY_BODY_MOST else None
 

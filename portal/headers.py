@@ -21,6 +21,7 @@ from pyramid.events import NewResponse
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
+from pyramid_retry import is_error_retryable
 
 MAX_JSON_BYTES = 4 * 1024 * 1024  # a 2 MB photo is 2.7 MB in base64
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -190,7 +191,11 @@ def no_store_with_cookies(event: NewResponse) -> None:
 def close_uploads(request: Request) -> None:
     """Close the temporary files webob parsed a form's body and uploads into, once the answer is made, instead of
     whenever the garbage collector reaches them (an open file per upload and per body over 10 KB until then) — and the
-    one it copied a body over 10 KB into to read it twice (a form refused for its fields before it was parsed)."""
+    one it copied a body over 10 KB into to read it twice (a form refused for its fields before it was parsed).
+    Not while the request is to be run again (its write lost a race: portal.errors.lost_race): the next attempt
+    reads the same body, and closes them when it ends."""
+    if (failure := getattr(request, "exception", None)) is not None and is_error_retryable(request, failure):
+        return
     files: list[Any] = []
     if parsed := request.environ.get("webob._parsed_post_vars"):
         values, body = parsed

@@ -147,3 +147,49 @@ def test_activation_codes_issued_at_once_leave_one_live_code(portal_url, api, db
     live = db.scalar(select(func.count()).select_from(ActivationCode).where(
         ActivationCode.account_id == person["account_id"], ActivationCode.used_at.is_(None)))
     assert live == 1
+
+
+def blocked_by(db, open_write, submit):
+    """Run `submit` (a page's form) in a thread while `open_write` (a session holding an uncommitted row with the same
+    unique key) keeps it waiting on that key; commit `open_write` once the request waits, and give its answer: the
+    request's INSERT then fails with a unique violation — a race lost, every time."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    answer: list = []
+    thread = threading.Thread(target=lambda: answer.append(submit()))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not db.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                             "AND wait_event_type = 'Lock'")):
+        assert time.monotonic() < deadline, "the request never waited for the uncommitted row"
+        time.sleep(0.05)
+    open_write.commit()
+    thread.join(timeout=30)
+    return answer[0]
+
+
+@pytest.mark.parametrize("attempts", ["3", "1"])
+def test_a_page_whose_write_lost_a_race_says_why_in_chinese(settings, db, attempts):
+    """On a page too: run again, the form is refused as the name is taken; with no attempt left, 409 and the reason."""
+    from models.db import session_factory
+    from tests.journeys import page_session
+
+    factories.divisions(db)
+    admin = unique_username("pageadm")
+    staff_account(db, "commission", admin, division="110105").admin = True
+    db.commit()
+    browser = page_session(make_config({"retry.attempts": attempts}, settings).make_wsgi_app(), admin)
+    form = browser.get("/commission/accounts").forms["staff-form"]
+    name = unique_username("pagetwin")
+    form["username"], form["password"], form["division"] = name, "Colleague-2026", "110105"
+    other = session_factory(settings.database_url)()
+    try:
+        staff_account(other, "commission", name, division="110105")  # flushed, not committed: the key is held
+        page = blocked_by(db, other, lambda: form.submit(status="*"))
+    finally:
+        other.close()
+    assert page.status_int == 409 and page.content_type == "text/html"
+    assert (f"用户名 {name} 已存在" if attempts == "3" else CONCURRENT) in page.text

@@ -20,8 +20,11 @@ def posted(length: int | None, **headers: str) -> Request:
     (0, {}, None), (200, {}, None), (RETRY_BODY_MOST, {}, None),
     (RETRY_BODY_MOST + 1, {}, 1), (50 << 20, {}, 1),
     (None, {"Transfer-Encoding": "chunked"}, 1),
+    (2000, {"Content-Type": "multipart/form-data; boundary=x"}, 1),
+    (2000, {"Content-Type": "application/x-www-form-urlencoded"}, None),
+    (2000, {"Content-Type": "application/json"}, None),
 ])
-def test_small_bodies_may_be_sent_again_an_upload_is_not_copied_to_be(length, headers, attempts):
+def test_small_json_and_forms_may_be_run_again_an_upload_is_not(length, headers, attempts):
     assert retry_attempts(posted(length, **headers)) == attempts
 
 
