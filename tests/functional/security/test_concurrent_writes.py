@@ -193,3 +193,29 @@ def test_a_page_whose_write_lost_a_race_says_why_in_chinese(settings, db, attemp
         other.close()
     assert page.status_int == 409 and page.content_type == "text/html"
     assert (f"用户名 {name} 已存在" if attempts == "3" else CONCURRENT) in page.text
+
+
+def test_a_json_body_over_ten_kilobytes_is_read_again_when_its_request_runs_again(settings, db, wsgi_app):
+    """WebOb keeps a body over 10 KB in a temporary file, which used to be closed when the first attempt ended."""
+    import json
+
+    from webtest import TestApp
+
+    from models.db import session_factory
+
+    factories.divisions(db)
+    admin = unique_username("bigbody")
+    staff_account(db, "commission", admin, division="110105").admin = True
+    db.commit()
+    api = TestApp(wsgi_app)
+    headers = login(api, admin)
+    name = unique_username("padded")
+    body = json.dumps({"username": name, "password": "Colleague-2026", "division": "110105"}) + " " * 12_000
+    other = session_factory(settings.database_url)()
+    try:
+        staff_account(other, "commission", name, division="110105")
+        answer = blocked_by(db, other, lambda: api.post("/api/v1/commission/accounts", body, status="*",
+                                                        headers={**headers, "Content-Type": "application/json"}))
+    finally:
+        other.close()
+    assert answer.status_int == 409 and answer.json["error"]["message"] == f"用户名 {name} 已存在"
