@@ -18,14 +18,26 @@ THREADS = 16
 
 @contextmanager
 def served(app) -> Iterator[str]:
-    """`app` on waitress, on a free port of 127.0.0.1, with as many threads as the senders: its address."""
+    """`app` on waitress, on a free port of 127.0.0.1, with as many threads as the senders: its address. Closing the
+    listening socket under the loop's select() is how it stops: that one error is expected, no other."""
     server = create_server(app, host="127.0.0.1", port=0, threads=THREADS)
-    thread = threading.Thread(target=server.run, daemon=True)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        closing.set()
         server.close()
+        server.task_dispatcher.shutdown()
         thread.join(timeout=10)
 
 
