@@ -163,10 +163,10 @@ def profile(request: Request):
     current = institution_desk.profile(session, account)
     number = page_number(request.params.get("page"))
     try:
-        history = institution_desk.history(session, account, request.params.get("cursor", ""), institution_desk.HISTORY_A_PAGE,
-                                           number)
+        history = institution_desk.history_events(session, account, request.params.get("cursor", ""),
+                                                  institution_desk.HISTORY_A_PAGE, number)
     except FORM_ERRORS:  # a cursor that is not a `next` of ours: the first page
-        number, history = 1, institution_desk.history(session, account, "", institution_desk.HISTORY_A_PAGE)
+        number, history = 1, institution_desk.history_events(session, account, "", institution_desk.HISTORY_A_PAGE)
     return {"profile": current, "history": history, "number": number, "error": error, "sent": sent,
             "contact": form if sent == "contact" and error else {"phone": current["phone"] or "", "fax": current["fax"] or ""},
             "webhook": form if sent == "webhook" and error else {}, **COMMON}

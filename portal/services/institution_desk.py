@@ -117,10 +117,16 @@ def update_profile(session: Session, account: Account, body: dict) -> Institutio
 
 
 def history(session: Session, account: Account, cursor: str = "", limit: int = HISTORY_MOST, page: int = 1) -> dict:
+    """The API's answer: a page of the history's events (history_events) with every application of the institution's
+    own business (own_applications)."""
+    return {**history_events(session, account, cursor, limit, page), "applications": own_applications(session, account)}
+
+
+def history_events(session: Session, account: Account, cursor: str = "", limit: int = HISTORY_MOST, page: int = 1) -> dict:
     """The institution's history, newest first: `limit` events a page after `cursor` (the `next` of the page before),
-    else page `page` by offset (a pager's 上一页); with every application of its own business (own_applications).
-    Every import of the institution's row, every upkeep and every decision adds an event, so the history only grows:
-    it is paged like every other list, never cut off without saying so."""
+    else page `page` by offset (a pager's 上一页). {"events", "next"}. Every import of the institution's row, every
+    upkeep and every decision adds an event, so the history only grows: it is paged like every other list, never cut
+    off without saying so."""
     query = select(InstitutionEvent).where(InstitutionEvent.institution_id == account.institution_id)
     events, following = by_id(session, query, InstitutionEvent.id, cursor, limit, page, descending=True, scalars=True)
     return {
@@ -130,7 +136,6 @@ def history(session: Session, account: Account, cursor: str = "", limit: int = H
             for e in events
         ],
         "next": following,
-        "applications": own_applications(session, account),
     }
 
 
