@@ -4,18 +4,34 @@ run again from the start — with no attempt left, 409 and a Chinese reason, nev
 submitted sixteen times at once is filed once."""
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections import Counter
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
+from webtest import TestApp
 
-from models import Account, Application, Institution
+from models import Account, ActivationCode, Application, Institution, Person
+from models.crypto import lookup_hash
+from models.db import session_factory
+from pipeline.lifecycle import OPEN_STATUSES
 from portal import make_config
 from portal.errors import CONCURRENT
 from tests import factories
 from tests.institution_steps import setup_approval
-from tests.journeys import PASSWORD, commission_desk, institution_desk, login, staff_account, unique_username
+from tests.journeys import (
+    PASSWORD,
+    commission_desk,
+    institution_desk,
+    login,
+    page_session,
+    physician_signup,
+    staff_account,
+    unique_username,
+)
 from tests.nurse_journeys import nurse, registered
 from tests.racing import THREADS, at_once, served
 
@@ -26,13 +42,18 @@ def portal_url(settings):
         yield url
 
 
-@pytest.fixture
-def administrator(api, db) -> dict:
+def new_administrator(db, prefix: str) -> str:
+    """A commission administrator of 110105 (committed): its username."""
     factories.divisions(db)
-    username = unique_username("racer")
+    username = unique_username(prefix)
     staff_account(db, "commission", username, division="110105").admin = True
     db.commit()
-    return login(api, username)
+    return username
+
+
+@pytest.fixture
+def administrator(api, db) -> dict:
+    return login(api, new_administrator(db, "racer"))
 
 
 def messages(answers) -> Counter:
@@ -60,10 +81,6 @@ def test_hand_outs_in_one_county_at_once_each_get_their_own_account(portal_url, 
 
 
 def open_applications(db, kind: str, **about: int) -> int:
-    from sqlalchemy import func
-
-    from pipeline.lifecycle import OPEN_STATUSES
-
     conditions = [getattr(Application, column) == value for column, value in about.items()]
     return db.scalar(select(func.count()).select_from(Application).where(
         Application.kind == kind, Application.status.in_([str(s) for s in OPEN_STATUSES]), *conditions))
@@ -95,11 +112,6 @@ def signups(desk_id: int, id_numbers: list[str], mobile: str) -> list[dict]:
 
 
 def persons_with(db, settings, mobile: str | None = None, id_number: str | None = None) -> int:
-    from sqlalchemy import func
-
-    from models import Person
-    from models.crypto import lookup_hash
-
     condition = Person.mobile == mobile if mobile else Person.id_number_hash == lookup_hash(settings.secret, id_number)
     return db.scalar(select(func.count()).select_from(Person).where(condition))
 
@@ -122,11 +134,6 @@ def test_one_id_number_signed_up_at_once_makes_one_person_and_one_account(portal
 
 
 def test_activation_codes_issued_at_once_leave_one_live_code(portal_url, api, db):
-    from sqlalchemy import func
-
-    from models import ActivationCode
-    from tests.journeys import physician_signup
-
     desk = institution_desk(api, db)
     person = physician_signup(api, desk.id)
     answers = at_once(f"{portal_url}/api/v1/institution/accounts/{person['account_id']}/activation-code", [{}] * THREADS,
@@ -137,48 +144,36 @@ def test_activation_codes_issued_at_once_leave_one_live_code(portal_url, api, db
     assert live == 1
 
 
-def blocked_by(db, open_write, submit):
-    """Run `submit` (a page's form) in a thread while `open_write` (a session holding an uncommitted row with the same
-    unique key) keeps it waiting on that key; commit `open_write` once the request waits, and give its answer: the
-    request's INSERT then fails with a unique violation — a race lost, every time."""
-    import threading
-    import time
-
-    from sqlalchemy import text
-
-    answer: list = []
-    thread = threading.Thread(target=lambda: answer.append(submit()))
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not db.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                             "AND wait_event_type = 'Lock'")):
-        assert time.monotonic() < deadline, "the request never waited for the uncommitted row"
-        time.sleep(0.05)
-    open_write.commit()
-    thread.join(timeout=30)
-    return answer[0]
+def lost_race(settings, db, username: str, submit):
+    """Run `submit` (a request creating the staff account `username`) in a thread while another transaction holds an
+    uncommitted account of that name, so the request's INSERT waits on the unique key; commit that transaction once
+    the request waits, and give its answer: the INSERT then fails with a unique violation — a race lost, every time."""
+    holder = session_factory(settings.database_url)()
+    try:
+        staff_account(holder, "commission", username, division="110105")  # flushed, not committed: the key is held
+        answer: list = []
+        thread = threading.Thread(target=lambda: answer.append(submit()))
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not db.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND wait_event_type = 'Lock'")):
+            assert time.monotonic() < deadline, "the request never waited for the uncommitted row"
+            time.sleep(0.05)
+        holder.commit()
+        thread.join(timeout=30)
+        return answer[0]
+    finally:
+        holder.close()
 
 
 @pytest.mark.parametrize("attempts", ["3", "1"])
 def test_a_page_whose_write_lost_a_race_says_why_in_chinese(settings, db, attempts):
     """On a page too: run again, the form is refused as the name is taken; with no attempt left, 409 and the reason."""
-    from models.db import session_factory
-    from tests.journeys import page_session
-
-    factories.divisions(db)
-    admin = unique_username("pageadm")
-    staff_account(db, "commission", admin, division="110105").admin = True
-    db.commit()
-    browser = page_session(make_config({"retry.attempts": attempts}, settings).make_wsgi_app(), admin)
+    browser = page_session(make_config({"retry.attempts": attempts}, settings).make_wsgi_app(), new_administrator(db, "pageadm"))
     form = browser.get("/commission/accounts").forms["staff-form"]
     name = unique_username("pagetwin")
     form["username"], form["password"], form["division"] = name, "Colleague-2026", "110105"
-    other = session_factory(settings.database_url)()
-    try:
-        staff_account(other, "commission", name, division="110105")  # flushed, not committed: the key is held
-        page = blocked_by(db, other, lambda: form.submit(status="*"))
-    finally:
-        other.close()
+    page = lost_race(settings, db, name, lambda: form.submit(status="*"))
     assert page.status_int == 409 and page.content_type == "text/html"
     assert (f"用户名 {name} 已存在" if attempts == "3" else CONCURRENT) in page.text
 
@@ -188,25 +183,10 @@ def test_an_api_write_that_lost_its_race_is_run_again_or_refused_with_a_reason(s
     """Run again, the request is refused as the name is taken; with one attempt only (`retry.attempts` in the .ini),
     409 and the Chinese reason, never 500. A JSON body over 10 KB (`padding` spaces: WebOb keeps it in a temporary
     file, which used to be closed when the first attempt ended) is read again."""
-    import json
-
-    from webtest import TestApp
-
-    from models.db import session_factory
-
-    factories.divisions(db)
-    admin = unique_username("apiadm")
-    staff_account(db, "commission", admin, division="110105").admin = True
-    db.commit()
     api = TestApp(make_config({"retry.attempts": attempts}, settings).make_wsgi_app())
-    headers = {**login(api, admin), "Content-Type": "application/json"}
+    headers = {**login(api, new_administrator(db, "apiadm")), "Content-Type": "application/json"}
     name = unique_username("apitwin")
     body = json.dumps({"username": name, "password": "Colleague-2026", "division": "110105"}) + " " * padding
-    other = session_factory(settings.database_url)()
-    try:
-        staff_account(other, "commission", name, division="110105")  # flushed, not committed: the key is held
-        answer = blocked_by(db, other, lambda: api.post("/api/v1/commission/accounts", body, headers=headers, status="*"))
-    finally:
-        other.close()
+    answer = lost_race(settings, db, name, lambda: api.post("/api/v1/commission/accounts", body, headers=headers, status="*"))
     assert answer.status_int == 409
     assert answer.json["error"]["message"] == (f"用户名 {name} 已存在" if attempts == "3" else CONCURRENT)
