@@ -19,7 +19,7 @@ from models.outbox import OutboxMessage
 from models.password_resets import PasswordResetCode
 from models.persons import Person
 from models.profiles import PersonProfile
-from models.public import Delivery, DeliveryLane, PublicRecord, PublicVersion
+from models.public import Delivery, DeliveryLane, LicenceKeyDay, PublicRecord, PublicVersion
 from models.registers.institutions import DepartmentScope, Institution, InstitutionDepartment, InstitutionEvent
 from models.registers.nurses import NurseRegistration, NurseRegistrationEvent
 from models.registers.physicians import PhysicianPractice, PhysicianRegistration, PhysicianRegistrationEvent
@@ -32,7 +32,7 @@ __all__ = [
     "Account", "AccountRequest", "ActivationCode", "Application", "ApplicationEvent", "AssessmentResult", "Attachment", "AttemptCounter",
     "AuditEntry", "Base", "Batch",
     "Commission", "Delivery", "DeliveryLane", "DepartmentScope", "Division", "IdentifierSerial", "Institution", "InstitutionDepartment",
-    "InstitutionEvent", "InstitutionWebhook", "IssuedIdentifier", "Notification", "NurseExamRecord",
+    "InstitutionEvent", "InstitutionWebhook", "IssuedIdentifier", "LicenceKeyDay", "Notification", "NurseExamRecord",
     "NurseRegistration", "NurseRegistrationEvent", "OtherStaff", "OutboxMessage", "PasswordResetCode", "Person",
     "PersonProfile", "PhysicianPractice", "PhysicianQualification", "PhysicianRegistration",
     "PhysicianRegistrationEvent", "PublicRecord", "PublicVersion", "RegisterSummary", "StaffFollowUp", "StageTimeHistogram",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import DDL, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
@@ -87,3 +87,14 @@ class DeliveryLane(Base):
     step: Mapped[int] = mapped_column(BigInteger, default=0)
     running: Mapped[bool] = mapped_column(Boolean, default=False)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LicenceKeyDay(Base):
+    """The first day this deployment signed with a licence key its keyring does not date (above all the key derived
+    from MEDREG_SECRET, which has no file to date it): the key's validity as `GET /public/licence-keys` publishes it
+    (portal/services/licences.py). A keyring's own `created` date, where it has one, is published instead."""
+
+    __tablename__ = "licence_key_days"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_day: Mapped[date]

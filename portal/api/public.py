@@ -64,7 +64,7 @@ def verify_licence(request: Request):
 
 @api_view(route_name="api.public.licence_keys", request_method="GET", permission="public")
 def licence_keys(request: Request):
-    answer = licences.public_keys(request.medreg)
+    answer = licences.public_keys(request.dbsession, request.medreg)
     request.response.headers["Cache-Control"] = "public, max-age=300"  # changes only when the keyring is rotated
     return answer
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import PublicRecord
+from models import LicenceKeyDay, PublicRecord
 from models.settings import DEFAULT_VAR, Settings
 from pipeline import clock
 from portal.errors import Refused, conflict, invalid, not_found
 from portal.services import public
 from publisher import licence
 from publisher.fhir import ACTIVE_STATUSES
-from publisher.licence_keys import Keyring, KeyringError, b64, keyring_for
+from publisher.licence_keys import KeyInfo, Keyring, KeyringError, b64, keyring_for
 
 MAX_PAYLOAD = 4000
 FORMATS = {"pdf": "application/pdf", "png": "image/png", "ofd": "application/ofd"}  # OFD: GB/T 33190 版式文档
@@ -36,6 +38,7 @@ def payload_for(session: Session, settings: Settings, identifier: str, today: da
     if row.status not in ACTIVE_STATUSES:
         label = row.body.get("status_label") or row.status
         raise conflict(f"该记录当前状态为“{label}”，不签发电子证照")
+    signing_day(session, ring)
     return row.body, licence.sign(ring, row.body, today or clock.today())
 
 
@@ -54,16 +57,68 @@ def rendered(payload: str, chosen: str) -> bytes:
     return {"pdf": licence.pdf, "png": licence.png, "ofd": licence.ofd}[chosen](payload)
 
 
-def public_keys(settings: Settings) -> dict:
-    """The keys that verify licences, as a verifier needs them: never a private half. 503 without a keyring."""
+# The first days of undated keys this process has read committed (they never change once recorded): after that, no
+# statement at all.
+_known: dict[tuple[str, str], date] = {}
+
+
+def _recorded_days(session: Session, kids: list[str]) -> dict[str, date]:
+    database = session.get_bind().engine.url.render_as_string(hide_password=True)
+    days = {kid: _known[(database, kid)] for kid in kids if (database, kid) in _known}
+    missing = [kid for kid in kids if kid not in days]
+    if missing:
+        rows = session.execute(select(LicenceKeyDay.kid, LicenceKeyDay.first_day).where(LicenceKeyDay.kid.in_(missing)))
+        read = {kid: day for kid, day in rows}
+        _known.update({(database, kid): day for kid, day in read.items()})
+        days.update(read)
+    return days
+
+
+def signing_day(session: Session, ring: Keyring) -> date | None:
+    """The day the signing key began signing: its keyring's `created` where it dates the key, else the first day this
+    deployment signed with it or listed it as its signing key, recorded then (the key derived from MEDREG_SECRET has
+    no file to date it). Recorded in the request's transaction and cached only once read back committed, so a request
+    that fails after the write leaves no process believing in a day that was rolled back."""
+    signing = next((key for key in ring.listed if key.kid == ring.signing_kid), None)
+    if signing is None or signing.created:
+        return signing.created if signing else None
+    day = _recorded_days(session, [signing.kid]).get(signing.kid)
+    if day is None:
+        day = clock.today()
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(insert(LicenceKeyDay).values(kid=signing.kid, first_day=day).on_conflict_do_nothing(index_elements=["kid"]))
+    return day
+
+
+def first_days(session: Session, ring: Keyring) -> dict[str, date | None]:
+    """The day each key began signing (`signing_day`); unknown (None) for a key that no keyring dates and that never
+    signed here."""
+    others = _recorded_days(session, [key.kid for key in ring.listed if key.created is None and key.kid != ring.signing_kid])
+    began = signing_day(session, ring)
+    return {key.kid: began if key.kid == ring.signing_kid else key.created or others.get(key.kid) for key in ring.listed}
+
+
+def public_keys(session: Session, settings: Settings) -> dict:
+    """The keys that verify licences, as a verifier needs them: never a private half. 503 without a keyring. A key
+    that stopped signing without its keyring dating that (a secret rotated, an undated file) stopped on the day the
+    signing key began, if both days are known."""
     ring = keyring(settings)
+    since = first_days(session, ring)
+    signing_since = since[ring.signing_kid]
+
+    def until(key: KeyInfo) -> date | None:
+        if key.kid == ring.signing_kid:
+            return None
+        began = since[key.kid]
+        return key.retired or (signing_since if began and signing_since and signing_since >= began else None)
+
     return {"keys": [{
         "kid": key.kid,
         "algorithm": key.algorithm,
         "public_key": b64(key.public),
         "status": "signing" if key.kid == ring.signing_kid else "verify_only",
-        "valid_from": key.created.isoformat() if key.created else None,
-        "valid_until": key.retired.isoformat() if key.retired and key.kid != ring.signing_kid else None,
+        "valid_from": day.isoformat() if (day := since[key.kid]) else None,
+        "valid_until": day.isoformat() if (day := until(key)) else None,
     } for key in ring.listed]}
 
 

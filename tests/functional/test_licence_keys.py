@@ -16,6 +16,7 @@ from webtest import TestApp
 
 from pipeline import clock
 from portal.cli import main as medreg
+from portal.services import licences
 from publisher import licence_keys
 from publisher.licence_keys import KeyringError, new_keyring_document, parse_keyring, retire_private_halves, rotate, unb64
 from tests import journeys, public_records
@@ -80,34 +81,49 @@ def test_after_rotation_both_keys_are_listed_with_their_statuses(settings, recor
     assert portal_with(settings, retired).get("/api/v1/public/licence-keys").json == answer.json
 
 
-def test_a_keyring_without_dates_still_loads_and_lists_unknown_validity_as_null(settings):
+def test_a_keyring_without_dates_still_loads_and_its_signing_key_is_dated_by_its_first_day_here(settings, monkeypatch):
     document = new_keyring_document("undated")
     undated = {"signing": "undated", "keys": [{"kid": "undated", "private": document["keys"][0]["private"]}]}
-    answer = portal_with(settings, json.dumps(undated)).get("/api/v1/public/licence-keys").json
-    assert answer["keys"][0]["valid_from"] is None and answer["keys"][0]["valid_until"] is None
-    assert answer["keys"][0]["status"] == "signing"
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 3, 9))
+    first = portal_with(settings, json.dumps(undated)).get("/api/v1/public/licence-keys").json
+    assert first["keys"][0]["valid_from"] == "2026-03-09" and first["keys"][0]["valid_until"] is None
+    assert first["keys"][0]["status"] == "signing"
+    # Listed again on a later day, by a process that starts afresh: still the day it was first listed.
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 3, 10))
+    monkeypatch.setattr(licences, "_known", {})
+    assert portal_with(settings, json.dumps(undated)).get("/api/v1/public/licence-keys").json == first
 
 
 def test_without_a_keyring_the_key_derived_from_the_secret_signs_the_same_in_every_process(settings, record, monkeypatch):
     """A deployment configured as the outside contract lists it (no MEDREG_LICENCE_KEYS) has working licences: every
-    portal process derives the same Ed25519 key from MEDREG_SECRET, so a licence one signed verifies at another."""
+    portal process derives the same Ed25519 key from MEDREG_SECRET, so a licence one signed verifies at another. The
+    key has no file to date it: its validity starts on the first day the deployment signed with it."""
     first, second = portal_with(settings, ""), portal_with(settings, "")
-    answer = first.get("/api/v1/public/licence-keys").json
     payload = payload_of(first, record["identifier"])
+    answer = first.get("/api/v1/public/licence-keys").json
     monkeypatch.setattr(licence_keys, "_cache", {})  # the second portal starts as another process would: nothing cached
+    monkeypatch.setattr(licences, "_known", {})
     assert answer == second.get("/api/v1/public/licence-keys").json
     [key] = answer["keys"]
     assert key["kid"].startswith("s-") and key["algorithm"] == "Ed25519" and key["status"] == "signing"
+    # (Another test may have signed with this key first, an earlier day if the run crossed midnight in Beijing.)
+    assert date.fromisoformat(key["valid_from"]) <= clock.today() and key["valid_until"] is None
     assert settings.secret not in json.dumps(answer)
     assert verify_with(key, payload)["kid"] == key["kid"]
     assert second.get("/api/v1/public/verify-licence", params={"payload": payload}).json["authentic"] is True
 
 
-def test_a_rotated_secret_signs_with_its_new_key_and_old_licences_still_verify(settings, record):
-    old_payload = payload_of(portal_with(settings, ""), record["identifier"])
-    rotated = portal_with(dataclasses.replace(settings, secret=f"new-{settings.secret}", old_secrets=(settings.secret,)), "")
+def test_a_rotated_secret_signs_with_its_new_key_and_old_licences_still_verify(settings, record, monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 2, 2))
+    old_secret = f"rotated-away-{settings.secret}"
+    old = dataclasses.replace(settings, secret=old_secret)
+    old_payload = payload_of(portal_with(old, ""), record["identifier"])
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 8, 18))
+    rotated = portal_with(dataclasses.replace(settings, secret=f"new-{settings.secret}", old_secrets=(old_secret,)), "")
     keys = rotated.get("/api/v1/public/licence-keys").json["keys"]
     assert [key["status"] for key in keys] == ["signing", "verify_only"]
+    # The old key signed from its first day here until the day the new one began.
+    assert [(key["valid_from"], key["valid_until"]) for key in keys] == [("2026-08-18", None), ("2026-02-02", "2026-08-18")]
     assert verify_with(keys[0], payload_of(rotated, record["identifier"]))["kid"] == keys[0]["kid"]
     assert rotated.get("/api/v1/public/verify-licence", params={"payload": old_payload}).json["authentic"] is True
 
