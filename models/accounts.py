@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Integer, String, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
+from models.persons import Person
 
 
 class Account(Base):
@@ -84,3 +85,15 @@ class AccountRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
+
+
+def person_works_at(session: Session, person_id: int, institution_id: int) -> None:
+    """A register entry now has the person practising (mainly) at `institution_id`: the person and their account follow,
+    so the commission of that institution and the institution itself are the ones that see them as theirs (search, the
+    ID number shown to staff, the staff's accounts and batches), and the institution they left no longer does."""
+    with session.no_autoflush:  # called while the entry is being filled in: it is flushed whole, later
+        person = session.get(Person, person_id)
+        if person is not None:
+            person.institution_id = institution_id
+        session.execute(update(Account).where(Account.person_id == person_id, Account.role == "person")
+                        .values(institution_id=institution_id).execution_options(synchronize_session="fetch"))

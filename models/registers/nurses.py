@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models.accounts import person_works_at
 from models.applications import Application
 from models.base import Base, utcnow
 from models.persons import Person
@@ -125,10 +126,11 @@ def _already_applied(entry: NurseRegistration, application: Application) -> bool
     return any(event.application_id == application.id for event in entry.history)
 
 
-def _practise_at(entry: NurseRegistration, application: Application) -> None:
+def _practise_at(session: Session, entry: NurseRegistration, application: Application) -> None:
     entry.institution_id = int(application.data["institution_id"])
     entry.department = application.data["department"]
     entry.commission_code = application.commission_code or entry.commission_code
+    person_works_at(session, entry.person_id, entry.institution_id)
 
 
 def _start_validity(entry: NurseRegistration, today: date) -> None:
@@ -152,7 +154,7 @@ def register(session: Session, application: Application) -> NurseRegistration:
         entry = NurseRegistration(person_id=application.person_id, registered_on=today)
         session.add(entry)
     entry.certificate_no, entry.passed_year = exam.certificate_no, exam.passed_year
-    _practise_at(entry, application)
+    _practise_at(session, entry, application)
     _start_validity(entry, today)
     entry.status = "registered"
     entry.record(KINDS[application.kind].label, decided_by(application), application_id=application.id)
@@ -178,8 +180,7 @@ def change(session: Session, application: Application) -> NurseRegistration:
     if _already_applied(entry, application):
         return entry
     was = _institution_name(session, entry.institution_id)
-    _practise_at(entry, application)
-    _person(session, application.person_id).institution_id = entry.institution_id
+    _practise_at(session, entry, application)
     now = _institution_name(session, entry.institution_id)
     entry.record(KINDS[application.kind].label, decided_by(application),
                  f"执业机构由“{was}”变更为“{now}”，科室：{entry.department}", application.id)
@@ -192,10 +193,9 @@ def re_register(session: Session, application: Application) -> NurseRegistration
     if _already_applied(entry, application):
         return entry
     before = entry.status
-    _practise_at(entry, application)
+    _practise_at(session, entry, application)
     _start_validity(entry, clock.today())
     entry.status = "registered"
-    _person(session, application.person_id).institution_id = entry.institution_id
     entry.record(KINDS[application.kind].label, decided_by(application), application_id=application.id, from_status=before)
     return entry
 

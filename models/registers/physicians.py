@@ -8,9 +8,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from models.accounts import person_works_at
 from models.applications import Application
 from models.base import Base, utcnow
-from models.persons import Person
 from models.profiles import apply_profile
 from models.registers import applies, decided_by
 from models.registers.institutions import Institution
@@ -190,9 +190,7 @@ def _practise_mainly_at(session: Session, entry: PhysicianRegistration, institut
     else:
         here.main = True
     entry.institution_id = institution_id
-    person = session.get(Person, entry.person_id)
-    if person is not None:
-        person.institution_id = institution_id
+    person_works_at(session, entry.person_id, institution_id)
 
 
 def _changes(before: dict, after: dict) -> dict:

@@ -303,3 +303,24 @@ def test_a_nurse_entered_at_the_counter_signs_up_and_then_does_business_online(a
     change = api.post_json("/api/v1/applications", {"kind": "nurse.change", "data": {"institution_id": desk.id, "department": "急诊科"}},
                            headers=headers, status=201).json
     assert wait_status(api, headers, change["id"], "awaiting_institution")["findings"] == []
+
+
+def test_a_nurse_first_registered_elsewhere_than_where_she_signed_up_belongs_to_that_institution_after(api, db, settings, chaoyang):
+    """She signed up naming one institution and registered at another (in another district): that one and its commission
+    see her as theirs — her account among its staff's, her ID number to its commission — and the first no longer."""
+    desk, commission = chaoyang
+    haidian = institution_desk(api, db, name=factories.unique_name("海淀医院"), division="110108")
+    _, haidian_commission = commission_desk(api, db, "110108")
+    person = nurse(api, db, settings, desk.id)
+    through_pipeline(api, haidian, haidian_commission, person, "nurse.first_registration",
+                     {"certificate_no": person["certificate_no"], "institution_id": haidian.id, "department": "内科"})
+
+    def accounts_of(institution) -> list[int]:
+        return [item["id"] for item in api.get("/api/v1/institution/accounts", {"status": "active"}, headers=institution.headers).json["items"]]
+
+    assert person["account_id"] in accounts_of(haidian) and person["account_id"] not in accounts_of(desk)
+
+    def persons_found_by(headers) -> list[str]:
+        return [item["name"] for item in api.get("/api/v1/commission/search", {"q": person["name"]}, headers=headers).json["persons"]]
+
+    assert persons_found_by(haidian_commission) == [person["name"]] and persons_found_by(commission) == []
