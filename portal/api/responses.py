@@ -1072,8 +1072,10 @@ class LicenceKey(Answer):
                                        "SM2": "SM2 签名（GB/T 32918.2），杂凑 SM3，签名者 ID 1234567812345678，签名为 r‖s 64 字节"})]
     public_key: str = text("公钥原始字节的 base64url（无填充）：Ed25519 为 32 字节；SM2 为 65 字节非压缩点 04‖x‖y")
     status: Annotated[str, enum_of({"signing": "当前签发新证照", "verify_only": "已停止签发，仅用于核验此前签发的证照"})]
-    valid_from: date | None = text("启用日期（起签发证照）：密钥文件记载的日期，未记载时为本系统首次用其签发或公布的日期；从未在本系统签发且未记载时为 null")
-    valid_until: date | None = text("停止签发的日期（密钥文件记载的，或继任密钥的启用日期）；此后签发日期的证照不应再用此密钥签名；仍在签发时为 null")
+    valid_from: date | None = text("启用日期（起签发证照）：密钥文件记载的日期，未记载时为本系统首次用其签发或公布的日期；"
+                                   "从未在本系统签发且未记载时为 null")
+    valid_until: date | None = text("停止签发的日期（密钥文件记载的，或继任密钥的启用日期）；"
+                                    "此后签发日期的证照不应再用此密钥签名；仍在签发时为 null")
 
 
 class LicenceKeys(Answer):

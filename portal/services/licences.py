@@ -68,7 +68,7 @@ def _recorded_days(session: Session, kids: list[str]) -> dict[str, date]:
     missing = [kid for kid in kids if kid not in days]
     if missing:
         rows = session.execute(select(LicenceKeyDay.kid, LicenceKeyDay.first_day).where(LicenceKeyDay.kid.in_(missing)))
-        read = {kid: day for kid, day in rows}
+        read: dict[str, date] = {row.kid: row.first_day for row in rows}
         _known.update({(database, kid): day for kid, day in read.items()})
         days.update(read)
     return days
