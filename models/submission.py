@@ -56,9 +56,6 @@ def submit(session: Session, account: Account, kind_name: object, data: object) 
     if kind.profession == "institution":
         data = institution_data(session, account, kind, data)
     clean = kind.clean(data)
-    if "institution_id" in clean and session.get(Institution, clean["institution_id"]) is None:
-        # Verification would refuse it, but the row could not even be written (a foreign key): say so now.
-        raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在")
     person_id, institution_id = subject_of(session, account, kind, clean)
     application = Application(
         kind=kind.name, status=initial_status(kind.name), applicant_account_id=account.id,
@@ -108,12 +105,23 @@ def refuse_open_duplicate(session: Session, application: Application) -> None:
 
 
 def subject_of(session: Session, account: Account, kind: Kind, clean: dict[str, Any]) -> tuple[int | None, int | None]:
-    """(person_id, institution_id) of a new application: whom it is about and which institution confirms it.
+    """(person_id, institution_id) of a new or resubmitted application: whom it is about and which institution confirms
+    it; ValidationFailed when the data names an institution that does not exist or a person the account may not name.
 
     When the data does not say so directly, it is the institution of the person's own register entry (renewal,
     cancellation, info change), or — when an institution applies for one of its staff — the person whose
     register identifier it names."""
+    if "institution_id" in clean and session.get(Institution, clean["institution_id"]) is None:
+        # Verification would refuse it, but the row could not even be written (a foreign key): say so now.
+        raise ValidationFailed.one("institution_id", "not_found", "执业机构不存在")
     register = STAFF_REGISTERS.get(kind.profession)
+    if account.role == PERSON and register is not None and clean.get("identifier"):
+        # A kind an institution may also file names the person by identifier; a person filing it can only mean
+        # themselves (the register effect goes by the person): another's identifier would be shown to the approver
+        # while the applicant's own entry changed.
+        own = session.scalar(select(register.identifier).where(register.person_id == account.person_id))
+        if own != clean["identifier"]:
+            raise ValidationFailed.one("identifier", "mismatch", "本人申请时只能填写本人的电子化注册识别码（可不填）")
     if account.role == INSTITUTION and register is not None and "identifier" in clean:
         entry = session.scalar(select(register).where(register.identifier == clean["identifier"]))
         if entry is None or account.institution_id not in institutions_of(entry):

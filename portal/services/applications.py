@@ -11,7 +11,7 @@ from models.audit import audit
 from models.db import must_get
 from models.outbox import enqueue
 from models.routing import commission_for, route_application
-from models.submission import VERIFY, actor_label, submit
+from models.submission import VERIFY, actor_label, subject_of, submit
 from pipeline import clock
 from pipeline.applications import decision_comment
 from pipeline.fields import FieldError
@@ -128,8 +128,15 @@ def resubmit(session: Session, account: Account, application_id: int, data: obje
     application = filed_application(session, account, application_id, "只有提交该申请的一方可以修改后重新提交")
     if application.status != Status.returned:
         raise conflict("只有被退回的申请可以修改后重新提交")
-    application.data = get_kind(application.kind).clean(data)
-    application.institution_id = application.data.get("institution_id", application.institution_id)
+    kind = get_kind(application.kind)
+    clean = kind.clean(data)
+    # The same checks as a first submission: who it is about may not change (an approval changes the person the
+    # application holds, so naming another would show the approver one person and change another).
+    person_id, institution_id = subject_of(session, account, kind, clean)
+    if person_id != application.person_id:
+        raise invalid({"identifier": "重新提交不能更换申请涉及的人员；为其他人员办理请另行提交申请"}, {"identifier": "mismatch"})
+    application.data = clean
+    application.institution_id = institution_id
     application.commission_code = None
     application.findings = []
     application.move_to(Status.submitted, account.role, actor_label(session, account), "修改后重新提交")
