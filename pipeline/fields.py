@@ -107,9 +107,11 @@ def text(value: Any, low: int, high: int, what: str, lines: bool = False) -> str
     return value
 
 
-def free_text(value: Any, high: int, what: str) -> str:
+def free_text(value: Any, high: int, what: str, lines: bool = True) -> str:
     """Text a person may leave out (a comment, a reason, a search string): stripped, "" when not given, at most `high`
-    characters — kept, shown and searched with, it must not be a document."""
+    characters — kept, shown and searched with, it must not be a document — and, as every text field, without control
+    or bidirectional characters (a comment goes into an SMS and an inbox: an escape sequence or a right-to-left
+    override would change what its reader sees). Line breaks and tabs only when `lines`."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -117,6 +119,8 @@ def free_text(value: Any, high: int, what: str) -> str:
     value = value.strip()
     if len(value) > high:
         raise FieldError(f"{what}不能超过{high}个字符（现有{len(value)}个）", "too_long")
+    if bad_character(value, lines):
+        raise FieldError(f"{what}{BAD_CHARACTER_LINES if lines else BAD_CHARACTER}", "format")
     return value
 
 

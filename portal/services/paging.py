@@ -56,7 +56,7 @@ def search_text(value: object, field: str, what: str, high: int = MAX_SEARCH) ->
     """A search string a person typed (query parameter `field`), stripped ("" when not given): 400 on `field` beyond
     `high` characters, so no list is searched with, or answers echoing, a document."""
     try:
-        return free_text(value, high, what)
+        return free_text(value, high, what, lines=False)
     except FieldError as error:
         raise invalid({field: str(error)}, {field: error.code}) from None
 

@@ -33,3 +33,29 @@ def test_an_institution_cannot_enter_them_in_a_staff_post_either(api, db):
     body = {"name": "孙八", "sex": "女", "post": "药剂\u202e科"}
     refused = api.post_json("/api/v1/institution/staff", body, headers=desk.headers, status=400).json["error"]
     assert refused["fields"]["post"] == "岗位不能含有控制字符、换行符或改变文字方向的字符"
+
+
+@pytest.mark.parametrize("comment", ["原因\x1b[31m红", "材料\u202e不全", "不符合\u2028条件", "原因\x07"])
+def test_a_decision_or_withdrawal_comment_refuses_them_and_changes_nothing(api, db, settings, comment):
+    """A comment reaches the applicant's inbox and SMS; the history keeps it."""
+    from models import Application
+    from tests.journeys import commission_desk, login, person_account
+
+    desk = institution_desk(api, db, name=factories.unique_name("意见检查"))
+    person = person_account(db, settings, desk.id)
+    waiting = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                    "awaiting_institution")
+    pending = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                    "pending_approval", "110105")
+    db.commit()
+    _, commission = commission_desk(api, db, "110105")
+    for path, body, headers in (
+        (f"/api/v1/institution/tasks/{waiting.id}", {"decision": "return", "comment": comment}, desk.headers),
+        (f"/api/v1/commission/queue/{pending.id}", {"decision": "reject", "comment": comment}, commission),
+        (f"/api/v1/applications/{waiting.id}/withdraw", {"comment": comment}, login(api, person["mobile"])),
+    ):
+        refused = api.post_json(path, body, headers=headers, status=400).json["error"]
+        assert refused["codes"] == {"comment": "format"} and "不能含有控制字符或改变文字方向的字符" in refused["fields"]["comment"]
+    db.expire_all()
+    assert [(db.get(Application, item.id).status, len(db.get(Application, item.id).history)) for item in (waiting, pending)] == [
+        ("awaiting_institution", 1), ("pending_approval", 1)]

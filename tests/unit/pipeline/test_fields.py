@@ -376,6 +376,20 @@ def test_free_text_is_stripped_optional_and_limited():
     assert (str(not_text.value), not_text.value.code) == ("说明应为文本", "type")
 
 
+@pytest.mark.parametrize("value", ["原因\x1b[31m红", "材料\u202e不全", "不符合\u2028条件", "原因\x07", "北京\x00"])
+def test_free_text_refuses_control_and_direction_characters(value):
+    with pytest.raises(FieldError) as refused:
+        free_text(value, 500, "意见")
+    assert (str(refused.value), refused.value.code) == ("意见不能含有控制字符或改变文字方向的字符", "format")
+
+
+def test_free_text_keeps_line_breaks_and_tabs_unless_told_not_to():
+    assert free_text("第一行\n第二行\t完", 500, "意见") == "第一行\n第二行\t完"
+    with pytest.raises(FieldError) as refused:
+        free_text("第一行\n第二行", 50, "关键词", lines=False)
+    assert (str(refused.value), refused.value.code) == ("关键词不能含有控制字符、换行符或改变文字方向的字符", "format")
+
+
 def test_a_refused_body_names_each_field_in_chinese_in_its_message():
     """The message a person reads says 姓名, not `name`; optional fields (Annotated[…] | None) are named too."""
     from pipeline.accounts import SignUp
