@@ -18,8 +18,8 @@ from pipeline.fields import DataModel, Loose, RequestModel, Text, checked, text
 from pipeline.persons import Name, Sex
 from pipeline.registers.institutions import FIELD_LABELS, phone
 
-PHONE_SCHEMA = {"type": "string", "pattern": "^[0-9+()\\- ]{5,30}$|^$",
-                "description": "数字、空格和 + - ( )，5至30个字符；空字符串清除"}
+PHONE_SCHEMA = {"type": "string", "pattern": "^(?=(?:[^0-9]*[0-9]){5})[0-9+()\\- ]{5,30}$|^$",
+                "description": "数字、空格和 + - ( )，5至30个字符，至少5位数字；空字符串清除"}
 ContactPhone = checked(lambda value: phone(value, FIELD_LABELS["phone"]), FIELD_LABELS["phone"], schema=PHONE_SCHEMA)
 ContactFax = checked(lambda value: phone(value, FIELD_LABELS["fax"]), FIELD_LABELS["fax"], schema=PHONE_SCHEMA)
 Post = Text("岗位", 1, 50)

@@ -94,13 +94,19 @@ def beds(value: Any) -> int:
     return value
 
 
+PHONE_DIGITS = 5
+
+
 def phone(value: Any, what: str = "电话") -> str:
-    """A landline, fax or mobile number: digits with - ( ) + and spaces, 5 to 30 characters; "" clears it."""
+    """A landline, fax or mobile number: digits with - ( ) + and spaces, 5 to 30 characters of which at least
+    PHONE_DIGITS digits; "" clears it."""
     if not isinstance(value, str):
         raise FieldError(f"{what}应为文本", "type")
     value = value.strip()
     if value and not re.fullmatch(r"[0-9+()\- ]{5,30}", value):
         raise FieldError(f"{what}只能包含数字、空格和 + - ( )，长度5至30", "format")
+    if value and sum(c.isdigit() for c in value) < PHONE_DIGITS:
+        raise FieldError(f"{what}应至少含{PHONE_DIGITS}位数字", "format")  # "-----" is no number to call
     return value
 
 

@@ -119,6 +119,9 @@ def test_phone_and_fax():
     assert rules.phone(" 010-6500 1234 ") == "010-6500 1234"
     assert rules.phone("  ") == ""  # a blank number clears it
     assert refusal(rules.phone, "010-abc") == ("电话只能包含数字、空格和 + - ( )，长度5至30", "format")
+    for no_number in ("-----", "+++++", "( ) ( )", "010 - -"):
+        assert refusal(rules.phone, no_number) == ("电话应至少含5位数字", "format")
+    assert rules.phone("(010) 8888") == "(010) 8888" and rules.phone("") == ""
     assert refusal(rules.phone, "010-abc", "传真") == ("传真只能包含数字、空格和 + - ( )，长度5至30", "format")
     assert refusal(rules.phone, 65001234) == ("电话应为文本", "type")
 
