@@ -213,14 +213,19 @@ def counter_subject(session: Session, settings: Settings, account: Account, kind
     Unless the clerk names the institution the business is at (a change to another institution, a first
     registration), the person's own register entry must be at an institution of the clerk's jurisdiction. A person
     elsewhere is answered exactly as one on no register, before their name is compared: the counter is no way to
-    learn whether an ID number is registered somewhere else in the country."""
+    learn whether an ID number is registered somewhere else in the country. Named by identifier while registered
+    elsewhere, the person's ID document must agree too (`_outside_by_document`)."""
     register: Any = NurseRegistration if kind.profession == "nurse" else PhysicianRegistration
     names_institution = bool(clean.get("institution_id"))
     if clean.get("identifier"):
         entry = session.scalar(select(register).where(register.identifier == clean["identifier"]))
-        if entry is None or not (names_institution or _within(session, account, entry.institution_id)):
+        within = entry is not None and _within(session, account, entry.institution_id)
+        if entry is None or not (names_institution or within):
             raise ValidationFailed.one("identifier", "not_found", "本卫健委辖区内没有该电子化注册识别码的注册记录")
-        return must_get(session, Person, entry.person_id)
+        named = must_get(session, Person, entry.person_id)
+        if not within:
+            _outside_by_document(session, settings, clean, named)
+        return named
     missing = {name: "必填" for name in ("id_type", "id_number", "name") if not clean.get(name)}
     if missing:
         raise ValidationFailed(missing, dict.fromkeys(missing, "required"))
@@ -238,6 +243,19 @@ def counter_subject(session: Session, settings: Settings, account: Account, kind
     if new:
         raise ValidationFailed(new, dict.fromkeys(new, "required"))
     return new_person(session, settings, clean, kind.profession, clean.get("institution_id") or 0)
+
+
+def _outside_by_document(session: Session, settings: Settings, clean: dict[str, Any], person: Person) -> None:
+    """Business for someone registered outside the clerk's jurisdiction (moving to an institution of it): the
+    identifier is public, on their record, so it alone proves nothing — the person shows their ID document, and its
+    number and name must be the entry's. A mismatch is answered as an unknown identifier."""
+    missing = {name: "办理辖区外注册人员的业务须核对本人证件：必填" for name in ("id_type", "id_number", "name")
+               if not clean.get(name)}
+    if missing:
+        raise ValidationFailed(missing, dict.fromkeys(missing, "required"))
+    holder = _holder(session, settings, clean)
+    if holder is None or holder.id != person.id or person.name != clean["name"]:
+        raise ValidationFailed.one("identifier", "not_found", "本卫健委辖区内没有该电子化注册识别码的注册记录")
 
 
 def person_institution(session: Session, kind: Kind, person: Person) -> int | None:

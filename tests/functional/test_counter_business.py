@@ -117,3 +117,32 @@ def test_the_counter_reaches_only_people_and_institutions_of_its_own_jurisdictio
     assert db.query(Person).filter(Person.id_number_hash == lookup_hash(settings.secret, id_number)).count() == 0
     held = db.query(NurseRegistration).filter(NurseRegistration.identifier == chaoyang_nurse["identifier"]).one()
     assert held.status == "registered"
+
+
+def test_moving_someone_registered_elsewhere_to_an_institution_of_the_jurisdiction_needs_their_id_document(api, db, settings):
+    """A nurse of 朝阳 changes to a 上海 institution at 上海's counter. Her identifier is on her public record, so it
+    alone is not enough: her ID number and name must agree with the entry; wrong ones are answered as an unknown
+    identifier, and nothing is entered."""
+    desk = institution_desk(api, db)
+    shanghai_desk = institution_desk(api, db, name=factories.unique_name("上海医院"), division="310104")
+    _, shanghai = commission_desk(api, db, "310104")
+    moving = nurse(api, db, settings, desk.id)
+    registered(db, moving, desk.id)
+    applications_before = db.query(Application).count()
+    change = {"identifier": moving["identifier"], "institution_id": shanghai_desk.id, "department": "内科"}
+
+    alone = entered(api, shanghai, "nurse.change", change, 400)["error"]
+    assert alone["codes"] == {"id_type": "required", "id_number": "required", "name": "required"}
+    assert "本人证件" in alone["fields"]["id_number"]
+    document = {"id_type": "resident_id", "id_number": moving["id_number"], "name": moving["name"]}
+    unknown = entered(api, shanghai, "nurse.change", {**change, **document, "name": "某某某"}, 400)["error"]
+    assert unknown["codes"] == {"identifier": "not_found"}
+    other_number = factories.resident_id(date(1966, 6, 6), sex="女")
+    assert entered(api, shanghai, "nurse.change", {**change, **document, "id_number": other_number}, 400)["error"] == unknown
+    db.expire_all()
+    assert db.query(Application).count() == applications_before
+
+    answer = entered(api, shanghai, "nurse.change", {**change, **document})
+    body = published(api, shanghai, answer["id"])
+    record = api.get(f"/api/v1/public/records/{body['identifier']}").json
+    assert record["institutions"][0]["id"] == shanghai_desk.id
