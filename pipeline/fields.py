@@ -89,6 +89,13 @@ def bad_character(value: str, lines: bool = False) -> bool:
     return (_BAD_IN_LINES if lines else _BAD_IN_LINE).search(value) is not None
 
 
+def escaped(value: str) -> str:
+    """`value` with each character no text field keeps written as its escape (`\\x1b`, `\\u202e`), line breaks and
+    tabs kept: text from a file or a command line, echoed to a terminal, must not drive it (an escape sequence
+    colours or clears the screen, a direction control reverses what follows)."""
+    return _BAD_IN_LINES.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), value)
+
+
 def text(value: Any, low: int, high: int, what: str, lines: bool = False) -> str:
     """A stripped, non-blank string of low..high characters, without control or bidirectional characters (line
     breaks and tabs allowed when `lines`)."""

@@ -1,15 +1,29 @@
 """What the commands print: rich consoles for results (stdout) and problems (stderr)."""
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 
+from pipeline.fields import escaped
 
-def out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+
+class PlainConsole(Console):
+    """Prints text as it is: no rich markup (a cell or a file name holding "[/x]" crashed the command, "[bold]" was
+    swallowed), and control and direction characters shown as escapes (pipeline.fields.escaped)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(escaped(item) if isinstance(item, str) else item for item in objects), **kwargs)
+
+
+def out(markup: bool = False) -> Console:
+    """Results (stdout). `markup=True` only for a command that writes its own markup and escapes every value in it
+    (`medreg status`)."""
+    return Console(highlight=False, soft_wrap=True) if markup else PlainConsole(highlight=False, soft_wrap=True, markup=False)
 
 
 def err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return PlainConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 class CommandError(Exception):

@@ -13,6 +13,7 @@ from models.base import as_utc, utcnow
 from models.operations import Snapshot
 from models.outbox import STAGE_QUEUES
 from models.settings import load_settings
+from pipeline.fields import escaped
 from pipeline.lifecycle import STATUS_LABELS
 from portal.cli.output import out
 
@@ -133,9 +134,12 @@ def ok(good: bool) -> str:
 
 
 def show(report: dict) -> None:
-    from rich.markup import escape as e
+    from rich.markup import escape
 
-    console = out()
+    def e(value: str) -> str:  # a value inside this command's own markup: neither markup nor control characters
+        return escape(escaped(value))
+
+    console = out(markup=True)
     database = report["database"]
     console.print("[bold]medreg 部署状态[/bold]")
     if database.get("problem"):

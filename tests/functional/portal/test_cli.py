@@ -193,6 +193,25 @@ def test_import_institutions_issues_identifiers_and_copies_the_default_scope_map
     assert db.get(PublicRecord, other.identifier).version == 1  # unchanged, so not published again
 
 
+def test_text_from_the_file_or_the_command_line_is_printed_as_it_is_never_as_markup_or_terminal_control(env, db, tmp_path, capsys):
+    """A cell holding "[/x]" crashed the import with a traceback after its good rows were written (rich read it as
+    markup), "[bold]" vanished, and an escape sequence in a cell reached the operator's terminal."""
+    factories.divisions(db)
+    db.commit()
+    good = fresh_uscc()
+    rows = [institution_row(good, "原样输出医院"), institution_row(fresh_uscc(), "标记医院", "内科;[/x]"),
+            institution_row(fresh_uscc(), "控制符医院", "内科;\x1b[31m红[bold]魔法科")]
+    path = write_csv(tmp_path / "[bold]institutions.csv", INSTITUTION_HEADER, rows)
+    code, out, err = run(capsys, "import", "institutions", "--load-good-rows", str(path))
+    assert code == 1 and "已导入 1 行，拒绝 2 行" in out
+    assert "第3行 departments：诊疗科目不在《医疗机构诊疗科目名录》中：[/x]" in err
+    assert "第4行 departments：诊疗科目不在《医疗机构诊疗科目名录》中：\\x1b[31m红[bold]魔法科" in err
+    assert "\x1b" not in out + err
+    assert db.scalar(select(Institution).where(Institution.uscc == good)) is not None
+    code, _, err = run(capsys, "import", "divisions", str(tmp_path / "[/x]missing.csv"))
+    assert code == 2 and "[/x]missing.csv" in err
+
+
 # --- refusals of the whole file ----------------------------------------------------------
 
 

@@ -404,3 +404,10 @@ def test_a_refused_body_names_each_field_in_chinese_in_its_message():
     with pytest.raises(ValidationFailed) as caught:
         validate(Data, {"title": "主管护师"})
     assert caught.value.message == "提交的内容有误：职称：职称应为以下之一：医士、医师、主治医师、副主任医师、主任医师"
+
+
+def test_escaped_writes_control_and_direction_characters_as_escapes_and_keeps_line_breaks():
+    from pipeline.fields import escaped
+
+    assert escaped("内科;\x1b[31m红\u202e科\x07") == "内科;\\x1b[31m红\\u202e科\\x07"
+    assert escaped("第一行\n第二行\t[bold]") == "第一行\n第二行\t[bold]"
