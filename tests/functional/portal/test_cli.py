@@ -335,3 +335,36 @@ def test_init_db_creates_a_fresh_sqlite_database_that_imports_load_into(monkeypa
     path = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["110000", "北京市", ""], ["11000", "坏", ""], ["110105", "朝阳区", "110000"]])
     code, out, _ = run(capsys, "import", "divisions", "--load-good-rows", str(path))
     assert code == 1 and "已导入 2 行，拒绝 1 行" in out
+
+
+def test_a_database_missing_or_never_migrated_is_said_in_chinese_not_with_a_traceback(env, monkeypatch, tmp_path, capsys):
+    from sqlalchemy import create_engine, make_url, text
+
+    from tests.conftest import PG_ADMIN_URL as PG_ADMIN
+
+    url = make_url(env.database_url)
+    path = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["520000", "贵州省", ""]])
+    missing = url.set(database=f"medreg_absent_{secrets.token_hex(4)}").render_as_string(hide_password=False)
+    monkeypatch.setenv("MEDREG_DATABASE_URL", missing)
+    for argv in (["audit", "verify"], ["import", "divisions", str(path)], ["init-db"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and "无法连接数据库：请检查 MEDREG_DATABASE_URL" in err and "Traceback" not in err, argv
+
+    bare = f"medreg_bare_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{bare}"'))
+    try:
+        monkeypatch.setenv("MEDREG_DATABASE_URL", url.set(database=bare).render_as_string(hide_password=False))
+        monkeypatch.setenv("MEDREG_PASSWORD", "Bare-database-2026")
+        for argv in (["audit", "verify"], ["import", "divisions", str(path)],
+                     ["create-user", "--role", "commission", "--division", "110105", "--username", "bare-db"]):
+            code, _, err = run(capsys, *argv)
+            assert code == 1 and "请先运行 medreg init-db" in err and "Traceback" not in err, argv
+    finally:
+        from models.db import engine_for
+
+        engine_for(url.set(database=bare).render_as_string(hide_password=False)).dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{bare}" WITH (FORCE)'))
+        admin.dispose()

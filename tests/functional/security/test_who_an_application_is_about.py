@@ -9,9 +9,9 @@ from datetime import timedelta
 from models import Application
 from pipeline import clock
 from tests import factories
+from tests.functional.test_physician_business import registered_physician
 from tests.journeys import institution_desk, login, page_session, person_account
 from tests.nurse_journeys import nurse, registered
-from tests.functional.test_physician_business import registered_physician
 
 
 def returned(db, application_id: int) -> Application:
