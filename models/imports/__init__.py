@@ -25,6 +25,7 @@ for the good rows to load (`load_good_rows`).
 from __future__ import annotations
 
 import csv
+import errno
 import io
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -119,15 +120,26 @@ class ImportReport:
 # --- reading --------------------------------------------------------------------------------------------------
 
 
+# What an operator reads for the usual reasons a file cannot be opened or written (the system's own text is English).
+OS_REASONS = {
+    errno.ENOENT: "文件或目录不存在", errno.EISDIR: "这是一个目录", errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EEXIST: "已有同名的文件", errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统只读", errno.EIO: "读写出错（输入输出错误）", errno.ENAMETOOLONG: "文件名过长",
+}
+
+
+def os_reason(error: OSError) -> str:
+    """The reason of `error` in Chinese, the system's text only for a cause not listed."""
+    return OS_REASONS.get(error.errno or 0, error.strerror or type(error).__name__)
+
+
 def open_error(path: Path | str, error: OSError) -> FileRefused:
     if isinstance(error, FileNotFoundError):
         reason = "文件不存在"
-    elif isinstance(error, IsADirectoryError):
-        reason = "这是一个目录"
     elif isinstance(error, PermissionError):
         reason = "没有读取权限"
     else:
-        reason = str(error)
+        reason = os_reason(error)
     return FileRefused(f"无法读取文件 {path}：{reason}")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from models.imports import os_reason
 from pipeline.imports import COLUMNS, ORDER
 from pipeline.synthetic import QUALIFIED_NOT_REGISTERED, Country
 from portal.cli.output import err, out
@@ -30,9 +31,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        err().print(f"无法创建目录 {args.out}：{error.strerror}")
+        err().print(f"无法创建目录 {args.out}：{os_reason(error)}")
         return 2
-    counts = generate(args.out, args.scale, args.seed)
+    try:
+        counts = generate(args.out, args.scale, args.seed)
+    except OSError as error:  # a file's name taken by a directory, the disk full …
+        err().print(f"无法写入 {error.filename or args.out}：{os_reason(error)}")
+        return 2
     for kind in ORDER:
         out().print(f"{args.out / (kind + '.csv')}：{counts[kind]} 行")
     return 0

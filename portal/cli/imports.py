@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -28,17 +28,31 @@ KEPT_REASON = "对应的登记在导入后已办理其他业务（审批、窗�
 PARALLEL_FROM_BYTES = 2 << 20
 
 
+MAX_BATCH_ROWS = 1_000_000  # a transaction's rows: more only makes the lock and the WAL of one commit larger
+MAX_WORKERS = 64  # processes and database connections: beyond any machine this runs on, below max_connections
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An option's integer within low..high, or argparse's refusal (exit 2) saying so in Chinese."""
+    def parse(raw: str) -> int:
+        if not raw.strip().isdigit() or not low <= int(raw) <= high:
+            raise argparse.ArgumentTypeError(f"应为{low}至{high}之间的整数：{raw}")
+        return int(raw)
+
+    return parse
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="从CSV文件导入基础数据或存量登记（可重复导入）")
     parser.add_argument("kind", metavar="KIND", help=f"数据类型：{'、'.join(COLUMNS)}")
     parser.add_argument("file", metavar="FILE.csv", type=Path, help="UTF-8编码、带表头的CSV文件")
     parser.add_argument("--load-good-rows", action="store_true",
                         help="有行被拒绝时仍导入其余正确的行（默认：有任何一行被拒绝，整个文件都不导入）")
-    parser.add_argument("--batch-rows", type=int, default=BATCH_ROWS, metavar="N",
-                        help=f"每个事务写入的行数（默认 {BATCH_ROWS}）")
-    parser.add_argument("--workers", type=int, default=None, metavar="N",
+    parser.add_argument("--batch-rows", type=whole_number(1, MAX_BATCH_ROWS), default=BATCH_ROWS, metavar="N",
+                        help=f"每个事务写入的行数，1至{MAX_BATCH_ROWS}（默认 {BATCH_ROWS}）")
+    parser.add_argument("--workers", type=whole_number(0, MAX_WORKERS), default=None, metavar="N",
                         help="清洗与加密用的进程数，也是写入用的数据库连接数"
-                             "（默认：大文件用全部CPU核，小文件不另起进程；0 不另起进程）")
+                             f"，0至{MAX_WORKERS}（默认：大文件用全部CPU核，小文件不另起进程；0 不另起进程）")
     parser.set_defaults(run=run)
 
 
@@ -54,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     workers = args.workers if args.workers is not None else default_workers(args.file)
     try:
-        report = load(args.kind, rows, load_good_rows=args.load_good_rows, batch_rows=max(1, args.batch_rows), workers=workers)
+        report = load(args.kind, rows, load_good_rows=args.load_good_rows, batch_rows=args.batch_rows, workers=workers)
     except FileRefused as error:
         err().print(f"{error.message}（文件未导入）")
         return 2

@@ -103,8 +103,12 @@ def read_password() -> str:
     given = os.environ.get("MEDREG_PASSWORD")
     if given:
         return given
-    first = getpass.getpass("密码：")
-    if getpass.getpass("再次输入密码：") != first:
+    try:
+        first = getpass.getpass("密码：")
+        again = getpass.getpass("再次输入密码：")
+    except EOFError:  # no terminal and nothing on standard input (a script, </dev/null)
+        raise CommandError("未能读取密码：请在终端中输入，或用环境变量 MEDREG_PASSWORD 提供") from None
+    if again != first:
         raise CommandError("两次输入的密码不一致")
     return first
 

@@ -368,3 +368,26 @@ def test_a_database_missing_or_never_migrated_is_said_in_chinese_not_with_a_trac
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{bare}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_options_out_of_range_files_in_the_way_and_no_password_to_read_are_refused_in_chinese(env, monkeypatch, tmp_path, capsys):
+    path = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["520000", "贵州省", ""]])
+    for option, value in (("--batch-rows", "0"), ("--batch-rows", "99999999999999999999"), ("--workers", "200"), ("--workers", "-1")):
+        with pytest.raises(SystemExit) as refused:
+            main(["import", "divisions", option, value, str(path)])
+        assert refused.value.code == 2 and "之间的整数" in capsys.readouterr().err
+    (tmp_path / "out" / "divisions.csv").mkdir(parents=True)
+    code, _, err = run(capsys, "generate", "--out", str(tmp_path / "out"), "--scale", "0.0001")
+    assert code == 2 and "divisions.csv：这是一个目录" in err and "Traceback" not in err
+    code, _, err = run(capsys, "generate", "--out", str(path), "--scale", "0.0001")
+    assert code == 2 and "无法创建目录" in err and "已有同名的文件" in err
+
+    import getpass
+
+    def no_input(prompt: str = "") -> str:
+        raise EOFError  # what getpass raises with no terminal and standard input at its end (</dev/null)
+
+    monkeypatch.delenv("MEDREG_PASSWORD", raising=False)
+    monkeypatch.setattr(getpass, "getpass", no_input)
+    code, _, err = run(capsys, "create-user", "--role", "commission", "--division", "110105", "--username", "no-tty")
+    assert code == 1 and "MEDREG_PASSWORD" in err
