@@ -21,6 +21,8 @@ def send_sms(session: Session, settings: Settings, to: str, name: str, **params:
     """Queue an SMS in the caller's transaction (nothing is sent if it rolls back)."""
     template = message(name)
     template.render(params)  # refuses missing or unknown variables now, not in the worker
+    if not to:
+        return  # nobody to tell: a person on a legacy register has no mobile until they sign up
     sealed = {key: encrypt(settings.secret, str(value)) if key in template.secret else str(value) for key, value in params.items()}
     enqueue(session, SEND_SMS, to=to, message=name, params=sealed, sealed=sorted(template.secret & set(params)))
 

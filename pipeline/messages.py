@@ -48,6 +48,8 @@ MESSAGES: dict[str, Message] = {message.name: message for message in (
             "账号 {username} 的密码已重置，新密码为 {password}，请登录后立即修改。", frozenset({"password"})),
     Message("signup_refused", "MEDREG_SIGNUP_REFUSED",
             "有人使用您的{what}申请注册个人账号，因该{what}已登记账号，未予办理。如系本人操作，请直接登录或通过短信验证码重置密码。"),
+    Message("signup_rejected", "MEDREG_SIGNUP_REJECTED",
+            "您以{institution}为执业机构提交的个人账号注册申请未获该机构确认，账号未开通。如有疑问请联系该机构。"),
     Message("verification_failed", "MEDREG_VERIFICATION_FAILED", "您的{kind}申请（编号 {id}）未通过核验：{reason}"),
     Message("returned", "MEDREG_RETURNED", "您的{kind}申请（编号 {id}）已被退回：{reason}。请修改后重新提交。"),
     Message("rejected", "MEDREG_REJECTED", "您的{kind}申请（编号 {id}）未获批准：{reason}"),

@@ -23,6 +23,7 @@ ROUTES = [
     ("api.me.notifications", "/api/v1/me/notifications"),
     ("api.institution.accounts", "/api/v1/institution/accounts"),
     ("api.institution.activation_code", "/api/v1/institution/accounts/{id:\\d+}/activation-code"),
+    ("api.institution.reject_signup", "/api/v1/institution/accounts/{id:\\d+}/reject"),
     ("api.institution.tasks", "/api/v1/institution/tasks"),
     ("api.institution.task", "/api/v1/institution/tasks/{id:\\d+}"),
     ("api.commission.queue", "/api/v1/commission/queue"),

@@ -78,7 +78,7 @@ def staff_accounts(request: Request):
                 "name": person.name,
                 "profession": person.profession,
                 "sex": person.sex,
-                "mobile": mask_mobile(person.mobile),
+                "mobile": mask_mobile(account.mobile or person.mobile),  # a sign-up's mobile waits on its account
                 "created_at": clock.iso(account.created_at),
             }
             for account, person in rows
@@ -90,6 +90,12 @@ def staff_accounts(request: Request):
 def activation_code(request: Request):
     code = accounts.issue_activation_code(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
     return {"code": code, "expires_in_hours": int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)}
+
+
+@api_view(route_name="api.institution.reject_signup", request_method="POST", permission="institution")
+def reject_signup(request: Request):
+    account = accounts.reject_signup(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]))
+    return {"id": account.id, "status": account.status}
 
 
 @api_view(route_name="api.logout", request_method="POST", permission="account")

@@ -222,6 +222,9 @@ OPERATIONS: list[Op] = [
                *paged(MAX_INSTITUTION_LIST, "每页条数", "（筛选条件须相同）"))),
     Op("POST", "/institution/accounts/{id}/activation-code", "为本机构人员发放激活码（同时短信发送）", INSTITUTION,
        r.ActivationCodeIssued, (404, 409), id_of="账号", text="新激活码使之前未用的激活码作废。账号已激活答 409。"),
+    Op("POST", "/institution/accounts/{id}/reject", "驳回本机构的待激活注册（不认识的注册人）", INSTITUTION, r.AccountStatus,
+       (404, 409), id_of="账号", text="账号作废（status 为 rejected），其证件号码和手机号码可重新注册；注册时所留手机收到短信。"
+       "账号已激活答 409。"),
     Op("GET", "/institution/tasks", "待本机构确认的申请（联网确认），按编号分页", INSTITUTION, r.TaskList, (400,),
        params=(q("status", tuple(Status), "按申请状态筛选", str(Status.awaiting_institution)),
                q("kind", tuple(KINDS), "业务类型"),

@@ -36,6 +36,7 @@ ROUTES = [
     ("institution.batch", "/institution/batches/{id:\\d+}"),
     ("institution.notifications", "/institution/notifications"),
     ("institution.activation_code", "/institution/accounts/{id:\\d+}/activation-code"),
+    ("institution.reject_signup", "/institution/accounts/{id:\\d+}/reject"),
     ("institution.task", "/institution/tasks/{id:\\d+}"),
     ("institution.staff_business", "/institution/staff-business/{kind}"),
     ("institution.nurse_cancellation", "/institution/nurse-cancellation"),

@@ -1,6 +1,7 @@
 """The institution end: activate staff accounts, confirm or return staff applications."""
 from __future__ import annotations
 
+from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
@@ -57,6 +58,20 @@ def issue_activation_code(request: Request):
     person = accounts.person_of(request.dbsession, account_id)
     hours = int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)
     return dashboard(request, issued={"account_id": account_id, "name": person.name if person else "", "code": code, "hours": hours})
+
+
+@view_config(route_name="institution.reject_signup", request_method="POST", renderer="institution.jinja2", permission="institution")
+def reject_signup(request: Request):
+    account_id = int(request.matchdict["id"])
+    person = accounts.person_of(request.dbsession, account_id)
+    try:
+        accounts.reject_signup(request.dbsession, request.medreg, request.account, account_id)
+    except FORM_ERRORS as refusal:
+        error = form_error(request, refusal)
+        request.response.status = error.status
+        return dashboard(request, error=error)
+    request.session.flash(f"已驳回{person.name if person else ''}的注册申请，其证件号码可重新注册。")
+    return HTTPFound(location=request.route_url("institution"))
 
 
 def task_page(request: Request, application_id: int, **extra) -> dict:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from models import Account, ActivationCode, Institution, Person
+from models import Account, ActivationCode, Application, Institution, Person, PersonProfile
 from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import decrypt, encrypt, hash_password, keyed_digest, lookup_hash, lookup_hashes, verify_password
@@ -34,7 +34,13 @@ SIGNED_UP = ("注册申请已受理。如信息无误，请向所选执业机构
 def signup(session: Session, settings: Settings, data: dict) -> Account | None:
     """A new account waiting for activation, or None when the ID number already has an account or the mobile belongs to
     someone else: then the registered mobile is told by SMS, and the caller answers exactly as for a new account (the
-    answer never says whether an ID number or a mobile is registered; the password is hashed either way, same time)."""
+    answer never says whether an ID number or a mobile is registered; the password is hashed either way, same time).
+
+    A sign-up changes nothing of a person already in the registers: the mobile it gives waits on the account
+    (`Account.mobile`) and becomes the person's at activation — the institution activates only someone it knows, so
+    anyone holding an ID number and a name cannot take a registered person's mobile before that. A sign-up never
+    activated holds the ID number only so long: its institution may reject it (`reject_signup`), and after
+    PENDING_DAYS a new sign-up for the ID number takes its place, so nobody locks the number's owner out for good."""
     clean = clean_signup(data)
     institution = session.get(Institution, clean["institution_id"])
     if institution is None or institution.identifier is None or institution.status != "operating":
@@ -46,29 +52,30 @@ def signup(session: Session, settings: Settings, data: dict) -> Account | None:
     hold(session, "signup:mobile", clean["mobile"])
     hashes = lookup_hashes(settings.secrets, clean["id_number"])
     person = session.scalar(select(Person).where(Person.id_number_hash.in_(hashes)))
-    if person is not None and session.scalar(select(Account.id).where(Account.person_id == person.id)):
-        send_sms(session, settings, person.mobile, "signup_refused", what="证件号码")
+    held = session.scalar(select(Account).where(Account.person_id == person.id)) if person is not None else None
+    if held is not None and person is not None and held.status == "pending_activation" and stale(held):
+        release(session, held)
+        audit(session, "anonymous", "signup_expired", f"account:{held.id}", institution.division_code)
+        held = None
+    if held is not None and person is not None:
+        # The mobile on record hears of it (someone else may be using the number), else the one the sign-up gave.
+        send_sms(session, settings, person.mobile or held.mobile or "", "signup_refused", what="证件号码")
         audit(session, "anonymous", "signup_refused", f"person:{person.id}", institution.division_code, reason="id_number")
         return None
-    holder = session.scalar(select(Person).where(Person.mobile == clean["mobile"], Person.id_number_hash.not_in(hashes)).limit(1))
+    holder = mobile_holder(session, clean["mobile"], hashes)
     if holder is not None:
         send_sms(session, settings, clean["mobile"], "signup_refused", what="手机号码")
-        audit(session, "anonymous", "signup_refused", f"person:{holder.id}", institution.division_code, reason="mobile")
+        audit(session, "anonymous", "signup_refused", f"person:{holder}", institution.division_code, reason="mobile")
         return None
-    if person is not None:
+    if person is not None and not bare(session, person):
         person = matched_person(session, person, clean, institution)
     else:
-        person = Person(
-            profession=clean["profession"],
-            name=clean["name"],
-            sex=clean["sex"],
-            birth_date=clean["birth_date"],
-            id_type=clean["id_type"],
-            id_number_encrypted=encrypt(settings.secret, clean["id_number"]),
-            id_number_hash=lookup_hash(settings.secret, clean["id_number"]),
-            mobile=clean["mobile"],
-            institution_id=institution.id,
-        )
+        # New, or a person only an earlier sign-up made (released since, nothing registered): this one's details.
+        person = person or Person(id_number_hash=lookup_hash(settings.secret, clean["id_number"]))
+        person.profession, person.name, person.sex = clean["profession"], clean["name"], clean["sex"]
+        person.birth_date, person.id_type = clean["birth_date"], clean["id_type"]
+        person.id_number_encrypted = encrypt(settings.secret, clean["id_number"])
+        person.mobile, person.institution_id = clean["mobile"], institution.id
     session.add(person)
     session.flush()
     account = Account(
@@ -77,11 +84,48 @@ def signup(session: Session, settings: Settings, data: dict) -> Account | None:
         person_id=person.id,
         institution_id=institution.id,
         password_hash=password_hash,
+        mobile=clean["mobile"],
     )
     session.add(account)
     session.flush()
     audit(session, f"person:{account.id}", "signup", f"account:{account.id}", institution.division_code)
     return account
+
+
+PENDING_DAYS = 30  # a sign-up its institution has not activated within this long gives way to a new one
+
+
+def stale(account: Account) -> bool:
+    return as_utc(account.created_at) < utcnow() - timedelta(days=PENDING_DAYS)
+
+
+def mobile_holder(session: Session, mobile: str, hashes: list[str]) -> int | None:
+    """The person (id) other than the ID number's who holds `mobile`: on record, or waiting on a sign-up."""
+    on_record = session.scalar(select(Person.id).where(Person.mobile == mobile, Person.id_number_hash.not_in(hashes)).limit(1))
+    if on_record is not None:
+        return on_record
+    return session.scalar(select(Account.person_id).join(Person, Person.id == Account.person_id).where(
+        Account.role == "person", Account.status == "pending_activation", Account.mobile == mobile,
+        Person.id_number_hash.not_in(hashes)).limit(1))
+
+
+def bare(session: Session, person: Person) -> bool:
+    """Whether nothing but a sign-up ever made or used this person: no register entry, no application, no profile."""
+    return (nurse_entry(session, person.id) is None and physician_entry(session, person.id) is None
+            and session.get(PersonProfile, person.id) is None
+            and session.scalar(select(Application.id).where(Application.person_id == person.id).limit(1)) is None)
+
+
+def release(session: Session, account: Account) -> None:
+    """A sign-up never activated gives up its ID number: the account stays (its history, its audit) as `rejected`,
+    without its person; its codes die; a person only it made keeps no mobile, so the number and the mobile are free."""
+    person = session.get(Person, account.person_id) if account.person_id else None
+    for code in session.scalars(select(ActivationCode).where(ActivationCode.account_id == account.id, ActivationCode.used_at.is_(None))):
+        code.used_at = utcnow()
+    account.status, account.person_id, account.mobile = "rejected", None, None
+    session.flush()
+    if person is not None and bare(session, person):
+        person.mobile = ""
 
 
 def unused_account_id(session: Session) -> int:
@@ -95,16 +139,15 @@ def unused_account_id(session: Session) -> int:
 
 def matched_person(session: Session, person: Person, clean: dict, institution: Institution) -> Person:
     """Someone already in the registers without an account (entered at the counter, or loaded from a legacy register)
-    signs up: the account joins their entry when what they give agrees with it, and their own institution activates it."""
+    signs up: the account joins their entry when what they give agrees with it, and their own institution activates it;
+    their mobile and institution change only then (`activate`)."""
     if person.profession != clean["profession"] or person.name != clean["name"]:
         raise invalid({"name": "姓名或职业与该证件号码已登记的信息不一致，请核对后再注册或到窗口办理"})
     places = staff_institutions(session, person)
     if places and institution.id not in places:
         names = "、".join(sorted(n for n in session.scalars(select(Institution.name).where(Institution.id.in_(places)))))
         raise invalid({"institution_id": f"请选择您注册所在的执业机构：{names}"})
-    person.mobile = clean["mobile"]
-    person.institution_id = institution.id
-    return person
+    return person  # unchanged until activation (signup)
 
 
 def staff_institutions(session: Session, person: Person) -> set[int]:
@@ -237,7 +280,8 @@ def issue_activation_code(session: Session, settings: Settings, institution_acco
         )
     )
     person = must_get(session, Person, account.person_id)
-    send_sms(session, settings, person.mobile, "activation_code", code=code, hours=int(ACTIVATION_CODE_TTL.total_seconds() // 3600))
+    hours = int(ACTIVATION_CODE_TTL.total_seconds() // 3600)
+    send_sms(session, settings, account.mobile or person.mobile, "activation_code", code=code, hours=hours)
     audit(session, f"institution:{institution_account.id}", "activation_code", f"account:{account.id}")
     return code
 
@@ -269,5 +313,27 @@ def activate(session: Session, settings: Settings, username: str, code: str, cli
     attempt.succeeded()
     record.used_at = now
     account.status = "active"
+    person = must_get(session, Person, account.person_id)
+    if account.mobile:  # what the sign-up gave becomes the person's now that their institution has vouched for them
+        person.mobile, account.mobile = account.mobile, None
+    if not staff_institutions(session, person):
+        person.institution_id = account.institution_id
     audit(session, f"person:{account.id}", "activate", f"account:{account.id}")
+    return account
+
+
+def reject_signup(session: Session, settings: Settings, institution_account: Account, account_id: int) -> Account:
+    """The institution does not know who signed up naming it (or the wrong person did): the sign-up is released
+    (`release`), the ID number free for its owner to sign up again, and the mobile it gave is told."""
+    account = session.get(Account, account_id, with_for_update=True)
+    if account is None or account.role != "person" or account.institution_id != institution_account.institution_id \
+            or account.person_id is None:
+        raise not_found("账号")
+    if account.status != "pending_activation":
+        raise conflict("只有待激活的账号可以驳回")
+    institution = must_get(session, Institution, institution_account.institution_id)
+    mobile = account.mobile or must_get(session, Person, account.person_id).mobile
+    release(session, account)
+    send_sms(session, settings, mobile, "signup_rejected", institution=institution.name)
+    audit(session, f"institution:{institution_account.id}", "signup_rejected", f"account:{account.id}", institution.division_code)
     return account

@@ -108,7 +108,8 @@ def entry_json(entry: AuditEntry) -> dict:
 
 ACTION_LABELS: dict[str, str] = {
     # accounts and logging in
-    "signup": "实名注册", "signup_refused": "拒绝实名注册", "activation_code": "发放激活码", "activate": "激活账号",
+    "signup": "实名注册", "signup_refused": "拒绝实名注册", "signup_rejected": "驳回实名注册", "signup_expired": "待激活注册超期作废",
+    "activation_code": "发放激活码", "activate": "激活账号",
     "login": "登录", "login_failed": "登录失败", "logout": "退出登录",
     "password_change": "修改密码", "password_reset_requested": "申请找回密码", "password_reset": "找回密码",
     "totp_enrol": "获取动态口令密钥", "totp_enrolled": "绑定动态口令",

@@ -113,6 +113,8 @@ CASES = [
     Case("api.institution.accounts", "GET", "/api/v1/institution/accounts", "institution", None, {"inst_x": 200, "inst_y": 200}),
     Case("api.institution.activation_code", "POST", "/api/v1/institution/accounts/{account_a}/activation-code", "institution", {},
          {"inst_x": 409, "inst_y": 404}),
+    Case("api.institution.reject_signup", "POST", "/api/v1/institution/accounts/{account_a}/reject", "institution", {},
+         {"inst_x": 409, "inst_y": 404}),
     Case("api.institution.tasks", "GET", "/api/v1/institution/tasks", "institution", None, {"inst_x": 200, "inst_y": 200}),
     Case("api.institution.task", "POST", "/api/v1/institution/tasks/{app_b}", "institution", {"decision": "maybe"},
          {"inst_x": 400, "inst_y": 404}),

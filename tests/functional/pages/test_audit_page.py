@@ -108,6 +108,8 @@ def world(wsgi_app, settings):
         "signup_refused": [("anonymous", f"person:{person['person_id']}", {"reason": "id_number"}),
                            ("anonymous", f"person:{person['person_id']}", {"reason": "mobile"})],
         "activation_code": [(f"institution:{institution_desk.id}", p, {})],
+        "signup_rejected": [(f"institution:{institution_desk.id}", p, {})],
+        "signup_expired": [("anonymous", p, {})],
         "activate": [(f"person:{person['account_id']}", p, {})],
         "login": [(a, a, {"via": "page"}), (a, a, {"via": "api"})],
         "login_failed": [("client:10.0.0.8", "login", {"reason": reason})

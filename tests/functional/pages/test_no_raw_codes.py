@@ -258,7 +258,7 @@ def test_no_page_of_the_journeys_shows_a_raw_field_name_status_code_or_account_r
 # --- every page a role reaches by following links -------------------------------------------------------------------
 
 # Not pages: the API, static files, leaving, downloads (PDFs, exports, attachments, an activation code's slip).
-NOT_PAGES = re.compile(r"^/(api/|static/|logout)|\.pdf$|/export$|/attachments/\d+$|/activation-code$")
+NOT_PAGES = re.compile(r"^/(api/|static/|logout)|\.pdf$|/export$|/attachments/\d+$|/activation-code$|/reject$")
 # What a person must not read: a machine's time (ISO with T), Python's or JSON's words for nothing and yes/no, a
 # template left unfilled.
 MACHINE_WORDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:|(?<![A-Za-z])(None|True|False|true|false|null|undefined|NaN)(?![A-Za-z])"
