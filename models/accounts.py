@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, update
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
@@ -97,3 +97,19 @@ def person_works_at(session: Session, person_id: int, institution_id: int) -> No
             person.institution_id = institution_id
         session.execute(update(Account).where(Account.person_id == person_id, Account.role == "person")
                         .values(institution_id=institution_id).execution_options(synchronize_session="fetch"))
+
+
+LINE_MOST = 32  # hops followed up a line of credentials: more than any commission's levels of administrators
+
+
+def credential_line(session: Session, account: Account) -> set[int]:
+    """The account and every account whose holder set its password, or set the password of one that did, and so on
+    (`credentials_by`): whoever is in the line can act as the account. An administrator who creates a staff account
+    sets its first password, so an administrator and the accounts they created — and those these created — are one
+    line, which separation of duties treats as one person."""
+    line = {account.id}
+    above = account.credentials_by
+    while above is not None and above not in line and len(line) < LINE_MOST:
+        line.add(above)
+        above = session.scalar(select(Account.credentials_by).where(Account.id == above))
+    return line

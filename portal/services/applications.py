@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Account, Application, Institution, Person, PhysicianRegistration
+from models.accounts import credential_line
 from models.audit import audit
 from models.db import must_get
 from models.outbox import enqueue
@@ -204,12 +205,14 @@ def commission_decide(session: Session, account: Account, application_id: int, d
 def refuse_both_ends(session: Session, account: Account, application: Application) -> None:
     """Separation of duties: nobody decides at the commission what they confirmed or filed as the institution. An
     institution account whose password went to a mobile this commission account chose (models.accounts.Account.
-    credentials_by) counts as this account's own."""
+    credentials_by) counts as this account's own — or one an account in its line chose (the administrator who
+    created this account, and theirs: models.accounts.credential_line)."""
     institution_ids = {application.institution_id} - {None}
     held = session.scalar(select(Account.id).where(
-        Account.role == "institution", Account.institution_id.in_(institution_ids), Account.credentials_by == account.id).limit(1))
+        Account.role == "institution", Account.institution_id.in_(institution_ids),
+        Account.credentials_by.in_(credential_line(session, account))).limit(1))
     if held is not None:
-        raise Refused(403, "separation_of_duties", "您曾为该机构账号指定接收密码的手机，不能审批该机构参与确认或提交的申请")
+        raise Refused(403, "separation_of_duties", "您（或创建您账号的管理员）曾为该机构账号指定接收密码的手机，不能审批该机构参与确认或提交的申请")
 
 
 def my_registration(session: Session, account: Account) -> dict:

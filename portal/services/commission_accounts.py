@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from models import Account, AccountRequest, Commission, Institution
 from models import search as name_index
+from models.accounts import credential_line
 from models.audit import audit
 from models.base import as_utc, utcnow
 from models.crypto import hash_password
@@ -73,9 +74,11 @@ def create_staff(session: Session, admin: Account, body: Mapping) -> Account:
     username = username.strip()
     if session.scalar(select(Account.id).where(Account.username == username)):
         raise conflict(f"用户名 {username} 已存在")
+    # The administrator sets the first password: the account's credentials are theirs (credentials_by), for the
+    # separation of duties — a second administrator they created is no second administrator.
     account = Account(username=username, role="commission", status="active", division_code=division,
                       admin=make_admin, password_hash=hash_password(body["password"]), must_change_password=True,
-                      mobile=mobile or None)
+                      mobile=mobile or None, credentials_by=admin.id)
     session.add(account)
     session.flush()
     audit(session, actor_of(admin), "create_staff_account", f"account:{account.id}", division, username=username, admin=make_admin)
@@ -231,14 +234,15 @@ def pending_requests(session: Session, actor: Account) -> list[tuple[AccountRequ
 
 
 def approve_request(session: Session, settings: Settings, actor: Account, request_id: int) -> tuple[AccountRequest, Account]:
-    """A second administrator (not the one who asked, with the account in their jurisdiction) carries a request out."""
+    """A second administrator (not the one who asked, nor an account in the line of their credentials — one they
+    created —, with the account in their jurisdiction) carries a request out."""
     require_admin(actor)
     request = session.get(AccountRequest, request_id, with_for_update=True)
     if request is None or request.status != "pending" or as_utc(request.expires_at) <= utcnow():
         raise not_found("待批准的请求")
     account = managed_account(session, actor, request.account_id)
-    if request.requested_by == actor.id:
-        raise Refused(403, "second_admin_required", "须由另一名管理员批准本人发起的请求")
+    if request.requested_by in credential_line(session, actor):
+        raise Refused(403, "second_admin_required", "须由另一名管理员批准本人发起的请求（由发起人创建或设置密码的账号不算另一名管理员）")
     request.status, request.decided_by, request.decided_at = "approved", actor.id, utcnow()
     send_new_password(session, settings, actor, account, request.mobile, chosen_by=request.requested_by)
     audit(session, actor_of(actor), "reset_password_approved", f"account:{account.id}", actor.division_code,

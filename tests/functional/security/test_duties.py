@@ -163,3 +163,42 @@ def test_requests_elsewhere_never_crowd_out_the_jurisdictions_own(api, db):
         for request in crowd:
             db.delete(request)
         db.commit()
+
+
+def test_an_administrator_and_the_accounts_they_created_count_as_one_for_the_second_administrator_and_the_duties(api, db, desk, settings):
+    """An administrator sets the first password of a staff account they create, so they can act as it: a second
+    administrator they made (or one that one made) cannot approve their request, nor approve what the institution
+    whose password went to their chosen mobile confirms."""
+    _, first = commission(api, db, admin=True)
+    puppet_name, grandchild_name = unique_username("puppet"), unique_username("grandchild")
+    body = {"password": "Puppet-Admin-2026", "admin": True}
+
+    def made_by(headers: dict, username: str) -> dict:
+        """Created, then logged into with the password its creator set, and that changed as the first login asks."""
+        api.post_json("/api/v1/commission/accounts", {**body, "username": username}, headers=headers, status=201)
+        first_login = login(api, username, body["password"])
+        api.post_json("/api/v1/password", {"old_password": body["password"], "new_password": "Changed-By-Creator-2026"},
+                      headers=first_login)
+        return login(api, username, "Changed-By-Creator-2026")
+
+    puppet = made_by(first, puppet_name)
+    grandchild = made_by(puppet, grandchild_name)
+    target, chosen = account_id_of(db, desk), factories.unique_mobile()
+    asked = api.post_json(f"/api/v1/commission/accounts/{target}/password-reset", {"mobile": chosen}, headers=first,
+                          status=202).json
+    for made in (puppet, grandchild):
+        refused = api.post_json(f"/api/v1/commission/account-requests/{asked['request_id']}/approve", {}, headers=made, status=403)
+        assert refused.json["error"]["code"] == "second_admin_required"
+    assert sms_queued_to(db, chosen) == 0
+    login(api, desk.username)  # the institution's password is unchanged
+
+    # Approved by an administrator of their own, the mobile's chooser and the accounts they made stay off its work.
+    _, other = commission(api, db, admin=True)
+    assert api.post_json(f"/api/v1/commission/account-requests/{asked['request_id']}/approve", {}, headers=other,
+                         status=202).json["status"] == "sent"
+    item = factories.application(db, *_person(db, settings, desk), "pending_approval", "110105")
+    db.commit()
+    for made in (first, puppet, grandchild):
+        separated = api.post_json(f"/api/v1/commission/queue/{item.id}", {"decision": "approve"}, headers=made, status=403).json
+        assert separated["error"]["code"] == "separation_of_duties"
+    assert api.post_json(f"/api/v1/commission/queue/{item.id}", {"decision": "approve"}, headers=other).json["status"] == "approved"
