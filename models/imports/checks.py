@@ -34,6 +34,7 @@ def run(connection: Connection, kind: str, postgres: bool) -> None:
             "FROM import_stage s WHERE s.parent_code IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM import_stage p WHERE p.code = s.parent_code) "
             "AND NOT EXISTS (SELECT 1 FROM divisions d WHERE d.code = s.parent_code)"))
+        refuse_orphans(connection)
     elif kind == "assessments":
         execute(text(
             REFUSE + "SELECT s.rn, 'certificate_no', '医师资格库中没有该证书编号，请先导入医师资格' FROM import_stage s "
@@ -67,6 +68,25 @@ def run(connection: Connection, kind: str, postgres: bool) -> None:
                     REFUSE + f"SELECT s.rn, 'id_number', '该身份证号码已登记为{other_label}，不能导入为{PROFESSION_LABELS[profession]}' "
                     "FROM import_stage s JOIN persons p ON p.id_number_hash = s.id_hash WHERE p.profession = :other"),
                     {"other": other})
+
+
+DIVISION_LEVELS = 8  # more than GB/T 2260's province, city, county (a file's own chains are as deep as its levels)
+
+
+def refuse_orphans(connection: Connection) -> None:
+    """A division whose parent is only in this file, on rows refused, is refused too — level by level down the
+    chain: loaded with --load-good-rows it would name a parent that exists nowhere."""
+    for _ in range(DIVISION_LEVELS):
+        added = connection.execute(text(
+            REFUSE + "SELECT s.rn, 'parent_code', '上级行政区划' || s.parent_code || '所在的行被拒绝，本行不能导入' "
+            "FROM import_stage s WHERE s.parent_code IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM import_refused r WHERE r.rn = s.rn) "
+            "AND NOT EXISTS (SELECT 1 FROM divisions d WHERE d.code = s.parent_code) "
+            "AND EXISTS (SELECT 1 FROM import_stage p WHERE p.code = s.parent_code) "
+            "AND NOT EXISTS (SELECT 1 FROM import_stage p WHERE p.code = s.parent_code "
+            "AND NOT EXISTS (SELECT 1 FROM import_refused r WHERE r.rn = p.rn))")).rowcount
+        if not added:
+            return
 
 
 def commission_exists(connection: Connection) -> None:

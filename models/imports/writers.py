@@ -148,11 +148,14 @@ def divisions(connection: Connection, rows: list[dict[str, Any]], today: date) -
         f"WHERE {IN_BATCH} ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code "
         f"WHERE {_distinct(connection, 'divisions', ('name', 'parent_code'))}"), _range(rows))
     # A placeholder division of GB/T 2260 (重庆市's 县, a municipality's 市辖区) names its commission with its parent's
-    # name: a public record's 注册机关 "县卫生健康委员会" would tell nobody which one.
+    # name: a public record's 注册机关 "县卫生健康委员会" would tell nobody which one. The parent's name as this file
+    # gives it, whether or not its batch is written yet (a child before its parent, small batches), else as stored:
+    # a second run of the same file names it the same.
     placeholders = ", ".join(f"'{name}'" for name in PLACEHOLDER_DIVISIONS)
+    parent_name = "coalesce((SELECT ps.name FROM import_stage ps WHERE ps.code = s.parent_code LIMIT 1), p.name, '')"
     connection.execute(text(
         "INSERT INTO commissions (division_code, name) SELECT s.code, "
-        f"CASE WHEN s.name IN ({placeholders}) THEN coalesce(p.name, '') || s.name ELSE s.name END || '卫生健康委员会' "
+        f"CASE WHEN s.name IN ({placeholders}) THEN {parent_name} || s.name ELSE s.name END || '卫生健康委员会' "
         f"FROM import_stage s LEFT JOIN divisions p ON p.code = s.parent_code WHERE {IN_BATCH} "
         "ON CONFLICT (division_code) DO UPDATE SET name = EXCLUDED.name "
         f"WHERE {_distinct(connection, 'commissions', ('name',))}"), _range(rows))

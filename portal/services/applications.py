@@ -212,7 +212,8 @@ def refuse_both_ends(session: Session, account: Account, application: Applicatio
         Account.role == "institution", Account.institution_id.in_(institution_ids),
         Account.credentials_by.in_(credential_line(session, account))).limit(1))
     if held is not None:
-        raise Refused(403, "separation_of_duties", "您（或创建您账号的管理员）曾为该机构账号指定接收密码的手机，不能审批该机构参与确认或提交的申请")
+        raise Refused(403, "separation_of_duties",
+                      "您（或创建您账号的管理员）曾为该机构账号指定接收密码的手机，不能审批该机构参与确认或提交的申请")
 
 
 def my_registration(session: Session, account: Account) -> dict:

@@ -82,6 +82,18 @@ def test_import_divisions_loads_good_rows_reports_bad_ones_and_is_idempotent(env
     assert db.get(Commission, "520102").name == "南明新区卫生健康委员会"
 
 
+def test_a_division_under_a_refused_one_is_refused_too_down_the_chain(env, db, tmp_path, capsys):
+    """With --load-good-rows, a county under a city refused (its province exists nowhere) would name a parent that
+    exists nowhere: it is refused with it, naming the parent it lost."""
+    rows = [["990100", "孤儿市", "990000"], ["990101", "孤儿县", "990100"], ["970000", "孤儿测试省", ""]]
+    code, out, err = run(capsys, "import", "divisions", "--load-good-rows", str(write_csv(tmp_path / "orphans.csv", DIVISION_HEADER, rows)))
+    assert code == 1 and "已导入 1 行，拒绝 2 行" in out
+    assert "第2行 parent_code：上级行政区划990000不存在" in err
+    assert "第3行 parent_code：上级行政区划990100所在的行被拒绝，本行不能导入" in err
+    assert [db.get(Division, code) for code in ("990100", "990101")] == [None, None]
+    assert db.get(Division, "970000") is not None
+
+
 def test_a_placeholder_division_names_its_commission_with_its_parent(env, db, tmp_path, capsys):
     """GB/T 2260's 重庆市 has a division called only 县 (500200): its commission must say which 县 it is."""
     rows = [["500000", "重庆市", ""], ["500200", "县", "500000"], ["500229", "城口县", "500200"]]
@@ -90,6 +102,14 @@ def test_a_placeholder_division_names_its_commission_with_its_parent(env, db, tm
     assert db.get(Commission, "500200").name == "重庆市县卫生健康委员会"
     assert db.get(Commission, "500229").name == "城口县卫生健康委员会"
     assert db.get(Division, "500200").name == "县"  # the division keeps its standard name
+    # A child before its parent, one row a batch: named the same, and a second run changes nothing.
+    rows = [["980100", "市辖区", "980000"], ["980000", "测试直辖市", ""]]
+    for _ in range(2):
+        code, out, _ = run(capsys, "import", "divisions", "--batch-rows", "1",
+                           str(write_csv(tmp_path / "first-child.csv", DIVISION_HEADER, rows)))
+        assert code == 0
+        db.expire_all()
+        assert db.get(Commission, "980100").name == "测试直辖市市辖区卫生健康委员会"
 
 
 # --- import physician qualifications -----------------------------------------------------
