@@ -26,9 +26,18 @@ class ValidationFailed(Exception):
             name: (codes or {}).get(name) or (REQUIRED if reason == REQUIRED_REASON else INVALID)
             for name, reason in self.fields.items()
         }
-        named = "；".join(f"{(labels or {}).get(key, key)}：{reason}" for key, reason in self.fields.items())
+        self.labels: dict[str, str] = dict(labels or {})
+        named = "；".join(f"{self.labels.get(key, key)}：{reason}" for key, reason in self.fields.items())
         self.message = "提交的内容有误：" + named
         super().__init__(named)
+
+    def message_naming(self, names: Mapping[str, str]) -> str:
+        """The message with each field called by its label, else by its name in `names` (the API's own fields, every
+        kind's), else by its key: a person reads 执业机构, not institution_id."""
+        def called(key: str) -> str:
+            return self.labels.get(key) or names.get(key) or key
+
+        return "提交的内容有误：" + "；".join(f"{called(key)}：{reason}" for key, reason in self.fields.items())
 
     @classmethod
     def one(cls, field: str, code: str, reason: str) -> ValidationFailed:

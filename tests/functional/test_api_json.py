@@ -2,6 +2,8 @@
 `application/json; charset=utf-8` (portal/renderers.py, portal/errors.py:error_response)."""
 from __future__ import annotations
 
+import re
+
 from tests import public_records
 
 DIVISION = "650901"  # records of this module only
@@ -47,3 +49,26 @@ def test_the_openapi_document_is_raw_utf8(api):
     answer = api.get("/api/v1/openapi.json")
     assert answer.headers["Content-Type"] == JSON_UTF8
     assert_raw_utf8(answer, answer.json["info"]["title"])
+
+
+def test_a_refusals_message_calls_every_field_by_its_chinese_name(api, db, settings):
+    """The message a person reads never shows a raw key (institution_id, decision, id_type …), wherever the refusal
+    was raised."""
+    from tests.journeys import commission_desk, institution_desk, login, person_account
+
+    desk = institution_desk(api, db)
+    person = person_account(db, settings, desk.id)
+    _, commission = commission_desk(api, db, "110105")
+    data = {"certificate_no": person["certificate_no"], "practice_category": "临床", "practice_scope": ["内科专业"],
+            "institution_id": 2147483647}
+    answers = [
+        api.post_json("/api/v1/applications", {"kind": "physician.first_registration", "data": data},
+                      headers=login(api, person["mobile"]), status=400).json,
+        api.post_json("/api/v1/commission/counter", {"kind": "nurse.renewal", "data": {}}, headers=commission, status=400).json,
+        api.post_json("/api/v1/institution/tasks/1", {"decision": "maybe"}, headers=desk.headers, status="*").json,
+    ]
+    messages = [answer["error"]["message"] for answer in answers if answer["error"]["code"] == "invalid"]
+    assert messages[0] == "提交的内容有误：执业机构：执业机构不存在"
+    assert "证件类型：" in messages[1] and "证件号码：" in messages[1] and "姓名：" in messages[1]
+    for message in messages:
+        assert not re.search(r"[a-z_]{3,}：", message), message
