@@ -15,13 +15,14 @@ from typing import Annotated, Any
 from pydantic import ConfigDict
 
 from pipeline.fields import DataModel, FieldError, Given, Loose, checked, free_text
-from pipeline.kinds import KINDS
+from pipeline.kinds import KINDS, unknown_kind
 
 
 def kind_name(value: Any) -> str:
     """The name of a kind of application (the reason names what was given)."""
     if not isinstance(value, str) or value not in KINDS:
-        raise FieldError(f"不支持的业务类型：{value}", "choice")
+        code, reason = unknown_kind(value)
+        raise FieldError(reason, code)
     return value
 
 

@@ -159,11 +159,22 @@ KINDS: dict[str, Kind] = _load()
 ORDER: dict[str, int] = {name: position for position, name in enumerate(KINDS)}
 
 
+ECHOED_MOST = 60  # characters of an unknown kind's name echoed in the reason: enough to spot a typo, not a document
+
+
+def unknown_kind(name: object) -> tuple[str, str]:
+    """(code, reason) for a kind name that is none: a name is echoed (cut short), anything else is not text."""
+    if not isinstance(name, str):
+        return "type", "业务类型应为文本（业务类型名称）"
+    shown = name if len(name) <= ECHOED_MOST else name[:ECHOED_MOST] + "…"
+    return "choice", f"不支持的业务类型：{shown}"
+
+
 def get_kind(name: object) -> Kind:
     """The kind called `name`, or ValidationFailed on field "kind"."""
     kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise ValidationFailed.one("kind", "choice", f"不支持的业务类型：{name}")
+        raise ValidationFailed.one("kind", *unknown_kind(name))
     return kind
 
 

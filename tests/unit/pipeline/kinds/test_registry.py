@@ -78,11 +78,18 @@ def test_who_takes_part():
 
 
 def test_an_unknown_kind():
-    for name in ("physician.teleport", None, 3):
+    with pytest.raises(ValidationFailed) as info:
+        get_kind("physician.teleport")
+    assert (info.value.fields, info.value.codes) == ({"kind": "不支持的业务类型：physician.teleport"}, {"kind": "choice"})
+    # Not a name at all: said so, never echoed as Python shows it ("['physician.change']", "None").
+    for name in (None, 3, ["physician.change"], {"a": 1}):
         with pytest.raises(ValidationFailed) as info:
             get_kind(name)
-        assert info.value.fields == {"kind": f"不支持的业务类型：{name}"}
-        assert info.value.codes == {"kind": "choice"}
+        assert (info.value.fields, info.value.codes) == ({"kind": "业务类型应为文本（业务类型名称）"}, {"kind": "type"})
+    # A long name is echoed cut short: enough to spot a typo, not a document sent back.
+    with pytest.raises(ValidationFailed) as info:
+        get_kind("x" * 3000)
+    assert info.value.fields["kind"] == "不支持的业务类型：" + "x" * 60 + "…"
 
 
 def test_kinds_where():
