@@ -178,6 +178,12 @@ def not_after(day: date, today: date, what: str) -> date:
     return day
 
 
+def not_before(day: date, today: date, what: str) -> date:
+    if day < today:
+        raise FieldError(f"{what}不能早于今天", "out_of_range")
+    return day
+
+
 def age_on(birth: date, today: date) -> int:
     """Completed years of age on `today`."""
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
@@ -318,11 +324,16 @@ def Loose(title: str, schema: Mapping[str, Any], *, description: str | None = No
     return checked(check, title, schema=schema, description=description)
 
 
-def Day(title: str, *, not_future: bool = False, description: str | None = None) -> Rule:
-    """A date; the application keeps it as YYYY-MM-DD text."""
+def Day(title: str, *, not_future: bool = False, not_past: bool = False, description: str | None = None) -> Rule:
+    """A date; the application keeps it as YYYY-MM-DD text. `not_future`: today at the latest (a date something
+    happened); `not_past`: today at the earliest (a date something is expected)."""
     def check(value: Any, today: date) -> date:
         day = iso_date(value, title)
-        return not_after(day, today, title) if not_future else day
+        if not_future:
+            not_after(day, today, title)
+        if not_past:
+            not_before(day, today, title)
+        return day
 
     return checked(check, title, schema={"type": "string", "format": "date"}, widget=Widget("date"),
                    description=description, mode="dated")

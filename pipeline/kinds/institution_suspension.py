@@ -14,7 +14,7 @@ from pipeline.registers.institutions import InstitutionFacts, own_business_reaso
 
 class Data(DataModel):
     reason: Annotated[str, Text("停业原因", 2, 500, lines=True)]
-    until: Annotated[date, Day("预计恢复日期")] | None = None
+    until: Annotated[date, Day("预计恢复日期", not_past=True)] | None = None
 
 
 def refuse(institution: InstitutionFacts) -> list[str]:

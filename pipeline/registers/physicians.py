@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from pydantic import ValidationInfo
@@ -131,7 +131,10 @@ class ShortTermPractice(DataModel):
 
 
 def short_term_period(start: date, end: date, max_days: int, most: str, today: date) -> None:
-    """The end after the start, not past, and the period no longer than allowed."""
+    """The start within a year from today (a practice planned, not a date mistyped), the end after the start, not
+    past, and the period no longer than allowed."""
+    if start > today + timedelta(days=366):
+        raise ValidationFailed.one("start_date", "out_of_range", "开始日期不能晚于一年之后")
     if end <= start:
         raise ValidationFailed.one("end_date", "out_of_range", "结束日期应晚于开始日期")
     if end < today:

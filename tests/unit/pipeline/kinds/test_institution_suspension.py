@@ -13,8 +13,11 @@ def refused(data):
 
 
 def test_a_suspension_needs_a_reason_and_may_say_when_it_ends():
-    assert KIND.clean({"reason": "装修改造", "until": "2026-09-01"}) == {"reason": "装修改造", "until": "2026-09-01"}
-    assert KIND.clean({"reason": "装修改造"}) == {"reason": "装修改造"}
+    assert KIND.clean({"reason": "装修改造", "until": "2026-09-01"}, today=TODAY) == {"reason": "装修改造", "until": "2026-09-01"}
+    assert KIND.clean({"reason": "装修改造", "until": TODAY.isoformat()}, today=TODAY)["until"] == TODAY.isoformat()
+    assert KIND.clean({"reason": "装修改造"}, today=TODAY) == {"reason": "装修改造"}
+    # An expected resumption already past is a date mistyped.
+    assert refused({"reason": "装修改造", "until": "2001-01-01"}) == {"until": ("预计恢复日期不能早于今天", "out_of_range")}
     assert refused({"until": "2026-13-01"}) == {"reason": ("必填", "required"), "until": ("预计恢复日期不是有效的日期", "date")}
     assert refused({"reason": "修"}) == {"reason": ("停业原因长度应为2至500个字符", "too_short")}
     assert refused({"reason": "装修改造", "until": "2026/09/01"}) == {"until": ("预计恢复日期格式应为YYYY-MM-DD", "format")}
