@@ -373,10 +373,19 @@ class Lines:
         return text
 
 
+# What Python's csv module says, as an operator reads it.
+CSV_REASONS = {
+    "field larger than field limit": f"单元格超过{MAX_CELL_CHARS}个字符",
+    "new-line character seen in unquoted field": "CSV格式错误：引号外出现单独的回车符（CR）；行尾应为 LF 或 CRLF，单元格内换行须加引号",
+    "line contains NUL": "CSV格式错误：含有空字符（NUL）",
+    "unexpected end of data": "CSV格式错误：文件在引号内结束，有引号未闭合",
+    "expected after": "CSV格式错误：引号后应紧跟逗号或行尾；单元格内的引号须写成两个引号",
+}
+
+
 def csv_reason(error: csv.Error) -> str:
-    if "field larger than field limit" in str(error):
-        return f"单元格超过{MAX_CELL_CHARS}个字符"
-    return f"CSV格式错误（{error}）"
+    said = str(error)
+    return next((reason for known, reason in CSV_REASONS.items() if known in said), f"CSV格式错误（{said}）")
 
 
 csv.field_size_limit(MAX_CELL_CHARS)

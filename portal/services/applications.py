@@ -167,7 +167,7 @@ def institution_decide(session: Session, account: Account, application_id: int, 
         enqueue(session, ROUTE if target == Status.pending_approval else ISSUE, application_id=application.id)
     elif decision == "return":
         if not comment:
-            raise invalid({"comment": "退回时必须填写原因"})
+            raise invalid({"comment": "退回时必须填写原因"}, {"comment": "required"})
         application.move_to(Status.returned, Actor.institution, actor, comment)
         enqueue(session, NOTIFY, application_id=application.id, event="returned")
     else:
@@ -192,7 +192,7 @@ def commission_decide(session: Session, account: Account, application_id: int, d
         enqueue(session, ISSUE, application_id=application.id)
     elif decision in ("reject", "return"):
         if not comment:
-            raise invalid({"comment": "不予批准或退回时必须填写原因"})
+            raise invalid({"comment": "不予批准或退回时必须填写原因"}, {"comment": "required"})
         target = Status.rejected if decision == "reject" else Status.returned
         application.move_to(target, Actor.commission, actor, comment)
         enqueue(session, NOTIFY, application_id=application.id, event=str(target))

@@ -56,6 +56,8 @@ def parse_audit_filter(params: Mapping[str, str]) -> AuditFilter:
                 setattr(result, name, parse_moment(raw, end_of_day=name == "until"))
             except (ValueError, OverflowError):
                 errors[name] = "应为YYYY-MM-DD，或带时区的ISO 8601时间"
+    if result.since and result.until and result.since >= result.until:
+        errors["until"] = "截止时间应晚于起始时间"
     page = (params.get("page") or "1").strip()
     if not is_count(page) or int(page) < 1:
         errors["page"] = "应为正整数"

@@ -397,12 +397,19 @@ def tasks(session: Session, account: Account, status: str | None, kind: str | No
     return {"items": items, "counts": counts, "next": following}
 
 
+# The statuses of a staff member's account the institution lists (a rejected sign-up has left the institution's list).
+STAFF_ACCOUNT_STATUSES = {"pending_activation": "待激活", "active": "正常", "disabled": "已停用"}
+
+
 def staff_accounts(session: Session, account: Account, status: str, profession: str | None, cursor: str = "",
                    limit: int = MAX_LIST, page: int = 1, counted: bool = True) -> tuple[list, dict, str | None]:
     """(account, person) of the institution's staff in `status`, paged as `tasks`; counts per status (as `tasks`);
     next."""
     if profession and profession not in ("physician", "nurse"):
         raise invalid({"profession": "应为 physician 或 nurse"})
+    if status not in STAFF_ACCOUNT_STATUSES:
+        raise invalid({"status": "应为以下之一：" + "、".join(f"{code}（{label}）" for code, label in STAFF_ACCOUNT_STATUSES.items())},
+                      {"status": "choice"})
     conditions = [Account.institution_id == account.institution_id, Account.role == "person"]
     if profession:
         conditions.append(Person.profession == profession)

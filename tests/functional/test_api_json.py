@@ -72,3 +72,23 @@ def test_a_refusals_message_calls_every_field_by_its_chinese_name(api, db, setti
     assert "证件类型：" in messages[1] and "证件号码：" in messages[1] and "姓名：" in messages[1]
     for message in messages:
         assert not re.search(r"[a-z_]{3,}：", message), message
+
+
+def test_a_return_or_rejection_without_its_reason_is_refused_as_a_missing_field(api, db, settings):
+    from tests import factories
+    from tests.journeys import commission_desk, institution_desk, person_account
+
+    desk = institution_desk(api, db)
+    person = person_account(db, settings, desk.id)
+    waiting = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                    "awaiting_institution")
+    pending = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                    "pending_approval", "110105")
+    db.commit()
+    _, commission = commission_desk(api, db, "110105")
+    for path, decision, headers in ((f"/api/v1/institution/tasks/{waiting.id}", "return", desk.headers),
+                                    (f"/api/v1/commission/queue/{pending.id}", "reject", commission),
+                                    (f"/api/v1/commission/queue/{pending.id}", "return", commission)):
+        for comment in ("", "   "):
+            refused = api.post_json(path, {"decision": decision, "comment": comment}, headers=headers, status=400).json["error"]
+            assert refused["codes"] == {"comment": "required"} and "原因" in refused["fields"]["comment"]

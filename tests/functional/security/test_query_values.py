@@ -52,3 +52,19 @@ def test_no_query_value_gets_a_server_error(wsgi_app, callers):  # noqa: F811
     # list them.
     failures += [v for check in CHECKS for v in check.take() if "does not list status" in v]
     assert failures == [], "\n".join(failures[:30])
+
+
+def test_a_value_no_list_knows_is_refused_on_its_parameter_not_answered_with_an_empty_list(api, db):
+    """An account status the institution's list does not have, and an audit window that ends before it starts, were
+    answered 200 with nothing in them: a typo looked like an empty list."""
+    from tests.journeys import commission_desk, institution_desk
+
+    desk = institution_desk(api, db)
+    refused = api.get("/api/v1/institution/accounts", {"status": "bogus"}, headers=desk.headers, status=400).json["error"]
+    assert refused["codes"] == {"status": "choice"} and "待激活" in refused["fields"]["status"]
+    for status in ("pending_activation", "active", "disabled"):
+        api.get("/api/v1/institution/accounts", {"status": status}, headers=desk.headers, status=200)
+    _, commission = commission_desk(api, db, "110105")
+    backwards = api.get("/api/v1/commission/audit", {"since": "2025-01-01", "until": "2024-01-01"}, headers=commission,
+                        status=400).json["error"]
+    assert backwards["fields"] == {"until": "截止时间应晚于起始时间"}

@@ -106,7 +106,7 @@ def test_row_numbers_are_the_spreadsheet_rows_and_refusals_name_theirs(tmp_path,
     ("too long without a line break", "第52行超过"),
     ("too long and not UTF-8 at row 30", "第30行超过"),
     ("over the limit by its line break", "第7行超过"),  # the length is checked first
-    ("a carriage return inside a line", "第35行：CSV格式错误"),
+    ("a carriage return inside a line", "第35行：CSV格式错误：引号外出现单独的回车符（CR）"),
 ])
 @pytest.mark.parametrize("block", BLOCKS)
 def test_the_first_problem_in_the_file_is_the_one_reported(tmp_path, monkeypatch, name, message, block):
