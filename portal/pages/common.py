@@ -20,7 +20,7 @@ from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
 from pipeline.numbers import is_count
 from pipeline.persons import mask_mobile
-from portal.errors import REFUSALS, Refused
+from portal.errors import REFUSALS, Refused, field_names
 from portal.pages.kind_forms import scopes_by_category
 
 ROLE_LABELS = {"person": "个人", "institution": "医疗机构", "commission": "卫生健康委"}
@@ -58,7 +58,10 @@ def form_error(request: Request, error: Exception, keep: bool = False) -> FormEr
     if isinstance(error, Refused):
         return FormError(error.message, error.fields, error.status)
     if isinstance(error, ValidationFailed):
-        return FormError("提交的内容有误，请按提示修改", error.fields, 400)
+        # The summary names every reason (in Chinese), so one for a field the form does not show — a forged choice, a
+        # value only the request carried — is read too, not only "please fix as shown" with nothing shown.
+        return FormError("提交的内容有误，请按提示修改。" + error.message_naming(field_names()).removeprefix("提交的内容有误："),
+                         error.fields, 400)
     if isinstance(error, (TransitionRefused, Conflict)):
         return FormError(error.message, {}, 409)
     if isinstance(error, Forbidden):
@@ -166,6 +169,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("kind_label", kind_label)
     event.setdefault("role_labels", ROLE_LABELS)
     event.setdefault("data_labels", DATA_LABELS)
+    event.setdefault("field_label", lambda name: field_names().get(name, name))
     event.setdefault("data_rows", data_rows)
     event.setdefault("entry_status", entry_status)
     event.setdefault("commission_label", lambda code: commission_label(request, code))

@@ -273,3 +273,24 @@ def test_a_refused_webhook_address_stays_as_typed_with_its_reason_and_nothing_is
     assert page.forms["webhook-form"]["secret"].value == ""  # a secret is never written back into the page
     assert page.forms["contact-form"]["phone"].value == (before[0] or "")
     assert institution_state(db, desk["id"]) == before
+
+
+def test_a_forged_choice_is_named_in_the_pages_summary_in_chinese(wsgi_app, api, db, settings):
+    """A decision the buttons do not offer has no field beside which to say why: the summary above the form says it,
+    calling the field by its Chinese name, and nothing is decided."""
+    from tests.journeys import person_account
+
+    desk = institution_desk(api, db, name=factories.unique_name("伪造决定医院"))
+    person = person_account(db, settings, desk.id)
+    item = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
+                                 "awaiting_institution")
+    db.commit()
+    app = page_session(wsgi_app, desk.username)
+    page = app.get(f"/institution/tasks/{item.id}")
+    form = next(form for form in page.forms.values() if form.action.endswith(f"/institution/tasks/{item.id}"))
+    fields = {name: found[0].value for name, found in form.fields.items() if name and name != "decision"}
+    shown = app.post(f"/institution/tasks/{item.id}", {**fields, "decision": "maybe"}, status=400)
+    summary = shown.html.select_one(".alert").text
+    assert "决定：" in summary and "decision" not in summary
+    db.expire_all()
+    assert db.get(Application, item.id).status == "awaiting_institution"
