@@ -269,9 +269,10 @@ OPERATIONS: list[Op] = [
        params=(q("identifier", STRING, "电子化注册识别码（必填）"),)),
     Op("GET", "/verify/institutions", "全国医疗机构查询（同公示检索）", INSTITUTION, r.InstitutionPage, (400,), params=SEARCH),
     # --- the commission end ------------------------------------------------------------------------------
-    Op("POST", "/commission/institutions", "录入设置审批并分发医疗机构账号", COMMISSION, {201: r.HandedOut}, (400,),
+    Op("POST", "/commission/institutions", "录入设置审批并分发医疗机构账号", COMMISSION, {201: r.HandedOut}, (400, 409),
        SetupApproval,
-       text="所在行政区划须在本卫健委辖区内。用户名和初始密码以短信发送至负责人手机；首次登录须修改密码。"),
+       text="所在行政区划须在本卫健委辖区内。用户名和初始密码以短信发送至负责人手机；首次登录须修改密码。"
+            "同一行政区划内已有同名（未注销）或设置审批文号相同的机构时答 409，不重复录入。"),
     Op("POST", "/commission/institutions/{id}/account", "为在册医疗机构分发账号（导入或窗口登记、尚无账号的机构）", COMMISSION,
        {201: r.AccountHandedOut}, (400, 404, 409), acc.InstitutionHandout, id_of="机构",
        text="机构须在本卫健委辖区内，否则（或机构不存在）答 404。所填手机号码登记为机构的负责人手机；用户名和初始密码以短信发送至该号码，"

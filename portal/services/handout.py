@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Account, Commission, Division, Institution, InstitutionEvent
@@ -63,6 +63,7 @@ def create_institution(session: Session, settings: Settings, account: Account, d
         raise invalid({"division_code": "不在本卫生健康委辖区内"})
     if session.get(Commission, account.division_code) is None:
         raise Refused(403, "forbidden", "本账号所属卫生健康委不存在")
+    refuse_entered_twice(session, clean)
     institution = Institution(
         name=clean["name"], type=clean["type"], division_code=clean["division_code"], registered_by=account.division_code,
         address=clean["address"], beds=clean["beds"], legal_rep=clean["legal_rep"], principal=clean["principal"],
@@ -80,6 +81,23 @@ def create_institution(session: Session, settings: Settings, account: Account, d
     audit(session, f"account:{account.id}", "institution_handout", f"institution:{institution.id}", account.division_code,
           account_id=login.id)
     return institution, login
+
+
+def refuse_entered_twice(session: Session, clean: dict) -> None:
+    """A set-up approval is entered once: the same approval number, or an institution of the same name not cancelled,
+    in the division is 409 — a retried request or a double click made a second institution and a second account, with
+    a second password sent to the same mobile. Set-ups in one division wait for each other, so two at once cannot both
+    find nothing (the same lock as the username's serial, taken first)."""
+    hold(session, "handout", clean["division_code"])
+    approval_no = clean.get("approval_no")
+    matches = [Institution.name == clean["name"]]
+    if approval_no:
+        matches.append(Institution.setup["approval_no"].as_string() == approval_no)
+    same = session.scalar(select(Institution).where(
+        Institution.division_code == clean["division_code"], Institution.status != "cancelled", or_(*matches)).limit(1))
+    if same is not None:
+        what = "设置审批文号相同" if approval_no and (same.setup or {}).get("approval_no") == approval_no else "名称相同"
+        raise conflict(f"该行政区划已有{what}的医疗机构：{same.name}（机构编号 {same.id}），设置审批不能重复录入")
 
 
 def new_account(session: Session, settings: Settings, institution: Institution, mobile: str,

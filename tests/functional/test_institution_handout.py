@@ -188,3 +188,22 @@ def test_the_commission_hands_the_account_out_on_the_institution_page(wsgi_app, 
     institution_desk = staff_account(db, "institution", unique_username("inst"), institution_id=neighbour.id)
     db.commit()
     page_session(wsgi_app, institution_desk.username).get(f"/commission/institutions/{institution.id}", status=403)
+
+
+def test_a_set_up_approval_entered_twice_is_refused_and_hands_out_nothing_more(api, db, settings):
+    """A retried request or a double click: the same approval again, or another with its approval number or the name of
+    an institution of the division, is 409 — no second institution, no second account, no second password by SMS."""
+    from tests.institution_steps import setup_approval
+
+    _, commission = commission_desk(api, db, "110105")
+    body = setup_approval()
+    api.post_json("/api/v1/commission/institutions", body, headers=commission, status=201)
+    for again in (body, {**body, "name": factories.unique_name("另名医院")}, {**body, "approval_no": "京卫设〔2026〕99999号"}):
+        refused = api.post_json("/api/v1/commission/institutions", again, headers=commission, status=409).json["error"]
+        assert refused["code"] == "conflict" and "设置审批不能重复录入" in refused["message"]
+    db.expire_all()
+    made = db.scalars(select(Institution.id).where(Institution.division_code == "110105", Institution.name == body["name"])).all()
+    assert len(made) == 1
+    assert db.scalar(select(func.count()).select_from(Account).where(Account.institution_id == made[0])) == 1
+    # Another institution of the division, with its own name and number, is entered as ever.
+    api.post_json("/api/v1/commission/institutions", setup_approval(), headers=commission, status=201)
