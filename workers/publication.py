@@ -21,7 +21,7 @@ PUBLISHER = "公示服务"
 def publish_application(session: Session, application: Application, settings: Settings) -> None:
     register = KINDS[application.kind].profession
     publish_entry(session, settings, register, entry_with_identifier(session, register, application.identifier or ""))
-    application.move_to(Status.published, Actor.system, PUBLISHER, "已推送至公示渠道")
+    application.move_to(Status.published, Actor.system, PUBLISHER, "已发布公示记录，各公示渠道随后推送")
     enqueue(session, "workers.notifications.notify", application_id=application.id, event="published")
 
 

@@ -80,7 +80,7 @@ def test_first_registration_from_signup_to_disclosure_sites(api, db, settings, r
         ("分派服务", "pending_approval", "pending_approval", "已分派至朝阳区卫生健康委员会审批"),
         (f"卫健委 110105 {approver}", "pending_approval", "approved", "同意注册"),
         ("国家赋码服务", "approved", "issued", f"电子化注册识别码 {identifier}"),
-        ("公示服务", "issued", "published", "已推送至公示渠道"),
+        ("公示服务", "issued", "published", "已发布公示记录，各公示渠道随后推送"),
     ]
     # Every moment is Beijing time with its offset (docs/api.md), whatever zone the database answers in.
     moments = [body["submitted_at"], body["updated_at"], *(event["at"] for event in body["history"])]
