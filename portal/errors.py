@@ -74,7 +74,7 @@ API_FIELD_NAMES = {
     "identifier": "电子化注册识别码", "institution_id": "执业机构", "cursor": "翻页位置", "limit": "每页条数",
     "status": "状态", "profession": "职业", "username": "用户名", "password": "密码", "old_password": "原密码",
     "new_password": "新密码", "code": "验证码", "otp": "动态口令", "mobile": "手机号码", "division": "行政区划",
-    "since": "起始日期", "until": "截止日期", "group_by": "统计方式", "format": "格式", "q": "查询内容", "payload": "二维码内容",
+    "since": "起始", "until": "截止", "group_by": "统计方式", "format": "格式", "q": "查询内容", "payload": "二维码内容",
     "file": "文件", "material": "材料类别", "url": "地址", "secret": "密钥", "phone": "联系电话", "fax": "传真",
 }
 
