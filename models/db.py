@@ -71,8 +71,14 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# A connection's execution option saying it only reads: on SQLite it begins a deferred transaction, which takes no
+# write lock (with WAL it sees one snapshot while others write). A long read — a register export streamed to a
+# browser — took the write lock with BEGIN IMMEDIATE, and the request's own audit entry then waited for it forever.
+READ_ONLY = "medreg_read_only"
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 _ENGINES: dict[str, Engine] = {}

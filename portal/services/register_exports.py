@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.orm import aliased
 
 from models import Commission, Institution, NurseRegistration, Person, PhysicianRegistration
+from models.db import READ_ONLY
 from models.divisions import Division, within
 from models.registers.institutions import InstitutionDepartment
 from models.registers.physicians import PhysicianPractice
@@ -148,6 +149,8 @@ class RegisterStream:
             if engine.dialect.name == "postgresql":
                 self.connection = self.connection.execution_options(isolation_level="REPEATABLE READ",
                                                                     postgresql_readonly=True)
+            else:
+                self.connection = self.connection.execution_options(**{READ_ONLY: True})
             self.connection.begin()
             counted = query(register, prefix).with_only_columns(func.count()).order_by(None)
             self.count = int(self.connection.scalar(counted) or 0)

@@ -411,3 +411,30 @@ def test_options_out_of_range_files_in_the_way_and_no_password_to_read_are_refus
     monkeypatch.setattr(getpass, "getpass", no_input)
     code, _, err = run(capsys, "create-user", "--role", "commission", "--division", "110105", "--username", "no-tty")
     assert code == 1 and "MEDREG_PASSWORD" in err
+
+
+def test_the_register_export_streams_on_sqlite_beside_its_audit_entry(monkeypatch, tmp_path, capsys, settings):
+    """The embedded default: the export's own read transaction took SQLite's write lock, so the request's audit entry
+    waited for it until the database gave up (503 after a minute, the whole system's writes held meanwhile)."""
+    from sqlalchemy.orm import Session
+
+    from models import AuditEntry
+    from tests.journeys import login, portal_with, staff_account
+
+    url = f"sqlite:///{tmp_path / 'medreg.sqlite'}"
+    monkeypatch.setenv("MEDREG_DATABASE_URL", url)
+    monkeypatch.setenv("MEDREG_SECRET", settings.secret)
+    assert run(capsys, "init-db")[0] == 0
+    path = write_csv(tmp_path / "d.csv", DIVISION_HEADER, [["110000", "北京市", ""], ["110105", "朝阳区", "110000"]])
+    assert run(capsys, "import", "divisions", str(path))[0] == 0
+    engine = create_engine(url)
+    with Session(engine) as session:
+        staff_account(session, "commission", "sqlite-clerk", division="110105")
+        session.commit()
+    api = portal_with(settings, database_url=url)
+    answer = api.get("/api/v1/commission/registers/export", {"register": "physicians", "format": "csv"},
+                     headers=login(api, "sqlite-clerk"), status=200)
+    assert answer.content_type == "text/csv" and answer.body.decode("utf-8-sig").startswith("姓名,性别,电子化注册识别码")
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "export_register")) == 1
+    engine.dispose()
