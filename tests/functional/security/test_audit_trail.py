@@ -65,3 +65,30 @@ def test_withdrawals_scope_maps_webhooks_and_worker_acts_are_audited(api, db, se
     api.put_json("/api/v1/institution/scope-map", {"map": {}}, headers=desk.headers)
     assert "institution_scope_map" in actions(db, target=f"institution:{desk.id}")
     assert PASSWORD not in str(db.scalars(select(AuditEntry.detail)).all())
+
+
+def test_a_county_reads_the_acts_done_in_its_area_in_its_own_audit_log(api, db, settings):
+    """Sign-up, activation code, activation, logins, a submission and its confirmation at an institution of the county
+    are entries of the county's log — not only of the national commission's (they were written without a division)."""
+    from tests import factories as f
+    from tests.journeys import activate, login, person_account, physician_signup
+
+    desk = institution_desk(api, db, name=f.unique_name("县审计医院"), division="110105")
+    _, county = commission_desk(api, db, "110105")
+    _, elsewhere = commission_desk(api, db, "310104")
+    signed = physician_signup(api, desk.id)
+    activate(api, desk.headers, signed)
+    login(api, signed["mobile"])
+    person = person_account(db, settings, desk.id)
+    item = f.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"], "awaiting_institution")
+    db.commit()
+    api.post_json(f"/api/v1/institution/tasks/{item.id}", {"decision": "confirm"}, headers=desk.headers)
+
+    def logged(headers) -> set[tuple[str, str]]:
+        entries = api.get("/api/v1/commission/audit", {"limit": 500}, headers=headers).json["items"]
+        return {(entry["action"], entry["target"]) for entry in entries}
+
+    ours = {("activation_code", f"account:{signed['account_id']}"), ("activate", f"account:{signed['account_id']}"),
+            ("login", f"account:{signed['account_id']}"), ("institution_confirm", f"application:{item.id}")}
+    assert ours <= logged(county)
+    assert not ours & logged(elsewhere)
