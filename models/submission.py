@@ -15,6 +15,7 @@ from models.accounts import Account
 from models.applications import Application
 from models.audit import audit
 from models.db import hold
+from models.divisions import Commission
 from models.outbox import enqueue
 from models.persons import Person
 from models.registers.institutions import Institution
@@ -39,7 +40,10 @@ def actor_label(session: Session, account: Account) -> str:
     if account.role == "institution":
         institution = session.get(Institution, account.institution_id)
         return f"机构 {institution.name if institution else ''}"
-    return f"卫健委 {account.division_code} {account.username}"
+    # The commission by name: the history is read by the applicant and the institution, to whom a division code says
+    # nothing and a staff member's login name must not be shown (the audit log keeps which account it was).
+    commission = session.get(Commission, account.division_code) if account.division_code else None
+    return commission.name if commission is not None else "卫生健康委员会"
 
 
 def submit(session: Session, account: Account, kind_name: object, data: object) -> Application:

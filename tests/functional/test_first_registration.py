@@ -78,10 +78,12 @@ def test_first_registration_from_signup_to_disclosure_sites(api, db, settings, r
         ("核验服务", "verifying", "awaiting_institution", "核验通过，待机构确认"),
         (f"机构 {desk.institution.name}", "awaiting_institution", "pending_approval", "资料齐全"),
         ("分派服务", "pending_approval", "pending_approval", "已分派至朝阳区卫生健康委员会审批"),
-        (f"卫健委 110105 {approver}", "pending_approval", "approved", "同意注册"),
+        ("朝阳区卫生健康委员会", "pending_approval", "approved", "同意注册"),
         ("国家赋码服务", "approved", "issued", f"电子化注册识别码 {identifier}"),
         ("公示服务", "issued", "published", "已发布公示记录，各公示渠道随后推送"),
     ]
+    # The commission by its name, never the approver's login name (the applicant reads this history).
+    assert not any(approver in event["actor"] for event in body["history"])
     # Every moment is Beijing time with its offset (docs/api.md), whatever zone the database answers in.
     moments = [body["submitted_at"], body["updated_at"], *(event["at"] for event in body["history"])]
     assert all(moment.endswith("+08:00") for moment in moments), moments
