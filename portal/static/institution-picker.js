@@ -81,5 +81,23 @@
     });
   }
 
-  document.querySelectorAll(".institution-picker").forEach(setUp);
+  /* The 查找 button is the first submit button of the form, so it is the form's default: Enter in any other field
+     (a phone keyboard's 前往) would look up instead of submitting, and the page came back with nothing said. Enter in
+     a field outside the pickers' search boxes submits the form, as the form's own button does. */
+  function submitOnEnter(form) {
+    if (form.dataset.enterSubmits) return;
+    form.dataset.enterSubmits = "true";
+    form.addEventListener("keydown", function (event) {
+      var field = event.target;
+      if (event.key !== "Enter" || event.isComposing || field.tagName !== "INPUT") return;
+      if (field.type === "search" || field.type === "submit" || field.type === "button" || field.type === "file") return;
+      event.preventDefault();
+      form.requestSubmit();
+    });
+  }
+
+  document.querySelectorAll(".institution-picker").forEach(function (picker) {
+    setUp(picker);
+    if (picker.closest("form")) submitOnEnter(picker.closest("form"));
+  });
 })();

@@ -47,7 +47,9 @@ def test_signup_on_a_phone_finds_the_institution_as_it_is_typed(portal_url, brow
     page.locator("#f-institution_id-find").press("Enter")  # looks up again, never submits
     expect(page.locator("#f-password")).to_have_value(PASSWORD)  # no round trip: the password is still there
     page.select_option("#f-institution_id", str(inst.id))
-    page.click("#signup-form button[type=submit]:not([name=lookup])")
+    # Enter in another field (a phone keyboard's 前往) submits the form: 查找 is the form's first submit button, so it
+    # looked up instead, and the page came back with nothing submitted and nothing said.
+    page.locator("#f-mobile").press("Enter")
     expect(page.locator(".flash")).to_contain_text("注册申请已受理")
 
 

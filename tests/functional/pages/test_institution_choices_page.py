@@ -203,3 +203,14 @@ def test_a_form_reads_a_bounded_number_of_institutions_however_many_there_are(ws
         assert len(options(page, form_id)) <= LIMIT
         assert len(seen) <= 6, seen
         assert all(rows <= LIMIT + 1 for _, rows in seen), [(statement[:120], rows) for statement, rows in seen]
+
+
+def test_enter_without_javascript_says_that_nothing_was_submitted(api):
+    """Without JavaScript, Enter in any field posts the form's first submit button — the institution field's 查找.
+    With the search box empty, the page says that nothing was submitted and how to submit, instead of nothing."""
+    page = api.get("/signup")
+    form = page.forms["signup-form"]
+    form["name"] = "回车测试"
+    again = look_up_institution(form, "")
+    assert "尚未提交" in again.html.select_one("#f-institution_id-status").text
+    assert again.forms["signup-form"]["name"].value == "回车测试"
