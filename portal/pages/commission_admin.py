@@ -18,6 +18,7 @@ from portal.pages.charts import bar_chart
 from portal.pages.common import FORM_ERRORS, FormError, form_error, page_number
 from portal.pages.errors import error_page
 from portal.services import audit_log, commission_accounts, commission_search, register_exports, statistics, workbench
+from portal.services.paging import Count
 
 ACCOUNT_ACTIONS = {"disable": "已停用账号", "enable": "已重新启用账号", "password-reset": "已重置密码，新密码已短信发送至"}
 
@@ -233,9 +234,15 @@ def audit(request: Request):
     try:
         filt, error = audit_log.parse_audit_filter(request.params), None
     except REFUSALS as refusal:
-        filt, error = audit_log.AuditFilter(), form_error(request, refusal, keep=True)
+        # Nothing listed: the unfiltered log under a refused filter would read as the filter's result (as the
+        # workbench does).
+        error = form_error(request, refusal, keep=True)
         request.response.status = 400
+        return {"entries": [], "actions": audit_log.ACTION_LABELS, "count": Count(0, False), "filter": audit_log.AuditFilter(),
+                "pages": None, "next": None, "error": error, "refused": True,
+                "form": {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}}
     page = audit_log.audit_page(request.dbsession, request.account, filt)
     return {"entries": audit_log.shown(request.dbsession, page.entries), "actions": audit_log.ACTION_LABELS,
             "count": page.count, "filter": filt, "pages": page.count.pages(audit_log.PER_PAGE), "next": page.next, "error": error,
+            "refused": False,
             "form": {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}}

@@ -55,7 +55,7 @@ def parse_audit_filter(params: Mapping[str, str]) -> AuditFilter:
             try:
                 setattr(result, name, parse_moment(raw, end_of_day=name == "until"))
             except (ValueError, OverflowError):
-                errors[name] = "应为YYYY-MM-DD，或带时区的ISO 8601时间"
+                errors[name] = "应为日期（如 2026-01-31），或带时区的时间（如 2026-01-31T08:00:00+08:00）"
     if result.since and result.until and result.since >= result.until:
         errors["until"] = "截止时间应晚于起始时间"
     page = (params.get("page") or "1").strip()

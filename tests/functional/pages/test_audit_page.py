@@ -231,3 +231,15 @@ def test_the_division_reads_by_its_name_with_its_code(world):
     """The 行政区划 column showed a bare six-digit code; the statistics name it 五华区（530102）, and so does this page."""
     name = next(name for code, name, _ in DIVISIONS if code == DIVISION)
     assert {row["行政区划"] for row in table(world["app"].get("/commission/audit"))} == {f"{name}（{DIVISION}）"}
+
+
+def test_a_refused_filter_lists_nothing_rather_than_the_whole_log(wsgi_app, api, db):
+    """Under a refused filter the unfiltered log would read as the filter's result: nothing is listed, the reason is
+    beside the field and the page offers to clear the filter."""
+    from tests.journeys import commission_desk, page_session
+
+    clerk, _ = commission_desk(api, db, "110105")
+    page = page_session(wsgi_app, clerk).get("/commission/audit", {"since": "abc", "until": "2026-02-30"}, status=400)
+    assert page.html.select_one("#filter-refused") is not None and not page.html.select("table.audit")
+    assert "共" not in page.html.select_one("h1").text
+    assert "如 2026-01-31" in page.text
