@@ -336,3 +336,19 @@ def test_a_missing_value_prints_as_nothing_on_any_page(wsgi_app):
 
     environment = wsgi_app.registry.getUtility(IJinja2Environment, name=".jinja2")
     assert environment.from_string("调离（{{ since }}起）{{ 0 }}{{ '' }}").render(since=None) == "调离（起）0"
+
+
+def test_form_hints_speak_to_a_person_not_to_a_program(wsgi_app, api, db, settings):
+    """The photo field said how the API takes it (base64, a data: prefix); a new person's choices at the counter offered
+    不变更 (unchanged) as if something were being changed; the counter's typed staff field said 本机构在册医师."""
+    from tests.journeys import commission_desk, page_session, person_account
+
+    clerk, _ = commission_desk(api, db, "110105")
+    counter = page_session(wsgi_app, clerk).get("/commission/counter?kind=physician.first_registration")
+    blanks = [option.text for option in counter.html.select("#counter-form select option") if not option.get("value")]
+    assert blanks and "不变更" not in blanks
+    assert "本机构在册" not in counter.text
+    person = person_account(db, settings, factories.institution(db).id)
+    db.commit()
+    change = page_session(wsgi_app, person["mobile"]).get("/me/business?kind=physician.info_change")
+    assert "base64" not in change.text and "data:" not in change.text and "JPEG 或 PNG" in change.text
