@@ -33,6 +33,13 @@ for _kind in KINDS.values():
         DATA_LABELS.setdefault(_name, _title)
 
 
+def kind_data_labels(kind_name: object) -> dict[str, str]:
+    """The titles of one kind's fields over DATA_LABELS: a nurse's certificate_no is her exam certificate, not the
+    physician's qualification certificate the first kind to declare the name calls it."""
+    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
+    return {**DATA_LABELS, **titles(kind.data)} if kind is not None else DATA_LABELS
+
+
 @dataclass
 class FormError:
     """A refused form: one message on top and one per field, shown next to the field."""
@@ -169,6 +176,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("kind_label", kind_label)
     event.setdefault("role_labels", ROLE_LABELS)
     event.setdefault("data_labels", DATA_LABELS)
+    event.setdefault("kind_data_labels", kind_data_labels)
     event.setdefault("field_label", lambda name: field_names().get(name, name))
     event.setdefault("data_rows", data_rows)
     event.setdefault("entry_status", entry_status)

@@ -91,17 +91,21 @@ def test_the_institution_reads_every_batch_it_uploaded_a_page_at_a_time(wsgi_app
 def test_a_batch_names_its_state_and_each_refused_column_in_chinese(wsgi_app, world, db):
     """It showed `submitting` while the valid rows went in, and a refused column by its header alone (identifier)."""
     account = db.scalar(select(Account.id).where(Account.username == world["desk"].username))
-    batch = Batch(institution_id=world["desk"].id, account_id=account, filename="三行.csv", status="submitting", total=3,
-                  checked=3, results=[
+    batch = Batch(institution_id=world["desk"].id, account_id=account, filename="四行.csv", status="submitting", total=4,
+                  checked=4, results=[
                       {"row": 2, "status": "valid", "errors": []},
                       {"row": 3, "status": "refused", "errors": [{"field": "identifier", "reason": "必填"},
                                                                  {"field": "id_number", "reason": "与第2行重复"}]},
-                      {"row": 4, "status": "refused", "errors": [{"field": "kind", "reason": "不支持的业务类型：x"}]}])
+                      {"row": 4, "status": "refused", "errors": [{"field": "kind", "reason": "不支持的业务类型：x"}]},
+                      {"row": 5, "kind": "nurse.first_registration", "status": "refused",
+                       "errors": [{"field": "certificate_no", "reason": "必填"}]}])
     db.add(batch)
     db.commit()
     page = page_session(wsgi_app, world["desk"].username).get(f"/institution/batches/{batch.id}")
     assert page.html.select_one("#batch-status").text.startswith("正在提交：")
     reasons = [td.text for td in page.html.select('#batch-rows td[data-label="原因"]')]
     assert reasons == ["—", "电子化注册识别码（identifier）：必填；证件号码（id_number）：与第2行重复",
-                       "业务类型（kind）：不支持的业务类型：x"]
+                       "业务类型（kind）：不支持的业务类型：x",
+                       # A nurse's certificate is her exam certificate, not the physician's qualification certificate.
+                       "护士执业资格考试合格证明编号（certificate_no）：必填"]
     assert not leaks(page.text)
