@@ -70,8 +70,9 @@ def check_file(raw: bytes, filename: str, material: Material) -> CheckedFile:
     if not raw:
         raise ValidationFailed.one("file", "required", f"“{material.label}”的文件是空的，请重新选择文件")
     if len(raw) > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed.one("file", "too_large", f"“{material.label}”的文件不能超过{MAX_ATTACHMENT_BYTES // 1024 // 1024}MB"
-                                                        f"（所选文件约{len(raw) / 1024 / 1024:.1f}MB）")
+        # Only the limit and one byte more are read: how much more the file holds is not known, so it is not said.
+        raise ValidationFailed.one("file", "too_large", f"“{material.label}”的文件超过{MAX_ATTACHMENT_BYTES // 1024 // 1024}MB，"
+                                                        "请压缩或分页后重新上传")
     content_type = sniff(raw)
     if content_type is None:
         raise ValidationFailed.one("file", "file_type", f"“{material.label}”只能是PDF、JPEG或PNG文件（按文件内容识别，"

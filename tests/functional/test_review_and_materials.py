@@ -104,6 +104,16 @@ def test_the_upload_form_on_the_applicants_page_takes_a_file_and_shows_a_refusal
     form["file"] = ("程序.pdf", EXE)
     refused = form.submit(status=400)
     assert EMPLOYMENT in refused.html.select_one("#file-error").text
+    # A file too big for another material: the page comes back with that material still chosen, the reason naming it
+    # and saying the limit, not a size it never measured.
+    form = refused.forms["upload-form"]
+    value, _, label = form["material"].options[-1]
+    form["material"] = value
+    form["file"] = ("扫描件.pdf", PDF + b"0" * (5 * 1024 * 1024))
+    too_big = form.submit(status=400)
+    assert too_big.forms["upload-form"]["material"].value == value
+    reason = too_big.html.select_one("#file-error").text
+    assert label.split("（")[0] in reason and "超过5MB" in reason and "约" not in reason
 
 
 def test_the_institution_and_the_commission_review_with_the_id_masked_a_reveal_audited_and_the_change_shown(wsgi_app, world, db):
