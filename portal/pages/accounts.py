@@ -104,6 +104,22 @@ def activate(request: Request):
     return HTTPFound(location=request.route_url("login_page"))
 
 
+def qr_data_uri(text: str) -> str:
+    """`text` as a QR code, an SVG in a data: address (the page's policy allows images from data:, and the secret
+    never leaves the page for another request): the clerk scans it with the authenticator app instead of typing
+    32 letters."""
+    import base64
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    picture = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    svg = io.BytesIO()
+    picture.save(svg)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode("ascii")
+
+
 @view_config(route_name="totp_page", renderer="totp.jinja2", permission="second_factor")
 def totp_page(request: Request):
     """A staff account binds its second factor: password → the secret shown once → the app's first code."""
@@ -119,7 +135,8 @@ def totp_page(request: Request):
         else:
             secret = second_factor.start(request.dbsession, request.medreg, account, request.POST.get("password", ""), client)
             name = account.username or f"account-{account.id}"
-            return {**shown, "pending": True, "secret": secret, "uri": totp.provisioning_uri(secret, name)}
+            uri = totp.provisioning_uri(secret, name)
+            return {**shown, "pending": True, "secret": secret, "uri": uri, "qr": qr_data_uri(uri)}
     except REFUSALS as refusal:
         error = form_error(request, refusal, keep=True)  # a wrong password or code still counts
         request.response.status = error.status

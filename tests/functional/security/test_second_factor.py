@@ -249,6 +249,15 @@ def test_the_settings_page_binds_the_second_factor(wsgi_app, api, db):
     form["password"] = PASSWORD
     shown = form.submit()
     secret = shown.html.find(id="totp-secret").text
+    # A QR code to scan, of the address shown (and so of the secret), inline: the secret goes to no other request.
+    import base64
+
+    from portal.pages.accounts import qr_data_uri
+
+    picture = shown.html.find(id="totp-qr")["src"]
+    uri = shown.html.find(id="totp-uri").text
+    assert picture.startswith("data:image/svg+xml;base64,") and b"<svg" in base64.b64decode(picture.split(",", 1)[1])
+    assert secret in uri and picture == qr_data_uri(uri)
     form = shown.forms["totp-confirm-form"]
     form["otp"] = str((int(step_code(secret)) + 1) % 10**6).zfill(6)
     assert "动态口令不正确" in form.submit(status=400).text
