@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests import commission_world as cw
 from tests import journeys
-from tests.browser.support import log_in
+from tests.browser.support import PHONE, log_in
 
 
 def routed_application(api, db, settings, desk) -> tuple[dict, int]:
@@ -102,3 +102,11 @@ def test_viewing_and_exporting_the_statistics(portal_url, browser, wsgi_app, set
     assert download.value.suggested_filename == "注册人员与机构统计.xlsx"
     assert [cell.value for cell in sheet[1]] == ["行政区划代码", "行政区划", "机构类别", "注册医师数", "注册护士数", "登记机构数"]
     assert [cell.value for cell in sheet[sheet.max_row]] == ["合计", None, None, 0, 0, 2]
+    # On a phone the charts stay readable — scrolled sideways in their own box, not shrunk to 5-pixel labels — and the
+    # page itself does not scroll sideways.
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    log_in(phone, f"{portal_url}/commission/stats?group_by=kind", world.desks["city"].username)
+    phone.goto(f"{portal_url}/commission/stats?group_by=kind")
+    label = phone.locator("#stats-applications svg.chart g.bar text").first
+    assert label.bounding_box()["height"] >= 15, label.bounding_box()  # 10 pixels shrunk, 18 in its box
+    assert phone.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
