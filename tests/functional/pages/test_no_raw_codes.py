@@ -350,5 +350,10 @@ def test_form_hints_speak_to_a_person_not_to_a_program(wsgi_app, api, db, settin
     assert "本机构在册" not in counter.text
     person = person_account(db, settings, factories.institution(db).id)
     db.commit()
-    change = page_session(wsgi_app, person["mobile"]).get("/me/business?kind=physician.info_change")
+    session = page_session(wsgi_app, person["mobile"])
+    change = session.get("/me/business?kind=physician.info_change")
     assert "base64" not in change.text and "data:" not in change.text and "JPEG 或 PNG" in change.text
+    # A person chose their own password at sign-up: it is no 初始密码 (only a handed-out account's is).
+    assert "初始密码" not in session.get("/password").html.select_one("label[for=f-old_password]").text
+    # An institution field has its own hint beside the search box: not the API's (公开查询结果中的机构编号).
+    assert "公开查询结果中的机构编号" not in session.get("/me/business?kind=physician.change").text
