@@ -209,3 +209,18 @@ def look_up_institution(form, text: str, field: str = "institution_id"):
     found = form.submit("lookup", value=field)
     assert found.status_int == 200, found.status
     return found
+
+
+def waiting_for_decisions(api: TestApp, session, settings, name: str = "决定医院") -> dict:
+    """An application awaiting its institution's confirmation and one awaiting the commission of 110105, each its own
+    applicant's, written directly (no worker moves them): {"desk", "waiting", "pending", "commission", "applicant"}, the
+    applicant being the waiting one's (commits)."""
+    desk = institution_desk(api, session, name=factories.unique_name(name))
+    first, second = person_account(session, settings, desk.id), person_account(session, settings, desk.id)
+    waiting = factories.application(session, first["person_id"], first["account_id"], desk.id, first["certificate_no"],
+                                    "awaiting_institution")
+    pending = factories.application(session, second["person_id"], second["account_id"], desk.id, second["certificate_no"],
+                                    "pending_approval", "110105")
+    session.commit()
+    _, commission = commission_desk(api, session, "110105")
+    return {"desk": desk, "waiting": waiting, "pending": pending, "commission": commission, "applicant": first}

@@ -14,7 +14,7 @@ from models.identifiers import identifier_for
 from pipeline import clock
 from pipeline.registers.nurses import first_valid_until
 from tests import factories
-from tests.journeys import InstitutionDesk, _password_hash, login, wait_routed, wait_status
+from tests.journeys import InstitutionDesk, _password_hash, login, wait_for, wait_routed, wait_status
 
 _serial = itertools.count(1)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -94,3 +94,16 @@ def through_pipeline(api: TestApp, desk: InstitutionDesk, commission: dict, pers
     confirm(api, desk, person, application_id)
     approve(api, commission, application_id)
     return wait_status(api, person["headers"], application_id, "published")
+
+
+def entered_at_counter(api: TestApp, institution_id: int, commission: dict, birth: date, surname: str = "柳") -> dict:
+    """A nurse who passed before 2008, registered at the counter of the commission (`commission`: its headers) and
+    published: on the register with a mobile, no account. The data entered (name, ID number, mobile …)."""
+    data = {"name": factories.unique_name(surname), "sex": "女", "birth_date": birth.isoformat(), "id_type": "resident_id",
+            "id_number": factories.resident_id(birth, sex="女"), "mobile": factories.unique_mobile(),
+            "certificate_no": f"N{birth.year + 25}{factories.unique_mobile()[-6:]}", "passed_year": birth.year + 25,
+            "institution_id": institution_id, "department": "内科"}
+    entered = api.post_json("/api/v1/commission/counter", {"kind": "nurse.pre2008_first_registration", "data": data},
+                            headers=commission, status=201).json
+    wait_for(lambda: api.get(f"/api/v1/commission/queue/{entered['id']}", headers=commission).json["status"] == "published")
+    return data

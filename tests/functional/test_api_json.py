@@ -75,17 +75,10 @@ def test_a_refusals_message_calls_every_field_by_its_chinese_name(api, db, setti
 
 
 def test_a_return_or_rejection_without_its_reason_is_refused_as_a_missing_field(api, db, settings):
-    from tests import factories
-    from tests.journeys import commission_desk, institution_desk, person_account
+    from tests.journeys import waiting_for_decisions
 
-    desk = institution_desk(api, db)
-    person = person_account(db, settings, desk.id)
-    waiting = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
-                                    "awaiting_institution")
-    pending = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
-                                    "pending_approval", "110105")
-    db.commit()
-    _, commission = commission_desk(api, db, "110105")
+    items = waiting_for_decisions(api, db, settings)
+    desk, waiting, pending, commission = items["desk"], items["waiting"], items["pending"], items["commission"]
     for path, decision, headers in ((f"/api/v1/institution/tasks/{waiting.id}", "return", desk.headers),
                                     (f"/api/v1/commission/queue/{pending.id}", "reject", commission),
                                     (f"/api/v1/commission/queue/{pending.id}", "return", commission)):

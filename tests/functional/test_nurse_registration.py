@@ -29,6 +29,7 @@ from tests.nurse_journeys import (
     PNG,
     approve,
     confirm,
+    entered_at_counter,
     nurse,
     photo_base64,
     registered,
@@ -273,14 +274,7 @@ def test_a_nurse_entered_at_the_counter_signs_up_and_then_does_business_online(a
     """Someone the counter registered has no account: they sign up (matched to their register entry), their
     institution activates the account, and they take their business on line — here a change of department."""
     desk, commission = chaoyang
-    birth = date(1972, 5, 6)
-    data = {"name": factories.unique_name("柳"), "sex": "女", "birth_date": birth.isoformat(), "id_type": "resident_id",
-            "id_number": factories.resident_id(birth, sex="女"), "mobile": factories.unique_mobile(),
-            "certificate_no": f"N1997{factories.unique_mobile()[-6:]}", "passed_year": 1997, "institution_id": desk.id,
-            "department": "内科"}
-    entered = api.post_json("/api/v1/commission/counter", {"kind": "nurse.pre2008_first_registration", "data": data},
-                            headers=commission, status=201).json
-    wait_for(lambda: api.get(f"/api/v1/commission/queue/{entered['id']}", headers=commission).json["status"] == "published")
+    data = entered_at_counter(api, desk.id, commission, date(1972, 5, 6))
 
     signup = {"profession": "nurse", "name": data["name"], "sex": "女", "birth_date": data["birth_date"],
               "id_type": "resident_id", "id_number": data["id_number"], "mobile": factories.unique_mobile(),

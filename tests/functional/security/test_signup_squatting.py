@@ -15,6 +15,7 @@ from portal.services.accounts import PENDING_DAYS
 from tests import factories
 from tests.functional.security.conftest import sms_to
 from tests.journeys import PASSWORD, account_of, activate, commission_desk, institution_desk, login, wait_for
+from tests.nurse_journeys import entered_at_counter
 
 pytestmark = pytest.mark.usefixtures("workers")
 
@@ -30,23 +31,10 @@ def signup_body(data: dict, mobile: str, institution_id: int, name: str | None =
             "institution_id": institution_id}
 
 
-def counter_nurse(api, desk, commission) -> dict:
-    """A nurse the counter registered: on the register with her mobile, no account."""
-    birth = date(1975, 3, 8)
-    data = {"name": factories.unique_name("郁"), "sex": "女", "birth_date": birth.isoformat(), "id_type": "resident_id",
-            "id_number": factories.resident_id(birth, sex="女"), "mobile": factories.unique_mobile(),
-            "certificate_no": f"N1996{factories.unique_mobile()[-6:]}", "passed_year": 1996, "institution_id": desk.id,
-            "department": "内科"}
-    entered = api.post_json("/api/v1/commission/counter", {"kind": "nurse.pre2008_first_registration", "data": data},
-                            headers=commission, status=201).json
-    wait_for(lambda: api.get(f"/api/v1/commission/queue/{entered['id']}", headers=commission).json["status"] == "published")
-    return data
-
-
 def test_a_squatters_sign_up_changes_nothing_until_activated_and_its_rejection_frees_the_number(api, db, settings):
     desk = institution_desk(api, db, name=factories.unique_name("冒名医院"))
     _, commission = commission_desk(api, db, "110105")
-    nurse = counter_nurse(api, desk, commission)
+    nurse = entered_at_counter(api, desk.id, commission, date(1975, 3, 8), surname="郁")
     squatter_mobile, own_mobile = factories.unique_mobile(), factories.unique_mobile()
 
     api.post_json("/api/v1/signup", signup_body(nurse, squatter_mobile, desk.id), status=201)

@@ -28,6 +28,7 @@ from tests.journeys import (
     person_account,
     staff_account,
     unique_username,
+    waiting_for_decisions,
 )
 
 
@@ -108,15 +109,7 @@ def test_an_account_hand_out_refuses_a_field_it_does_not_take(api, db):
 @pytest.fixture
 def items(api, db, settings):
     """An application awaiting its institution's confirmation and one awaiting the commission of 110105."""
-    desk = institution_desk(api, db, name=factories.unique_name("决定医院"))
-    first, second = person_account(db, settings, desk.id), person_account(db, settings, desk.id)
-    waiting = factories.application(db, first["person_id"], first["account_id"], desk.id, first["certificate_no"],
-                                    "awaiting_institution")
-    pending = factories.application(db, second["person_id"], second["account_id"], desk.id, second["certificate_no"],
-                                    "pending_approval", "110105")
-    db.commit()
-    _, commission = commission_desk(api, db, "110105")
-    return {"desk": desk, "waiting": waiting, "pending": pending, "commission": commission}
+    return waiting_for_decisions(api, db, settings)
 
 
 def events(db, application: Application) -> tuple[str, int]:

@@ -39,16 +39,11 @@ def test_an_institution_cannot_enter_them_in_a_staff_post_either(api, db):
 def test_a_decision_or_withdrawal_comment_refuses_them_and_changes_nothing(api, db, settings, comment):
     """A comment reaches the applicant's inbox and SMS; the history keeps it."""
     from models import Application
-    from tests.journeys import commission_desk, login, person_account
+    from tests.journeys import login, waiting_for_decisions
 
-    desk = institution_desk(api, db, name=factories.unique_name("意见检查"))
-    person = person_account(db, settings, desk.id)
-    waiting = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
-                                    "awaiting_institution")
-    pending = factories.application(db, person["person_id"], person["account_id"], desk.id, person["certificate_no"],
-                                    "pending_approval", "110105")
-    db.commit()
-    _, commission = commission_desk(api, db, "110105")
+    items = waiting_for_decisions(api, db, settings, "意见检查")
+    desk, waiting, pending, commission = items["desk"], items["waiting"], items["pending"], items["commission"]
+    person = items["applicant"]
     for path, body, headers in (
         (f"/api/v1/institution/tasks/{waiting.id}", {"decision": "return", "comment": comment}, desk.headers),
         (f"/api/v1/commission/queue/{pending.id}", {"decision": "reject", "comment": comment}, commission),
