@@ -6,7 +6,6 @@ the portal knows (logins, rate limits).
 """
 from __future__ import annotations
 
-import functools
 import logging
 import re
 
@@ -19,6 +18,7 @@ from pyramid_retry import is_error_retryable, mark_error_retryable
 
 from models.db import conflicting_write, database_unavailable
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
+from portal.labels import field_names
 from portal.renderers import CHARSET, CONTENT_TYPE, dumps
 
 log = logging.getLogger(__name__)
@@ -66,33 +66,6 @@ def described(error: Exception) -> tuple[int, str, str, dict[str, str], dict[str
     if isinstance(error, NotFound):
         return 404, "not_found", error.message, {}, {}
     raise error
-
-
-# The fields of the API's own bodies and query strings, beside those of the kinds (field_names).
-API_FIELD_NAMES = {
-    "kind": "业务类型", "data": "申请内容", "decision": "决定", "comment": "意见", "ids": "申请编号", "body": "请求内容",
-    "identifier": "电子化注册识别码", "institution_id": "执业机构", "cursor": "翻页位置", "limit": "每页条数",
-    "status": "状态", "profession": "职业", "username": "用户名", "password": "密码", "old_password": "原密码",
-    "new_password": "新密码", "code": "验证码", "otp": "动态口令", "mobile": "手机号码", "division": "行政区划",
-    "since": "起始", "until": "截止", "group_by": "统计方式", "format": "格式", "q": "查询内容", "payload": "二维码内容",
-    "file": "文件", "material": "材料类别", "url": "地址", "secret": "密钥", "phone": "联系电话", "fax": "传真",
-}
-
-
-@functools.cache
-def field_names() -> dict[str, str]:
-    """Every field's Chinese name a refusal's message may need: the API's own, then each kind's (its data and what the
-    counter adds), so a message never shows a raw key like institution_id."""
-    from pipeline.counter import counter_data
-    from pipeline.fields import labels_of
-    from pipeline.kinds import KINDS
-
-    names = dict(API_FIELD_NAMES)
-    for kind in KINDS.values():
-        for model in (kind.data, counter_data(kind)):
-            for key, label in labels_of(model).items():
-                names.setdefault(key, label)
-    return names
 
 
 def refusal_response(error: Exception) -> Response:

@@ -15,30 +15,16 @@ from models.registers.physicians import physician_entry
 from pipeline import clock
 from pipeline import review as review_rules
 from pipeline.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
-from pipeline.fields import titles
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import STATUS_LABELS
 from pipeline.numbers import is_count
 from pipeline.persons import mask_mobile
-from portal.errors import REFUSALS, Refused, field_names
+from portal.errors import REFUSALS, Refused
+from portal.labels import DATA_LABELS, field_names, kind_data_labels
 from portal.pages.kind_forms import scopes_by_category
 
 ROLE_LABELS = {"person": "个人", "institution": "医疗机构", "commission": "卫生健康委"}
 ROLE_HOMES = {"person": "me", "institution": "institution", "commission": "commission"}
-
-# The Chinese title of every field any kind's data has (the first kind to declare a field names it).
-DATA_LABELS: dict[str, str] = {}
-for _kind in KINDS.values():
-    for _name, _title in titles(_kind.data).items():
-        DATA_LABELS.setdefault(_name, _title)
-
-
-def kind_data_labels(kind_name: object) -> dict[str, str]:
-    """The titles of one kind's fields over DATA_LABELS: a nurse's certificate_no is her exam certificate, not the
-    physician's qualification certificate the first kind to declare the name calls it."""
-    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
-    return {**DATA_LABELS, **titles(kind.data)} if kind is not None else DATA_LABELS
-
 
 @dataclass
 class FormError:
