@@ -11,7 +11,7 @@ from models.audit import audit
 from pipeline import totp
 from pipeline.persons import ID_TYPES
 from portal.errors import REFUSALS, refusal_code
-from portal.pages.common import FORM_ERRORS, form_error, home_of, safe_next
+from portal.pages.common import FORM_ERRORS, form_error, form_refused, home_of, safe_next
 from portal.pages.kind_forms import institution_field, looking_up
 from portal.services import accounts, second_factor
 from portal.services.attempts import client_of
@@ -82,8 +82,7 @@ def signup(request: Request):
     try:
         accounts.signup(request.dbsession, request.medreg, data)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return signup_page(request, data, error=error)
     request.session.flash(accounts.SIGNED_UP)
     return HTTPFound(location=request.route_url("activate_page"))
@@ -97,8 +96,7 @@ def activate(request: Request):
     try:
         accounts.activate(request.dbsession, request.medreg, form["username"], form["code"], client_of(request))
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal, keep=True)  # a wrong code still counts
-        request.response.status = error.status
+        error = form_refused(request, refusal, keep=True)  # a wrong code still counts
         return {"error": error, "form": form}
     request.session.flash("账号已激活，请登录。")
     return HTTPFound(location=request.route_url("login_page"))
@@ -138,8 +136,7 @@ def totp_page(request: Request):
             uri = totp.provisioning_uri(secret, name)
             return {**shown, "pending": True, "secret": secret, "uri": uri, "qr": qr_data_uri(uri)}
     except REFUSALS as refusal:
-        error = form_error(request, refusal, keep=True)  # a wrong password or code still counts
-        request.response.status = error.status
+        error = form_refused(request, refusal, keep=True)  # a wrong password or code still counts
         return {**shown, "error": error}
     request.session.flash("动态口令已绑定：此后登录须同时填写认证应用显示的6位数字。")
     return HTTPFound(location=request.route_url("totp_page"))

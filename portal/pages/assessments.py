@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_refused
 from portal.services.uploads import MAX_UPLOAD_BYTES, upload_assessments
 
 
@@ -18,8 +18,7 @@ def assessments(request: Request) -> dict:
         report = upload_assessments(request.dbsession, request.medreg, request.account, content,
                                     getattr(upload, "filename", "") or "")
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return {"report": None, "error": error}
     if report.refused:
         request.response.status = 400

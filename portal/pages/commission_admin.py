@@ -15,7 +15,7 @@ from pipeline.routing import jurisdiction_prefix
 from portal.api.commission_admin import export_response, register_export_response
 from portal.errors import REFUSALS, described
 from portal.pages.charts import bar_chart
-from portal.pages.common import FORM_ERRORS, FormError, form_error, page_number
+from portal.pages.common import FORM_ERRORS, FormError, form_error, form_refused, page_number
 from portal.pages.errors import error_page
 from portal.services import audit_log, commission_accounts, commission_search, register_exports, statistics, workbench
 from portal.services.paging import Count
@@ -53,8 +53,7 @@ def approve_account_request(request: Request):
         item, target = commission_accounts.approve_request(request.dbsession, request.medreg, request.account,
                                                            int(request.matchdict["id"]))
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return accounts_page(request, error=error)
     request.session.flash(f"已批准请求 #{item.id}：账号 {target.username} 的新密码已短信发送至 {mask_mobile(item.mobile)}。")
     return HTTPFound(location=request.route_url("commission.accounts"))
@@ -72,8 +71,7 @@ def create_staff(request: Request):
     try:
         created = commission_accounts.create_staff(request.dbsession, request.account, body)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return accounts_page(request, error=error, form={**form, "password": ""})
     request.session.flash(f"已创建工作人员账号 {created.username}（{created.division_code}），首次登录须修改密码。")
     return HTTPFound(location=request.route_url("commission.accounts"))
@@ -97,8 +95,7 @@ def account_action(request: Request):
             commission_accounts.set_enabled(request.dbsession, request.medreg, request.account, account_id, action == "enable")
             request.session.flash(f"{ACCOUNT_ACTIONS[action]} #{account_id}。")
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         if error.status != 404:  # a row of the list (one out of reach is not named)
             error = FormError(row_refused(request, account_id, action, error), error.fields, error.status)
         return accounts_page(request, error=error, error_row=account_id if error.status != 404 else None,
@@ -148,8 +145,7 @@ def reveal_person(request: Request):
         person, number = commission_search.reveal_person(request.dbsession, request.medreg, request.account,
                                                          int(request.matchdict["id"]))
     except REFUSALS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return {"q": q, "results": None, "error": error}
     return {"q": q, "results": None, "revealed": {"person": person, "id_number": number}}
 
@@ -231,18 +227,15 @@ def register_export(request: Request):
 
 @view_config(route_name="commission.audit", renderer="commission_audit.jinja2", permission="commission")
 def audit(request: Request):
+    form = {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}
     try:
-        filt, error = audit_log.parse_audit_filter(request.params), None
+        filt = audit_log.parse_audit_filter(request.params)
     except REFUSALS as refusal:
         # Nothing listed: the unfiltered log under a refused filter would read as the filter's result (as the
         # workbench does).
-        error = form_error(request, refusal, keep=True)
-        request.response.status = 400
         return {"entries": [], "actions": audit_log.ACTION_LABELS, "count": Count(0, False), "filter": audit_log.AuditFilter(),
-                "pages": None, "next": None, "error": error, "refused": True,
-                "form": {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}}
+                "pages": None, "next": None, "error": form_refused(request, refusal, keep=True), "refused": True, "form": form}
     page = audit_log.audit_page(request.dbsession, request.account, filt)
     return {"entries": audit_log.shown(request.dbsession, page.entries), "actions": audit_log.ACTION_LABELS,
-            "count": page.count, "filter": filt, "pages": page.count.pages(audit_log.PER_PAGE), "next": page.next, "error": error,
-            "refused": False,
-            "form": {k: request.params.get(k, "") for k in ("actor", "action", "since", "until")}}
+            "count": page.count, "filter": filt, "pages": page.count.pages(audit_log.PER_PAGE), "next": page.next, "error": None,
+            "refused": False, "form": form}

@@ -67,6 +67,13 @@ def form_error(request: Request, error: Exception, keep: bool = False) -> FormEr
 FORM_ERRORS = REFUSALS
 
 
+def form_refused(request: Request, error: Exception, keep: bool = False) -> FormError:
+    """`form_error`, and the answer's status its: the form shown again with the reasons, as 400 (or 403, 404, 409)."""
+    shown = form_error(request, error, keep)
+    request.response.status = shown.status
+    return shown
+
+
 def home_of(request: Request, account: Account | None) -> str:
     if account is None:
         return request.route_url("home")
@@ -185,8 +192,7 @@ def decision_page(request: Request, decide, page, done: str, home_route: str):
     try:
         decide(request.dbsession, request.account, application_id, decision, comment)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return page(request, application_id, error=error, form={"comment": comment})
     request.session.flash(done)
     return HTTPFound(location=request.route_url(home_route))

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 
 from pipeline.counter import counter_data
 from pipeline.kinds import KINDS, Kind, kinds_where
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_refused
 from portal.pages.kind_forms import form_of, looking_up, read_form, shown
 from portal.services.counter import counter_submit
 
@@ -40,8 +40,7 @@ def counter(request: Request) -> object:
     try:
         application = counter_submit(request.dbsession, request.medreg, request.account, kind.name, data)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return page(shown(data), error=error)
     request.session.flash(f"{kind.label}已录入（#{application.id}），录入即批准，正在赋码并公示。")
     return HTTPFound(location=request.route_url("commission.item", id=application.id))

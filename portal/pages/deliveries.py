@@ -6,7 +6,7 @@ from typing import Any
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from portal.pages.common import FORM_ERRORS, form_error, page_number
+from portal.pages.common import FORM_ERRORS, form_refused, page_number
 from portal.services import deliveries
 
 A_PAGE = 100
@@ -23,7 +23,6 @@ def listing(request: Request):
             request.dbsession, request.account, page["status"], params.get("cursor", ""), A_PAGE, page["number"])
         page["items"] = [{**item, "error_text": deliveries.error_text(item["last_error"])} for item in items]
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return {**page, "error": error}
     return page

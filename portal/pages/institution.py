@@ -7,7 +7,7 @@ from pyramid.view import view_config
 
 from models import Institution
 from pipeline.lifecycle import Status
-from portal.pages.common import FORM_ERRORS, decision_page, form_error, page_number
+from portal.pages.common import FORM_ERRORS, decision_page, form_refused, page_number
 from portal.services import accounts, applications, attachments, institution_desk, review
 
 PROGRESS = (Status.awaiting_institution, Status.pending_approval, Status.returned, Status.approved, Status.issued,
@@ -52,8 +52,7 @@ def issue_activation_code(request: Request):
     try:
         code = accounts.issue_activation_code(request.dbsession, request.medreg, request.account, account_id)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return dashboard(request, error=error)
     person = accounts.person_of(request.dbsession, account_id)
     hours = int(accounts.ACTIVATION_CODE_TTL.total_seconds() // 3600)
@@ -67,8 +66,7 @@ def reject_signup(request: Request):
     try:
         accounts.reject_signup(request.dbsession, request.medreg, request.account, account_id)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return dashboard(request, error=error)
     request.session.flash(f"已驳回{person.name if person else ''}的注册申请，其证件号码可重新注册。")
     return HTTPFound(location=request.route_url("institution"))

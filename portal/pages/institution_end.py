@@ -14,7 +14,7 @@ from pipeline.kinds import INSTITUTION, KINDS, kinds_where
 from pipeline.persons import mask_mobile
 from pipeline.registers.institutions import FIELD_LABELS, STATUS_LABELS
 from portal.errors import invalid
-from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
+from portal.pages.common import FORM_ERRORS, form_refused, mistyped_password, page_number
 from portal.pages.kind_forms import confirmed, form_of, read_form, shown
 from portal.services import applications, handout, institution_desk, statistics, verify_tools
 from portal.services import notifications as inbox
@@ -24,12 +24,6 @@ from portal.services.commission_accounts import ACCOUNT_STATUSES
 SETUP_FIELDS = ("name", "type", "division_code", "address", "departments", "beds", "legal_rep", "principal", "mobile",
                 "approval_no", "phone", "fax")
 COMMON = {"field_labels": FIELD_LABELS, "institution_status_labels": STATUS_LABELS}
-
-
-def refused(request: Request, error: Exception, keep: bool = False):
-    shown = form_error(request, error, keep)
-    request.response.status = shown.status
-    return shown
 
 
 # --- password (every role) --------------------------------------------------------------------------
@@ -46,7 +40,7 @@ def password(request: Request):
         handout.change_password(request.dbsession, request.medreg, request.account, request.POST.get("old_password", ""),
                                 request.POST.get("new_password", ""), client_of(request))
     except FORM_ERRORS as error:
-        return {"forced": forced, "error": refused(request, error, keep=True)}  # a wrong old password still counts
+        return {"forced": forced, "error": form_refused(request, error, keep=True)}  # a wrong old password still counts
     # The change ended every session of the account, this one too: this browser gets a new one, the others are out.
     request.session.invalidate()
     remember(request, request.account.id, epoch=request.account.session_epoch)
@@ -69,7 +63,7 @@ def setup_approval(request: Request):
     try:
         institution, _ = handout.create_institution(request.dbsession, request.medreg, request.account, data)
     except FORM_ERRORS as error:
-        return {**choices, "form": {**form, "departments": data["departments"]}, "error": refused(request, error)}
+        return {**choices, "form": {**form, "departments": data["departments"]}, "error": form_refused(request, error)}
     request.session.flash(f"已录入“{institution.name}”的设置审批，账号和初始密码已短信发送至 {mask_mobile(institution.mobile)}。")
     return HTTPFound(location=request.route_url("commission.institution_new"))
 
@@ -96,7 +90,7 @@ def hand_out_account(request: Request):
         institution, _ = handout.hand_out(request.dbsession, request.medreg, request.account, int(request.matchdict["id"]),
                                           {"mobile": mobile} if mobile else {})
     except FORM_ERRORS as error:
-        shown_error = refused(request, error)
+        shown_error = form_refused(request, error)
         if shown_error.status == 404:
             raise
         return institution_page(request, error=shown_error, form={"mobile": mobile})
@@ -127,13 +121,13 @@ def business(request: Request):
         return business_page(request)
     kind = KINDS.get(request.POST.get("kind", ""))
     if kind is None or kind.profession != "institution":
-        return business_page(request, error=refused(request, invalid({"kind": "请选择业务类型"})), chosen="")
+        return business_page(request, error=form_refused(request, invalid({"kind": "请选择业务类型"})), chosen="")
     data = read_form(request, kind)
     try:
         confirmed(request, kind, data)
         created = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as error:
-        return business_page(request, error=refused(request, error), form=shown(data), chosen=kind.name)
+        return business_page(request, error=form_refused(request, error), form=shown(data), chosen=kind.name)
     request.session.flash(f"申请已提交（编号 {created.id}），正在核验。")
     return HTTPFound(location=request.route_url("institution.task", id=created.id))
 
@@ -159,7 +153,7 @@ def profile(request: Request):
                 request.session.flash("联系电话、传真已保存，并记入历史。")
             return HTTPFound(location=request.route_url("institution.profile"))
         except FORM_ERRORS as failure:
-            error = refused(request, failure)
+            error = form_refused(request, failure)
     current = institution_desk.profile(session, account)
     number = page_number(request.params.get("page"))
     try:
@@ -202,12 +196,12 @@ def staff(request: Request):
                 request.session.flash("已新增。")
                 return HTTPFound(location=request.route_url("institution.staff", _query={"profession": "other"}))
         except (*FORM_ERRORS, ValueError) as failure:
-            error = refused(request, failure) if not isinstance(failure, ValueError) else None
+            error = form_refused(request, failure) if not isinstance(failure, ValueError) else None
     try:
         listing = institution_desk.staff(session, account, profession, request.params.get("cursor", ""), STAFF_A_PAGE,
                                          page_number(request.params.get("page")))
     except FORM_ERRORS as failure:
-        error = refused(request, failure)
+        error = form_refused(request, failure)
         listing = {"profession": profession if profession in institution_desk.PROFESSIONS else "physician", "items": [], "count": 0,
                    "counts": {}, "next": None}
     return {"listing": listing, "error": error, "number": page_number(request.params.get("page")), "typed": typed,
@@ -226,7 +220,7 @@ def scope_map(request: Request):
             request.session.flash("对照已保存。")
             return HTTPFound(location=request.route_url("institution.scope_map"))
         except FORM_ERRORS as failure:
-            error = refused(request, failure)
+            error = form_refused(request, failure)
     return {"scope_map": institution_desk.scope_map(session, account), "error": error}
 
 
@@ -247,7 +241,7 @@ def verify(request: Request):
             result = verify_tools.institutions(session, {k: params.get(k, "") for k in ("name", "division", "uscc")})
             divisions = statistics.division_names(session, {item.get("division") for item in result["items"]} - {None})
     except FORM_ERRORS as failure:
-        error = refused(request, failure, keep=True)
+        error = form_refused(request, failure, keep=True)
     return {"tool": tool, "result": result, "error": error, "form": dict(params), "division_names": divisions, **COMMON}
 
 
@@ -268,7 +262,7 @@ def batch_list(request: Request):
             batch = batches.create_batch(session, account, content, getattr(upload, "filename", "") or "")
             return HTTPFound(location=request.route_url("institution.batch", id=batch.id))
         except FORM_ERRORS as failure:
-            error = refused(request, failure)
+            error = form_refused(request, failure)
     # Newest first, a page at a time: the list held the newest 100 and no more.
     number, following = page_number(request.params.get("page")), None
     rows: list[Batch] = []
@@ -276,7 +270,7 @@ def batch_list(request: Request):
         rows, following = institution_desk.batch_list(session, account, request.params.get("cursor", ""),
                                                       BATCHES_A_PAGE, number)
     except FORM_ERRORS as failure:
-        error = refused(request, failure)
+        error = form_refused(request, failure)
     return {"items": [batches.batch_json(b, with_rows=False) for b in rows], "error": error, "next": following,
             "number": number, "max_rows": batches.MAX_ROWS, "batch_kinds": batches.batch_kinds()}
 
@@ -293,5 +287,5 @@ def notifications(request: Request):
     try:
         items, following = inbox.inbox(request.dbsession, request.account, request.params.get("cursor", ""), page=number)
     except FORM_ERRORS as failure:
-        return {"items": [], "next": None, "number": 1, "error": refused(request, failure)}
+        return {"items": [], "next": None, "number": 1, "error": form_refused(request, failure)}
     return {"items": items, "next": following, "number": number}

@@ -5,7 +5,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from portal.pages.common import FORM_ERRORS, form_error, mistyped_password, page_number
+from portal.pages.common import FORM_ERRORS, form_refused, mistyped_password, page_number
 from portal.services import password_reset
 from portal.services.attempts import client_of
 from portal.services.practice_records import ASSESSMENTS_A_PAGE, institution_assessments
@@ -23,16 +23,14 @@ def password_reset_page(request: Request):
             password_reset.confirm_reset(request.dbsession, request.medreg, username, request.POST.get("code", ""),
                                          request.POST.get("password", ""), client_of(request))
         except FORM_ERRORS as refusal:
-            error = form_error(request, refusal, keep=True)  # a wrong code still counts
-            request.response.status = error.status
+            error = form_refused(request, refusal, keep=True)  # a wrong code still counts
             return {"step": "confirm", "error": error, "form": {"username": username}}
         request.session.flash("密码已重置，请用新密码登录。")
         return HTTPFound(location=request.route_url("login_page"))
     try:
         password_reset.request_reset(request.dbsession, request.medreg, username, client_of(request))
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return {"step": "request", "error": error}
     return {"step": "confirm", "sent": password_reset.SENT_MESSAGE, "form": {"username": username}}
 
@@ -44,8 +42,7 @@ def assessments_page(request: Request):
         found = institution_assessments(request.dbsession, request.account, period, request.params.get("cursor", ""),
                                         ASSESSMENTS_A_PAGE, number)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return {"items": [], "period": period, "error": error, "number": 1, "next": None}
     return {"items": found["items"], "period": period, "error": None, "number": number, "next": found["next"]}
 

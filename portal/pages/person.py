@@ -9,7 +9,7 @@ from models import Application, Commission, Person, PublicRecord
 from pipeline.kinds import KINDS
 from pipeline.lifecycle import WITHDRAWABLE, Status
 from portal.errors import invalid
-from portal.pages.common import FORM_ERRORS, form_error, page_number
+from portal.pages.common import FORM_ERRORS, form_error, form_refused, page_number
 from portal.pages.kind_forms import confirmed, form_of, looking_up, read_form, shown
 from portal.services import applications, attachments, review
 from portal.services import notifications as inbox
@@ -72,8 +72,7 @@ def withdraw(request: Request):
             raise invalid({"confirm": WITHDRAW_UNCONFIRMED})
         applications.withdraw(request.dbsession, request.account, application_id, request.POST.get("comment", "").strip())
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         application = applications.own_application(request.dbsession, request.account, application_id)
         return application_page(request, application, error=error)
     request.session.flash("申请已撤回。")
@@ -91,8 +90,7 @@ def resubmit(request: Request):
         confirmed(request, KINDS[application.kind], data)
         applications.resubmit(request.dbsession, request.account, application_id, data)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         application = applications.own_application(request.dbsession, request.account, application_id)
         return application_page(request, application, error=error, form=shown(data))
     request.session.flash("已修改并重新提交，正在核验。")

@@ -10,7 +10,7 @@ from pyramid.view import view_config
 from models import Person
 from models.registers.nurses import nurse_entry
 from pipeline.kinds import KINDS, PERSON, Kind, kinds_where, physician_first_registration
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_refused
 from portal.pages.kind_forms import confirmed, form_of, looking_up, read_form, shown
 from portal.services import applications
 from portal.services.practice_records import nurse_registration_json
@@ -59,8 +59,7 @@ def business_of(request: Request, profession: str, default: Kind | None, route_k
         confirmed(request, kind, data)
         application = applications.submit(request.dbsession, request.account, kind.name, data)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return page(request, person, kind, error=error, form=shown(data))
     request.session.flash(f"{kind.label}申请已提交，系统正在核验，请留意办理进度。")
     return HTTPFound(location=request.route_url("me.application", id=application.id))

@@ -8,7 +8,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from pipeline.search import MAX_SEARCH
-from portal.pages.common import FORM_ERRORS, form_error
+from portal.pages.common import FORM_ERRORS, form_refused
 from portal.services import licences, public
 from publisher import bulk
 
@@ -29,8 +29,7 @@ def search(request: Request):
     try:
         results = public.search(request.dbsession, kind, {**query, "cursor": request.params.get("cursor", "")})
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         return {**page, "error": error}
     # An institution's record carries no status label (a person's does): the page names every status itself.
     page["results"] = [{**item, "status_label": public.status_label(item)} for item in results["items"]]
@@ -64,8 +63,7 @@ def verify_licence(request: Request):
     try:
         page["result"] = licences.verify(request.dbsession, request.medreg, payload)
     except FORM_ERRORS as refusal:
-        error = form_error(request, refusal)
-        request.response.status = error.status
+        error = form_refused(request, refusal)
         page["error"] = error
     return page
 
