@@ -78,7 +78,7 @@ def staff_accounts(request: Request):
                 "name": person.name,
                 "profession": person.profession,
                 "sex": person.sex,
-                "mobile": mask_mobile(account.mobile or person.mobile),  # a sign-up's mobile waits on its account
+                "mobile": mask_mobile(accounts.mobile_of(account, person)),
                 "created_at": clock.iso(account.created_at),
             }
             for account, person in rows

@@ -22,6 +22,7 @@ from pipeline.persons import mask_mobile
 from portal.errors import REFUSALS, Refused
 from portal.labels import DATA_LABELS, field_names, kind_data_labels
 from portal.pages.kind_forms import scopes_by_category
+from portal.services.accounts import mobile_of
 
 ROLE_LABELS = {"person": "个人", "institution": "医疗机构", "commission": "卫生健康委"}
 ROLE_HOMES = {"person": "me", "institution": "institution", "commission": "commission"}
@@ -177,6 +178,7 @@ def add_template_globals(event: BeforeRender) -> None:
     event.setdefault("division_label", lambda code: division_label(request, code))
     event.setdefault("scopes_by_category", scopes_by_category())
     event.setdefault("masked_mobile", mask_mobile)  # the one way a page shows a mobile (pipeline/persons.py)
+    event.setdefault("mobile_of", mobile_of)  # where a person's account is reached (a sign-up's waiting mobile)
     event.setdefault("when", clock.shown)  # every moment a page shows is Beijing time
     event.setdefault("profession", lambda: profession_of(request))
     event.setdefault("first_registration_offered", lambda: request.first_registration_offered)

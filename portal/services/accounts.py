@@ -92,6 +92,12 @@ def signup(session: Session, settings: Settings, data: dict) -> Account | None:
     return account
 
 
+def mobile_of(account: Account, person: Person) -> str:
+    """Where a person's account is reached: the mobile its sign-up gave while it waits for activation, else the
+    person's on record."""
+    return account.mobile or person.mobile
+
+
 PENDING_DAYS = 30  # a sign-up its institution has not activated within this long gives way to a new one
 
 
@@ -281,7 +287,7 @@ def issue_activation_code(session: Session, settings: Settings, institution_acco
     )
     person = must_get(session, Person, account.person_id)
     hours = int(ACTIVATION_CODE_TTL.total_seconds() // 3600)
-    send_sms(session, settings, account.mobile or person.mobile, "activation_code", code=code, hours=hours)
+    send_sms(session, settings, mobile_of(account, person), "activation_code", code=code, hours=hours)
     audit(session, f"institution:{institution_account.id}", "activation_code", f"account:{account.id}")
     return code
 
@@ -332,7 +338,7 @@ def reject_signup(session: Session, settings: Settings, institution_account: Acc
     if account.status != "pending_activation":
         raise conflict("只有待激活的账号可以驳回")
     institution = must_get(session, Institution, institution_account.institution_id)
-    mobile = account.mobile or must_get(session, Person, account.person_id).mobile
+    mobile = mobile_of(account, must_get(session, Person, account.person_id))
     release(session, account)
     send_sms(session, settings, mobile, "signup_rejected", institution=institution.name)
     audit(session, f"institution:{institution_account.id}", "signup_rejected", f"account:{account.id}", institution.division_code)
