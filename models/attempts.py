@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Integer, String, UniqueConstraint, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models import db
@@ -34,8 +33,7 @@ class AttemptCounter(Base):
 def _counter(session: Session, purpose: str, key: str, subject: str | None) -> AttemptCounter:
     """The counter row, created if missing, locked for this transaction (PostgreSQL) so concurrent failures add up."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(AttemptCounter).values(purpose=purpose, key=key, subject=subject, failures=0,
+    session.execute(db.insert_for(session, AttemptCounter).values(purpose=purpose, key=key, subject=subject, failures=0,
                                                            window_start=utcnow())
                     .on_conflict_do_nothing(index_elements=["purpose", "key"]))
     query = select(AttemptCounter).where(AttemptCounter.purpose == purpose, AttemptCounter.key == key)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,6 +80,13 @@ READ_ONLY = "medreg_read_only"
 
 def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+
+
+def insert_for(bind: Session | Connection, target: Any) -> Any:
+    """An INSERT into `target` (a model or a table) that can end ON CONFLICT DO NOTHING / DO UPDATE: each dialect has
+    its own construct (PostgreSQL's, SQLite's for the embedded default)."""
+    name = (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(target)
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Integer, String, UniqueConstraint, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
+from models.db import insert_for
 from pipeline import clock
 from pipeline.identifiers import REGISTER_LETTERS, format_identifier
 
@@ -42,9 +42,8 @@ class IssuedIdentifier(Base):
 
 def next_serial(session: Session, letter: str, division_code: str, year: int) -> int:
     """Take the next serial with one upsert: the row lock makes concurrent issuers queue, never collide."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(IdentifierSerial)
+        insert_for(session, IdentifierSerial)
         .values(kind=letter, division_code=division_code, year=year, last=1)
         .on_conflict_do_update(index_elements=["kind", "division_code", "year"], set_={"last": IdentifierSerial.last + 1})
         .returning(IdentifierSerial.last)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import DDL, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DDL, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, utcnow
+from models.db import insert_for
 from models.search import GRAMS_FUNCTION, RECORD_GRAMS_FUNCTION, record_grams_of
 
 # Names compare by code point on PostgreSQL (collation "C", as SQLite and Python compare strings): a prefix
@@ -98,3 +99,16 @@ class LicenceKeyDay(Base):
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     first_day: Mapped[date]
+
+
+def licence_key_days(session: Session, kids: list[str]) -> dict[str, date]:
+    """The first days recorded for these key ids (those recorded)."""
+    if not kids:
+        return {}
+    rows = session.execute(select(LicenceKeyDay.kid, LicenceKeyDay.first_day).where(LicenceKeyDay.kid.in_(kids)))
+    return {row.kid: row.first_day for row in rows}
+
+
+def record_licence_key_day(session: Session, kid: str, day: date) -> None:
+    """Record `day` as the key's first, unless one is recorded already (two processes may both be first)."""
+    session.execute(insert_for(session, LicenceKeyDay).values(kid=kid, first_day=day).on_conflict_do_nothing(index_elements=["kid"]))

@@ -26,11 +26,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from models import Delivery, DeliveryLane, OutboxMessage
 from models.base import utcnow
-from models.db import session_scope
+from models.db import insert_for, session_scope
 from models.settings import Settings
 from publisher.disclosure import DELIVER, deliver_many
 
@@ -74,7 +73,7 @@ def start(connection: Connection, now: datetime | None = None) -> int:
     now = now or utcnow()
     if not _due(connection, now, 1, claim=False):
         return 0
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(lanes)
+    insert = insert_for(connection, lanes)
     connection.execute(insert.on_conflict_do_nothing(index_elements=["lane"]),
                        [{"lane": lane, "generation": 0, "step": 0, "running": False, "beat_at": now} for lane in range(LANES)])
     idle = connection.execute(

@@ -14,7 +14,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from models import (
     Commission,
@@ -28,6 +27,7 @@ from models import (
     PublicVersion,
 )
 from models.base import utcnow
+from models.db import insert_for
 from models.imports.writers import FIRST_VERSION, among, insert_returning, insert_rows
 from models.settings import Settings
 from pipeline import clock
@@ -204,7 +204,7 @@ def _records(connection: Connection, register: str, ids: Sequence[int], today: d
     insert_rows(connection, current_table, [row for row in records_now if row["identifier"] not in current])
     changed = [row for row in records_now if row["identifier"] in current]
     if changed:
-        insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(current_table)
+        insert = insert_for(connection, current_table)
         columns = ("kind", "name", "division", "institution_id", "uscc", "status", "version", "body", "published_at")
         connection.execute(insert.on_conflict_do_update(
             index_elements=["identifier"], set_={c: insert.excluded[c] for c in columns}), changed)

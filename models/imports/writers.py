@@ -24,9 +24,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ARRAY, JSON, Connection, Table, any_, bindparam, column, select, table, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from models.base import utcnow
+from models.db import insert_for
 from models.identifiers import IdentifierSerial, IssuedIdentifier
 from models.persons import Person
 from models.registers.institutions import DepartmentScope, Institution, InstitutionDepartment, InstitutionEvent
@@ -67,10 +67,6 @@ def _table(model: Any) -> Table:
 
 def _postgres(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
-
-
-def _insert(connection: Connection, table: Table) -> Any:
-    return (postgresql.insert if _postgres(connection) else sqlite.insert)(table)
 
 
 def among(connection: Connection, column: Any, values: Sequence[Any]) -> Any:
@@ -222,7 +218,7 @@ def take_serials(connection: Connection, letter: str, wanted: dict[str, int], ye
         return {division: int(last) - wanted[division] + 1 for division, last in taken}
     table = _table(IdentifierSerial)
     rows = [{"kind": letter, "division_code": division, "year": year, "last": count} for division, count in sorted(wanted.items())]
-    statement = _insert(connection, table).values(rows)
+    statement = insert_for(connection, table).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["kind", "division_code", "year"], set_={"last": table.c.last + statement.excluded.last}
     ).returning(table.c.division_code, table.c.last)
@@ -400,7 +396,7 @@ def set_departments(connection: Connection, wanted: dict[int, list[str]]) -> set
         connection.execute(text("DELETE FROM institution_departments WHERE institution_id = :i AND department = :d"), removed)
     insert_rows(connection, _table(InstitutionDepartment), added)
     if scopes:
-        statement = _insert(connection, _table(DepartmentScope)).on_conflict_do_nothing()
+        statement = insert_for(connection, _table(DepartmentScope)).on_conflict_do_nothing()
         connection.execute(statement, scopes)
     return {int(row["i"]) for row in removed} | {int(row["institution_id"]) for row in added}
 

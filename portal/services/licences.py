@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import LicenceKeyDay, PublicRecord
+from models import PublicRecord
+from models.public import licence_key_days, record_licence_key_day
 from models.settings import DEFAULT_VAR, Settings
 from pipeline import clock
 from portal.errors import Refused, conflict, invalid, not_found
@@ -65,13 +64,9 @@ _known: dict[tuple[str, str], date] = {}
 def _recorded_days(session: Session, kids: list[str]) -> dict[str, date]:
     database = session.get_bind().engine.url.render_as_string(hide_password=True)
     days = {kid: _known[(database, kid)] for kid in kids if (database, kid) in _known}
-    missing = [kid for kid in kids if kid not in days]
-    if missing:
-        rows = session.execute(select(LicenceKeyDay.kid, LicenceKeyDay.first_day).where(LicenceKeyDay.kid.in_(missing)))
-        read: dict[str, date] = {row.kid: row.first_day for row in rows}
-        _known.update({(database, kid): day for kid, day in read.items()})
-        days.update(read)
-    return days
+    read = licence_key_days(session, [kid for kid in kids if kid not in days])
+    _known.update({(database, kid): day for kid, day in read.items()})
+    return {**days, **read}
 
 
 def signing_day(session: Session, ring: Keyring) -> date | None:
@@ -85,8 +80,7 @@ def signing_day(session: Session, ring: Keyring) -> date | None:
     day = _recorded_days(session, [signing.kid]).get(signing.kid)
     if day is None:
         day = clock.today()
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(insert(LicenceKeyDay).values(kid=signing.kid, first_day=day).on_conflict_do_nothing(index_elements=["kid"]))
+        record_licence_key_day(session, signing.kid, day)
     return day
 
 
